@@ -1,0 +1,540 @@
+package network
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"unicode/utf8"
+)
+
+// File is one input: a name used in positions (a path, or "default/isolation.yaml" for the
+// embedded network) and its bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// ReadFiles reads the named files from disk.
+func ReadFiles(paths ...string) ([]File, error) {
+	out := make([]File, 0, len(paths))
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read network file: %w", err)
+		}
+		out = append(out, File{Name: p, Data: b})
+	}
+	return out, nil
+}
+
+// Document is a document of a kind the network package does not know, handed to the caller
+// that asked for it with [Options].ExtraKinds.
+type Document struct {
+	Kind string
+	Name string
+	Pos  Pos
+}
+
+// Options tune Load.
+type Options struct {
+	// ExtraKinds are document kinds that other packages read from the same files; Load
+	// skips them instead of reporting an unknown kind.
+	ExtraKinds []string
+}
+
+// Load reads every file and builds one network. Later files overlay earlier ones: they add
+// entities, relation types and facts, and an entity declared with merge: true extends the
+// entity of the same id. Every problem in every file is reported at once, as [Problems].
+func Load(files []File, opts ...Options) (*Network, error) {
+	var o Options
+	for _, x := range opts {
+		o.ExtraKinds = append(o.ExtraKinds, x.ExtraKinds...)
+	}
+	b := newBuilder()
+	var facts []factsDoc
+	for _, f := range files {
+		docs, p := parseYAML(f.Name, f.Data)
+		if p != nil {
+			b.ps = append(b.ps, *p)
+			continue
+		}
+		for _, n := range docs {
+			h, ok := b.header(n, o.ExtraKinds)
+			if !ok {
+				continue
+			}
+			switch h.kind {
+			case KindRelationType:
+				if r, ok := b.relationType(h); ok {
+					b.addRelation(r)
+				}
+			case KindDimension:
+				b.dimension(h)
+			case KindEntities:
+				b.entities(h)
+			case KindEntity:
+				if ed, ok := b.entity(h.spec, "Entity spec", "", false); ok {
+					ed.e.ID = h.name
+					ed.e.Source = h.pos
+					if ed.e.Names == (Text{}) {
+						ed.e.Names = h.names
+					}
+					ed.e.Aliases = append(ed.e.Aliases, h.aliases...)
+					b.addEntity(ed)
+				}
+			case KindFacts:
+				facts = append(facts, factsDoc{h})
+			}
+		}
+	}
+	// Facts refer to entities and relations from any file, so they are resolved last.
+	for _, ed := range b.pendingRels {
+		for _, r := range ed.relations {
+			b.fact(ed.e.ID, ed.e.Source, r.relation, r.relPos, r.object, r.objPos, false, Declared, "")
+		}
+	}
+	for _, fd := range facts {
+		b.facts(fd.h)
+	}
+	if len(b.ps) > 0 {
+		b.ps.Sort()
+		return nil, b.ps
+	}
+	return b.n, nil
+}
+
+type factsDoc struct{ h docHeader }
+
+type builder struct {
+	decoder
+	n           *Network
+	pendingRels []*entityDecl
+}
+
+func newBuilder() *builder {
+	return &builder{n: &Network{
+		byID:     map[string]*Entity{},
+		byName:   map[string][]*Entity{},
+		dims:     map[string]*Dimension{},
+		rels:     map[string]*RelationType{},
+		relAlias: map[string]*RelationType{},
+	}}
+}
+
+func (b *builder) addRelation(r RelationType) {
+	if prev, ok := b.n.rels[r.ID]; ok {
+		b.add(r.Source, CodeDuplicate, "rename one of them", "relation type %s is already declared at %s", r.ID, prev.Source)
+		return
+	}
+	rp := &r
+	b.n.Relations = append(b.n.Relations, rp)
+	b.n.rels[r.ID] = rp
+	for _, alias := range []string{r.Names.En, r.Names.Zh, r.Inverse} {
+		if alias != "" {
+			b.n.relAlias[strings.ToLower(alias)] = rp
+		}
+	}
+}
+
+func (b *builder) dimension(h docHeader) {
+	if !b.fields(h.spec, "Dimension spec", "definition", "axis", "columns", "values", "category") {
+		return
+	}
+	d := &Dimension{ID: h.name, Names: h.names, Aliases: h.aliases, Source: h.pos}
+	d.Definition = b.text(h.spec.get("definition"), "spec.definition")
+	d.Axis, _, _ = b.str(h.spec.get("axis"), "spec.axis")
+	d.Columns = b.strList(h.spec.get("columns"), "spec.columns")
+	cat := CategoryValue
+	if d.Axis != "" {
+		cat = CategoryAxisPoint
+	}
+	if c := h.spec.get("category"); c != nil {
+		cat, _, _ = b.str(c, "spec.category")
+	}
+	vals := h.spec.get("values")
+	if vals == nil || vals.kind != seqNode {
+		p := h.pos
+		if vals != nil {
+			p = vals.pos
+		}
+		b.add(p, CodeSchema, "list the dimension's values under spec.values", "dimension %s needs a list of values", d.ID)
+		return
+	}
+	if prev, ok := b.n.dims[strings.ToLower(d.ID)]; ok {
+		b.add(h.pos, CodeDuplicate, "rename one of them", "dimension %s is already declared at %s", d.ID, prev.Source)
+		return
+	}
+	for i, v := range vals.items {
+		ed, ok := b.entity(v, fmt.Sprintf("spec.values[%d]", i), cat, true)
+		if !ok {
+			continue
+		}
+		ed.e.Dimension = d.ID
+		if b.addEntity(ed) {
+			d.Values = append(d.Values, ed.e.ID)
+		}
+	}
+	b.n.Dimensions = append(b.n.Dimensions, d)
+	for _, k := range append([]string{d.ID, d.Names.En, d.Names.Zh, d.Axis}, d.Aliases...) {
+		if k != "" {
+			b.n.dims[strings.ToLower(k)] = d
+		}
+	}
+}
+
+func (b *builder) entities(h docHeader) {
+	if !b.fields(h.spec, "Entities spec", "category", "items") {
+		return
+	}
+	cat, _, _ := b.str(h.spec.get("category"), "spec.category")
+	items := h.spec.get("items")
+	if items == nil || items.kind != seqNode {
+		b.add(h.pos, CodeSchema, "list the entities under spec.items", "Entities %s needs a list of items", h.name)
+		return
+	}
+	for i, v := range items.items {
+		if ed, ok := b.entity(v, fmt.Sprintf("spec.items[%d]", i), cat, true); ok {
+			b.addEntity(ed)
+		}
+	}
+}
+
+// addEntity registers an entity (or merges it into an earlier one) and reports whether it
+// is new.
+func (b *builder) addEntity(ed entityDecl) bool {
+	if prev, ok := b.n.byID[ed.e.ID]; ok {
+		if !ed.merge {
+			b.add(ed.e.Source, CodeDuplicate, "rename it, or add merge: true to extend the earlier one", "duplicate id %s (first declared at %s)", ed.e.ID, prev.Source)
+			return false
+		}
+		for _, a := range ed.e.Attributes {
+			replaced := false
+			for i := range prev.Attributes {
+				if prev.Attributes[i].Name == a.Name {
+					prev.Attributes[i], replaced = a, true
+				}
+			}
+			if !replaced {
+				prev.Attributes = append(prev.Attributes, a)
+			}
+		}
+		for _, al := range ed.e.Aliases {
+			prev.Aliases = append(prev.Aliases, al)
+			b.indexName(al, prev)
+		}
+		if ed.e.Names.En != "" {
+			prev.Names.En = ed.e.Names.En
+			b.indexName(ed.e.Names.En, prev)
+		}
+		if ed.e.Names.Zh != "" {
+			prev.Names.Zh = ed.e.Names.Zh
+			b.indexName(ed.e.Names.Zh, prev)
+		}
+		ed.e = *prev
+		b.pendingRels = append(b.pendingRels, &ed)
+		return false
+	}
+	if ed.merge {
+		b.add(ed.e.Source, CodeUnknownEntity, didYouMean(ed.e.ID, b.entityIDs()), "merge: true, but there is no earlier entity %s to extend", ed.e.ID)
+		return false
+	}
+	e := ed.e
+	ep := &e
+	b.n.Entities = append(b.n.Entities, ep)
+	b.n.byID[e.ID] = ep
+	for _, k := range append([]string{e.ID, e.Names.En, e.Names.Zh}, e.Aliases...) {
+		b.indexName(k, ep)
+	}
+	ed.e = *ep
+	b.pendingRels = append(b.pendingRels, &ed)
+	return true
+}
+
+func (b *builder) indexName(k string, e *Entity) {
+	k = strings.ToLower(strings.TrimSpace(k))
+	if k == "" {
+		return
+	}
+	for _, x := range b.n.byName[k] {
+		if x == e {
+			return
+		}
+	}
+	b.n.byName[k] = append(b.n.byName[k], e)
+}
+
+func (b *builder) entityIDs() []string {
+	out := make([]string, len(b.n.Entities))
+	for i, e := range b.n.Entities {
+		out[i] = e.ID
+	}
+	return out
+}
+
+func (b *builder) facts(h docHeader) {
+	if !b.fields(h.spec, "Facts spec", "chains", "facts", "formulas") {
+		return
+	}
+	if v := h.spec.get("chains"); v != nil {
+		if v.kind != seqNode {
+			b.add(v.pos, CodeSchema, "", "spec.chains must be a list of {relation, chain}")
+		} else {
+			for i, c := range v.items {
+				b.chain(c, fmt.Sprintf("spec.chains[%d]", i))
+			}
+		}
+	}
+	if v := h.spec.get("facts"); v != nil {
+		if v.kind != seqNode {
+			b.add(v.pos, CodeSchema, "", "spec.facts must be a list of {subject, relation, object}")
+		} else {
+			for i, f := range v.items {
+				where := fmt.Sprintf("spec.facts[%d]", i)
+				if !b.fields(f, where, "subject", "relation", "object", "equal", "kind", "note") {
+					continue
+				}
+				s, sp, ok1 := b.required(f, "subject", where)
+				r, rp, ok2 := b.required(f, "relation", where)
+				o, op, ok3 := b.required(f, "object", where)
+				kind := Declared
+				if k := f.get("kind"); k != nil {
+					kk, kp, _ := b.str(k, where+".kind")
+					switch kk {
+					case Declared, Measured:
+						kind = kk
+					case Derived:
+						b.add(kp, CodeSchema, "derived facts are computed by strata; declare the facts they come from", "a file cannot declare a derived fact")
+					default:
+						b.add(kp, CodeSchema, "use declared or measured", "unknown fact kind %q", kk)
+					}
+				}
+				note, _, _ := b.str(f.get("note"), where+".note")
+				if ok1 && ok2 && ok3 {
+					b.fact(s, sp, r, rp, o, op, b.boolean(f.get("equal"), where+".equal"), kind, note)
+				}
+			}
+		}
+	}
+	if v := h.spec.get("formulas"); v != nil {
+		if v.kind != seqNode {
+			b.add(v.pos, CodeSchema, "", "spec.formulas must be a list of strings")
+		} else {
+			for i, f := range v.items {
+				if s, p, ok := b.str(f, fmt.Sprintf("spec.formulas[%d]", i)); ok {
+					b.formula(s, p, f.quoted)
+				}
+			}
+		}
+	}
+}
+
+// fact resolves the names of one fact and records it.
+func (b *builder) fact(subj string, sp Pos, rel string, rp Pos, obj string, op Pos, equal bool, kind, note string) {
+	s, ok1 := b.resolveTerm(subj, sp)
+	r, ok2 := b.relation(rel, rp)
+	o, ok3 := b.resolveTerm(obj, op)
+	if !ok1 || !ok2 || !ok3 {
+		return
+	}
+	if equal && r.Equivalence == "" {
+		b.add(rp, CodeProperty, "declare equivalence: \"=\" on the relation type", "relation %s has no equivalence, so %s = %s cannot be stated", r.ID, s, o)
+		return
+	}
+	if r.Inverse != "" && strings.EqualFold(rel, r.Inverse) && r.ID != rel {
+		s, o = o, s // "weaker-isolation" read from the other side
+	}
+	b.n.Facts = append(b.n.Facts, Fact{Subject: s, Relation: r.ID, Object: o, Equal: equal, Kind: kind, Source: sp, Note: note})
+}
+
+func (b *builder) relation(name string, pos Pos) (*RelationType, bool) {
+	if r, ok := b.n.Relation(name); ok {
+		return r, true
+	}
+	b.add(pos, CodeUnknownRel, didYouMeanOr(name, b.n.RelationIDs()), "unknown relation type %s", name)
+	return nil, false
+}
+
+func (b *builder) chain(c *node, where string) {
+	if !b.fields(c, where, "relation", "chain") {
+		return
+	}
+	rel, rp, ok1 := b.required(c, "relation", where)
+	text, tp, ok2 := b.required(c, "chain", where)
+	if !ok1 || !ok2 {
+		return
+	}
+	r, ok := b.relation(rel, rp)
+	if !ok {
+		return
+	}
+	quoted := c.get("chain").quoted
+	ch, err := ParseChain(text)
+	if err != nil {
+		se := err.(*SyntaxError)
+		b.add(offsetPos(tp, text, se.Offset, quoted), CodeChain, se.Hint, "%s", se.Msg)
+		return
+	}
+	for i, op := range ch.Ops {
+		switch {
+		case op == "=" && r.Equivalence == "":
+			b.add(offsetPos(tp, text, ch.Terms[i].Offset, quoted), CodeChain, "declare equivalence: \"=\" on "+r.ID, "relation %s has no equivalence; \"=\" cannot be used in its chains", r.ID)
+			return
+		case op == "→" && r.Symbol != "→", (op == ">" || op == "<") && r.Symbol != ">":
+			want := r.Symbol
+			if want == "" {
+				want = "none (it is not an order)"
+			}
+			b.add(offsetPos(tp, text, ch.Terms[i].Offset, quoted), CodeChain, "write the chain with "+want, "relation %s is written with %s, not %s", r.ID, want, op)
+			return
+		}
+	}
+	ids := make([]string, len(ch.Terms))
+	ok = true
+	for i, t := range ch.Terms {
+		e, good := b.resolveTerm(t.Text, offsetPos(tp, text, t.Offset, quoted))
+		if !good {
+			ok = false
+			continue
+		}
+		ids[i] = e
+	}
+	if !ok {
+		return
+	}
+	b.n.Chains = append(b.n.Chains, ChainDecl{Relation: r.ID, Text: text, Source: tp})
+	for i, op := range ch.Ops {
+		a, z := ids[i], ids[i+1]
+		pos := offsetPos(tp, text, ch.Terms[i].Offset, quoted)
+		f := Fact{Subject: a, Relation: r.ID, Object: z, Kind: Declared, Source: pos}
+		switch op {
+		case "=":
+			f.Equal = true
+		case "<":
+			f.Subject, f.Object = z, a
+		}
+		b.n.Facts = append(b.n.Facts, f)
+	}
+}
+
+func (b *builder) formula(text string, pos Pos, quoted bool) {
+	f, err := ParseFormula(text)
+	if err != nil {
+		se := err.(*SyntaxError)
+		b.add(offsetPos(pos, text, se.Offset, quoted), CodeFormula, se.Hint, "%s", se.Msg)
+		return
+	}
+	var rel *RelationType
+	for _, r := range b.n.Relations {
+		if r.Operator == f.Op {
+			rel = r
+			break
+		}
+	}
+	if rel == nil {
+		b.add(pos, CodeFormula, "declare a RelationType with spec.operator: \""+f.Op+"\"", "no relation type reads the formula operator %q", f.Op)
+		return
+	}
+	res, ok := b.resolveTerm(f.Result.Text, offsetPos(pos, text, f.Result.Offset, quoted))
+	ops := make([]string, 0, len(f.Operands))
+	for _, t := range f.Operands {
+		id, good := b.resolveTerm(t.Text, offsetPos(pos, text, t.Offset, quoted))
+		ok = ok && good
+		ops = append(ops, id)
+	}
+	if !ok {
+		return
+	}
+	b.n.Formulas = append(b.n.Formulas, FormulaDecl{Text: text, Result: res, Op: f.Op, Relation: rel.ID, Operands: ops, Source: pos})
+	for i, o := range ops {
+		b.n.Facts = append(b.n.Facts, Fact{Subject: res, Relation: rel.ID, Object: o, Kind: Declared, Source: offsetPos(pos, text, f.Operands[i].Offset, quoted)})
+	}
+}
+
+// offsetPos is the position of byte offset off inside a scalar that starts at p.
+func offsetPos(p Pos, text string, off int, quoted bool) Pos {
+	if off < 0 || off > len(text) || p.Line == 0 {
+		return p
+	}
+	if strings.ContainsRune(text[:off], '\n') {
+		return p // multi-line scalars: the scalar's start is the best we can say
+	}
+	p.Col += utf8.RuneCountInString(text[:off])
+	if quoted {
+		p.Col++
+	}
+	return p
+}
+
+// resolveTerm finds the entity a term names. Besides an id, name or alias it accepts the
+// seed's verbatim labels: "A1 technical", "T1容器化", "O1 horizontal (OTLP)", "横坐标(O1)".
+func (b *builder) resolveTerm(t string, pos Pos) (string, bool) {
+	if e, ok := b.lookupTerm(t); ok {
+		return e.ID, true
+	}
+	if e, err := b.n.Resolve(t); err != nil {
+		if ae, ok := err.(*AmbiguousError); ok {
+			b.add(pos, CodeUnknownEntity, "use one of the ids", "%s", ae.Error())
+			return "", false
+		}
+	} else {
+		return e.ID, true
+	}
+	b.add(pos, CodeUnknownEntity, didYouMean(t, b.n.names()), "unknown entity %s", t)
+	return "", false
+}
+
+func (b *builder) lookupTerm(t string) (*Entity, bool) {
+	if e, err := b.n.Resolve(t); err == nil {
+		return e, true
+	}
+	// "label(ID)" or "label (ID)"
+	if strings.HasSuffix(t, ")") || strings.HasSuffix(t, "）") {
+		open := strings.LastIndexAny(t, "(（")
+		if open > 0 {
+			inner := strings.TrimRight(t[open:], ")）")
+			inner = strings.TrimLeft(inner, "(（")
+			label := strings.TrimSpace(t[:open])
+			if e, err := b.n.Resolve(inner); err == nil && b.isLabel(e, label) {
+				return e, true
+			}
+			// "ID label (Tool)": the parenthesis names a related entity; drop it.
+			if _, err := b.n.Resolve(inner); err == nil {
+				if e, ok := b.idThenLabel(label); ok {
+					return e, true
+				}
+			}
+		}
+	}
+	return b.idThenLabel(t)
+}
+
+// idThenLabel accepts "A1 technical" and "T4Wasm化": an id, then one of its labels, with or
+// without a space between them.
+func (b *builder) idThenLabel(t string) (*Entity, bool) {
+	for i := range t {
+		if i == 0 {
+			continue
+		}
+		e, err := b.n.Resolve(strings.TrimSpace(t[:i]))
+		if err != nil {
+			continue
+		}
+		if b.isLabel(e, strings.TrimSpace(t[i:])) {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+func (b *builder) isLabel(e *Entity, label string) bool {
+	label = strings.ToLower(strings.TrimSpace(label))
+	if label == "" {
+		return false
+	}
+	for _, k := range append([]string{e.Names.En, e.Names.Zh}, e.Aliases...) {
+		if strings.ToLower(k) == label {
+			return true
+		}
+	}
+	return false
+}
