@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/strata-dev/strata/network"
+)
+
+func (a *app) exportCommand() *cobra.Command {
+	var dimension string
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write the network (or one dimension) as JSON, YAML, DOT, Mermaid or Markdown",
+		Long: `Write the whole network, or one dimension with --dimension, in a format other tools
+read: json and yaml (the loaded model: entities, dimensions, relation types, facts with
+sources, chains, formulas), dot (Graphviz: dot -Tsvg), mermaid (a flowchart for Markdown
+renderers) or markdown (the seed's tables and chains). Default: yaml.`,
+		Example: `  strata export -o json > network.json
+  strata export -o dot --dimension isolation | dot -Tsvg > isolation.svg
+  strata export -o mermaid
+  strata export -o markdown`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("output") {
+				a.output = "yaml"
+			}
+			f, err := a.format("json", "yaml", "dot", "mermaid", "markdown")
+			if err != nil {
+				return err
+			}
+			if err := a.load(); err != nil {
+				return err
+			}
+			view := exportView{Network: a.net}
+			if dimension != "" {
+				d, ok := a.net.Dimension(dimension)
+				if !ok {
+					return usagef("unknown dimension %s; known: %s", dimension, strings.Join(a.net.DimensionIDs(), ", "))
+				}
+				view = a.dimensionSubset(d)
+			}
+			switch f {
+			case "dot":
+				a.writeDOT(a.stdout, view)
+			case "mermaid":
+				a.writeMermaid(a.stdout, view)
+			case "markdown":
+				a.writeMarkdown(a.stdout, view)
+			default:
+				return encode(a.stdout, f, view.Network)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dimension, "dimension", "", "export only this dimension's values and the facts about them")
+	return cmd
+}
+
+type exportView struct{ *network.Network }
+
+// dimensionSubset keeps a dimension's values, the facts that touch them, and the entities
+// at the other end of those facts.
+func (a *app) dimensionSubset(d *network.Dimension) exportView {
+	in := map[string]bool{}
+	for _, v := range d.Values {
+		in[v] = true
+	}
+	sub := &network.Network{Dimensions: []*network.Dimension{d}, Relations: a.net.Relations}
+	keep := map[string]bool{}
+	for _, f := range a.net.Facts {
+		if in[f.Subject] || in[f.Object] {
+			sub.Facts = append(sub.Facts, f)
+			keep[f.Subject], keep[f.Object] = true, true
+		}
+	}
+	for _, e := range a.net.Entities {
+		if in[e.ID] || keep[e.ID] {
+			sub.Entities = append(sub.Entities, e)
+		}
+	}
+	for _, c := range a.net.Chains {
+		if in[a.firstTerm(c)] {
+			sub.Chains = append(sub.Chains, c)
+		}
+	}
+	return exportView{sub}
+}
+
+func quoteDOT(s string) string {
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+}
+
+func (a *app) writeDOT(w io.Writer, v exportView) {
+	fmt.Fprintln(w, "digraph strata {")
+	fmt.Fprintln(w, "  rankdir=LR;\n  node [shape=box, fontname=\"Noto Sans CJK SC, sans-serif\"];")
+	placed := map[string]bool{}
+	for i, d := range v.Dimensions {
+		fmt.Fprintf(w, "  subgraph cluster_%d {\n    label=%s;\n", i, quoteDOT(d.ID+" — "+d.Names.String()))
+		for _, id := range d.Values {
+			e, _ := a.net.Entity(id)
+			fmt.Fprintf(w, "    %s [label=%s];\n", quoteDOT(id), quoteDOT(dotLabel(e)))
+			placed[id] = true
+		}
+		fmt.Fprintln(w, "  }")
+	}
+	for _, e := range v.Entities {
+		if !placed[e.ID] {
+			fmt.Fprintf(w, "  %s [label=%s, shape=ellipse];\n", quoteDOT(e.ID), quoteDOT(dotLabel(e)))
+		}
+	}
+	for _, f := range v.Facts {
+		rt, _ := a.net.Relation(f.Relation)
+		label := f.Relation
+		if rt.Symbol != "" {
+			label = f.Relation + " " + rt.Symbol
+		}
+		attrs := fmt.Sprintf("label=%s", quoteDOT(label))
+		if f.Equal {
+			attrs = fmt.Sprintf("label=%s, dir=none, style=dashed", quoteDOT(f.Relation+" ="))
+		}
+		fmt.Fprintf(w, "  %s -> %s [%s];\n", quoteDOT(f.Subject), quoteDOT(f.Object), attrs)
+	}
+	fmt.Fprintln(w, "}")
+}
+
+func dotLabel(e *network.Entity) string {
+	s := e.ID
+	if e.Names.En != "" && e.Names.En != e.ID {
+		s += "\n" + e.Names.En
+	}
+	if e.Names.Zh != "" && e.Names.Zh != e.Names.En {
+		s += "\n" + e.Names.Zh
+	}
+	return s
+}
+
+var mermaidUnsafe = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
+func mermaidID(id string) string { return "n_" + mermaidUnsafe.ReplaceAllString(id, "_") }
+
+func mermaidText(s string) string {
+	return strings.NewReplacer(`"`, "#quot;", "\n", "<br/>").Replace(s)
+}
+
+func (a *app) writeMermaid(w io.Writer, v exportView) {
+	fmt.Fprintln(w, "flowchart LR")
+	placed := map[string]bool{}
+	for _, d := range v.Dimensions {
+		fmt.Fprintf(w, "  subgraph %s [\"%s\"]\n", mermaidID("dim_"+d.ID), mermaidText(d.ID+" — "+d.Names.String()))
+		for _, id := range d.Values {
+			e, _ := a.net.Entity(id)
+			fmt.Fprintf(w, "    %s[\"%s\"]\n", mermaidID(id), mermaidText(dotLabel(e)))
+			placed[id] = true
+		}
+		fmt.Fprintln(w, "  end")
+	}
+	for _, e := range v.Entities {
+		if !placed[e.ID] {
+			fmt.Fprintf(w, "  %s([\"%s\"])\n", mermaidID(e.ID), mermaidText(dotLabel(e)))
+		}
+	}
+	for _, f := range v.Facts {
+		rt, _ := a.net.Relation(f.Relation)
+		label := f.Relation
+		if rt.Symbol != "" {
+			label += " " + rt.Symbol
+		}
+		arrow := "-->"
+		if f.Equal {
+			arrow, label = "---", f.Relation+" ="
+		}
+		fmt.Fprintf(w, "  %s %s|\"%s\"| %s\n", mermaidID(f.Subject), arrow, mermaidText(label), mermaidID(f.Object))
+	}
+}
+
+func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+func (a *app) writeMarkdown(w io.Writer, v exportView) {
+	fmt.Fprintln(w, "# strata network")
+	for _, d := range v.Dimensions {
+		fmt.Fprintf(w, "\n## %s — %s", d.ID, d.Names.En)
+		if d.Names.Zh != "" {
+			fmt.Fprintf(w, " (%s)", d.Names.Zh)
+		}
+		fmt.Fprintln(w)
+		if d.Definition.En != "" {
+			fmt.Fprintf(w, "\n%s\n", d.Definition.En)
+		}
+		header := append([]string{"id", "name", "名称"}, d.Columns...)
+		fmt.Fprintf(w, "\n| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
+		for _, id := range d.Values {
+			e, _ := a.net.Entity(id)
+			row := []string{id, e.Names.En, e.Names.Zh}
+			for _, c := range d.Columns {
+				row = append(row, a.cell(e, c))
+			}
+			for i := range row {
+				row[i] = mdCell(row[i])
+			}
+			fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+		}
+		var chains []string
+		for _, c := range v.Chains {
+			if ds := a.dimensionViews([]*network.Dimension{d}); len(ds) > 0 {
+				for _, dc := range ds[0].Chains {
+					if dc == c {
+						chains = append(chains, c.Relation+": "+c.Text)
+					}
+				}
+			}
+		}
+		if len(chains) > 0 {
+			fmt.Fprintf(w, "\n```text\n%s\n```\n", strings.Join(chains, "\n"))
+		}
+	}
+	if len(v.Formulas) > 0 {
+		fmt.Fprintln(w, "\n## formulas\n\n```text")
+		for _, f := range v.Formulas {
+			fmt.Fprintln(w, f.Text)
+		}
+		fmt.Fprintln(w, "```")
+	}
+}

@@ -1,0 +1,181 @@
+// Package cli is the strata command line: it wires flags to the network, reason and other
+// library packages and renders their answers as tables, JSON or YAML. [Run] is the whole
+// program, so tests drive it without a process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/reason"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitNo      = 1 // the answer is "no", or the input has problems
+	exitUsage   = 2
+	exitFailure = 3 // strata itself failed (I/O and the like)
+)
+
+// errNo is returned by a command whose answer is "no"; it prints nothing more.
+var errNo = errors.New("no")
+
+// usageError marks a mistake in how the command was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// inputError marks problems in the user's files.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+
+// app is the state shared by every command: global flags and the loaded network.
+type app struct {
+	networks  []string
+	noDefault bool
+	output    string
+	stdout    io.Writer
+	stderr    io.Writer
+
+	net *network.Network
+	rsn *reason.Reasoner
+}
+
+// Run runs strata with the arguments (without the program name) and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	var ie inputError
+	switch {
+	case errors.Is(err, errNo):
+		return exitNo
+	case errors.As(err, &ie):
+		fmt.Fprintln(stderr, ie.Error())
+		return exitNo
+	case errors.As(err, &ue) || isCobraUsage(err):
+		fmt.Fprintf(stderr, "strata: %v\n", err)
+		fmt.Fprintln(stderr, "Run 'strata --help' for usage.")
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "strata: %v\n", err)
+	return exitFailure
+}
+
+// isCobraUsage recognises cobra's own argument and flag errors.
+func isCobraUsage(err error) bool {
+	m := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument", "received ", "at most"} {
+		if strings.Contains(m, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "strata",
+		Short: "Reason over the multi-dimensional relation network of the cloud-native stack",
+		Long: `strata turns the relation network of the cloud-native stack — isolation layers
+(L-0 hardware … L-4 sandbox), architecture views, the timeline, scenarios, observability
+and the X/Y/Z coordinate axes — into answers you can check.
+
+The embedded default network holds every fact of the seed document; add your own files
+with --network (they overlay it) or replace it with --no-default.`,
+		Example: `  strata show isolation
+  strata compare L-4 L-2
+  strata why L-4 '>' L-2 --relation isolation-strength
+  strata rank isolation-strength
+  strata pareto isolation-strength:max overhead:min
+  strata check my-network.yaml`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringArrayVar(&a.networks, "network", nil, "network `FILE` to load on top of the embedded one (repeatable)")
+	pf.BoolVar(&a.noDefault, "no-default", false, "do not load the embedded default network; use only --network files")
+	pf.StringVarP(&a.output, "output", "o", "table", "output `format`: table, json or yaml")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(a.showCommand(), a.compareCommand(), a.whyCommand(), a.rankCommand(),
+		a.pathCommand(), a.paretoCommand(), a.checkCommand(), a.exportCommand())
+	return root
+}
+
+// format checks -o against the formats a command supports.
+func (a *app) format(allowed ...string) (string, error) {
+	if len(allowed) == 0 {
+		allowed = []string{"table", "json", "yaml"}
+	}
+	for _, f := range allowed {
+		if a.output == f {
+			return f, nil
+		}
+	}
+	return "", usagef("output format %q is not supported here; use one of: %s", a.output, strings.Join(allowed, ", "))
+}
+
+// load loads the network once: the embedded default (unless --no-default) plus --network files.
+func (a *app) load() error {
+	if a.net != nil {
+		return nil
+	}
+	var files []network.File
+	if !a.noDefault {
+		files = network.DefaultFiles()
+	} else if len(a.networks) == 0 {
+		return usagef("--no-default needs at least one --network FILE")
+	}
+	extra, err := network.ReadFiles(a.networks...)
+	if err != nil {
+		return err
+	}
+	n, err := network.Load(append(files, extra...))
+	if err != nil {
+		if ps, ok := network.AsProblems(err); ok {
+			return inputError{fmt.Errorf("%s\n%d problem(s) in the network; fix them and run again (strata check lists them)", ps.Error(), len(ps))}
+		}
+		return err
+	}
+	r, err := reason.New(n)
+	if err != nil {
+		return err
+	}
+	a.net, a.rsn = n, r
+	return nil
+}
+
+// entity resolves a command-line name to an entity; an unknown one is a usage error.
+func (a *app) entity(name string) (*network.Entity, error) {
+	e, err := a.net.Resolve(name)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return e, nil
+}
+
+func (a *app) relation(name string) (*reason.Relation, error) {
+	r, err := a.rsn.Relation(name)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return r, nil
+}
