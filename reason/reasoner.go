@@ -158,6 +158,9 @@ func word(w, def string) string {
 
 // derive returns the declared facts that make a > b, in chain order.
 func (rel *Relation) derive(a, b int32) ([]network.Fact, bool) {
+	if !rel.Order.Greater(a, b) {
+		return nil, false
+	}
 	steps, ok := rel.Order.Derive(a, b)
 	if !ok {
 		return nil, false
@@ -166,7 +169,14 @@ func (rel *Relation) derive(a, b int32) ([]network.Fact, bool) {
 }
 
 func (rel *Relation) deriveEqual(a, b int32) ([]network.Fact, bool) {
-	return rel.derive(a, b) // Derive answers a = b when the two are equal and not ordered
+	if !rel.Order.Equal(a, b) {
+		return nil, false
+	}
+	steps, ok := rel.Order.Derive(a, b) // Derive answers a = b when the two are equal
+	if !ok {
+		return nil, false
+	}
+	return rel.facts(steps), true
 }
 
 func (rel *Relation) facts(steps []Step) []network.Fact {
@@ -199,6 +209,24 @@ type Derivation struct {
 
 // Why explains "a op b" under one relation, op being ">", "<", "=" or "→".
 func (r *Reasoner) Why(rel *Relation, a *network.Entity, op string, b *network.Entity) (Derivation, error) {
+	d, err := r.why(rel, a, op, b)
+	if err != nil || d.Holds {
+		return d, err
+	}
+	// Say what does hold instead, so a "no" is still an answer.
+	for _, alt := range []string{">", "<", "="} {
+		if alt == op || (op == "→" && alt == ">") {
+			continue
+		}
+		if x, err := r.why(rel, a, alt, b); err == nil && x.Holds {
+			d.Instead = &x
+			break
+		}
+	}
+	return d, nil
+}
+
+func (r *Reasoner) why(rel *Relation, a *network.Entity, op string, b *network.Entity) (Derivation, error) {
 	d := Derivation{Relation: rel.Type.ID, Subject: a.ID, Op: op, Object: b.ID}
 	ia, ib := r.id(a), r.id(b)
 	switch op {
@@ -219,17 +247,6 @@ func (r *Reasoner) Why(rel *Relation, a *network.Entity, op string, b *network.E
 		d.Kind = network.Derived
 		if len(d.Facts) == 1 {
 			d.Kind = d.Facts[0].Kind
-		}
-		return d, nil
-	}
-	// Say what does hold instead, so a "no" is still an answer.
-	for _, alt := range []string{">", "<", "="} {
-		if alt == op || (op == "→" && alt == ">") {
-			continue
-		}
-		if x, err := r.Why(rel, a, alt, b); err == nil && x.Holds {
-			d.Instead = &x
-			break
 		}
 	}
 	return d, nil
