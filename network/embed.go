@@ -3,7 +3,6 @@ package network
 import (
 	"embed"
 	"io/fs"
-	"path"
 	"sort"
 	"sync"
 )
@@ -12,17 +11,11 @@ import (
 var defaultFS embed.FS
 
 // DefaultFiles returns the files of the embedded default network, which holds every fact
-// of the seed, in a stable order (relation types first).
+// of the seed, in the seed's order (the files are numbered: relation types first, then the
+// dimensions as the seed presents them).
 func DefaultFiles() []File {
 	names, _ := fs.Glob(defaultFS, "default/*.yaml")
-	sort.Slice(names, func(i, j int) bool {
-		// relation types first so a reader meets them before their use
-		ri, rj := path.Base(names[i]) == "relations.yaml", path.Base(names[j]) == "relations.yaml"
-		if ri != rj {
-			return ri
-		}
-		return names[i] < names[j]
-	})
+	sort.Strings(names)
 	out := make([]File, 0, len(names))
 	for _, n := range names {
 		b, _ := defaultFS.ReadFile(n)
