@@ -149,7 +149,7 @@ func (b *builder) dimension(h docHeader) {
 		cat = CategoryAxisPoint
 	}
 	if c := h.spec.get("category"); c != nil {
-		cat, _, _ = b.str(c, "spec.category")
+		cat = b.category(c, "spec.category")
 	}
 	vals := h.spec.get("values")
 	if vals == nil || vals.kind != seqNode {
@@ -186,7 +186,10 @@ func (b *builder) entities(h docHeader) {
 	if !b.fields(h.spec, "Entities spec", "category", "items") {
 		return
 	}
-	cat, _, _ := b.str(h.spec.get("category"), "spec.category")
+	var cat string
+	if c := h.spec.get("category"); c != nil {
+		cat = b.category(c, "spec.category")
+	}
 	items := h.spec.get("items")
 	if items == nil || items.kind != seqNode {
 		b.add(h.pos, CodeSchema, "list the entities under spec.items", "Entities %s needs a list of items", h.name)
@@ -230,12 +233,16 @@ func (b *builder) addEntity(ed entityDecl) bool {
 			prev.Names.Zh = ed.e.Names.Zh
 			b.indexName(ed.e.Names.Zh, prev)
 		}
-		ed.e = *prev
+		// The overlay's relations are the earlier entity's, cited at the overlay.
 		b.pendingRels = append(b.pendingRels, &ed)
 		return false
 	}
 	if ed.merge {
-		b.add(ed.e.Source, CodeUnknownEntity, didYouMean(ed.e.ID, b.entityIDs()), "merge: true, but there is no earlier entity %s to extend", ed.e.ID)
+		hint := didYouMean(ed.e.ID, b.entityIDs())
+		if hint == "" {
+			hint = "declare the entity before extending it, or drop merge: true"
+		}
+		b.add(ed.e.Source, CodeUnknownEntity, hint, "merge: true, but there is no earlier entity %s to extend", ed.e.ID)
 		return false
 	}
 	e := ed.e
@@ -320,8 +327,8 @@ func (b *builder) facts(h docHeader) {
 			b.add(v.pos, CodeSchema, "", "spec.formulas must be a list of strings")
 		} else {
 			for i, f := range v.items {
-				if s, p, ok := b.str(f, fmt.Sprintf("spec.formulas[%d]", i)); ok {
-					b.formula(s, p, f.quoted)
+				if s, _, ok := b.str(f, fmt.Sprintf("spec.formulas[%d]", i)); ok {
+					b.formula(s, f)
 				}
 			}
 		}
@@ -340,10 +347,16 @@ func (b *builder) fact(subj string, sp Pos, rel string, rp Pos, obj string, op P
 		b.add(rp, CodeProperty, "declare equivalence: \"=\" on the relation type", "relation %s has no equivalence, so %s = %s cannot be stated", r.ID, s, o)
 		return
 	}
-	if r.Inverse != "" && strings.EqualFold(rel, r.Inverse) && r.ID != rel {
+	if readsInverse(r, rel) {
 		s, o = o, s // "weaker-isolation" read from the other side
 	}
 	b.n.Facts = append(b.n.Facts, Fact{Subject: s, Relation: r.ID, Object: o, Equal: equal, Kind: kind, Source: sp, Note: note})
+}
+
+// readsInverse reports whether name is r's inverse name, so that facts written with it read
+// from the other side.
+func readsInverse(r *RelationType, name string) bool {
+	return r.Inverse != "" && strings.EqualFold(name, r.Inverse) && r.ID != name
 }
 
 func (b *builder) relation(name string, pos Pos) (*RelationType, bool) {
@@ -367,31 +380,31 @@ func (b *builder) chain(c *node, where string) {
 	if !ok {
 		return
 	}
-	quoted := c.get("chain").quoted
+	tn := c.get("chain")
 	ch, err := ParseChain(text)
 	if err != nil {
 		se := err.(*SyntaxError)
-		b.add(offsetPos(tp, text, se.Offset, quoted), CodeChain, se.Hint, "%s", se.Msg)
+		b.add(offsetPos(tn, se.Offset), CodeChain, se.Hint, "%s", se.Msg)
 		return
 	}
 	for i, op := range ch.Ops {
 		switch {
 		case op == "=" && r.Equivalence == "":
-			b.add(offsetPos(tp, text, ch.Terms[i].Offset, quoted), CodeChain, "declare equivalence: \"=\" on "+r.ID, "relation %s has no equivalence; \"=\" cannot be used in its chains", r.ID)
+			b.add(offsetPos(tn, ch.Terms[i].Offset), CodeChain, "declare equivalence: \"=\" on "+r.ID, "relation %s has no equivalence; \"=\" cannot be used in its chains", r.ID)
+			return
+		case op != "=" && r.Symbol == "":
+			b.add(offsetPos(tn, ch.Terms[i].Offset), CodeChain, "list its facts under spec.facts, or declare a symbol on "+r.ID,
+				"relation %s has no chain symbol, so it cannot be written as a chain", r.ID)
 			return
 		case op == "→" && r.Symbol != "→", (op == ">" || op == "<") && r.Symbol != ">":
-			want := r.Symbol
-			if want == "" {
-				want = "none (it is not an order)"
-			}
-			b.add(offsetPos(tp, text, ch.Terms[i].Offset, quoted), CodeChain, "write the chain with "+want, "relation %s is written with %s, not %s", r.ID, want, op)
+			b.add(offsetPos(tn, ch.Terms[i].Offset), CodeChain, "write the chain with "+r.Symbol, "relation %s is written with %s, not %s", r.ID, r.Symbol, op)
 			return
 		}
 	}
 	ids := make([]string, len(ch.Terms))
 	ok = true
 	for i, t := range ch.Terms {
-		e, good := b.resolveTerm(t.Text, offsetPos(tp, text, t.Offset, quoted))
+		e, good := b.resolveTerm(t.Text, offsetPos(tn, t.Offset))
 		if !good {
 			ok = false
 			continue
@@ -404,7 +417,7 @@ func (b *builder) chain(c *node, where string) {
 	b.n.Chains = append(b.n.Chains, ChainDecl{Relation: r.ID, Text: text, Source: tp})
 	for i, op := range ch.Ops {
 		a, z := ids[i], ids[i+1]
-		pos := offsetPos(tp, text, ch.Terms[i].Offset, quoted)
+		pos := offsetPos(tn, ch.Terms[i].Offset)
 		f := Fact{Subject: a, Relation: r.ID, Object: z, Kind: Declared, Source: pos}
 		switch op {
 		case "=":
@@ -412,15 +425,19 @@ func (b *builder) chain(c *node, where string) {
 		case "<":
 			f.Subject, f.Object = z, a
 		}
+		if readsInverse(r, rel) {
+			f.Subject, f.Object = f.Object, f.Subject
+		}
 		b.n.Facts = append(b.n.Facts, f)
 	}
 }
 
-func (b *builder) formula(text string, pos Pos, quoted bool) {
+func (b *builder) formula(text string, n *node) {
+	pos := n.pos
 	f, err := ParseFormula(text)
 	if err != nil {
 		se := err.(*SyntaxError)
-		b.add(offsetPos(pos, text, se.Offset, quoted), CodeFormula, se.Hint, "%s", se.Msg)
+		b.add(offsetPos(n, se.Offset), CodeFormula, se.Hint, "%s", se.Msg)
 		return
 	}
 	var rel *RelationType
@@ -434,10 +451,10 @@ func (b *builder) formula(text string, pos Pos, quoted bool) {
 		b.add(pos, CodeFormula, "declare a RelationType with spec.operator: \""+f.Op+"\"", "no relation type reads the formula operator %q", f.Op)
 		return
 	}
-	res, ok := b.resolveTerm(f.Result.Text, offsetPos(pos, text, f.Result.Offset, quoted))
+	res, ok := b.resolveTerm(f.Result.Text, offsetPos(n, f.Result.Offset))
 	ops := make([]string, 0, len(f.Operands))
 	for _, t := range f.Operands {
-		id, good := b.resolveTerm(t.Text, offsetPos(pos, text, t.Offset, quoted))
+		id, good := b.resolveTerm(t.Text, offsetPos(n, t.Offset))
 		ok = ok && good
 		ops = append(ops, id)
 	}
@@ -446,20 +463,20 @@ func (b *builder) formula(text string, pos Pos, quoted bool) {
 	}
 	b.n.Formulas = append(b.n.Formulas, FormulaDecl{Text: text, Result: res, Op: f.Op, Relation: rel.ID, Operands: ops, Source: pos})
 	for i, o := range ops {
-		b.n.Facts = append(b.n.Facts, Fact{Subject: res, Relation: rel.ID, Object: o, Kind: Declared, Source: offsetPos(pos, text, f.Operands[i].Offset, quoted)})
+		b.n.Facts = append(b.n.Facts, Fact{Subject: res, Relation: rel.ID, Object: o, Kind: Declared, Source: offsetPos(n, f.Operands[i].Offset)})
 	}
 }
 
-// offsetPos is the position of byte offset off inside a scalar that starts at p.
-func offsetPos(p Pos, text string, off int, quoted bool) Pos {
-	if off < 0 || off > len(text) || p.Line == 0 {
+// offsetPos is the position of byte offset off inside scalar n. Offsets are columns only
+// when the scalar is written verbatim on one line; otherwise (block scalars, escapes,
+// folded lines) the scalar's start is the best we can say.
+func offsetPos(n *node, off int) Pos {
+	p := n.pos
+	if !n.exact || off < 0 || off > len(n.str) || p.Line == 0 {
 		return p
 	}
-	if strings.ContainsRune(text[:off], '\n') {
-		return p // multi-line scalars: the scalar's start is the best we can say
-	}
-	p.Col += utf8.RuneCountInString(text[:off])
-	if quoted {
+	p.Col += utf8.RuneCountInString(n.str[:off])
+	if n.quoted {
 		p.Col++
 	}
 	return p
@@ -484,7 +501,7 @@ func (b *builder) resolveTerm(t string, pos Pos) (string, bool) {
 }
 
 func (b *builder) lookupTerm(t string) (*Entity, bool) {
-	if e, err := b.n.Resolve(t); err == nil {
+	if e, ok := b.n.find(t); ok {
 		return e, true
 	}
 	// "label(ID)" or "label (ID)"
@@ -494,11 +511,11 @@ func (b *builder) lookupTerm(t string) (*Entity, bool) {
 			inner := strings.TrimRight(t[open:], ")）")
 			inner = strings.TrimLeft(inner, "(（")
 			label := strings.TrimSpace(t[:open])
-			if e, err := b.n.Resolve(inner); err == nil && b.isLabel(e, label) {
+			if e, ok := b.n.find(inner); ok && b.isLabel(e, label) {
 				return e, true
 			}
 			// "ID label (Tool)": the parenthesis names a related entity; drop it.
-			if _, err := b.n.Resolve(inner); err == nil {
+			if _, ok := b.n.find(inner); ok {
 				if e, ok := b.idThenLabel(label); ok {
 					return e, true
 				}
@@ -515,8 +532,8 @@ func (b *builder) idThenLabel(t string) (*Entity, bool) {
 		if i == 0 {
 			continue
 		}
-		e, err := b.n.Resolve(strings.TrimSpace(t[:i]))
-		if err != nil {
+		e, ok := b.n.find(strings.TrimSpace(t[:i]))
+		if !ok {
 			continue
 		}
 		if b.isLabel(e, strings.TrimSpace(t[i:])) {

@@ -235,6 +235,18 @@ func (n *Network) Resolve(name string) (*Entity, error) {
 	return nil, &AmbiguousError{Name: name, IDs: ids}
 }
 
+// find is Resolve without the error: the one entity a name denotes, if exactly one.
+func (n *Network) find(name string) (*Entity, bool) {
+	if e, ok := n.byID[name]; ok {
+		return e, true
+	}
+	es := n.byName[strings.ToLower(strings.TrimSpace(name))]
+	if len(es) == 1 {
+		return es[0], true
+	}
+	return nil, false
+}
+
 func (n *Network) names() []string {
 	out := make([]string, 0, len(n.byName))
 	for _, e := range n.Entities {
