@@ -77,7 +77,8 @@ func (r *Reasoner) Pareto(crit []Criterion, among []*network.Entity) Front {
 			}
 		}
 	}
-	f := Front{}
+	// Empty, not nil, so that JSON writes [] as YAML does.
+	f := Front{Front: []string{}, Dominated: []Dominated{}}
 	for _, c := range crit {
 		dir := ":min"
 		if c.Max {

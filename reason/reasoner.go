@@ -28,7 +28,6 @@ type Relation struct {
 	domain []bool         // entities that appear in a fact of this relation
 }
 
-
 // New builds the reasoner for a network.
 func New(n *network.Network) (*Reasoner, error) {
 	r := &Reasoner{net: n, index: make(map[string]int32, len(n.Entities)), orders: map[string]*Relation{}}
@@ -376,16 +375,42 @@ func (r *Reasoner) Derived(rel *Relation) []network.Fact {
 }
 
 // Contradictions returns every contradiction in the network as problems that cite the
-// source lines of both sides: a strict-order cycle, a = b together with a > b, a fact
-// against an antisymmetric or irreflexive relation.
+// source positions of both sides: a cycle in an order (a > b > c > a, or a = b together
+// with a > b), a self fact a > a, and a fact against an antisymmetric or irreflexive
+// relation. Only what a relation declares is checked: an order is strict when it is
+// irreflexive or has a symbol (">" and "→" read strictly) and is not reflexive; a
+// transitive relation that is neither strict nor antisymmetric is a preorder, whose cycles
+// are no contradiction.
 func (r *Reasoner) Contradictions() network.Problems {
 	var ps network.Problems
 	for _, name := range r.names {
 		rel := r.orders[name]
+		rt := rel.Type
+		strict := rt.Irreflexive || (rt.Symbol != "" && !rt.Reflexive)
 		for _, c := range rel.Order.Contradictions() {
 			f := rel.Strict[c.Edge]
 			back := rel.facts(c.Back)
-			msg := fmt.Sprintf("contradiction in %s: %s but %s", name, factText(rel.Type, f), backText(rel.Type, f, back))
+			if len(c.Back) == 1 && c.Back[0].Equal {
+				back[0] = rel.Equal[c.Back[0].Index] // one fact is cited as written: a = b, not b = a
+			}
+			if len(back) == 0 {
+				if strict {
+					what := "irreflexive"
+					if !rt.Irreflexive {
+						what = "a strict order (" + rt.Symbol + ")"
+					}
+					ps = append(ps, network.Problem{Pos: f.Source, Code: network.CodeContradiction,
+						Message: fmt.Sprintf("contradiction in %s: %s, but %s is %s: nothing relates to itself", name, factText(rt, f), name, what),
+						Hint:    "remove this fact"})
+				}
+				continue
+			}
+			// Transitivity turns the cycle into b R a: against a strict order always (a R a
+			// follows), against antisymmetry when a strict step makes it b R a rather than b = a.
+			if !strict && !(rt.Antisymmetric && hasStrict(back)) {
+				continue
+			}
+			msg := fmt.Sprintf("contradiction in %s: %s, but %s", name, factText(rt, f), backText(rt, f, back))
 			ps = append(ps, network.Problem{Pos: f.Source, Code: network.CodeContradiction, Message: msg,
 				Hint: "remove or correct one of these facts"})
 		}
@@ -399,13 +424,14 @@ func (r *Reasoner) Contradictions() network.Problems {
 		}
 		if rt.Irreflexive && f.Subject == f.Object {
 			ps = append(ps, network.Problem{Pos: f.Source, Code: network.CodeContradiction,
-				Message: fmt.Sprintf("contradiction in %s: %s relates %s to itself, but %s is irreflexive", rt.ID, f.Relation, f.Subject, rt.ID), Hint: "remove this fact"})
+				Message: fmt.Sprintf("contradiction in %s: %s, but %s is irreflexive: nothing relates to itself", rt.ID, factText(rt, f), rt.ID),
+				Hint:    "remove this fact"})
 		}
 		if rt.Antisymmetric && f.Subject != f.Object {
 			if g, ok := seen[[3]string{f.Relation, f.Object, f.Subject}]; ok {
 				ps = append(ps, network.Problem{Pos: f.Source, Code: network.CodeContradiction,
-					Message: fmt.Sprintf("contradiction in %s: %s %s %s (%s) and %s %s %s (%s), but %s is antisymmetric",
-						rt.ID, f.Subject, rt.ID, f.Object, f.Source.Short(), g.Subject, rt.ID, g.Object, g.Source.Short(), rt.ID),
+					Message: fmt.Sprintf("contradiction in %s: %s, but also %s (%s), and %s is antisymmetric",
+						rt.ID, factText(rt, f), factText(rt, g), g.Source, rt.ID),
 					Hint: "remove one of the two facts"})
 			}
 			seen[[3]string{f.Relation, f.Subject, f.Object}] = f
@@ -413,6 +439,15 @@ func (r *Reasoner) Contradictions() network.Problems {
 	}
 	ps.Sort()
 	return ps
+}
+
+func hasStrict(fs []network.Fact) bool {
+	for _, f := range fs {
+		if !f.Equal {
+			return true
+		}
+	}
+	return false
 }
 
 // FactText renders a fact the way chains are written: "L-4 > L-1", "A1 → A5", "O1 = O2".
@@ -429,22 +464,20 @@ func factText(rt *network.RelationType, f network.Fact) string {
 	return f.Subject + " " + op + " " + f.Object
 }
 
-// backText renders the chain that closes a cycle: "L-2 ≥ L-1: L-2 > L-3 (file:3), L-3 = L-1 (file:4)".
+// backText renders the other side of a cycle that closes on f (a > b): the one fact
+// that says b > a or b = a, "b > a (file:line:col)", or the chain it follows from,
+// "b > a follows from b > c (file:line:col), c = a (file:line:col)". Positions carry
+// the column because one chain line often declares every fact of the cycle.
 func backText(rt *network.RelationType, f network.Fact, back []network.Fact) string {
-	if len(back) == 0 {
-		return f.Subject + " is the same entity as " + f.Object + " (a fact relating an entity to itself)"
+	if len(back) == 1 {
+		return "also " + factText(rt, back[0]) + " (" + back[0].Source.String() + ")"
 	}
 	parts := make([]string, len(back))
-	strict := false
 	for i, g := range back {
-		parts[i] = factText(rt, g) + " (" + g.Source.Short() + ")"
-		strict = strict || !g.Equal
+		parts[i] = factText(rt, g) + " (" + g.Source.String() + ")"
 	}
-	rel := "="
-	if strict {
-		rel = rt.Symbol
-	}
-	return fmt.Sprintf("%s %s %s by %s", f.Object, rel, f.Subject, strings.Join(parts, ", "))
+	closing := network.Fact{Subject: f.Object, Relation: f.Relation, Object: f.Subject, Equal: !hasStrict(back)}
+	return factText(rt, closing) + " follows from " + strings.Join(parts, ", ")
 }
 
 // sortedIDs returns ids in the network's declaration order.

@@ -49,6 +49,9 @@ with the source lines of both sides. Exit code 1 when there is any problem.`,
 				}
 				ps = r.Contradictions()
 			}
+			if ps == nil {
+				ps = network.Problems{} // JSON [] rather than null, as YAML already writes it
+			}
 			if f != "table" {
 				if err := encode(a.stdout, f, struct {
 					OK       bool             `json:"ok" yaml:"ok"`

@@ -38,6 +38,9 @@ Exit code 1 when no order relates them.`,
 				return err
 			}
 			cs := a.rsn.Compare(x, y)
+			if cs == nil {
+				cs = []reason.Comparison{} // JSON [] rather than null, as YAML already writes it
+			}
 			ordered := false
 			for _, c := range cs {
 				ordered = ordered || c.Verdict != reason.Incomparable
@@ -129,7 +132,7 @@ Quote > and < in the shell.`,
 			} else {
 				rels = a.rsn.Orders()
 			}
-			var ds []reason.Derivation
+			ds := []reason.Derivation{} // JSON [] rather than null when nothing holds
 			holds := false
 			for _, r := range rels {
 				if relation == "" && (!a.rsn.Involves(r, x) || !a.rsn.Involves(r, y)) {
@@ -246,7 +249,7 @@ func (a *app) rankCommand() *cobra.Command {
 				var names []string
 				for _, id := range l.Entities {
 					e, _ := a.net.Entity(id)
-					names = append(names, e.Names.String())
+					names = append(names, word(e.Names.String(), e.ID))
 				}
 				t.add(fmt.Sprint(l.Rank), strings.Join(l.Entities, " = "), strings.Join(names, " = "))
 			}
@@ -274,7 +277,8 @@ func (a *app) pathCommand() *cobra.Command {
 all relations. Exit code 1 when nothing leads from A to B.`,
 		Example: `  strata path A1 A7           # A1 → A5 → A6 → A7
   strata path T1 T5
-  strata path KVM L-3 --relation isolation-strength`,
+  strata path KVM L-3         # across relations: KVM -represents→ L-1 > L-2 > L-3
+  strata path L-0 L-3 --relation overhead`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := a.format()
@@ -301,6 +305,9 @@ all relations. Exit code 1 when nothing leads from A to B.`,
 				rel = r.Type.ID
 			}
 			fs, ok := a.rsn.Path(x, y, rel)
+			if fs == nil {
+				fs = []network.Fact{} // JSON [] rather than null when no chain is found
+			}
 			if f != "table" {
 				if err := encode(a.stdout, f, struct {
 					From  string         `json:"from" yaml:"from"`

@@ -59,7 +59,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -73,7 +73,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitNo
 	case errors.As(err, &ue) || isCobraUsage(err):
 		fmt.Fprintf(stderr, "strata: %v\n", err)
-		fmt.Fprintln(stderr, "Run 'strata --help' for usage.")
+		// Name the command that was misused, so the hint points at its own help.
+		if cmd != nil && cmd != root {
+			fmt.Fprintf(stderr, "Usage: %s\n", cmd.UseLine())
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		} else {
+			fmt.Fprintln(stderr, "Run 'strata --help' for usage.")
+		}
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "strata: %v\n", err)
@@ -146,7 +152,7 @@ func (a *app) load() error {
 	}
 	extra, err := network.ReadFiles(a.networks...)
 	if err != nil {
-		return err
+		return usageError{err} // as in check: a file named on the command line is missing
 	}
 	n, err := network.Load(append(files, extra...))
 	if err != nil {
