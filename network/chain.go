@@ -36,7 +36,6 @@ func ParseChain(s string) (Chain, error) {
 	var c Chain
 	start := 0
 	strict := ""
-	strictAt := 0
 	flush := func(end int) error {
 		raw := s[start:end]
 		t := strings.TrimSpace(raw)
@@ -59,10 +58,10 @@ func ParseChain(s string) (Chain, error) {
 		}
 		if op != "=" {
 			if strict != "" && strict != op {
-				return Chain{}, &SyntaxError{Offset: i, Msg: fmt.Sprintf("chain mixes %q (at offset %d) with %q", strict, strictAt, op),
+				return Chain{}, &SyntaxError{Offset: i, Msg: fmt.Sprintf("chain mixes %q with %q", strict, op),
 					Hint: "a chain reads in one direction: split it into two chains or reverse one part"}
 			}
-			strict, strictAt = op, i
+			strict = op
 		}
 		c.Ops = append(c.Ops, op)
 		i += n
@@ -148,7 +147,8 @@ func ParseFormula(s string) (Formula, error) {
 		return Formula{}, err
 	}
 	if f.Op == "" {
-		return Formula{}, &SyntaxError{Offset: base, Msg: "a formula needs an operator (+, ×, x or *) between at least two operands"}
+		return Formula{}, &SyntaxError{Offset: f.Operands[0].Offset, Msg: "a formula needs an operator (+, ×, x or *) between at least two operands",
+			Hint: "write result = A + B or result = A × B"}
 	}
 	return f, nil
 }

@@ -232,14 +232,13 @@ func (d *decoder) entity(n *node, where, defaultCategory string, withID bool) (e
 	}
 	ed.e.Category = defaultCategory
 	if c := n.get("category"); c != nil {
-		if s, p, ok := d.str(c, where+".category"); ok {
-			if !contains(Categories, s) {
-				d.add(p, CodeSchema, didYouMeanOr(s, Categories), "unknown category %q", s)
-			}
+		if s := d.category(c, where+".category"); s != "" {
 			ed.e.Category = s
 		}
 	}
-	if ed.e.Category == "" {
+	ed.merge = d.boolean(n.get("merge"), where+".merge")
+	// An overlay (merge: true) extends an entity that already has its category.
+	if ed.e.Category == "" && !ed.merge {
 		d.add(n.pos, CodeSchema, "one of: "+strings.Join(Categories, ", "), "%s needs a category", where)
 	}
 	ed.e.Names = d.text(n.get("names"), where+".names")
@@ -247,7 +246,6 @@ func (d *decoder) entity(n *node, where, defaultCategory string, withID bool) (e
 	if desc := n.get("description"); desc != nil {
 		ed.e.Attributes = append(ed.e.Attributes, Attribute{Name: "description", Type: TypeText, Text: d.text(desc, where+".description"), Source: desc.pos})
 	}
-	ed.merge = d.boolean(n.get("merge"), where+".merge")
 	if attrs := n.get("attributes"); attrs != nil {
 		if attrs.kind != mapNode {
 			d.add(attrs.pos, CodeSchema, "", "%s.attributes must be a mapping of name: value", where)
@@ -278,6 +276,17 @@ func (d *decoder) entity(n *node, where, defaultCategory string, withID bool) (e
 		}
 	}
 	return ed, true
+}
+
+// category reads an entity category and checks that it is one of Categories. An unknown
+// category is reported and still returned, so that the entities using it are not reported
+// again for having none.
+func (d *decoder) category(n *node, where string) string {
+	s, p, ok := d.str(n, where)
+	if ok && !contains(Categories, s) {
+		d.add(p, CodeSchema, didYouMeanOr(s, Categories), "unknown category %q", s)
+	}
+	return s
 }
 
 func (d *decoder) attribute(name string, v *node, where string) (Attribute, bool) {
@@ -339,18 +348,19 @@ func (d *decoder) relationType(h docHeader) (RelationType, bool) {
 		}
 	}
 	if v := h.spec.get("equivalence"); v != nil {
-		s, p, _ := d.str(v, "spec.equivalence")
-		if s != "=" {
+		s, p, ok := d.str(v, "spec.equivalence")
+		if ok && s != "=" {
 			d.add(p, CodeSchema, `the paired equivalence of an order is written "="`, "unknown equivalence symbol %q", s)
 		}
 		r.Equivalence = s
 	}
 	if v := h.spec.get("operator"); v != nil {
-		s, p, _ := d.str(v, "spec.operator")
-		switch s {
-		case "+":
+		s, p, ok := d.str(v, "spec.operator")
+		switch {
+		case !ok:
+		case s == "+":
 			r.Operator = "+"
-		case "×", "x", "*":
+		case s == "×", s == "x", s == "*":
 			r.Operator = "×"
 		default:
 			d.add(p, CodeSchema, `use "+" (all of) or "×" (product of)`, "unknown formula operator %q", s)
@@ -377,6 +387,9 @@ func (d *decoder) relationType(h docHeader) (RelationType, bool) {
 				d.add(pos, CodeSchema, didYouMeanOr(p, Properties), "unknown relation property %q", p)
 			}
 		}
+	}
+	if v := h.spec.get("description"); v != nil {
+		r.Description = d.text(v, "spec.description") // overrides metadata.description
 	}
 	r.Inverse, _, _ = d.str(h.spec.get("inverse"), "spec.inverse")
 	r.Greater, _, _ = d.str(h.spec.get("greater"), "spec.greater")

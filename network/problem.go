@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Pos is a position in a source file. Line and Col are 1-based; a zero Line means the
@@ -107,23 +108,40 @@ func (l *problemList) add(pos Pos, code, hint, format string, args ...any) {
 }
 
 // suggest returns the candidate nearest to s by edit distance, or "" when none is close.
+// Distance counts first without case and separators (so "L3" finds "L-3" before "D3"),
+// then without case only.
 func suggest(s string, candidates []string) string {
-	best, bestD := "", 1<<30
-	ls := strings.ToLower(s)
+	best, bestLoose, bestStrict := "", 1<<30, 1<<30
+	ls, ks := strings.ToLower(s), looseKey(s)
 	for _, c := range candidates {
-		d := editDistance(ls, strings.ToLower(c))
-		if d < bestD || (d == bestD && c < best) {
-			best, bestD = c, d
+		loose := editDistance(ks, looseKey(c))
+		if loose > bestLoose {
+			continue
+		}
+		strict := editDistance(ls, strings.ToLower(c))
+		if loose < bestLoose || strict < bestStrict || (strict == bestStrict && c < best) {
+			best, bestLoose, bestStrict = c, loose, strict
 		}
 	}
 	limit := len([]rune(s))/3 + 1
 	if limit > 3 {
 		limit = 3
 	}
-	if bestD <= limit {
+	if bestLoose <= limit {
 		return best
 	}
 	return ""
+}
+
+// looseKey is s lower-cased without the separators people drop or swap: "L-3" is "l3".
+func looseKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', ' ', '.', '/':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
 }
 
 func editDistance(a, b string) int {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // node is a YAML value with its position, the intermediate form between the YAML parser's
@@ -19,6 +20,7 @@ type node struct {
 	str    string // scalars: the text; for strings the value
 	tag    string // scalar type: "str", "int", "float", "bool", "null"
 	quoted bool
+	exact  bool    // scalars: the text is written verbatim on one line, so offsets are columns
 	items  []*node // sequence items
 	keys   []*node // mapping keys (scalars), parallel to items
 }
@@ -157,31 +159,30 @@ func convert(file string, n ast.Node, anchors map[string]*node, depth int) (*nod
 		}
 		return nil, &Problem{Pos: pos, Code: CodeSyntax, Message: fmt.Sprintf("unknown YAML alias *%s", name), Hint: "define the anchor &" + name + " before using it"}
 	case *ast.MappingNode:
-		out := &node{kind: mapNode, pos: pos}
-		for _, mv := range v.Values {
-			if err := addPair(file, out, mv, anchors, depth); err != nil {
-				return nil, err
+		if !v.IsFlowStyle && len(v.Values) > 0 {
+			// A block mapping's token is its first ':'; people expect its first key.
+			if kp := astPos(file, v.Values[0].Key); kp.Line > 0 {
+				pos = kp
 			}
 		}
-		return out, nil
+		return convertMapping(file, pos, v.Values, anchors, depth)
 	case *ast.MappingValueNode:
-		out := &node{kind: mapNode, pos: astPos(file, v.Key)}
-		if err := addPair(file, out, v, anchors, depth); err != nil {
-			return nil, err
-		}
-		return out, nil
+		return convertMapping(file, astPos(file, v.Key), []*ast.MappingValueNode{v}, anchors, depth)
 	case *ast.SequenceNode:
 		out := &node{kind: seqNode, pos: pos}
-		for _, it := range v.Values {
+		for i, it := range v.Values {
 			c, err := convert(file, it, anchors, depth+1)
 			if err != nil {
 				return nil, err
+			}
+			if isImplicitNull(it) && len(v.Entries) == len(v.Values) && v.Entries[i].Start != nil {
+				c.pos = astPos(file, v.Entries[i]) // "- " with nothing after it: cite the "-"
 			}
 			out.items = append(out.items, c)
 		}
 		return out, nil
 	case *ast.StringNode:
-		return &node{kind: scalarNode, pos: pos, str: v.Value, tag: "str", quoted: isQuoted(v)}, nil
+		return &node{kind: scalarNode, pos: pos, str: v.Value, tag: "str", quoted: isQuoted(v), exact: isVerbatim(v)}, nil
 	case *ast.LiteralNode:
 		s := ""
 		if v.Value != nil {
@@ -213,20 +214,64 @@ func isQuoted(v *ast.StringNode) bool {
 	return strings.HasPrefix(o, "'") || strings.HasPrefix(o, `"`)
 }
 
-func addPair(file string, out *node, mv *ast.MappingValueNode, anchors map[string]*node, depth int) error {
-	if mv.Key != nil && mv.Key.IsMergeKey() {
-		// "<<: *base" merges the aliased mapping's pairs.
-		src, err := convert(file, mv.Value, anchors, depth+1)
-		if err != nil {
-			return err
+// convertMapping converts a mapping's pairs in order (anchors must be defined before use)
+// and applies merge keys last: a key written in the mapping overrides a merged one, and an
+// earlier merged mapping overrides a later one, as YAML's merge key says.
+func convertMapping(file string, pos Pos, pairs []*ast.MappingValueNode, anchors map[string]*node, depth int) (*node, error) {
+	out := &node{kind: mapNode, pos: pos}
+	var merged []*node
+	for _, mv := range pairs {
+		if mv.Key != nil && mv.Key.IsMergeKey() {
+			// "<<: *base" or "<<: [*a, *b]" merges the aliased mappings' pairs.
+			src, err := convert(file, mv.Value, anchors, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			srcs := []*node{src}
+			if src.kind == seqNode {
+				srcs = src.items
+			}
+			for _, m := range srcs {
+				if m.kind != mapNode {
+					return nil, &Problem{Pos: m.pos, Code: CodeSyntax, Message: "merge key << needs a mapping or a list of mappings", Hint: "write <<: *anchor where &anchor names a mapping"}
+				}
+			}
+			merged = append(merged, srcs...)
+			continue
 		}
-		if src.kind != mapNode {
-			return &Problem{Pos: src.pos, Code: CodeSyntax, Message: "merge key << needs a mapping"}
+		if err := addPair(file, out, mv, anchors, depth); err != nil {
+			return nil, err
 		}
-		out.keys = append(out.keys, src.keys...)
-		out.items = append(out.items, src.items...)
-		return nil
 	}
+	for _, m := range merged {
+		for i, k := range m.keys {
+			if out.get(k.str) == nil {
+				out.keys = append(out.keys, k)
+				out.items = append(out.items, m.items[i])
+			}
+		}
+	}
+	return out, nil
+}
+
+// isImplicitNull reports whether n is the null the parser inserts for a missing value.
+func isImplicitNull(n ast.Node) bool {
+	v, ok := n.(*ast.NullNode)
+	return ok && v.Token != nil && v.Token.Type == token.ImplicitNullType
+}
+
+// isVerbatim reports whether a string scalar's value is its source text on one line (after
+// the opening quote, if any). Escapes, doubled single quotes and folded lines make the value
+// differ from the source, and then offsets into the value are not columns.
+func isVerbatim(v *ast.StringNode) bool {
+	if v.Token == nil || strings.ContainsAny(v.Value, "\n\r") {
+		return false
+	}
+	o := strings.TrimSpace(v.Token.Origin)
+	return o == v.Value || o == "'"+v.Value+"'" || o == `"`+v.Value+`"`
+}
+
+func addPair(file string, out *node, mv *ast.MappingValueNode, anchors map[string]*node, depth int) error {
 	k, err := convert(file, mv.Key, anchors, depth+1)
 	if err != nil {
 		return err
@@ -242,6 +287,9 @@ func addPair(file string, out *node, mv *ast.MappingValueNode, anchors map[strin
 	val, err := convert(file, mv.Value, anchors, depth+1)
 	if err != nil {
 		return err
+	}
+	if isImplicitNull(mv.Value) {
+		val.pos = k.pos // "key:" with nothing after it: cite the key, not the end of the line
 	}
 	out.keys = append(out.keys, k)
 	out.items = append(out.items, val)
