@@ -91,8 +91,9 @@ func (a *app) dimensionSubset(d *network.Dimension) exportView {
 	return exportView{sub}
 }
 
+// quoteDOT quotes a DOT id; a newline becomes DOT's centred line break \n.
 func quoteDOT(s string) string {
-	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
 }
 
 func (a *app) writeDOT(w io.Writer, v exportView) {
@@ -141,7 +142,13 @@ func dotLabel(e *network.Entity) string {
 
 var mermaidUnsafe = regexp.MustCompile(`[^A-Za-z0-9_]`)
 
-func mermaidID(id string) string { return "n_" + mermaidUnsafe.ReplaceAllString(id, "_") }
+// mermaidID makes a Mermaid node id from an entity id. Characters Mermaid cannot take are
+// replaced by their code points, so distinct ids stay distinct (L-0 and L_0 do not collide).
+func mermaidID(id string) string {
+	return "n_" + mermaidUnsafe.ReplaceAllStringFunc(id, func(c string) string {
+		return fmt.Sprintf("_%x_", []rune(c)[0])
+	})
+}
 
 func mermaidText(s string) string {
 	return strings.NewReplacer(`"`, "#quot;", "\n", "<br/>").Replace(s)
