@@ -3,7 +3,6 @@ package reason
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sync"
 )
@@ -38,6 +37,9 @@ const MaxContradictions = 1000
 // ErrInvalidInput is wrapped by every error NewOrder returns for input it
 // cannot accept (a node id out of range, a negative or huge size).
 var ErrInvalidInput = errors.New("reason: invalid input")
+
+// maxNodes keeps derivation search states (2 per node) inside int32.
+const maxNodes = 1 << 30
 
 // maxSteps bounds len(strict)+2*len(equal): steps are packed as index<<2|flags
 // in a uint32 and CSR offsets are int32.
@@ -120,8 +122,8 @@ func NewOrder(n int, strict, equal []Edge) (*Order, error) {
 }
 
 func build(n int, strict, equal []Edge, cfg config) (*Order, error) {
-	if n < 0 || n > math.MaxInt32-1 {
-		return nil, fmt.Errorf("%w: %d nodes: want 0 to %d", ErrInvalidInput, n, math.MaxInt32-1)
+	if n < 0 || n > maxNodes {
+		return nil, fmt.Errorf("%w: %d nodes: want 0 to %d", ErrInvalidInput, n, maxNodes)
 	}
 	if int64(len(strict))+2*int64(len(equal)) > maxSteps {
 		return nil, fmt.Errorf("%w: %d strict and %d equal facts: at most %d steps (strict + 2×equal)",

@@ -133,3 +133,24 @@ func TestTinyNetworks(t *testing.T) {
 		}
 	}
 }
+
+func FuzzReadPairs(f *testing.F) {
+	f.Add([]byte("0,1\n2,3\n"))
+	f.Add([]byte("4,1\r\n\n1,2"))
+	f.Add([]byte("9999999999999,1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "gt.csv")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		edges, err := readPairs(path, 100)
+		if err != nil {
+			return
+		}
+		for _, e := range edges {
+			if e.From < 0 || e.From >= 100 || e.To < 0 || e.To >= 100 {
+				t.Fatalf("edge %v out of range accepted", e)
+			}
+		}
+	})
+}
