@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg_cmd in "git:git" "gcc:gcc"; do
+# graphviz: the tests render `strata export -o dot` with the real dot.
+for pkg_cmd in "git:git" "gcc:gcc" "graphviz:dot"; do
   pkg=${pkg_cmd%%:*}; cmd=${pkg_cmd##*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
