@@ -27,14 +27,6 @@ func ReadFiles(paths ...string) ([]File, error) {
 	return out, nil
 }
 
-// Document is a document of a kind the network package does not know, handed to the caller
-// that asked for it with [Options].ExtraKinds.
-type Document struct {
-	Kind string
-	Name string
-	Pos  Pos
-}
-
 // Options tune Load.
 type Options struct {
 	// ExtraKinds are document kinds that other packages read from the same files; Load

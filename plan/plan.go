@@ -1,0 +1,757 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/reason"
+)
+
+// Roles of the technologies in a stack.
+const (
+	RoleOrchestrator  = "orchestrator"
+	RoleCRI           = "container-runtime"
+	RoleRuntime       = "isolation-runtime"
+	RolePolicy        = "policy-engine"
+	RoleObservability = "observability"
+	RoleAccelerator   = "accelerator"
+)
+
+// Coordinates is a point in the seed's X/Y/Z space.
+type Coordinates struct {
+	X int `json:"x" yaml:"x"`
+	Y int `json:"y" yaml:"y"`
+	Z int `json:"z" yaml:"z"`
+}
+
+func (c Coordinates) String() string { return fmt.Sprintf("(%d, %d, %d)", c.X, c.Y, c.Z) }
+
+// Plan is the planner's answer for one workload.
+type Plan struct {
+	Workload     string      `json:"workload" yaml:"workload"`
+	Coordinates  Coordinates `json:"coordinates" yaml:"coordinates"`
+	Layer        string      `json:"layer" yaml:"layer"` // the isolation layer, e.g. L-4
+	Stack        []Choice    `json:"stack" yaml:"stack"`
+	Requirements []string    `json:"requirements" yaml:"requirements"`
+	AsOf         int         `json:"asOf,omitempty" yaml:"asOf,omitempty"`
+	Reasons      []string    `json:"reasons" yaml:"reasons"` // X=…, Y=…, Z=… with their derivations
+}
+
+// Technology returns the chosen technology of a role, or "".
+func (p *Plan) Technology(role string) string {
+	for _, c := range p.Stack {
+		if c.Role == role {
+			return c.Technology
+		}
+	}
+	return ""
+}
+
+// Technologies lists every chosen technology.
+func (p *Plan) Technologies() []string {
+	var out []string
+	for _, c := range p.Stack {
+		out = append(out, c.Technology)
+	}
+	return out
+}
+
+// Choice is the technology chosen for one role, why, and what lost.
+type Choice struct {
+	Role         string        `json:"role" yaml:"role"`
+	Technology   string        `json:"technology" yaml:"technology"`
+	Name         string        `json:"name" yaml:"name"`
+	Reasons      []string      `json:"reasons" yaml:"reasons"`
+	Alternatives []Alternative `json:"alternatives,omitempty" yaml:"alternatives,omitempty"`
+}
+
+// Alternative is a candidate that lost: ranked lower, or excluded by a requirement.
+type Alternative struct {
+	Technology string `json:"technology" yaml:"technology"`
+	Excluded   bool   `json:"excluded" yaml:"excluded"`
+	Reason     string `json:"reason" yaml:"reason"`
+}
+
+// Unsatisfiable explains why no technology can fill a role: every candidate and the
+// requirements that excluded it.
+type Unsatisfiable struct {
+	Workload  string        `json:"workload" yaml:"workload"`
+	Role      string        `json:"role" yaml:"role"`
+	Rejected  []Alternative `json:"rejected" yaml:"rejected"`
+	Conflicts []string      `json:"conflicts" yaml:"conflicts"` // the requirements that together leave nothing
+}
+
+func (e *Unsatisfiable) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "workload %s cannot be planned: no %s meets all its requirements\n", e.Workload, e.Role)
+	for _, r := range e.Rejected {
+		fmt.Fprintf(&b, "  %s: %s\n", r.Technology, r.Reason)
+	}
+	fmt.Fprintf(&b, "requirements in conflict: %s; relax one of them", strings.Join(e.Conflicts, ", "))
+	return b.String()
+}
+
+// ErrUnsatisfiable is wrapped by every *Unsatisfiable, for errors.Is.
+var ErrUnsatisfiable = errors.New("unsatisfiable workload")
+
+func (e *Unsatisfiable) Is(target error) bool { return target == ErrUnsatisfiable }
+
+// Planner plans workloads against one network.
+type Planner struct {
+	net      *network.Network
+	rsn      *reason.Reasoner
+	strength *reason.Relation
+	overhead *reason.Relation
+}
+
+// New prepares a planner. The network must have the isolation-strength and overhead
+// orders and the X, Y and Z axes.
+func New(r *reason.Reasoner) (*Planner, error) {
+	p := &Planner{net: r.Network(), rsn: r}
+	var err error
+	if p.strength, err = r.Relation("isolation-strength"); err != nil {
+		return nil, fmt.Errorf("planner needs the isolation-strength order: %w", err)
+	}
+	if p.overhead, err = r.Relation("overhead"); err != nil {
+		return nil, fmt.Errorf("planner needs the overhead order: %w", err)
+	}
+	for _, axis := range []string{"X", "Y", "Z"} {
+		if d, ok := p.net.Dimension(axis); !ok || d.Axis != axis {
+			return nil, fmt.Errorf("planner needs the %s axis (a Dimension with axis: %s)", axis, axis)
+		}
+	}
+	return p, nil
+}
+
+// requirement is a requirement entity the workload has, and why it has it.
+type requirement struct {
+	e   *network.Entity
+	why string
+}
+
+// candidate is a technology being considered for a role.
+type candidate struct {
+	e        *network.Entity
+	layer    *network.Entity // isolation runtimes: the L value it represents
+	point    *network.Entity // orchestrators / policy engines: the axis point it represents
+	rejected []string
+	by       []string // requirement ids behind the rejections
+}
+
+// Plan plans one workload.
+func (p *Planner) Plan(w Workload) (*Plan, error) {
+	reqs, err := p.requirements(w)
+	if err != nil {
+		return nil, err
+	}
+	pl := &Plan{Workload: w.Name, AsOf: w.AsOf}
+	for _, r := range reqs {
+		pl.Requirements = append(pl.Requirements, r.e.ID)
+	}
+
+	// X: the orchestrator.
+	orch, err := p.choose(w, reqs, RoleOrchestrator, p.orchestrators(w), p.preferOrchestrator)
+	if err != nil {
+		return nil, err
+	}
+	pl.Stack = append(pl.Stack, orch.choice)
+	pl.Coordinates.X = p.coordinate(orch.best.point)
+	pl.Reasons = append(pl.Reasons, fmt.Sprintf("X=%d: %s represents %s (%s)", pl.Coordinates.X, orch.best.e.ID, orch.best.point.Label(), p.factSource(orch.best.e.ID, "represents", orch.best.point.ID)))
+
+	// Y: the isolation runtime.
+	rt, err := p.choose(w, reqs, RoleRuntime, p.runtimes(), p.preferRuntime)
+	if err != nil {
+		return nil, err
+	}
+	ypoint := p.yPoint(rt.best.layer)
+	pl.Layer = rt.best.layer.ID
+	pl.Coordinates.Y = p.coordinate(ypoint)
+	pl.Reasons = append(pl.Reasons, p.yReason(pl.Coordinates.Y, rt, reqs))
+	if shim, ok := rt.best.e.Attr("runtime-type"); ok && strings.HasPrefix(shim.String, "io.containerd.") {
+		if cri, ok := p.net.Entity("containerd"); ok && p.available(w, cri) == "" {
+			pl.Stack = append(pl.Stack, Choice{Role: RoleCRI, Technology: cri.ID, Name: cri.Names.String(),
+				Reasons: []string{fmt.Sprintf("%s runs as the containerd shim %s", rt.best.e.ID, shim.String)}})
+		}
+	}
+	pl.Stack = append(pl.Stack, rt.choice)
+	if w.GPU > 0 || hasReq(reqs, "gpu-acceleration") {
+		if gpu, ok := p.net.Entity("GPU"); ok {
+			pl.Stack = append(pl.Stack, Choice{Role: RoleAccelerator, Technology: gpu.ID, Name: gpu.Names.String(),
+				Reasons: []string{"gpu-acceleration asks for it; " + rt.best.e.ID + " has the gpu capability"}})
+		}
+	}
+
+	// Z: the policy level the stack implies, raised by a policy engine where required.
+	implied, impliedBy := p.impliedZ([]*network.Entity{orch.best.e, rt.best.e}, pl.Coordinates.X > 0)
+	required, requiredBy := p.requiredZ(w, reqs)
+	pl.Coordinates.Z = implied
+	zReason := fmt.Sprintf("Z=%d: no requirement asks for policy and the stack implies none", implied)
+	if implied > 0 {
+		zReason = fmt.Sprintf("Z=%d: %s", implied, impliedBy)
+	}
+	// A requirement for policy gets an engine that enforces it, even where the runtime's
+	// own sandbox implies that level: the sandbox is no place to state the workload's rules.
+	if required > 0 {
+		pol, err := p.choose(w, reqs, RolePolicy, p.policyEngines(required), p.preferPolicy)
+		if err != nil {
+			return nil, err
+		}
+		pl.Stack = append(pl.Stack, pol.choice)
+		pl.Coordinates.Z = max(implied, p.coordinate(pol.best.point))
+		zReason = fmt.Sprintf("Z=%d: %s asks for policy at Z ≥ %d, so %s (%s) enforces it", pl.Coordinates.Z, requiredBy, required, pol.best.e.ID, pol.best.point.Label())
+	}
+	pl.Reasons = append(pl.Reasons, zReason)
+
+	// Observability: the tools of complete observability (O1 + O2).
+	pl.Stack = append(pl.Stack, p.observability(w)...)
+	return pl, nil
+}
+
+func hasReq(reqs []requirement, id string) bool {
+	for _, r := range reqs {
+		if r.e.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// requirements resolves the workload's requirement entities: those its fields imply and
+// those it names.
+func (p *Planner) requirements(w Workload) ([]requirement, error) {
+	var out []requirement
+	seen := map[string]bool{}
+	add := func(name, why string) error {
+		e, err := p.net.Resolve(name)
+		if err != nil {
+			return fmt.Errorf("workload %s: requirement %w", w.Name, err)
+		}
+		if e.Category != network.CategoryRequirement {
+			return fmt.Errorf("workload %s: %s is a %s, not a requirement", w.Name, e.ID, e.Category)
+		}
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			out = append(out, requirement{e, why})
+		}
+		return nil
+	}
+	for _, id := range w.implied() {
+		if err := add(id, "spec"); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range w.Requirements {
+		if err := add(name, "requirements"); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// picked is the outcome of choosing one role.
+type picked struct {
+	best   *candidate
+	choice Choice
+}
+
+// choose filters candidates by the requirements, ranks the rest with prefer, and
+// explains the outcome.
+func (p *Planner) choose(w Workload, reqs []requirement, role string, cands []*candidate, prefer func(a, b *candidate) (bool, string)) (picked, error) {
+	var ok []*candidate
+	for _, c := range cands {
+		p.check(w, reqs, role, c)
+		if len(c.rejected) == 0 {
+			ok = append(ok, c)
+		}
+	}
+	if len(ok) == 0 {
+		return picked{}, p.unsatisfiable(w, role, cands)
+	}
+	sort.SliceStable(ok, func(i, j int) bool { better, _ := prefer(ok[i], ok[j]); return better })
+	best := ok[0]
+	ch := Choice{Role: role, Technology: best.e.ID, Name: best.e.Names.String()}
+	for _, c := range ok[1:] {
+		_, why := prefer(best, c)
+		ch.Alternatives = append(ch.Alternatives, Alternative{Technology: c.e.ID, Reason: why})
+	}
+	for _, c := range cands {
+		if len(c.rejected) > 0 {
+			ch.Alternatives = append(ch.Alternatives, Alternative{Technology: c.e.ID, Excluded: true, Reason: strings.Join(c.rejected, "; ")})
+		}
+	}
+	ch.Reasons = p.satisfies(reqs, role, best)
+	return picked{best, ch}, nil
+}
+
+func (p *Planner) unsatisfiable(w Workload, role string, cands []*candidate) error {
+	e := &Unsatisfiable{Workload: w.Name, Role: role}
+	seen := map[string]bool{}
+	for _, c := range cands {
+		e.Rejected = append(e.Rejected, Alternative{Technology: c.e.ID, Excluded: true, Reason: strings.Join(c.rejected, "; ")})
+		for _, b := range c.by {
+			if !seen[b] {
+				seen[b] = true
+				e.Conflicts = append(e.Conflicts, b)
+			}
+		}
+	}
+	sort.Strings(e.Conflicts)
+	if len(cands) == 0 {
+		e.Conflicts = append(e.Conflicts, "the network has no candidate "+role)
+	}
+	return e
+}
+
+// check applies every requirement to a candidate and records why it is excluded.
+func (p *Planner) check(w Workload, reqs []requirement, role string, c *candidate) {
+	c.rejected, c.by = nil, nil
+	reject := func(by, format string, args ...any) {
+		c.rejected = append(c.rejected, fmt.Sprintf(format, args...))
+		c.by = append(c.by, by)
+	}
+	if why := p.available(w, c.e); why != "" {
+		reject(fmt.Sprintf("as-of %d", w.AsOf), "%s", why)
+	}
+	if w.StartupBudget > 0 {
+		if v, ok := number(c.e, "startup-ms"); ok && v > float64(w.StartupBudget.Milliseconds()) {
+			reject("startupBudget "+w.StartupBudget.String(), "startup-ms %s > %s (spec.startupBudget)", fmtNum(v), w.StartupBudget)
+		}
+	}
+	for _, r := range reqs {
+		for _, a := range r.e.Attributes {
+			switch {
+			case a.Name == "min-z":
+			case strings.HasSuffix(a.Name, "-needs"):
+				if strings.TrimSuffix(a.Name, "-needs") != roleWord(role) {
+					continue
+				}
+				caps := listAttr(c.e, "capabilities")
+				for _, need := range a.List {
+					if !contains(caps, need) {
+						reject(r.e.ID, "lacks %s (%s needs it)", need, r.e.ID)
+					}
+				}
+			case strings.HasPrefix(a.Name, "max-") || strings.HasPrefix(a.Name, "min-"):
+				attr := a.Name[4:]
+				if rel, err := p.rsn.Relation(attr); err == nil {
+					if role == RoleRuntime && c.layer != nil {
+						if msg := p.atLeast(rel, c.layer, a.String); msg != "" {
+							reject(r.e.ID, "%s (%s needs %s ≥ %s)", msg, r.e.ID, rel.Type.ID, a.String)
+						}
+					}
+					continue
+				}
+				bound, ok := attrNumber(a)
+				v, has := number(c.e, attr)
+				if !ok || !has {
+					continue
+				}
+				if strings.HasPrefix(a.Name, "max-") && v > bound {
+					reject(r.e.ID, "%s %s > %s (%s)", attr, fmtNum(v), fmtNum(bound), r.e.ID)
+				}
+				if strings.HasPrefix(a.Name, "min-") && v < bound {
+					reject(r.e.ID, "%s %s < %s (%s)", attr, fmtNum(v), fmtNum(bound), r.e.ID)
+				}
+			}
+		}
+	}
+}
+
+// roleWord is the prefix requirement attributes use for a role: runtime-needs, orchestrator-needs.
+func roleWord(role string) string {
+	switch role {
+	case RoleRuntime:
+		return "runtime"
+	case RoleOrchestrator:
+		return "orchestrator"
+	case RolePolicy:
+		return "policy"
+	}
+	return role
+}
+
+// atLeast says why layer is not at least as strong as the named bound, or "".
+func (p *Planner) atLeast(rel *reason.Relation, layer *network.Entity, bound string) string {
+	b, err := p.net.Resolve(bound)
+	if err != nil {
+		return "unknown bound " + bound
+	}
+	if layer == b {
+		return ""
+	}
+	for _, op := range []string{">", "="} {
+		if d, err := p.rsn.Why(rel, layer, op, b); err == nil && d.Holds {
+			return ""
+		}
+	}
+	d, _ := p.rsn.Why(rel, b, ">", layer)
+	if d.Holds {
+		return fmt.Sprintf("%s is below %s: %s", layer.ID, b.ID, p.cite(d))
+	}
+	return fmt.Sprintf("%s is not known to be at least %s", layer.ID, b.ID)
+}
+
+// cite renders a derivation as a chain with sources.
+func (p *Planner) cite(d reason.Derivation) string {
+	rt, _ := p.net.Relation(d.Relation)
+	parts := make([]string, len(d.Facts))
+	for i, f := range d.Facts {
+		parts[i] = reason.FactText(rt, f)
+	}
+	src := ""
+	if len(d.Facts) > 0 {
+		src = " (" + d.Facts[0].Kind + ", " + d.Facts[0].Source.Short() + ")"
+	}
+	return strings.Join(parts, ", ") + src
+}
+
+// satisfies lists, for the chosen candidate, each requirement it meets and how.
+func (p *Planner) satisfies(reqs []requirement, role string, c *candidate) []string {
+	var out []string
+	for _, r := range reqs {
+		for _, a := range r.e.Attributes {
+			switch {
+			case strings.HasSuffix(a.Name, "-needs") && strings.TrimSuffix(a.Name, "-needs") == roleWord(role):
+				out = append(out, fmt.Sprintf("%s: has %s", r.e.ID, strings.Join(a.List, ", ")))
+			case strings.HasPrefix(a.Name, "max-") || (strings.HasPrefix(a.Name, "min-") && a.Name != "min-z"):
+				attr := a.Name[4:]
+				if rel, err := p.rsn.Relation(attr); err == nil {
+					if role == RoleRuntime && c.layer != nil {
+						b, _ := p.net.Resolve(a.String)
+						if b != nil {
+							for _, op := range []string{"=", ">"} {
+								if d, err := p.rsn.Why(rel, c.layer, op, b); err == nil && d.Holds {
+									out = append(out, fmt.Sprintf("%s needs %s ≥ %s: %s", r.e.ID, rel.Type.ID, b.ID, p.cite(d)))
+									break
+								}
+							}
+							if c.layer == b {
+								out = append(out, fmt.Sprintf("%s needs %s ≥ %s: it is %s", r.e.ID, rel.Type.ID, b.ID, b.ID))
+							}
+						}
+					}
+					continue
+				}
+				if v, ok := number(c.e, attr); ok {
+					out = append(out, fmt.Sprintf("%s: %s %s within %s %s", r.e.ID, attr, fmtNum(v), a.Name, attrText(a)))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// available says why a technology did not exist yet in the workload's as-of year, or "".
+func (p *Planner) available(w Workload, e *network.Entity) string {
+	if w.AsOf == 0 {
+		return ""
+	}
+	if since, ok := number(e, "since"); ok && int(since) > w.AsOf {
+		return fmt.Sprintf("not available as of %d (since %d)", w.AsOf, int(since))
+	}
+	return ""
+}
+
+// orchestrators are the technologies that represent an X point at one of the workload's
+// sites (by default a single cluster: cluster or edge).
+func (p *Planner) orchestrators(w Workload) []*candidate {
+	sites := w.Sites
+	if len(sites) == 0 {
+		sites = []string{"cluster", "edge"}
+	}
+	x, _ := p.net.Dimension("X")
+	var out []*candidate
+	for _, pid := range x.Values {
+		pt, _ := p.net.Entity(pid)
+		site, _ := pt.Attr("site")
+		if !contains(sites, site.String) {
+			continue
+		}
+		for _, f := range p.net.Facts {
+			if f.Relation == "represents" && f.Object == pid {
+				e, _ := p.net.Entity(f.Subject)
+				out = append(out, &candidate{e: e, point: pt})
+			}
+		}
+	}
+	return out
+}
+
+// runtimes are the technologies with a containerd handler, each with the layer it represents.
+func (p *Planner) runtimes() []*candidate {
+	iso, _ := p.net.Dimension("isolation")
+	var out []*candidate
+	for _, e := range p.net.Entities {
+		if _, ok := e.Attr("handler"); !ok {
+			continue
+		}
+		c := &candidate{e: e}
+		for _, f := range p.net.FactsOf(e.ID, "represents") {
+			if contains(iso.Values, f.Object) {
+				c.layer, _ = p.net.Entity(f.Object)
+				break
+			}
+		}
+		if c.layer != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// policyEngines are the technologies that represent a Z point at or above z.
+func (p *Planner) policyEngines(z int) []*candidate {
+	zd, _ := p.net.Dimension("Z")
+	var out []*candidate
+	for _, pid := range zd.Values {
+		pt, _ := p.net.Entity(pid)
+		if p.coordinate(pt) < z {
+			continue
+		}
+		for _, f := range p.net.Facts {
+			if f.Relation == "represents" && f.Object == pid {
+				e, _ := p.net.Entity(f.Subject)
+				out = append(out, &candidate{e: e, point: pt})
+			}
+		}
+	}
+	return out
+}
+
+// preferRuntime: lower overhead layer first (the seed's order), then the longer
+// established, then the faster start.
+func (p *Planner) preferRuntime(a, b *candidate) (bool, string) {
+	if a.layer != b.layer {
+		if d, err := p.rsn.Why(p.overhead, b.layer, ">", a.layer); err == nil && d.Holds {
+			return true, fmt.Sprintf("%s has more overhead than %s: %s", b.layer.ID, a.layer.ID, p.cite(d))
+		}
+		if d, err := p.rsn.Why(p.overhead, a.layer, ">", b.layer); err == nil && d.Holds {
+			return false, fmt.Sprintf("%s has more overhead than %s: %s", a.layer.ID, b.layer.ID, p.cite(d))
+		}
+	}
+	return p.preferBy(a, b, "since", "startup-ms")
+}
+
+// preferOrchestrator: smaller per-node footprint first, then the longer established.
+func (p *Planner) preferOrchestrator(a, b *candidate) (bool, string) {
+	return p.preferBy(a, b, "node-footprint-mb", "since")
+}
+
+// preferPolicy: the lowest Z that meets the requirement, then the longer established,
+// then the faster.
+func (p *Planner) preferPolicy(a, b *candidate) (bool, string) {
+	if za, zb := p.coordinate(a.point), p.coordinate(b.point); za != zb {
+		if za < zb {
+			return true, fmt.Sprintf("Z=%d is more policy than needed", zb)
+		}
+		return false, fmt.Sprintf("Z=%d is more policy than needed", za)
+	}
+	return p.preferBy(a, b, "since", "startup-ms")
+}
+
+// preferBy compares numeric attributes in turn, smaller first; a missing value loses.
+func (p *Planner) preferBy(a, b *candidate, attrs ...string) (bool, string) {
+	for _, attr := range attrs {
+		va, oka := number(a.e, attr)
+		vb, okb := number(b.e, attr)
+		if !oka {
+			va = math.Inf(1)
+		}
+		if !okb {
+			vb = math.Inf(1)
+		}
+		if va < vb {
+			return true, fmt.Sprintf("%s %s > %s's %s", attr, fmtOrNone(vb, okb), a.e.ID, fmtNum(va))
+		}
+		if vb < va {
+			return false, fmt.Sprintf("%s %s > %s's %s", attr, fmtOrNone(va, oka), b.e.ID, fmtNum(vb))
+		}
+	}
+	return a.e.ID < b.e.ID, "ties; ordered by id"
+}
+
+func fmtOrNone(v float64, ok bool) string {
+	if !ok {
+		return "unknown"
+	}
+	return fmtNum(v)
+}
+
+// yPoint is the Y axis point that corresponds to an isolation layer.
+func (p *Planner) yPoint(layer *network.Entity) *network.Entity {
+	y, _ := p.net.Dimension("Y")
+	for _, pid := range y.Values {
+		for _, f := range p.net.FactsOf(pid, "corresponds-to") {
+			if f.Object == layer.ID {
+				e, _ := p.net.Entity(pid)
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+func (p *Planner) yReason(y int, rt picked, reqs []requirement) string {
+	var parts []string
+	for _, r := range rt.choice.Reasons {
+		parts = append(parts, r)
+	}
+	lost := map[string]bool{}
+	var overheads []string
+	for _, alt := range rt.choice.Alternatives {
+		if !alt.Excluded && strings.Contains(alt.Reason, "overhead") && !lost[alt.Reason] {
+			lost[alt.Reason] = true
+			overheads = append(overheads, alt.Reason)
+		}
+	}
+	s := fmt.Sprintf("Y=%d: %s runs at %s", y, rt.best.e.ID, rt.best.layer.Label())
+	if len(parts) > 0 {
+		s += "; " + strings.Join(parts, "; ")
+	}
+	if len(overheads) > 0 {
+		s += "; among the candidates left, " + rt.best.layer.ID + " has the lowest overhead: " + strings.Join(overheads, "; ")
+	}
+	return s
+}
+
+// impliedZ is the policy level the stack's technologies imply by themselves.
+func (p *Planner) impliedZ(stack []*network.Entity, clustered bool) (int, string) {
+	z, by := 0, ""
+	for _, e := range stack {
+		if v, ok := number(e, "policy-level"); ok && int(v) > z {
+			z, by = int(v), fmt.Sprintf("%s implies policy level %d (policy-level, %s)", e.ID, int(v), attrSource(e, "policy-level"))
+		}
+		if clustered {
+			if v, ok := number(e, "policy-level-in-cluster"); ok && int(v) > z {
+				z, by = int(v), fmt.Sprintf("%s in a cluster implies policy level %d (policy-level-in-cluster, %s)", e.ID, int(v), attrSource(e, "policy-level-in-cluster"))
+			}
+		}
+		for _, f := range p.net.FactsOf(e.ID, "represents") {
+			if pt, ok := p.net.Entity(f.Object); ok && p.isAxisPoint(pt, "Z") {
+				if c := p.coordinate(pt); c > z {
+					z, by = c, fmt.Sprintf("%s represents %s (%s)", e.ID, pt.Label(), f.Source.Short())
+				}
+			}
+		}
+	}
+	return z, by
+}
+
+// requiredZ is the policy level the workload asks for.
+func (p *Planner) requiredZ(w Workload, reqs []requirement) (int, string) {
+	z, by := 0, ""
+	if pz := w.policyZ(); pz > 0 {
+		z, by = pz, "spec.policy: "+w.Policy
+	}
+	for _, r := range reqs {
+		if a, ok := r.e.Attr("min-z"); ok {
+			if v, ok := attrNumber(a); ok && int(v) > z {
+				z, by = int(v), fmt.Sprintf("%s (min-z %d, %s)", r.e.ID, int(v), a.Source.Short())
+			}
+		}
+	}
+	return z, by
+}
+
+func (p *Planner) isAxisPoint(e *network.Entity, axis string) bool {
+	d, ok := p.net.Dimension(axis)
+	return ok && d.Axis == axis && contains(d.Values, e.ID)
+}
+
+// observability chooses the tools of complete observability: the technologies that
+// represent the operands of the complete-observability formula.
+func (p *Planner) observability(w Workload) []Choice {
+	var out []Choice
+	for _, f := range p.net.Formulas {
+		if f.Result != "complete-observability" {
+			continue
+		}
+		for _, o := range f.Operands {
+			for _, fact := range p.net.Facts {
+				if fact.Relation != "represents" || fact.Object != o {
+					continue
+				}
+				e, _ := p.net.Entity(fact.Subject)
+				if p.available(w, e) != "" {
+					continue
+				}
+				out = append(out, Choice{Role: RoleObservability, Technology: e.ID, Name: e.Names.String(),
+					Reasons: []string{fmt.Sprintf("complete-observability = %s (%s); %s represents %s", strings.Join(f.Operands, " "+f.Op+" "), f.Source.Short(), e.ID, o)}})
+			}
+		}
+		break // the formula is stated in several languages; one is enough
+	}
+	return out
+}
+
+func (p *Planner) coordinate(pt *network.Entity) int {
+	if pt == nil {
+		return -1
+	}
+	v, _ := number(pt, "coordinate")
+	return int(v)
+}
+
+func (p *Planner) factSource(s, rel, o string) string {
+	for _, f := range p.net.FactsOf(s, rel) {
+		if f.Object == o {
+			return f.Kind + ", " + f.Source.Short()
+		}
+	}
+	return "derived"
+}
+
+func attrSource(e *network.Entity, name string) string {
+	a, _ := e.Attr(name)
+	return a.Source.Short()
+}
+
+// number reads a numeric attribute.
+func number(e *network.Entity, name string) (float64, bool) {
+	a, ok := e.Attr(name)
+	if !ok {
+		return 0, false
+	}
+	return attrNumber(a)
+}
+
+func attrNumber(a network.Attribute) (float64, bool) {
+	switch a.Type {
+	case network.TypeInt:
+		return float64(a.Int), true
+	case network.TypeFloat:
+		return a.Float, true
+	case network.TypeString:
+		f, err := strconv.ParseFloat(a.String, 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+func attrText(a network.Attribute) string {
+	if v, ok := attrNumber(a); ok {
+		return fmtNum(v)
+	}
+	return a.String
+}
+
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func listAttr(e *network.Entity, name string) []string {
+	a, _ := e.Attr(name)
+	return a.List
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

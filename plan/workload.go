@@ -1,0 +1,188 @@
+package plan
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/strata-dev/strata/network"
+)
+
+// KindWorkload is the document kind of a workload description.
+const KindWorkload = "Workload"
+
+// Workload is what a platform engineer knows about a workload: its requirements in the
+// seed's vocabulary and a little more.
+type Workload struct {
+	Name          string        `json:"name" yaml:"name"`
+	Kind          string        `json:"kind" yaml:"kind"` // Deployment | Pod | Job
+	Image         string        `json:"image,omitempty" yaml:"image,omitempty"`
+	Replicas      int32         `json:"replicas,omitempty" yaml:"replicas,omitempty"`
+	Trust         string        `json:"trust" yaml:"trust"`       // trusted | untrusted
+	Artifact      string        `json:"artifact" yaml:"artifact"` // any | oci | wasm
+	StartupBudget time.Duration `json:"startupBudget,omitempty" yaml:"startupBudget,omitempty"`
+	Footprint     string        `json:"footprint" yaml:"footprint"` // constrained | normal
+	GPU           int           `json:"gpu,omitempty" yaml:"gpu,omitempty"`
+	Availability  string        `json:"availability" yaml:"availability"` // standard | high
+	ScaleOnDemand bool          `json:"scaleOnDemand,omitempty" yaml:"scaleOnDemand,omitempty"`
+	Policy        string        `json:"policy,omitempty" yaml:"policy,omitempty"` // none … business
+	Sites         []string      `json:"sites" yaml:"sites"`
+	AsOf          int           `json:"asOf,omitempty" yaml:"asOf,omitempty"`
+	Requirements  []string      `json:"requirements,omitempty" yaml:"requirements,omitempty"` // requirement entities by id or name
+	CPU           string        `json:"cpu,omitempty" yaml:"cpu,omitempty"`
+	Memory        string        `json:"memory,omitempty" yaml:"memory,omitempty"`
+	Source        network.Pos   `json:"source" yaml:"source"`
+}
+
+// Policy levels a workload may ask for, in Z order.
+var PolicyLevels = []string{"none", "infrastructure", "runtime", "application", "business"}
+
+// Sites a workload may name; each is the site attribute of an X axis point.
+var Sites = []string{"single-host", "cluster", "edge", "multi-cluster", "cloud-edge"}
+
+var dns1123 = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// ReadWorkloads reads every Workload document in the files. Unknown keys, bad values and
+// impossible combinations are problems with file:line:col, all reported at once.
+func ReadWorkloads(files []network.File) ([]Workload, error) {
+	docs, ps := network.ReadDocuments(files, KindWorkload)
+	var r network.Reader
+	var out []Workload
+	for _, d := range docs {
+		if d.Kind != KindWorkload {
+			continue
+		}
+		out = append(out, readWorkload(&r, d))
+	}
+	ps = append(ps, r.Problems()...)
+	if len(ps) > 0 {
+		ps.Sort()
+		return nil, ps
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no Workload document found; start one with apiVersion: %s and kind: Workload", network.APIVersion)
+	}
+	return out, nil
+}
+
+func readWorkload(r *network.Reader, d network.Document) Workload {
+	w := Workload{Name: d.Name, Kind: "Deployment", Trust: "trusted", Artifact: "any", Footprint: "normal", Availability: "standard", Source: d.Pos}
+	if !dns1123.MatchString(w.Name) || len(w.Name) > 63 {
+		r.Addf(d.Pos, network.CodeSchema, "use lower-case letters, digits and '-', at most 63 characters", "workload name %q is not a valid Kubernetes name", w.Name)
+	}
+	s := d.Spec
+	if !r.Fields(s, "Workload spec", "kind", "image", "replicas", "trust", "artifact", "startupBudget", "footprint", "gpu",
+		"availability", "scaleOnDemand", "policy", "sites", "asOf", "requirements", "cpu", "memory") {
+		return w
+	}
+	if v := s.Get("kind"); v != nil {
+		w.Kind, _ = r.OneOf(v, "spec.kind", "Deployment", "Pod", "Job")
+	}
+	if v := s.Get("image"); v != nil {
+		w.Image, _ = r.String(v, "spec.image")
+	}
+	if v := s.Get("replicas"); v != nil {
+		n, _ := r.Int(v, "spec.replicas", 0, 10000)
+		w.Replicas = int32(n)
+	}
+	if v := s.Get("trust"); v != nil {
+		w.Trust, _ = r.OneOf(v, "spec.trust", "trusted", "untrusted")
+	}
+	if v := s.Get("artifact"); v != nil {
+		w.Artifact, _ = r.OneOf(v, "spec.artifact", "any", "oci", "wasm")
+	}
+	if v := s.Get("startupBudget"); v != nil {
+		w.StartupBudget, _ = r.Duration(v, "spec.startupBudget")
+	}
+	if v := s.Get("footprint"); v != nil {
+		w.Footprint, _ = r.OneOf(v, "spec.footprint", "constrained", "normal")
+	}
+	if v := s.Get("gpu"); v != nil {
+		n, _ := r.Int(v, "spec.gpu", 0, 64)
+		w.GPU = int(n)
+	}
+	if v := s.Get("availability"); v != nil {
+		w.Availability, _ = r.OneOf(v, "spec.availability", "standard", "high")
+	}
+	w.ScaleOnDemand = r.Bool(s.Get("scaleOnDemand"), "spec.scaleOnDemand")
+	if v := s.Get("policy"); v != nil {
+		w.Policy, _ = r.OneOf(v, "spec.policy", PolicyLevels...)
+	}
+	if v := s.Get("sites"); v != nil {
+		for i, it := range siteNodes(v) {
+			if site, ok := r.OneOf(it, fmt.Sprintf("spec.sites[%d]", i), Sites...); ok {
+				w.Sites = append(w.Sites, site)
+			}
+		}
+	}
+	if v := s.Get("asOf"); v != nil {
+		n, _ := r.Int(v, "spec.asOf", 1990, 2100)
+		w.AsOf = int(n)
+	}
+	w.Requirements = r.Strings(s.Get("requirements"), "spec.requirements")
+	if v := s.Get("cpu"); v != nil {
+		w.CPU, _ = r.String(v, "spec.cpu")
+	}
+	if v := s.Get("memory"); v != nil {
+		w.Memory, _ = r.String(v, "spec.memory")
+	}
+	// Combinations that cannot be met whatever the network says.
+	if w.Kind == "Job" && w.Availability == "high" {
+		r.Addf(s.Get("availability").Pos(), network.CodeSchema, "a Job runs to completion; use kind: Deployment for a highly available service", "availability: high cannot apply to kind: Job")
+	}
+	if w.Kind == "Pod" && w.Replicas > 1 {
+		r.Addf(s.Get("replicas").Pos(), network.CodeSchema, "use kind: Deployment for several replicas", "a Pod has one replica, not %d", w.Replicas)
+	}
+	if w.Availability == "high" && w.Replicas == 1 {
+		r.Addf(s.Get("replicas").Pos(), network.CodeSchema, "run at least 2 replicas, or drop availability: high", "availability: high with a single replica")
+	}
+	if len(w.Sites) == 1 && w.Sites[0] == "single-host" && w.Availability == "high" {
+		r.Addf(s.Get("sites").Pos(), network.CodeSchema, "add cluster (or another multi-node site), or drop availability: high", "high availability needs more than a single host")
+	}
+	return w
+}
+
+func siteNodes(v *network.Node) []*network.Node {
+	if v.IsList() {
+		return v.Items()
+	}
+	return []*network.Node{v}
+}
+
+// Requirement ids the workload's fields stand for, before its own requirements list.
+func (w Workload) implied() []string {
+	var out []string
+	if w.Trust == "untrusted" {
+		out = append(out, "untrusted-code")
+	}
+	switch w.Artifact {
+	case "wasm":
+		out = append(out, "wasm-artifact")
+	case "oci":
+		out = append(out, "oci-artifact")
+	}
+	if w.Footprint == "constrained" {
+		out = append(out, "resource-constrained")
+	}
+	if w.GPU > 0 {
+		out = append(out, "gpu-acceleration")
+	}
+	if w.Availability == "high" {
+		out = append(out, "high-availability")
+	}
+	if w.ScaleOnDemand {
+		out = append(out, "scale-on-demand")
+	}
+	return out
+}
+
+// policyZ is the Z level the workload's policy field asks for, or -1.
+func (w Workload) policyZ() int {
+	for i, p := range PolicyLevels {
+		if strings.EqualFold(p, w.Policy) {
+			return i
+		}
+	}
+	return -1
+}
