@@ -122,7 +122,8 @@ with --network (they overlay it) or replace it with --no-default.`,
 	pf.StringVarP(&a.output, "output", "o", "table", "output `format`: table, json or yaml")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.showCommand(), a.compareCommand(), a.whyCommand(), a.rankCommand(),
-		a.pathCommand(), a.paretoCommand(), a.checkCommand(), a.exportCommand())
+		a.pathCommand(), a.paretoCommand(), a.checkCommand(), a.exportCommand(),
+		a.planCommand(), a.scenariosCommand(), a.coordinatesCommand())
 	return root
 }
 
