@@ -22,21 +22,11 @@ Exit code 1 when no order relates them.`,
   strata compare T1 T4 -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := a.format()
+			f, es, err := a.prepare(args[0], args[1])
 			if err != nil {
 				return err
 			}
-			if err := a.load(); err != nil {
-				return err
-			}
-			x, err := a.entity(args[0])
-			if err != nil {
-				return err
-			}
-			y, err := a.entity(args[1])
-			if err != nil {
-				return err
-			}
+			x, y := es[0], es[1]
 			cs := a.rsn.Compare(x, y)
 			if cs == nil {
 				cs = []reason.Comparison{} // JSON [] rather than null, as YAML already writes it
@@ -72,6 +62,25 @@ Exit code 1 when no order relates them.`,
 			return nil
 		},
 	}
+}
+
+// prepare checks -o, loads the network and resolves the named entities: the start of
+// every command that asks about entities.
+func (a *app) prepare(names ...string) (string, []*network.Entity, error) {
+	f, err := a.format()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := a.load(); err != nil {
+		return "", nil, err
+	}
+	es := make([]*network.Entity, len(names))
+	for i, n := range names {
+		if es[i], err = a.entity(n); err != nil {
+			return "", nil, err
+		}
+	}
+	return f, es, nil
 }
 
 // chainText renders a derivation as a chain with sources: "L-4 > L-1 > L-2  [isolation.yaml:54, :54]".
@@ -281,21 +290,11 @@ all relations. Exit code 1 when nothing leads from A to B.`,
   strata path L-0 L-3 --relation overhead`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := a.format()
+			f, es, err := a.prepare(args[0], args[1])
 			if err != nil {
 				return err
 			}
-			if err := a.load(); err != nil {
-				return err
-			}
-			x, err := a.entity(args[0])
-			if err != nil {
-				return err
-			}
-			y, err := a.entity(args[1])
-			if err != nil {
-				return err
-			}
+			x, y := es[0], es[1]
 			rel := ""
 			if relation != "" {
 				r, err := a.relation(relation)
