@@ -18,3 +18,9 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 go mod download
+
+# What the host-level parts need (runtimes, guest kernel, browser): each part keeps its own
+# installer beside this one.
+for part in scripts/setup-*.sh; do
+  if [ -x "$part" ]; then "$part"; fi
+done
