@@ -127,6 +127,9 @@ func ParseFormula(s string) (Formula, error) {
 	}
 	for i := 0; i < len(rest); {
 		op, n := formulaOp(rest, i)
+		if n > 0 && (rest[i] == 'x' || rest[i] == 'X') && strings.TrimSpace(rest[start:i]) == "" {
+			n = 0 // with no operand before it, x is an operand: "X × Y" over the X axis
+		}
 		if n == 0 {
 			_, w := utf8.DecodeRuneInString(rest[i:])
 			i += w

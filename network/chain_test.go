@@ -102,6 +102,10 @@ func TestParseFormula(t *testing.T) {
 		{"complete-observability = O1 horizontal (OTLP) + O2 vertical (eBPF)", network.Term{Text: "complete-observability", Offset: 0}, "+",
 			terms("O1 horizontal (OTLP)", 25, "O2 vertical (eBPF)", 48)},
 		{"problem-location = 横坐标(O1) × 纵坐标(O2)", network.Term{Text: "problem-location", Offset: 0}, "×", terms("横坐标(O1)", 19, "纵坐标(O2)", 36)},
+		// X and Y are the coordinate axes: an x with no operand before it is an operand.
+		{"space = X × Y × Z", network.Term{Text: "space", Offset: 0}, "×", terms("X", 8, "Y", 13, "Z", 18)},
+		{"space = X x Y x Z", network.Term{Text: "space", Offset: 0}, "×", terms("X", 8, "Y", 12, "Z", 16)},
+		{"space = x + y", network.Term{Text: "space", Offset: 0}, "+", terms("x", 8, "y", 12)},
 		{"  问题定位 =横坐标×纵坐标", network.Term{Text: "问题定位", Offset: 2}, "×", terms("横坐标", 16, "纵坐标", 27)},
 	} {
 		t.Run(c.in, func(t *testing.T) {

@@ -99,6 +99,12 @@ func checkTerms(t *testing.T, s string, ts ...network.Term) {
 	}
 }
 
+// FuzzLoad feeds arbitrary bytes to Load, alone and on top of a small network. Load must
+// not panic, and must return either a network or Problems that say where each one is.
+// Interesting inputs here are kilobytes long and Go minimizes each for up to a minute by
+// default, so fuzz with a short minimization time:
+//
+//	go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime 5m -fuzzminimizetime 5s ./network/
 func FuzzLoad(f *testing.F) {
 	for _, pattern := range []string{"testdata/valid/*.yaml", "testdata/invalid-schema/*.yaml"} {
 		paths, _ := filepath.Glob(pattern)
@@ -181,7 +187,8 @@ func checkPos(t *testing.T, data []byte, p network.Pos, what string) {
 	if p.Line < 0 || p.Col < 0 || (p.Line == 0 && p.Col != 0) {
 		t.Errorf("%s: position %+v", what, p)
 	}
-	lines := strings.Split(string(data), "\n")
+	// YAML breaks lines at \r\n, \r and \n.
+	lines := strings.Split(strings.ReplaceAll(strings.ReplaceAll(string(data), "\r\n", "\n"), "\r", "\n"), "\n")
 	if p.Line > len(lines)+1 {
 		t.Errorf("%s: line %d of a file of %d lines", what, p.Line, len(lines))
 	}

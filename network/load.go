@@ -121,10 +121,23 @@ func (b *builder) addRelation(r RelationType) {
 	rp := &r
 	b.n.Relations = append(b.n.Relations, rp)
 	b.n.rels[r.ID] = rp
+	// A name that means two relation types would make facts written with it ambiguous.
+	if other, ok := b.n.relAlias[strings.ToLower(r.ID)]; ok {
+		b.add(r.Source, CodeDuplicate, "rename one of them", "relation type %s: %q already names relation type %s", r.ID, r.ID, other.ID)
+	}
 	for _, alias := range []string{r.Names.En, r.Names.Zh, r.Inverse} {
-		if alias != "" {
-			b.n.relAlias[strings.ToLower(alias)] = rp
+		if alias == "" {
+			continue
 		}
+		other, ok := b.n.relAlias[strings.ToLower(alias)]
+		if o, isID := b.n.rels[alias]; isID && !ok {
+			other, ok = o, true
+		}
+		if ok && other != rp {
+			b.add(r.Source, CodeDuplicate, "rename one of them", "relation type %s: %q already names relation type %s", r.ID, alias, other.ID)
+			continue
+		}
+		b.n.relAlias[strings.ToLower(alias)] = rp
 	}
 }
 

@@ -192,6 +192,13 @@ func TestLoadProblems(t *testing.T) {
 			"case.yaml:6:36: unknown entity 0TLP (did you mean OTLP?)",
 			"case.yaml:6:43: unknown entity O9 (did you mean O1?)",
 		}},
+		{"relation names that mean two relation types",
+			"apiVersion: strata.dev/v1alpha1\nkind: RelationType\nmetadata: {name: requires, names: {en: Isolation Strength}}\nspec: {inverse: depends-on}\n---\n" +
+				doc("RelationType", "weaker-isolation") + "spec: {}\n", []string{
+				`case.yaml:3:18: relation type requires: "Isolation Strength" already names relation type isolation-strength (rename one of them)`,
+				`case.yaml:3:18: relation type requires: "depends-on" already names relation type depends-on (rename one of them)`,
+				`case.yaml:8:18: relation type weaker-isolation: "weaker-isolation" already names relation type isolation-strength (rename one of them)`,
+			}},
 		{"every problem of a file at once",
 			doc("Entity", "kata") + "spec:\n  category: technolgy\n  attributes: {startup-ms: }\n---\n" +
 				doc("Facts", "f") + "spec:\n  chains:\n    - {relation: isolation-strenght, chain: L-0 > L-1}\n    - {relation: overhead, chain: L-3 < L-4 > L-2}\n" +

@@ -40,8 +40,11 @@ func (n *node) kindName() string {
 	case mapNode:
 		return "a mapping"
 	}
-	if n.tag == "null" {
+	switch n.tag {
+	case "null":
 		return "null"
+	case "int":
+		return "an int"
 	}
 	return "a " + n.tag
 }

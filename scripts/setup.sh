@@ -17,6 +17,21 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "setup: please install: ${need[*]}" >&2; exit 1
   fi
 fi
+
+# runc, crun, QEMU: the probe's real-host test (probe/local_test.go) asserts it finds them.
+probe_need=()
+for pkg_cmd in "runc:runc" "crun:crun" "qemu-system-x86:qemu-system-x86_64"; do
+  pkg=${pkg_cmd%%:*}; cmd=${pkg_cmd##*:}
+  PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 || probe_need+=("$pkg")
+done
+if [ ${#probe_need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${probe_need[@]}" >/dev/null
+  else
+    echo "setup: the probe tests want: ${probe_need[*]} (they skip without them)" >&2
+  fi
+fi
 go mod download
 
 # What the host-level parts need (runtimes, guest kernel, browser): each part keeps its own

@@ -1,0 +1,388 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrNotSupported is wrapped by every error a driver returns for a workload it cannot run;
+// the result then says "not measured" with the reason.
+var ErrNotSupported = errors.New("not supported")
+
+// Layers a driver can belong to. Native is the baseline process; the others are the
+// network's isolation layers (L-3 container, L-4 sandbox, L-2 / L-1 virtual machines).
+const (
+	Native = "native"
+	L1     = "L-1"
+	L2     = "L-2"
+	L3     = "L-3"
+	L4     = "L-4"
+)
+
+// Workload names.
+const (
+	Start   = "start"   // start to exit of a process doing nothing (/bin/true)
+	CPU     = "cpu"     // a fixed integer loop, the same kernel everywhere
+	Syscall = "syscall" // byte-at-a-time read from /dev/zero and write to /dev/null
+	FileIO  = "fileio"  // write a file in 64 KiB blocks, fsync, read it back
+	Memory  = "memory"  // peak resident memory of the start run (runtime's own footprint)
+)
+
+// Workloads lists the workload names in report order.
+var Workloads = []string{Start, CPU, Syscall, FileIO, Memory}
+
+// Workload is one thing to measure, with its size.
+type Workload struct {
+	Name string `json:"name"`
+	// N is the size: loop iterations (cpu), bytes copied (syscall), bytes written (fileio).
+	N int `json:"n,omitempty"`
+}
+
+// Unit is what the workload's samples count: milliseconds, or KiB for memory.
+func (w Workload) Unit() string {
+	if w.Name == Memory {
+		return "KiB"
+	}
+	return "ms"
+}
+
+// DefaultWorkloads are the sizes of a full run; quick ones are smaller.
+func DefaultWorkloads(quick bool) []Workload {
+	if quick {
+		return []Workload{{Name: Start}, {Name: CPU, N: 5_000_000}, {Name: Syscall, N: 10_000}, {Name: FileIO, N: 4 << 20}, {Name: Memory}}
+	}
+	return []Workload{{Name: Start}, {Name: CPU, N: 100_000_000}, {Name: Syscall, N: 100_000}, {Name: FileIO, N: 32 << 20}, {Name: Memory}}
+}
+
+// Sample is the outcome of one run.
+type Sample struct {
+	// Wall is the time from asking the runtime to run the workload until it had exited.
+	Wall time.Duration
+	// MaxRSSKiB is the peak resident memory of the runtime and what it ran, when known.
+	MaxRSSKiB int64
+}
+
+// Driver runs workloads in one runtime.
+type Driver interface {
+	Name() string
+	Layer() string
+	// Available reports whether the runtime is usable here and, if not, why.
+	Available(ctx context.Context) (bool, string)
+	// Run runs the workload once. Errors wrap ErrNotSupported when the driver cannot run
+	// this workload at all.
+	Run(ctx context.Context, w Workload) (Sample, error)
+}
+
+// Preparer is a driver with set-up (a bundle, a compiled module) done once before runs,
+// in dir, a private directory that Run removes afterwards.
+type Preparer interface {
+	Prepare(ctx context.Context, dir string) error
+}
+
+// Closer is a driver that holds resources to release after its runs (and after a
+// cancelled run); Close must not depend on the run's context being alive.
+type Closer interface {
+	Close() error
+}
+
+// Versioner reports the runtime's version for the host fingerprint.
+type Versioner interface {
+	Version(ctx context.Context) string
+}
+
+// Accelerator is a driver that says what executes its guest code (tcg, kvm, compiler…).
+type Accelerator interface {
+	Accel() string
+}
+
+// Options control a run.
+type Options struct {
+	Runs   int // measured runs per workload (default 10)
+	Warmup int // unmeasured runs first (default 1)
+	// Budget bounds the measured time per driver and workload: after it, no more runs are
+	// started once 3 samples are in (default 10 s).
+	Budget time.Duration
+	// RunTimeout bounds one run (default 60 s); a run past it is an error for the workload.
+	RunTimeout time.Duration
+	Workloads  []Workload // default DefaultWorkloads(false)
+	// SlowWorkloads, when set, are the only workloads run by drivers that say they are
+	// Slow (virtual machines booting a kernel per run); --quick uses it.
+	SlowWorkloads []string
+	// Progress, when set, is called before each driver and workload.
+	Progress func(driver, workload string, i, n int)
+	Logger   *slog.Logger // default: silent
+	// TempDir is where the run's private directory goes (default os.TempDir()).
+	TempDir string
+}
+
+// Results are the outcome of Run; they encode as JSON.
+type Results struct {
+	Version   int            `json:"version"`
+	Host      Host           `json:"host"`
+	Started   time.Time      `json:"started"`
+	Elapsed   float64        `json:"elapsed_s"`
+	Runs      int            `json:"runs"`
+	Warmup    int            `json:"warmup"`
+	Workloads []Workload     `json:"workloads"`
+	Drivers   []DriverResult `json:"drivers"`
+}
+
+// DriverResult is what one driver measured.
+type DriverResult struct {
+	Name      string `json:"name"`
+	Layer     string `json:"layer"`
+	Available bool   `json:"available"`
+	Reason    string `json:"reason,omitempty"` // why it is not available
+	Version   string `json:"version,omitempty"`
+	Accel     string `json:"accel,omitempty"`
+	// Floor marks a driver that measures the layer's floor (a VM without an OS), which
+	// verify leaves out of the layer's comparison.
+	Floor   bool             `json:"floor,omitempty"`
+	Results []WorkloadResult `json:"results,omitempty"`
+	Elapsed float64          `json:"elapsed_s"` // the driver's whole time: probe, warm-up, runs
+}
+
+// WorkloadResult is one driver's samples for one workload.
+type WorkloadResult struct {
+	Workload string    `json:"workload"`
+	Unit     string    `json:"unit"`
+	Samples  []float64 `json:"samples,omitempty"`
+	Summary  Summary   `json:"summary"`
+	// VsNative is this median over the native driver's, with its confidence interval.
+	VsNative *Ratio `json:"vs_native,omitempty"`
+	Error    string `json:"error,omitempty"` // not measured, and why
+}
+
+// Result returns the driver's result for a workload.
+func (d *DriverResult) Result(workload string) (*WorkloadResult, bool) {
+	for i := range d.Results {
+		if d.Results[i].Workload == workload {
+			return &d.Results[i], true
+		}
+	}
+	return nil, false
+}
+
+// Measured reports whether the result has samples.
+func (w *WorkloadResult) Measured() bool { return w != nil && w.Summary.N > 0 }
+
+// Run measures every driver on every workload. It returns partial results with the
+// context's error when cancelled; in every case the drivers are closed and the private
+// directory removed before it returns.
+func Run(ctx context.Context, drivers []Driver, opt Options) (*Results, error) {
+	if opt.Runs <= 0 {
+		opt.Runs = 10
+	}
+	if opt.Warmup < 0 {
+		opt.Warmup = 0
+	}
+	if opt.Budget <= 0 {
+		opt.Budget = 10 * time.Second
+	}
+	if opt.RunTimeout <= 0 {
+		opt.RunTimeout = 60 * time.Second
+	}
+	if opt.Workloads == nil {
+		opt.Workloads = DefaultWorkloads(false)
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	root, err := os.MkdirTemp(opt.TempDir, "strata-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	defer os.RemoveAll(root)
+
+	res := &Results{Version: 1, Started: time.Now().UTC(), Runs: opt.Runs, Warmup: opt.Warmup, Workloads: opt.Workloads}
+	defer func() { res.Elapsed = time.Since(res.Started).Seconds() }()
+	res.Host = Fingerprint(ctx)
+	var runErr error
+	for i, d := range drivers {
+		if err := ctx.Err(); err != nil {
+			runErr = err
+			break
+		}
+		dr := DriverResult{Name: d.Name(), Layer: d.Layer()}
+		if v, ok := d.(Versioner); ok {
+			dr.Version = v.Version(ctx)
+			res.Host.Runtimes = append(res.Host.Runtimes, Runtime{Name: d.Name(), Version: dr.Version})
+		}
+		if a, ok := d.(Accelerator); ok {
+			dr.Accel = a.Accel()
+		}
+		if f, ok := d.(interface{ Floor() bool }); ok {
+			dr.Floor = f.Floor()
+		}
+		began := time.Now()
+		dr.Available, dr.Reason = d.Available(ctx)
+		if dr.Available {
+			dir := filepath.Join(root, fmt.Sprintf("%02d-%s", i, safeName(d.Name())))
+			runErr = runDriver(ctx, d, dir, opt, &dr, log)
+		}
+		if dr.Available {
+			dr.Reason = ""
+		}
+		dr.Elapsed = time.Since(began).Seconds()
+		res.Drivers = append(res.Drivers, dr)
+		if runErr != nil {
+			break
+		}
+	}
+	res.compare()
+	return res, runErr
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// runDriver prepares, runs and closes one driver.
+func runDriver(ctx context.Context, d Driver, dir string, opt Options, dr *DriverResult, log *slog.Logger) (err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if c, ok := d.(Closer); ok {
+		defer func() {
+			if cerr := c.Close(); cerr != nil {
+				log.Warn("close driver", "driver", d.Name(), "err", cerr)
+			}
+		}()
+	}
+	if p, ok := d.(Preparer); ok {
+		if err := p.Prepare(ctx, dir); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			dr.Available, dr.Reason = false, "prepare: "+err.Error()
+			return nil
+		}
+	}
+	slow := false
+	if s, ok := d.(interface{ Slow() bool }); ok {
+		slow = s.Slow()
+	}
+	for _, w := range opt.Workloads {
+		wr := WorkloadResult{Workload: w.Name, Unit: w.Unit()}
+		if slow && opt.SlowWorkloads != nil && !slices.Contains(opt.SlowWorkloads, w.Name) {
+			wr.Error = "skipped: a slow driver runs only " + strings.Join(opt.SlowWorkloads, ", ") + " in a quick bench"
+			dr.Results = append(dr.Results, wr)
+			continue
+		}
+		err := measure(ctx, d, w, opt, &wr, log)
+		dr.Results = append(dr.Results, wr)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// measure runs warm-up and measured runs of one workload; only a cancelled context is an
+// error, a failing run is recorded in the result.
+func measure(ctx context.Context, d Driver, w Workload, opt Options, wr *WorkloadResult, log *slog.Logger) error {
+	total := opt.Warmup + opt.Runs
+	begin := time.Now()
+	for i := range total {
+		if opt.Progress != nil {
+			opt.Progress(d.Name(), w.Name, i+1, total)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if i >= opt.Warmup && len(wr.Samples) >= 3 && time.Since(begin) > opt.Budget {
+			log.Info("budget spent", "driver", d.Name(), "workload", w.Name, "samples", len(wr.Samples))
+			break
+		}
+		rctx, cancel := context.WithTimeout(ctx, opt.RunTimeout)
+		s, err := d.Run(rctx, w)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				err = fmt.Errorf("a run did not finish within %v", opt.RunTimeout)
+			}
+			wr.Error = err.Error()
+			wr.Samples = nil
+			break
+		}
+		if i == opt.Warmup-1 {
+			begin = time.Now()
+		}
+		if i < opt.Warmup {
+			continue
+		}
+		switch w.Name {
+		case Memory:
+			if s.MaxRSSKiB <= 0 {
+				wr.Error = fmt.Errorf("memory footprint: %w by %s", ErrNotSupported, d.Name()).Error()
+				wr.Samples = nil
+				return nil
+			}
+			wr.Samples = append(wr.Samples, float64(s.MaxRSSKiB))
+		default:
+			wr.Samples = append(wr.Samples, float64(s.Wall.Nanoseconds())/1e6)
+		}
+	}
+	wr.Summary = Summarize(wr.Samples)
+	return nil
+}
+
+// compare fills in each result's ratio to the native driver's.
+func (r *Results) compare() {
+	base := r.Baseline()
+	if base == nil {
+		return
+	}
+	for i := range r.Drivers {
+		d := &r.Drivers[i]
+		for j := range d.Results {
+			w := &d.Results[j]
+			b, ok := base.Result(w.Workload)
+			if !ok || !b.Measured() || !w.Measured() {
+				continue
+			}
+			ratio := RatioCI(w.Samples, b.Samples, 0.95, 2000, 1)
+			w.VsNative = &ratio
+		}
+	}
+}
+
+// Baseline is the first available native driver's result, if any.
+func (r *Results) Baseline() *DriverResult {
+	for i := range r.Drivers {
+		if r.Drivers[i].Layer == Native && r.Drivers[i].Available {
+			return &r.Drivers[i]
+		}
+	}
+	return nil
+}
+
+// Select keeps the drivers whose layer or name is in names (all when names is empty).
+func Select(drivers []Driver, names []string) []Driver {
+	if len(names) == 0 {
+		return drivers
+	}
+	var out []Driver
+	for _, d := range drivers {
+		if slices.Contains(names, d.Layer()) || slices.Contains(names, d.Name()) {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,5 @@
+package bench
+
+import "runtime/debug"
+
+func debugBuildInfo() (*debug.BuildInfo, bool) { return debug.ReadBuildInfo() }

@@ -1,0 +1,88 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCancelLeavesNothing cancels runs in the middle of a workload, inside a container
+// where runc and crun are installed, and checks that no process, container, mount, cgroup
+// or temp file is left.
+func TestCancelLeavesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs processes and containers")
+	}
+	drivers := []Driver{NewNative(), NewNamespaces(), NewWazero(false)}
+	for _, d := range []Driver{NewRunc(), NewCrun(), NewRunsc("ptrace")} {
+		if ok, why := d.Available(context.Background()); ok {
+			drivers = append(drivers, d)
+		} else {
+			t.Logf("%s: %s (cancel tested without it)", d.Name(), why)
+		}
+	}
+	for _, d := range drivers {
+		t.Run(d.Name(), func(t *testing.T) {
+			tmp := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			opt := Options{Runs: 5, Warmup: 0, TempDir: tmp,
+				Workloads: []Workload{{Name: Start}, {Name: CPU, N: 2_000_000_000}}, // the cpu run lasts seconds
+				Progress: func(driver, workload string, i, n int) {
+					if workload == CPU && i == 1 {
+						time.AfterFunc(300*time.Millisecond, cancel)
+					}
+				}}
+			begin := time.Now()
+			res, err := Run(ctx, []Driver{d}, opt)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Run after cancel: %v, want context.Canceled; results %+v", err, res.Drivers)
+			}
+			if el := time.Since(begin); el > 15*time.Second {
+				t.Errorf("cancel took %v to take effect", el)
+			}
+			entries, _ := os.ReadDir(tmp)
+			if len(entries) != 0 {
+				t.Errorf("temp files left: %v", entries)
+			}
+			if kids := children(tmp); len(kids) > 0 {
+				t.Errorf("processes left: %v", kids)
+			}
+			if b, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(b), "strata-bench") {
+				t.Error("mounts left in /proc/self/mountinfo")
+			}
+			if out, _ := exec.Command("find", "/sys/fs/cgroup", "-maxdepth", "4", "-name", "strata-bench-*").Output(); len(out) > 0 {
+				t.Errorf("cgroups left:\n%s", out)
+			}
+		})
+	}
+}
+
+// children lists the processes this test process started that are still there: any
+// process whose parent is this one, or whose command line names the run's directory or a
+// container of this process (other packages' tests may run benches at the same time).
+func children(dir string) []string {
+	me := strconv.Itoa(os.Getpid())
+	var out []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		stat, err := os.ReadFile(d + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		cmd, _ := os.ReadFile(d + "/cmdline")
+		c := string(cmd)
+		if (len(f) > 1 && f[1] == me) || strings.Contains(c, dir) || strings.Contains(c, "strata-bench-"+me+"-") {
+			out = append(out, filepath.Base(d)+" "+strings.ReplaceAll(string(cmd), "\x00", " "))
+		}
+	}
+	return out
+}

@@ -1,0 +1,305 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// OCIDriver runs each workload as a container from an OCI bundle: a busybox-static rootfs
+// (the host's /bin/busybox bound in) with this executable bound at /strata for the kernels.
+// The same driver serves runc, crun and gVisor's runsc (with a platform).
+type OCIDriver struct {
+	name, layer string
+	bin         string   // runtime binary
+	global      []string // flags before the command (runsc --platform …)
+	// privateCgroupNS runs the runtime in a mount namespace of its own with
+	// /sys/fs/cgroup/unified unmounted: crun 1.8 refuses a hybrid cgroup layout otherwise.
+	privateCgroupNS bool
+
+	dir, state, rootfs, work, exe string
+	seq                           atomic.Int64
+	ns                            *nsThread
+	mu                            sync.Mutex
+	ids                           []string
+}
+
+// NewRunc is runc, the reference OCI runtime (L-3).
+func NewRunc() *OCIDriver { return &OCIDriver{name: "runc", layer: L3, bin: "runc"} }
+
+// NewCrun is crun, the C OCI runtime (L-3).
+func NewCrun() *OCIDriver {
+	return &OCIDriver{name: "crun", layer: L3, bin: "crun", privateCgroupNS: cgroupLayout() == "hybrid"}
+}
+
+// NewRunsc is gVisor on one platform (ptrace, systrap, kvm) (L-4).
+func NewRunsc(platform string) *OCIDriver {
+	return &OCIDriver{name: "gvisor-" + platform, layer: L4, bin: "runsc",
+		global: []string{"--platform=" + platform, "--network=none", "--ignore-cgroups"}}
+}
+
+func (d *OCIDriver) Name() string  { return d.name }
+func (d *OCIDriver) Layer() string { return d.layer }
+
+func (d *OCIDriver) Available(ctx context.Context) (bool, string) {
+	if _, err := exec.LookPath(d.bin); err != nil {
+		return false, d.bin + " is not installed (scripts/setup-bench.sh installs it)"
+	}
+	if !isStatic("/bin/busybox") {
+		return false, "no static /bin/busybox for the rootfs (install busybox-static)"
+	}
+	if os.Geteuid() != 0 {
+		return false, "needs root"
+	}
+	return true, ""
+}
+
+func (d *OCIDriver) Version(ctx context.Context) string {
+	if _, err := exec.LookPath(d.bin); err != nil {
+		return ""
+	}
+	out, _ := exec.CommandContext(ctx, d.bin, "--version").CombinedOutput()
+	l, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return l
+}
+
+func (d *OCIDriver) Prepare(ctx context.Context, dir string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	d.dir, d.exe = dir, exe
+	d.state, d.rootfs, d.work = filepath.Join(dir, "state"), filepath.Join(dir, "rootfs"), filepath.Join(dir, "work")
+	for _, p := range []string{d.state, d.work, d.rootfs + "/bin", d.rootfs + "/proc", d.rootfs + "/dev", d.rootfs + "/sys", d.rootfs + "/tmp", d.rootfs + "/work"} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return err
+		}
+	}
+	for _, f := range []string{d.rootfs + "/bin/busybox", d.rootfs + "/strata"} {
+		if err := os.WriteFile(f, nil, 0o755); err != nil { // mount points for the binds
+			return err
+		}
+	}
+	for _, l := range []string{"true", "sh", "dd"} {
+		if err := os.Symlink("busybox", filepath.Join(d.rootfs, "bin", l)); err != nil {
+			return err
+		}
+	}
+	// A dynamically linked kernel executable needs the host's libraries: merged-/usr
+	// symlinks are recreated, directories bound in (see config).
+	if !isStatic(exe) {
+		for _, lib := range libDirs {
+			if target, err := os.Readlink(lib); err == nil {
+				if err := os.MkdirAll(filepath.Dir(d.rootfs+lib), 0o755); err != nil {
+					return err
+				}
+				if err := os.Symlink(target, d.rootfs+lib); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if d.privateCgroupNS {
+		if d.ns, err = newNSThread(); err != nil {
+			return fmt.Errorf("private mount namespace: %w", err)
+		}
+	}
+	return probeRun(ctx, d)
+}
+
+var libDirs = []string{"/lib", "/lib64", "/usr/lib", "/usr/lib64"}
+
+// config is the OCI runtime config for one workload.
+func (d *OCIDriver) config(w Workload) *specs.Spec {
+	args := []string{"/bin/true"}
+	env := []string{"PATH=/bin"}
+	if w.Name == CPU || w.Name == Syscall || w.Name == FileIO {
+		args = []string{"/strata"}
+		env = append(env, kernelEnviron(w, "/work")...)
+	}
+	ro := []string{"rbind", "ro", "nosuid", "nodev"}
+	mounts := []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc"},
+		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev"}},
+		{Destination: "/bin/busybox", Type: "bind", Source: "/bin/busybox", Options: ro},
+		{Destination: "/strata", Type: "bind", Source: d.exe, Options: ro},
+		{Destination: "/work", Type: "bind", Source: d.work, Options: []string{"rbind", "rw"}},
+	}
+	if !isStatic(d.exe) {
+		// A dynamically linked kernel executable needs the host's libraries.
+		for _, lib := range libDirs {
+			if fi, err := os.Lstat(lib); err == nil && fi.IsDir() {
+				mounts = append(mounts, specs.Mount{Destination: lib, Type: "bind", Source: lib, Options: ro})
+			}
+		}
+	}
+	return &specs.Spec{
+		Version:  ociVersion,
+		Root:     &specs.Root{Path: d.rootfs, Readonly: false},
+		Hostname: "strata-bench",
+		Process: &specs.Process{
+			User: specs.User{UID: 0, GID: 0}, Args: args, Env: env, Cwd: "/",
+			Capabilities:    &specs.LinuxCapabilities{},
+			NoNewPrivileges: true,
+			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
+		},
+		Mounts: mounts,
+		Linux: &specs.Linux{
+			Namespaces:    []specs.LinuxNamespace{{Type: specs.PIDNamespace}, {Type: specs.NetworkNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace}, {Type: specs.MountNamespace}},
+			MaskedPaths:   []string{"/proc/kcore", "/proc/keys", "/proc/timer_list"},
+			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
+		},
+	}
+}
+
+func (d *OCIDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+	switch w.Name {
+	case Start, Memory, CPU, Syscall, FileIO:
+	default:
+		return Sample{}, fmt.Errorf("workload %s: %w", w.Name, ErrNotSupported)
+	}
+	if d.dir == "" {
+		return Sample{}, errors.New("driver not prepared")
+	}
+	n := d.seq.Add(1)
+	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), n)
+	bundle := filepath.Join(d.dir, "bundle-"+w.Name)
+	if _, err := os.Stat(filepath.Join(bundle, "config.json")); err != nil {
+		if err := os.MkdirAll(bundle, 0o755); err != nil {
+			return Sample{}, err
+		}
+		b, err := json.MarshalIndent(d.config(w), "", "  ")
+		if err != nil {
+			return Sample{}, err
+		}
+		if err := os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o644); err != nil {
+			return Sample{}, err
+		}
+	}
+	d.mu.Lock()
+	d.ids = append(d.ids, id)
+	d.mu.Unlock()
+	args := append([]string{"--root", d.state}, d.global...)
+	args = append(args, "run", "--bundle", bundle, id)
+	cmd := exec.CommandContext(ctx, d.bin, args...)
+	cmd.Dir = bundle
+	var s Sample
+	var err error
+	if d.ns != nil {
+		err = d.ns.do(func() error { s, err = runWorkload(ctx, cmd, w); return err })
+	} else {
+		s, err = runWorkload(ctx, cmd, w)
+	}
+	if err == nil {
+		d.forget(id)
+	}
+	return s, err
+}
+
+func (d *OCIDriver) forget(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, x := range d.ids {
+		if x == id {
+			d.ids = append(d.ids[:i], d.ids[i+1:]...)
+			return
+		}
+	}
+}
+
+// Close force-deletes every container a run may have left (a cancelled or failed run) and
+// ends the private mount namespace.
+func (d *OCIDriver) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d.mu.Lock()
+	ids := d.ids
+	d.ids = nil
+	d.mu.Unlock()
+	var errs []error
+	for _, id := range ids {
+		args := append([]string{"--root", d.state}, d.global...)
+		args = append(args, "delete", "--force", id)
+		cmd := exec.CommandContext(ctx, d.bin, args...)
+		if out, err := cmd.CombinedOutput(); err != nil && !notExist(string(out)) {
+			errs = append(errs, fmt.Errorf("%s delete %s: %v: %s", d.bin, id, err, strings.TrimSpace(string(out))))
+		}
+	}
+	if d.ns != nil {
+		d.ns.close()
+		d.ns = nil
+	}
+	return errors.Join(errs...)
+}
+
+func notExist(out string) bool {
+	out = strings.ToLower(out)
+	return strings.Contains(out, "not exist") || strings.Contains(out, "not found") || strings.Contains(out, "no such")
+}
+
+// nsThread is an OS thread in a mount namespace of its own, with the cgroup v2 hierarchy
+// of a hybrid layout unmounted. Processes started from it inherit that namespace; the
+// thread exits (never returning to Go's pool) when closed.
+type nsThread struct {
+	req  chan func()
+	done chan struct{}
+}
+
+func newNSThread() (*nsThread, error) {
+	t := &nsThread{req: make(chan func()), done: make(chan struct{})}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		// No UnlockOSThread: the thread carries the namespace and dies with the goroutine.
+		defer close(t.done)
+		if err := syscall.Unshare(syscall.CLONE_NEWNS | syscall.CLONE_FS); err != nil {
+			errc <- fmt.Errorf("unshare: %w", err)
+			return
+		}
+		if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+			errc <- fmt.Errorf("make / private: %w", err)
+			return
+		}
+		if err := syscall.Unmount("/sys/fs/cgroup/unified", syscall.MNT_DETACH); err != nil && err != syscall.EINVAL && err != syscall.ENOENT {
+			errc <- fmt.Errorf("unmount /sys/fs/cgroup/unified: %w", err)
+			return
+		}
+		errc <- nil
+		for f := range t.req {
+			f()
+		}
+	}()
+	if err := <-errc; err != nil {
+		<-t.done
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *nsThread) do(f func() error) error {
+	var err error
+	ran := make(chan struct{})
+	t.req <- func() { err = f(); close(ran) }
+	<-ran
+	return err
+}
+
+func (t *nsThread) close() { close(t.req); <-t.done }
+
+// ociVersion is the config version written: the oldest the runtimes here understand
+// (crun 1.8 rejects runtime-spec 1.3's "1.3.0"); the fields used exist since 1.0.
+const ociVersion = "1.0.2"

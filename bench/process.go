@@ -1,0 +1,174 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// maxRSSMark prefixes the peak-memory line busybox time writes.
+const maxRSSMark = "STRATA_MAXRSS="
+
+// runWorkload runs cmd for workload w. For the memory workload the command runs under
+// busybox's time applet, which reports its child's peak RSS: the rusage Go gets from
+// wait4 is useless here, because Linux carries the parent's RSS high-water mark over the
+// vfork+exec Go uses, so every child would look as big as strata itself.
+func runWorkload(ctx context.Context, cmd *exec.Cmd, w Workload) (Sample, error) {
+	if w.Name != Memory {
+		return runCmd(ctx, cmd)
+	}
+	if !isStatic(busybox) {
+		return Sample{}, fmt.Errorf("peak memory needs a static %s (busybox-static): %w", busybox, ErrNotSupported)
+	}
+	cmd.Args = append([]string{busybox, "time", "-f", maxRSSMark + "%M", cmd.Path}, cmd.Args[1:]...)
+	cmd.Path = busybox
+	return runCmd(ctx, cmd)
+}
+
+const busybox = "/bin/busybox"
+
+// runCmd runs cmd to completion as a process group of its own, killed as a whole when ctx
+// ends, and measures it.
+func runCmd(ctx context.Context, cmd *exec.Cmd) (Sample, error) {
+	var stderr bytes.Buffer
+	// Stdout stays what the caller set (nil: /dev/null).
+	cmd.Stderr = &limited{buf: &stderr, max: 4096}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	cmd.Cancel = func() error {
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	cmd.WaitDelay = 2 * time.Second
+	t0 := time.Now()
+	err := cmd.Run()
+	wall := time.Since(t0)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Sample{}, ctx.Err()
+		}
+		msg := strings.TrimSpace(stderr.String())
+		if msg != "" {
+			return Sample{}, fmt.Errorf("%s: %w: %s", cmd.Args[0], err, lastLine(msg))
+		}
+		return Sample{}, fmt.Errorf("%s: %w", cmd.Args[0], err)
+	}
+	s := Sample{Wall: wall}
+	for l := range strings.Lines(stderr.String()) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), maxRSSMark); ok {
+			s.MaxRSSKiB, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return s, nil
+}
+
+func lastLine(s string) string {
+	for l := range strings.Lines(s) {
+		if strings.Contains(l, "Error:") { // node puts the error first, its version last
+			return strings.TrimSpace(l)
+		}
+	}
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// limited keeps the first max bytes written to it.
+type limited struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (l *limited) Write(p []byte) (int, error) {
+	if room := l.max - l.buf.Len(); room > 0 {
+		l.buf.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+// ProcessDriver runs workloads as host processes: the native baseline, or the same inside
+// fresh namespaces created by clone(2) (Cloneflags), the raw material of containers.
+type ProcessDriver struct {
+	name, layer string
+	cloneflags  uintptr
+	exe, dir    string
+}
+
+// NewNative is the native process driver, the baseline every ratio is taken against.
+func NewNative() *ProcessDriver { return &ProcessDriver{name: "native", layer: Native} }
+
+// NewNamespaces runs each workload in new pid, mount, network, uts and ipc namespaces.
+func NewNamespaces() *ProcessDriver {
+	return &ProcessDriver{name: "namespaces", layer: L3,
+		cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC}
+}
+
+func (d *ProcessDriver) Name() string  { return d.name }
+func (d *ProcessDriver) Layer() string { return d.layer }
+
+func (d *ProcessDriver) Available(ctx context.Context) (bool, string) {
+	if _, err := os.Stat("/bin/true"); err != nil {
+		return false, "no /bin/true"
+	}
+	if d.cloneflags != 0 && os.Geteuid() != 0 {
+		return false, "creating namespaces needs root (run as root, or use the user namespace)"
+	}
+	return true, ""
+}
+
+func (d *ProcessDriver) Prepare(ctx context.Context, dir string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	d.exe, d.dir = exe, dir
+	// One run up front: a failing clone is "not available", not a broken measurement.
+	return probeRun(ctx, d)
+}
+
+// probeTimeout bounds the first run a driver makes to show it works: gVisor's kvm
+// platform, for one, hangs on a nested software-assisted /dev/kvm.
+const probeTimeout = 5 * time.Second
+
+// probeRun runs the start workload once, within probeTimeout.
+func probeRun(ctx context.Context, d Driver) error { return probeRunWithin(ctx, d, probeTimeout) }
+
+func probeRunWithin(ctx context.Context, d Driver, probeTimeout time.Duration) error {
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	_, err := d.Run(pctx, Workload{Name: Start})
+	if err != nil && ctx.Err() == nil && pctx.Err() != nil {
+		return fmt.Errorf("a container doing nothing did not exit within %v", probeTimeout)
+	}
+	return err
+}
+
+func (d *ProcessDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+	var cmd *exec.Cmd
+	switch w.Name {
+	case Start, Memory:
+		cmd = exec.CommandContext(ctx, "/bin/true")
+	case CPU, Syscall, FileIO:
+		if d.exe == "" {
+			return Sample{}, errors.New("driver not prepared")
+		}
+		cmd = exec.CommandContext(ctx, d.exe)
+		cmd.Env = kernelEnviron(w, d.dir)
+	default:
+		return Sample{}, fmt.Errorf("workload %s: %w", w.Name, ErrNotSupported)
+	}
+	if d.cloneflags != 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: d.cloneflags}
+	}
+	return runWorkload(ctx, cmd, w)
+}

@@ -1,0 +1,336 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/strata-dev/strata/bench"
+)
+
+func (a *app) benchCommand() *cobra.Command {
+	var (
+		layers  []string
+		runs    int
+		warmup  int
+		quick   bool
+		chart   string
+		budget  time.Duration
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure what each isolation layer costs on this host",
+		Long: `Run the same workloads at every layer this host offers — a native process (the
+baseline), raw namespaces, runc and crun (L-3), wazero, node's WASI and gVisor (L-4) —
+and report medians with spread, and each layer's overhead against native with a 95%
+bootstrap confidence interval.
+
+Workloads: start (start to exit of a process doing nothing), cpu (an integer loop, the
+same kernel in every layer), syscall (byte-at-a-time copies /dev/zero → /dev/null), fileio
+(write, fsync and read back a file), memory (peak resident memory of a start, KiB).
+A runtime this host lacks is listed with the reason; scripts/setup-bench.sh installs them.
+
+Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.`,
+		// sudo: namespaces, containers and /dev/kvm need root (and TestHelpExamples, which
+		// runs every "strata …" example, is spared a four-minute bench).
+		Example: `  strata bench --quick --layers wazero    # the embedded Wasm sandbox against native, in seconds
+  sudo strata bench
+  sudo strata bench --layers L-3,L-4 --runs 50 -o json > results.json
+  sudo strata bench --quick --chart results.svg`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := a.format()
+			if err != nil {
+				return err
+			}
+			if runs < 1 {
+				return usagef("--runs must be at least 1")
+			}
+			opt := bench.Options{Runs: runs, Warmup: warmup, Budget: budget, RunTimeout: timeout, Workloads: bench.DefaultWorkloads(quick)}
+			if quick {
+				if !cmd.Flags().Changed("runs") {
+					opt.Runs = 5
+				}
+				if !cmd.Flags().Changed("budget") {
+					opt.Budget = 2 * time.Second
+				}
+				opt.SlowWorkloads = []string{bench.Start} // a guest boots per run: seconds each
+			}
+			drivers := bench.Drivers()
+			if len(layers) > 0 {
+				known := map[string]bool{}
+				for _, d := range drivers {
+					known[d.Layer()], known[d.Name()] = true, true
+				}
+				for _, l := range layers {
+					if !known[l] {
+						return usagef("unknown layer or driver %q; known: %s", l, strings.Join(driverNames(drivers), ", "))
+					}
+				}
+				// The baseline always runs: every ratio is taken against it.
+				drivers = bench.Select(drivers, append(layers, bench.Native))
+			}
+			if term := isTerminal(a.stderr); term {
+				opt.Progress = func(driver, workload string, i, n int) {
+					fmt.Fprintf(a.stderr, "\r\033[K%-14s %-8s %d/%d", driver, workload, i, n)
+				}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			res, err := bench.Run(ctx, drivers, opt)
+			if opt.Progress != nil {
+				fmt.Fprint(a.stderr, "\r\033[K")
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return fmt.Errorf("bench interrupted; everything it started is cleaned up: %w", context.Cause(ctx))
+				}
+				return err
+			}
+			if chart != "" {
+				if err := writeFile(chart, func(w io.Writer) error { return bench.Chart(w, res) }); err != nil {
+					return err
+				}
+			}
+			if f != "table" {
+				return encode(a.stdout, f, res)
+			}
+			writeBenchTable(a.stdout, res)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&layers, "layers", nil, "layers or drivers to run, comma-separated (L-3, L-4, crun, wazero, …; default: all; native always runs)")
+	fl.IntVar(&runs, "runs", 10, "measured runs per driver and workload (default 5 with --quick)")
+	fl.IntVar(&warmup, "warmup", 1, "unmeasured runs before the measured ones")
+	fl.BoolVar(&quick, "quick", false, "small workloads and few runs: the whole bench in under a minute")
+	fl.StringVar(&chart, "chart", "", "also write an SVG chart to `FILE`")
+	fl.DurationVar(&budget, "budget", 10*time.Second, "time per driver and workload after which no new run starts once 3 are in (2s with --quick)")
+	fl.DurationVar(&timeout, "run-timeout", 60*time.Second, "limit for one run; a run past it fails the workload")
+	return cmd
+}
+
+func driverNames(ds []bench.Driver) []string {
+	var out []string
+	for _, d := range ds {
+		for _, n := range []string{d.Layer(), d.Name()} {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// writeFile writes a file through f, or stdout for "-".
+func writeFile(path string, f func(io.Writer) error) error {
+	if path == "-" {
+		return f(os.Stdout)
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := f(out); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func writeBenchTable(w io.Writer, res *bench.Results) {
+	h := res.Host
+	fmt.Fprintf(w, "host %s: %s, %d cores, kernel %s, %s, virtualization %s, cgroup %s\n", h.Hostname, h.CPU, h.Cores, h.Kernel, h.OS, h.Virtualization, h.Cgroup)
+	fmt.Fprintf(w, "median of %d runs (after %d warm-up); ×N: median over native's, [95%% CI]; * outliers flagged\n\n", res.Runs, res.Warmup)
+	header := []string{"DRIVER", "LAYER"}
+	for _, wl := range res.Workloads {
+		unit := "ms"
+		if wl.Name == bench.Memory {
+			unit = "KiB"
+		}
+		header = append(header, strings.ToUpper(wl.Name)+" ("+unit+")")
+	}
+	t := &table{header: header}
+	var absent []string
+	for _, d := range res.Drivers {
+		if !d.Available {
+			absent = append(absent, fmt.Sprintf("  %s (%s): %s", d.Name, d.Layer, d.Reason))
+			continue
+		}
+		cells := []string{d.Name, d.Layer}
+		if d.Accel != "" {
+			cells[0] += " [" + d.Accel + "]"
+		}
+		for _, wl := range res.Workloads {
+			cells = append(cells, cell(d, wl.Name))
+		}
+		t.add(cells...)
+	}
+	t.write(w)
+	if len(absent) > 0 {
+		fmt.Fprintln(w, "\nnot available:")
+		for _, l := range absent {
+			fmt.Fprintln(w, l)
+		}
+	}
+	var errs []string
+	for _, d := range res.Drivers {
+		for _, r := range d.Results {
+			if r.Error != "" {
+				errs = append(errs, fmt.Sprintf("  %s %s: %s", d.Name, r.Workload, r.Error))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		fmt.Fprintln(w, "\nnot measured:")
+		for _, l := range errs {
+			fmt.Fprintln(w, l)
+		}
+	}
+}
+
+func cell(d bench.DriverResult, workload string) string {
+	r, ok := d.Result(workload)
+	if !ok || !r.Measured() {
+		return "-"
+	}
+	s := short(r.Summary.Median)
+	if len(r.Summary.Outliers) > 0 {
+		s += "*"
+	}
+	if r.VsNative != nil && d.Layer != bench.Native {
+		s += fmt.Sprintf(" ×%s [%s–%s]", short(r.VsNative.Value), short(r.VsNative.Lo), short(r.VsNative.Hi))
+	}
+	return s
+}
+
+// short renders a number with three significant digits, without exponents.
+func short(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case v >= 1:
+		return fmt.Sprintf("%.2f", v)
+	case v >= 0.01:
+		return fmt.Sprintf("%.3f", v)
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+func (a *app) verifyCommand() *cobra.Command {
+	var relation, facts, workload string
+	cmd := &cobra.Command{
+		Use:   "verify RESULTS.json",
+		Short: "Put the measured order of layers beside the order the network claims",
+		Long: `Read results from 'strata bench -o json' and check every pair of the relation's
+order (default: overhead, "L-3 < L-4 < L-2 < L-1 < L-0" in the seed) against each
+workload: agrees, disagrees, or not measurable (no driver here for that layer), with the
+medians of each layer's fastest driver and their ratio's 95% confidence interval.
+A difference inside the interval's noise is marked "~".
+
+--facts writes the significant measurements of one workload as a kind: Facts document of
+measured facts (with host and time in each note), to load with --network.
+Exit code 1 when a measurement disagrees with the claimed order.`,
+		Example: `  strata verify --network my.yaml results.json
+  sudo strata bench -o json > results.json && strata verify results.json
+  strata verify results.json --facts measured.yaml   # then: strata --network measured.yaml why L-3 '>' L-4 --relation overhead`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := a.format()
+			if err != nil {
+				return err
+			}
+			b, err := os.ReadFile(args[0])
+			if err != nil {
+				return usageError{fmt.Errorf("read results: %w", err)}
+			}
+			var res bench.Results
+			if err := json.Unmarshal(b, &res); err != nil {
+				return inputError{fmt.Errorf("%s: not strata bench results (make them with 'strata bench -o json'): %v", args[0], err)}
+			}
+			if len(res.Drivers) == 0 {
+				return inputError{fmt.Errorf("%s: no drivers in the results; run 'strata bench -o json' first", args[0])}
+			}
+			if err := a.load(); err != nil {
+				return err
+			}
+			if _, err := a.relation(relation); err != nil {
+				return err
+			}
+			checks, err := bench.Verify(a.rsn, relation, &res)
+			if err != nil {
+				return err
+			}
+			if facts != "" {
+				fs := bench.MeasuredFacts(checks, &res, workload)
+				if err := writeFile(facts, func(w io.Writer) error { return bench.WriteFacts(w, bench.FactsName(&res), fs) }); err != nil {
+					return err
+				}
+			}
+			if checks == nil {
+				checks = []bench.Check{}
+			}
+			if f != "table" {
+				if err := encode(a.stdout, f, checks); err != nil {
+					return err
+				}
+			} else {
+				a.writeChecks(&res, checks)
+			}
+			if bench.Tally(checks)[bench.Disagrees] > 0 {
+				return errNo
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&relation, "relation", "overhead", "the order to verify")
+	cmd.Flags().StringVar(&facts, "facts", "", "write the measurements as measured facts (kind: Facts YAML) to `FILE` (- for stdout)")
+	cmd.Flags().StringVar(&workload, "facts-workload", bench.Start, "the workload whose measurements --facts writes")
+	return cmd
+}
+
+func (a *app) writeChecks(res *bench.Results, checks []bench.Check) {
+	w := a.stdout
+	fmt.Fprintf(w, "results: %s, %s, kernel %s, %s\n\n", res.Host.Hostname, res.Host.CPU, res.Host.Kernel, res.Started.Format(time.RFC3339))
+	t := &table{header: []string{"RELATION", "CLAIM", "WORKLOAD", "LOWER (measured)", "HIGHER (measured)", "HIGHER/LOWER [95% CI]", "VERDICT"}}
+	for _, c := range checks {
+		side := func(s bench.Side) string {
+			if s.Driver == "" {
+				return s.Layer + ": none here"
+			}
+			return fmt.Sprintf("%s %s %s", s.Layer, s.Driver, bench.Num(s.Median, s.Unit))
+		}
+		ratio, verdict := "", c.Verdict
+		if c.Ratio != nil {
+			ratio = fmt.Sprintf("%s [%s–%s]", short(c.Ratio.Value), short(c.Ratio.Lo), short(c.Ratio.Hi))
+			if !c.Significant {
+				verdict = "~" + verdict + " (within noise)"
+			}
+		}
+		t.add(c.Relation, c.Claim, c.Workload, side(c.Lower), side(c.Higher), ratio, verdict)
+	}
+	t.write(w)
+	n := bench.Tally(checks)
+	fmt.Fprintf(w, "\n%d agree, %d disagree, %d not measurable\n", n[bench.Agrees], n[bench.Disagrees], n[bench.NotMeasurable])
+}

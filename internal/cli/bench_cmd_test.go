@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata-dev/strata/bench"
+)
+
+// TestBenchQuick runs `strata bench --quick -o json` for real and checks the JSON is
+// complete: a host fingerprint, every driver either measured on every workload or not
+// available with a reason — and not available only when its runtime is truly absent.
+func TestBenchQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every runtime on this host")
+	}
+	dir := t.TempDir()
+	chart := filepath.Join(dir, "bench.svg")
+	var out, errb bytes.Buffer
+	begin := time.Now()
+	code := Run(context.Background(), []string{"bench", "--quick", "-o", "json", "--chart", chart}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if el := time.Since(begin); el > 60*time.Second {
+		t.Errorf("--quick took %v, want < 60 s", el)
+	}
+	var res bench.Results
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	h := res.Host
+	if h.Kernel == "" || h.CPU == "" || h.Cores == 0 || h.Virtualization == "" || h.Cgroup == "" || len(h.Runtimes) == 0 {
+		t.Errorf("incomplete host fingerprint: %+v", h)
+	}
+	// The binary each driver needs; drivers needing nothing must always run.
+	needs := map[string]string{"runc": "runc", "crun": "crun", "node-wasi": "node", "gvisor-ptrace": "runsc"}
+	for _, d := range res.Drivers {
+		if !d.Available {
+			if d.Reason == "" {
+				t.Errorf("%s: not available without a reason", d.Name)
+			}
+			bin, ok := needs[d.Name]
+			if _, err := exec.LookPath(bin); (ok && err == nil) || (!ok && !strings.HasPrefix(d.Name, "gvisor-")) {
+				t.Errorf("%s is not available although its runtime is here: %s", d.Name, d.Reason)
+			} else {
+				t.Logf("skipped %s: %s", d.Name, d.Reason)
+			}
+			continue
+		}
+		if len(d.Results) != len(bench.Workloads) {
+			t.Errorf("%s: %d workload results, want %d", d.Name, len(d.Results), len(bench.Workloads))
+		}
+		for _, w := range d.Results {
+			if !w.Measured() {
+				// Allowed: a workload the driver cannot run at all (a VM without an OS), and
+				// what --quick leaves to the full bench on slow drivers (a guest boot per run).
+				if !strings.Contains(w.Error, bench.ErrNotSupported.Error()) && !strings.HasPrefix(w.Error, "skipped") {
+					t.Errorf("%s %s: not measured: %s", d.Name, w.Workload, w.Error)
+				}
+				continue
+			}
+			if len(w.Samples) != w.Summary.N || w.Summary.Median <= 0 {
+				t.Errorf("%s %s: summary %+v does not match %d samples", d.Name, w.Workload, w.Summary, len(w.Samples))
+			}
+			if d.Layer != bench.Native && w.VsNative == nil {
+				t.Errorf("%s %s: no ratio to native", d.Name, w.Workload)
+			}
+		}
+	}
+	if res.Baseline() == nil {
+		t.Fatal("no native baseline")
+	}
+	if svg, err := os.ReadFile(chart); err != nil || !bytes.Contains(svg, []byte("<svg")) {
+		t.Errorf("chart: %v", err)
+	}
+
+	// verify reads what bench wrote.
+	file := filepath.Join(dir, "results.json")
+	if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var vout, verr bytes.Buffer
+	code = Run(context.Background(), []string{"verify", file, "--facts", filepath.Join(dir, "facts.yaml")}, &vout, &verr)
+	if code != exitOK && code != exitNo {
+		t.Fatalf("verify exit %d: %s", code, verr.String())
+	}
+	if !strings.Contains(vout.String(), "L-3 < L-4") {
+		t.Errorf("verify output lacks the claim L-3 < L-4:\n%s", vout.String())
+	}
+	t.Logf("verify:\n%s", vout.String())
+}
+
+func TestVerifySynthetic(t *testing.T) {
+	// The sandbox starts faster than the container: the seed's "L-3 < L-4" disagrees.
+	mk := func(name, layer string, ms float64) bench.DriverResult {
+		s := []float64{ms, ms * 1.01, ms * 0.99, ms, ms * 1.02}
+		return bench.DriverResult{Name: name, Layer: layer, Available: true,
+			Results: []bench.WorkloadResult{{Workload: bench.Start, Unit: "ms", Samples: s, Summary: bench.Summarize(s)}}}
+	}
+	res := bench.Results{Version: 1, Host: bench.Host{Hostname: "h"}, Workloads: []bench.Workload{{Name: bench.Start}},
+		Drivers: []bench.DriverResult{mk("native", bench.Native, 0.5), mk("crun", bench.L3, 8), mk("wazero", bench.L4, 0.02)}}
+	b, _ := json.Marshal(res)
+	file := filepath.Join(t.TempDir(), "r.json")
+	os.WriteFile(file, b, 0o644)
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"verify", file}, exitNo, "disagrees"},
+		{[]string{"verify", file, "-o", "json"}, exitNo, `"verdict": "not measurable"`},
+		{[]string{"verify", file, "--facts", "-"}, exitNo, "kind: measured"},
+		{[]string{"verify", file, "--relation", "nope"}, exitUsage, "nope"},
+		{[]string{"verify", "/no/such.json"}, exitUsage, "read results"},
+		{[]string{"bench", "--layers", "L-9"}, exitUsage, "unknown layer"},
+		{[]string{"bench", "--runs", "0"}, exitUsage, "--runs"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			old := os.Stdout
+			if tt.args[len(tt.args)-1] == "-" { // --facts - writes to the real stdout
+				r, w, _ := os.Pipe()
+				os.Stdout = w
+				defer func() { os.Stdout = old }()
+				code := Run(context.Background(), tt.args, &out, &errb)
+				w.Close()
+				os.Stdout = old
+				var facts bytes.Buffer
+				facts.ReadFrom(r)
+				out.Write(facts.Bytes())
+				if code != tt.code {
+					t.Errorf("exit %d, want %d", code, tt.code)
+				}
+			} else if code := Run(context.Background(), tt.args, &out, &errb); code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %s", code, tt.code, errb.String())
+			}
+			if !strings.Contains(out.String()+errb.String(), tt.want) {
+				t.Errorf("output lacks %q:\n%s%s", tt.want, out.String(), errb.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/strata-dev/strata/internal/server"
+	"github.com/strata-dev/strata/internal/telemetry"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	var listen, logLevel string
+	var results []string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the web UI, the JSON API (/api/v1) and /metrics",
+		Long: `Serve the network over HTTP: the web UI (explorer, matrices, planner, results), the
+JSON API under /api/v1 (described at /api/v1/openapi.json), /healthz, /readyz and
+Prometheus metrics at /metrics. It binds loopback unless --web.listen-address says
+otherwise, and stops gracefully on SIGINT or SIGTERM.
+
+  strata serve                      # http://127.0.0.1:8080
+  strata serve --web.listen-address :9090 --results probe.json --results bench.json
+
+Traces go out by OTLP when the standard OTEL_EXPORTER_OTLP_ENDPOINT (or
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set; OTEL_EXPORTER_OTLP_PROTOCOL picks
+http/protobuf (the default) or grpc. Logs are JSON lines on stderr with trace_id and
+span_id.`,
+		// Examples that the help-example test skips (it names the user's own file, or an
+		// environment): a server runs until it is stopped. The plain forms are in Long.
+		Example: `  strata serve --network my-network.yaml --results bench.json
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 strata serve`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return usagef("--log.level %q: use debug, info, warn or error", logLevel)
+			}
+			for _, f := range results {
+				if _, err := os.Stat(f); err != nil {
+					return usagef("--results: %v", err)
+				}
+			}
+			p, err := a.planner()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			version := buildVersion()
+			log := telemetry.NewLogger(a.stderr, level)
+			tp, shutdown, err := telemetry.Tracing(ctx, version)
+			if err != nil {
+				return usageError{err}
+			}
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), server.ShutdownTimeout)
+				defer cancel()
+				if err := shutdown(sctx); err != nil {
+					log.Warn("flush traces", "error", err)
+				}
+			}()
+			srv, err := server.New(server.Config{Reasoner: a.rsn, Planner: p, Results: results, Version: version, Logger: log, TracerProvider: tp})
+			if err != nil {
+				return usageError{err}
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("--web.listen-address: %w", err)
+			}
+			fmt.Fprintf(a.stdout, "strata serve: http://%s\n", ln.Addr())
+			return srv.Serve(ctx, ln)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "web.listen-address", "127.0.0.1:8080", "`address` to listen on for the UI, the API and /metrics")
+	f.StringArrayVar(&results, "results", nil, "probe or bench results JSON `FILE` to show (repeatable; read on each request)")
+	f.StringVar(&logLevel, "log.level", "info", "log `level`: debug, info, warn or error")
+	return cmd
+}
+
+// buildVersion is the module version the binary was built from, or "devel".
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

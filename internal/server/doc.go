@@ -1,0 +1,13 @@
+// Package server is strata serve: the JSON API over the network, the reasoner and the
+// planner (/api/v1/..., described by the OpenAPI document at /api/v1/openapi.json), the
+// embedded web UI, /healthz, /readyz and /metrics.
+//
+// Every request is counted and timed per route in Prometheus metrics whose histogram
+// buckets carry the trace id as an exemplar, traced with OpenTelemetry (a span per request
+// and one per plan or reason step), and logged as one JSON line with trace_id and span_id.
+// Errors are JSON objects {"error": {"code", "message", ...}} with a status that fits:
+// 400 for bad input (with the loader's file:line:col problems), 404 for an unknown entity
+// (with the nearest name), 405, 413, 415 and 422 for a workload that cannot be planned.
+//
+// A [Server] is immutable once built and safe for concurrent use.
+package server

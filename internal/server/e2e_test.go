@@ -1,0 +1,162 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/strata-dev/strata/internal/server"
+)
+
+// chromiumPath finds Debian's chromium (scripts/setup-web.sh installs it).
+func chromiumPath() string {
+	if p := os.Getenv("STRATA_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestE2E drives the embedded UI in a real headless Chromium: the explorer loads, a search
+// for 容器 finds L-3, L-3 opens with its facts, the edge scenario is planned, and the
+// matrices render. Screenshots go to the test's artifact directory (go test -artifacts).
+func TestE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the browser test")
+	}
+	bin := chromiumPath()
+	if bin == "" {
+		t.Skip("chromium is not installed (scripts/setup-web.sh installs it); skipping the browser test")
+	}
+	if _, err := os.Stat("ui/dist/assets"); err != nil {
+		t.Skip("the web UI is not built (scripts/build-web.sh); skipping the browser test")
+	}
+	results := filepath.Join(t.TempDir(), "bench.json")
+	writeFile(t, results, `{"host":"ci","runs":[{"layer":"L-3","runtime":"runc","startup_ms":118.5},{"layer":"L-4","runtime":"wasmedge","startup_ms":6.2}]}`)
+	ts := httptest.NewServer(newServer(t, server.Config{Results: []string{results}}))
+	defer ts.Close()
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+
+	var mu sync.Mutex
+	var jsErrors []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			mu.Lock()
+			jsErrors = append(jsErrors, fmt.Sprintf("%s at %s:%d", exceptionText(e.ExceptionDetails), e.ExceptionDetails.URL, e.ExceptionDetails.LineNumber))
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatalf("start chromium %s: %v", bin, err)
+	}
+
+	dir := t.ArtifactDir()
+	// step runs actions with a bound, so that a UI that never shows what is awaited fails.
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+	shot := func(name string) {
+		t.Helper()
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+
+	step("explorer", chromedp.Navigate(ts.URL+"/#/explorer"), chromedp.WaitVisible(css("#graph canvas")), chromedp.WaitVisible(css("#graph-status")))
+	shot("01-explorer.png")
+
+	step("search 容器", chromedp.Click(css("#search")), chromedp.SendKeys(css("#search"), "容器"), chromedp.WaitVisible(css("#search-results li")))
+	hit := text("#search-results li[aria-selected=true]")
+	shot("02-search.png")
+
+	step("open L-3", chromedp.SendKeys(css("#search"), kb.Enter), chromedp.WaitVisible(css("#entity-title")))
+	title, facts := text("#entity-title"), text("#details")
+	shot("03-L-3.png")
+
+	step("plan edge", chromedp.Navigate(ts.URL+"/#/planner"), chromedp.WaitVisible(css("#scenario")),
+		chromedp.SetValue(css("#scenario"), "edge"), chromedp.Click(css("#plan-scenario")), chromedp.WaitVisible(css("#plan-coordinates")))
+	coords := text("#plan-coordinates")
+	shot("04-plan-edge.png")
+
+	step("results", chromedp.Navigate(ts.URL+"/#/results"), chromedp.WaitVisible(css("main h2")), chromedp.WaitVisible(css(".bar")))
+	if got := text("main h2"); got != "bench.json" {
+		t.Errorf("results page shows %q, want bench.json", got)
+	}
+	shot("06-results.png")
+
+	step("matrices", chromedp.Navigate(ts.URL+"/#/matrices"), chromedp.WaitVisible(css("#plane svg")))
+	front := text("#plane p")
+	shot("05-matrices.png")
+
+	if !strings.HasPrefix(hit, "L-3") {
+		t.Errorf("first search hit for 容器 is %q, want L-3", hit)
+	}
+	if !strings.HasPrefix(title, "L-3") || !strings.Contains(facts, "isolation-strength") {
+		t.Errorf("L-3 details: title %q, facts %.300q", title, facts)
+	}
+	if coords != "(2, 4, 3)" {
+		t.Errorf("edge plan coordinates %q, want (2, 4, 3)", coords)
+	}
+	if !strings.Contains(front, "L-3, L-4") {
+		t.Errorf("Pareto front text %q lacks L-3, L-4", front)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range jsErrors {
+		t.Errorf("JavaScript exception: %s", e)
+	}
+	t.Logf("screenshots in %s", dir)
+}
+
+func exceptionText(d *runtime.ExceptionDetails) string {
+	if d.Exception != nil && d.Exception.Description != "" {
+		return d.Exception.Description
+	}
+	return d.Text
+}

@@ -1,0 +1,232 @@
+package server
+
+import (
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/plan"
+	"github.com/strata-dev/strata/reason"
+)
+
+// operation is what the OpenAPI document says of a route.
+type operation struct {
+	id, summary string
+	params      []param
+	body        bool         // takes a workload document
+	answer      reflect.Type // the 200 body
+	errors      []int
+}
+
+type param struct {
+	name, in, description string
+	required, array       bool
+}
+
+func q(name, desc string, required bool) param {
+	return param{name: name, in: "query", description: desc, required: required}
+}
+func qlist(name, desc string) param {
+	return param{name: name, in: "query", description: desc, array: true}
+}
+func p(name, desc string) param {
+	return param{name: name, in: "path", description: desc, required: true}
+}
+
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+var (
+	opOpenAPI = operation{id: "openapi", summary: "This document.", answer: typeOf[map[string]any]()}
+	opNetwork = operation{id: "getNetwork", summary: "The whole network: entities, dimensions, relation types, declared facts, and the facts the reasoner derives.",
+		answer: typeOf[networkDoc]()}
+	opEntities = operation{id: "searchEntities", summary: "List or search entities by id, English or Chinese name, or alias (exact matches first, then prefixes, then substrings).",
+		params: []param{q("q", "search text, e.g. 容器, container or L-3", false), q("category", "only this category", false),
+			q("dimension", "only values of this dimension", false), q("limit", "at most this many (default 50)", false)},
+		answer: typeOf[struct {
+			Total    int             `json:"total"`
+			Entities []EntitySummary `json:"entities"`
+		}](), errors: []int{400}}
+	opEntity = operation{id: "getEntity", summary: "One entity by id, name or alias, with every fact about it, declared and derived.",
+		params: []param{p("name", "id, English or Chinese name, or alias")}, answer: typeOf[EntityAnswer](), errors: []int{400, 404}}
+	opCompare = operation{id: "compare", summary: "Compare A and B under every order that relates them, with the facts behind each verdict.",
+		params: []param{q("a", "an entity", true), q("b", "an entity", true)}, answer: typeOf[CompareAnswer](), errors: []int{400, 404}}
+	opWhy = operation{id: "why", summary: "Explain A op B: the declared facts it follows from, or what holds instead.",
+		params: []param{q("a", "an entity", true), q("op", "one of >, <, = or →", true), q("b", "an entity", true),
+			q("relation", "one relation type (default: every order relating A and B)", false)},
+		answer: typeOf[WhyAnswer](), errors: []int{400, 404}}
+	opRank = operation{id: "rank", summary: "An order's values in layers, greatest first, ties together.",
+		params: []param{p("relation", "a transitive relation type, e.g. isolation-strength")}, answer: typeOf[RankAnswer](), errors: []int{400, 404}}
+	opPath = operation{id: "path", summary: "The shortest chain of declared facts from one entity to another.",
+		params: []param{q("from", "an entity", true), q("to", "an entity", true), q("relation", "follow only this relation type", false)},
+		answer: typeOf[PathAnswer](), errors: []int{400, 404}}
+	opPareto = operation{id: "pareto", summary: "The Pareto front over several orders.",
+		params: []param{qlist("criteria", "RELATION:max or RELATION:min, repeated or comma-separated (required)"), qlist("among", "candidate entities")},
+		answer: typeOf[reason.Front](), errors: []int{400, 404}}
+	opContradictions = operation{id: "contradictions", summary: "Facts that contradict the orders' properties, each with its source.",
+		answer: typeOf[struct {
+			Contradictions network.Problems `json:"contradictions"`
+		}]()}
+	opPlanGet = operation{id: "planScenario", summary: "Plan one of the network's scenarios from its key requirements.",
+		params: []param{q("scenario", "a scenario, e.g. edge", true), q("asOf", "only technologies that existed in this year", false)},
+		answer: typeOf[PlanAnswer](), errors: []int{400, 404, 422}}
+	opPlanPost = operation{id: "planWorkload", summary: "Plan the Workload documents in the body (YAML, or the same document as JSON).",
+		params: []param{q("asOf", "only technologies that existed in this year", false)}, body: true,
+		answer: typeOf[PlanAnswer](), errors: []int{400, 413, 415, 422}}
+	opScenarios = operation{id: "scenarios", summary: "The seed's scenario table, recomputed by the planner beside what the network declares.",
+		answer: typeOf[[]plan.ScenarioRow]()}
+	opCoordinates = operation{id: "coordinates", summary: "Place a stack in the X/Y/Z space.",
+		params: []param{qlist("stack", "technologies, repeated, comma- or +-separated (required)")}, answer: typeOf[plan.Placement](), errors: []int{400, 404}}
+	opResults = operation{id: "listResults", summary: "The probe and bench result files given with --results.",
+		answer: typeOf[struct {
+			Results []ResultFile `json:"results"`
+		}]()}
+	opResult = operation{id: "getResult", summary: "One results file as it is on disk.", params: []param{p("name", "the file's base name")},
+		answer: typeOf[map[string]any](), errors: []int{404}}
+)
+
+// openAPIDocument describes the routes the server registers; schemas come from the Go
+// types the handlers encode, so the document cannot drift from the answers.
+func openAPIDocument(s *Server) map[string]any {
+	schemas := map[string]any{}
+	paths := map[string]any{}
+	for _, rt := range s.apiRoutes() {
+		op := rt.op
+		o := map[string]any{"operationId": op.id, "summary": op.summary}
+		var ps []any
+		for _, pr := range op.params {
+			sch := map[string]any{"type": "string"}
+			if pr.array {
+				sch = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
+			}
+			x := map[string]any{"name": pr.name, "in": pr.in, "required": pr.required, "description": pr.description, "schema": sch}
+			if pr.array {
+				x["style"], x["explode"] = "form", true
+			}
+			ps = append(ps, x)
+		}
+		if len(ps) > 0 {
+			o["parameters"] = ps
+		}
+		if op.body {
+			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/yaml": map[string]any{"schema": map[string]any{"type": "string", "description": "Workload documents (apiVersion: " + network.APIVersion + ", kind: Workload)"}},
+				"application/json": map[string]any{"schema": map[string]any{"type": "object", "description": "one Workload document written as JSON"}},
+			}}
+		}
+		resp := map[string]any{"200": map[string]any{"description": "OK", "content": map[string]any{
+			"application/json": map[string]any{"schema": schemaOf(op.answer, schemas)}}}}
+		for _, code := range append([]int{405}, op.errors...) {
+			resp[itoa(code)] = map[string]any{"description": http.StatusText(code), "content": map[string]any{
+				"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
+		}
+		o["responses"] = resp
+		path := rt.pattern
+		item, _ := paths[path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[path] = item
+		}
+		item[strings.ToLower(rt.method)] = o
+	}
+	errSchema := schemaOf(reflect.TypeFor[apiError](), schemas)
+	schemas["Error"] = map[string]any{"type": "object", "required": []string{"error"}, "properties": map[string]any{"error": errSchema}}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{"title": "strata API", "version": "v1" + versionSuffix(s.version),
+			"description": "The relation network of the cloud-native stack: entities, facts, the reasoner's answers and the planner's plans. Errors are {\"error\": {status, code, message, ...}}."},
+		"servers":    []any{map[string]any{"url": "/"}},
+		"paths":      paths,
+		"components": map[string]any{"schemas": schemas},
+	}
+}
+
+func versionSuffix(v string) string {
+	if v == "" {
+		return ""
+	}
+	return " (strata " + v + ")"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// schemaOf is the JSON schema of what encoding/json writes for t. Named struct types go
+// to components and are referenced.
+func schemaOf(t reflect.Type, defs map[string]any) map[string]any {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return schemaOf(t.Elem(), defs)
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), defs)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), defs)}
+	case reflect.Interface:
+		return map[string]any{}
+	case reflect.Struct:
+	default:
+		return map[string]any{}
+	}
+	name := ""
+	if t.Name() != "" {
+		name = strings.ToUpper(t.Name()[:1]) + t.Name()[1:]
+		if pkg := t.PkgPath(); strings.HasSuffix(pkg, "/network") && name != "Network" {
+			name = "Network" + name
+		}
+		if _, ok := defs[name]; ok {
+			return map[string]any{"$ref": "#/components/schemas/" + name}
+		}
+		defs[name] = map[string]any{} // placeholder against recursion
+	}
+	props := map[string]any{}
+	var required []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+				continue
+			}
+			fname, opts, _ := strings.Cut(tag, ",")
+			if f.Anonymous && fname == "" {
+				ft := f.Type
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if ft.Kind() == reflect.Struct {
+					walk(ft)
+					continue
+				}
+			}
+			if !f.IsExported() {
+				continue
+			}
+			if fname == "" {
+				fname = f.Name
+			}
+			props[fname] = schemaOf(f.Type, defs)
+			if !strings.Contains(opts, "omitempty") {
+				required = append(required, fname)
+			}
+		}
+	}
+	walk(t)
+	sch := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		sch["required"] = required
+	}
+	if name == "" {
+		return sch
+	}
+	defs[name] = sch
+	return map[string]any{"$ref": "#/components/schemas/" + name}
+}

@@ -1,0 +1,231 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/plan"
+	"github.com/strata-dev/strata/reason"
+)
+
+// Limits and timeouts. The API answers from memory, so generous bounds still stop a slow
+// or hostile client from holding a connection or memory for long.
+const (
+	MaxBodyBytes      = 1 << 20 // a workload document is a few hundred bytes
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 15 * time.Second
+	WriteTimeout      = 30 * time.Second
+	IdleTimeout       = 2 * time.Minute
+	ShutdownTimeout   = 10 * time.Second
+)
+
+// Config is what a server serves and how it reports on itself. Reasoner and Planner are
+// required; the rest has defaults.
+type Config struct {
+	Reasoner *reason.Reasoner
+	Planner  *plan.Planner
+	// Results are probe and bench JSON files served under /api/v1/results; they are read
+	// on each request, so the files stay the only state.
+	Results []string
+	Version string
+	Logger  *slog.Logger // default: discard
+	// TracerProvider defaults to a no-op provider.
+	TracerProvider trace.TracerProvider
+	// Registerer and Gatherer default to a fresh registry with the Go and process
+	// collectors.
+	Registry *prometheus.Registry
+	// UI turns the embedded web UI on (default true through New's caller).
+	NoUI bool
+}
+
+// Server is the HTTP handler of strata serve.
+type Server struct {
+	net     *network.Network
+	rsn     *reason.Reasoner
+	planner *plan.Planner
+	results map[string]string // name → path
+	version string
+	log     *slog.Logger
+	tracer  trace.Tracer
+	metrics *metrics
+	routes  []route
+	handler http.Handler
+	ready   atomic.Bool
+	static  staticJSON
+}
+
+// New builds a server. It precomputes the answers that never change (the network
+// document) and registers the metrics.
+func New(cfg Config) (*Server, error) {
+	if cfg.Reasoner == nil || cfg.Planner == nil {
+		return nil, errors.New("server needs a reasoner and a planner")
+	}
+	s := &Server{net: cfg.Reasoner.Network(), rsn: cfg.Reasoner, planner: cfg.Planner, version: cfg.Version, log: cfg.Logger, results: map[string]string{}}
+	if s.version == "" {
+		s.version = "devel"
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	tp := cfg.TracerProvider
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	s.tracer = tp.Tracer("github.com/strata-dev/strata/internal/server")
+	for _, p := range cfg.Results {
+		name := filepath.Base(p)
+		if _, dup := s.results[name]; dup {
+			return nil, fmt.Errorf("--results: two files are named %s; rename one", name)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("--results: %w", err)
+		}
+		s.results[name] = p
+	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = NewRegistry()
+	}
+	var err error
+	if s.metrics, err = newMetrics(reg, s.net, s.version); err != nil {
+		return nil, err
+	}
+	if err := s.static.build(s); err != nil {
+		return nil, err
+	}
+	s.routes = s.apiRoutes()
+	s.handler = s.buildMux(!cfg.NoUI)
+	s.ready.Store(true)
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists the API's method and path patterns, sorted, as the mux has them.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, rt := range s.routes {
+		out = append(out, rt.method+" "+rt.pattern)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// buildMux registers every route. Each path pattern gets one handler that answers 405
+// with a JSON body and an Allow header for methods it does not serve, and every unknown
+// path under /api/ answers a JSON 404.
+func (s *Server) buildMux(ui bool) http.Handler {
+	mux := http.NewServeMux()
+	byPattern := map[string][]route{}
+	var order []string
+	for _, rt := range s.routes {
+		if _, ok := byPattern[rt.pattern]; !ok {
+			order = append(order, rt.pattern)
+		}
+		byPattern[rt.pattern] = append(byPattern[rt.pattern], rt)
+	}
+	for _, p := range order {
+		mux.Handle(p, s.instrument(p, methodSwitch(byPattern[p])))
+	}
+	mux.Handle("/healthz", s.instrument("/healthz", methodSwitch([]route{{method: "GET", handler: s.healthz}})))
+	mux.Handle("/readyz", s.instrument("/readyz", methodSwitch([]route{{method: "GET", handler: s.readyz}})))
+	mux.Handle("/metrics", s.instrument("/metrics", s.metrics.handler()))
+	mux.Handle("/api/", s.instrument("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, &apiError{Status: http.StatusNotFound, Code: "not-found",
+			Message: fmt.Sprintf("no API endpoint %s; the endpoints are listed in /api/v1/openapi.json", r.URL.Path)})
+	})))
+	if ui {
+		mux.Handle("/", s.instrument("/", uiHandler()))
+	}
+	return mux
+}
+
+// methodSwitch dispatches on the method; HEAD is served as GET.
+func methodSwitch(rs []route) http.Handler {
+	var allow []string
+	for _, rt := range rs {
+		allow = append(allow, rt.method)
+		if rt.method == http.MethodGet {
+			allow = append(allow, http.MethodHead)
+		}
+	}
+	allowed := strings.Join(allow, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := r.Method
+		if m == http.MethodHead {
+			m = http.MethodGet
+		}
+		for _, rt := range rs {
+			if rt.method == m {
+				rt.handler(w, r)
+				return
+			}
+		}
+		w.Header().Set("Allow", allowed)
+		writeError(w, r, &apiError{Status: http.StatusMethodNotAllowed, Code: "method-not-allowed",
+			Message: fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, allowed)})
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		writeError(w, r, &apiError{Status: http.StatusServiceUnavailable, Code: "not-ready", Message: "strata is shutting down"})
+		return
+	}
+	writeJSON(w, r, http.StatusOK, map[string]any{"status": "ready", "entities": len(s.net.Entities), "facts": len(s.net.Facts)})
+}
+
+// Serve serves on the listener until ctx is cancelled, then shuts down gracefully: it
+// stops accepting, reports not ready, and waits up to ShutdownTimeout for requests in
+// flight.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("serving", "address", ln.Addr().String(), "entities", len(s.net.Entities), "facts", len(s.net.Facts))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.ready.Store(false)
+	s.log.Info("shutting down", "timeout", ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

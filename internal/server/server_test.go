@@ -1,0 +1,409 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/strata-dev/strata/internal/server"
+	"github.com/strata-dev/strata/internal/telemetry"
+	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/plan"
+	"github.com/strata-dev/strata/reason"
+)
+
+var (
+	setupOnce sync.Once
+	rsn       *reason.Reasoner
+	planner   *plan.Planner
+	setupErr  error
+)
+
+func deps(t testing.TB) (*reason.Reasoner, *plan.Planner) {
+	t.Helper()
+	setupOnce.Do(func() {
+		var n *network.Network
+		if n, setupErr = network.Load(network.DefaultFiles()); setupErr != nil {
+			return
+		}
+		if rsn, setupErr = reason.New(n); setupErr != nil {
+			return
+		}
+		planner, setupErr = plan.New(rsn)
+	})
+	if setupErr != nil {
+		t.Fatal(setupErr)
+	}
+	return rsn, planner
+}
+
+func newServer(t testing.TB, cfg server.Config) *server.Server {
+	t.Helper()
+	cfg.Reasoner, cfg.Planner = deps(t)
+	s, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (a answer) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(a.body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, a.body)
+	}
+	return m
+}
+
+func do(t testing.TB, h http.Handler, method, target, contentType string, body io.Reader) answer {
+	t.Helper()
+	r := httptest.NewRequest(method, target, body)
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return answer{w.Code, w.Header(), w.Body.Bytes()}
+}
+
+const edgeWorkload = `apiVersion: strata.dev/v1alpha1
+kind: Workload
+metadata: {name: thumbnailer}
+spec:
+  trust: untrusted
+  artifact: wasm
+  footprint: constrained
+  startupBudget: 20ms
+  sites: [edge]
+`
+
+func TestAPI(t *testing.T) {
+	s := newServer(t, server.Config{})
+	tests := []struct {
+		name, method, target, ctype, body string
+		status                            int
+		want                              []string // substrings of the body
+	}{
+		{"network", "GET", "/api/v1/network", "", "", 200, []string{`"entities"`, `"derived"`, `"orders"`, `"isolation-strength"`}},
+		{"entities", "GET", "/api/v1/entities?limit=3", "", "", 200, []string{`"total"`}},
+		{"search chinese", "GET", "/api/v1/entities?q=" + url.QueryEscape("容器"), "", "", 200, []string{`"id":"L-3"`, `"match":"zh"`}},
+		{"search alias", "GET", "/api/v1/entities?q=containers", "", "", 200, []string{`"id":"L-3"`, `"match":"alias"`}},
+		{"search category", "GET", "/api/v1/entities?category=scenario", "", "", 200, []string{`"id":"edge"`}},
+		{"bad category", "GET", "/api/v1/entities?category=nope", "", "", 400, []string{`"code":"bad-request"`}},
+		{"entity", "GET", "/api/v1/entities/L-3", "", "", 200, []string{`"id":"L-3"`, `"facts"`, `"derived"`}},
+		{"entity by name", "GET", "/api/v1/entities/" + url.PathEscape("容器"), "", "", 200, []string{`"id":"L-3"`}},
+		{"unknown entity", "GET", "/api/v1/entities/L-33", "", "", 404, []string{`"code":"unknown-entity"`, `"suggestion":`, `did you mean`}},
+		{"compare", "GET", "/api/v1/compare?a=L-4&b=L-2", "", "", 200, []string{`"verdict":"greater"`, `"derivation"`}},
+		{"compare missing", "GET", "/api/v1/compare?a=L-4", "", "", 400, []string{`missing query parameter(s): b`}},
+		{"compare unknown", "GET", "/api/v1/compare?a=L-4&b=Kuberntes", "", "", 404, []string{`"suggestion":"Kubernetes"`}},
+		{"why", "GET", "/api/v1/why?a=L-4&op=%3E&b=L-2&relation=isolation-strength", "", "", 200, []string{`"holds":true`}},
+		{"why bad op", "GET", "/api/v1/why?a=L-4&op=~&b=L-2", "", "", 400, []string{`unknown operator`}},
+		{"why unknown relation", "GET", "/api/v1/why?a=L-4&op=%3E&b=L-2&relation=isolation-strenght", "", "", 404, []string{`"code":"unknown-relation-type"`, `isolation-strength`}},
+		{"rank", "GET", "/api/v1/rank/isolation-strength", "", "", 200, []string{`"layers"`, `"rank":1`}},
+		{"path", "GET", "/api/v1/path?from=A1&to=A7", "", "", 200, []string{`"found":true`}},
+		{"pareto", "GET", "/api/v1/pareto?criteria=isolation-strength:max,overhead:min", "", "", 200, []string{`"front":["L-3","L-4"]`}},
+		{"pareto repeated", "GET", "/api/v1/pareto?criteria=isolation-strength:max&criteria=overhead:min&among=L-0,L-1,L-2", "", "", 200, []string{`"front"`}},
+		{"pareto no criteria", "GET", "/api/v1/pareto", "", "", 400, []string{`criteria`}},
+		{"pareto bad direction", "GET", "/api/v1/pareto?criteria=overhead:up", "", "", 400, []string{`max or min`}},
+		{"contradictions", "GET", "/api/v1/contradictions", "", "", 200, []string{`"contradictions":[]`}},
+		{"plan scenario", "GET", "/api/v1/plan?scenario=edge", "", "", 200, []string{`"workload":"edge"`, `"coordinates"`, `"reasons"`}},
+		{"plan scenario 2016", "GET", "/api/v1/plan?scenario=edge&asOf=2016", "", "", 422, []string{`"code":"unsatisfiable"`, `"unsatisfiable"`}},
+		{"plan not a scenario", "GET", "/api/v1/plan?scenario=L-3", "", "", 400, []string{`not a scenario`}},
+		{"plan unknown scenario", "GET", "/api/v1/plan?scenario=edg", "", "", 404, []string{`"suggestion"`}},
+		{"plan bad asOf", "GET", "/api/v1/plan?scenario=edge&asOf=soon", "", "", 400, []string{`asOf`}},
+		{"plan yaml", "POST", "/api/v1/plan", "application/yaml", edgeWorkload, 200, []string{`"workload":"thumbnailer"`, `"layer":"L-4"`}},
+		{"plan json", "POST", "/api/v1/plan", "application/json", `{"apiVersion":"strata.dev/v1alpha1","kind":"Workload","metadata":{"name":"fn"},"spec":{"trust":"untrusted","artifact":"wasm"}}`, 200, []string{`"workload":"fn"`}},
+		{"plan bad yaml", "POST", "/api/v1/plan", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: fn}\nspec:\n  trust: sometimes\n  colour: blue\n", 400,
+			[]string{`"code":"invalid-input"`, `"problems"`, `"file":"request.yaml","line":5`, `"line":6`}},
+		{"plan bad json", "POST", "/api/v1/plan", "application/json", `{"apiVersion":"strata.dev/v1alpha1","kind":"Workload","metadata":{"name":"fn"},"spec":{"gpu":-1}}`, 400, []string{`"file":"request.json","line":1`}},
+		{"plan no workload", "POST", "/api/v1/plan", "application/yaml", "a: b\n", 400, nil},
+		{"plan media type", "POST", "/api/v1/plan", "text/html", "<p>", 415, []string{`"code":"unsupported-media-type"`}},
+		{"plan unsatisfiable", "POST", "/api/v1/plan", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: edge-2016}\nspec: {footprint: constrained, asOf: 2016, requirements: [fast start-up]}\n", 422, []string{`requirements in conflict`}},
+		{"plan too large", "POST", "/api/v1/plan", "application/yaml", strings.Repeat("#", server.MaxBodyBytes+1), 413, []string{`"code":"too-large"`}},
+		{"scenarios", "GET", "/api/v1/scenarios", "", "", 200, []string{`"scenario":"edge"`, `"agrees":true`}},
+		{"coordinates", "GET", "/api/v1/coordinates?stack=K3s,WasmEdge", "", "", 200, []string{`"coordinates":{"x":2,"y":4,"z":3}`}},
+		{"coordinates plus", "GET", "/api/v1/coordinates?stack=" + url.QueryEscape("K3s+WasmEdge"), "", "", 200, []string{`"x":2`}},
+		{"coordinates none", "GET", "/api/v1/coordinates", "", "", 400, nil},
+		{"results", "GET", "/api/v1/results", "", "", 200, []string{`"results":[]`}},
+		{"result unknown", "GET", "/api/v1/results/x.json", "", "", 404, []string{`"code":"unknown-result"`}},
+		{"method not allowed", "DELETE", "/api/v1/compare", "", "", 405, []string{`"code":"method-not-allowed"`}},
+		{"no such endpoint", "GET", "/api/v1/nope", "", "", 404, []string{`"code":"not-found"`}},
+		{"healthz", "GET", "/healthz", "", "", 200, []string{`"ok"`}},
+		{"readyz", "GET", "/readyz", "", "", 200, []string{`"ready"`}},
+		{"openapi", "GET", "/api/v1/openapi.json", "", "", 200, []string{`"openapi":"3.0.3"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			a := do(t, s, tt.method, tt.target, tt.ctype, body)
+			if a.status != tt.status {
+				t.Errorf("status %d, want %d\n%s", a.status, tt.status, a.body)
+			}
+			if ct := a.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q, want JSON", ct)
+			}
+			if tt.status >= 400 {
+				m := a.json(t)
+				e, _ := m["error"].(map[string]any)
+				if e == nil || e["message"] == "" || e["code"] == "" || e["status"] != float64(tt.status) {
+					t.Errorf("error body lacks status/code/message: %s", a.body)
+				}
+			}
+			for _, w := range tt.want {
+				if !bytes.Contains(a.body, []byte(w)) {
+					t.Errorf("body lacks %s:\n%.2000s", w, a.body)
+				}
+			}
+		})
+	}
+}
+
+func TestMethodNotAllowedAllow(t *testing.T) {
+	s := newServer(t, server.Config{})
+	a := do(t, s, "PUT", "/api/v1/plan", "", nil)
+	if a.status != 405 || a.header.Get("Allow") != "GET, HEAD, POST" {
+		t.Errorf("PUT /api/v1/plan: %d Allow=%q", a.status, a.header.Get("Allow"))
+	}
+	if a := do(t, s, "HEAD", "/api/v1/network", "", nil); a.status != 200 || len(a.body) != 0 {
+		t.Errorf("HEAD /api/v1/network: %d with %d bytes", a.status, len(a.body))
+	}
+}
+
+func TestNetworkETag(t *testing.T) {
+	s := newServer(t, server.Config{})
+	a := do(t, s, "GET", "/api/v1/network", "", nil)
+	etag := a.header.Get("ETag")
+	r := httptest.NewRequest("GET", "/api/v1/network", nil)
+	r.Header.Set("If-None-Match", etag)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if etag == "" || w.Code != http.StatusNotModified {
+		t.Errorf("If-None-Match %s: %d, want 304", etag, w.Code)
+	}
+}
+
+// TestOpenAPIMatchesRoutes checks the document against the handlers: the same set of
+// method + path, every operation answers (not 404 or 405) and every schema reference
+// resolves.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	s := newServer(t, server.Config{})
+	a := do(t, s, "GET", "/api/v1/openapi.json", "", nil)
+	var doc struct {
+		OpenAPI    string                                `json:"openapi"`
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(a.body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	slices.Sort(documented)
+	if routes := s.Routes(); !slices.Equal(documented, routes) {
+		t.Fatalf("OpenAPI paths differ from the routes:\ndocumented %v\nregistered %v", documented, routes)
+	}
+	fill := strings.NewReplacer("{name}", "L-3", "{relation}", "overhead")
+	for _, op := range documented {
+		method, path, _ := strings.Cut(op, " ")
+		if path == "/api/v1/results/{name}" {
+			continue // no results files in this server
+		}
+		ans := do(t, s, method, fill.Replace(path), "application/yaml", strings.NewReader(edgeWorkload))
+		if ans.status == 404 || ans.status == 405 {
+			t.Errorf("%s: %d %s", op, ans.status, ans.body)
+		}
+	}
+	for _, ref := range regexpAll(`"\$ref":"#/components/schemas/([^"]+)"`, a.body) {
+		if _, ok := doc.Components.Schemas[ref]; !ok {
+			t.Errorf("$ref to missing schema %s", ref)
+		}
+	}
+}
+
+func TestResults(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := dir+"/probe.json", dir+"/broken.json"
+	writeFile(t, good, `{"host":"h","layers":[]}`)
+	writeFile(t, bad, `{`)
+	s := newServer(t, server.Config{Results: []string{good, bad}})
+	if a := do(t, s, "GET", "/api/v1/results", "", nil); !bytes.Contains(a.body, []byte(`"name":"probe.json"`)) {
+		t.Errorf("list: %s", a.body)
+	}
+	if a := do(t, s, "GET", "/api/v1/results/probe.json", "", nil); a.status != 200 || string(a.body) != `{"host":"h","layers":[]}` {
+		t.Errorf("probe.json: %d %s", a.status, a.body)
+	}
+	// Read on each request: a rewritten file is served as it is now.
+	writeFile(t, good, `{"host":"h2"}`)
+	if a := do(t, s, "GET", "/api/v1/results/probe.json", "", nil); string(a.body) != `{"host":"h2"}` {
+		t.Errorf("after rewrite: %s", a.body)
+	}
+	if a := do(t, s, "GET", "/api/v1/results/broken.json", "", nil); a.status != 500 {
+		t.Errorf("broken.json: %d %s", a.status, a.body)
+	}
+	cfg := server.Config{Results: []string{dir + "/missing.json"}}
+	cfg.Reasoner, cfg.Planner = deps(t)
+	if _, err := server.New(cfg); err == nil {
+		t.Error("a missing --results file is accepted")
+	}
+}
+
+// TestObservability: with a recording tracer, every request has a span, the plan and
+// reason steps have child spans, log lines carry trace_id and span_id, and the latency
+// histogram carries the trace id as an exemplar.
+func TestObservability(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	log := telemetry.NewLogger(lockedWriter{&mu, &logs}, -4)
+	s := newServer(t, server.Config{TracerProvider: tp, Logger: log, Registry: prometheus.NewRegistry()})
+
+	a := do(t, s, "GET", "/api/v1/compare?a=L-4&b=L-2", "", nil)
+	if a.status != 200 {
+		t.Fatal(a.status)
+	}
+	// A trace context from the caller is continued.
+	r := httptest.NewRequest("GET", "/api/v1/plan?scenario=edge", nil)
+	r.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	s.ServeHTTP(httptest.NewRecorder(), r)
+
+	names := map[string]trace.SpanContext{}
+	for _, sp := range rec.Ended() {
+		names[sp.Name()] = sp.SpanContext()
+	}
+	for _, n := range []string{"GET /api/v1/compare", "reason.compare", "GET /api/v1/plan", "plan.Plan"} {
+		if _, ok := names[n]; !ok {
+			t.Errorf("no span %q (have %v)", n, keys(names))
+		}
+	}
+	if got := names["GET /api/v1/plan"].TraceID().String(); got != "4bf92f3577b34da6a3ce929d0e0e4736" {
+		t.Errorf("plan span trace id %s, want the caller's", got)
+	}
+	mu.Lock()
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	mu.Unlock()
+	if len(lines) < 2 {
+		t.Fatalf("log lines: %q", lines)
+	}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line is not JSON: %s", l)
+		}
+		if m["trace_id"] == nil || m["span_id"] == nil || m["route"] == nil || m["status"] == nil {
+			t.Errorf("log line lacks trace_id/span_id/route/status: %s", l)
+		}
+	}
+
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	body := w.Body.String()
+	want := `trace_id="` + names["GET /api/v1/compare"].TraceID().String() + `"`
+	if !strings.Contains(body, want) {
+		t.Errorf("metrics carry no exemplar %s:\n%.3000s", want, body)
+	}
+	for _, m := range []string{server.MetricRequests, server.MetricDuration, server.MetricPlanDuration, server.MetricReasonDuration, server.MetricEntities, server.MetricFacts} {
+		if !strings.Contains(body, m) {
+			t.Errorf("metrics lack %s", m)
+		}
+	}
+	if !strings.Contains(body, `strata_http_requests_total{code="200",method="GET",route="/api/v1/compare"} 1`) {
+		t.Errorf("no request count for compare:\n%.3000s", body)
+	}
+}
+
+// TestServeShutdown: Serve answers until the context is cancelled, then lets the request
+// in flight finish and returns nil.
+func TestServeShutdown(t *testing.T) {
+	s := newServer(t, server.Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("readyz %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(server.ShutdownTimeout + time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("still answering after shutdown")
+	}
+}
+
+func TestUI(t *testing.T) {
+	s := newServer(t, server.Config{})
+	for _, p := range []string{"/", "/explorer"} {
+		a := do(t, s, "GET", p, "", nil)
+		if a.status != 200 || !bytes.Contains(a.body, []byte("<html")) {
+			t.Errorf("%s: %d %.200s", p, a.status, a.body)
+		}
+	}
+	// Every asset index.html names is embedded: the committed build is complete.
+	index := do(t, s, "GET", "/", "", nil)
+	assets := regexpAll(`(?:src|href)="(assets/[^"]+)"`, index.body)
+	if len(assets) < 2 {
+		t.Errorf("index.html names %d assets, want the JS and the CSS bundle (run scripts/build-web.sh)", len(assets))
+	}
+	for _, p := range assets {
+		if a := do(t, s, "GET", "/"+p, "", nil); a.status != 200 || len(a.body) == 0 {
+			t.Errorf("%s: %d", p, a.status)
+		} else if cc := a.header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+			t.Errorf("%s: Cache-Control %q", p, cc)
+		}
+	}
+	if a := do(t, s, "GET", "/nope.js", "", nil); a.status != 404 {
+		t.Errorf("/nope.js: %d", a.status)
+	}
+	if a := do(t, s, "POST", "/", "", nil); a.status != 405 {
+		t.Errorf("POST /: %d", a.status)
+	}
+}

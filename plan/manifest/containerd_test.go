@@ -1,0 +1,159 @@
+package manifest
+
+import (
+	"strings"
+	"testing"
+	"text/template"
+
+	"github.com/BurntSushi/toml"
+)
+
+// k3sBase stands in for K3s's own containerd template ("base"), reduced to what matters
+// here: the runc runtime K3s always declares, and the runtimes it detected in PATH
+// (.ExtraRuntimes), rendered the way K3s renders them.
+const k3sBase = `version = {{ .Version }}
+[{{ .Prefix }}.runc]
+  runtime_type = "io.containerd.runc.v2"
+[{{ .Prefix }}.runc.options]
+  SystemdCgroup = true
+{{ range $k, $v := .ExtraRuntimes }}
+[{{ $.Prefix }}."{{ $k }}"]
+  runtime_type = "{{ $v.RuntimeType }}"
+[{{ $.Prefix }}."{{ $k }}".options]
+  BinaryName = "{{ $v.BinaryName }}"
+{{ end }}`
+
+// k3sData mirrors the fields of K3s's template data the files use.
+type k3sData struct {
+	Version       int
+	Prefix        string
+	ExtraRuntimes map[string]k3sRuntime
+}
+
+type k3sRuntime struct{ RuntimeType, BinaryName string }
+
+// containerdDoc is the part of a containerd configuration the tests read.
+type containerdDoc struct {
+	Version int
+	Plugins map[string]struct {
+		Containerd struct {
+			Runtimes map[string]struct {
+				RuntimeType                  string         `toml:"runtime_type"`
+				PrivilegedWithoutHostDevices bool           `toml:"privileged_without_host_devices"`
+				PodAnnotations               []string       `toml:"pod_annotations"`
+				Options                      map[string]any `toml:"options"`
+			}
+		}
+	}
+}
+
+// pluginKey is the CRI plugin's key for a configuration version.
+func pluginKey(version int) string {
+	if version == 3 {
+		return "io.containerd.cri.v1.runtime"
+	}
+	return "io.containerd.grpc.v1.cri"
+}
+
+// decodeContainerd parses a containerd configuration strictly enough: valid TOML, no table
+// declared twice, and every key known to containerdDoc.
+func decodeContainerd(t *testing.T, text string) containerdDoc {
+	t.Helper()
+	var doc containerdDoc
+	md, err := toml.Decode(text, &doc)
+	if err != nil {
+		t.Fatalf("TOML: %v\n%s", err, text)
+	}
+	if un := md.Undecoded(); len(un) > 0 {
+		t.Errorf("keys containerdDoc does not know: %v", un)
+	}
+	return doc
+}
+
+// TestContainerdConfig parses every node file and checks the runtime it registers.
+func TestContainerdConfig(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var node *Object
+			for _, o := range buildCase(t, tc.choice) {
+				if o.Kind == KindContainerdConfig {
+					node = &o
+				}
+			}
+			h := handlers[tc.choice.Runtime.Handler]
+			if node == nil {
+				if tc.choice.Orchestrator == "K3s" && h.Name == "runc" {
+					return // K3s always configures runc
+				}
+				t.Fatal("no containerd configuration")
+			}
+			r := node.Obj.(*ContainerdRuntime)
+			text := string(node.YAML)
+			version := r.Version
+
+			if r.K3s {
+				// Render the template as K3s would, once without the runtime detected and
+				// once with it; both must parse, and the runtime must appear exactly once.
+				prefix := "plugins." + tomlKey(pluginKey(version)) + ".containerd.runtimes"
+				for _, detected := range []bool{false, true} {
+					data := k3sData{Version: version, Prefix: prefix, ExtraRuntimes: map[string]k3sRuntime{}}
+					if detected {
+						data.ExtraRuntimes[h.Name] = k3sRuntime{RuntimeType: h.RuntimeType, BinaryName: "/usr/bin/detected"}
+					}
+					tpl := template.Must(template.New("config.toml.tmpl").Parse(text))
+					template.Must(tpl.New("base").Parse(k3sBase))
+					var out strings.Builder
+					if err := tpl.ExecuteTemplate(&out, "config.toml.tmpl", data); err != nil {
+						t.Fatalf("render the K3s template: %v", err)
+					}
+					doc := decodeContainerd(t, out.String())
+					rt := doc.Plugins[pluginKey(version)].Containerd.Runtimes[h.Name]
+					if rt.RuntimeType != h.RuntimeType {
+						t.Errorf("detected=%v: runtime_type %q, want %q\n%s", detected, rt.RuntimeType, h.RuntimeType, out.String())
+					}
+					if detected && rt.Options["BinaryName"] != "/usr/bin/detected" {
+						t.Errorf("the template replaced K3s's detected runtime:\n%s", out.String())
+					}
+				}
+				return
+			}
+
+			doc := decodeContainerd(t, text)
+			if doc.Version != version {
+				t.Errorf("version %d, want %d", doc.Version, version)
+			}
+			rt := doc.Plugins[pluginKey(version)].Containerd.Runtimes[h.Name]
+			if rt.RuntimeType != h.RuntimeType {
+				t.Errorf("runtime_type %q, want %q", rt.RuntimeType, h.RuntimeType)
+			}
+			if h.RuncBinary && rt.Options["BinaryName"] == "" {
+				t.Errorf("runc-type handler without BinaryName: %+v", rt)
+			}
+		})
+	}
+}
+
+// TestContainerdEveryHandler renders each handler for plain containerd, both versions.
+func TestContainerdEveryHandler(t *testing.T) {
+	for _, h := range Handlers() {
+		for _, version := range []int{2, 3} {
+			c := Choice{
+				Workload: "w", Kind: KindPod, Image: "example/w:1", Orchestrator: "Kubernetes",
+				Coordinates: Coordinates{1, int(h.Layers[0][2] - '0'), 0}, Policy: "none",
+				Runtime: Runtime{Handler: h.Name, Layer: h.Layers[0]}, ContainerdConfigVersion: version,
+			}
+			node := find(t, buildCase(t, c), KindContainerdConfig)
+			doc := decodeContainerd(t, string(node.YAML))
+			rt := doc.Plugins[pluginKey(version)].Containerd.Runtimes[h.Name]
+			if rt.RuntimeType != h.RuntimeType {
+				t.Errorf("%s v%d: runtime_type %q, want %q", h.Name, version, rt.RuntimeType, h.RuntimeType)
+			}
+			if h.ConfigPath != "" && (rt.Options["ConfigPath"] != h.ConfigPath || !rt.PrivilegedWithoutHostDevices) {
+				t.Errorf("%s v%d: Kata options %+v", h.Name, version, rt)
+			}
+		}
+	}
+}
+
+// tomlKey quotes a dotted plugin name as one TOML key.
+func tomlKey(s string) string { return `"` + s + `"` }

@@ -1,0 +1,354 @@
+package manifest
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// wasmL4 are the L-4 runtimes; L-4 = L-0 > L-1 > L-2 > L-3, so an L-4 workload admits only
+// L-4 classes (no L-0 class exists).
+var wasmL4 = []Runtime{{Handler: "runsc", Class: "gvisor", Layer: "L-4"}, {Handler: "spin", Layer: "L-4"}}
+
+// cases are the seed's four scenarios plus combinations the seed does not cover.
+var cases = []struct {
+	name   string
+	choice Choice
+}{
+	{"edge", Choice{ // seed: K3s + WasmEdge, X=2, Y=4 (and (2,4,3) from the 3-D examples)
+		Workload: "edge-sensor", Namespace: "edge", Kind: KindDeployment, Image: "ghcr.io/example/edge-sensor:1.0",
+		CPU: "100m", Memory: "64Mi", Orchestrator: "K3s", Coordinates: Coordinates{2, 4, 3},
+		Runtime: Runtime{Handler: "wasmedge", Layer: "L-4", OverheadCPU: "10m", OverheadMemory: "16Mi"},
+		Allowed: wasmL4, Policy: "Gatekeeper", Observability: []string{"OTLP", "eBPF"},
+		Labels: map[string]string{"tier": "edge"},
+	}},
+	{"serverless", Choice{ // seed: K3s + WasmEdge + OPA-Wasm, X=2, Y=4, Z=3
+		Workload: "thumbnailer", Kind: KindDeployment, Image: "ghcr.io/example/thumbnailer:2.1", Replicas: 2,
+		CPU: "50m", Memory: "32Mi", Orchestrator: "K3s", Coordinates: Coordinates{2, 4, 3},
+		Runtime: Runtime{Handler: "wasmedge", Layer: "L-4"}, Allowed: wasmL4,
+		Policy: "OPA-Wasm", Observability: []string{"OTLP", "Prometheus"}, Port: 8080,
+		OTLPUpstream: "https://otlp.example.com", ContainerdConfigVersion: 3,
+	}},
+	{"microservices", Choice{ // seed: K8s + containerd, X=1, Y=3
+		Workload: "orders", Namespace: "shop", Kind: KindDeployment, Image: "registry.example.com/shop/orders:3.4.1", Replicas: 3,
+		CPU: "500m", Memory: "256Mi", Orchestrator: "Kubernetes", Coordinates: Coordinates{1, 3, 1},
+		Runtime: Runtime{Handler: "runc", Layer: "L-3"}, Policy: "NetworkPolicy",
+		Observability: []string{"Prometheus", "OTLP", "Loki", "Grafana"}, Port: 8080, MetricsPort: 9100,
+	}},
+	{"ai-inference", Choice{ // seed: WasmEdge + GPU, Y=4, Z=3
+		Workload: "llm-infer", Namespace: "ai", Kind: KindDeployment, Image: "ghcr.io/example/llm-infer:0.9",
+		CPU: "2", Memory: "8Gi", GPU: 1, Orchestrator: "Kubernetes", Coordinates: Coordinates{1, 4, 3},
+		Runtime: Runtime{Handler: "wasmedge", Layer: "L-4"}, Allowed: wasmL4,
+		Policy: "Gatekeeper", Observability: []string{"OTLP"}, Port: 8000,
+	}},
+	{"gvisor-pod", Choice{ // 3-D example K8s + gVisor = (1,4,2), as a bare Pod
+		Workload: "sandbox", Kind: KindPod, Image: "docker.io/library/busybox:1.36",
+		Orchestrator: "Kubernetes", Coordinates: Coordinates{1, 4, 2},
+		Runtime: Runtime{Handler: "runsc", Class: "gvisor", Layer: "L-4", OverheadCPU: "50m", OverheadMemory: "40Mi"},
+		Allowed: []Runtime{{Handler: "wasmedge", Layer: "L-4"}}, Policy: "OPA",
+	}},
+	{"kata-batch", Choice{ // untrusted batch code in a VM on K3s with business rules
+		Workload: "untrusted-batch", Namespace: "batch", Kind: KindJob, Image: "ghcr.io/example/batch:1", Replicas: 4,
+		CPU: "1", Memory: "1Gi", Orchestrator: "K3s", Coordinates: Coordinates{2, 1, 4},
+		Runtime: Runtime{Handler: "kata-qemu", Class: "kata", Layer: "L-1", OverheadCPU: "250m", OverheadMemory: "160Mi"},
+		Allowed: []Runtime{{Handler: "kata-fc", Layer: "L-1"}, {Handler: "runsc", Class: "gvisor", Layer: "L-4"}, {Handler: "wasmedge", Layer: "L-4"}},
+		Policy:  "business-rules",
+	}},
+}
+
+// scheme knows the groups Build emits, and nothing else.
+var scheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme, nodev1.AddToScheme, networkingv1.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			panic(err)
+		}
+	}
+	return s
+}()
+
+// strictDecoder decodes YAML or JSON with the scheme and fails on unknown or duplicate
+// fields.
+var strictDecoder = serializer.NewCodecFactory(scheme, serializer.EnableStrict).UniversalDeserializer()
+
+// buildCase builds a case, failing the test on error.
+func buildCase(t testing.TB, c Choice) []Object {
+	t.Helper()
+	objs, err := Build(c)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return objs
+}
+
+// find returns the first object of the kind.
+func find(t testing.TB, objs []Object, kind string) Object {
+	t.Helper()
+	for _, o := range objs {
+		if o.Kind == kind {
+			return o
+		}
+	}
+	t.Fatalf("no %s among %v", kind, files(objs))
+	return Object{}
+}
+
+func files(objs []Object) []string {
+	var out []string
+	for _, o := range objs {
+		out = append(out, o.File)
+	}
+	return out
+}
+
+// TestGolden pins every case's emitted files. Refresh with go test ./plan/manifest -update.
+func TestGolden(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := buildCase(t, tc.choice)
+			dir := filepath.Join("testdata", "golden", tc.name)
+			if *update {
+				if err := os.RemoveAll(dir); err != nil {
+					t.Fatal(err)
+				}
+				if err := WriteDir(dir, objs, WriteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatalf("%v (run go test ./plan/manifest -update)", err)
+			}
+			var have []string
+			for _, e := range entries {
+				have = append(have, e.Name())
+			}
+			if want := files(objs); !slices.Equal(have, want) {
+				t.Fatalf("golden files %v, emitted %v (run with -update if intended)", have, want)
+			}
+			for _, o := range objs {
+				want, err := os.ReadFile(filepath.Join(dir, o.File))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(o.YAML, want) {
+					t.Errorf("%s differs from the golden file (run with -update if intended):\n%s", o.File, o.YAML)
+				}
+			}
+		})
+	}
+}
+
+// TestDeterministic builds each case twice and expects identical bytes.
+func TestDeterministic(t *testing.T) {
+	for _, tc := range cases {
+		a, b := buildCase(t, tc.choice), buildCase(t, tc.choice)
+		for i := range a {
+			if !bytes.Equal(a[i].YAML, b[i].YAML) {
+				t.Errorf("%s/%s: two builds differ", tc.name, a[i].File)
+			}
+		}
+	}
+}
+
+// TestStrictDecode decodes every emitted Kubernetes object with the scheme, strictly, and
+// expects the object Build holds back: nothing lost, nothing unknown.
+func TestStrictDecode(t *testing.T) {
+	for _, tc := range cases {
+		for _, o := range buildCase(t, tc.choice) {
+			want, ok := o.Obj.(runtime.Object)
+			if !ok {
+				continue // Gatekeeper objects and node files: see their own tests
+			}
+			t.Run(tc.name+"/"+o.File, func(t *testing.T) {
+				got, gvk, err := strictDecoder.Decode(o.YAML, nil, nil)
+				if err != nil {
+					t.Fatalf("strict decode: %v\n%s", err, o.YAML)
+				}
+				if gvk.Kind != o.Kind {
+					t.Errorf("decoded kind %s, object says %s", gvk.Kind, o.Kind)
+				}
+				if !equality.Semantic.DeepEqual(got, want) {
+					t.Errorf("decoded object differs from the built one:\n got %#v\nwant %#v", got, want)
+				}
+			})
+		}
+	}
+}
+
+// TestStrictDecodeRejectsUnknownFields proves the decoder above is strict: a misspelled
+// field fails, through the codec factory and through the JSON/YAML serializer directly.
+func TestStrictDecodeRejectsUnknownFields(t *testing.T) {
+	objs := buildCase(t, cases[0].choice)
+	direct := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{Yaml: true, Strict: true})
+	for _, tc := range []struct{ kind, field, typo string }{
+		{"Deployment", "runtimeClassName:", "runtimeClassNam:"},
+		{"Deployment", "replicas:", "replica:"},
+		{"RuntimeClass", "podFixed:", "podfixed:"},
+		{"RuntimeClass", "nodeSelector:", "nodeSelectors:"},
+	} {
+		o := find(t, objs, tc.kind)
+		if !bytes.Contains(o.YAML, []byte(tc.field)) {
+			t.Fatalf("%s has no %s", tc.kind, tc.field)
+		}
+		bad := bytes.Replace(o.YAML, []byte(tc.field), []byte(tc.typo), 1)
+		for name, dec := range map[string]runtime.Decoder{"codec factory": strictDecoder, "serializer": direct} {
+			_, _, err := dec.Decode(bad, nil, nil)
+			if err == nil || !runtime.IsStrictDecodingError(err) {
+				t.Errorf("%s: %s with %s decoded without a strict error: %v", name, tc.kind, tc.typo, err)
+			} else if !strings.Contains(err.Error(), strings.TrimSuffix(tc.typo, ":")) {
+				t.Errorf("%s: error does not name the field %s: %v", name, tc.typo, err)
+			}
+		}
+	}
+}
+
+// TestLabelsAndNames checks what strict decoding cannot: every label, selector and name is
+// one the API server accepts.
+func TestLabelsAndNames(t *testing.T) {
+	checkLabels := func(t *testing.T, what string, m map[string]string) {
+		for k, v := range m {
+			for _, msg := range validation.IsQualifiedName(k) {
+				t.Errorf("%s key %q: %s", what, k, msg)
+			}
+			for _, msg := range validation.IsValidLabelValue(v) {
+				t.Errorf("%s %q value %q: %s", what, k, v, msg)
+			}
+		}
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, o := range buildCase(t, tc.choice) {
+				if o.Kind == KindContainerdConfig {
+					continue
+				}
+				for _, msg := range validation.IsDNS1123Subdomain(o.Name) {
+					t.Errorf("%s name %q: %s", o.File, o.Name, msg)
+				}
+				switch obj := o.Obj.(type) {
+				case *nodev1.RuntimeClass:
+					checkLabels(t, o.File+" labels", obj.Labels)
+					checkLabels(t, o.File+" scheduling", obj.Scheduling.NodeSelector)
+				case *appsv1.Deployment:
+					checkLabels(t, o.File+" labels", obj.Labels)
+					checkLabels(t, o.File+" pod labels", obj.Spec.Template.Labels)
+					checkLabels(t, o.File+" nodeSelector", obj.Spec.Template.Spec.NodeSelector)
+					for k, v := range obj.Spec.Selector.MatchLabels {
+						if obj.Spec.Template.Labels[k] != v {
+							t.Errorf("%s: selector %s=%s does not select the pod template", o.File, k, v)
+						}
+					}
+				case *corev1.Pod:
+					checkLabels(t, o.File+" labels", obj.Labels)
+					checkLabels(t, o.File+" nodeSelector", obj.Spec.NodeSelector)
+				case *batchv1.Job:
+					checkLabels(t, o.File+" pod labels", obj.Spec.Template.Labels)
+				}
+			}
+		})
+	}
+}
+
+// TestWorkload checks the workload's content against the Choice.
+func TestWorkload(t *testing.T) {
+	objs := buildCase(t, cases[3].choice) // ai-inference: GPU, OTLP
+	d := find(t, objs, "Deployment").Obj.(*appsv1.Deployment)
+	ps := d.Spec.Template.Spec
+	if ps.RuntimeClassName == nil || *ps.RuntimeClassName != "wasmedge" {
+		t.Errorf("runtimeClassName = %v", ps.RuntimeClassName)
+	}
+	labels := d.Spec.Template.Labels
+	if labels[LabelIsolation] != "L-4" || labels[LabelCoordinates] != "1-4-3" {
+		t.Errorf("pod labels %v", labels)
+	}
+	if ps.NodeSelector[LayerLabel("L-4")] != "true" || ps.NodeSelector[NFDNvidiaGPU] != "true" {
+		t.Errorf("nodeSelector %v", ps.NodeSelector)
+	}
+	res := ps.Containers[0].Resources
+	if q := res.Limits[ResourceGPU]; q.Value() != 1 {
+		t.Errorf("GPU limit %v", q.String())
+	}
+	if !equality.Semantic.DeepEqual(res.Requests[corev1.ResourceCPU], res.Limits[corev1.ResourceCPU]) ||
+		!equality.Semantic.DeepEqual(res.Requests[corev1.ResourceMemory], res.Limits[corev1.ResourceMemory]) {
+		t.Errorf("requests %v differ from limits %v", res.Requests, res.Limits)
+	}
+	env := map[string]string{}
+	for _, e := range ps.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	if env["OTEL_EXPORTER_OTLP_ENDPOINT"] != "http://llm-infer-otel-collector.ai.svc:4318" ||
+		env["OTEL_SERVICE_NAME"] != "llm-infer" ||
+		!strings.Contains(env["OTEL_RESOURCE_ATTRIBUTES"], "strata.coordinates=1-4-3") {
+		t.Errorf("OTEL env %v", env)
+	}
+	if d.Spec.Template.Annotations["prometheus.io/scrape"] != "" {
+		t.Errorf("scrape annotations without Prometheus: %v", d.Spec.Template.Annotations)
+	}
+
+	rc := find(t, objs, "RuntimeClass").Obj.(*nodev1.RuntimeClass)
+	if rc.Handler != "wasmedge" || rc.Scheduling.NodeSelector[RuntimeLabel("wasmedge")] != "true" ||
+		rc.Scheduling.NodeSelector["feature.node.kubernetes.io/strata-runtime-wasmedge"] != "true" {
+		t.Errorf("RuntimeClass %+v", rc)
+	}
+	if len(rc.Scheduling.Tolerations) != 0 {
+		t.Errorf("RuntimeClass tolerations %v", rc.Scheduling.Tolerations)
+	}
+
+	// microservices: Prometheus annotations, NetworkPolicy, no Gatekeeper at Z=1.
+	objs = buildCase(t, cases[2].choice)
+	d = find(t, objs, "Deployment").Obj.(*appsv1.Deployment)
+	if a := d.Spec.Template.Annotations; a["prometheus.io/scrape"] != "true" || a["prometheus.io/port"] != "9100" {
+		t.Errorf("scrape annotations %v", a)
+	}
+	for _, o := range objs {
+		if o.Kind == "ConstraintTemplate" || o.Kind == ConstraintKind {
+			t.Errorf("Z=1 emitted %s", o.File)
+		}
+	}
+	np := find(t, objs, "NetworkPolicy").Obj.(*networkingv1.NetworkPolicy)
+	if np.Spec.PodSelector.MatchLabels[LabelWorkload] != "orders" || len(np.Spec.PolicyTypes) != 2 {
+		t.Errorf("NetworkPolicy %+v", np.Spec)
+	}
+}
+
+// TestKinds checks the Pod and Job shapes.
+func TestKinds(t *testing.T) {
+	pod := find(t, buildCase(t, cases[4].choice), "Pod").Obj.(*corev1.Pod)
+	if pod.Spec.RestartPolicy != corev1.RestartPolicyAlways || *pod.Spec.RuntimeClassName != "gvisor" {
+		t.Errorf("Pod spec %+v", pod.Spec)
+	}
+	job := find(t, buildCase(t, cases[5].choice), "Job").Obj.(*batchv1.Job)
+	if job.Spec.Template.Spec.RestartPolicy != corev1.RestartPolicyNever || *job.Spec.Parallelism != 4 || *job.Spec.Completions != 4 {
+		t.Errorf("Job spec %+v", job.Spec)
+	}
+}
+
+// TestApplyOrder checks the files sort in apply order, so kubectl apply -f DIR keeps it.
+func TestApplyOrder(t *testing.T) {
+	for _, tc := range cases {
+		names := files(buildCase(t, tc.choice))
+		if !slices.IsSorted(names) {
+			t.Errorf("%s: files not in apply order: %v", tc.name, names)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+# Gatekeeper ConstraintTemplate StrataAllowedRuntimeClasses.
+#
+# A pod (or the pod template of a workload controller) that carries the label
+# parameters.labelKey (default strata.dev/isolation) and every label in
+# parameters.matchLabels must set runtimeClassName to one of parameters.allowed.
+# An empty labelKey selects by matchLabels alone; a missing allowed list admits nothing.
+#
+# Written in Rego v0 without imports, which every Gatekeeper release accepts: Gatekeeper
+# evaluates templates as v0 and rejects imports other than data.lib.
+package strataallowedruntimeclasses
+
+# pod_paths says where the pod template sits in each reviewed kind ("group/Kind").
+pod_paths := {
+    "/Pod": [],
+    "/ReplicationController": ["spec", "template"],
+    "apps/DaemonSet": ["spec", "template"],
+    "apps/Deployment": ["spec", "template"],
+    "apps/ReplicaSet": ["spec", "template"],
+    "apps/StatefulSet": ["spec", "template"],
+    "batch/CronJob": ["spec", "jobTemplate", "spec", "template"],
+    "batch/Job": ["spec", "template"],
+}
+
+review_kind := concat("/", [object.get(input.review.kind, "group", ""), input.review.kind.kind])
+
+label_key := object.get(input.parameters, "labelKey", "strata.dev/isolation")
+
+match_labels := object.get(input.parameters, "matchLabels", {})
+
+allowed := object.get(input.parameters, "allowed", [])
+
+# pod is the reviewed pod template: its labels, its spec, and where runtimeClassName sits.
+pod := {"labels": object.get(tmpl, ["metadata", "labels"], {}), "spec": object.get(tmpl, "spec", {}), "path": path} {
+    prefix := pod_paths[review_kind]
+    tmpl := object.get(input.review.object, prefix, null)
+    is_object(tmpl)
+    path := concat(".", array.concat(prefix, ["spec", "runtimeClassName"]))
+}
+
+has_label_key(labels) {
+    label_key == ""
+}
+
+has_label_key(labels) {
+    _ = labels[label_key]
+}
+
+label_mismatch(labels) {
+    v := match_labels[k]
+    not labels[k] == v
+}
+
+selected(labels) {
+    has_label_key(labels)
+    not label_mismatch(labels)
+}
+
+# selection says which pods the constraint binds, for the message.
+selection = s {
+    label_key != ""
+    s := sprintf("pods labelled %s=%s", [label_key, pod.labels[label_key]])
+} else = s {
+    s := sprintf("pods matching %v", [match_labels])
+}
+
+subject := sprintf("%s %s/%s", [input.review.kind.kind, namespace, name]) {
+    namespace := object.get(input.review.object, ["metadata", "namespace"], object.get(input.review, "namespace", ""))
+    name := object.get(input.review.object, ["metadata", "name"], object.get(input.review, "name", ""))
+}
+
+runtime_class := object.get(pod.spec, "runtimeClassName", "")
+
+class_missing {
+    not is_string(runtime_class)
+}
+
+class_missing {
+    runtime_class == ""
+}
+
+class_allowed {
+    allowed[_] == runtime_class
+}
+
+violation[{"msg": msg, "details": {"allowed": allowed}}] {
+    selected(pod.labels)
+    class_missing
+    msg := sprintf("%s: %s is not set; %s must use one of the runtime classes %v", [subject, pod.path, selection, allowed])
+}
+
+violation[{"msg": msg, "details": {"allowed": allowed, "runtimeClassName": runtime_class}}] {
+    selected(pod.labels)
+    not class_missing
+    not class_allowed
+    msg := sprintf("%s: %s is %q, which is not allowed; %s must use one of the runtime classes %v", [subject, pod.path, runtime_class, selection, allowed])
+}

@@ -1,0 +1,236 @@
+package manifest
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"sigs.k8s.io/yaml"
+)
+
+// preparedPolicy compiles the template's Rego once per test binary, as Gatekeeper does:
+// Rego v0, the query data.<package>.violation. The Rego is taken from the emitted
+// ConstraintTemplate file, not from the Go constant.
+var preparedPolicy = sync.OnceValues(func() (rego.PreparedEvalQuery, error) {
+	objs, err := Build(cases[0].choice)
+	if err != nil {
+		return rego.PreparedEvalQuery{}, err
+	}
+	var tmpl gkTemplate
+	for _, o := range objs {
+		if o.Kind == "ConstraintTemplate" {
+			if err := strictYAML(o.YAML, &tmpl); err != nil {
+				return rego.PreparedEvalQuery{}, err
+			}
+		}
+	}
+	if len(tmpl.Spec.Targets) != 1 {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("template has %d targets", len(tmpl.Spec.Targets))
+	}
+	return rego.New(
+		rego.Query("data."+RegoPackage+".violation"),
+		rego.Module(TemplateName+".rego", tmpl.Spec.Targets[0].Rego),
+		rego.SetRegoVersion(ast.RegoV0),
+	).PrepareForEval(context.Background())
+})
+
+// violations evaluates the policy on a review of obj with the constraint's parameters and
+// returns the messages.
+func violations(t *testing.T, obj, params map[string]any) []string {
+	t.Helper()
+	pq, err := preparedPolicy()
+	if err != nil {
+		t.Fatalf("compile the template's Rego: %v", err)
+	}
+	kind := obj["kind"].(string)
+	group, version, _ := strings.Cut(obj["apiVersion"].(string), "/")
+	if version == "" {
+		group, version = "", group
+	}
+	meta, _ := obj["metadata"].(map[string]any)
+	input := map[string]any{
+		"review": map[string]any{ // Gatekeeper's admission review (an AdmissionRequest)
+			"kind":      map[string]any{"group": group, "version": version, "kind": kind},
+			"operation": "CREATE",
+			"name":      meta["name"],
+			"namespace": meta["namespace"],
+			"object":    obj,
+		},
+		"parameters": params,
+	}
+	rs, err := pq.Eval(context.Background(), rego.EvalInput(input))
+	if err != nil {
+		t.Fatalf("eval: %v", err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		t.Fatalf("result set %v", rs)
+	}
+	var msgs []string
+	for _, v := range rs[0].Expressions[0].Value.([]any) {
+		msgs = append(msgs, v.(map[string]any)["msg"].(string))
+	}
+	return msgs
+}
+
+// emitted returns the case's workload and constraint parameters, decoded from the files.
+func emitted(t *testing.T, c Choice) (workload, params map[string]any) {
+	t.Helper()
+	objs := buildCase(t, c)
+	if err := yaml.Unmarshal(find(t, objs, c.Kind).YAML, &workload); err != nil {
+		t.Fatal(err)
+	}
+	var cons gkConstraint
+	if err := strictYAML(find(t, objs, ConstraintKind).YAML, &cons); err != nil {
+		t.Fatal(err)
+	}
+	return workload, cons.Spec.Parameters
+}
+
+// podSpecOf returns the pod spec inside an emitted workload.
+func podSpecOf(obj map[string]any) map[string]any {
+	if obj["kind"] == "Pod" {
+		return obj["spec"].(map[string]any)
+	}
+	return obj["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+}
+
+// TestRegoAdmitsEmittedWorkloads evaluates every case's constraint against its own
+// workload: it must pass.
+func TestRegoAdmitsEmittedWorkloads(t *testing.T) {
+	for _, tc := range cases {
+		if tc.choice.Coordinates.Z < 2 {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			obj, params := emitted(t, tc.choice)
+			if v := violations(t, obj, params); len(v) > 0 {
+				t.Errorf("the emitted %s is denied: %v", tc.choice.Kind, v)
+			}
+		})
+	}
+}
+
+// TestRegoDeniesWeakerRuntime evaluates variants of the edge workload (allowed: gvisor,
+// spin, wasmedge) that must be denied, and ones that must not be.
+func TestRegoDeniesWeakerRuntime(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(obj, params map[string]any)
+		want   string // a substring of the one message; "" for no violation
+	}{
+		{"runc is weaker than L-4", func(obj, _ map[string]any) { podSpecOf(obj)["runtimeClassName"] = "runc" },
+			`Deployment edge/edge-sensor: spec.template.spec.runtimeClassName is "runc", which is not allowed; ` +
+				`pods labelled strata.dev/isolation=L-4 must use one of the runtime classes ["gvisor", "spin", "wasmedge"]`},
+		{"no runtimeClassName", func(obj, _ map[string]any) { delete(podSpecOf(obj), "runtimeClassName") },
+			`Deployment edge/edge-sensor: spec.template.spec.runtimeClassName is not set; pods labelled strata.dev/isolation=L-4 must use one of`},
+		{"empty runtimeClassName", func(obj, _ map[string]any) { podSpecOf(obj)["runtimeClassName"] = "" },
+			`runtimeClassName is not set`},
+		{"null runtimeClassName", func(obj, _ map[string]any) { podSpecOf(obj)["runtimeClassName"] = nil },
+			`runtimeClassName is not set`},
+		{"another allowed class", func(obj, _ map[string]any) { podSpecOf(obj)["runtimeClassName"] = "gvisor" }, ""},
+		{"pod without the isolation label is not selected", func(obj, _ map[string]any) {
+			podSpecOf(obj)["runtimeClassName"] = "runc"
+			delete(obj["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any), LabelIsolation)
+		}, ""},
+		{"another workload's pods are not selected", func(obj, _ map[string]any) {
+			podSpecOf(obj)["runtimeClassName"] = "runc"
+			obj["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)[LabelWorkload] = "other"
+		}, ""},
+		{"no allowed list admits nothing", func(_, params map[string]any) { delete(params, "allowed") },
+			`"wasmedge", which is not allowed`},
+		{"empty labelKey selects by matchLabels", func(obj, params map[string]any) {
+			params["labelKey"] = ""
+			podSpecOf(obj)["runtimeClassName"] = "runc"
+		}, `pods matching {"strata.dev/workload": "edge-sensor"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			obj, params := emitted(t, cases[0].choice)
+			tc.mutate(obj, params)
+			got := violations(t, obj, params)
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("denied: %v", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Errorf("violations %q, want one containing %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestRegoCoversEveryPodCarrier wraps the edge pod template in each kind the Constraint
+// matches, with a weaker class, and expects each to be denied at the right path.
+func TestRegoCoversEveryPodCarrier(t *testing.T) {
+	obj, params := emitted(t, cases[0].choice)
+	tmpl := obj["spec"].(map[string]any)["template"].(map[string]any)
+	tmpl["spec"].(map[string]any)["runtimeClassName"] = "runc"
+	meta := map[string]any{"name": "x", "namespace": "edge"}
+	wrap := map[string]map[string]any{
+		"Pod":                   {"apiVersion": "v1", "metadata": maps.Clone(tmpl["metadata"].(map[string]any)), "spec": tmpl["spec"]},
+		"ReplicationController": {"apiVersion": "v1", "spec": map[string]any{"template": tmpl}},
+		"DaemonSet":             {"apiVersion": "apps/v1", "spec": map[string]any{"template": tmpl}},
+		"ReplicaSet":            {"apiVersion": "apps/v1", "spec": map[string]any{"template": tmpl}},
+		"StatefulSet":           {"apiVersion": "apps/v1", "spec": map[string]any{"template": tmpl}},
+		"Job":                   {"apiVersion": "batch/v1", "spec": map[string]any{"template": tmpl}},
+		"CronJob":               {"apiVersion": "batch/v1", "spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": tmpl}}}},
+	}
+	for kind, o := range wrap {
+		o["kind"] = kind
+		m, _ := o["metadata"].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+		}
+		maps.Copy(m, meta)
+		o["metadata"] = m
+		path := map[string]string{"Pod": "spec", "CronJob": "spec.jobTemplate.spec.template.spec"}[kind]
+		if path == "" {
+			path = "spec.template.spec"
+		}
+		got := violations(t, o, params)
+		want := fmt.Sprintf(`%s edge/x: %s.runtimeClassName is "runc"`, kind, path)
+		if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+			t.Errorf("%s: violations %q, want one starting %q", kind, got, want)
+		}
+	}
+	// A kind the template does not know (a look-alike in another group) yields nothing.
+	o := map[string]any{"apiVersion": "example.com/v1", "kind": "Deployment", "metadata": meta, "spec": map[string]any{"template": tmpl}}
+	if got := violations(t, o, params); len(got) > 0 {
+		t.Errorf("example.com Deployment denied: %v", got)
+	}
+}
+
+// TestRegoIsGatekeeperCompatible checks the module against the rules Gatekeeper enforces
+// when it admits a template: it parses as Rego v0, has a violation rule, imports nothing,
+// and refers to no data outside its own package.
+func TestRegoIsGatekeeperCompatible(t *testing.T) {
+	m, err := ast.ParseModuleWithOpts("template.rego", Rego, ast.ParserOptions{RegoVersion: ast.RegoV0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Package.Path.String(); got != "data."+RegoPackage {
+		t.Errorf("package %s", got)
+	}
+	if len(m.Imports) > 0 {
+		t.Errorf("imports %v: Gatekeeper admits only data.lib imports", m.Imports)
+	}
+	hasViolation := false
+	for _, r := range m.Rules {
+		if r.Head.Name == "violation" {
+			hasViolation = true
+		}
+		ast.WalkRefs(r, func(ref ast.Ref) bool {
+			if ref.HasPrefix(ast.DefaultRootRef) {
+				t.Errorf("data reference %s: Gatekeeper rejects it", ref)
+			}
+			return false
+		})
+	}
+	if !hasViolation {
+		t.Error("no violation rule")
+	}
+}

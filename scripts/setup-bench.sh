@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what `strata bench` drivers need from Debian: runc, crun, gVisor (runsc),
+# qemu-system-x86, busybox-static, and a guest kernel extracted (not installed) into
+# $STRATA_CACHE (default /var/cache/strata) as an uncompressed vmlinux for QEMU -M microvm.
+# Idempotent and quiet: it installs only what is missing and does nothing when all is there.
+set -euo pipefail
+cache=${STRATA_CACHE:-/var/cache/strata}
+
+need=()
+for pkg_cmd in "runc:runc" "crun:crun" "runsc:runsc" "qemu-system-x86:qemu-system-x86_64" \
+  "busybox-static:busybox" "xz-utils:xz" "zstd:zstd" "nodejs:node"; do
+  pkg=${pkg_cmd%%:*}; cmd=${pkg_cmd##*:}
+  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+done
+# busybox (dynamic) may satisfy "busybox" without the static build the rootfs needs.
+[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q "statically linked" || need+=(busybox-static)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "setup-bench: please install: ${need[*]}" >&2; exit 1; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# Guest kernel: the package linux-image-amd64 points at, unpacked into the cache; the
+# compressed bzImage is turned into an uncompressed vmlinux (microvm boots it directly).
+if [ ! -s "$cache/vmlinux" ]; then
+  mkdir -p "$cache"
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+  (cd "$tmp" && apt-get download -qq "$pkg" >/dev/null 2>&1 || { apt-get update -qq && apt-get download -qq "$pkg"; })
+  dpkg-deb -x "$tmp"/"$pkg"_*.deb "$tmp/root"
+  img=$(ls "$tmp"/root/boot/vmlinuz-* | head -1)
+  cp "$img" "$cache/vmlinuz"
+  # extract-vmlinux: find the compressed payload by its magic and decompress it.
+  for magic in 'fd377a585a00:xz -dcq' '28b52ffd:zstd -dcq' '1f8b0800:gzip -dcq'; do
+    hex=${magic%%:*}; cmd=${magic#*:}
+    pat=$(echo "$hex" | sed 's/../\\x&/g')
+    for off in $(LC_ALL=C grep -obUaP "$pat" "$img" | cut -d: -f1 | head -5); do
+      tail -c +$((off + 1)) "$img" | $cmd >"$tmp/vmlinux" 2>/dev/null || true
+      if [ -s "$tmp/vmlinux" ] && head -c 4 "$tmp/vmlinux" | grep -q ELF; then
+        mv "$tmp/vmlinux" "$cache/vmlinux"; break 2
+      fi
+    done
+  done
+  [ -s "$cache/vmlinux" ] || { echo "setup-bench: could not extract vmlinux from $img" >&2; exit 1; }
+  # Kernel modules the guests may load (virtio-blk for the L-2 I/O run).
+  if [ -d "$tmp/root/lib/modules" ]; then cp -a "$tmp/root/lib/modules" "$cache/" ; fi
+fi

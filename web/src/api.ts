@@ -1,0 +1,56 @@
+// Types of the JSON API (/api/v1, described at /api/v1/openapi.json) and a fetch helper.
+
+export interface Text { en?: string; zh?: string }
+export interface Pos { file?: string; line?: number; col?: number }
+export interface Attribute { name: string; type: string; string?: string; int?: number; float?: number; bool?: boolean; text?: Text; list?: string[]; source: Pos }
+export interface Entity { id: string; category: string; names: Text; aliases?: string[]; dimension?: string; attributes?: Attribute[]; source: Pos }
+export interface Dimension { id: string; names: Text; aliases?: string[]; definition?: Text; axis?: string; values: string[]; columns?: string[] }
+export interface RelationType { id: string; names: Text; symbol?: string; inverse?: string; transitive: boolean; symmetric: boolean; greater?: string; less?: string }
+export interface Fact { subject: string; relation: string; object: string; equal?: boolean; kind: string; source: Pos; note?: string }
+export interface NetworkDoc { entities: Entity[]; dimensions: Dimension[]; relations: RelationType[]; facts: Fact[]; derived: Fact[]; orders: string[] }
+export interface EntitySummary { id: string; category: string; names: Text; aliases?: string[]; dimension?: string; match?: string }
+export interface EntityAnswer { entity: Entity; facts: Fact[]; derived: Fact[] }
+export interface Layer { rank: number; entities: string[] }
+export interface RankAnswer { relation: string; greatest: string; layers: Layer[] }
+export interface Front { criteria: string[]; front: string[]; dominated: { entity: string; by: string; better: string[]; equal?: string[] }[] }
+export interface Coordinates { x: number; y: number; z: number }
+export interface Alternative { technology: string; excluded: boolean; reason: string }
+export interface Choice { role: string; technology: string; name: string; reasons: string[] | null; alternatives?: Alternative[] }
+export interface Plan { workload: string; coordinates: Coordinates; layer: string; stack: Choice[]; requirements: string[]; asOf?: number; reasons: string[] }
+export interface Unsatisfiable { workload: string; role: string; rejected: Alternative[]; conflicts: string[] }
+export interface PlanAnswer { plans: Plan[]; unsatisfiable: Unsatisfiable[] }
+export interface ScenarioRow { scenario: string; requirements: string[]; declared: { stack: string[]; coordinates: Record<string, number> }; plan?: Plan; error?: string; agrees: boolean; differences?: string[] }
+export interface Problem { pos: Pos; code: string; message: string; hint?: string }
+export interface APIErrorBody { status: number; code: string; message: string; suggestion?: string; candidates?: string[]; problems?: Problem[]; unsatisfiable?: Unsatisfiable[] }
+
+export class APIError extends Error {
+  constructor(public body: APIErrorBody) { super(body.message); }
+}
+
+export async function get<T>(path: string, init?: RequestInit): Promise<T> {
+  const resp = await fetch(path, init);
+  const body = await resp.json();
+  if (!resp.ok) throw new APIError(body.error ?? { status: resp.status, code: "http", message: resp.statusText });
+  return body as T;
+}
+
+export function posText(p: Pos): string {
+  if (!p || !p.file) return "";
+  return p.file + (p.line ? ":" + p.line + (p.col ? ":" + p.col : "") : "");
+}
+
+export function attrValue(a: Attribute): string {
+  switch (a.type) {
+    case "int": return String(a.int ?? 0);
+    case "float": return String(a.float ?? 0);
+    case "bool": return String(a.bool ?? false);
+    case "text": return [a.text?.en, a.text?.zh].filter(Boolean).join(" / ");
+    case "list": return (a.list ?? []).join(", ");
+  }
+  return a.string ?? "";
+}
+
+export function label(e: { id: string; names: Text }): string {
+  const n = e.names.en || e.names.zh || "";
+  return n && n !== e.id ? e.id + " " + n : e.id;
+}
