@@ -338,7 +338,7 @@ func (p *Planner) check(w Workload, reqs []requirement, role string, c *candidat
 				}
 			case strings.HasPrefix(a.Name, "max-") || strings.HasPrefix(a.Name, "min-"):
 				attr := a.Name[4:]
-				if rel, err := p.rsn.Relation(attr); err == nil {
+				if rel, err := p.orderRelation(attr); err == nil {
 					if role == RoleRuntime && c.layer != nil {
 						if msg := p.atLeast(rel, c.layer, a.String); msg != "" {
 							reject(r.e.ID, "%s (%s needs %s ≥ %s)", msg, r.e.ID, rel.Type.ID, a.String)
@@ -361,6 +361,17 @@ func (p *Planner) check(w Workload, reqs []requirement, role string, c *candidat
 		}
 	}
 }
+
+// orderRelation returns the order named attr, checking cheaply first: most attribute
+// names are not relations, and the reasoner's error would compute a suggestion.
+func (p *Planner) orderRelation(attr string) (*reason.Relation, error) {
+	if _, ok := p.net.Relation(attr); !ok {
+		return nil, errNotRelation
+	}
+	return p.rsn.Relation(attr)
+}
+
+var errNotRelation = errors.New("not a relation")
 
 // roleWord is the prefix requirement attributes use for a role: runtime-needs, orchestrator-needs.
 func roleWord(role string) string {
@@ -420,7 +431,7 @@ func (p *Planner) satisfies(reqs []requirement, role string, c *candidate) []str
 				out = append(out, fmt.Sprintf("%s: has %s", r.e.ID, strings.Join(a.List, ", ")))
 			case strings.HasPrefix(a.Name, "max-") || (strings.HasPrefix(a.Name, "min-") && a.Name != "min-z"):
 				attr := a.Name[4:]
-				if rel, err := p.rsn.Relation(attr); err == nil {
+				if rel, err := p.orderRelation(attr); err == nil {
 					if role == RoleRuntime && c.layer != nil {
 						b, _ := p.net.Resolve(a.String)
 						if b != nil {
