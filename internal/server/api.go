@@ -325,6 +325,22 @@ func (s *Server) resolve(names ...string) ([]*network.Entity, error) {
 	return out, nil
 }
 
+// entityParams reads the named query parameters and resolves each to an entity, writing
+// the error response itself when one is missing or unknown.
+func (s *Server) entityParams(w http.ResponseWriter, r *http.Request, names ...string) ([]*network.Entity, bool) {
+	args, err := need(r, names...)
+	if err != nil {
+		writeError(w, r, err)
+		return nil, false
+	}
+	es, err := s.resolve(args...)
+	if err != nil {
+		writeError(w, r, err)
+		return nil, false
+	}
+	return es, true
+}
+
 // CompareAnswer is A compared with B under every order that relates them.
 type CompareAnswer struct {
 	A           string              `json:"a"`
@@ -333,14 +349,8 @@ type CompareAnswer struct {
 }
 
 func (s *Server) compare(w http.ResponseWriter, r *http.Request) {
-	args, err := need(r, "a", "b")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	es, err := s.resolve(args...)
-	if err != nil {
-		writeError(w, r, err)
+	es, ok := s.entityParams(w, r, "a", "b")
+	if !ok {
 		return
 	}
 	a := CompareAnswer{A: es[0].ID, B: es[1].ID}
@@ -444,14 +454,8 @@ type PathAnswer struct {
 }
 
 func (s *Server) path(w http.ResponseWriter, r *http.Request) {
-	args, err := need(r, "from", "to")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	es, err := s.resolve(args...)
-	if err != nil {
-		writeError(w, r, err)
+	es, ok := s.entityParams(w, r, "from", "to")
+	if !ok {
 		return
 	}
 	relation := ""
