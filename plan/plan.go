@@ -40,6 +40,10 @@ type Plan struct {
 	Requirements []string    `json:"requirements" yaml:"requirements"`
 	AsOf         int         `json:"asOf,omitempty" yaml:"asOf,omitempty"`
 	Reasons      []string    `json:"reasons" yaml:"reasons"` // X=…, Y=…, Z=… with their derivations
+	// Allowed are the isolation runtimes an admission policy may admit for the workload: the
+	// chosen one and every other that meets all requirements and isolates at least as
+	// strongly (isolation-strength), best first.
+	Allowed []string `json:"allowedRuntimes" yaml:"allowedRuntimes"`
 }
 
 // Technology returns the chosen technology of a role, or "".
@@ -164,10 +168,12 @@ func (p *Planner) Plan(w Workload) (*Plan, error) {
 	pl.Reasons = append(pl.Reasons, fmt.Sprintf("X=%d: %s represents %s (%s)", pl.Coordinates.X, orch.best.e.ID, orch.best.point.Label(), p.factSource(orch.best.e.ID, "represents", orch.best.point.ID)))
 
 	// Y: the isolation runtime.
-	rt, err := p.choose(w, reqs, RoleRuntime, p.runtimes(), p.preferRuntime)
+	runtimes := p.runtimes()
+	rt, err := p.choose(w, reqs, RoleRuntime, runtimes, p.preferRuntime)
 	if err != nil {
 		return nil, err
 	}
+	pl.Allowed = p.allowed(rt, runtimes)
 	ypoint := p.yPoint(rt.best.layer)
 	pl.Layer = rt.best.layer.ID
 	pl.Coordinates.Y = p.coordinate(ypoint)
@@ -201,6 +207,8 @@ func (p *Planner) Plan(w Workload) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		pol.choice.Reasons = append(pol.choice.Reasons, fmt.Sprintf("%s asks for Z ≥ %d; %s represents %s (%s)",
+			requiredBy, required, pol.best.e.ID, pol.best.point.Label(), p.factSource(pol.best.e.ID, "represents", pol.best.point.ID)))
 		pl.Stack = append(pl.Stack, pol.choice)
 		pl.Coordinates.Z = max(implied, p.coordinate(pol.best.point))
 		zReason = fmt.Sprintf("Z=%d: %s asks for policy at Z ≥ %d, so %s (%s) enforces it", pl.Coordinates.Z, requiredBy, required, pol.best.e.ID, pol.best.point.Label())
@@ -211,6 +219,32 @@ func (p *Planner) Plan(w Workload) (*Plan, error) {
 	pl.Stack = append(pl.Stack, p.observability(w)...)
 	return pl, nil
 }
+
+// allowed lists the chosen runtime and, in the order choose ranked them, the other
+// runtimes that met every requirement and whose layer is at least as strong as the chosen
+// one's under isolation-strength.
+func (p *Planner) allowed(rt picked, cands []*candidate) []string {
+	out := []string{rt.best.e.ID}
+	rel, err := p.orderRelation(isolationStrength)
+	for _, alt := range rt.choice.Alternatives {
+		if alt.Excluded {
+			continue
+		}
+		for _, c := range cands {
+			if c.e.ID != alt.Technology {
+				continue
+			}
+			if c.layer == rt.best.layer || (err == nil && p.atLeast(rel, c.layer, rt.best.layer.ID) == "") {
+				out = append(out, c.e.ID)
+			}
+		}
+	}
+	return out
+}
+
+// isolationStrength is the relation that orders isolation layers by how strongly they
+// isolate; the admission policy admits no runtime below the chosen one in it.
+const isolationStrength = "isolation-strength"
 
 func hasReq(reqs []requirement, id string) bool {
 	for _, r := range reqs {
@@ -495,24 +529,28 @@ func (p *Planner) orchestrators(w Workload) []*candidate {
 
 // runtimes are the technologies with a containerd handler, each with the layer it represents.
 func (p *Planner) runtimes() []*candidate {
-	iso, _ := p.net.Dimension("isolation")
 	var out []*candidate
 	for _, e := range p.net.Entities {
 		if _, ok := e.Attr("handler"); !ok {
 			continue
 		}
-		c := &candidate{e: e}
-		for _, f := range p.net.FactsOf(e.ID, "represents") {
-			if contains(iso.Values, f.Object) {
-				c.layer, _ = p.net.Entity(f.Object)
-				break
-			}
-		}
-		if c.layer != nil {
-			out = append(out, c)
+		if layer := p.layerOf(e); layer != nil {
+			out = append(out, &candidate{e: e, layer: layer})
 		}
 	}
 	return out
+}
+
+// layerOf is the isolation layer a runtime represents, or nil.
+func (p *Planner) layerOf(e *network.Entity) *network.Entity {
+	iso, _ := p.net.Dimension("isolation")
+	for _, f := range p.net.FactsOf(e.ID, "represents") {
+		if contains(iso.Values, f.Object) {
+			layer, _ := p.net.Entity(f.Object)
+			return layer
+		}
+	}
+	return nil
 }
 
 // policyEngines are the technologies that represent a Z point at or above z.

@@ -32,6 +32,7 @@ type Workload struct {
 	Requirements  []string      `json:"requirements,omitempty" yaml:"requirements,omitempty"` // requirement entities by id or name
 	CPU           string        `json:"cpu,omitempty" yaml:"cpu,omitempty"`
 	Memory        string        `json:"memory,omitempty" yaml:"memory,omitempty"`
+	Port          int32         `json:"port,omitempty" yaml:"port,omitempty"` // the container port it serves; 0 for none
 	Source        network.Pos   `json:"source" yaml:"source"`
 }
 
@@ -73,7 +74,7 @@ func readWorkload(r *network.Reader, d network.Document) Workload {
 	}
 	s := d.Spec
 	if !r.Fields(s, "Workload spec", "kind", "image", "replicas", "trust", "artifact", "startupBudget", "footprint", "gpu",
-		"availability", "scaleOnDemand", "policy", "sites", "asOf", "requirements", "cpu", "memory") {
+		"availability", "scaleOnDemand", "policy", "sites", "asOf", "requirements", "cpu", "memory", "port") {
 		return w
 	}
 	if v := s.Get("kind"); v != nil {
@@ -126,6 +127,10 @@ func readWorkload(r *network.Reader, d network.Document) Workload {
 	}
 	if v := s.Get("memory"); v != nil {
 		w.Memory, _ = r.String(v, "spec.memory")
+	}
+	if v := s.Get("port"); v != nil {
+		n, _ := r.Int(v, "spec.port", 1, 65535)
+		w.Port = int32(n)
 	}
 	// Combinations that cannot be met whatever the network says.
 	if w.Kind == "Job" && w.Availability == "high" {

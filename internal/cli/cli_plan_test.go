@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -59,6 +63,99 @@ func TestPlanAnswers(t *testing.T) {
 	for _, args := range [][]string{{"plan"}, {"plan", "x.yaml", "--scenario", "edge"}, {"plan", "--scenario", "nowhere"}, {"coordinates", "WasmEdg"}} {
 		if r := strata(t, args...); r.code != exitUsage {
 			t.Errorf("%v: exit %d, want %d\n%s", args, r.code, exitUsage, r.stderr)
+		}
+	}
+}
+
+// TestPlanEmit: --emit writes exactly the objects the planner builds (the plan package's
+// goldens, which are strictly decoded and evaluated with OPA there), refuses to replace
+// different files without --overwrite, and gives several workloads a directory each.
+func TestPlanEmit(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"plan", "--scenario", "serverless", "--image", "ghcr.io/example/serverless:1.0", "--namespace", "apps", "--emit", dir}
+	r := strata(t, args...)
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	want := filepath.Join("..", "..", "plan", "testdata", "emit", "serverless")
+	sameDir(t, dir, want)
+	if !strings.Contains(r.stderr, "wrote "+filepath.Join(dir, "60-deployment-serverless.yaml")) {
+		t.Errorf("stderr does not list the files written:\n%s", r.stderr)
+	}
+
+	// A different image changes the Deployment: refused, nothing written, until --overwrite.
+	other := append(slices.Clone(args[:3]), "--image", "ghcr.io/example/serverless:2.0", "--namespace", "apps", "--emit", dir)
+	if r := strata(t, other...); r.code != exitFailure || !strings.Contains(r.stderr, "60-deployment-serverless.yaml (pass --overwrite") {
+		t.Errorf("overwriting without --overwrite: exit %d\n%s", r.code, r.stderr)
+	}
+	sameDir(t, dir, want)
+	if r := strata(t, append(other, "--overwrite")...); r.code != exitOK {
+		t.Fatalf("--overwrite: exit %d\n%s", r.code, r.stderr)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "60-deployment-serverless.yaml"))
+	if !strings.Contains(string(data), "ghcr.io/example/serverless:2.0") {
+		t.Error("--overwrite did not replace the Deployment")
+	}
+
+	// Two workloads in one file: a directory each.
+	two := filepath.Join(t.TempDir(), "two.yaml")
+	if err := os.WriteFile(two, []byte(`apiVersion: strata.dev/v1alpha1
+kind: Workload
+metadata: {name: api}
+spec: {image: ghcr.io/example/api:1, sites: [cluster]}
+---
+apiVersion: strata.dev/v1alpha1
+kind: Workload
+metadata: {name: sandbox}
+spec: {image: ghcr.io/example/sandbox:1, trust: untrusted, policy: runtime}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if r := strata(t, "plan", two, "--emit", out); r.code != exitOK {
+		t.Fatalf("two workloads: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, f := range []string{"api/60-deployment-api.yaml", "sandbox/30-constraint-sandbox-runtime-classes.yaml"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("two workloads: %v", err)
+		}
+	}
+
+	// Misuse.
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"plan", "--scenario", "edge", "--emit", t.TempDir()}, exitUsage, "no image to run; set spec.image in the workload or pass an image (strata plan --image REF)"},
+		{[]string{"plan", "--scenario", "edge", "--image", "x"}, exitUsage, "--image applies to --emit DIR only"},
+		{[]string{"plan", "--scenario", "edge", "--image", "x", "--emit", t.TempDir(), "--containerd-config-version", "1"}, exitUsage, "use 2 (containerd 1.x) or 3 (containerd 2.x)"},
+	} {
+		if r := strata(t, c.args...); r.code != c.code || !strings.Contains(r.stderr, c.msg) {
+			t.Errorf("%v: exit %d, want %d with %q\n%s", c.args, r.code, c.code, c.msg, r.stderr)
+		}
+	}
+}
+
+// sameDir fails unless dir holds exactly the files of want, byte for byte.
+func sameDir(t *testing.T, dir, want string) {
+	t.Helper()
+	got, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := os.ReadDir(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(exp) {
+		t.Errorf("%s has %d files, %s has %d", dir, len(got), want, len(exp))
+	}
+	for _, e := range exp {
+		a, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		b, _ := os.ReadFile(filepath.Join(want, e.Name()))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs from %s (%v)", e.Name(), want, err)
 		}
 	}
 }

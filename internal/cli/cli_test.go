@@ -613,6 +613,7 @@ func TestHelp(t *testing.T) {
 // expects it to succeed, so the help never shows a command that fails. check's examples
 // name the reader's own files and are skipped.
 func TestHelpExamples(t *testing.T) {
+	t.Chdir(t.TempDir()) // examples that write files (plan --emit) write them there
 	root := (&app{}).rootCommand()
 	n := 0
 	for _, c := range append(root.Commands(), root) {

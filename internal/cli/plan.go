@@ -3,12 +3,14 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
+	"github.com/strata-dev/strata/plan/manifest"
 )
 
 func (a *app) planner() (*plan.Planner, error) {
@@ -23,8 +25,10 @@ func (a *app) planner() (*plan.Planner, error) {
 }
 
 func (a *app) planCommand() *cobra.Command {
-	var scenario string
+	var scenario, emitDir string
 	var asOf int
+	var emitOpts plan.EmitOptions
+	var overwrite bool
 	cmd := &cobra.Command{
 		Use:   "plan [WORKLOAD.yaml] [--scenario NAME]",
 		Short: "Plan a workload: coordinates (X, Y, Z), a stack, and the reasons, from the network",
@@ -35,6 +39,15 @@ least L-1 under isolation-strength, …); among the technologies that remain the
 prefers the layer with the lowest overhead, then the smaller footprint, then the longer
 established. Every choice comes with its reasons and the alternatives that lost.
 Exit code 1 when the requirements cannot be met together: strata says which conflict.
+
+With --emit DIR strata also writes the Kubernetes/K3s files that enforce the plan, one
+object per file, numbered in apply order: the containerd (or K3s) runtime configuration for
+the chosen shim (a node file), the RuntimeClass, the Gatekeeper ConstraintTemplate and
+Constraint admitting only runtime classes at least as strong as the chosen one (Z ≥ 2), the
+OpenTelemetry Collector and Prometheus configuration, a NetworkPolicy (Z ≥ 1), and the
+Deployment, Job or Pod. Apply them with: kubectl apply -f DIR (the .toml files go to the
+nodes). Several workloads get a directory each, DIR/NAME. Existing files that differ are
+not replaced unless --overwrite is given.
 
 A workload:
 
@@ -55,7 +68,9 @@ A workload:
     requirements: [low latency]   # requirement entities by id or name`,
 		Example: `  strata plan --scenario edge
   strata plan workload.yaml -o yaml
-  strata plan workload.yaml --as-of 2019`,
+  strata plan workload.yaml --as-of 2019
+  strata plan workload.yaml --emit manifests/
+  strata plan --scenario edge --image ghcr.io/example/edge:1.0 --namespace edge --emit out/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := a.format()
@@ -64,6 +79,16 @@ A workload:
 			}
 			if (scenario == "") == (len(args) == 0) {
 				return usagef("give either a workload file or --scenario NAME")
+			}
+			if emitDir == "" {
+				for _, name := range []string{"image", "namespace", "containerd-config-version", "overwrite"} {
+					if cmd.Flags().Changed(name) {
+						return usagef("--%s applies to --emit DIR only", name)
+					}
+				}
+			}
+			if v := emitOpts.ContainerdConfigVersion; v != 2 && v != 3 {
+				return usagef("--containerd-config-version is %d; use 2 (containerd 1.x) or 3 (containerd 2.x)", v)
 			}
 			p, err := a.planner()
 			if err != nil {
@@ -90,6 +115,7 @@ A workload:
 			}
 			var plans []*plan.Plan
 			var failures []error
+			var emitted [][]manifest.Object
 			for _, w := range ws {
 				if cmd.Flags().Changed("as-of") {
 					w.AsOf = asOf
@@ -103,6 +129,32 @@ A workload:
 					continue
 				}
 				plans = append(plans, pl)
+				if emitDir != "" {
+					objs, err := p.Emit(pl, w, emitOpts)
+					if errors.Is(err, plan.ErrNoImage) {
+						return usageError{err}
+					}
+					if err != nil {
+						return inputError{err}
+					}
+					emitted = append(emitted, objs)
+				}
+			}
+			// Write only when every workload could be emitted, so a failure leaves no half set.
+			for i, objs := range emitted {
+				dir := emitDir
+				if len(ws) > 1 {
+					dir = filepath.Join(emitDir, plans[i].Workload)
+				}
+				if err := manifest.WriteDir(dir, objs, manifest.WriteOptions{Overwrite: overwrite}); err != nil {
+					if errors.Is(err, manifest.ErrExists) {
+						return errors.New(strings.Replace(err.Error(), "(overwrite them,", "(pass --overwrite,", 1))
+					}
+					return err
+				}
+				for _, o := range objs {
+					fmt.Fprintf(a.stderr, "wrote %s\n", filepath.Join(dir, o.File))
+				}
 			}
 			if f != "table" {
 				var out any = plans
@@ -143,6 +195,11 @@ A workload:
 	}
 	cmd.Flags().StringVar(&scenario, "scenario", "", "plan a scenario of the network (edge, ai-inference, serverless, microservices)")
 	cmd.Flags().IntVar(&asOf, "as-of", 0, "plan with only the technologies that existed in this `year`")
+	cmd.Flags().StringVar(&emitDir, "emit", "", "also write the Kubernetes/K3s files that enforce the plan into `DIR`")
+	cmd.Flags().StringVar(&emitOpts.Image, "image", "", "with --emit: the image to run when the workload has no spec.image (scenarios have none)")
+	cmd.Flags().StringVar(&emitOpts.Namespace, "namespace", "", "with --emit: the namespace of the emitted objects (default \"default\")")
+	cmd.Flags().IntVar(&emitOpts.ContainerdConfigVersion, "containerd-config-version", 2, "with --emit: the nodes' containerd configuration `version`: 2 for containerd 1.x, 3 for 2.x")
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "with --emit: replace existing files that differ")
 	return cmd
 }
 

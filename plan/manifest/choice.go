@@ -31,7 +31,7 @@ type Choice struct {
 	// to use one (see [Handlers]).
 	GPU int
 
-	// Orchestrator is "K3s", "Kubernetes", "Karmada" or "KubeEdge"; it must agree with X.
+	// Orchestrator is "K3s", "Kubernetes", "Karmada", "Fleet" or "KubeEdge"; it must agree with X.
 	// K3s gets a K3s containerd template, the others a /etc/containerd drop-in.
 	Orchestrator string
 
@@ -161,7 +161,7 @@ func Handlers() []HandlerInfo {
 }
 
 // orchestrators maps each orchestrator to its X coordinate.
-var orchestrators = map[string]int{"Kubernetes": 1, "K3s": 2, "Karmada": 3, "KubeEdge": 4}
+var orchestrators = map[string]int{"Kubernetes": 1, "K3s": 2, "Karmada": 3, "Fleet": 3, "KubeEdge": 4}
 
 // policies maps each policy engine to the Z levels it can stand for.
 var policies = map[string][2]int{

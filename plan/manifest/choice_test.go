@@ -35,7 +35,7 @@ func TestValidationErrors(t *testing.T) {
 		{"Y disagrees with the layer", func(c *Choice) { c.Coordinates.Y = 3 }, []string{`Coordinates.Y: is 3 but the runtime's layer is L-4`}},
 		{"X disagrees with the orchestrator", func(c *Choice) { c.Coordinates.X = 1 }, []string{`Coordinates.X: is 1 but K3s is X=2`}},
 		{"Docker", func(c *Choice) { c.Orchestrator = "Docker"; c.Coordinates.X = 0 },
-			[]string{`Orchestrator: "Docker" is not supported; use one of K3s, Karmada, KubeEdge, Kubernetes (X=0, a single Docker host, has no manifests)`}},
+			[]string{`Orchestrator: "Docker" is not supported; use one of Fleet, K3s, Karmada, KubeEdge, Kubernetes (X=0, a single Docker host, has no manifests)`}},
 		{"Z disagrees with the policy", func(c *Choice) { c.Policy = "NetworkPolicy" }, []string{`Coordinates.Z: is 3 but policy NetworkPolicy is Z=1`}},
 		{"unknown policy", func(c *Choice) { c.Policy = "Kyverno" }, []string{`Policy: "Kyverno" is not supported`}},
 		{"bad quantity", func(c *Choice) { c.CPU = "a lot" }, []string{`CPU: "a lot" is not a Kubernetes quantity`}},

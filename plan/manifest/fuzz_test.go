@@ -3,6 +3,8 @@ package manifest
 import (
 	"testing"
 
+	"github.com/strata-dev/strata/internal/admissiontest"
+
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -29,7 +31,7 @@ func FuzzBuild(f *testing.F) {
 			if _, ok := o.Obj.(runtime.Object); !ok {
 				continue
 			}
-			if _, _, err := strictDecoder.Decode(o.YAML, nil, nil); err != nil {
+			if _, _, err := admissiontest.Decoder.Decode(o.YAML, nil, nil); err != nil {
 				t.Fatalf("%s: %v\n%s", o.File, err, o.YAML)
 			}
 		}

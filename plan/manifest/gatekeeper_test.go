@@ -1,68 +1,17 @@
 package manifest
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/strata-dev/strata/internal/admissiontest"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
-
-// gkTemplate mirrors templates.gatekeeper.sh/v1 ConstraintTemplate (the fields Gatekeeper's
-// CRD defines), so that a strict decode catches a misspelled field in the unstructured map.
-type gkTemplate struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Metadata   metav1.ObjectMeta `json:"metadata"`
-	Spec       struct {
-		CRD struct {
-			Spec struct {
-				Names struct {
-					Kind       string   `json:"kind"`
-					ShortNames []string `json:"shortNames,omitempty"`
-				} `json:"names"`
-				Validation struct {
-					OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
-					LegacySchema    *bool          `json:"legacySchema,omitempty"`
-				} `json:"validation"`
-			} `json:"spec"`
-		} `json:"crd"`
-		Targets []struct {
-			Target string   `json:"target"`
-			Rego   string   `json:"rego"`
-			Libs   []string `json:"libs,omitempty"`
-			Code   []any    `json:"code,omitempty"`
-		} `json:"targets"`
-	} `json:"spec"`
-}
-
-// gkConstraint mirrors a Gatekeeper constraint (constraints.gatekeeper.sh/v1beta1).
-type gkConstraint struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Metadata   metav1.ObjectMeta `json:"metadata"`
-	Spec       struct {
-		EnforcementAction string `json:"enforcementAction"`
-		Match             struct {
-			Kinds []struct {
-				APIGroups []string `json:"apiGroups"`
-				Kinds     []string `json:"kinds"`
-			} `json:"kinds"`
-			Scope              string                `json:"scope,omitempty"`
-			Namespaces         []string              `json:"namespaces,omitempty"`
-			ExcludedNamespaces []string              `json:"excludedNamespaces,omitempty"`
-			LabelSelector      *metav1.LabelSelector `json:"labelSelector,omitempty"`
-			NamespaceSelector  *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
-			Name               string                `json:"name,omitempty"`
-		} `json:"match"`
-		Parameters map[string]any `json:"parameters"`
-	} `json:"spec"`
-}
 
 // TestGatekeeperObjects decodes the template and constraint strictly, validates the
 // constraint's parameters against the template's schema, and checks that the constraint
@@ -74,8 +23,8 @@ func TestGatekeeperObjects(t *testing.T) {
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			objs := buildCase(t, tc.choice)
-			var tmpl gkTemplate
-			if err := strictYAML(find(t, objs, "ConstraintTemplate").YAML, &tmpl); err != nil {
+			var tmpl admissiontest.Template
+			if err := admissiontest.StrictYAML(find(t, objs, "ConstraintTemplate").YAML, &tmpl); err != nil {
 				t.Fatalf("template: %v", err)
 			}
 			if tmpl.APIVersion != "templates.gatekeeper.sh/v1" || tmpl.Kind != "ConstraintTemplate" {
@@ -88,8 +37,8 @@ func TestGatekeeperObjects(t *testing.T) {
 				t.Errorf("targets %+v", tmpl.Spec.Targets)
 			}
 
-			var cons gkConstraint
-			if err := strictYAML(find(t, objs, ConstraintKind).YAML, &cons); err != nil {
+			var cons admissiontest.Constraint
+			if err := admissiontest.StrictYAML(find(t, objs, ConstraintKind).YAML, &cons); err != nil {
 				t.Fatalf("constraint: %v", err)
 			}
 			if cons.APIVersion != "constraints.gatekeeper.sh/v1beta1" || cons.Kind != tmpl.Spec.CRD.Spec.Names.Kind {
@@ -164,30 +113,16 @@ func TestGatekeeperDecodeIsStrict(t *testing.T) {
 		kind, field, typo string
 		into              any
 	}{
-		{"ConstraintTemplate", "openAPIV3Schema:", "openAPIv3Schema:", &gkTemplate{}}, // case matters
-		{"ConstraintTemplate", "target:", "targt:", &gkTemplate{}},
-		{ConstraintKind, "labelSelector:", "labelselector:", &gkConstraint{}},
-		{ConstraintKind, "enforcementAction:", "enforcement:", &gkConstraint{}},
+		{"ConstraintTemplate", "openAPIV3Schema:", "openAPIv3Schema:", &admissiontest.Template{}}, // case matters
+		{"ConstraintTemplate", "target:", "targt:", &admissiontest.Template{}},
+		{ConstraintKind, "labelSelector:", "labelselector:", &admissiontest.Constraint{}},
+		{ConstraintKind, "enforcementAction:", "enforcement:", &admissiontest.Constraint{}},
 	} {
 		bad := strings.Replace(string(find(t, objs, tc.kind).YAML), tc.field, tc.typo, 1)
-		if err := strictYAML([]byte(bad), tc.into); err == nil {
+		if err := admissiontest.StrictYAML([]byte(bad), tc.into); err == nil {
 			t.Errorf("%s with %s decoded", tc.kind, tc.typo)
 		}
 	}
-}
-
-// strictYAML decodes YAML into v as the API server decodes JSON: field names match case
-// sensitively, and unknown or duplicate fields are errors.
-func strictYAML(data []byte, v any) error {
-	j, err := yaml.YAMLToJSONStrict(data)
-	if err != nil {
-		return err
-	}
-	strict, err := kjson.UnmarshalStrict(j, v)
-	if err != nil {
-		return err
-	}
-	return errors.Join(strict...)
 }
 
 // podRuntimeClass is the class the Choice's pods run under.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/strata-dev/strata/internal/admissiontest"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -16,7 +18,6 @@ import (
 	nodev1 "k8s.io/api/node/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -72,23 +73,6 @@ var cases = []struct {
 		Policy:  "business-rules",
 	}},
 }
-
-// scheme knows the groups Build emits, and nothing else.
-var scheme = func() *runtime.Scheme {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{
-		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme, nodev1.AddToScheme, networkingv1.AddToScheme,
-	} {
-		if err := add(s); err != nil {
-			panic(err)
-		}
-	}
-	return s
-}()
-
-// strictDecoder decodes YAML or JSON with the scheme and fails on unknown or duplicate
-// fields.
-var strictDecoder = serializer.NewCodecFactory(scheme, serializer.EnableStrict).UniversalDeserializer()
 
 // buildCase builds a case, failing the test on error.
 func buildCase(t testing.TB, c Choice) []Object {
@@ -181,7 +165,7 @@ func TestStrictDecode(t *testing.T) {
 				continue // Gatekeeper objects and node files: see their own tests
 			}
 			t.Run(tc.name+"/"+o.File, func(t *testing.T) {
-				got, gvk, err := strictDecoder.Decode(o.YAML, nil, nil)
+				got, gvk, err := admissiontest.Decoder.Decode(o.YAML, nil, nil)
 				if err != nil {
 					t.Fatalf("strict decode: %v\n%s", err, o.YAML)
 				}
@@ -200,7 +184,7 @@ func TestStrictDecode(t *testing.T) {
 // field fails, through the codec factory and through the JSON/YAML serializer directly.
 func TestStrictDecodeRejectsUnknownFields(t *testing.T) {
 	objs := buildCase(t, cases[0].choice)
-	direct := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{Yaml: true, Strict: true})
+	direct := json.NewSerializerWithOptions(json.DefaultMetaFactory, admissiontest.Scheme, admissiontest.Scheme, json.SerializerOptions{Yaml: true, Strict: true})
 	for _, tc := range []struct{ kind, field, typo string }{
 		{"Deployment", "runtimeClassName:", "runtimeClassNam:"},
 		{"Deployment", "replicas:", "replica:"},
@@ -212,7 +196,7 @@ func TestStrictDecodeRejectsUnknownFields(t *testing.T) {
 			t.Fatalf("%s has no %s", tc.kind, tc.field)
 		}
 		bad := bytes.Replace(o.YAML, []byte(tc.field), []byte(tc.typo), 1)
-		for name, dec := range map[string]runtime.Decoder{"codec factory": strictDecoder, "serializer": direct} {
+		for name, dec := range map[string]runtime.Decoder{"codec factory": admissiontest.Decoder, "serializer": direct} {
 			_, _, err := dec.Decode(bad, nil, nil)
 			if err == nil || !runtime.IsStrictDecodingError(err) {
 				t.Errorf("%s: %s with %s decoded without a strict error: %v", name, tc.kind, tc.typo, err)

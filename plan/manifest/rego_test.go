@@ -1,78 +1,47 @@
 package manifest
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/strata-dev/strata/internal/admissiontest"
+
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"sigs.k8s.io/yaml"
 )
 
-// preparedPolicy compiles the template's Rego once per test binary, as Gatekeeper does:
-// Rego v0, the query data.<package>.violation. The Rego is taken from the emitted
-// ConstraintTemplate file, not from the Go constant.
-var preparedPolicy = sync.OnceValues(func() (rego.PreparedEvalQuery, error) {
+// policy is the edge case's template and constraint, compiled once per test binary as
+// Gatekeeper compiles them. The Rego is taken from the emitted file, not the Go constant.
+var policy = sync.OnceValues(func() (*admissiontest.Policy, error) {
 	objs, err := Build(cases[0].choice)
 	if err != nil {
-		return rego.PreparedEvalQuery{}, err
+		return nil, err
 	}
-	var tmpl gkTemplate
+	var tmpl, cons []byte
 	for _, o := range objs {
-		if o.Kind == "ConstraintTemplate" {
-			if err := strictYAML(o.YAML, &tmpl); err != nil {
-				return rego.PreparedEvalQuery{}, err
-			}
+		switch o.Kind {
+		case "ConstraintTemplate":
+			tmpl = o.YAML
+		case ConstraintKind:
+			cons = o.YAML
 		}
 	}
-	if len(tmpl.Spec.Targets) != 1 {
-		return rego.PreparedEvalQuery{}, fmt.Errorf("template has %d targets", len(tmpl.Spec.Targets))
-	}
-	return rego.New(
-		rego.Query("data."+RegoPackage+".violation"),
-		rego.Module(TemplateName+".rego", tmpl.Spec.Targets[0].Rego),
-		rego.SetRegoVersion(ast.RegoV0),
-	).PrepareForEval(context.Background())
+	return admissiontest.NewPolicy(tmpl, cons)
 })
 
-// violations evaluates the policy on a review of obj with the constraint's parameters and
-// returns the messages.
+// violations evaluates the policy on a review of obj with the given parameters.
 func violations(t *testing.T, obj, params map[string]any) []string {
 	t.Helper()
-	pq, err := preparedPolicy()
+	p, err := policy()
 	if err != nil {
-		t.Fatalf("compile the template's Rego: %v", err)
+		t.Fatal(err)
 	}
-	kind := obj["kind"].(string)
-	group, version, _ := strings.Cut(obj["apiVersion"].(string), "/")
-	if version == "" {
-		group, version = "", group
-	}
-	meta, _ := obj["metadata"].(map[string]any)
-	input := map[string]any{
-		"review": map[string]any{ // Gatekeeper's admission review (an AdmissionRequest)
-			"kind":      map[string]any{"group": group, "version": version, "kind": kind},
-			"operation": "CREATE",
-			"name":      meta["name"],
-			"namespace": meta["namespace"],
-			"object":    obj,
-		},
-		"parameters": params,
-	}
-	rs, err := pq.Eval(context.Background(), rego.EvalInput(input))
+	msgs, err := p.Violations(obj, params)
 	if err != nil {
 		t.Fatalf("eval: %v", err)
-	}
-	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		t.Fatalf("result set %v", rs)
-	}
-	var msgs []string
-	for _, v := range rs[0].Expressions[0].Value.([]any) {
-		msgs = append(msgs, v.(map[string]any)["msg"].(string))
 	}
 	return msgs
 }
@@ -84,19 +53,11 @@ func emitted(t *testing.T, c Choice) (workload, params map[string]any) {
 	if err := yaml.Unmarshal(find(t, objs, c.Kind).YAML, &workload); err != nil {
 		t.Fatal(err)
 	}
-	var cons gkConstraint
-	if err := strictYAML(find(t, objs, ConstraintKind).YAML, &cons); err != nil {
+	var cons admissiontest.Constraint
+	if err := admissiontest.StrictYAML(find(t, objs, ConstraintKind).YAML, &cons); err != nil {
 		t.Fatal(err)
 	}
 	return workload, cons.Spec.Parameters
-}
-
-// podSpecOf returns the pod spec inside an emitted workload.
-func podSpecOf(obj map[string]any) map[string]any {
-	if obj["kind"] == "Pod" {
-		return obj["spec"].(map[string]any)
-	}
-	return obj["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
 }
 
 // TestRegoAdmitsEmittedWorkloads evaluates every case's constraint against its own
@@ -123,29 +84,29 @@ func TestRegoDeniesWeakerRuntime(t *testing.T) {
 		mutate func(obj, params map[string]any)
 		want   string // a substring of the one message; "" for no violation
 	}{
-		{"runc is weaker than L-4", func(obj, _ map[string]any) { podSpecOf(obj)["runtimeClassName"] = "runc" },
+		{"runc is weaker than L-4", func(obj, _ map[string]any) { admissiontest.PodSpec(obj)["runtimeClassName"] = "runc" },
 			`Deployment edge/edge-sensor: spec.template.spec.runtimeClassName is "runc", which is not allowed; ` +
 				`pods labelled strata.dev/isolation=L-4 must use one of the runtime classes ["gvisor", "spin", "wasmedge"]`},
-		{"no runtimeClassName", func(obj, _ map[string]any) { delete(podSpecOf(obj), "runtimeClassName") },
+		{"no runtimeClassName", func(obj, _ map[string]any) { delete(admissiontest.PodSpec(obj), "runtimeClassName") },
 			`Deployment edge/edge-sensor: spec.template.spec.runtimeClassName is not set; pods labelled strata.dev/isolation=L-4 must use one of`},
-		{"empty runtimeClassName", func(obj, _ map[string]any) { podSpecOf(obj)["runtimeClassName"] = "" },
+		{"empty runtimeClassName", func(obj, _ map[string]any) { admissiontest.PodSpec(obj)["runtimeClassName"] = "" },
 			`runtimeClassName is not set`},
-		{"null runtimeClassName", func(obj, _ map[string]any) { podSpecOf(obj)["runtimeClassName"] = nil },
+		{"null runtimeClassName", func(obj, _ map[string]any) { admissiontest.PodSpec(obj)["runtimeClassName"] = nil },
 			`runtimeClassName is not set`},
-		{"another allowed class", func(obj, _ map[string]any) { podSpecOf(obj)["runtimeClassName"] = "gvisor" }, ""},
+		{"another allowed class", func(obj, _ map[string]any) { admissiontest.PodSpec(obj)["runtimeClassName"] = "gvisor" }, ""},
 		{"pod without the isolation label is not selected", func(obj, _ map[string]any) {
-			podSpecOf(obj)["runtimeClassName"] = "runc"
+			admissiontest.PodSpec(obj)["runtimeClassName"] = "runc"
 			delete(obj["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any), LabelIsolation)
 		}, ""},
 		{"another workload's pods are not selected", func(obj, _ map[string]any) {
-			podSpecOf(obj)["runtimeClassName"] = "runc"
+			admissiontest.PodSpec(obj)["runtimeClassName"] = "runc"
 			obj["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)[LabelWorkload] = "other"
 		}, ""},
 		{"no allowed list admits nothing", func(_, params map[string]any) { delete(params, "allowed") },
 			`"wasmedge", which is not allowed`},
 		{"empty labelKey selects by matchLabels", func(obj, params map[string]any) {
 			params["labelKey"] = ""
-			podSpecOf(obj)["runtimeClassName"] = "runc"
+			admissiontest.PodSpec(obj)["runtimeClassName"] = "runc"
 		}, `pods matching {"strata.dev/workload": "edge-sensor"}`},
 	}
 	for _, tc := range tests {
