@@ -232,6 +232,9 @@ spec:
   availability: high
   startupBudget: soon
   sites: [moon]
+  cpu: -1
+  memory: lots
+  port: 70000
 `)}})
 	ps, ok := network.AsProblems(err)
 	if !ok {
@@ -244,6 +247,9 @@ spec:
 		`bad.yaml:8:17: availability: high cannot apply to kind: Job (a Job runs to completion; use kind: Deployment for a highly available service)`,
 		`bad.yaml:9:18: spec.startupBudget: "soon" is not a duration (write a positive duration such as "10ms" or "2s")`,
 		`bad.yaml:10:11: spec.sites[0]: unknown value "moon" (one of: cloud-edge, cluster, edge, multi-cluster, single-host)`,
+		`bad.yaml:11:8: spec.cpu: "-1" is not a positive quantity (write a positive Kubernetes quantity such as "500m")`,
+		`bad.yaml:12:11: spec.memory: "lots" is not a positive quantity (write a positive Kubernetes quantity such as "256Mi")`,
+		`bad.yaml:13:9: spec.port is out of range: 70000 (write a whole number from 1 to 65535)`,
 	}
 	var got []string
 	for _, p := range ps {

@@ -6,7 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/plan/manifest"
 )
 
 // KindWorkload is the document kind of a workload description.
@@ -82,6 +85,9 @@ func readWorkload(r *network.Reader, d network.Document) Workload {
 	}
 	if v := s.Get("image"); v != nil {
 		w.Image, _ = r.String(v, "spec.image")
+		if err := manifest.CheckImage(w.Image); w.Image != "" && err != nil {
+			r.Addf(v.Pos(), network.CodeSchema, "write [registry/]repository[:tag][@digest], e.g. ghcr.io/example/app:1.0", "spec.image: %v", strings.SplitN(err.Error(), ";", 2)[0])
+		}
 	}
 	if v := s.Get("replicas"); v != nil {
 		n, _ := r.Int(v, "spec.replicas", 0, 10000)
@@ -122,12 +128,8 @@ func readWorkload(r *network.Reader, d network.Document) Workload {
 		w.AsOf = int(n)
 	}
 	w.Requirements = r.Strings(s.Get("requirements"), "spec.requirements")
-	if v := s.Get("cpu"); v != nil {
-		w.CPU, _ = r.String(v, "spec.cpu")
-	}
-	if v := s.Get("memory"); v != nil {
-		w.Memory, _ = r.String(v, "spec.memory")
-	}
+	w.CPU = quantity(r, s.Get("cpu"), "spec.cpu", "500m")
+	w.Memory = quantity(r, s.Get("memory"), "spec.memory", "256Mi")
 	if v := s.Get("port"); v != nil {
 		n, _ := r.Int(v, "spec.port", 1, 65535)
 		w.Port = int32(n)
@@ -146,6 +148,24 @@ func readWorkload(r *network.Reader, d network.Document) Workload {
 		r.Addf(s.Get("sites").Pos(), network.CodeSchema, "add cluster (or another multi-node site), or drop availability: high", "high availability needs more than a single host")
 	}
 	return w
+}
+
+// quantity reads a Kubernetes resource quantity ("500m", "2", "256Mi"), written as a
+// string or a number.
+func quantity(r *network.Reader, v *network.Node, where, example string) string {
+	if v == nil {
+		return ""
+	}
+	text, ok := r.String(v, where)
+	if !ok {
+		return ""
+	}
+	q, err := resource.ParseQuantity(text)
+	if err != nil || q.Sign() <= 0 {
+		r.Addf(v.Pos(), network.CodeSchema, fmt.Sprintf("write a positive Kubernetes quantity such as %q", example), "%s: %q is not a positive quantity", where, text)
+		return ""
+	}
+	return text
 }
 
 func siteNodes(v *network.Node) []*network.Node {

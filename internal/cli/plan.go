@@ -87,6 +87,11 @@ A workload:
 					}
 				}
 			}
+			if emitOpts.Image != "" {
+				if err := manifest.CheckImage(emitOpts.Image); err != nil {
+					return usagef("--image: %v", err)
+				}
+			}
 			if v := emitOpts.ContainerdConfigVersion; v != 2 && v != 3 {
 				return usagef("--containerd-config-version is %d; use 2 (containerd 1.x) or 3 (containerd 2.x)", v)
 			}

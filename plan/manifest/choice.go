@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -160,6 +161,22 @@ func Handlers() []HandlerInfo {
 	return out
 }
 
+// imageRef is the grammar of a container image reference: [host[:port]/]path[:tag][@digest],
+// path components in lower case.
+var imageRef = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?` +
+	`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
+	`(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?` +
+	`(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`)
+
+// CheckImage reports whether ref is a container image reference a kubelet can pull, such
+// as "ghcr.io/example/app:1.0" or "busybox".
+func CheckImage(ref string) error {
+	if len(ref) > 255 || !imageRef.MatchString(ref) {
+		return fmt.Errorf("%q is not an image reference; give one such as %q", ref, "ghcr.io/example/app:1.0")
+	}
+	return nil
+}
+
 // orchestrators maps each orchestrator to its X coordinate.
 var orchestrators = map[string]int{"Kubernetes": 1, "K3s": 2, "Karmada": 3, "Fleet": 3, "KubeEdge": 4}
 
@@ -225,8 +242,8 @@ func validate(c Choice) (*spec, error) {
 	default:
 		bad("Kind", "%q is not supported; use %s, %s or %s", c.Kind, KindDeployment, KindPod, KindJob)
 	}
-	if strings.TrimSpace(c.Image) == "" || strings.ContainsAny(c.Image, " \t\n") {
-		bad("Image", "%q is not an image reference; give one such as %q", c.Image, "ghcr.io/example/app:1.0")
+	if err := CheckImage(c.Image); err != nil {
+		bad("Image", "%v", err)
 	}
 	switch {
 	case c.Replicas < 0:

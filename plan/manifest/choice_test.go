@@ -95,3 +95,15 @@ func TestHandlersIsACopy(t *testing.T) {
 		t.Error("Handlers shares its table")
 	}
 }
+
+func TestCheckImage(t *testing.T) {
+	for ref, ok := range map[string]bool{
+		"busybox": true, "ghcr.io/example/app:1.0": true, "localhost:5000/a/b_c:v1": true,
+		"registry.example.com/shop/orders:3.4.1": true, "docker.io/library/busybox@sha256:" + strings.Repeat("ab", 32): true,
+		"": false, "0 00": false, "app/Upper": false, "app:": false, "-app": false, "a//b": false, "app:tag with space": false,
+	} {
+		if err := CheckImage(ref); (err == nil) != ok {
+			t.Errorf("CheckImage(%q) = %v, want ok=%v", ref, err, ok)
+		}
+	}
+}
