@@ -42,6 +42,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/contradictions", s.contradictions, opContradictions},
 		{"GET", "/api/v1/plan", s.planScenario, opPlanGet},
 		{"POST", "/api/v1/plan", s.planWorkload, opPlanPost},
+		{"GET", "/api/v1/manifests", s.manifestsScenario, opManifestsGet},
+		{"POST", "/api/v1/manifests", s.manifestsWorkload, opManifestsPost},
 		{"GET", "/api/v1/scenarios", s.scenarios, opScenarios},
 		{"GET", "/api/v1/coordinates", s.coordinates, opCoordinates},
 		{"GET", "/api/v1/results", s.resultList, opResults},
@@ -598,26 +600,9 @@ func (s *Server) planScenario(w http.ResponseWriter, r *http.Request) {
 	s.planAll(w, r, []plan.Workload{wl}, asOf, set)
 }
 
-// planWorkload plans the Workload documents of the body, JSON or YAML (JSON is read as
-// YAML, so both give the same file:line:col problems).
+// planWorkload plans the Workload documents of the body.
 func (s *Server) planWorkload(w http.ResponseWriter, r *http.Request) {
-	name := "request.yaml"
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		switch {
-		case err != nil:
-			writeError(w, r, badRequest("Content-Type %q: %v", ct, err))
-			return
-		case mt == "application/json":
-			name = "request.json"
-		case mt == "application/yaml", mt == "application/x-yaml", mt == "text/yaml", mt == "text/x-yaml", mt == "text/plain":
-		default:
-			writeError(w, r, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported-media-type",
-				Message: fmt.Sprintf("Content-Type %s is not a workload: send application/json or application/yaml", mt)})
-			return
-		}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	ws, err := s.readWorkloads(w, r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -627,13 +612,33 @@ func (s *Server) planWorkload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.planAll(w, r, ws, asOf, set)
+}
+
+// readWorkloads reads the Workload documents of a request body, JSON or YAML (JSON is read
+// as YAML, so both give the same file:line:col problems).
+func (s *Server) readWorkloads(w http.ResponseWriter, r *http.Request) ([]plan.Workload, error) {
+	name := "request.yaml"
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		switch {
+		case err != nil:
+			return nil, badRequest("Content-Type %q: %v", ct, err)
+		case mt == "application/json":
+			name = "request.json"
+		case mt == "application/yaml", mt == "application/x-yaml", mt == "text/yaml", mt == "text/x-yaml", mt == "text/plain":
+		default:
+			return nil, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported-media-type",
+				Message: fmt.Sprintf("Content-Type %s is not a workload: send application/json or application/yaml", mt)}
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return nil, err
+	}
 	var ws []plan.Workload
 	s.span(r, "plan.ReadWorkloads", func() { ws, err = plan.ReadWorkloads([]network.File{{Name: name, Data: body}}) })
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	s.planAll(w, r, ws, asOf, set)
+	return ws, err
 }
 
 // span runs f in a span of its own without a histogram.

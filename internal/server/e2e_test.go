@@ -1,16 +1,22 @@
 package server_test
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/browser"
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -124,6 +130,30 @@ func TestE2E(t *testing.T) {
 	coords := text("#plan-coordinates")
 	shot("04-plan-edge.png")
 
+	// Download the manifests: the browser saves the archive strata plan --emit would write.
+	downloads := t.TempDir()
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	step("download manifests", chromedp.SetValue(css("#emit-image"), "ghcr.io/example/edge:1.0"), chromedp.SetValue(css("#emit-namespace"), "apps"),
+		chromedp.Click(css("#download-manifests")), chromedp.WaitVisible(css("#manifests-status")))
+	archive := filepath.Join(downloads, "edge-manifests.tar.gz")
+	var files []string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if files = tarFiles(archive); len(files) > 0 {
+			break
+		}
+	}
+	if !slices.Contains(files, "edge-manifests/60-deployment-edge.yaml") || !slices.Contains(files, "edge-manifests/30-constraint-edge-runtime-classes.yaml") {
+		t.Errorf("downloaded archive %s holds %v", archive, files)
+	}
+	status := text("#manifests-status")
+	shot("04b-manifests.png")
+	if status != "saved edge-manifests.tar.gz" {
+		t.Errorf("download status %q", status)
+	}
+
 	step("results", chromedp.Navigate(ts.URL+"/#/results"), chromedp.WaitVisible(css("main h2")), chromedp.WaitVisible(css(".bar")))
 	if got := text("main h2"); got != "bench.json" {
 		t.Errorf("results page shows %q, want bench.json", got)
@@ -152,6 +182,31 @@ func TestE2E(t *testing.T) {
 		t.Errorf("JavaScript exception: %s", e)
 	}
 	t.Logf("screenshots in %s", dir)
+}
+
+// tarFiles lists the files of a .tar.gz, or nil while it is missing or incomplete.
+func tarFiles(path string) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return nil
+	}
+	tr := tar.NewReader(gz)
+	var out []string
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			return nil
+		}
+		out = append(out, hdr.Name)
+	}
 }
 
 func exceptionText(d *runtime.ExceptionDetails) string {

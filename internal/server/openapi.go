@@ -17,6 +17,7 @@ type operation struct {
 	params      []param
 	body        bool         // takes a workload document
 	answer      reflect.Type // the 200 body
+	files       []string     // media types of a 200 body that is a file to save, instead of answer
 	errors      []int
 }
 
@@ -74,6 +75,18 @@ var (
 	opPlanPost = operation{id: "planWorkload", summary: "Plan the Workload documents in the body (YAML, or the same document as JSON).",
 		params: []param{q("asOf", "only technologies that existed in this year", false)}, body: true,
 		answer: typeOf[PlanAnswer](), errors: []int{400, 413, 415, 422}}
+	manifestParams = []param{
+		q("image", "the image to run when the workload names none (scenarios name none)", false),
+		q("namespace", "the namespace of the objects (default: default)", false),
+		q("format", "tar (default): a .tar.gz with one file per object, as strata plan --emit writes; yaml: the cluster objects as one YAML stream for kubectl apply -f -", false),
+		q("containerdConfigVersion", "2 (containerd 1.x, default) or 3 (containerd 2.x)", false),
+		q("asOf", "only technologies that existed in this year", false),
+	}
+	opManifestsGet = operation{id: "manifestsScenario", summary: "The Kubernetes/K3s files that enforce a scenario's plan (RuntimeClass, workload, Gatekeeper policy, containerd config, observability).",
+		params: append([]param{q("scenario", "a scenario, e.g. edge", true)}, manifestParams...),
+		files:  []string{mediaTarGz, mediaYAML}, errors: []int{400, 404, 422}}
+	opManifestsPost = operation{id: "manifestsWorkload", summary: "The Kubernetes/K3s files that enforce the plans of the Workload documents in the body.",
+		params: manifestParams, body: true, files: []string{mediaTarGz, mediaYAML}, errors: []int{400, 413, 415, 422}}
 	opScenarios = operation{id: "scenarios", summary: "The seed's scenario table, recomputed by the planner beside what the network declares.",
 		answer: typeOf[[]plan.ScenarioRow]()}
 	opCoordinates = operation{id: "coordinates", summary: "Place a stack in the X/Y/Z space.",
@@ -115,8 +128,15 @@ func openAPIDocument(s *Server) map[string]any {
 				"application/json": map[string]any{"schema": map[string]any{"type": "object", "description": "one Workload document written as JSON"}},
 			}}
 		}
-		resp := map[string]any{"200": map[string]any{"description": "OK", "content": map[string]any{
-			"application/json": map[string]any{"schema": schemaOf(op.answer, schemas)}}}}
+		ok := map[string]any{}
+		if len(op.files) > 0 {
+			for _, m := range op.files {
+				ok[m] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			}
+		} else {
+			ok["application/json"] = map[string]any{"schema": schemaOf(op.answer, schemas)}
+		}
+		resp := map[string]any{"200": map[string]any{"description": "OK", "content": ok}}
 		for _, code := range append([]int{405}, op.errors...) {
 			resp[itoa(code)] = map[string]any{"description": http.StatusText(code), "content": map[string]any{
 				"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}

@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,11 +11,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -142,6 +148,13 @@ func TestAPI(t *testing.T) {
 		{"plan media type", "POST", "/api/v1/plan", "text/html", "<p>", 415, []string{`"code":"unsupported-media-type"`}},
 		{"plan unsatisfiable", "POST", "/api/v1/plan", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: edge-2016}\nspec: {footprint: constrained, asOf: 2016, requirements: [fast start-up]}\n", 422, []string{`requirements in conflict`}},
 		{"plan too large", "POST", "/api/v1/plan", "application/yaml", strings.Repeat("#", server.MaxBodyBytes+1), 413, []string{`"code":"too-large"`}},
+		{"manifests no image", "GET", "/api/v1/manifests?scenario=edge", "", "", 400, []string{`no image to run`, `image=REF`}},
+		{"manifests bad image", "GET", "/api/v1/manifests?scenario=edge&image=" + url.QueryEscape("a b"), "", "", 400, []string{`not an image reference`}},
+		{"manifests bad format", "GET", "/api/v1/manifests?scenario=edge&image=x&format=zip", "", "", 400, []string{`use tar`}},
+		{"manifests unknown scenario", "GET", "/api/v1/manifests?scenario=edg&image=x", "", "", 404, []string{`"suggestion"`}},
+		{"manifests 2016", "GET", "/api/v1/manifests?scenario=edge&image=x&asOf=2016", "", "", 422, []string{`"code":"unsatisfiable"`}},
+		{"manifests single host", "POST", "/api/v1/manifests", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: solo}\nspec: {sites: [single-host], image: busybox}\n", 422, []string{`"code":"not-emittable"`, `X=0, a single Docker host, has no manifests`}},
+		{"manifests bad workload", "POST", "/api/v1/manifests", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: fn}\nspec: {image: \"a b\"}\n", 400, []string{`"line":4`, `spec.image`}},
 		{"scenarios", "GET", "/api/v1/scenarios", "", "", 200, []string{`"scenario":"edge"`, `"agrees":true`}},
 		{"coordinates", "GET", "/api/v1/coordinates?stack=K3s,WasmEdge", "", "", 200, []string{`"coordinates":{"x":2,"y":4,"z":3}`}},
 		{"coordinates plus", "GET", "/api/v1/coordinates?stack=" + url.QueryEscape("K3s+WasmEdge"), "", "", 200, []string{`"x":2`}},
@@ -180,6 +193,67 @@ func TestAPI(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestManifestsDownload: the archive holds exactly the files strata plan --emit writes
+// (the plan package's goldens), and format=yaml the cluster objects as one stream.
+func TestManifestsDownload(t *testing.T) {
+	s := newServer(t, server.Config{})
+	a := do(t, s, "GET", "/api/v1/manifests?scenario=edge&image=ghcr.io/example/edge:1.0&namespace=apps", "", nil)
+	if a.status != 200 || a.header.Get("Content-Type") != "application/gzip" || a.header.Get("Content-Disposition") != `attachment; filename="edge-manifests.tar.gz"` {
+		t.Fatalf("%d %v\n%.500s", a.status, a.header, a.body)
+	}
+	gz, err := gzip.NewReader(bytes.NewReader(a.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	golden := filepath.Join("..", "..", "plan", "testdata", "emit", "edge")
+	want, err := os.ReadDir(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		data, _ := io.ReadAll(tr)
+		exp, err := os.ReadFile(filepath.Join(golden, strings.TrimPrefix(hdr.Name, "edge-manifests/")))
+		if err != nil || !bytes.Equal(data, exp) {
+			t.Errorf("%s differs from the golden emitted file (%v)", hdr.Name, err)
+		}
+	}
+	if n != len(want) {
+		t.Errorf("archive has %d files, strata plan --emit writes %d", n, len(want))
+	}
+
+	y := do(t, s, "POST", "/api/v1/manifests?format=yaml&image=ghcr.io/example/x:1", "application/yaml", strings.NewReader(edgeWorkload))
+	if y.status != 200 || y.header.Get("Content-Type") != "application/yaml" {
+		t.Fatalf("yaml: %d %s", y.status, y.body)
+	}
+	docs := strings.Split(string(y.body), "---\n")[1:]
+	kinds := map[string]bool{}
+	for _, d := range docs {
+		var m struct{ Kind string }
+		if err := yaml.Unmarshal([]byte(d), &m); err != nil {
+			t.Fatalf("document does not parse: %v\n%s", err, d)
+		}
+		kinds[m.Kind] = true
+	}
+	for _, k := range []string{"RuntimeClass", "ConstraintTemplate", "Deployment"} {
+		if !kinds[k] {
+			t.Errorf("yaml stream lacks a %s: %v", k, kinds)
+		}
+	}
+	if kinds["ContainerdConfig"] || kinds[""] {
+		t.Errorf("yaml stream has a node file or an empty document: %v", kinds)
 	}
 }
 

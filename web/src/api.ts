@@ -16,7 +16,7 @@ export interface Front { criteria: string[]; front: string[]; dominated: { entit
 export interface Coordinates { x: number; y: number; z: number }
 export interface Alternative { technology: string; excluded: boolean; reason: string }
 export interface Choice { role: string; technology: string; name: string; reasons: string[] | null; alternatives?: Alternative[] }
-export interface Plan { workload: string; coordinates: Coordinates; layer: string; stack: Choice[]; requirements: string[]; asOf?: number; reasons: string[] }
+export interface Plan { workload: string; coordinates: Coordinates; layer: string; stack: Choice[]; requirements: string[]; asOf?: number; reasons: string[]; allowedRuntimes: string[] }
 export interface Unsatisfiable { workload: string; role: string; rejected: Alternative[]; conflicts: string[] }
 export interface PlanAnswer { plans: Plan[]; unsatisfiable: Unsatisfiable[] }
 export interface ScenarioRow { scenario: string; requirements: string[]; declared: { stack: string[]; coordinates: Record<string, number> }; plan?: Plan; error?: string; agrees: boolean; differences?: string[] }
@@ -32,6 +32,26 @@ export async function get<T>(path: string, init?: RequestInit): Promise<T> {
   const body = await resp.json();
   if (!resp.ok) throw new APIError(body.error ?? { status: resp.status, code: "http", message: resp.statusText });
   return body as T;
+}
+
+// download fetches a file answer and saves it under the name the server gives
+// (Content-Disposition), returning that name. Errors are the API's JSON errors.
+export async function download(path: string, init?: RequestInit): Promise<string> {
+  const resp = await fetch(path, init);
+  if (!resp.ok) {
+    const body = await resp.json().catch(() => null);
+    throw new APIError(body?.error ?? { status: resp.status, code: "http", message: resp.statusText });
+  }
+  const name = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") ?? "")?.[1] ?? "download";
+  const url = URL.createObjectURL(await resp.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
 }
 
 export function posText(p: Pos): string {

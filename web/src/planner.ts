@@ -1,5 +1,5 @@
 // The planner: a workload's requirements → the plan with its reasons.
-import { get, APIError, PlanAnswer, Plan, Unsatisfiable, posText } from "./api";
+import { get, download, APIError, PlanAnswer, Plan, Unsatisfiable, posText } from "./api";
 import { h, clear, table } from "./dom";
 import { network } from "./main";
 
@@ -23,6 +23,9 @@ export async function planner(main: HTMLElement, params: URLSearchParams) {
   const scenarioForm = h("form", { id: "scenario-form", onsubmit: (ev: Event) => { ev.preventDefault(); planScenario(); } },
     h("h2", {}, "Plan a scenario"), field("scenario", scenarioSel), field("as of", scenarioAsOf, "only technologies that existed then"),
     h("button", { type: "submit", id: "plan-scenario" }, "Plan scenario"));
+  const emitForm = h("fieldset", { id: "emit-options" }, h("legend", {}, "Manifests"),
+    field("image", h("input", { id: "emit-image", value: "ghcr.io/example/app:1.0", spellcheck: false }), "the image the workload runs (a scenario names none)"),
+    field("namespace", h("input", { id: "emit-namespace", placeholder: "default", spellcheck: false })));
 
   const reqBoxes = requirements.map((r) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "requirement", value: r.id }), " " + (r.names.en ?? r.id)));
   const siteBoxes = sites.map((x) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "site", value: x }), " " + x));
@@ -43,7 +46,7 @@ export async function planner(main: HTMLElement, params: URLSearchParams) {
     h("button", { type: "submit", id: "plan-workload" }, "Plan workload"),
     h("details", {}, h("summary", {}, "YAML sent"), h("pre", { id: "w-yaml" })));
 
-  clear(main, h("h1", {}, "Planner"), h("div", { class: "planner" }, h("div", { class: "forms" }, scenarioForm, form), out));
+  clear(main, h("h1", {}, "Planner"), h("div", { class: "planner" }, h("div", { class: "forms" }, scenarioForm, form, emitForm), out));
 
   const val = (id: string) => (document.getElementById(id) as HTMLInputElement).value.trim();
   function yaml(): string {
@@ -60,6 +63,22 @@ export async function planner(main: HTMLElement, params: URLSearchParams) {
     return lines.join("\n") + "\n";
   }
 
+  // What was planned last, so that the manifests download asks for the same plan.
+  let asked: { query: URLSearchParams; body?: string } = { query: new URLSearchParams() };
+  async function manifests(format: "tar" | "yaml") {
+    const q = new URLSearchParams(asked.query);
+    q.set("format", format);
+    if (val("emit-image")) q.set("image", val("emit-image"));
+    if (val("emit-namespace")) q.set("namespace", val("emit-namespace"));
+    const init: RequestInit | undefined = asked.body === undefined ? undefined : { method: "POST", headers: { "Content-Type": "application/yaml" }, body: asked.body };
+    const status = document.getElementById("manifests-status");
+    try {
+      const name = await download("/api/v1/manifests?" + q.toString(), init);
+      if (status) status.textContent = "saved " + name;
+    } catch (e) {
+      if (status) status.textContent = "could not build the manifests: " + ((e as APIError).body?.message ?? String(e));
+    }
+  }
   async function run(p: Promise<PlanAnswer>) {
     clear(out, h("p", { class: "muted" }, "Planning…"));
     try {
@@ -76,15 +95,20 @@ export async function planner(main: HTMLElement, params: URLSearchParams) {
   function planScenario() {
     const q = new URLSearchParams({ scenario: scenarioSel.value });
     if (scenarioAsOf.value) q.set("asOf", scenarioAsOf.value);
+    asked = { query: q };
     run(get<PlanAnswer>("/api/v1/plan?" + q.toString()));
   }
   function planWorkload() {
     const body = yaml();
     (document.getElementById("w-yaml") as HTMLElement).textContent = body;
+    asked = { query: new URLSearchParams(), body };
     run(get<PlanAnswer>("/api/v1/plan", { method: "POST", headers: { "Content-Type": "application/yaml" }, body }));
   }
   function show(a: PlanAnswer) {
-    clear(out, a.plans.map(planView), a.unsatisfiable.map(unsat));
+    clear(out, a.plans.map(planView), a.unsatisfiable.map(unsat), a.plans.length ? h("p", { class: "downloads" },
+      h("button", { type: "button", id: "download-manifests", onclick: () => manifests("tar") }, "Download manifests (.tar.gz)"), " ",
+      h("button", { type: "button", id: "download-manifests-yaml", onclick: () => manifests("yaml") }, "Download cluster objects (YAML)"), " ",
+      h("span", { id: "manifests-status", class: "muted", role: "status" })) : null);
   }
   if (params.get("scenario")) planScenario();
 }
@@ -98,6 +122,8 @@ function planView(p: Plan): HTMLElement {
     p.requirements.length ? h("p", {}, "requirements: ", p.requirements.join(", ")) : null,
     table(["role", "technology", "why"], p.stack.map((c) => [c.role, h("a", { href: "#/explorer?focus=" + encodeURIComponent(c.technology) }, c.technology), (c.reasons ?? []).join("; ")]), "Stack"),
     h("h3", {}, "Coordinates"), h("ul", {}, p.reasons.map((r) => h("li", {}, r))),
+    p.coordinates.z >= 2 ? h("p", { id: "plan-allowed" }, "The admission policy admits the runtime classes of ", (p.allowedRuntimes ?? []).join(", "),
+      ": the chosen one and every other that meets the requirements and isolates at least as strongly.") : null,
     p.stack.some((c) => c.alternatives?.length) ? h("details", {}, h("summary", {}, "Alternatives and why they lost"),
       table(["role", "alternative", "lost because"], p.stack.flatMap((c) => (c.alternatives ?? []).map((x) => [c.role, x.technology, (x.excluded ? "excluded: " : "") + x.reason])))) : null,
     h("p", {}, h("a", { href: URL.createObjectURL(json), download: p.workload + "-plan.json", id: "download-plan" }, "Download the plan (JSON)")));
