@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs what the web UI's end-to-end test needs: Debian's chromium (driven by chromedp
-# from go test) and CJK fonts so that 容器 renders in the screenshots. Idempotent. The npm
-# packages (for scripts/build-web.sh) are installed only where npm exists.
+# Installs what the web UI's end-to-end tests need: Debian's chromium (driven by chromedp
+# from go test), Debian's firefox-esr (driven over WebDriver BiDi by puppeteer-core from
+# web/node_modules), node and npm, and CJK fonts so that 容器 renders in the screenshots.
+# Then installs the npm packages of web/ (esbuild, TypeScript, cytoscape, puppeteer-core)
+# from package-lock.json. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -15,6 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "setup-web: please install: ${need[*]}" >&2; exit 1
   fi
 fi
-if command -v npm >/dev/null 2>&1 && [ ! -d web/node_modules ]; then
+# --ignore-scripts: puppeteer-core downloads no browser; the tests use Debian's.
+if [ ! -d web/node_modules/puppeteer-core ] || [ ! -d web/node_modules/esbuild ]; then
   (cd web && npm ci --no-audit --no-fund --ignore-scripts)
 fi

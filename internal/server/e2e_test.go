@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -182,6 +184,72 @@ func TestE2E(t *testing.T) {
 		t.Errorf("JavaScript exception: %s", e)
 	}
 	t.Logf("screenshots in %s", dir)
+}
+
+// TestE2EFirefox walks the same path in Debian's Firefox ESR over WebDriver BiDi
+// (puppeteer-core from web/node_modules; web/e2e/firefox.mjs), plus keyboard-only
+// navigation, and judges what the script saw.
+func TestE2EFirefox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the browser test")
+	}
+	ff, err := exec.LookPath("firefox-esr")
+	if err != nil {
+		t.Skip("firefox-esr is not installed (scripts/setup-web.sh installs it); skipping the Firefox test")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed (scripts/setup-web.sh installs it); skipping the Firefox test")
+	}
+	if _, err := os.Stat("../../web/node_modules/puppeteer-core"); err != nil {
+		t.Skip("puppeteer-core is not installed (scripts/setup-web.sh runs npm ci in web/); skipping the Firefox test")
+	}
+	if _, err := os.Stat("ui/dist/assets"); err != nil {
+		t.Skip("the web UI is not built (scripts/build-web.sh); skipping the browser test")
+	}
+	ts := httptest.NewServer(newServer(t, server.Config{}))
+	defer ts.Close()
+	dir := t.ArtifactDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "../../web/e2e/firefox.mjs", ts.URL, dir)
+	cmd.Env = append(os.Environ(), "FIREFOX="+ff)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("firefox.mjs: %v\n%s", err, stderr.String())
+	}
+	var seen struct {
+		Errors, Steps                                   []string
+		Hit, Title, Facts, Coords, Status, KeyboardHash string
+		Front, UserAgent                                string
+		Downloaded                                      int
+	}
+	if err := json.Unmarshal(out, &seen); err != nil {
+		t.Fatalf("firefox.mjs printed %q: %v", out, err)
+	}
+	for _, e := range seen.Errors {
+		t.Errorf("Firefox: %s", e)
+	}
+	want := []string{"explorer", "search", "entity", "plan", "download", "keyboard", "matrices"}
+	if !slices.Equal(seen.Steps, want) {
+		t.Errorf("steps done %v, want %v", seen.Steps, want)
+	}
+	if !strings.HasPrefix(seen.Hit, "L-3") || !strings.HasPrefix(seen.Title, "L-3") || !strings.Contains(seen.Facts, "isolation-strength") {
+		t.Errorf("search/entity: hit %q, title %q, facts %.200q", seen.Hit, seen.Title, seen.Facts)
+	}
+	if seen.Coords != "(2, 4, 3)" {
+		t.Errorf("edge plan coordinates %q, want (2, 4, 3)", seen.Coords)
+	}
+	files := tarFiles(filepath.Join(dir, "downloads", "edge-manifests.tar.gz"))
+	if seen.Status != "saved edge-manifests.tar.gz" || !slices.Contains(files, "edge-manifests/60-deployment-edge.yaml") {
+		t.Errorf("download: status %q, archive files %v", seen.Status, files)
+	}
+	if seen.KeyboardHash != "#/matrices" || !strings.Contains(seen.Front, "L-3, L-4") {
+		t.Errorf("keyboard navigation reached %q; Pareto text %q", seen.KeyboardHash, seen.Front)
+	}
+	t.Logf("%s; screenshots in %s", seen.UserAgent, dir)
 }
 
 // tarFiles lists the files of a .tar.gz, or nil while it is missing or incomplete.

@@ -31,7 +31,7 @@ export async function planner(main: HTMLElement, params: URLSearchParams) {
   const siteBoxes = sites.map((x) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "site", value: x }), " " + x));
   const form = h("form", { id: "workload-form", onsubmit: (ev: Event) => { ev.preventDefault(); planWorkload(); } },
     h("h2", {}, "Plan a workload"),
-    field("name", h("input", { id: "w-name", value: "my-workload", required: true, pattern: "[a-z0-9]([-a-z0-9]*[a-z0-9])?" }), "a Kubernetes name"),
+    field("name", h("input", { id: "w-name", value: "my-workload", required: true, pattern: "[a-z0-9](?:[a-z0-9\\-]*[a-z0-9])?" }), "a Kubernetes name"),
     field("trust", select("w-trust", ["trusted", "untrusted"], "trusted")),
     field("artifact", select("w-artifact", ["any", "oci", "wasm"], "any")),
     field("footprint", select("w-footprint", ["normal", "constrained"], "normal")),

@@ -1,0 +1,106 @@
+// End-to-end run of the strata UI in Firefox (Debian's firefox-esr) over WebDriver BiDi,
+// driven by puppeteer-core. Run by go test (internal/server TestE2EFirefox):
+//
+//   node web/e2e/firefox.mjs URL OUTDIR
+//
+// It walks the same path as the Chromium test — explorer, search 容器, open L-3, plan the
+// edge scenario, download its manifests, matrices — plus keyboard-only navigation, saves a
+// screenshot per step in OUTDIR, and prints what it saw as one JSON object for the Go test
+// to judge. It exits non-zero only when it could not drive the browser at all.
+import puppeteer from "puppeteer-core";
+import fs from "node:fs";
+import path from "node:path";
+
+const [url, outDir] = process.argv.slice(2);
+if (!url || !outDir) {
+  console.error("usage: node firefox.mjs URL OUTDIR");
+  process.exit(2);
+}
+const downloads = path.join(outDir, "downloads");
+fs.mkdirSync(downloads, { recursive: true });
+
+const browser = await puppeteer.launch({
+  browser: "firefox",
+  executablePath: process.env.FIREFOX ?? "/usr/bin/firefox-esr",
+  headless: true,
+  timeout: 60_000,
+  extraPrefsFirefox: {
+    "browser.download.folderList": 2,
+    "browser.download.dir": downloads,
+    "browser.download.useDownloadDir": true,
+    "browser.download.always_ask_before_handling_new_types": false,
+    "browser.helperApps.neverAsk.saveToDisk": "application/gzip,application/yaml",
+  },
+});
+const seen = { errors: [], steps: [] };
+try {
+  const page = await browser.newPage();
+  page.on("pageerror", (e) => seen.errors.push(String(e)));
+  await page.setViewport({ width: 1440, height: 900 });
+  const step = async (name, f) => {
+    try {
+      await f();
+      seen.steps.push(name);
+    } catch (e) {
+      seen.errors.push(`${name}: ${e}`);
+    }
+    await page.screenshot({ path: path.join(outDir, `firefox-${String(seen.steps.length).padStart(2, "0")}-${name}.png`), fullPage: true }).catch(() => {});
+  };
+  const text = (sel) => page.$eval(sel, (el) => el.textContent.trim());
+  const wait = (sel) => page.waitForSelector(sel, { visible: true, timeout: 30_000 });
+
+  await step("explorer", async () => {
+    await page.goto(url + "/#/explorer");
+    await wait("#graph canvas");
+    await wait("#graph-status");
+  });
+  await step("search", async () => {
+    await page.click("#search");
+    await page.type("#search", "容器");
+    await wait("#search-results li");
+    seen.hit = await text("#search-results li[aria-selected=true]");
+  });
+  await step("entity", async () => {
+    await page.keyboard.press("Enter");
+    await wait("#entity-title");
+    seen.title = await text("#entity-title");
+    seen.facts = (await text("#details")).slice(0, 2000);
+  });
+  await step("plan", async () => {
+    await page.goto(url + "/#/planner");
+    await wait("#scenario");
+    await page.select("#scenario", "edge");
+    await page.click("#plan-scenario");
+    await wait("#plan-coordinates");
+    seen.coords = await text("#plan-coordinates");
+  });
+  await step("download", async () => {
+    await page.$eval("#emit-image", (el) => { el.value = "ghcr.io/example/edge:1.0"; });
+    await page.click("#download-manifests");
+    await page.waitForFunction(() => document.getElementById("manifests-status")?.textContent.startsWith("saved"), { timeout: 30_000 });
+    seen.status = await text("#manifests-status");
+    const file = path.join(downloads, "edge-manifests.tar.gz");
+    for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
+    seen.downloaded = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  });
+  await step("keyboard", async () => {
+    // From a freshly loaded page, Tab until the Matrices link has focus, then Enter.
+    await page.goto(url + "/#/explorer");
+    await page.reload(); // a hash change alone keeps the focus where it was
+    await wait("#graph canvas");
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate(() => document.activeElement?.textContent?.trim() === "Matrices")) break;
+    }
+    await page.keyboard.press("Enter");
+    await wait("#plane svg");
+    seen.keyboardHash = await page.evaluate(() => location.hash);
+  });
+  await step("matrices", async () => {
+    seen.front = await text("#plane p");
+  });
+  seen.userAgent = await browser.userAgent();
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(seen));
