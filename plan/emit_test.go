@@ -305,3 +305,35 @@ func classOf(t *testing.T, p *plan.Planner, id string) string {
 	}
 	return c.Runtime.Handler
 }
+
+// TestNetworkAgreesWithManifestHandlers: the network's handler and runtime-type attributes
+// (which the plan's reasons cite) and the shims the manifests configure cannot drift apart.
+func TestNetworkAgreesWithManifestHandlers(t *testing.T) {
+	n, err := network.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]manifest.HandlerInfo{}
+	for _, h := range manifest.Handlers() {
+		known[h.Name] = h
+	}
+	seen := 0
+	for _, e := range n.Entities {
+		h, ok := e.Attr("handler")
+		if !ok {
+			continue
+		}
+		seen++
+		info, ok := known[h.String]
+		if !ok {
+			t.Errorf("%s: handler %s is not one the manifests can configure", e.ID, h.String)
+			continue
+		}
+		if rt, _ := e.Attr("runtime-type"); rt.String != info.RuntimeType {
+			t.Errorf("%s: runtime-type %q in the network, %q in the containerd configuration", e.ID, rt.String, info.RuntimeType)
+		}
+	}
+	if seen != len(known) {
+		t.Errorf("the network has %d runtimes with a handler, the manifests know %d", seen, len(known))
+	}
+}
