@@ -67,6 +67,17 @@ type Sample struct {
 	Wall time.Duration
 	// MaxRSSKiB is the peak resident memory of the runtime and what it ran, when known.
 	MaxRSSKiB int64
+	// Host is the host's start-to-exit time when Wall is timed by a guest (boot excluded).
+	Host time.Duration
+	// Marks is, for a guest-timed run, the host's time between the guest's console marks
+	// around the workload: a check on the guest's clock.
+	Marks time.Duration
+}
+
+// GuestTimer is a driver (a virtual machine) whose guest times some workloads itself, so
+// their samples leave out the boot; the result says so (WorkloadResult.Clock).
+type GuestTimer interface {
+	GuestTimed(workload string) bool
 }
 
 // Driver runs workloads in one runtime.
@@ -158,6 +169,9 @@ type WorkloadResult struct {
 	// VsNative is this median over the native driver's, with its confidence interval.
 	VsNative *Ratio `json:"vs_native,omitempty"`
 	Error    string `json:"error,omitempty"` // not measured, and why
+	// Clock is "guest" when the guest timed the workload with its own monotonic clock
+	// (boot and power-off left out); empty for the host's clock around the whole run.
+	Clock string `json:"clock,omitempty"`
 }
 
 // Result returns the driver's result for a workload.
@@ -277,6 +291,9 @@ func runDriver(ctx context.Context, d Driver, dir string, opt Options, dr *Drive
 	}
 	for _, w := range opt.Workloads {
 		wr := WorkloadResult{Workload: w.Name, Unit: w.Unit()}
+		if g, ok := d.(GuestTimer); ok && g.GuestTimed(w.Name) {
+			wr.Clock = "guest"
+		}
 		if slow && opt.SlowWorkloads != nil && !slices.Contains(opt.SlowWorkloads, w.Name) {
 			wr.Error = "skipped: a slow driver runs only " + strings.Join(opt.SlowWorkloads, ", ") + " in a quick bench"
 			dr.Results = append(dr.Results, wr)

@@ -20,7 +20,7 @@ func TestCancelLeavesNothing(t *testing.T) {
 		t.Skip("runs processes and containers")
 	}
 	drivers := []Driver{NewNative(), NewNamespaces(), NewWazero(false)}
-	for _, d := range []Driver{NewRunc(), NewCrun(), NewRunsc("ptrace")} {
+	for _, d := range []Driver{NewRunc(), NewCrun(), NewContainerd(), NewRunsc("ptrace")} {
 		if ok, why := d.Available(context.Background()); ok {
 			drivers = append(drivers, d)
 		} else {
@@ -54,13 +54,40 @@ func TestCancelLeavesNothing(t *testing.T) {
 			if kids := children(tmp); len(kids) > 0 {
 				t.Errorf("processes left: %v", kids)
 			}
-			if b, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(b), "strata-bench") {
-				t.Error("mounts left in /proc/self/mountinfo")
-			}
-			if out, _ := exec.Command("find", "/sys/fs/cgroup", "-maxdepth", "4", "-name", "strata-bench-*").Output(); len(out) > 0 {
-				t.Errorf("cgroups left:\n%s", out)
-			}
+			assertNothingLeft(t, d.Name())
 		})
+	}
+}
+
+// runContainerdExisted is whether /run/containerd was there before the tests: containerd
+// must not leave the directory its shims' sockets go to when it made it.
+var runContainerdExisted = exists(containerdRunDir)
+
+// assertNothingLeft checks the host for what a driver's runs may leave: processes naming
+// this test process's containers or containerd namespace, mounts, cgroups, containerd's
+// run directory.
+func assertNothingLeft(t *testing.T, driver string) {
+	t.Helper()
+	me := strconv.Itoa(os.Getpid())
+	if pids := pidsWithCmdline("strata-bench-" + me); len(pids) > 0 {
+		var cmds []string
+		for _, p := range pids {
+			b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline")
+			cmds = append(cmds, strconv.Itoa(p)+" "+strings.ReplaceAll(string(b), "\x00", " "))
+		}
+		t.Errorf("%s: processes left: %v", driver, cmds)
+	}
+	if b, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(b), "strata-bench") {
+		t.Errorf("%s: mounts left in /proc/self/mountinfo", driver)
+	}
+	if out, _ := exec.Command("find", "/sys/fs/cgroup", "-maxdepth", "4", "-name", "strata-bench-*").Output(); len(out) > 0 {
+		t.Errorf("%s: cgroups left:\n%s", driver, out)
+	}
+	if !runContainerdExisted && exists(containerdRunDir) {
+		t.Errorf("%s: %s left", driver, containerdRunDir)
+	}
+	if m, _ := filepath.Glob(filepath.Join(os.TempDir(), "strata-ctrd-*")); len(m) > 0 {
+		t.Errorf("%s: socket directories left: %v", driver, m)
 	}
 }
 

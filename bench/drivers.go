@@ -8,6 +8,7 @@ func Drivers() []Driver {
 		NewNamespaces(),
 		NewCrun(),
 		NewRunc(),
+		NewContainerd(),
 		NewWazero(false),
 		NewWazero(true),
 		NewNodeWASI(),

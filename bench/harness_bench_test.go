@@ -53,3 +53,40 @@ func BenchmarkWazeroStart(b *testing.B) {
 		}
 	}
 }
+
+// TestHarnessFloor is the 2% rule as a test: the clock reads inside a sample (the floor
+// nullDriver measures; wazero takes two pairs of them) must stay under 2% of the fastest
+// layer's start, wazero's instantiate + _start + close (compiler or interpreter, whichever
+// is faster), measured here and now.
+// The rest of the harness (progress, budget, the per-run context) runs between samples,
+// outside every measured interval.
+func TestHarnessFloor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("times the harness")
+	}
+	log := slog.New(slog.DiscardHandler)
+	var floor WorkloadResult
+	if err := measure(context.Background(), nullDriver{}, Workload{Name: Start}, Options{Runs: 2000, Budget: time.Hour, RunTimeout: time.Minute}, &floor, log); err != nil {
+		t.Fatal(err)
+	}
+	var fastest WorkloadResult
+	for _, d := range []*WazeroDriver{NewWazero(false), NewWazero(true)} {
+		if err := d.Prepare(context.Background(), t.TempDir()); err != nil {
+			t.Fatal(err)
+		}
+		var wr WorkloadResult
+		err := measure(context.Background(), d, Workload{Name: Start}, Options{Runs: 500, Warmup: 50, Budget: time.Hour, RunTimeout: time.Minute}, &wr, log)
+		d.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fastest.Summary.N == 0 || wr.Summary.Median < fastest.Summary.Median {
+			fastest = wr
+		}
+	}
+	share := 2 * floor.Summary.Median / fastest.Summary.Median
+	t.Logf("floor %.0f ns per clock pair, wazero start %.1f µs: %.2f%% of it", floor.Summary.Median*1e6, fastest.Summary.Median*1e3, share*100)
+	if share > 0.02 {
+		t.Errorf("the measurement's own floor is %.2f%% of the fastest layer, want < 2%%", share*100)
+	}
+}

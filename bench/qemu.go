@@ -83,7 +83,13 @@ func (d *QEMUDriver) Prepare(ctx context.Context, dir string) error {
 	return probeRunWithin(ctx, d, 60*time.Second) // a TCG boot takes seconds
 }
 
-// initrd builds (once per workload) the initramfs whose /init runs w.
+// initrd builds (once per workload) the initramfs whose /init runs w. For cpu, syscall
+// and fileio the init reads the guest's monotonic clock (the "now at … nsecs" line of
+// /proc/timer_list, read with the shell's builtin read: no process started) right before
+// and after the workload and prints the difference, so those samples are guest-side times
+// with the boot left out. fileio runs on an ext4 file system on a disk image the host
+// made: a virtio-blk device for -M microvm (L-2), an IDE disk for -M pc (L-1), with the
+// guest's driver modules loaded before the clock starts.
 func (d *QEMUDriver) initrd(w Workload) (string, error) {
 	k := moduleKey(w)
 	if p, ok := d.initrds[k]; ok {
@@ -93,8 +99,8 @@ func (d *QEMUDriver) initrd(w Workload) (string, error) {
 		"bin/busybox": {mode: 0o100755, host: busybox},
 		"dev":         {mode: 0o040755}, "proc": {mode: 0o040755}, "work": {mode: 0o040755},
 	}
-	run := ""
-	if w.Name == CPU || w.Name == Syscall || w.Name == FileIO {
+	setup, run, teardown := "/bin/busybox mount -t tmpfs work /work", "", ""
+	if d.guestTimed(w.Name) {
 		files["strata"] = cpioEntry{mode: 0o100755, host: d.exe}
 		if !isStatic(d.exe) {
 			libs, err := sharedLibs(d.exe)
@@ -107,14 +113,43 @@ func (d *QEMUDriver) initrd(w Workload) (string, error) {
 		}
 		run = strings.Join(kernelEnviron(w, "/work"), " ") + " /strata"
 	}
+	if w.Name == FileIO {
+		mods, err := d.diskModules()
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		// insmod does not read module parameters from the kernel command line as modprobe
+		// does: hand virtio_mmio the transports QEMU put there.
+		b.WriteString("margs=\nfor a in $(/bin/busybox cat /proc/cmdline); do case $a in virtio_mmio.device=*) margs=\"$margs ${a#virtio_mmio.}\";; esac; done\n")
+		for i, m := range mods {
+			name := fmt.Sprintf("mod/%02d-%s.ko", i, kmodName(m))
+			files[name] = cpioEntry{mode: 0o100644, host: m}
+			args := ""
+			if kmodName(m) == "virtio_mmio" {
+				args = " $margs"
+			}
+			fmt.Fprintf(&b, "/bin/busybox insmod /%s%s || echo STRATA_SETUP=insmod %s\n", name, args, kmodName(m))
+		}
+		dev := d.diskDevice()
+		fmt.Fprintf(&b, "i=0; while [ ! -b %[1]s ] && [ $i -lt 1000 ]; do /bin/busybox usleep 10000; i=$((i+1)); done\n", dev)
+		fmt.Fprintf(&b, "/bin/busybox mount -t ext4 %s /work || { echo STRATA_SETUP=mount %s; echo STRATA_RC=98; /bin/busybox reboot -f; }", dev, dev)
+		setup, teardown = b.String(), "/bin/busybox umount /work"
+	}
+	clock := "{ read -r _; read -r _; read -r _ _ %s _; } < /proc/timer_list; echo STRATA_MARK"
 	init := fmt.Sprintf(`#!/bin/busybox sh
 /bin/busybox mount -t devtmpfs dev /dev
 /bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t tmpfs work /work
 %s
-echo STRATA_RC=$?
+`+clock+`
+%s
+rc=$?
+`+clock+`
+echo STRATA_GUEST_NS=$((T1-T0))
+echo STRATA_RC=$rc
+%s
 /bin/busybox reboot -f
-`, run)
+`, setup, "T0", run, "T1", teardown)
 	files["init"] = cpioEntry{mode: 0o100755, data: []byte(init)}
 	p := filepath.Join(d.dir, k+".cpio")
 	f, err := os.Create(p)
@@ -134,6 +169,64 @@ echo STRATA_RC=$?
 		return "", err
 	}
 	d.initrds[k] = p
+	return p, nil
+}
+
+// GuestTimed reports the workloads whose samples the guest times itself (boot excluded).
+func (d *QEMUDriver) GuestTimed(workload string) bool { return d.guestTimed(workload) }
+
+func (d *QEMUDriver) guestTimed(workload string) bool {
+	return workload == CPU || workload == Syscall || workload == FileIO
+}
+
+// diskModules are the guest's modules for the disk and ext4, dependencies first.
+func (d *QEMUDriver) diskModules() ([]string, error) {
+	idx, err := loadKmodIndex(GuestModules())
+	if err != nil {
+		return nil, fmt.Errorf("guest kernel modules: %w (scripts/setup-bench.sh copies them)", err)
+	}
+	driver := "virtio_mmio virtio_blk"
+	if d.machine == "pc" {
+		driver = "ata_piix sd_mod"
+	}
+	return idx.order(append(strings.Fields(driver), "ext4")...)
+}
+
+func (d *QEMUDriver) diskDevice() string {
+	if d.machine == "pc" {
+		return "/dev/sda"
+	}
+	return "/dev/vda"
+}
+
+// disk makes (once per size) the raw disk image the fileio workload writes to: ext4,
+// twice the workload's size plus room for the journal, every inode table and the journal
+// initialised now so no lazy-init thread writes during the measured run.
+func (d *QEMUDriver) disk(n int) (string, error) {
+	p := filepath.Join(d.dir, fmt.Sprintf("disk-%d.img", n))
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	mkfs, err := exec.LookPath("mkfs.ext4")
+	if err != nil {
+		return "", fmt.Errorf("disk image: mkfs.ext4 is not installed (e2fsprogs): %w", ErrNotSupported)
+	}
+	size := int64(2*n + 32<<20)
+	f, err := os.Create(p)
+	if err != nil {
+		return "", err
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	if out, err := exec.Command(mkfs, "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", p).CombinedOutput(); err != nil {
+		os.Remove(p)
+		return "", fmt.Errorf("mkfs.ext4 %s: %v: %s", p, err, strings.TrimSpace(string(out)))
+	}
 	return p, nil
 }
 
@@ -175,13 +268,28 @@ func (d *QEMUDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 		// The emulated devices a PC guest sees: an e1000 NIC beside the IDE controller.
 		args = append(args, "-device", "e1000")
 	}
+	if w.Name == FileIO {
+		disk, err := d.disk(w.N)
+		if err != nil {
+			return Sample{}, err
+		}
+		// cache=writeback is QEMU's default, spelled out: the guest's fsync becomes a flush
+		// of the image file on the host, as fsync does for a host process.
+		if d.machine == "pc" {
+			args = append(args, "-drive", "file="+disk+",format=raw,if=ide,index=0,media=disk,cache=writeback")
+		} else {
+			args = append(args, "-drive", "id=disk0,file="+disk+",format=raw,if=none,cache=writeback",
+				"-device", "virtio-blk-device,drive=disk0")
+		}
+	}
 	// A guest that hangs instead of rebooting (seen now and then under TCG) fails the run
 	// rather than the whole bench's time.
 	ctx, cancel := context.WithTimeout(ctx, guestTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
 	var out bytes.Buffer
-	cmd.Stdout = &limited{buf: &out, max: 64 << 10}
+	marks := &markTimes{w: &limited{buf: &out, max: 64 << 10}}
+	cmd.Stdout = marks
 	s, err := runWorkload(ctx, cmd, w)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return s, fmt.Errorf("guest did not power off within %v", guestTimeout)
@@ -189,27 +297,79 @@ func (d *QEMUDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	if err != nil {
 		return s, err
 	}
-	rc := -1
+	rc, guestNS := -1, int64(-1)
+	var setup []string
 	for l := range strings.Lines(out.String()) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "STRATA_RC="); ok {
+		l = strings.TrimSpace(l)
+		if v, ok := strings.CutPrefix(l, "STRATA_RC="); ok {
 			rc, _ = strconv.Atoi(v)
+		}
+		if v, ok := strings.CutPrefix(l, "STRATA_GUEST_NS="); ok {
+			guestNS, _ = strconv.ParseInt(v, 10, 64)
+		}
+		if v, ok := strings.CutPrefix(l, "STRATA_SETUP="); ok {
+			setup = append(setup, v)
 		}
 	}
 	if rc != 0 {
-		return Sample{}, fmt.Errorf("guest workload %s: exit %d: %s", w.Name, rc, lastLine(strings.TrimSpace(out.String())))
+		msg := lastLine(strings.TrimSpace(out.String()))
+		if len(setup) > 0 {
+			msg = "guest setup failed: " + strings.Join(setup, ", ")
+		}
+		return Sample{}, fmt.Errorf("guest workload %s: exit %d: %s", w.Name, rc, msg)
+	}
+	if d.guestTimed(w.Name) {
+		if guestNS <= 0 {
+			return Sample{}, fmt.Errorf("guest workload %s: no guest-side time on the console", w.Name)
+		}
+		s.Host, s.Wall = s.Wall, time.Duration(guestNS)
+		if len(marks.at) == 2 {
+			s.Marks = marks.at[1].Sub(marks.at[0])
+		}
 	}
 	return s, nil
 }
 
 // cmdline is the guest kernel's command line. A microvm has no PIT or HPET, so under TCG
 // the kernel cannot calibrate the TSC and hung early in about half the boots; telling it
-// the frequency and trusting the TSC fixes that (6 of 6 boots, against 3 of 6).
+// the frequency and trusting the TSC fixes that (6 of 6 boots, against 3 of 6). The
+// frequency must be the host's: TCG's guest TSC is the host's TSC, so any other value
+// would make the guest's clock — which times the guest-side workloads — run fast or slow.
 func (d *QEMUDriver) cmdline() string {
 	c := "console=ttyS0 quiet panic=-1 reboot=t rdinit=/init"
 	if d.machine == "microvm" {
-		c += " tsc_early_khz=2000000 tsc=reliable"
+		c += fmt.Sprintf(" tsc_early_khz=%d tsc=reliable", hostTSCkHz())
 	}
 	return c
+}
+
+// hostTSCkHz is the host's TSC frequency: /proc/cpuinfo's "cpu MHz" where the TSC is
+// constant (it then runs at that nominal rate), else 2 GHz.
+func hostTSCkHz() int {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return 2_000_000
+	}
+	var mhz float64
+	constant := false
+	for l := range strings.Lines(string(b)) {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "cpu MHz":
+			if mhz == 0 {
+				mhz, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
+			}
+		case "flags":
+			constant = constant || strings.Contains(" "+strings.TrimSpace(v)+" ", " constant_tsc ")
+		}
+	}
+	if !constant || mhz <= 0 {
+		return 2_000_000
+	}
+	return int(mhz * 1000)
 }
 
 const guestTimeout = 30 * time.Second
@@ -221,4 +381,28 @@ func (d *QEMUDriver) accelOpt() string {
 		return "tcg,tb-size=64"
 	}
 	return d.accel
+}
+
+// markTimes passes the console through and notes when each STRATA_MARK line arrived.
+type markTimes struct {
+	w    *limited
+	line []byte
+	at   []time.Time
+}
+
+func (m *markTimes) Write(p []byte) (int, error) {
+	now := time.Now()
+	for _, c := range p {
+		if c == '\n' {
+			if bytes.Contains(m.line, []byte("STRATA_MARK")) {
+				m.at = append(m.at, now)
+			}
+			m.line = m.line[:0]
+			continue
+		}
+		if len(m.line) < 256 {
+			m.line = append(m.line, c)
+		}
+	}
+	return m.w.Write(p)
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -128,5 +129,60 @@ func TestKVMDriver(t *testing.T) {
 	}
 	if _, err := d.Run(context.Background(), Workload{Name: CPU, N: 1}); !errors.Is(err, ErrNotSupported) {
 		t.Errorf("cpu in an OS-less guest: %v, want ErrNotSupported", err)
+	}
+}
+
+func TestContainerdDriver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts containerd and runs containers")
+	}
+	d := NewContainerd()
+	if ok, why := d.Available(context.Background()); !ok {
+		t.Skip(why)
+	}
+	res, err := Run(context.Background(), []Driver{d}, Options{Runs: 3, Warmup: 1, Workloads: DefaultWorkloads(true), TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := res.Drivers[0]
+	if !dr.Available {
+		t.Fatalf("containerd: not available: %s", dr.Reason)
+	}
+	for _, w := range dr.Results {
+		if !w.Measured() {
+			t.Errorf("containerd %s: not measured: %s", w.Workload, w.Error)
+		}
+		t.Logf("containerd %s: median %.3f %s", w.Workload, w.Summary.Median, w.Unit)
+	}
+	assertNothingLeft(t, dr.Name)
+}
+
+// TestGuestClock checks the guest-side times against the host's clock: the host notes when
+// each of the guest's two console marks around the workload arrives, and the guest's own
+// measurement must agree with that interval (a wrong TSC frequency would be off by
+// tens of percent).
+func TestGuestClock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots guests")
+	}
+	for _, m := range []string{"microvm", "pc"} {
+		d := NewQEMU(m)
+		if ok, why := d.Available(context.Background()); !ok {
+			t.Skip(why)
+		}
+		if err := d.Prepare(context.Background(), t.TempDir()); err != nil {
+			t.Fatal(err)
+		}
+		s, err := d.Run(context.Background(), Workload{Name: CPU, N: 300_000_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Marks <= 0 || s.Host <= s.Wall {
+			t.Fatalf("%s: guest %v, host marks %v, host run %v", m, s.Wall, s.Marks, s.Host)
+		}
+		if off := math.Abs(s.Wall.Seconds()/s.Marks.Seconds() - 1); off > 0.05 {
+			t.Errorf("%s: guest clock %v against the host's %v between the marks: %.1f%% off", m, s.Wall, s.Marks, off*100)
+		}
+		t.Logf("%s: guest %v, host between marks %v, whole run on the host %v", m, s.Wall, s.Marks, s.Host)
 	}
 }

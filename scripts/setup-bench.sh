@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Installs what `strata bench` drivers need from Debian: runc, crun, gVisor (runsc),
-# qemu-system-x86, busybox-static, and a guest kernel extracted (not installed) into
-# $STRATA_CACHE (default /var/cache/strata) as an uncompressed vmlinux for QEMU -M microvm.
+# Installs what `strata bench` drivers need from Debian: runc, crun, containerd (its ctr
+# client and runc shim; the bench starts a daemon of its own), gVisor (runsc),
+# qemu-system-x86, busybox-static, e2fsprogs (the guests' ext4 disk images), and a guest
+# kernel extracted (not installed) into $STRATA_CACHE (default /var/cache/strata) as an
+# uncompressed vmlinux for QEMU -M microvm, with its modules (disk drivers, ext4).
 # Idempotent and quiet: it installs only what is missing and does nothing when all is there.
 set -euo pipefail
 cache=${STRATA_CACHE:-/var/cache/strata}
 
 need=()
-for pkg_cmd in "runc:runc" "crun:crun" "runsc:runsc" "qemu-system-x86:qemu-system-x86_64" \
-  "busybox-static:busybox" "xz-utils:xz" "zstd:zstd" "nodejs:node"; do
+for pkg_cmd in "runc:runc" "crun:crun" "containerd:ctr" "runsc:runsc" "qemu-system-x86:qemu-system-x86_64" \
+  "busybox-static:busybox" "xz-utils:xz" "zstd:zstd" "nodejs:node" "e2fsprogs:mkfs.ext4"; do
   pkg=${pkg_cmd%%:*}; cmd=${pkg_cmd##*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -22,7 +24,7 @@ fi
 
 # Guest kernel: the package linux-image-amd64 points at, unpacked into the cache; the
 # compressed bzImage is turned into an uncompressed vmlinux (microvm boots it directly).
-if [ ! -s "$cache/vmlinux" ]; then
+if [ ! -s "$cache/vmlinux" ] || [ ! -d "$cache/modules" ]; then
   mkdir -p "$cache"
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
@@ -42,6 +44,7 @@ if [ ! -s "$cache/vmlinux" ]; then
     done
   done
   [ -s "$cache/vmlinux" ] || { echo "setup-bench: could not extract vmlinux from $img" >&2; exit 1; }
-  # Kernel modules the guests may load (virtio-blk for the L-2 I/O run).
-  if [ -d "$tmp/root/lib/modules" ]; then cp -a "$tmp/root/lib/modules" "$cache/" ; fi
+  # Kernel modules the guests load for the fileio run (virtio-blk or IDE, ext4): one
+  # release only, the vmlinux's.
+  if [ -d "$tmp/root/lib/modules" ]; then rm -rf "$cache/modules"; cp -a "$tmp/root/lib/modules" "$cache/"; fi
 fi

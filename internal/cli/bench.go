@@ -31,13 +31,16 @@ func (a *app) benchCommand() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure what each isolation layer costs on this host",
 		Long: `Run the same workloads at every layer this host offers — a native process (the
-baseline), raw namespaces, runc and crun (L-3), wazero, node's WASI and gVisor (L-4) —
-and report medians with spread, and each layer's overhead against native with a 95%
-bootstrap confidence interval.
+baseline), raw namespaces, runc, crun and containerd (L-3), wazero, node's WASI and gVisor
+(L-4), QEMU microvm with virtio (L-2) and QEMU pc with emulated devices (L-1) — and report
+medians with spread, and each layer's overhead against native with a 95% bootstrap
+confidence interval. Each virtual machine says its accelerator ([tcg] or [kvm]).
 
-Workloads: start (start to exit of a process doing nothing), cpu (an integer loop, the
-same kernel in every layer), syscall (byte-at-a-time copies /dev/zero → /dev/null), fileio
-(write, fsync and read back a file), memory (peak resident memory of a start, KiB).
+Workloads: start (start to exit of a process doing nothing; a guest's boot to power-off),
+cpu (an integer loop, the same kernel in every layer), syscall (byte-at-a-time copies
+/dev/zero → /dev/null), fileio (write, fsync and read back a file; in a guest on ext4 on a
+virtio-blk or IDE disk image), memory (peak resident memory of a start, KiB). Samples
+marked "g" were timed by the guest's own clock, boot excluded.
 A runtime this host lacks is listed with the reason; scripts/setup-bench.sh installs them.
 
 Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.`,
@@ -160,7 +163,7 @@ func writeFile(path string, f func(io.Writer) error) error {
 func writeBenchTable(w io.Writer, res *bench.Results) {
 	h := res.Host
 	fmt.Fprintf(w, "host %s: %s, %d cores, kernel %s, %s, virtualization %s, cgroup %s\n", h.Hostname, h.CPU, h.Cores, h.Kernel, h.OS, h.Virtualization, h.Cgroup)
-	fmt.Fprintf(w, "median of %d runs (after %d warm-up); ×N: median over native's, [95%% CI]; * outliers flagged\n\n", res.Runs, res.Warmup)
+	fmt.Fprintf(w, "median of %d runs (after %d warm-up); ×N: median over native's, [95%% CI]; * outliers flagged;\ng: timed inside the guest by its own clock, boot excluded\n\n", res.Runs, res.Warmup)
 	header := []string{"DRIVER", "LAYER"}
 	for _, wl := range res.Workloads {
 		unit := "ms"
@@ -216,6 +219,9 @@ func cell(d bench.DriverResult, workload string) string {
 	s := short(r.Summary.Median)
 	if len(r.Summary.Outliers) > 0 {
 		s += "*"
+	}
+	if r.Clock == "guest" {
+		s += " g"
 	}
 	if r.VsNative != nil && d.Layer != bench.Native {
 		s += fmt.Sprintf(" ×%s [%s–%s]", short(r.VsNative.Value), short(r.VsNative.Lo), short(r.VsNative.Hi))
@@ -333,4 +339,94 @@ func (a *app) writeChecks(res *bench.Results, checks []bench.Check) {
 	t.write(w)
 	n := bench.Tally(checks)
 	fmt.Fprintf(w, "\n%d agree, %d disagree, %d not measurable\n", n[bench.Agrees], n[bench.Disagrees], n[bench.NotMeasurable])
+	writeOrders(w, res, checks)
+}
+
+// writeOrders prints the claimed order beside the order measured on each workload, then
+// names every disagreement.
+func writeOrders(w io.Writer, res *bench.Results, checks []bench.Check) {
+	if len(checks) == 0 {
+		return
+	}
+	// Claimed rank of a layer: how many layers the claim puts below it (one workload's
+	// checks hold every pair once).
+	first := checks[0].Workload
+	below := map[string]int{}
+	var layers []string
+	for _, c := range checks {
+		if c.Workload != first {
+			continue
+		}
+		for _, l := range []string{c.Lower.Layer, c.Higher.Layer} {
+			if !slices.Contains(layers, l) {
+				layers = append(layers, l)
+			}
+		}
+		below[c.Higher.Layer]++
+	}
+	slices.SortStableFunc(layers, func(a, b string) int { return below[a] - below[b] })
+	fmt.Fprintf(w, "\nclaimed (%s): %s\n", checks[0].Relation, strings.Join(layers, " < "))
+	for _, wl := range res.Workloads {
+		sides := map[string]bench.Side{}
+		for _, c := range checks {
+			if c.Workload != wl.Name {
+				continue
+			}
+			for _, s := range []bench.Side{c.Lower, c.Higher} {
+				if s.Driver != "" {
+					sides[s.Layer] = s
+				}
+			}
+		}
+		var measured []bench.Side
+		var none []string
+		for _, l := range layers {
+			if s, ok := sides[l]; ok {
+				measured = append(measured, s)
+			} else {
+				none = append(none, l)
+			}
+		}
+		slices.SortStableFunc(measured, func(a, b bench.Side) int {
+			switch {
+			case a.Median < b.Median:
+				return -1
+			case a.Median > b.Median:
+				return 1
+			}
+			return 0
+		})
+		var parts []string
+		for _, s := range measured {
+			parts = append(parts, fmt.Sprintf("%s (%s %s)", s.Layer, s.Driver, bench.Num(s.Median, s.Unit)))
+		}
+		line := strings.Join(parts, " < ")
+		if len(parts) == 0 {
+			line = "nothing measured"
+		}
+		if len(none) > 0 {
+			line += "; not measured here: " + strings.Join(none, ", ")
+		}
+		fmt.Fprintf(w, "measured %-8s %s\n", wl.Name+":", line)
+	}
+	var dis []string
+	for _, c := range checks {
+		if c.Verdict != bench.Disagrees {
+			continue
+		}
+		noise := "significant"
+		if !c.Significant {
+			noise = "within noise"
+		}
+		dis = append(dis, fmt.Sprintf("  %s, %s: %s (%s %s) is below %s (%s %s), %s× [%s–%s], %s", c.Claim, c.Workload,
+			c.Higher.Layer, c.Higher.Driver, bench.Num(c.Higher.Median, c.Higher.Unit),
+			c.Lower.Layer, c.Lower.Driver, bench.Num(c.Lower.Median, c.Lower.Unit),
+			short(c.Ratio.Value), short(c.Ratio.Lo), short(c.Ratio.Hi), noise))
+	}
+	if len(dis) > 0 {
+		fmt.Fprintln(w, "\ndisagreements with the claim:")
+		for _, d := range dis {
+			fmt.Fprintln(w, d)
+		}
+	}
 }

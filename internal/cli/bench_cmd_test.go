@@ -41,7 +41,7 @@ func TestBenchQuick(t *testing.T) {
 		t.Errorf("incomplete host fingerprint: %+v", h)
 	}
 	// The binary each driver needs; drivers needing nothing must always run.
-	needs := map[string]string{"runc": "runc", "crun": "crun", "node-wasi": "node", "gvisor-ptrace": "runsc"}
+	needs := map[string]string{"runc": "runc", "crun": "crun", "containerd": "ctr", "node-wasi": "node", "gvisor-ptrace": "runsc"}
 	for _, d := range res.Drivers {
 		if !d.Available {
 			if d.Reason == "" {

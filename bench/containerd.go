@@ -1,0 +1,447 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ContainerdDriver runs each workload with `ctr run --rm` against a containerd daemon of
+// its own: the daemon starts in Prepare with its root, state, socket and runc root inside
+// the run's private directory (and nothing of the host's /etc/containerd), an image built
+// here ([writeImage]: busybox-static, no registry) is imported into a namespace private to
+// this process, and Close removes the containers, the image and the namespace, stops the
+// daemon and its shims, and unmounts whatever is left. A containerd already running on the
+// host is neither used nor touched.
+//
+// A run is what a user of containerd pays per container: the client's connection, the
+// container and snapshot created from the image, a runc shim started, runc create and
+// start, the exit awaited and everything deleted again. The memory workload counts the
+// client's peak RSS plus the daemon's resident memory after the run (the daemon is part
+// of the runtime, shared by all its containers); the shim is the daemon's child and not
+// counted.
+type ContainerdDriver struct {
+	dir, root, state, sock, fifo, runcRoot, exe, ns, image string
+
+	sockDir     string // a short directory for the socket when dir is too deep for one
+	madeRunDir  bool   // /run/containerd did not exist before the daemon made it
+	daemon      *exec.Cmd
+	daemonDone  chan struct{}
+	daemonErr   error
+	daemonLog   string
+	seq         atomic.Int64
+	mu          sync.Mutex
+	ids         []string
+	snapshotter string
+}
+
+// NewContainerd is containerd driven by its ctr client (L-3).
+func NewContainerd() *ContainerdDriver { return &ContainerdDriver{} }
+
+func (d *ContainerdDriver) Name() string  { return "containerd" }
+func (d *ContainerdDriver) Layer() string { return L3 }
+
+func (d *ContainerdDriver) Available(ctx context.Context) (bool, string) {
+	for _, bin := range []string{"containerd", "ctr", "containerd-shim-runc-v2", "runc"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			return false, bin + " is not installed (scripts/setup-bench.sh installs containerd)"
+		}
+	}
+	if !isStatic(busybox) {
+		return false, "no static " + busybox + " for the image (install busybox-static)"
+	}
+	if os.Geteuid() != 0 {
+		return false, "needs root"
+	}
+	return true, ""
+}
+
+func (d *ContainerdDriver) Version(ctx context.Context) string {
+	if _, err := exec.LookPath("containerd"); err != nil {
+		return ""
+	}
+	out, _ := exec.CommandContext(ctx, "containerd", "--version").Output()
+	return strings.TrimSpace(string(out))
+}
+
+// sockMax is the longest socket path used: containerd refuses more than 104 bytes, and
+// appends ".ttrpc" for its second socket.
+const sockMax = 96
+
+func (d *ContainerdDriver) Prepare(ctx context.Context, dir string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	d.dir, d.exe = dir, exe
+	d.root, d.state = filepath.Join(dir, "root"), filepath.Join(dir, "state")
+	d.fifo, d.runcRoot = filepath.Join(dir, "fifo"), filepath.Join(dir, "runc")
+	d.ns = fmt.Sprintf("strata-bench-%d", os.Getpid())
+	d.image = "strata.local/bench:busybox"
+	d.sock = filepath.Join(dir, "ctrd.sock")
+	if len(d.sock) > sockMax {
+		if d.sockDir, err = os.MkdirTemp("", "strata-ctrd-"); err != nil {
+			return err
+		}
+		d.sock = filepath.Join(d.sockDir, "ctrd.sock")
+	}
+	for _, p := range []string{d.root, d.state, d.fifo, d.runcRoot, filepath.Join(dir, "work")} {
+		if err := os.MkdirAll(p, 0o711); err != nil {
+			return err
+		}
+	}
+	// Overlay on the run's filesystem when the kernel has it, else plain copies.
+	d.snapshotter = "native"
+	if b, err := os.ReadFile("/proc/filesystems"); err == nil && strings.Contains(string(b), "\toverlay\n") {
+		d.snapshotter = "overlayfs"
+	}
+	if err := d.startDaemon(ctx); err != nil {
+		return err
+	}
+	tarball := filepath.Join(dir, "image.tar")
+	f, err := os.Create(tarball)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	// A dynamically linked kernel executable needs the host's libraries: merged-/usr
+	// symlinks go into the image, the directories are bound in at run time.
+	links := map[string]string{}
+	if !isStatic(exe) {
+		for _, lib := range libDirs {
+			if target, err := os.Readlink(lib); err == nil {
+				links[lib] = target
+			}
+		}
+	}
+	if err := writeImage(bw, d.image, links); err != nil {
+		f.Close()
+		return fmt.Errorf("build image: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if out, err := d.ctr(ctx, "images", "import", "--snapshotter", d.snapshotter, tarball); err != nil {
+		return fmt.Errorf("ctr images import: %w: %s", err, out)
+	}
+	return probeRunWithin(ctx, d, 30*time.Second) // the first run starts the shim binary cold
+}
+
+// startDaemon starts containerd with a configuration of its own and waits until it answers.
+func (d *ContainerdDriver) startDaemon(ctx context.Context) error {
+	if _, err := os.Stat(containerdRunDir); errors.Is(err, os.ErrNotExist) {
+		d.madeRunDir = true // the shims' sockets go to /run/containerd/s whatever the state dir
+	}
+	cfg := filepath.Join(d.dir, "config.toml")
+	// Only what ctr run needs: no CRI, no other snapshotters, no /opt plugin directory.
+	conf := fmt.Sprintf(`version = 2
+root = %q
+state = %q
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = %q
+`, d.root, d.state, d.sock)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		return err
+	}
+	d.daemonLog = filepath.Join(d.dir, "containerd.log")
+	logf, err := os.Create(d.daemonLog)
+	if err != nil {
+		return err
+	}
+	// Not CommandContext: the daemon outlives Prepare's context and is stopped by Close.
+	cmd := exec.Command("containerd", "--config", cfg, "--log-level", "warn")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("start containerd: %w", err)
+	}
+	logf.Close()
+	d.daemon, d.daemonDone = cmd, make(chan struct{})
+	go func() { d.daemonErr = cmd.Wait(); close(d.daemonDone) }()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case <-d.daemonDone:
+			return fmt.Errorf("containerd exited: %v: %s", d.daemonErr, lastLine(strings.TrimSpace(d.readLog())))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if _, err := os.Stat(d.sock); err == nil {
+			if _, err := d.ctr(ctx, "version"); err == nil {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("containerd did not answer on %s within 15s: %s", d.sock, lastLine(strings.TrimSpace(d.readLog())))
+		}
+	}
+}
+
+const containerdRunDir = "/run/containerd"
+
+func (d *ContainerdDriver) readLog() string {
+	b, _ := os.ReadFile(d.daemonLog)
+	return string(b)
+}
+
+// ctr runs one ctr command against the driver's daemon and namespace.
+func (d *ContainerdDriver) ctr(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "ctr", append([]string{"--address", d.sock, "--namespace", d.ns}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func (d *ContainerdDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+	switch w.Name {
+	case Start, Memory, CPU, Syscall, FileIO:
+	default:
+		return Sample{}, fmt.Errorf("workload %s: %w", w.Name, ErrNotSupported)
+	}
+	if d.daemon == nil {
+		return Sample{}, errors.New("driver not prepared")
+	}
+	select {
+	case <-d.daemonDone:
+		return Sample{}, fmt.Errorf("containerd exited: %v", d.daemonErr)
+	default:
+	}
+	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), d.seq.Add(1))
+	args := []string{"--address", d.sock, "--namespace", d.ns, "run", "--rm",
+		"--snapshotter", d.snapshotter, "--fifo-dir", d.fifo, "--runc-root", d.runcRoot}
+	cmdline := []string{"/bin/true"}
+	if w.Name == CPU || w.Name == Syscall || w.Name == FileIO {
+		args = append(args, "--mount", "type=bind,src="+d.exe+",dst=/strata,options=rbind:ro",
+			"--mount", "type=bind,src="+filepath.Join(d.dir, "work")+",dst=/work,options=rbind:rw")
+		if !isStatic(d.exe) {
+			for _, lib := range libDirs {
+				if fi, err := os.Lstat(lib); err == nil && fi.IsDir() {
+					args = append(args, "--mount", "type=bind,src="+lib+",dst="+lib+",options=rbind:ro")
+				}
+			}
+		}
+		for _, e := range kernelEnviron(w, "/work") {
+			args = append(args, "--env", e)
+		}
+		cmdline = []string{"/strata"}
+	}
+	args = append(args, d.image, id)
+	args = append(args, cmdline...)
+	d.mu.Lock()
+	d.ids = append(d.ids, id)
+	d.mu.Unlock()
+	cmd := exec.CommandContext(ctx, "ctr", args...)
+	s, err := runWorkload(ctx, cmd, w)
+	if err != nil {
+		return s, err
+	}
+	d.forget(id)
+	if w.Name == Memory && s.MaxRSSKiB > 0 {
+		s.MaxRSSKiB += procStatusKiB(d.daemon.Process.Pid, "VmRSS")
+	}
+	return s, nil
+}
+
+func (d *ContainerdDriver) forget(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if i := slices.Index(d.ids, id); i >= 0 {
+		d.ids = slices.Delete(d.ids, i, i+1)
+	}
+}
+
+// procStatusKiB reads a "kB" field of /proc/PID/status; 0 when it cannot.
+func procStatusKiB(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for l := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// Close removes what the runs left in the daemon (containers of a cancelled run, the
+// image, the namespace), stops the daemon, kills any shim of it still there, unmounts what
+// is mounted under the driver's directory, and removes the cgroups and the /run/containerd
+// directories the daemon made.
+func (d *ContainerdDriver) Close() error {
+	if d.daemon == nil {
+		return d.cleanHost()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var errs []error
+	alive := true
+	select {
+	case <-d.daemonDone:
+		alive = false
+	default:
+	}
+	if alive {
+		d.mu.Lock()
+		ids := d.ids
+		d.ids = nil
+		d.mu.Unlock()
+		for _, id := range ids {
+			d.ctr(ctx, "tasks", "kill", "--signal", "SIGKILL", id)
+			if out, err := d.ctr(ctx, "tasks", "delete", "--force", id); err != nil && !notExist(out) {
+				errs = append(errs, fmt.Errorf("ctr tasks delete %s: %v: %s", id, err, out))
+			}
+			if out, err := d.ctr(ctx, "containers", "delete", id); err != nil && !notExist(out) {
+				errs = append(errs, fmt.Errorf("ctr containers delete %s: %v: %s", id, err, out))
+			}
+		}
+		if out, err := d.ctr(ctx, "images", "remove", "--sync", d.image); err != nil && !notExist(out) {
+			errs = append(errs, fmt.Errorf("ctr images remove: %v: %s", err, out))
+		}
+		if out, err := d.ctr(ctx, "namespaces", "remove", d.ns); err != nil && !notExist(out) {
+			errs = append(errs, fmt.Errorf("ctr namespaces remove %s: %v: %s", d.ns, err, out))
+		}
+		d.daemon.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-d.daemonDone:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-d.daemon.Process.Pid, syscall.SIGKILL)
+			<-d.daemonDone
+		}
+	}
+	d.daemon = nil
+	return errors.Join(append(errs, d.cleanHost())...)
+}
+
+// cleanHost kills the daemon's shims and their containers, unmounts what is left under
+// the driver's directory, and removes the namespace's cgroups and the run directories
+// the daemon created.
+func (d *ContainerdDriver) cleanHost() error {
+	if d.dir == "" {
+		return nil
+	}
+	var errs []error
+	// Shims are daemonised (not our children); each names the daemon's socket.
+	for _, pid := range pidsWithCmdline(d.sock) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	// A container a killed shim left (runc's own state is under d.runcRoot).
+	if entries, err := os.ReadDir(filepath.Join(d.runcRoot, d.ns)); err == nil {
+		for _, e := range entries {
+			out, err := exec.Command("runc", "--root", filepath.Join(d.runcRoot, d.ns), "delete", "--force", e.Name()).CombinedOutput()
+			if err != nil && !notExist(string(out)) {
+				errs = append(errs, fmt.Errorf("runc delete %s: %v: %s", e.Name(), err, strings.TrimSpace(string(out))))
+			}
+		}
+	}
+	if err := unmountUnder(d.dir); err != nil {
+		errs = append(errs, err)
+	}
+	// containerd puts a container in cgroup /NAMESPACE/ID; runc removes ID, not NAMESPACE.
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/" + d.ns)
+	if top := "/sys/fs/cgroup/" + d.ns; exists(top) {
+		dirs = append(dirs, top)
+	}
+	for _, cg := range dirs {
+		subs, _ := filepath.Glob(cg + "/strata-bench-*")
+		for _, s := range subs {
+			os.Remove(s)
+		}
+		if err := os.Remove(cg); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
+		}
+	}
+	if d.sockDir != "" {
+		os.RemoveAll(d.sockDir)
+		d.sockDir = ""
+	}
+	if d.madeRunDir {
+		// Only when empty: a containerd started meanwhile keeps its own.
+		os.Remove(filepath.Join(containerdRunDir, "s"))
+		os.Remove(containerdRunDir)
+	}
+	return errors.Join(errs...)
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// pidsWithCmdline lists the processes whose command line contains s.
+func pidsWithCmdline(s string) []int {
+	var out []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range dirs {
+		b, err := os.ReadFile(p + "/cmdline")
+		if err != nil || !bytes.Contains(b, []byte(s)) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(p)); err == nil && pid != os.Getpid() {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// unmountUnder lazily unmounts every mount point under dir, deepest first.
+func unmountUnder(dir string) error {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	var points []string
+	for l := range strings.Lines(string(b)) {
+		f := strings.Fields(l)
+		if len(f) > 4 {
+			p := unescapeMount(f[4])
+			if p == dir || strings.HasPrefix(p, dir+"/") {
+				points = append(points, p)
+			}
+		}
+	}
+	slices.SortFunc(points, func(a, b string) int { return len(b) - len(a) })
+	var errs []error
+	for _, p := range points {
+		if err := syscall.Unmount(p, syscall.MNT_DETACH); err != nil && err != syscall.EINVAL && err != syscall.ENOENT {
+			errs = append(errs, fmt.Errorf("unmount %s: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
