@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata-dev/strata/locate"
+)
+
+// locateFixture writes a recording and a span file whose breakdown is known: thread 78 of
+// process 77 runs 10 ms, blocks 50 ms in fsync (its child span), runs 20 ms, sleeps 20 ms.
+func locateFixture(t *testing.T) (events, spans string) {
+	t.Helper()
+	dir := t.TempDir()
+	base := time.Date(2025, 1, 2, 3, 0, 0, 0, time.UTC).UnixNano()
+	ms := int64(time.Millisecond)
+	e := func(k locate.EventKind, at int64) locate.Event {
+		return locate.Event{Kind: k, Time: base + at*ms, PID: 77, TID: 78, Syscall: -1}
+	}
+	out := func(at int64, sys int32) locate.Event {
+		x := e(locate.EvSwitchOut, at)
+		x.State, x.Syscall = 1, sys
+		return x
+	}
+	sc := func(from, to int64, nr int32) locate.Event {
+		x := e(locate.EvSyscall, to)
+		x.Start, x.Syscall, x.FDKind, x.FD = base+from*ms, nr, locate.FDFile, 5
+		return x
+	}
+	evs := []locate.Event{e(locate.EvSwitchIn, 0), out(10, 74), sc(10, 60, 74), e(locate.EvWakeup, 60), e(locate.EvSwitchIn, 60),
+		out(80, 230), sc(80, 100, 230), e(locate.EvWakeup, 100), e(locate.EvSwitchIn, 100)}
+	rec := &locate.Recording{Source: "ebpf", Start: base, End: base + 120*ms, PIDs: []int32{77}, Events: evs}
+	events = filepath.Join(dir, "events.json")
+	f, _ := os.Create(events)
+	if err := locate.WriteRecording(f, rec); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	spans, _ = filepath.Abs(filepath.Join("..", "..", "locate", "testdata", "spans.json"))
+	return events, spans
+}
+
+func TestLocateReplayGolden(t *testing.T) {
+	events, spans := locateFixture(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"locate-replay", nil},
+		{"locate-replay-json", []string{"-o", "json", "--top", "1"}},
+		{"locate-replay-yaml", []string{"-o", "yaml", "--name", "fsync"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := strata(t, append([]string{"locate", "--events", events, "--spans", spans}, tc.args...)...)
+			if r.code != exitOK {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			golden(t, tc.name, r)
+		})
+	}
+	r := strata(t, "locate", "--events", events, "--spans", spans, "-o", "json")
+	var rep locate.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range rep.Breakdowns {
+		if b.Sum() != b.Wall {
+			t.Errorf("%s: parts %v, wall %v", b.Span.Name, b.Sum(), b.Wall)
+		}
+	}
+	if d := rep.Breakdowns[1].Dominant(); rep.Breakdowns[1].Span.Name != "fsync journal" || d.Label() != "blocked/disk" {
+		t.Errorf("fsync span: %+v", rep.Breakdowns[1])
+	}
+}
+
+func TestLocateUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"locate"}, "nothing to observe"},
+		{[]string{"locate", "--events", "x.json", "--pid", "1"}, "takes no command"},
+		{[]string{"locate", "--events", "/nonexistent.json"}, "no such file"},
+		{[]string{"locate", "-o", "dot", "--pid", "1"}, "not supported"},
+	} {
+		r := strata(t, tc.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q", tc.args, r.code, r.stderr)
+		}
+	}
+	golden(t, "locate-usage", strata(t, "locate"))
+}
+
+// TestLocateDemo is the end-to-end test: the demo service runs under strata locate,
+// sends its spans over OTLP/HTTP, and each handler's own dominant cause must be the one it
+// was written to spend its time on, for at least 2 of its 3 requests, holding at least a
+// third of the span's own time (the handlers reach 98-99%, fsync see below).
+// "Own" leaves out the run-queue wait: that is the machine's load (on a busy 2-core CI
+// machine, under -race, it can swamp a 10 ms fsync), not what the handler does; the test
+// logs it beside the verdict, and the parts including it must still add up to the wall.
+func TestLocateDemo(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the end-to-end test observes with eBPF, which needs root")
+	}
+	if testing.Short() {
+		t.Skip("builds and runs the demo service")
+	}
+	dir := t.TempDir()
+	demo := filepath.Join(dir, "strata-demo")
+	build := exec.Command("go", "build", "-o", demo, "../../cmd/strata-demo")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build demo: %v\n%s", err, out)
+	}
+	r := strata(t, "locate", "--otlp", "127.0.0.1:0", "-o", "json", "--top", "0", "--", demo, "-addr", "127.0.0.1:0", "-drive", "3", "-dir", dir)
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rep locate.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Source != "ebpf" {
+		t.Fatalf("source %s, want ebpf: %v", rep.Source, rep.Notes)
+	}
+	want := map[string]string{"GET /cpu": "cpu-user", "GET /fsync": "blocked/disk", "GET /lock": "blocked/lock", "GET /sleep": "blocked/sleep", "GET /downstream": "blocked/network"}
+	hits := map[string]int{}
+	for _, b := range rep.Breakdowns {
+		queued := b.Get(string(locate.CatRunQueue))
+		own := b
+		own.Parts = slices.DeleteFunc(slices.Clone(b.Parts), func(p locate.Part) bool { return p.Category == locate.CatRunQueue })
+		d := own.Dominant()
+		ownWall := b.Wall - queued
+		t.Logf("%-16s wall %-12v run-queue %-12v own dominant %-16s %5.1f%% of own time %-8s %s", b.Span.Name, b.Wall, queued, d.Label(), 100*float64(d.Time)/float64(max(ownWall, 1)), d.Confidence, b.Match)
+		if b.Sum() != b.Wall {
+			t.Errorf("%s: parts add up to %v, wall %v", b.Span.Name, b.Sum(), b.Wall)
+		}
+		ok := d.Label() == want[b.Span.Name] && d.Time*3 >= ownWall
+		if b.Span.Name == "GET /fsync" {
+			// An fsync'd write on a fast disk is half kernel work on the file (copying,
+			// journalling) and half waiting for the device: either may lead, so the test
+			// asks that the two together hold two thirds and the disk wait a fifth.
+			disk, file := b.Get("blocked/disk"), b.Get("cpu-kernel/file")
+			ok = (d.Label() == "blocked/disk" || d.Label() == "cpu-kernel/file") && (disk+file)*3 >= 2*ownWall && disk*5 >= ownWall
+		}
+		if ok && d.Confidence == locate.Exact {
+			hits[b.Span.Name]++
+		}
+	}
+	for name, cause := range want {
+		if hits[name] < 2 {
+			t.Errorf("%s: dominant %s found in %d of 3 requests, want at least 2", name, cause, hits[name])
+		}
+	}
+	if rep.Lost != 0 {
+		t.Errorf("%d events lost", rep.Lost)
+	}
+}

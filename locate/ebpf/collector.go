@@ -1,0 +1,326 @@
+//go:build linux && amd64
+
+package ebpf
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
+
+	"github.com/strata-dev/strata/locate"
+)
+
+// Options configure a [Collector].
+type Options struct {
+	// Logger receives what the collector does (default: silent).
+	Logger *slog.Logger
+	// LongSyscall: syscalls at least this long are sent as events (default 1ms); those
+	// that leave the CPU are always sent.
+	LongSyscall time.Duration
+	// FollowForks adds the processes the targets fork to the targets.
+	FollowForks bool
+}
+
+// Collector observes the target processes through eBPF.
+type Collector struct {
+	log    *slog.Logger
+	objs   locateObjects
+	links  []link.Link
+	rd     *ringbuf.Reader
+	offset int64 // wall - monotonic, ns
+	start  int64
+
+	mu      sync.Mutex
+	events  []locate.Event
+	pids    []int32
+	fdCache map[[2]int32]locate.FDKind
+	fdEpoch int64
+	ignore  map[int32]bool
+	n       uint64
+	done    chan struct{}
+	stopped bool
+}
+
+// wakeupBytes is how much must wait in the ring before the kernel wakes the reader.
+const wakeupBytes = 64 << 10
+
+// New loads the BPF program, attaches it and starts reading. Add processes to observe.
+func New(ctx context.Context, opts Options) (*Collector, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.LongSyscall <= 0 {
+		opts.LongSyscall = time.Millisecond
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		return nil, fmt.Errorf("%w: no kernel BTF (/sys/kernel/btf/vmlinux): %v", locate.ErrNotSupported, err)
+	}
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return nil, fmt.Errorf("%w: raise RLIMIT_MEMLOCK: %v", locate.ErrNotSupported, err)
+	}
+	c := &Collector{log: log, fdCache: map[[2]int32]locate.FDKind{}, done: make(chan struct{})}
+	if err := loadLocateObjects(&c.objs, nil); err != nil {
+		return nil, fmt.Errorf("%w: load eBPF program (needs root, BTF, no lockdown): %v", locate.ErrNotSupported, err)
+	}
+	fail := func(err error) (*Collector, error) {
+		c.close()
+		return nil, err
+	}
+	for nr := int32(0); nr < 512; nr++ {
+		if cl := locate.SyscallClass(nr); cl != locate.ClassOther {
+			if err := c.objs.SysClass.Put(uint32(nr), uint8(cl)); err != nil {
+				return fail(fmt.Errorf("fill syscall classes: %w", err))
+			}
+		}
+	}
+	cfg := locateConfig{LongNs: uint64(opts.LongSyscall), WakeupBytes: wakeupBytes}
+	if opts.FollowForks {
+		cfg.FollowForks = 1
+	}
+	if err := c.objs.Cfg.Put(uint32(0), cfg); err != nil {
+		return fail(fmt.Errorf("configure: %w", err))
+	}
+	for _, p := range []*ebpf.Program{c.objs.OnSwitch, c.objs.OnWaking, c.objs.OnSysEnter, c.objs.OnSysExit, c.objs.OnRqIssue, c.objs.OnRqComplete, c.objs.OnFork, c.objs.OnExit} {
+		l, err := link.AttachTracing(link.TracingOptions{Program: p})
+		if err != nil {
+			return fail(fmt.Errorf("%w: attach %s: %v", locate.ErrNotSupported, p, err))
+		}
+		c.links = append(c.links, l)
+	}
+	rd, err := ringbuf.NewReader(c.objs.Events)
+	if err != nil {
+		return fail(fmt.Errorf("ring buffer: %w", err))
+	}
+	c.rd = rd
+	c.offset = clockOffset()
+	c.start = time.Now().UnixNano()
+	go c.read()
+	log.Debug("ebpf collector started", "long_syscall", opts.LongSyscall, "clock_offset_ns", c.offset)
+	return c, nil
+}
+
+// clockOffset is wall time minus CLOCK_MONOTONIC, from the tightest of a few readings.
+func clockOffset() int64 {
+	best, off := int64(1<<62), int64(0)
+	for range 16 {
+		var a, b unix.Timespec
+		_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &a)
+		w := time.Now().UnixNano()
+		_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &b)
+		if d := b.Nano() - a.Nano(); d < best {
+			best, off = d, w-(a.Nano()+d/2)
+		}
+	}
+	return off
+}
+
+// Add makes pid a target: from now on its threads' events are collected.
+func (c *Collector) Add(pid int) error {
+	if err := c.objs.Targets.Put(uint32(pid), uint8(1)); err != nil {
+		return fmt.Errorf("add target %d: %w", pid, err)
+	}
+	c.mu.Lock()
+	c.pids = append(c.pids, int32(pid))
+	c.mu.Unlock()
+	return nil
+}
+
+// ForksOf makes the processes that pid forks from now on targets (with
+// Options.FollowForks), without observing pid itself, until the returned function is
+// called. strata uses it on itself around starting the command, so the command is
+// observed from its first instruction.
+func (c *Collector) ForksOf(pid int) (done func(), err error) {
+	c.mu.Lock()
+	if c.ignore == nil {
+		c.ignore = map[int32]bool{}
+	}
+	c.ignore[int32(pid)] = true
+	c.mu.Unlock()
+	if err := c.objs.Targets.Put(uint32(pid), uint8(1)); err != nil {
+		return nil, fmt.Errorf("follow forks of %d: %w", pid, err)
+	}
+	return func() { _ = c.objs.Targets.Delete(uint32(pid)) }, nil
+}
+
+// Stats reports the events received so far and those lost in the kernel.
+func (c *Collector) Stats() (events, lost uint64) {
+	c.mu.Lock()
+	events = c.n
+	c.mu.Unlock()
+	return events, c.lost()
+}
+
+func (c *Collector) lost() uint64 {
+	var per []uint64
+	if err := c.objs.Lost.Lookup(uint32(0), &per); err != nil {
+		return 0
+	}
+	var n uint64
+	for _, v := range per {
+		n += v
+	}
+	return n
+}
+
+// eventSize is sizeof(struct event).
+const eventSize = 104
+
+// DecodeEvent decodes one ring-buffer record (struct event) with monotonic times.
+func DecodeEvent(b []byte) (locate.Event, error) {
+	if len(b) < eventSize {
+		return locate.Event{}, fmt.Errorf("short event: %d bytes, want %d", len(b), eventSize)
+	}
+	le := binary.LittleEndian
+	e := locate.Event{
+		Time:       int64(le.Uint64(b[0:])),
+		Start:      int64(le.Uint64(b[8:])),
+		Ret:        int64(le.Uint64(b[16:])),
+		WakerPoll:  int64(le.Uint64(b[24:])),
+		PollRet:    int64(le.Uint64(b[32:])),
+		PID:        int32(le.Uint32(b[40:])),
+		TID:        int32(le.Uint32(b[44:])),
+		Kind:       locate.EventKind(le.Uint32(b[48:])),
+		State:      le.Uint32(b[52:]),
+		Syscall:    int32(le.Uint32(b[56:])),
+		FD:         int32(le.Uint32(b[60:])),
+		Waker:      int32(le.Uint32(b[64:])),
+		ShortCount: le.Uint32(b[68:]),
+	}
+	for i := range e.Short {
+		e.Short[i] = le.Uint32(b[72+4*i:])
+	}
+	if e.Kind < locate.EvSwitchOut || e.Kind > locate.EvBlockIO {
+		return e, fmt.Errorf("unknown event kind %d", e.Kind)
+	}
+	if e.Kind == locate.EvBlockIO {
+		e.Write, e.State = e.State == 1, 0
+	}
+	return e, nil
+}
+
+func (c *Collector) read() {
+	defer close(c.done)
+	var rec ringbuf.Record
+	for {
+		c.rd.SetDeadline(time.Now().Add(20 * time.Millisecond))
+		err := c.rd.ReadInto(&rec)
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			continue
+		default: // closed or flushed: Stop drains
+			return
+		}
+		e, derr := DecodeEvent(rec.RawSample)
+		if derr != nil {
+			c.log.Debug("bad event", "err", derr)
+			continue
+		}
+		c.mu.Lock()
+		if c.ignore[e.PID] {
+			c.mu.Unlock()
+			continue
+		}
+		c.mu.Unlock()
+		c.toWall(&e)
+		c.mu.Lock()
+		c.n++
+		c.events = append(c.events, e)
+		c.mu.Unlock()
+	}
+}
+
+func (c *Collector) toWall(e *locate.Event) {
+	e.Time += c.offset
+	if e.Start != 0 {
+		e.Start += c.offset
+	}
+	if e.WakerPoll != 0 {
+		e.WakerPoll += c.offset
+	}
+	if e.Kind == locate.EvSyscall || (e.Kind == locate.EvSwitchOut && e.Syscall >= 0) {
+		if fdSyscalls[locate.SyscallName(e.Syscall)] {
+			e.FDKind = c.fdKind(e.PID, e.FD)
+		}
+	}
+}
+
+// fdSyscalls take a descriptor as their first argument; its kind helps name the cause.
+var fdSyscalls = map[string]bool{"read": true, "write": true, "pread64": true, "pwrite64": true, "readv": true, "writev": true,
+	"preadv": true, "pwritev": true, "fsync": true, "fdatasync": true, "sendto": true, "recvfrom": true, "sendmsg": true,
+	"recvmsg": true, "accept": true, "accept4": true, "connect": true, "splice": true, "sendfile": true, "ioctl": true}
+
+// fdKind reads what a descriptor is from /proc. Descriptors are reused, so the cache is
+// forgotten every second.
+func (c *Collector) fdKind(pid, fd int32) locate.FDKind {
+	if fd < 0 {
+		return locate.FDUnknown
+	}
+	now := time.Now().Unix()
+	if now != c.fdEpoch {
+		clear(c.fdCache)
+		c.fdEpoch = now
+	}
+	k := [2]int32{pid, fd}
+	if v, ok := c.fdCache[k]; ok {
+		return v
+	}
+	target, err := os.Readlink("/proc/" + strconv.Itoa(int(pid)) + "/fd/" + strconv.Itoa(int(fd)))
+	v := locate.FDKindOf(target)
+	if err != nil {
+		v = locate.FDUnknown
+	}
+	c.fdCache[k] = v
+	return v
+}
+
+// Stop detaches the program, drains the ring buffer and returns the recording.
+func (c *Collector) Stop() (*locate.Recording, error) {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return nil, errors.New("collector already stopped")
+	}
+	c.stopped = true
+	c.mu.Unlock()
+	end := time.Now().UnixNano()
+	for _, l := range c.links {
+		_ = l.Close()
+	}
+	c.links = nil
+	_ = c.rd.Flush()
+	<-c.done
+	lost := c.lost()
+	c.close()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rec := &locate.Recording{Source: "ebpf", Start: c.start, End: end, Lost: lost, PIDs: c.pids, Events: c.events}
+	if lost > 0 {
+		rec.Notes = append(rec.Notes, fmt.Sprintf("%d kernel events were lost (ring buffer full); times near them are less certain", lost))
+	}
+	c.events = nil
+	return rec, nil
+}
+
+func (c *Collector) close() {
+	for _, l := range c.links {
+		_ = l.Close()
+	}
+	if c.rd != nil {
+		_ = c.rd.Close()
+	}
+	_ = c.objs.Close()
+}

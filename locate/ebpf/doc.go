@@ -1,0 +1,23 @@
+// Package ebpf is the kernel-event collector of strata locate: a BPF program
+// (bpf/locate.bpf.c, compiled with bpf2go and committed) on the sched_switch,
+// sched_waking, sys_enter/sys_exit, block_rq_issue/complete, sched_process_fork and
+// sched_process_exit tracepoints, filtered in the kernel to the target processes, feeding
+// one ring buffer that [Collector] drains into [locate.Event]s.
+//
+// Times: the BPF program stamps events with bpf_ktime_get_ns (CLOCK_MONOTONIC); the
+// collector converts them to wall-clock time with an offset measured once at start
+// (the pair of clock readings with the narrowest bracket), so they line up with OTLP span
+// times from the same host.
+//
+// Volume: short syscalls (below Options.LongSyscall, and that did not leave the CPU) are
+// not sent one by one: their time is summed per thread and class in the kernel and sent
+// with the thread's next switch-out. The reader is woken only when 64 KiB are waiting, or
+// every 20 ms, so a busy target costs few wakeups. Events that do not fit in the 16 MiB
+// ring are counted, never silently dropped: [Collector.Stop] reports them as Lost.
+//
+// Loading needs root (CAP_BPF and CAP_PERFMON), kernel BTF (/sys/kernel/btf/vmlinux) and
+// an x86-64 kernel without lockdown of BPF; every failure to load wraps
+// [locate.ErrNotSupported]. The object is built for amd64 only.
+//
+// A Collector is safe for concurrent use.
+package ebpf

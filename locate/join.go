@@ -1,0 +1,375 @@
+package locate
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+)
+
+// JoinOptions chooses which spans get a breakdown.
+type JoinOptions struct {
+	// Select keeps the spans it returns true for (nil: all). Child spans still count as
+	// children of selected spans when they are not selected themselves.
+	Select func(Span) bool
+	// Top keeps only the slowest Top breakdowns (0: all).
+	Top int
+}
+
+// Join splits each span's wall time into child spans, on-CPU user time, on-CPU kernel time
+// by syscall class, blocked time by cause, run-queue wait and what stays unexplained,
+// from the kernel's view of the span's thread (when the span names it) or of its process.
+// The parts of every breakdown add up to the span's wall time exactly. Join is pure.
+func Join(spans []Span, tl *Timeline, opt JoinOptions) Report {
+	if tl == nil {
+		tl = &Timeline{Source: "none", Threads: map[int32]*Thread{}}
+	}
+	r := Report{Source: tl.Source, Sampled: tl.Sampled, Events: tl.Events, Lost: tl.Lost, Spans: len(spans), Notes: slices.Clone(tl.Notes)}
+	if tl.Sampled {
+		r.Period = tl.Period.String()
+	}
+	j := newJoiner(spans, tl)
+	for i := range spans {
+		if opt.Select != nil && !opt.Select(spans[i]) {
+			continue
+		}
+		r.Breakdowns = append(r.Breakdowns, j.breakdown(i))
+	}
+	slices.SortStableFunc(r.Breakdowns, func(a, b Breakdown) int {
+		if c := cmp.Compare(b.Wall, a.Wall); c != 0 {
+			return c
+		}
+		return a.Span.Start.Compare(b.Span.Start)
+	})
+	if opt.Top > 0 && len(r.Breakdowns) > opt.Top {
+		r.Breakdowns = r.Breakdowns[:opt.Top]
+	}
+	return r
+}
+
+type window struct{ lo, hi int64 }
+
+type step struct {
+	t int64
+	n int
+}
+
+type joiner struct {
+	spans []Span
+	tl    *Timeline
+	self  [][]window          // per span: its wall time less its children's
+	byPID map[int32][]*Thread // threads of each process, by tid
+	busy  map[int32][]step    // per process: how many thread-less spans run at each time
+}
+
+func newJoiner(spans []Span, tl *Timeline) *joiner {
+	j := &joiner{spans: spans, tl: tl, byPID: map[int32][]*Thread{}, busy: map[int32][]step{}}
+	type key struct{ trace, span string }
+	children := map[key][]int{}
+	for i, s := range spans {
+		if s.ParentID != "" {
+			k := key{s.TraceID, s.ParentID}
+			children[k] = append(children[k], i)
+		}
+	}
+	j.self = make([][]window, len(spans))
+	for i, s := range spans {
+		var cw []window
+		for _, c := range children[key{s.TraceID, s.SpanID}] {
+			cw = append(cw, window{spans[c].Start.UnixNano(), spans[c].End.UnixNano()})
+		}
+		j.self[i] = subtract(window{s.Start.UnixNano(), s.End.UnixNano()}, cw)
+	}
+	for _, th := range tl.Threads {
+		j.byPID[th.PID] = append(j.byPID[th.PID], th)
+	}
+	for _, ths := range j.byPID {
+		slices.SortFunc(ths, func(a, b *Thread) int { return cmp.Compare(a.TID, b.TID) })
+	}
+	// Concurrency of spans matched process-wide, per process: a step function.
+	deltas := map[int32][]step{}
+	for i, s := range spans {
+		if s.PID == 0 || j.threadOf(s) != nil {
+			continue
+		}
+		for _, w := range j.self[i] {
+			deltas[s.PID] = append(deltas[s.PID], step{w.lo, 1}, step{w.hi, -1})
+		}
+	}
+	for pid, d := range deltas {
+		slices.SortFunc(d, func(a, b step) int { return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.n, b.n)) })
+		var out []step
+		n := 0
+		for _, x := range d {
+			n += x.n
+			if len(out) > 0 && out[len(out)-1].t == x.t {
+				out[len(out)-1].n = n
+			} else {
+				out = append(out, step{x.t, n})
+			}
+		}
+		j.busy[pid] = out
+	}
+	return j
+}
+
+// subtract returns w less the union of cut, as sorted disjoint windows.
+func subtract(w window, cut []window) []window {
+	slices.SortFunc(cut, func(a, b window) int { return cmp.Compare(a.lo, b.lo) })
+	var out []window
+	at := w.lo
+	for _, c := range cut {
+		lo, hi := max(c.lo, w.lo), min(c.hi, w.hi)
+		if lo >= hi {
+			continue
+		}
+		if lo > at {
+			out = append(out, window{at, lo})
+		}
+		at = max(at, hi)
+	}
+	if at < w.hi {
+		out = append(out, window{at, w.hi})
+	}
+	return out
+}
+
+// threadOf is the observed thread a span names, if any.
+func (j *joiner) threadOf(s Span) *Thread {
+	if s.TID == 0 {
+		return nil
+	}
+	th := j.tl.Threads[s.TID]
+	if th == nil || (s.PID != 0 && th.PID != s.PID) {
+		return nil
+	}
+	return th
+}
+
+// concurrency is how many process-wide spans of pid run at t.
+func (j *joiner) concurrency(pid int32, t int64) int {
+	st := j.busy[pid]
+	i := sort.Search(len(st), func(i int) bool { return st[i].t > t })
+	if i == 0 {
+		return 0
+	}
+	return st[i-1].n
+}
+
+// acc accumulates parts, with their evidence weighted by time.
+type acc struct {
+	parts map[partKey]*partAcc
+}
+
+type partKey struct {
+	cat   Category
+	cause string
+	conf  Confidence
+}
+
+type partAcc struct {
+	d  int64
+	ev map[string]int64
+}
+
+func (a *acc) add(cat Category, cause string, conf Confidence, d int64, evidence string) {
+	if d <= 0 {
+		return
+	}
+	if a.parts == nil {
+		a.parts = map[partKey]*partAcc{}
+	}
+	k := partKey{cat, cause, conf}
+	p := a.parts[k]
+	if p == nil {
+		p = &partAcc{ev: map[string]int64{}}
+		a.parts[k] = p
+	}
+	p.d += d
+	if evidence != "" {
+		p.ev[evidence] += d
+	}
+}
+
+// piece adds the part [lo, hi) of interval iv.
+func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
+	d := hi - lo
+	switch iv.State {
+	case RunQueue:
+		a.add(CatRunQueue, "", conf, d, iv.Evidence)
+	case Blocked:
+		a.add(CatBlocked, iv.Kind, conf, d, iv.Evidence)
+	case OnCPU:
+		if iv.Kind != "" {
+			a.add(CatKernel, iv.Kind, conf, d, iv.Evidence)
+			return
+		}
+		var k [NClass]int64
+		var sum int64
+		for c, ns := range iv.Short {
+			k[c] = ns * d / max(iv.Len(), 1)
+			sum += k[c]
+		}
+		if sum > d { // more kernel time claimed than the slice had: scale it down
+			var s2 int64
+			for c := range k {
+				k[c] = k[c] * d / sum
+				s2 += k[c]
+			}
+			sum = s2
+		}
+		for c, ns := range k {
+			a.add(CatKernel, Class(c).String(), conf, ns, "short syscalls")
+		}
+		a.add(CatUser, "", conf, d-sum, "")
+	}
+}
+
+func (j *joiner) breakdown(i int) Breakdown {
+	s := j.spans[i]
+	b := Breakdown{Span: s, Wall: s.Wall()}
+	if b.Wall < 0 {
+		b.Wall = 0
+	}
+	var a acc
+	var selfLen int64
+	for _, w := range j.self[i] {
+		selfLen += w.hi - w.lo
+	}
+	a.add(CatChildren, "", Exact, int64(b.Wall)-selfLen, "child spans")
+	switch th := j.threadOf(s); {
+	case th != nil:
+		b.Match = fmt.Sprintf("thread %d of process %d", th.TID, th.PID)
+		for _, w := range j.self[i] {
+			covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) { a.piece(iv, lo, hi, Exact) })
+			a.add(CatUnexplained, "", None, w.hi-w.lo-covered, "thread not observed then")
+		}
+	case s.PID != 0 && len(j.byPID[s.PID]) > 0:
+		b.Match = fmt.Sprintf("process %d (%d threads)", s.PID, len(j.byPID[s.PID]))
+		if s.TID != 0 {
+			b.Match += fmt.Sprintf("; thread %d was not observed", s.TID)
+		}
+		for _, w := range j.self[i] {
+			j.processWide(s.PID, w, &a)
+		}
+	default:
+		switch {
+		case s.PID == 0 && s.TID == 0:
+			b.Match = "no process: the span has neither process.pid nor thread.id, and no port tied it to one"
+		case s.PID != 0:
+			b.Match = fmt.Sprintf("process %d was not observed", s.PID)
+		default:
+			b.Match = fmt.Sprintf("thread %d was not observed", s.TID)
+		}
+		a.add(CatUnexplained, "", None, selfLen, "not observed")
+	}
+	b.Parts = a.list()
+	return b
+}
+
+// walkThread calls f for each piece of th's intervals inside w and returns their total.
+func (j *joiner) walkThread(th *Thread, w window, f func(iv *Interval, lo, hi int64)) int64 {
+	ivs := th.Intervals
+	k := sort.Search(len(ivs), func(k int) bool { return ivs[k].End > w.lo })
+	var covered int64
+	for ; k < len(ivs) && ivs[k].Start < w.hi; k++ {
+		lo, hi := max(ivs[k].Start, w.lo), min(ivs[k].End, w.hi)
+		if lo < hi {
+			f(&ivs[k], lo, hi)
+			covered += hi - lo
+		}
+	}
+	return covered
+}
+
+// rank orders interval states for the process-wide view: running beats waiting for a CPU
+// beats being blocked, and among blocked causes the most specific wins.
+func rank(iv *Interval) int {
+	switch iv.State {
+	case OnCPU:
+		return 0
+	case RunQueue:
+		return 1
+	}
+	r, ok := causeRank[Cause(iv.Kind)]
+	if !ok {
+		r = len(causeRank)
+	}
+	return 2 + r
+}
+
+// processWide attributes window w to the process's state: at each moment, the most
+// telling state among its threads.
+func (j *joiner) processWide(pid int32, w window, a *acc) {
+	ths := j.byPID[pid]
+	cuts := []int64{w.lo, w.hi}
+	for _, th := range ths {
+		j.walkThread(th, w, func(_ *Interval, lo, hi int64) { cuts = append(cuts, lo, hi) })
+	}
+	for _, st := range j.busy[pid] { // where the number of spans sharing the process changes
+		if st.t > w.lo && st.t < w.hi {
+			cuts = append(cuts, st.t)
+		}
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	pos := make([]int, len(ths)) // per thread: first interval that may cover the segment
+	for t, th := range ths {
+		pos[t] = sort.Search(len(th.Intervals), func(k int) bool { return th.Intervals[k].End > w.lo })
+	}
+	for c := 0; c+1 < len(cuts); c++ {
+		lo, hi := cuts[c], cuts[c+1]
+		var best *Interval
+		for t, th := range ths {
+			for pos[t] < len(th.Intervals) && th.Intervals[pos[t]].End <= lo {
+				pos[t]++
+			}
+			if pos[t] < len(th.Intervals) {
+				iv := &th.Intervals[pos[t]]
+				if iv.Start <= lo && iv.End >= hi && (best == nil || rank(iv) < rank(best)) {
+					best = iv
+				}
+			}
+		}
+		if best == nil {
+			a.add(CatUnexplained, "", None, hi-lo, "no thread of the process observed then")
+			continue
+		}
+		conf := Process
+		if j.concurrency(pid, lo) > 1 {
+			conf = Share
+		}
+		a.piece(best, lo, hi, conf)
+	}
+}
+
+// list turns the accumulator into parts, largest first, each with its three weightiest
+// pieces of evidence.
+func (a *acc) list() []Part {
+	var out []Part
+	for k, p := range a.parts {
+		part := Part{Category: k.cat, Cause: k.cause, Time: time.Duration(p.d), Confidence: k.conf}
+		type ev struct {
+			s string
+			d int64
+		}
+		var evs []ev
+		for s, d := range p.ev {
+			evs = append(evs, ev{s, d})
+		}
+		slices.SortFunc(evs, func(x, y ev) int { return cmp.Or(cmp.Compare(y.d, x.d), cmp.Compare(x.s, y.s)) })
+		for n, e := range evs {
+			if n == 3 {
+				part.Evidence = append(part.Evidence, fmt.Sprintf("… and %d more", len(evs)-3))
+				break
+			}
+			part.Evidence = append(part.Evidence, e.s)
+		}
+		out = append(out, part)
+	}
+	slices.SortFunc(out, func(x, y Part) int {
+		return cmp.Or(cmp.Compare(y.Time, x.Time), cmp.Compare(x.Label(), y.Label()), cmp.Compare(x.Confidence, y.Confidence))
+	})
+	return out
+}

@@ -1,0 +1,289 @@
+package locate
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Span is one OTLP span, reduced to what the join needs. Times are wall clock.
+type Span struct {
+	TraceID  string            `json:"trace_id"`
+	SpanID   string            `json:"span_id"`
+	ParentID string            `json:"parent_id,omitempty"`
+	Name     string            `json:"name"`
+	Service  string            `json:"service,omitempty"`
+	Start    time.Time         `json:"start"`
+	End      time.Time         `json:"end"`
+	PID      int32             `json:"pid,omitempty"`  // resource process.pid, or found by port
+	TID      int32             `json:"tid,omitempty"`  // span attribute thread.id
+	Port     int               `json:"port,omitempty"` // server.port / net.host.port, to find the process
+	Attrs    map[string]string `json:"attributes,omitempty"`
+}
+
+// Wall is the span's duration.
+func (s Span) Wall() time.Duration { return time.Duration(s.End.UnixNano() - s.Start.UnixNano()) }
+
+// EventKind says what an [Event] records.
+type EventKind uint8
+
+// Event kinds, as the eBPF collector emits them.
+const (
+	// EvSwitchOut: the thread left its CPU. State is the kernel's prev_state (0: preempted,
+	// still runnable), Syscall the syscall it was in (-1: none), Short the kernel time of
+	// the short syscalls it made during the slice that ends here, by [Class].
+	EvSwitchOut EventKind = iota + 1
+	// EvSwitchIn: the thread got a CPU.
+	EvSwitchIn
+	// EvWakeup: the thread was made runnable by Waker (0: interrupt or another process).
+	EvWakeup
+	// EvSyscall: a syscall that blocked or ran for at least the collector's threshold,
+	// reported at its exit: Start is its entry, Time its exit.
+	EvSyscall
+	// EvBlockIO: a block device request issued by the thread, Start at issue, Time at
+	// completion, Ret the bytes.
+	EvBlockIO
+)
+
+var eventKindNames = [...]string{"", "switch-out", "switch-in", "wakeup", "syscall", "block-io"}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventKindNames) && k > 0 {
+		return eventKindNames[k]
+	}
+	return fmt.Sprintf("event-%d", k)
+}
+
+// FDKind is what a file descriptor referred to when a syscall used it.
+type FDKind uint8
+
+// File descriptor kinds.
+const (
+	FDUnknown FDKind = iota
+	FDFile
+	FDSocket
+	FDPipe
+	FDOther
+)
+
+var fdKindNames = [...]string{"", "file", "socket", "pipe", "other"}
+
+func (k FDKind) String() string {
+	if int(k) < len(fdKindNames) {
+		return fdKindNames[k]
+	}
+	return "other"
+}
+
+// Event is one kernel event for one thread, with times in wall-clock nanoseconds since the
+// Unix epoch (the collector converts from the kernel's monotonic clock). Which fields mean
+// something depends on Kind.
+type Event struct {
+	Kind       EventKind      `json:"k"`
+	Time       int64          `json:"t"`
+	PID        int32          `json:"pid"`
+	TID        int32          `json:"tid"`
+	State      uint32         `json:"state,omitempty"`
+	Syscall    int32          `json:"sys,omitempty"`
+	FD         int32          `json:"fd,omitempty"`
+	FDKind     FDKind         `json:"fdk,omitempty"`
+	Start      int64          `json:"start,omitempty"`
+	Ret        int64          `json:"ret,omitempty"`
+	Short      [NClass]uint32 `json:"short,omitzero"`
+	ShortCount uint32         `json:"shortn,omitempty"`
+	Waker      int32          `json:"waker,omitempty"`
+	WakerPoll  int64          `json:"wpoll,omitempty"` // when the waker last returned from a poll-family syscall
+	PollRet    int64          `json:"wpret,omitempty"` // what that poll returned
+	Write      bool           `json:"w,omitempty"`     // block I/O: a write
+}
+
+// State is what a thread is doing during an [Interval].
+type State uint8
+
+// Thread states.
+const (
+	OnCPU State = iota + 1
+	RunQueue
+	Blocked
+)
+
+func (s State) String() string {
+	switch s {
+	case OnCPU:
+		return "on-cpu"
+	case RunQueue:
+		return "runqueue"
+	case Blocked:
+		return "blocked"
+	}
+	return "unknown"
+}
+
+// Cause is why a thread was blocked.
+type Cause string
+
+// Blocked causes.
+const (
+	CauseDisk    Cause = "disk"    // waiting for block I/O: fsync, reads and writes of files, page faults in D state
+	CauseNetwork Cause = "network" // socket syscalls, or poll/epoll that returned ready descriptors
+	CauseLock    Cause = "lock"    // futex waits (mutexes, condition variables; in Go also a parked locked thread)
+	CauseSleep   Cause = "sleep"   // nanosleep, and poll/epoll that timed out
+	CausePipe    Cause = "pipe"    // reads and writes of pipes
+	CauseChild   Cause = "child"   // wait4/waitid for a child process
+	CauseIO      Cause = "io"      // reads and writes whose descriptor could not be resolved
+	CauseOther   Cause = "other"   // blocked outside a syscall we can name
+)
+
+// causeRank orders causes for the process-wide view: when several threads are blocked at
+// once, the most telling cause stands for the process.
+var causeRank = map[Cause]int{CauseDisk: 0, CauseNetwork: 1, CausePipe: 2, CauseChild: 3, CauseIO: 4, CauseSleep: 5, CauseLock: 6, CauseOther: 7}
+
+// Interval is a stretch of time during which a thread was in one state.
+type Interval struct {
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+	State State `json:"state"`
+	// Kind: for OnCPU inside a long syscall, that syscall's class (the time is kernel time);
+	// for Blocked, the Cause. Empty for OnCPU outside long syscalls: then Short holds the
+	// kernel time of short syscalls inside, and the rest is user time.
+	Kind     string        `json:"kind,omitempty"`
+	Short    [NClass]int64 `json:"short,omitzero"`
+	Evidence string        `json:"evidence,omitempty"`
+
+	bySyscall bool // already labeled by a long syscall: later overlapping ones are noise
+}
+
+// Len is the interval's length in nanoseconds.
+func (iv Interval) Len() int64 { return iv.End - iv.Start }
+
+// Thread is one observed thread and its intervals, sorted by start and not overlapping.
+type Thread struct {
+	TID       int32      `json:"tid"`
+	PID       int32      `json:"pid"`
+	Intervals []Interval `json:"intervals"`
+}
+
+// Timeline is what a collector saw: every observed thread's intervals.
+type Timeline struct {
+	// Source is "ebpf" or "procfs".
+	Source string `json:"source"`
+	// Sampled is true when the intervals come from sampling /proc: times are estimates
+	// with the sampling period as resolution.
+	Sampled bool `json:"sampled,omitempty"`
+	// Period is the sampling period when Sampled.
+	Period time.Duration `json:"period,omitempty"`
+	Start  int64         `json:"start"`
+	End    int64         `json:"end"`
+	// Lost counts kernel events the collector could not deliver (ring buffer full).
+	Lost uint64 `json:"lost"`
+	// Events counts the kernel events received.
+	Events  uint64            `json:"events"`
+	Threads map[int32]*Thread `json:"threads"`
+	Notes   []string          `json:"notes,omitempty"`
+}
+
+// Confidence says how sure an attribution is.
+type Confidence string
+
+// Confidences, strongest first.
+const (
+	// Exact: the span names its thread (thread.id) and the time is that thread's.
+	Exact Confidence = "exact"
+	// Process: the span did not name a thread, but it was the only span of its process
+	// running then, so the process's state is the span's.
+	Process Confidence = "process"
+	// Share: several spans of the process ran at once; each is given the process's state,
+	// which they shared.
+	Share Confidence = "share"
+	// None: nothing observed (unexplained time).
+	None Confidence = "none"
+)
+
+// Category is the kind of a [Part].
+type Category string
+
+// Categories of a span's time.
+const (
+	CatChildren    Category = "children"    // covered by child spans
+	CatUser        Category = "cpu-user"    // on CPU in user space
+	CatKernel      Category = "cpu-kernel"  // on CPU in the kernel, by syscall class
+	CatBlocked     Category = "blocked"     // off CPU, waiting, by cause
+	CatRunQueue    Category = "runqueue"    // runnable, waiting for a CPU
+	CatUnexplained Category = "unexplained" // nothing observed
+)
+
+// Part is one share of a span's wall time.
+type Part struct {
+	Category   Category      `json:"category"`
+	Cause      string        `json:"cause,omitempty"`
+	Time       time.Duration `json:"time_ns"`
+	Confidence Confidence    `json:"confidence"`
+	Evidence   []string      `json:"evidence,omitempty"`
+}
+
+// Label is "category" or "category/cause".
+func (p Part) Label() string {
+	if p.Cause == "" {
+		return string(p.Category)
+	}
+	return string(p.Category) + "/" + p.Cause
+}
+
+// Breakdown is a span and where its wall time went. The parts add up to Wall exactly.
+type Breakdown struct {
+	Span  Span          `json:"span"`
+	Wall  time.Duration `json:"wall_ns"`
+	Parts []Part        `json:"parts"`
+	// Match says how the span was tied to kernel events: "thread 1234", "process 1200",
+	// or why it was not.
+	Match string `json:"match"`
+}
+
+// Sum adds the parts up.
+func (b Breakdown) Sum() time.Duration {
+	var s time.Duration
+	for _, p := range b.Parts {
+		s += p.Time
+	}
+	return s
+}
+
+// Dominant is the largest part of the span's own time (children excluded), or a zero Part
+// when there is none.
+func (b Breakdown) Dominant() Part {
+	var d Part
+	for _, p := range b.Parts {
+		if p.Category != CatChildren && p.Time > d.Time {
+			d = p
+		}
+	}
+	return d
+}
+
+// Get returns the time of the part with this label ("blocked/disk", "cpu-user"); for a
+// bare category it sums all of its causes.
+func (b Breakdown) Get(label string) time.Duration {
+	var s time.Duration
+	for _, p := range b.Parts {
+		if p.Label() == label || string(p.Category) == label {
+			s += p.Time
+		}
+	}
+	return s
+}
+
+// Report is the answer of [Join]: breakdowns, slowest span first.
+type Report struct {
+	Source     string      `json:"source"`
+	Sampled    bool        `json:"sampled,omitempty"`
+	Period     string      `json:"sample_period,omitempty"`
+	Events     uint64      `json:"events"`
+	Lost       uint64      `json:"lost_events"`
+	Spans      int         `json:"spans"`
+	Breakdowns []Breakdown `json:"breakdowns"`
+	Notes      []string    `json:"notes,omitempty"`
+}
+
+// ErrNotSupported is wrapped by the errors of collectors that cannot run here (no eBPF,
+// no root, no BTF, kernel lockdown); callers fall back to sampling, tests skip.
+var ErrNotSupported = errors.New("not supported on this host")

@@ -1,0 +1,385 @@
+package locate
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// Traces is a batch of OTLP spans as an exporter sends them.
+type Traces = coltracepb.ExportTraceServiceRequest
+
+// SpansOf flattens OTLP resource spans into [Span]s: ids in hex, the service from the
+// resource's service.name, the process from process.pid (resource or span attribute), the
+// thread from the span attribute thread.id, and for server spans the listening port from
+// server.port (or the older net.host.port).
+func SpansOf(t *Traces) []Span {
+	var out []Span
+	for _, rs := range t.GetResourceSpans() {
+		res := attrMap(rs.GetResource().GetAttributes())
+		for _, ss := range rs.GetScopeSpans() {
+			for _, sp := range ss.GetSpans() {
+				attrs := attrMap(sp.GetAttributes())
+				s := Span{
+					TraceID:  hex.EncodeToString(sp.GetTraceId()),
+					SpanID:   hex.EncodeToString(sp.GetSpanId()),
+					ParentID: hex.EncodeToString(sp.GetParentSpanId()),
+					Name:     sp.GetName(),
+					Service:  res["service.name"],
+					Start:    time.Unix(0, int64(sp.GetStartTimeUnixNano())).UTC(),
+					End:      time.Unix(0, int64(sp.GetEndTimeUnixNano())).UTC(),
+					PID:      int32(atoi(cmpOr(attrs["process.pid"], res["process.pid"]))),
+					TID:      int32(atoi(attrs["thread.id"])),
+					Attrs:    attrs,
+				}
+				if sp.GetKind() == tracepb.Span_SPAN_KIND_SERVER || sp.GetKind() == tracepb.Span_SPAN_KIND_UNSPECIFIED {
+					s.Port = atoi(cmpOr(attrs["server.port"], attrs["net.host.port"]))
+				}
+				if s.End.Before(s.Start) {
+					s.End = s.Start
+				}
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 1<<31-1 {
+		return 0
+	}
+	return n
+}
+
+func attrMap(kvs []*commonpb.KeyValue) map[string]string {
+	if len(kvs) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		m[kv.GetKey()] = anyString(kv.GetValue())
+	}
+	return m
+}
+
+func anyString(v *commonpb.AnyValue) string {
+	switch x := v.GetValue().(type) {
+	case *commonpb.AnyValue_StringValue:
+		return x.StringValue
+	case *commonpb.AnyValue_IntValue:
+		return strconv.FormatInt(x.IntValue, 10)
+	case *commonpb.AnyValue_BoolValue:
+		return strconv.FormatBool(x.BoolValue)
+	case *commonpb.AnyValue_DoubleValue:
+		return strconv.FormatFloat(x.DoubleValue, 'g', -1, 64)
+	case *commonpb.AnyValue_BytesValue:
+		return hex.EncodeToString(x.BytesValue)
+	}
+	return ""
+}
+
+// ErrFormat is wrapped by every error about malformed span input.
+var ErrFormat = errors.New("malformed OTLP data")
+
+// DecodeTraces decodes an OTLP/HTTP request body: binary protobuf
+// (application/x-protobuf) or JSON (application/json, with trace and span ids in hex as
+// the OTLP specification has them).
+func DecodeTraces(body []byte, contentType string) (*Traces, error) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	t := &Traces{}
+	switch mt {
+	case "application/x-protobuf", "application/protobuf":
+		if err := proto.Unmarshal(body, t); err != nil {
+			return nil, fmt.Errorf("%w: protobuf: %v", ErrFormat, err)
+		}
+	case "application/json":
+		return decodeJSON(body)
+	default:
+		return nil, fmt.Errorf("%w: content type %q: send application/x-protobuf or application/json", ErrFormat, contentType)
+	}
+	return t, nil
+}
+
+// idKeys are the OTLP JSON fields that hold ids in hex (protojson wants base64).
+var idKeys = map[string]bool{"traceId": true, "spanId": true, "parentSpanId": true, "trace_id": true, "span_id": true, "parent_span_id": true}
+
+func decodeJSON(b []byte) (*Traces, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("%w: JSON: %v", ErrFormat, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: JSON: data after the document", ErrFormat)
+	}
+	recodeIDs(v, hexToBase64)
+	nb, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: JSON: %v", ErrFormat, err)
+	}
+	t := &Traces{}
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(nb, t); err != nil {
+		return nil, fmt.Errorf("%w: OTLP JSON: %v", ErrFormat, err)
+	}
+	return t, nil
+}
+
+func hexToBase64(s string) string {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return s // not hex: let protojson judge it as base64
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func base64ToHex(s string) string {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return s
+	}
+	return hex.EncodeToString(b)
+}
+
+func recodeIDs(v any, f func(string) string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if s, ok := e.(string); ok && idKeys[k] {
+				x[k] = f(s)
+			} else {
+				recodeIDs(e, f)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			recodeIDs(e, f)
+		}
+	}
+}
+
+// EncodeJSON writes t as OTLP JSON (ids in hex), one line.
+func EncodeJSON(t *Traces) ([]byte, error) {
+	b, err := protojson.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	recodeIDs(v, base64ToHex)
+	return json.Marshal(v)
+}
+
+// ReadSpanFile reads exported spans: OTLP JSON, either one document or one per line (the
+// OpenTelemetry Collector's file exporter writes that), or binary protobuf; gzip is
+// detected and undone.
+func ReadSpanFile(r io.Reader) ([]*Traces, error) {
+	br := bufio.NewReader(r)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
+		}
+		defer zr.Close()
+		br = bufio.NewReader(zr)
+	}
+	data, err := io.ReadAll(br)
+	if err != nil {
+		return nil, err
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, nil
+	}
+	if trimmed[0] != '{' {
+		t, err := DecodeTraces(data, "application/x-protobuf")
+		if err != nil {
+			return nil, err
+		}
+		return []*Traces{t}, nil
+	}
+	if t, err := decodeJSON(trimmed); err == nil {
+		return []*Traces{t}, nil
+	}
+	var out []*Traces
+	for n, line := range bytes.Split(trimmed, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		t, err := decodeJSON(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n+1, err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Receiver is an OTLP/HTTP trace receiver: mount it on /v1/traces. It accepts protobuf and
+// JSON bodies, gzip-compressed or not, and keeps what it received for [Receiver.Traces].
+// It is safe for concurrent use.
+type Receiver struct {
+	// MaxBody limits a request body after decompression (default 16 MiB).
+	MaxBody int64
+	// MaxSpans limits how many spans are kept (default 1,000,000); later ones are counted
+	// as dropped and answered with a partial success.
+	MaxSpans int
+	// Logger receives one line per rejected request (default: silent).
+	Logger *slog.Logger
+	// OnSpans, when set, is called with each accepted batch's spans.
+	OnSpans func([]Span)
+
+	mu      sync.Mutex
+	batches []*Traces
+	spans   int
+	dropped int
+}
+
+// Traces returns the batches received so far.
+func (r *Receiver) Traces() []*Traces {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*Traces(nil), r.batches...)
+}
+
+// Dropped is how many spans were refused because MaxSpans was reached.
+func (r *Receiver) Dropped() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dropped
+}
+
+func (r *Receiver) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// ServeHTTP implements the OTLP/HTTP traces endpoint.
+func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	fail := func(code int, msg string) {
+		r.logger().Info("otlp request refused", "status", code, "reason", msg, "remote", req.RemoteAddr)
+		http.Error(w, msg, code)
+	}
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		fail(http.StatusMethodNotAllowed, "POST OTLP traces here")
+		return
+	}
+	maxBody := r.MaxBody
+	if maxBody <= 0 {
+		maxBody = 16 << 20
+	}
+	var body io.Reader = http.MaxBytesReader(w, req.Body, maxBody)
+	switch enc := strings.ToLower(req.Header.Get("Content-Encoding")); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			fail(http.StatusBadRequest, "bad gzip body: "+err.Error())
+			return
+		}
+		defer zr.Close()
+		body = zr
+	default:
+		fail(http.StatusUnsupportedMediaType, "unsupported Content-Encoding "+enc+": use gzip or none")
+		return
+	}
+	data, err := io.ReadAll(io.LimitReader(body, maxBody+1))
+	if err != nil || int64(len(data)) > maxBody {
+		fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxBody))
+		return
+	}
+	ct := req.Header.Get("Content-Type")
+	t, err := DecodeTraces(data, ct)
+	if err != nil {
+		code := http.StatusBadRequest
+		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" && mt != "application/x-protobuf" && mt != "application/protobuf" {
+			code = http.StatusUnsupportedMediaType
+		}
+		fail(code, err.Error())
+		return
+	}
+	spans := SpansOf(t)
+	resp := &coltracepb.ExportTraceServiceResponse{}
+	maxSpans := r.MaxSpans
+	if maxSpans <= 0 {
+		maxSpans = 1_000_000
+	}
+	r.mu.Lock()
+	if r.spans+len(spans) > maxSpans {
+		r.dropped += len(spans)
+		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{RejectedSpans: int64(len(spans)), ErrorMessage: "strata locate keeps at most " + strconv.Itoa(maxSpans) + " spans"}
+		spans = nil
+	} else {
+		r.batches = append(r.batches, t)
+		r.spans += len(spans)
+	}
+	r.mu.Unlock()
+	if r.OnSpans != nil && len(spans) > 0 {
+		r.OnSpans(spans)
+	}
+	var out []byte
+	if mt, _, _ := mime.ParseMediaType(ct); mt == "application/json" {
+		w.Header().Set("Content-Type", "application/json")
+		out, _ = protojson.Marshal(resp)
+	} else {
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		out, _ = proto.Marshal(resp)
+	}
+	_, _ = w.Write(out)
+}
+
+// Listen serves the receiver on addr (host:port; port 0 picks one) at /v1/traces until ctx
+// ends, and returns the address it listens on.
+func (r *Receiver) Listen(ctx context.Context, addr string) (string, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("otlp receiver: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/traces", r)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	return ln.Addr().String(), nil
+}

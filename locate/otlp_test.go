@@ -1,0 +1,213 @@
+package locate
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// sendWithSDK exports two spans through the real OpenTelemetry OTLP/HTTP exporter.
+func sendWithSDK(t *testing.T, endpoint string, opts ...otlptracehttp.Option) {
+	t.Helper()
+	ctx := context.Background()
+	exp, err := otlptracehttp.New(ctx, append([]otlptracehttp.Option{otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure()}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := resource.NewSchemaless(attribute.String("service.name", "demo"), attribute.Int("process.pid", 4242))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithResource(res))
+	tr := tp.Tracer("test")
+	ctx, parent := tr.Start(ctx, "GET /work", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attribute.Int("server.port", 8080)))
+	_, child := tr.Start(ctx, "fsync", trace.WithAttributes(attribute.Int("thread.id", 4243)))
+	time.Sleep(time.Millisecond)
+	child.End()
+	parent.End()
+	if err := tp.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReceiverWithSDKExporter(t *testing.T) {
+	for _, gz := range []bool{false, true} {
+		t.Run(map[bool]string{false: "protobuf", true: "protobuf+gzip"}[gz], func(t *testing.T) {
+			var r Receiver
+			srv := httptest.NewServer(http.StripPrefix("", &r))
+			defer srv.Close()
+			var opts []otlptracehttp.Option
+			if gz {
+				opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+			}
+			sendWithSDK(t, strings.TrimPrefix(srv.URL, "http://"), opts...)
+			var spans []Span
+			for _, b := range r.Traces() {
+				spans = append(spans, SpansOf(b)...)
+			}
+			if len(spans) != 2 {
+				t.Fatalf("got %d spans", len(spans))
+			}
+			byName := map[string]Span{}
+			for _, s := range spans {
+				byName[s.Name] = s
+			}
+			p, c := byName["GET /work"], byName["fsync"]
+			if p.PID != 4242 || p.Service != "demo" || p.Port != 8080 || p.ParentID != "" || len(p.TraceID) != 32 {
+				t.Errorf("parent %+v", p)
+			}
+			if c.TID != 4243 || c.ParentID != p.SpanID || c.TraceID != p.TraceID || c.Wall() < time.Millisecond {
+				t.Errorf("child %+v", c)
+			}
+		})
+	}
+}
+
+const jsonBody = `{"resourceSpans":[{"resource":{"attributes":[{"key":"process.pid","value":{"intValue":"77"}}]},
+"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"op",
+"startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712661000000000","attributes":[{"key":"thread.id","value":{"intValue":"78"}}]}]}]}]}`
+
+func TestReceiverJSONAndErrors(t *testing.T) {
+	var r Receiver
+	r.MaxBody = 4096
+	srv := httptest.NewServer(&r)
+	defer srv.Close()
+	post := func(ct, enc string, body []byte) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/traces", bytes.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		if enc != "" {
+			req.Header.Set("Content-Encoding", enc)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	if code, body := post("application/json", "", []byte(jsonBody)); code != 200 || !strings.HasPrefix(body, "{") {
+		t.Fatalf("json: %d %s", code, body)
+	}
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write([]byte(jsonBody))
+	zw.Close()
+	if code, _ := post("application/json; charset=utf-8", "gzip", zb.Bytes()); code != 200 {
+		t.Fatalf("json+gzip: %d", code)
+	}
+	spans := SpansOf(r.Traces()[0])
+	if len(spans) != 1 || spans[0].TraceID != "5b8efff798038103d269b633813fc60c" || spans[0].PID != 77 || spans[0].TID != 78 || spans[0].Wall() != time.Second {
+		t.Errorf("json span: %+v", spans)
+	}
+	for _, tc := range []struct {
+		ct, enc string
+		body    []byte
+		code    int
+	}{
+		{"text/plain", "", []byte("x"), 415},
+		{"application/json", "", []byte("{"), 400},
+		{"application/x-protobuf", "", []byte{0xff, 0xff}, 400},
+		{"application/json", "br", []byte("{}"), 415},
+		{"application/json", "gzip", []byte("not gzip"), 400},
+		{"application/json", "", bytes.Repeat([]byte(" "), 5000), 413},
+	} {
+		if code, body := post(tc.ct, tc.enc, tc.body); code != tc.code {
+			t.Errorf("%s %s: %d %s, want %d", tc.ct, tc.enc, code, body, tc.code)
+		}
+	}
+	resp, _ := http.Get(srv.URL + "/v1/traces")
+	resp.Body.Close()
+	if resp.StatusCode != 405 {
+		t.Errorf("GET: %d", resp.StatusCode)
+	}
+}
+
+func TestSpanFileRoundTrip(t *testing.T) {
+	orig, err := DecodeTraces([]byte(jsonBody), "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := EncodeJSON(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(line, []byte(`"5b8efff798038103d269b633813fc60c"`)) {
+		t.Errorf("ids not hex: %s", line)
+	}
+	// One document per line, twice, and gzip.
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write(append(append(line, '\n'), line...))
+	zw.Close()
+	got, err := ReadSpanFile(&zb)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("%d batches, %v", len(got), err)
+	}
+	if s := SpansOf(got[1]); len(s) != 1 || s[0].SpanID != "eee19b7ec3c1b174" {
+		t.Errorf("%+v", s)
+	}
+	if _, err := ReadSpanFile(strings.NewReader("{\n}x")); err == nil {
+		t.Error("garbage accepted")
+	}
+	f, err := os.Open("testdata/spans.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, err := ReadSpanFile(f); err != nil || len(got) == 0 {
+		t.Errorf("testdata/spans.json: %v", err)
+	}
+}
+
+func TestAnnotateExportMetrics(t *testing.T) {
+	orig, _ := DecodeTraces([]byte(jsonBody), "application/json")
+	spans := SpansOf(orig)
+	tl := Build([]Event{{Kind: EvSwitchIn, Time: spans[0].Start.UnixNano(), PID: 77, TID: 78}}, 0, spans[0].End.UnixNano())
+	r := Join(spans, tl, JoinOptions{})
+	ann := Annotate([]*Traces{orig}, r)
+	var sink Receiver
+	srv := httptest.NewServer(&sink)
+	defer srv.Close()
+	if err := Export(context.Background(), srv.Client(), srv.URL+"/v1/traces", ann); err != nil {
+		t.Fatal(err)
+	}
+	got := SpansOf(sink.Traces()[0])[0].Attrs
+	if got["strata.locate.dominant"] != "cpu-user" || got["strata.locate.cpu-user_ns"] != "1000000000" || got["strata.locate.confidence"] != "exact" {
+		t.Errorf("attributes: %v", got)
+	}
+	if len(orig.ResourceSpans[0].ScopeSpans[0].Spans[0].Attributes) != 1 {
+		t.Error("Annotate changed its input")
+	}
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Observe(r)
+	mfs, _ := reg.Gather()
+	found := false
+	for _, mf := range mfs {
+		for _, mt := range mf.GetMetric() {
+			for _, b := range mt.GetHistogram().GetBucket() {
+				if ex := b.GetExemplar(); ex != nil && ex.GetLabel()[0].GetValue() == "5b8efff798038103d269b633813fc60c" {
+					found = true
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("no exemplar with the trace id")
+	}
+}

@@ -1,0 +1,87 @@
+package procfs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Stat is what the sampler reads from /proc/PID/task/TID/stat.
+type Stat struct {
+	State byte   // R, S, D, T, Z, I …
+	UTime uint64 // clock ticks in user mode
+	STime uint64 // clock ticks in kernel mode
+}
+
+var errFormat = errors.New("malformed")
+
+// ParseStat parses a stat line. The command name may hold spaces and parentheses, so
+// the fields are counted from the last ')'.
+func ParseStat(b []byte) (Stat, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return Stat{}, fmt.Errorf("%w stat: no ')'", errFormat)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// after the name: state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15)
+	if len(f) < 13 || len(f[0]) != 1 {
+		return Stat{}, fmt.Errorf("%w stat: %d fields after the name", errFormat, len(f))
+	}
+	u, err1 := strconv.ParseUint(f[11], 10, 64)
+	s, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return Stat{}, fmt.Errorf("%w stat: utime %q stime %q", errFormat, f[11], f[12])
+	}
+	return Stat{State: f[0][0], UTime: u, STime: s}, nil
+}
+
+// Schedstat is /proc/PID/task/TID/schedstat: time on CPU and waiting on a run queue.
+type Schedstat struct {
+	RunNS, WaitNS uint64
+}
+
+// ParseSchedstat parses "run_ns wait_ns timeslices".
+func ParseSchedstat(b []byte) (Schedstat, error) {
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return Schedstat{}, fmt.Errorf("%w schedstat: %q", errFormat, b)
+	}
+	r, err1 := strconv.ParseUint(f[0], 10, 64)
+	w, err2 := strconv.ParseUint(f[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return Schedstat{}, fmt.Errorf("%w schedstat: %q", errFormat, b)
+	}
+	return Schedstat{r, w}, nil
+}
+
+// Syscall is /proc/PID/task/TID/syscall: the syscall a blocked thread is in.
+type Syscall struct {
+	Nr   int32 // -1: running in user space or not in a syscall
+	Arg0 int64
+}
+
+// ParseSyscall parses "nr arg0 … sp pc", "running" or "-1 sp pc".
+func ParseSyscall(b []byte) (Syscall, error) {
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return Syscall{}, fmt.Errorf("%w syscall: empty", errFormat)
+	}
+	if f[0] == "running" {
+		return Syscall{Nr: -1}, nil
+	}
+	nr, err := strconv.ParseInt(f[0], 10, 32)
+	if err != nil || nr < -1 {
+		return Syscall{}, fmt.Errorf("%w syscall: %q", errFormat, f[0])
+	}
+	s := Syscall{Nr: int32(nr)}
+	if nr >= 0 && len(f) > 1 {
+		a, err := strconv.ParseUint(strings.TrimPrefix(f[1], "0x"), 16, 64)
+		if err != nil {
+			return Syscall{}, fmt.Errorf("%w syscall arg0: %q", errFormat, f[1])
+		}
+		s.Arg0 = int64(a)
+	}
+	return s, nil
+}

@@ -1,0 +1,109 @@
+package procfs
+
+import (
+	"context"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/strata-dev/strata/locate"
+)
+
+func TestParse(t *testing.T) {
+	st, err := ParseStat([]byte("29445 (ba) sh) S 29444 29445 29445 0 -1 4194560 11349 2893410 0 153 3 7 7188 1776 20 0 1 0"))
+	if err != nil || st.State != 'S' || st.UTime != 3 || st.STime != 7 {
+		t.Errorf("stat %+v %v", st, err)
+	}
+	ss, err := ParseSchedstat([]byte("1000 200 3\n"))
+	if err != nil || ss.RunNS != 1000 || ss.WaitNS != 200 {
+		t.Errorf("schedstat %+v %v", ss, err)
+	}
+	sc, err := ParseSyscall([]byte("270 0xfb 0x7ffc 0x0 0x0 0x0 0x0 0x7ffc 0x7f6b\n"))
+	if err != nil || sc.Nr != 270 || sc.Arg0 != 0xfb {
+		t.Errorf("syscall %+v %v", sc, err)
+	}
+	if sc, err := ParseSyscall([]byte("running\n")); err != nil || sc.Nr != -1 {
+		t.Errorf("running: %+v %v", sc, err)
+	}
+	for _, bad := range []string{"", "x y", "1 (a) S 1"} {
+		if _, err := ParseStat([]byte(bad)); err == nil {
+			t.Errorf("stat %q accepted", bad)
+		}
+	}
+}
+
+func TestTimelineKnownAnswer(t *testing.T) {
+	ms := int64(time.Millisecond)
+	s := func(at int64, run, wait uint64, state byte, nr int32) Sample {
+		return Sample{Time: at * ms, PID: 1, TID: 2, Stat: Stat{State: state, UTime: uint64(at), STime: 0}, Sched: Schedstat{run * uint64(ms), wait * uint64(ms)}, Syscall: Syscall{Nr: nr}}
+	}
+	tl := Timeline(map[int32][]Sample{2: {s(0, 0, 0, 'S', 35), s(10, 2, 1, 'S', 35), s(20, 12, 1, 'R', -1)}}, 100, time.Millisecond)
+	sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 20*ms), PID: 1, TID: 2}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	want := map[string]time.Duration{"cpu-user": 12 * time.Millisecond, "runqueue": time.Millisecond, "blocked/sleep": 7 * time.Millisecond}
+	for l, w := range want {
+		if got := b.Get(l); got != w {
+			t.Errorf("%s = %v, want %v (%+v)", l, got, w, b.Parts)
+		}
+	}
+	if b.Sum() != b.Wall {
+		t.Error("parts do not add up")
+	}
+}
+
+func TestSampleASleep(t *testing.T) {
+	cmd := exec.Command("sleep", "0.3")
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no sleep program: %v", err)
+	}
+	s := New(Options{Period: 5 * time.Millisecond})
+	if err := s.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan bool)
+	go func() { s.Run(ctx); done <- true }()
+	cmd.Wait()
+	cancel()
+	<-done
+	rec := s.Stop()
+	tl := rec.Timeline()
+	if !tl.Sampled || len(rec.Notes) == 0 {
+		t.Error("not marked as sampled")
+	}
+	sp := locate.Span{SpanID: "s", Start: from, End: time.Now(), PID: int32(cmd.Process.Pid)}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Label() != "blocked/sleep" || d.Time < 200*time.Millisecond {
+		t.Errorf("dominant %s %v, want blocked/sleep: %+v", d.Label(), d.Time, b.Parts)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("1 (a) S 1 1 1 0 -1 0 0 0 0 0 5 6 0 0"))
+	f.Add([]byte("7 0x1 0x2"))
+	f.Add([]byte("1 2 3"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if st, err := ParseStat(b); err == nil && st.State == 0 {
+			t.Error("zero state accepted")
+		}
+		ParseSchedstat(b)
+		if sc, err := ParseSyscall(b); err == nil && sc.Nr < -1 {
+			t.Errorf("nr %d", sc.Nr)
+		}
+	})
+}
+
+func TestListeningInodes(t *testing.T) {
+	b := []byte("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+		"   0: 0100007F:10E1 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0\n" +
+		"   1: 0100007F:10E1 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 4343 1 0000000000000000 100 0 0 10 0\n")
+	if got := ListeningInodes(b, 4321); len(got) != 1 || got[0] != "4242" {
+		t.Errorf("got %v", got)
+	}
+}
+
+func FuzzListeningInodes(f *testing.F) {
+	f.Add([]byte("0: 0100007F:10E1 00000000:0000 0A 0 0 0 0 0 4242"), 4321)
+	f.Fuzz(func(t *testing.T, b []byte, port int) { ListeningInodes(b, port) })
+}

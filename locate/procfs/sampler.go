@@ -1,0 +1,242 @@
+package procfs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/strata-dev/strata/locate"
+)
+
+// Sample is one reading of one thread.
+type Sample struct {
+	Time    int64 // wall ns
+	PID     int32
+	TID     int32
+	Stat    Stat
+	Sched   Schedstat
+	Syscall Syscall
+	FDKind  locate.FDKind
+	Wchan   string
+}
+
+// Options configure a [Sampler].
+type Options struct {
+	// Period between samples (default 2ms).
+	Period time.Duration
+	// Proc is the proc file system's mount point (default /proc).
+	Proc string
+	// ClockTick is the USER_HZ of utime and stime (default 100).
+	ClockTick int
+	// Logger receives what the sampler does (default: silent).
+	Logger *slog.Logger
+}
+
+// Sampler samples the threads of the target processes. It is safe for concurrent use.
+type Sampler struct {
+	opts    Options
+	log     *slog.Logger
+	mu      sync.Mutex
+	pids    []int32
+	samples map[int32][]Sample
+	start   int64
+	n       uint64
+}
+
+// New makes a sampler; Run drives it.
+func New(opts Options) *Sampler {
+	if opts.Period <= 0 {
+		opts.Period = 2 * time.Millisecond
+	}
+	if opts.Proc == "" {
+		opts.Proc = "/proc"
+	}
+	if opts.ClockTick <= 0 {
+		opts.ClockTick = 100
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Sampler{opts: opts, log: log, samples: map[int32][]Sample{}, start: time.Now().UnixNano()}
+}
+
+// Add makes pid a target.
+func (s *Sampler) Add(pid int) error {
+	if _, err := os.Stat(filepath.Join(s.opts.Proc, strconv.Itoa(pid))); err != nil {
+		return fmt.Errorf("sample process %d: %w", pid, err)
+	}
+	s.mu.Lock()
+	s.pids = append(s.pids, int32(pid))
+	s.mu.Unlock()
+	return nil
+}
+
+// Run samples every period until ctx ends.
+func (s *Sampler) Run(ctx context.Context) {
+	t := time.NewTicker(s.opts.Period)
+	defer t.Stop()
+	for {
+		s.SampleOnce()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// SampleOnce reads every thread of every target once.
+func (s *Sampler) SampleOnce() {
+	s.mu.Lock()
+	pids := slices.Clone(s.pids)
+	s.mu.Unlock()
+	for _, pid := range pids {
+		dir := filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "task")
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue // gone
+		}
+		for _, e := range ents {
+			tid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if smp, ok := s.read(pid, int32(tid), filepath.Join(dir, e.Name())); ok {
+				s.mu.Lock()
+				s.samples[smp.TID] = append(s.samples[smp.TID], smp)
+				s.n++
+				s.mu.Unlock()
+			}
+		}
+	}
+}
+
+func (s *Sampler) read(pid, tid int32, dir string) (Sample, bool) {
+	smp := Sample{Time: time.Now().UnixNano(), PID: pid, TID: tid, Syscall: Syscall{Nr: -1}}
+	b, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return smp, false
+	}
+	if smp.Stat, err = ParseStat(b); err != nil {
+		return smp, false
+	}
+	if b, err = os.ReadFile(filepath.Join(dir, "schedstat")); err == nil {
+		smp.Sched, _ = ParseSchedstat(b)
+	}
+	if smp.Stat.State != 'R' {
+		if b, err = os.ReadFile(filepath.Join(dir, "syscall")); err == nil {
+			if sc, err := ParseSyscall(b); err == nil {
+				smp.Syscall = sc
+			}
+		}
+		if b, err = os.ReadFile(filepath.Join(dir, "wchan")); err == nil {
+			smp.Wchan = string(b)
+		}
+		if smp.Syscall.Nr >= 0 && locate.SyscallClass(smp.Syscall.Nr) != locate.ClassOther && smp.Syscall.Arg0 < 1<<20 {
+			link, _ := os.Readlink(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatInt(smp.Syscall.Arg0, 10)))
+			smp.FDKind = locate.FDKindOf(link)
+		}
+	}
+	return smp, true
+}
+
+// Stop returns the recording: the sampled timeline.
+func (s *Sampler) Stop() *locate.Recording {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	end := time.Now().UnixNano()
+	tl := Timeline(s.samples, s.opts.ClockTick, s.opts.Period)
+	tl.Start, tl.End, tl.Events = s.start, end, s.n
+	return &locate.Recording{Source: "procfs", Start: s.start, End: end, PIDs: slices.Clone(s.pids), Sampled: tl,
+		Notes: []string{fmt.Sprintf("SAMPLED: /proc was read every %s; eBPF was not used, so times are estimates at that resolution and causes are what the thread was in when sampled", s.opts.Period)}}
+}
+
+// Timeline turns per-thread samples into intervals. Between two samples of a thread, the
+// growth of schedstat's run time is on-CPU time (split into user and kernel by the growth
+// of utime and stime), the growth of its wait time is run-queue wait, and the rest is
+// blocked, with the cause the syscall file showed at the later sample (or the earlier).
+// The order of the three inside a sampling period is not known; they are laid out as
+// on-CPU, run queue, blocked. Timeline is pure.
+func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *locate.Timeline {
+	tl := &locate.Timeline{Source: "procfs", Sampled: true, Period: period, Threads: map[int32]*locate.Thread{}}
+	for tid, ss := range samples {
+		ss = slices.Clone(ss)
+		slices.SortFunc(ss, func(a, b Sample) int { return int(a.Time - b.Time) })
+		th := &locate.Thread{TID: tid}
+		for i := 1; i < len(ss); i++ {
+			a, b := ss[i-1], ss[i]
+			th.PID = b.PID
+			dt := b.Time - a.Time
+			if dt <= 0 {
+				continue
+			}
+			run := clampDelta(a.Sched.RunNS, b.Sched.RunNS, dt)
+			wait := clampDelta(a.Sched.WaitNS, b.Sched.WaitNS, dt-run)
+			blocked := dt - run - wait
+			at := a.Time
+			if run > 0 {
+				iv := locate.Interval{Start: at, End: at + run, State: locate.OnCPU, Evidence: "sampled schedstat"}
+				du, ds := int64(b.Stat.UTime-a.Stat.UTime), int64(b.Stat.STime-a.Stat.STime)
+				if b.Stat.UTime < a.Stat.UTime || b.Stat.STime < a.Stat.STime {
+					du, ds = 0, 0
+				}
+				if du+ds > 0 {
+					cls := locate.ClassOther
+					if b.Syscall.Nr >= 0 {
+						cls = locate.SyscallClass(b.Syscall.Nr)
+					}
+					iv.Short[cls] = run * ds / (du + ds)
+				}
+				th.Intervals = append(th.Intervals, iv)
+				at += run
+			}
+			if wait > 0 {
+				th.Intervals = append(th.Intervals, locate.Interval{Start: at, End: at + wait, State: locate.RunQueue, Evidence: "sampled schedstat"})
+				at += wait
+			}
+			if blocked > 0 {
+				th.Intervals = append(th.Intervals, blockedInterval(at, at+blocked, a, b))
+			}
+		}
+		if len(th.Intervals) > 0 {
+			tl.Threads[tid] = th
+		}
+	}
+	return tl
+}
+
+func clampDelta(a, b uint64, limit int64) int64 {
+	if b < a || limit <= 0 {
+		return 0
+	}
+	return min(int64(b-a), limit)
+}
+
+func blockedInterval(from, to int64, a, b Sample) locate.Interval {
+	s := b
+	if s.Syscall.Nr < 0 && s.Stat.State != 'D' {
+		s = a
+	}
+	iv := locate.Interval{Start: from, End: to, State: locate.Blocked, Kind: string(locate.CauseOther)}
+	switch {
+	case s.Syscall.Nr >= 0:
+		iv.Kind = string(locate.BlockedCause(s.Syscall.Nr, s.FDKind))
+		iv.Evidence = fmt.Sprintf("sampled: in %s, state %c", locate.SyscallName(s.Syscall.Nr), s.Stat.State)
+	case s.Stat.State == 'D':
+		iv.Kind = string(locate.CauseDisk)
+		iv.Evidence = "sampled: state D outside a syscall"
+	default:
+		iv.Evidence = fmt.Sprintf("sampled: state %c", s.Stat.State)
+	}
+	if s.Wchan != "" && s.Wchan != "0" {
+		iv.Evidence += ", wchan " + s.Wchan
+	}
+	return iv
+}

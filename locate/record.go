@@ -1,0 +1,86 @@
+package locate
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// RecordingVersion is the version of the recording file format.
+const RecordingVersion = 1
+
+// Recording is what a collector observed, in a form that is saved with --record and
+// joined later with --events: raw kernel events (eBPF) or, for /proc sampling, the
+// intervals the sampler derived.
+type Recording struct {
+	Version int    `json:"version"`
+	Source  string `json:"source"`
+	Start   int64  `json:"start"`
+	End     int64  `json:"end"`
+	Lost    uint64 `json:"lost"`
+	// PIDs are the processes observed.
+	PIDs  []int32  `json:"pids"`
+	Notes []string `json:"notes,omitempty"`
+	// Events are the kernel events (source "ebpf").
+	Events []Event `json:"events,omitempty"`
+	// Sampled is the sampler's timeline (source "procfs").
+	Sampled *Timeline `json:"sampled,omitempty"`
+}
+
+// Timeline builds the recording's timeline.
+func (r *Recording) Timeline() *Timeline {
+	var tl *Timeline
+	if r.Sampled != nil {
+		c := *r.Sampled
+		tl = &c
+	} else {
+		tl = Build(r.Events, r.Start, r.End)
+	}
+	tl.Source = r.Source
+	tl.Lost = r.Lost
+	tl.Notes = append(slices.Clone(r.Notes), tl.Notes...)
+	return tl
+}
+
+// WriteRecording writes r as JSON.
+func WriteRecording(w io.Writer, r *Recording) error {
+	r.Version = RecordingVersion
+	enc := json.NewEncoder(w)
+	return enc.Encode(r)
+}
+
+// ReadRecording reads a recording written by [WriteRecording] and checks it.
+func ReadRecording(rd io.Reader) (*Recording, error) {
+	var r Recording
+	dec := json.NewDecoder(rd)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("%w: recording: %v", ErrFormat, err)
+	}
+	if r.Version != RecordingVersion {
+		return nil, fmt.Errorf("%w: recording version %d, this strata reads version %d", ErrFormat, r.Version, RecordingVersion)
+	}
+	if r.End < r.Start {
+		return nil, fmt.Errorf("%w: recording ends (%d) before it starts (%d)", ErrFormat, r.End, r.Start)
+	}
+	for i, e := range r.Events {
+		if e.Kind < EvSwitchOut || e.Kind > EvBlockIO {
+			return nil, fmt.Errorf("%w: recording event %d: unknown kind %d", ErrFormat, i, e.Kind)
+		}
+	}
+	if s := r.Sampled; s != nil {
+		for tid, th := range s.Threads {
+			if th == nil {
+				return nil, fmt.Errorf("%w: recording thread %d is empty", ErrFormat, tid)
+			}
+			th.TID = tid
+			for k, iv := range th.Intervals {
+				if iv.End < iv.Start || (k > 0 && iv.Start < th.Intervals[k-1].End) {
+					return nil, fmt.Errorf("%w: recording thread %d interval %d is out of order", ErrFormat, tid, k)
+				}
+			}
+		}
+	}
+	return &r, nil
+}

@@ -1,0 +1,330 @@
+package locate
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// WakerWindow is how soon after its last poll-family syscall returned a waker must wake a
+// futex-blocked thread for the wait to be charged to what that poll reported (network
+// when it returned ready descriptors, sleep when it timed out). This is how a Go thread
+// locked to a goroutine (runtime.LockOSThread) that parks on the network or a timer is
+// told apart from one that waits for a lock: the runtime hands the goroutine back within
+// microseconds of netpoll returning.
+const WakerWindow = 200 * time.Microsecond
+
+// Build turns kernel events into a [Timeline]: for each thread, when it ran, waited for a
+// CPU, or was blocked and why. Events need not be sorted. start and end bound the
+// observation; a thread's state before its first event is unknown (left unexplained)
+// unless its first event says it was running or blocked. Build is pure.
+func Build(events []Event, start, end int64) *Timeline {
+	evs := slices.Clone(events)
+	slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.Time, b.Time) })
+	tl := &Timeline{Source: "ebpf", Start: start, End: end, Threads: map[int32]*Thread{}, Events: uint64(len(events))}
+	if len(evs) > 0 {
+		if tl.Start == 0 || evs[0].Time < tl.Start {
+			tl.Start = min(evs[0].Time, cmp.Or(tl.Start, evs[0].Time))
+		}
+		if evs[len(evs)-1].Time > tl.End {
+			tl.End = evs[len(evs)-1].Time
+		}
+	}
+	b := &builder{tl: tl, st: map[int32]*threadState{}}
+	for i := range evs {
+		b.event(&evs[i])
+	}
+	for tid, s := range b.st {
+		b.close(tid, s, tl.End)
+	}
+	for tid, th := range tl.Threads {
+		s := b.st[tid]
+		th.Intervals = overlay(th.Intervals, s.syscalls, s.blockIO)
+	}
+	return tl
+}
+
+type mode uint8
+
+const (
+	modeUnknown mode = iota
+	modeOn
+	modePreempted
+	modeBlocked
+	modeWoken
+)
+
+type threadState struct {
+	mode     mode
+	since    int64
+	wakeAt   int64
+	outState uint32 // prev_state at switch-out
+	sys      int32  // syscall in flight at switch-out, -1 none
+	fd       int32
+	fdk      FDKind
+	waker    string // evidence from the wakeup
+	wakeHint Cause  // cause the waker's last poll suggests ("" none)
+	syscalls []Event
+	blockIO  []Event
+}
+
+type builder struct {
+	tl *Timeline
+	st map[int32]*threadState
+}
+
+func (b *builder) thread(e *Event) *threadState {
+	s, ok := b.st[e.TID]
+	if !ok {
+		s = &threadState{sys: -1}
+		b.st[e.TID] = s
+	}
+	if _, ok := b.tl.Threads[e.TID]; !ok {
+		b.tl.Threads[e.TID] = &Thread{TID: e.TID, PID: e.PID}
+	}
+	return s
+}
+
+func (b *builder) emit(tid int32, iv Interval) {
+	if iv.End <= iv.Start {
+		return
+	}
+	th := b.tl.Threads[tid]
+	th.Intervals = append(th.Intervals, iv)
+}
+
+func (b *builder) event(e *Event) {
+	s := b.thread(e)
+	switch e.Kind {
+	case EvSwitchIn:
+		b.waitEnds(e.TID, s, e.Time)
+		s.mode, s.since = modeOn, e.Time
+	case EvSwitchOut:
+		since := s.since
+		switch s.mode {
+		case modeOn:
+		case modeUnknown:
+			since = b.tl.Start // running since before the observation began
+		default:
+			// A switch-out without a switch-in: an event was lost. Close what we had.
+			b.waitEnds(e.TID, s, e.Time)
+			since = e.Time
+		}
+		iv := Interval{Start: since, End: e.Time, State: OnCPU}
+		for c, ns := range e.Short {
+			iv.Short[c] = int64(ns)
+		}
+		if e.ShortCount > 0 {
+			iv.Evidence = fmt.Sprintf("%d short syscalls", e.ShortCount)
+		}
+		b.emit(e.TID, iv)
+		s.since, s.outState, s.sys, s.fd, s.fdk, s.waker, s.wakeHint = e.Time, e.State, e.Syscall, e.FD, e.FDKind, "", ""
+		if e.State == 0 {
+			s.mode = modePreempted
+		} else {
+			s.mode = modeBlocked
+		}
+	case EvWakeup:
+		switch s.mode {
+		case modeBlocked, modeUnknown:
+			if s.mode == modeUnknown {
+				s.since, s.sys, s.outState = b.tl.Start, -1, 1
+			}
+			s.mode, s.wakeAt = modeWoken, e.Time
+			s.waker, s.wakeHint = wakerEvidence(e)
+		}
+	case EvSyscall:
+		s.syscalls = append(s.syscalls, *e)
+	case EvBlockIO:
+		s.blockIO = append(s.blockIO, *e)
+	}
+}
+
+// wakerEvidence describes who woke a thread and, when the waker had just returned from a
+// poll-family syscall, what that suggests the thread was waiting for.
+func wakerEvidence(e *Event) (string, Cause) {
+	if e.Waker == 0 {
+		return "woken from interrupt context", ""
+	}
+	ev := fmt.Sprintf("woken by thread %d", e.Waker)
+	if e.WakerPoll != 0 && e.Time >= e.WakerPoll && e.Time-e.WakerPoll <= int64(WakerWindow) {
+		if e.PollRet > 0 {
+			return ev + fmt.Sprintf(" %s after its poll returned %d ready (netpoller handoff)", time.Duration(e.Time-e.WakerPoll), e.PollRet), CauseNetwork
+		}
+		if e.PollRet == 0 {
+			return ev + fmt.Sprintf(" %s after its poll timed out (timer)", time.Duration(e.Time-e.WakerPoll)), CauseSleep
+		}
+	}
+	return ev, ""
+}
+
+// waitEnds closes the off-CPU stretch that ends when the thread gets a CPU at t.
+func (b *builder) waitEnds(tid int32, s *threadState, t int64) {
+	switch s.mode {
+	case modePreempted:
+		b.emit(tid, Interval{Start: s.since, End: t, State: RunQueue, Evidence: "preempted"})
+	case modeBlocked:
+		b.emit(tid, b.blocked(s, s.since, t, "no wakeup seen"))
+	case modeWoken:
+		b.emit(tid, b.blocked(s, s.since, s.wakeAt, s.waker))
+		b.emit(tid, Interval{Start: s.wakeAt, End: t, State: RunQueue, Evidence: "woken, waiting for a CPU"})
+	}
+}
+
+// blocked is a blocked interval with the cause the switch-out and wakeup suggest; overlay
+// refines it with the syscall that covered it.
+func (b *builder) blocked(s *threadState, from, to int64, evidence string) Interval {
+	iv := Interval{Start: from, End: to, State: Blocked, Evidence: evidence}
+	switch {
+	case s.sys >= 0:
+		iv.Kind = string(blockedCause(s.sys, s.fdk, 0, false))
+	case s.outState&2 != 0: // TASK_UNINTERRUPTIBLE outside a syscall: page fault I/O and the like
+		iv.Kind = string(CauseDisk)
+	default:
+		iv.Kind = string(CauseOther)
+	}
+	if iv.Kind == string(CauseIO) && s.outState&2 != 0 {
+		iv.Kind = string(CauseDisk) // uninterruptible inside a read or write: the device
+	}
+	if s.wakeHint != "" && iv.Kind == string(CauseLock) {
+		iv.Kind = string(s.wakeHint)
+		iv.Evidence = joinEvidence("futex wait", iv.Evidence)
+	}
+	return iv
+}
+
+func (b *builder) close(tid int32, s *threadState, end int64) {
+	switch s.mode {
+	case modeOn:
+		b.emit(tid, Interval{Start: s.since, End: end, State: OnCPU, Evidence: "still running at the end"})
+	case modePreempted, modeBlocked:
+		b.waitEnds(tid, s, end)
+	case modeWoken:
+		b.waitEnds(tid, s, end)
+	}
+}
+
+func joinEvidence(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
+
+// overlay refines a thread's intervals with its long syscalls: on-CPU time inside one is
+// kernel time of its class, blocked time inside one gets the syscall's cause (with its
+// return value, which tells a poll that timed out from one that found work), and disk
+// waits list the block I/O the thread issued meanwhile.
+func overlay(ivs []Interval, syscalls, blockIO []Event) []Interval {
+	slices.SortFunc(ivs, func(a, b Interval) int { return cmp.Compare(a.Start, b.Start) })
+	if len(syscalls) == 0 && len(blockIO) == 0 {
+		return ivs
+	}
+	slices.SortFunc(syscalls, func(a, b Event) int { return cmp.Compare(a.Start, b.Start) })
+	var out []Interval
+	first := 0 // a thread is in one syscall at a time, so ends rise with starts
+	for _, iv := range ivs {
+		for first < len(syscalls) && syscalls[first].Time <= iv.Start {
+			first++
+		}
+		pieces := []Interval{iv}
+		for _, sc := range syscalls[first:] {
+			if sc.Start >= iv.End {
+				break
+			}
+			if sc.Time <= iv.Start {
+				continue
+			}
+			var next []Interval
+			for _, p := range pieces {
+				next = append(next, splitBySyscall(p, sc)...)
+			}
+			pieces = next
+		}
+		out = append(out, pieces...)
+	}
+	for i := range out {
+		if out[i].State == Blocked && out[i].Kind == string(CauseDisk) {
+			if ev := blockIOEvidence(out[i], blockIO); ev != "" {
+				out[i].Evidence = joinEvidence(out[i].Evidence, ev)
+			}
+		}
+	}
+	return out
+}
+
+// splitBySyscall cuts p where syscall sc covers it and labels the covered piece.
+func splitBySyscall(p Interval, sc Event) []Interval {
+	lo, hi := max(p.Start, sc.Start), min(p.End, sc.Time)
+	if lo >= hi || (p.State == OnCPU && p.Kind != "") || p.State == RunQueue || p.bySyscall {
+		return []Interval{p}
+	}
+	var out []Interval
+	whole := p.Len()
+	part := func(a, b int64) Interval {
+		q := p
+		q.Start, q.End = a, b
+		if p.State == OnCPU {
+			for c := range q.Short {
+				q.Short[c] = p.Short[c] * (b - a) / max(whole, 1)
+			}
+		}
+		return q
+	}
+	if p.Start < lo {
+		out = append(out, part(p.Start, lo))
+	}
+	mid := part(lo, hi)
+	mid.bySyscall = true
+	name := SyscallName(sc.Syscall)
+	if p.State == OnCPU {
+		mid.Kind, mid.Short = SyscallClass(sc.Syscall).String(), [NClass]int64{}
+		mid.Evidence = fmt.Sprintf("in %s (%s)", name, time.Duration(sc.Time-sc.Start))
+	} else {
+		cause := blockedCause(sc.Syscall, sc.FDKind, sc.Ret, true)
+		if (cause == CauseLock && (p.Kind == string(CauseNetwork) || p.Kind == string(CauseSleep))) || (cause == CauseIO && p.Kind == string(CauseDisk)) {
+			cause = Cause(p.Kind) // the waker told us more than "futex"
+		}
+		mid.Kind = string(cause)
+		mid.Evidence = joinEvidence(syscallEvidence(sc), p.Evidence)
+	}
+	out = append(out, mid)
+	if hi < p.End {
+		out = append(out, part(hi, p.End))
+	}
+	return out
+}
+
+func isPoll(nr int32) bool { return SyscallClass(nr) == ClassPoll }
+
+func syscallEvidence(sc Event) string {
+	s := fmt.Sprintf("%s %s", SyscallName(sc.Syscall), time.Duration(sc.Time-sc.Start))
+	if sc.FDKind != FDUnknown {
+		s += fmt.Sprintf(" on fd %d (%s)", sc.FD, sc.FDKind)
+	}
+	if isPoll(sc.Syscall) {
+		s += fmt.Sprintf(" returned %d", sc.Ret)
+	}
+	return s
+}
+
+func blockIOEvidence(iv Interval, ios []Event) string {
+	var n, bytes int64
+	var busy time.Duration
+	for _, e := range ios {
+		lo, hi := max(iv.Start, e.Start), min(iv.End, e.Time)
+		if lo < hi {
+			n++
+			bytes += e.Ret
+			busy += time.Duration(e.Time - e.Start)
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d block requests, %d KiB, %s device time", n, bytes/1024, busy)
+}
