@@ -161,3 +161,54 @@ func TestLocateDemo(t *testing.T) {
 		t.Errorf("%d events lost", rep.Lost)
 	}
 }
+
+// TestLocateWithoutRoot runs strata locate as the nobody user, where eBPF cannot load: it
+// must fall back to sampling /proc, say so, and still break the program's time down.
+func TestLocateWithoutRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to drop to another user")
+	}
+	if testing.Short() {
+		t.Skip("builds strata")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) is not installed")
+	}
+	dir, err := os.MkdirTemp("", "strata-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "strata")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/strata").CombinedOutput(); err != nil {
+		t.Fatalf("build strata: %v\n%s", err, out)
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", bin, "locate", "-o", "json", "--", "sleep", "0.2")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("strata locate as nobody: %v\n%s", err, out)
+	}
+	var rep locate.Report
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(rep.Notes, "\n")
+	if rep.Source != "procfs" || !strings.Contains(notes, "fell back to sampling /proc") || !strings.Contains(notes, "SAMPLED") {
+		t.Errorf("source %q, notes %q", rep.Source, notes)
+	}
+	if len(rep.Breakdowns) != 1 {
+		t.Fatalf("%d breakdowns, want the one process", len(rep.Breakdowns))
+	}
+	b := rep.Breakdowns[0]
+	if b.Sum() != b.Wall || b.Wall < 150*time.Millisecond {
+		t.Errorf("parts %v, wall %v", b.Sum(), b.Wall)
+	}
+	if d := b.Dominant(); d.Label() != "blocked/sleep" {
+		t.Errorf("sleep 0.2 sampled: dominant %s, want blocked/sleep (%+v)", d.Label(), b.Parts)
+	}
+}

@@ -69,7 +69,7 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 		return nil, fmt.Errorf("%w: no kernel BTF (/sys/kernel/btf/vmlinux): %v", locate.ErrNotSupported, err)
 	}
 	if err := rlimit.RemoveMemlock(); err != nil {
-		return nil, fmt.Errorf("%w: raise RLIMIT_MEMLOCK: %v", locate.ErrNotSupported, err)
+		return nil, fmt.Errorf("%w: raise RLIMIT_MEMLOCK (eBPF needs root, or CAP_BPF and CAP_PERFMON): %v", locate.ErrNotSupported, err)
 	}
 	c := &Collector{log: log, fdCache: map[[2]int32]locate.FDKind{}, done: make(chan struct{})}
 	if err := loadLocateObjects(&c.objs, nil); err != nil {
