@@ -29,6 +29,9 @@ func ParseStat(b []byte) (Stat, error) {
 	if len(f) < 13 || len(f[0]) != 1 {
 		return Stat{}, fmt.Errorf("%w stat: %d fields after the name", errFormat, len(f))
 	}
+	if c := f[0][0]; !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+		return Stat{}, fmt.Errorf("%w stat: state %q is not a letter (R, S, D, …)", errFormat, f[0])
+	}
 	u, err1 := strconv.ParseUint(f[11], 10, 64)
 	s, err2 := strconv.ParseUint(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
