@@ -277,10 +277,11 @@ spec:
 	}
 }
 
+// workloadObject is the workload itself (file 60-…), not the Collector's Deployment.
 func workloadObject(t *testing.T, objs []manifest.Object) map[string]any {
 	t.Helper()
 	for _, o := range objs {
-		if o.Kind == manifest.KindDeployment || o.Kind == manifest.KindJob || o.Kind == manifest.KindPod {
+		if strings.HasPrefix(o.File, "60-") {
 			var m map[string]any
 			if err := yaml.Unmarshal(o.YAML, &m); err != nil {
 				t.Fatal(err)
@@ -307,12 +308,14 @@ func classOf(t *testing.T, p *plan.Planner, id string) string {
 }
 
 // TestNetworkAgreesWithManifestHandlers: the network's handler and runtime-type attributes
-// (which the plan's reasons cite) and the shims the manifests configure cannot drift apart.
+// (which the plan's reasons cite) and its layers, and the shims and layers the manifests
+// configure, cannot drift apart.
 func TestNetworkAgreesWithManifestHandlers(t *testing.T) {
 	n, err := network.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := planner(t)
 	known := map[string]manifest.HandlerInfo{}
 	for _, h := range manifest.Handlers() {
 		known[h.Name] = h
@@ -331,6 +334,15 @@ func TestNetworkAgreesWithManifestHandlers(t *testing.T) {
 		}
 		if rt, _ := e.Attr("runtime-type"); rt.String != info.RuntimeType {
 			t.Errorf("%s: runtime-type %q in the network, %q in the containerd configuration", e.ID, rt.String, info.RuntimeType)
+		}
+		// The one layer the runtime represents is the one layer the handler is admitted at:
+		// a second would let the admission policy take it for a runtime of another strength.
+		c, err := p.Choice(&plan.Plan{Allowed: []string{e.ID}}, plan.Workload{Name: "x", Kind: manifest.KindDeployment, Image: "x"}, plan.EmitOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(info.Layers, []string{c.Runtime.Layer}) {
+			t.Errorf("%s represents %s in the network; the manifests admit handler %s at %v", e.ID, c.Runtime.Layer, info.Name, info.Layers)
 		}
 	}
 	if seen != len(known) {

@@ -260,6 +260,40 @@ spec:
 	}
 }
 
+// TestWorkloadDuplicateNames: a name names the workload's objects and its output
+// directory, so a second workload of the same name, in the same file or another, is refused
+// where it is named.
+func TestWorkloadDuplicateNames(t *testing.T) {
+	doc := func(name string) string {
+		return "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: " + name + "}\nspec: {trust: trusted}\n"
+	}
+	_, err := plan.ReadWorkloads([]network.File{
+		{Name: "a.yaml", Data: []byte(doc("web") + "---\n" + doc("api") + "---\n" + doc("web"))},
+		{Name: "b.yaml", Data: []byte(doc("api"))},
+	})
+	ps, ok := network.AsProblems(err)
+	if !ok {
+		t.Fatalf("err = %v, want problems", err)
+	}
+	want := []string{
+		`a.yaml:13:18: workload name "web" is already used at a.yaml:3:18 (give each workload its own metadata.name)`,
+		`b.yaml:3:18: workload name "api" is already used at a.yaml:8:18 (give each workload its own metadata.name)`,
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// Different names are fine.
+	ws, err := plan.ReadWorkloads([]network.File{{Name: "a.yaml", Data: []byte(doc("web") + "---\n" + doc("api"))}})
+	if err != nil || len(ws) != 2 {
+		t.Errorf("two workloads of different names: %d, %v", len(ws), err)
+	}
+}
+
 func BenchmarkPlanEdge(b *testing.B) {
 	p := planner(b)
 	w, err := p.ScenarioWorkload("edge")

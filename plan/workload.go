@@ -47,15 +47,23 @@ var Sites = []string{"single-host", "cluster", "edge", "multi-cluster", "cloud-e
 
 var dns1123 = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-// ReadWorkloads reads every Workload document in the files. Unknown keys, bad values and
-// impossible combinations are problems with file:line:col, all reported at once.
+// ReadWorkloads reads every Workload document in the files. Unknown keys, bad values,
+// impossible combinations and a name used twice (the workload's objects and output
+// directory are named after it) are problems with file:line:col, all reported at once.
 func ReadWorkloads(files []network.File) ([]Workload, error) {
 	docs, ps := network.ReadDocuments(files, KindWorkload)
 	var r network.Reader
 	var out []Workload
+	first := map[string]network.Pos{}
 	for _, d := range docs {
 		if d.Kind != KindWorkload {
 			continue
+		}
+		if at, ok := first[d.Name]; ok && d.Name != "" {
+			r.Addf(d.Pos, network.CodeDuplicate, "give each workload its own metadata.name",
+				"workload name %q is already used at %s", d.Name, at)
+		} else {
+			first[d.Name] = d.Pos
 		}
 		out = append(out, readWorkload(&r, d))
 	}

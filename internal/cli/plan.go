@@ -43,9 +43,9 @@ Exit code 1 when the requirements cannot be met together: strata says which conf
 With --emit DIR strata also writes the Kubernetes/K3s files that enforce the plan, one
 object per file, numbered in apply order: the containerd (or K3s) runtime configuration for
 the chosen shim (a node file), the RuntimeClass, the Gatekeeper ConstraintTemplate and
-Constraint admitting only runtime classes at least as strong as the chosen one (Z ≥ 2), the
-OpenTelemetry Collector and Prometheus configuration, a NetworkPolicy (Z ≥ 1), and the
-Deployment, Job or Pod. Apply them with: kubectl apply -f DIR (the .toml files go to the
+Constraint admitting only runtime classes at least as strong as the chosen one (Z ≥ 2), an
+OpenTelemetry Collector for the workload (its configuration, Deployment and Service), the
+Prometheus scrape configuration, a NetworkPolicy (Z ≥ 1), and the Deployment, Job or Pod. Apply them with: kubectl apply -f DIR (the .toml files go to the
 nodes). Several workloads get a directory each, DIR/NAME. Existing files that differ are
 not replaced unless --overwrite is given.
 

@@ -2,6 +2,8 @@ package manifest
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -14,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -42,6 +45,8 @@ const (
 	LabelRuntimeClass = "strata.dev/runtime-class"
 	LabelManagedBy    = "app.kubernetes.io/managed-by"
 	LabelName         = "app.kubernetes.io/name"
+	LabelComponent    = "app.kubernetes.io/component"
+	LabelPartOf       = "app.kubernetes.io/part-of"
 
 	// NFDPrefix is the prefix Node Feature Discovery gives local features.
 	NFDPrefix = "feature.node.kubernetes.io/"
@@ -113,6 +118,16 @@ func Build(c Choice) ([]Object, error) {
 			return nil, err
 		}
 	}
+	if s.collector {
+		d := collectorDeployment(s)
+		if err := add("42-deployment-"+d.Name+".yaml", "Deployment", d.Name, d); err != nil {
+			return nil, err
+		}
+		svc := collectorService(s)
+		if err := add("43-service-"+svc.Name+".yaml", "Service", svc.Name, svc); err != nil {
+			return nil, err
+		}
+	}
 	if s.Coordinates.Z >= 1 {
 		np := networkPolicy(s)
 		if err := add("50-networkpolicy-"+np.Name+".yaml", "NetworkPolicy", np.Name, np); err != nil {
@@ -138,10 +153,10 @@ func encode(obj any) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Zero-valued structs a typed object cannot omit; an empty selector, by contrast,
-		// means "all" and is kept.
+		// Zero-valued structs a typed object cannot omit (a Service's status is
+		// {loadBalancer: {}}); an empty selector, by contrast, means "all" and is kept.
 		for _, path := range [][]string{{"status"}, {"spec", "strategy"}} {
-			if v, ok, _ := unstructured.NestedMap(u, path...); ok && len(v) == 0 {
+			if v, ok, _ := unstructured.NestedMap(u, path...); ok && onlyEmptyMaps(v) {
 				unstructured.RemoveNestedField(u, path...)
 			}
 		}
@@ -150,6 +165,16 @@ func encode(obj any) ([]byte, error) {
 		return nil, fmt.Errorf("unsupported object %T", obj)
 	}
 	return yaml.Marshal(m)
+}
+
+// onlyEmptyMaps reports whether m holds nothing but (nested) empty maps.
+func onlyEmptyMaps(m map[string]any) bool {
+	for _, v := range m {
+		if sub, ok := v.(map[string]any); !ok || !onlyEmptyMaps(sub) {
+			return false
+		}
+	}
+	return true
 }
 
 // objectLabels are the labels of every object Build emits for the workload.
@@ -356,7 +381,8 @@ func workload(s *spec) runtime.Object {
 
 // networkPolicy is the infrastructure policy (Z ≥ 1): the workload's pods accept traffic
 // only from their own namespace (and scrapes from the monitoring namespace), and send only
-// DNS, traffic within the namespace (its Collector included), nothing else.
+// DNS, traffic within the namespace (the Collector Build deploys included) and OTLP to an
+// OTLPEndpoint elsewhere (see [Choice].OTLPEndpoint), nothing else.
 func networkPolicy(s *spec) *networkingv1.NetworkPolicy {
 	tcp, udp := corev1.ProtocolTCP, corev1.ProtocolUDP
 	port := func(proto corev1.Protocol, p int32) networkingv1.NetworkPolicyPort {
@@ -384,6 +410,29 @@ func networkPolicy(s *spec) *networkingv1.NetworkPolicy {
 		},
 		{To: []networkingv1.NetworkPolicyPeer{sameNamespace}},
 	}
+	if s.otlp && !s.collector {
+		ns, p := otlpDestination(s.OTLPEndpoint)
+		switch {
+		case ns == s.Namespace:
+			// The rule above already admits the namespace's pods on every port.
+		case ns != "":
+			egress = append(egress, networkingv1.NetworkPolicyEgressRule{
+				To:    []networkingv1.NetworkPolicyPeer{{NamespaceSelector: nsSelector(ns)}},
+				Ports: []networkingv1.NetworkPolicyPort{port(tcp, p)},
+			})
+		default:
+			// A host outside the cluster's Service names (an external collector, an IP, a
+			// custom cluster domain): a NetworkPolicy selects addresses, not DNS names, so
+			// the OTLP port is opened towards every address, IPv4 and IPv6.
+			egress = append(egress, networkingv1.NetworkPolicyEgressRule{
+				To: []networkingv1.NetworkPolicyPeer{
+					{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}},
+					{IPBlock: &networkingv1.IPBlock{CIDR: "::/0"}},
+				},
+				Ports: []networkingv1.NetworkPolicyPort{port(tcp, p)},
+			})
+		}
+	}
 	return &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: s.meta(s.Workload, s.objectLabels()),
@@ -394,4 +443,29 @@ func networkPolicy(s *spec) *networkingv1.NetworkPolicy {
 			Egress:      egress,
 		},
 	}
+}
+
+// otlpDestination is where an OTLP endpoint URL (validated) sends traffic: the namespace of a
+// cluster Service URL (NAME.NAMESPACE.svc or NAME.NAMESPACE.svc.cluster.local), or "" for
+// any other host, and the TCP port (the scheme's when the URL gives none).
+func otlpDestination(endpoint string) (namespace string, port int32) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", 0
+	}
+	port = 80
+	if u.Scheme == "https" {
+		port = 443
+	}
+	if n, err := strconv.ParseInt(u.Port(), 10, 32); err == nil {
+		port = int32(n)
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	host = strings.TrimSuffix(host, ".cluster.local")
+	name, ns, ok := strings.Cut(strings.TrimSuffix(host, ".svc"), ".")
+	if !strings.HasSuffix(host, ".svc") || !ok ||
+		len(validation.IsDNS1123Label(name)) > 0 || len(validation.IsDNS1123Label(ns)) > 0 {
+		return "", port
+	}
+	return ns, port
 }

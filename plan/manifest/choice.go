@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -38,8 +39,11 @@ type Choice struct {
 
 	Coordinates Coordinates
 
-	Runtime Runtime   // the chosen isolation runtime
-	Allowed []Runtime // classes at least as strong; the Gatekeeper constraint admits these. Empty means just Runtime.
+	Runtime Runtime // the chosen isolation runtime
+	// Allowed are the classes at least as strong as Runtime, which the Gatekeeper constraint
+	// admits besides it; empty means just Runtime. An entry's Layer, when set, must be one its
+	// handler provides; comparing strengths is the caller's part.
+	Allowed []Runtime
 
 	// Policy names the policy engine: "none" (Z=0), "NetworkPolicy" (Z=1), or "OPA",
 	// "OPA-Wasm", "Gatekeeper", "business-rules" (Z ≥ 2; business-rules only at Z=4).
@@ -47,19 +51,32 @@ type Choice struct {
 	Policy string
 
 	// Observability lists the chosen tools: "OTLP", "Prometheus", "Loki", "Grafana", "eBPF".
-	// OTLP adds the OTEL_* environment and a Collector configuration; Prometheus adds scrape
-	// annotations and a scrape job. The others need nothing in the workload's manifests.
+	// OTLP adds the OTEL_* environment and a Collector configuration, and the Collector
+	// itself unless OTLPEndpoint names another; Prometheus adds scrape annotations and a
+	// scrape job. The others need nothing in the workload's manifests.
 	Observability []string
 
 	Port        int32  // container port the workload serves; 0 for none
 	MetricsPort int32  // port of /metrics when Prometheus is chosen; default Port, else 9090
 	MetricsPath string // default "/metrics"
 
-	// OTLPEndpoint is where the workload sends OTLP over HTTP; default
-	// http://<workload>-otel-collector.<namespace>.svc:4318, the Collector configured here.
+	// OTLPEndpoint is where the workload sends OTLP over HTTP. Empty means the workload's
+	// own Collector: Build then deploys one (a Deployment and the Service
+	// <workload>-otel-collector, running the configuration of the Collector ConfigMap) and
+	// the endpoint is http://<workload>-otel-collector.<namespace>.svc:4318.
+	//
+	// Given, it is used as is, and Build deploys no Collector (the ConfigMap is still there
+	// for a Collector of your own). At Z ≥ 1 the NetworkPolicy lets the workload reach it on
+	// its TCP port (80 or 443 when the URL names none): a cluster Service URL
+	// (NAME.NAMESPACE.svc or NAME.NAMESPACE.svc.cluster.local) opens that port towards the
+	// pods of NAMESPACE; any other host, which a NetworkPolicy cannot name, opens the port
+	// towards every address. A NetworkPolicy sees the pod's port, not the Service's, so a
+	// Service URL must give the port its Collector pods listen on (as the default does).
 	OTLPEndpoint string
 	// OTLPUpstream, when set, is an OTLP/HTTP endpoint the Collector forwards to (otlphttp
-	// exporter) besides its debug exporter.
+	// exporter) besides its debug exporter. The NetworkPolicy does not concern it: it is the
+	// Collector's egress, not the workload's, and the Collector's pods are not selected by
+	// the workload's policies.
 	OTLPUpstream string
 
 	// MonitoringNamespace is where Prometheus runs; the NetworkPolicy admits scrapes from it.
@@ -139,9 +156,12 @@ var handlers = map[string]HandlerInfo{
 	// gVisor reaches NVIDIA GPUs through nvproxy.
 	"runsc": {Name: "runsc", RuntimeType: "io.containerd.runsc.v1", Layers: []string{"L-4"}, GPU: true},
 	// Kata passes GPUs through with VFIO under QEMU; Firecracker has no PCI passthrough.
-	"kata-qemu": {Name: "kata-qemu", RuntimeType: "io.containerd.kata.v2", Layers: []string{"L-1", "L-2"}, GPU: true,
+	// One layer each, as the network has it (kata-qemu represents L-1, kata-fc L-2) and the
+	// host probe reports them: a class admitted at a layer it does not stand for would let
+	// the Gatekeeper constraint admit a weaker runtime than the plan chose.
+	"kata-qemu": {Name: "kata-qemu", RuntimeType: "io.containerd.kata.v2", Layers: []string{"L-1"}, GPU: true,
 		ConfigPath: "/opt/kata/share/defaults/kata-containers/configuration-qemu.toml"},
-	"kata-fc": {Name: "kata-fc", RuntimeType: "io.containerd.kata.v2", Layers: []string{"L-1", "L-2"},
+	"kata-fc": {Name: "kata-fc", RuntimeType: "io.containerd.kata.v2", Layers: []string{"L-2"},
 		NoGPU:      "Firecracker microVMs have no PCI passthrough; use kata-qemu",
 		ConfigPath: "/opt/kata/share/defaults/kata-containers/configuration-fc.toml"},
 	// WasmEdge reaches GPUs through its WASI-NN plugins (GGML with CUDA).
@@ -203,7 +223,10 @@ type spec struct {
 	allowed []string // allowed class names, sorted, deduplicated
 	otlp    bool
 	prom    bool
-	observe []string // sorted, deduplicated
+	// collector: Build deploys the workload's own Collector (OTLP chosen and no
+	// OTLPEndpoint given), which the default endpoint names.
+	collector bool
+	observe   []string // sorted, deduplicated
 }
 
 // validate checks c and applies its defaults. It reports every problem, not just the first.
@@ -308,10 +331,17 @@ func validate(c Choice) (*spec, error) {
 		case c.Runtime.Layer != fmt.Sprintf("L-%d", c.Coordinates.Y):
 			bad("Coordinates.Y", "is %d but the runtime's layer is %s", c.Coordinates.Y, c.Runtime.Layer)
 		}
-		if c.Runtime.BinaryName != "" && !h.RuncBinary {
+		switch {
+		case c.Runtime.BinaryName == "":
+		case !h.RuncBinary:
 			bad("Runtime.BinaryName", "handler %s is not runc-compatible; BinaryName applies to runc and crun only", h.Name)
-		} else if strings.IndexFunc(c.Runtime.BinaryName, notPathRune) >= 0 {
+		case strings.IndexFunc(c.Runtime.BinaryName, notPathRune) >= 0:
 			bad("Runtime.BinaryName", "%q is not a program name or absolute path", c.Runtime.BinaryName)
+		case h.Name == "runc" && c.Orchestrator == "K3s":
+			// K3s's own template always declares the runc table; a second one from our
+			// template would be a duplicate TOML table, and containerd would not start.
+			bad("Runtime.BinaryName", "%q for runc under K3s: K3s configures runc itself; use the crun handler, or give the runtime its own handler name",
+				c.Runtime.BinaryName)
 		}
 	}
 	if c.GPU < 0 {
@@ -330,6 +360,11 @@ func validate(c Choice) (*spec, error) {
 			class = r.Handler
 		}
 		dns(fmt.Sprintf("Allowed[%d]", i), class, true)
+		// A class admitted at a layer its handler does not provide would claim a strength
+		// it lacks; the caller (the planner) compares strengths, this only checks the claim.
+		if ah, ok := handlers[r.Handler]; ok && r.Layer != "" && !slices.Contains(ah.Layers, r.Layer) {
+			bad(fmt.Sprintf("Allowed[%d].Layer", i), "%q: handler %s provides %s", r.Layer, ah.Name, strings.Join(ah.Layers, " or "))
+		}
 		allowed = append(allowed, class)
 	}
 	slices.Sort(allowed)
@@ -382,14 +417,22 @@ func validate(c Choice) (*spec, error) {
 			return
 		}
 		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 			bad(field, "%q is not an http(s) URL such as %q", v, "http://otel-collector.observability.svc:4318")
+		} else if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				bad(field, "%q: port %s is not 1–65535", v, p)
+			}
 		}
 	}
 	endpoint("OTLPEndpoint", c.OTLPEndpoint)
 	endpoint("OTLPUpstream", c.OTLPUpstream)
-	if s.otlp && c.OTLPEndpoint == "" && len(s.collectorName()) > validation.DNS1123LabelMaxLength {
+	s.collector = s.otlp && c.OTLPEndpoint == ""
+	if s.collector && len(s.collectorName()) > validation.DNS1123LabelMaxLength {
 		bad("Workload", "%q is too long for the default Collector Service %q (63 characters at most); shorten it or set OTLPEndpoint",
+			c.Workload, s.collectorName())
+	} else if s.collector && len(validation.IsDNS1123Label(c.Workload)) == 0 && len(validation.IsDNS1035Label(s.collectorName())) > 0 {
+		bad("Workload", "%q starts with a digit, and so would the default Collector Service %q, which must start with a letter; rename the workload or set OTLPEndpoint",
 			c.Workload, s.collectorName())
 	}
 	if s.OTLPEndpoint == "" {
@@ -413,8 +456,8 @@ func validate(c Choice) (*spec, error) {
 	return s, nil
 }
 
-// collectorName is the name of the OTel Collector configuration (and, by default, of the
-// Service the workload sends OTLP to).
+// collectorName is the name of the OTel Collector's ConfigMap and, when Build deploys the
+// Collector, of its Deployment and of the Service the default OTLPEndpoint names.
 func (s *spec) collectorName() string { return s.Workload + "-otel-collector" }
 
 // sortedKeys returns m's keys in order.

@@ -25,9 +25,24 @@ func TestValidationErrors(t *testing.T) {
 			[]string{`GPU: Wasm handler "spin" cannot use a GPU: the Spin shim exposes no devices`}},
 		{"GPU with Firecracker", func(c *Choice) {
 			c.GPU = 1
-			c.Runtime = Runtime{Handler: "kata-fc", Layer: "L-1"}
-			c.Coordinates.Y = 1
+			c.Runtime = Runtime{Handler: "kata-fc", Layer: "L-2"}
+			c.Coordinates.Y = 2
 		}, []string{`GPU: handler "kata-fc" cannot use a GPU: Firecracker microVMs have no PCI passthrough; use kata-qemu`}},
+		// One layer per Kata handler, as the network and the probe have them.
+		{"Firecracker is not L-1", func(c *Choice) { c.Runtime = Runtime{Handler: "kata-fc", Layer: "L-1"}; c.Coordinates.Y = 1 },
+			[]string{`Runtime.Layer: "L-1": handler kata-fc provides L-2`}},
+		{"QEMU is not L-2", func(c *Choice) { c.Runtime = Runtime{Handler: "kata-qemu", Layer: "L-2"}; c.Coordinates.Y = 2 },
+			[]string{`Runtime.Layer: "L-2": handler kata-qemu provides L-1`}},
+		{"allowed class at a layer its handler lacks", func(c *Choice) {
+			c.Runtime = Runtime{Handler: "kata-qemu", Layer: "L-1"}
+			c.Coordinates.Y = 1
+			c.Allowed = []Runtime{{Handler: "kata-fc", Layer: "L-1"}}
+		}, []string{`Allowed[0].Layer: "L-1": handler kata-fc provides L-2`}},
+		// K3s's own template declares the runc table; a second declaration stops containerd.
+		{"BinaryName for runc under K3s", func(c *Choice) {
+			c.Runtime = Runtime{Handler: "runc", Layer: "L-3", BinaryName: "/usr/local/bin/runc"}
+			c.Coordinates.Y = 3
+		}, []string{`Runtime.BinaryName: "/usr/local/bin/runc" for runc under K3s: K3s configures runc itself; use the crun handler, or give the runtime its own handler name`}},
 		{"kind", func(c *Choice) { c.Kind = "StatefulSet" }, []string{`Kind: "StatefulSet" is not supported; use Deployment, Pod or Job`}},
 		{"empty kind", func(c *Choice) { c.Kind = "" }, []string{`Kind: is empty; use Deployment, Pod or Job`}},
 		{"layer the handler lacks", func(c *Choice) { c.Runtime.Layer = "L-3"; c.Coordinates.Y = 3 },
@@ -45,6 +60,10 @@ func TestValidationErrors(t *testing.T) {
 		{"replicas on a Pod", func(c *Choice) { c.Kind = KindPod; c.Replicas = 3 }, []string{`Replicas: a Pod is one replica, not 3; use Kind Deployment`}},
 		{"unknown observability", func(c *Choice) { c.Observability = []string{"Jaeger"} }, []string{`Observability: "Jaeger" is not supported`}},
 		{"bad endpoint", func(c *Choice) { c.OTLPEndpoint = "collector:4318" }, []string{`OTLPEndpoint: "collector:4318" is not an http(s) URL`}},
+		{"endpoint port out of range", func(c *Choice) { c.OTLPEndpoint = "http://otel.observability.svc:99999" },
+			[]string{`OTLPEndpoint: "http://otel.observability.svc:99999": port 99999 is not 1–65535`}},
+		{"Collector Service would start with a digit", func(c *Choice) { c.Workload = "9lives" },
+			[]string{`Workload: "9lives" starts with a digit, and so would the default Collector Service "9lives-otel-collector", which must start with a letter; rename the workload or set OTLPEndpoint`}},
 		{"BinaryName on a shim", func(c *Choice) { c.Runtime.BinaryName = "/usr/bin/wasmedge" },
 			[]string{`Runtime.BinaryName: handler wasmedge is not runc-compatible`}},
 		{"containerd version", func(c *Choice) { c.ContainerdConfigVersion = 1 }, []string{`ContainerdConfigVersion: is 1`}},
@@ -72,6 +91,29 @@ func TestValidationErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBinaryName: a runc-type handler may name its binary wherever the table is ours to
+// write: runc on plain containerd, crun under K3s (added only when K3s has not detected it).
+// Under K3s, runc is refused (see TestValidationErrors).
+func TestBinaryName(t *testing.T) {
+	for _, tc := range []struct{ orchestrator, handler string }{{"Kubernetes", "runc"}, {"K3s", "crun"}} {
+		c := valid()
+		c.Orchestrator = tc.orchestrator
+		c.Coordinates = Coordinates{orchestrators[tc.orchestrator], 3, c.Coordinates.Z}
+		c.Runtime = Runtime{Handler: tc.handler, Layer: "L-3", BinaryName: "/opt/bin/" + tc.handler}
+		node := find(t, buildCase(t, c), KindContainerdConfig)
+		if r := node.Obj.(*ContainerdRuntime); r.Options["BinaryName"] != "/opt/bin/"+tc.handler || r.K3s != (tc.orchestrator == "K3s") {
+			t.Errorf("%s %s: %+v", tc.orchestrator, tc.handler, r)
+		}
+	}
+	c := valid()
+	c.Runtime, c.Coordinates.Y = Runtime{Handler: "runc", Layer: "L-3"}, 3
+	for _, o := range buildCase(t, c) {
+		if o.Kind == KindContainerdConfig {
+			t.Errorf("K3s runc needs no node file, got %s", o.File)
+		}
 	}
 }
 

@@ -41,11 +41,12 @@ func (r *ContainerdRuntime) Table() string {
 }
 
 // containerdConfig is the node configuration the chosen handler needs, or nil when the
-// node needs none (runc under K3s, which K3s always configures).
+// node needs none (runc under K3s, which K3s always configures; validate refuses a
+// BinaryName there, since K3s's runc table cannot be declared a second time).
 func containerdConfig(s *spec) *ContainerdRuntime {
 	h := s.handler
 	k3s := s.Orchestrator == "K3s"
-	if k3s && h.Name == "runc" && s.Runtime.BinaryName == "" {
+	if k3s && h.Name == "runc" {
 		return nil
 	}
 	r := &ContainerdRuntime{
@@ -122,7 +123,9 @@ func (r *ContainerdRuntime) object() Object {
 // render writes the file: comments saying where it goes and what else the node needs, then
 // the runtime's tables. A K3s template first renders K3s's own configuration ("base") and
 // adds the runtime only when K3s has not detected it already (K3s registers crun, wasmedge,
-// spin and others it finds in PATH), so the table is never declared twice.
+// spin and others it finds in PATH), so the table is never declared twice. Every K3s file
+// has the same Target and its own base line, so the header says how to combine several into
+// the node's one template; the comments hold no template actions, which K3s would execute.
 func (r *ContainerdRuntime) render() string {
 	var b strings.Builder
 	comment := func(format string, args ...any) {
@@ -139,6 +142,9 @@ func (r *ContainerdRuntime) render() string {
 		comment("Install as %s on each K3s node and restart k3s (or k3s-agent).", r.Target)
 		comment("K3s renders its own configuration first; the table below is added only when K3s has not")
 		comment("detected the runtime itself. Needs a K3s release whose template data has .ExtraRuntimes (v1.27+).")
+		comment("K3s reads one template per node, so files for several runtimes do not add up: if the node")
+		comment("needs several strata runtimes, keep one base line (the one that renders \"base\") and append")
+		comment("each runtime table, from its \"if not\" line to its \"end\" line, below it.")
 	case r.Version == 3:
 		comment("Install as %s: containerd 2.x merges drop-ins from the directories in its", r.Target)
 		comment(`root config's imports (imports = ["/etc/containerd/conf.d/*.toml"], the default since 2.2);`)

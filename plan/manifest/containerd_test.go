@@ -157,3 +157,92 @@ func TestContainerdEveryHandler(t *testing.T) {
 
 // tomlKey quotes a dotted plugin name as one TOML key.
 func tomlKey(s string) string { return `"` + s + `"` }
+
+// k3sNodeFile builds the K3s node file of a handler at its layer.
+func k3sNodeFile(t *testing.T, handler string) string {
+	t.Helper()
+	h := handlers[handler]
+	c := Choice{
+		Workload: "w", Kind: KindPod, Image: "example/w:1", Orchestrator: "K3s",
+		Coordinates: Coordinates{2, int(h.Layers[0][2] - '0'), 0}, Policy: "none",
+		Runtime: Runtime{Handler: h.Name, Layer: h.Layers[0]},
+	}
+	return string(find(t, buildCase(t, c), KindContainerdConfig).YAML)
+}
+
+// renderK3s renders a node template as K3s would, nothing detected.
+func renderK3s(text string) (string, error) {
+	tpl, err := template.New("config.toml.tmpl").Parse(text)
+	if err != nil {
+		return "", err
+	}
+	template.Must(tpl.New("base").Parse(k3sBase))
+	data := k3sData{Version: 2, Prefix: `plugins."io.containerd.grpc.v1.cri".containerd.runtimes`, ExtraRuntimes: map[string]k3sRuntime{}}
+	var out strings.Builder
+	err = tpl.ExecuteTemplate(&out, "config.toml.tmpl", data)
+	return out.String(), err
+}
+
+// TestK3sTemplatesCompose: K3s reads one template per node, so two K3s node files do not add
+// up. The header says how to combine them, and following it gives a configuration with both
+// runtimes, where putting the files one after the other declares K3s's tables twice.
+func TestK3sTemplatesCompose(t *testing.T) {
+	wasmedge, kata := k3sNodeFile(t, "wasmedge"), k3sNodeFile(t, "kata-qemu")
+	for _, text := range []string{wasmedge, kata} {
+		var header []string
+		for line := range strings.Lines(text) {
+			if !strings.HasPrefix(line, "#") {
+				break
+			}
+			header = append(header, line)
+		}
+		h := strings.Join(header, "")
+		prose := strings.Join(strings.Fields(strings.ReplaceAll(h, "#", "")), " ") // the comment as one line
+		for _, part := range []string{"one template per node", "if the node needs several strata runtimes, keep one base line", "append each runtime table"} {
+			if !strings.Contains(prose, part) {
+				t.Errorf("header lacks %q:\n%s", part, h)
+			}
+		}
+		if strings.Contains(h, "{{") {
+			t.Errorf("header holds a template action, which K3s would execute:\n%s", h)
+		}
+	}
+
+	// As the header says: the first file whole, then the second's runtime table, from its
+	// "if not" line to its "end" line.
+	var table []string
+	in := false
+	for line := range strings.Lines(kata) {
+		in = in || strings.HasPrefix(line, "{{- if not")
+		if in {
+			table = append(table, line)
+		}
+		if strings.HasPrefix(line, "{{- end") {
+			break
+		}
+	}
+	if len(table) < 3 {
+		t.Fatalf("no runtime table in\n%s", kata)
+	}
+	out, err := renderK3s(wasmedge + strings.Join(table, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := decodeContainerd(t, out)
+	rts := doc.Plugins[pluginKey(2)].Containerd.Runtimes
+	for _, h := range []string{"runc", "wasmedge", "kata-qemu"} {
+		if rts[h].RuntimeType != handlers[h].RuntimeType {
+			t.Errorf("combined template: %s runtime_type %q\n%s", h, rts[h].RuntimeType, out)
+		}
+	}
+
+	// Both files whole: K3s's base twice, so containerd would refuse the configuration.
+	out, err = renderK3s(wasmedge + kata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var whole map[string]any
+	if _, err := toml.Decode(out, &whole); err == nil {
+		t.Errorf("two whole K3s files decoded; the header's advice would be needless:\n%s", out)
+	}
+}

@@ -38,6 +38,8 @@ func ExampleBuild() {
 	// 20-constrainttemplate-strataallowedruntimeclasses.yaml
 	// 30-constraint-edge-sensor-runtime-classes.yaml
 	// 40-configmap-edge-sensor-otel-collector.yaml
+	// 42-deployment-edge-sensor-otel-collector.yaml
+	// 43-service-edge-sensor-otel-collector.yaml
 	// 50-networkpolicy-edge-sensor.yaml
 	// 60-deployment-edge-sensor.yaml
 }

@@ -71,7 +71,7 @@ func TestGatekeeperObjects(t *testing.T) {
 			}
 
 			// Match: the workload's kind, namespace and labels.
-			wl := find(t, objs, tc.choice.Kind)
+			wl := workloadObj(t, objs)
 			group := map[string]string{KindDeployment: "apps", KindJob: "batch", KindPod: ""}[tc.choice.Kind]
 			kindMatched := false
 			for _, k := range cons.Spec.Match.Kinds {

@@ -52,6 +52,7 @@ var cases = []struct {
 		CPU: "500m", Memory: "256Mi", Orchestrator: "Kubernetes", Coordinates: Coordinates{1, 3, 1},
 		Runtime: Runtime{Handler: "runc", Layer: "L-3"}, Policy: "NetworkPolicy",
 		Observability: []string{"Prometheus", "OTLP", "Loki", "Grafana"}, Port: 8080, MetricsPort: 9100,
+		OTLPEndpoint: "http://otel-collector.observability.svc:4318", // a shared Collector: egress to its namespace
 	}},
 	{"ai-inference", Choice{ // seed: WasmEdge + GPU, Y=4, Z=3
 		Workload: "llm-infer", Namespace: "ai", Kind: KindDeployment, Image: "ghcr.io/example/llm-infer:0.9",
@@ -69,7 +70,8 @@ var cases = []struct {
 		Workload: "untrusted-batch", Namespace: "batch", Kind: KindJob, Image: "ghcr.io/example/batch:1", Replicas: 4,
 		CPU: "1", Memory: "1Gi", Orchestrator: "K3s", Coordinates: Coordinates{2, 1, 4},
 		Runtime: Runtime{Handler: "kata-qemu", Class: "kata", Layer: "L-1", OverheadCPU: "250m", OverheadMemory: "160Mi"},
-		Allowed: []Runtime{{Handler: "kata-fc", Layer: "L-1"}, {Handler: "runsc", Class: "gvisor", Layer: "L-4"}, {Handler: "wasmedge", Layer: "L-4"}},
+		// Not kata-fc: it is L-2, weaker than L-1 (L-0 = L-4 > L-1 > L-2 > L-3).
+		Allowed: []Runtime{{Handler: "runsc", Class: "gvisor", Layer: "L-4"}, {Handler: "wasmedge", Layer: "L-4"}},
 		Policy:  "business-rules",
 	}},
 }
@@ -93,6 +95,19 @@ func find(t testing.TB, objs []Object, kind string) Object {
 		}
 	}
 	t.Fatalf("no %s among %v", kind, files(objs))
+	return Object{}
+}
+
+// workloadObj returns the workload itself (file 60-…), which may share its kind with the
+// Collector's Deployment.
+func workloadObj(t testing.TB, objs []Object) Object {
+	t.Helper()
+	for _, o := range objs {
+		if strings.HasPrefix(o.File, "60-") {
+			return o
+		}
+	}
+	t.Fatalf("no workload among %v", files(objs))
 	return Object{}
 }
 
@@ -156,14 +171,18 @@ func TestDeterministic(t *testing.T) {
 }
 
 // TestStrictDecode decodes every emitted Kubernetes object with the scheme, strictly, and
-// expects the object Build holds back: nothing lost, nothing unknown.
+// expects the object Build holds back: nothing lost, nothing unknown. The cases between them
+// emit every kind Build can, the Collector's Deployment and Service included.
 func TestStrictDecode(t *testing.T) {
+	decoded := map[string]bool{}
 	for _, tc := range cases {
 		for _, o := range buildCase(t, tc.choice) {
 			want, ok := o.Obj.(runtime.Object)
 			if !ok {
 				continue // Gatekeeper objects and node files: see their own tests
 			}
+			decoded[strings.SplitN(o.File, "-", 3)[1]] = true // e.g. "service" of 43-service-…
+			decoded[o.File[:3]] = true
 			t.Run(tc.name+"/"+o.File, func(t *testing.T) {
 				got, gvk, err := admissiontest.Decoder.Decode(o.YAML, nil, nil)
 				if err != nil {
@@ -176,6 +195,11 @@ func TestStrictDecode(t *testing.T) {
 					t.Errorf("decoded object differs from the built one:\n got %#v\nwant %#v", got, want)
 				}
 			})
+		}
+	}
+	for _, kind := range []string{"10-", "40-", "41-", "42-", "43-", "50-", "60-", "runtimeclass", "configmap", "deployment", "service", "networkpolicy", "pod", "job"} {
+		if !decoded[kind] {
+			t.Errorf("no case emits %s; add one so that it is decoded", kind)
 		}
 	}
 }
@@ -192,6 +216,9 @@ func TestStrictDecodeRejectsUnknownFields(t *testing.T) {
 		{"RuntimeClass", "nodeSelector:", "nodeSelectors:"},
 	} {
 		o := find(t, objs, tc.kind)
+		if tc.kind == KindDeployment {
+			o = workloadObj(t, objs)
+		}
 		if !bytes.Contains(o.YAML, []byte(tc.field)) {
 			t.Fatalf("%s has no %s", tc.kind, tc.field)
 		}
@@ -247,6 +274,13 @@ func TestLabelsAndNames(t *testing.T) {
 					checkLabels(t, o.File+" nodeSelector", obj.Spec.NodeSelector)
 				case *batchv1.Job:
 					checkLabels(t, o.File+" pod labels", obj.Spec.Template.Labels)
+				case *corev1.Service:
+					// Service names are DNS-1035 labels: a letter first.
+					for _, msg := range validation.IsDNS1035Label(o.Name) {
+						t.Errorf("%s Service name %q: %s", o.File, o.Name, msg)
+					}
+					checkLabels(t, o.File+" labels", obj.Labels)
+					checkLabels(t, o.File+" selector", obj.Spec.Selector)
 				}
 			}
 		})
@@ -256,7 +290,7 @@ func TestLabelsAndNames(t *testing.T) {
 // TestWorkload checks the workload's content against the Choice.
 func TestWorkload(t *testing.T) {
 	objs := buildCase(t, cases[3].choice) // ai-inference: GPU, OTLP
-	d := find(t, objs, "Deployment").Obj.(*appsv1.Deployment)
+	d := workloadObj(t, objs).Obj.(*appsv1.Deployment)
 	ps := d.Spec.Template.Spec
 	if ps.RuntimeClassName == nil || *ps.RuntimeClassName != "wasmedge" {
 		t.Errorf("runtimeClassName = %v", ps.RuntimeClassName)
@@ -300,7 +334,7 @@ func TestWorkload(t *testing.T) {
 
 	// microservices: Prometheus annotations, NetworkPolicy, no Gatekeeper at Z=1.
 	objs = buildCase(t, cases[2].choice)
-	d = find(t, objs, "Deployment").Obj.(*appsv1.Deployment)
+	d = workloadObj(t, objs).Obj.(*appsv1.Deployment)
 	if a := d.Spec.Template.Annotations; a["prometheus.io/scrape"] != "true" || a["prometheus.io/port"] != "9100" {
 		t.Errorf("scrape annotations %v", a)
 	}

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"regexp"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 )
 
@@ -68,6 +71,99 @@ func collectorConfigMap(s *spec) (*corev1.ConfigMap, error) {
 		return nil, fmt.Errorf("manifest: collector config: %w", err)
 	}
 	return configMap(s, s.collectorName(), CollectorConfigKey, data), nil
+}
+
+// CollectorImage is the OpenTelemetry Collector [Build] deploys when OTLP is chosen without
+// an OTLPEndpoint: the contrib distribution (it has every component the configuration uses),
+// pinned so that the same Choice always gives the same Collector.
+const CollectorImage = "otel/opentelemetry-collector-contrib:0.118.0"
+
+// Ports of the Collector's OTLP receiver, on the pod and on its Service.
+const (
+	CollectorGRPCPort int32 = 4317
+	CollectorHTTPPort int32 = 4318
+)
+
+// ComponentCollector is the app.kubernetes.io/component label of the Collector's objects.
+const ComponentCollector = "collector"
+
+// collectorLabels are the labels of the Collector's Deployment, pods and Service. They
+// leave out strata.dev/workload on purpose: the workload's NetworkPolicy, Gatekeeper
+// constraint and Prometheus job select by that label, and the Collector is none of the
+// workload's pods (it runs under the cluster's default runtime, not the workload's class).
+func (s *spec) collectorLabels() map[string]string {
+	return map[string]string{
+		LabelName:      s.collectorName(),
+		LabelComponent: ComponentCollector,
+		LabelPartOf:    s.Workload,
+		LabelManagedBy: "strata",
+	}
+}
+
+// collectorSelector selects the Collector's pods.
+func (s *spec) collectorSelector() map[string]string {
+	return map[string]string{LabelName: s.collectorName(), LabelComponent: ComponentCollector}
+}
+
+// collectorDeployment runs the Collector with the configuration of collectorConfigMap,
+// mounted at /conf. The memory limit is what memory_limiter's percentages are taken of.
+func collectorDeployment(s *spec) *appsv1.Deployment {
+	quantities := func(cpu, memory string) corev1.ResourceList {
+		return corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu), corev1.ResourceMemory: resource.MustParse(memory)}
+	}
+	c := corev1.Container{
+		Name:  "otel-collector",
+		Image: CollectorImage,
+		Args:  []string{"--config=/conf/" + CollectorConfigKey},
+		Ports: []corev1.ContainerPort{
+			{Name: "otlp-grpc", ContainerPort: CollectorGRPCPort, Protocol: corev1.ProtocolTCP},
+			{Name: "otlp-http", ContainerPort: CollectorHTTPPort, Protocol: corev1.ProtocolTCP},
+		},
+		VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: "/conf", ReadOnly: true}},
+		Resources:    corev1.ResourceRequirements{Requests: quantities("100m", "128Mi"), Limits: quantities("500m", "256Mi")},
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: new(false),
+			RunAsNonRoot:             new(true), // the image runs as UID 10001
+		},
+	}
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: s.meta(s.collectorName(), s.collectorLabels()),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: new(int32(1)),
+			Selector: &metav1.LabelSelector{MatchLabels: s.collectorSelector()},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: s.collectorLabels()},
+				Spec: corev1.PodSpec{
+					Containers: []corev1.Container{c},
+					Volumes: []corev1.Volume{{
+						Name: "config",
+						VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+							LocalObjectReference: corev1.LocalObjectReference{Name: s.collectorName()},
+						}},
+					}},
+					SecurityContext: &corev1.PodSecurityContext{
+						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+					},
+				},
+			},
+		},
+	}
+}
+
+// collectorService is the Service the workload's default OTLPEndpoint names.
+func collectorService(s *spec) *corev1.Service {
+	port := func(name string, p int32) corev1.ServicePort {
+		return corev1.ServicePort{Name: name, Port: p, TargetPort: intstr.FromInt32(p), Protocol: corev1.ProtocolTCP}
+	}
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: s.meta(s.collectorName(), s.collectorLabels()),
+		Spec: corev1.ServiceSpec{
+			Selector: s.collectorSelector(),
+			Ports:    []corev1.ServicePort{port("otlp-grpc", CollectorGRPCPort), port("otlp-http", CollectorHTTPPort)},
+		},
+	}
 }
 
 // scrapeConfig is a Prometheus configuration fragment: one job that discovers the

@@ -50,7 +50,7 @@ func violations(t *testing.T, obj, params map[string]any) []string {
 func emitted(t *testing.T, c Choice) (workload, params map[string]any) {
 	t.Helper()
 	objs := buildCase(t, c)
-	if err := yaml.Unmarshal(find(t, objs, c.Kind).YAML, &workload); err != nil {
+	if err := yaml.Unmarshal(workloadObj(t, objs).YAML, &workload); err != nil {
 		t.Fatal(err)
 	}
 	var cons admissiontest.Constraint
