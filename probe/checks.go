@@ -190,24 +190,36 @@ func checkKVMDevice(ctx context.Context, e *env) Check {
 	mods := e.kvmModules()
 	fi, err := e.stat("dev/kvm")
 	if err != nil {
-		c := e.cpu()
-		mod := "kvm_intel or kvm_amd"
-		switch vendorHint(c) {
-		case "Intel":
-			mod = "kvm_intel"
-		case "AMD":
-			mod = "kvm_amd"
-		}
-		hint := "modprobe " + mod + "; in a container, pass the device in (docker run --device /dev/kvm)"
-		if len(c.Flags) > 0 && !c.has("vmx") && !c.has("svm") {
-			hint = "enable hardware virtualization first (see cpu-virt-flags), then modprobe " + mod
-		}
-		return fail("/dev/kvm: not present; "+modulesText(mods), hint)
+		return fail("/dev/kvm: not present; "+modulesText(mods), kvmDeviceHint(e.cpu()))
 	}
 	if fi.Mode()&fs.ModeCharDevice == 0 {
 		return warn(fmt.Sprintf("/dev/kvm: present but not a character device (%s); %s", fi.Mode(), modulesText(mods)), "recreate it: mknod /dev/kvm c 10 232, or let udev do it by reloading the kvm module")
 	}
 	return pass("/dev/kvm: character device" + e.devOwner(fi) + "; " + modulesText(mods))
+}
+
+// kvmDeviceHint says how to get /dev/kvm on this CPU: x86 loads kvm_intel or kvm_amd;
+// on Arm KVM is built into the kernel and needs it booted at EL2; elsewhere the kvm module.
+func kvmDeviceHint(c cpuInfo) string {
+	const container = "; in a container, pass the device in (docker run --device /dev/kvm)"
+	switch c.arch() {
+	case "arm":
+		return "boot the kernel at EL2 (hypervisor mode) with KVM built in (CONFIG_KVM=y; there is no kvm_intel or kvm_amd on Arm) — dmesg | grep -i kvm says why it is off; on a cloud VM use a bare-metal or nested-virtualization instance" + container
+	case "x86":
+	default:
+		return "modprobe kvm (and the KVM module of this CPU, if it has one)" + container
+	}
+	mod := "kvm_intel or kvm_amd"
+	switch vendorHint(c) {
+	case "Intel":
+		mod = "kvm_intel"
+	case "AMD":
+		mod = "kvm_amd"
+	}
+	if len(c.Flags) > 0 && !c.has("vmx") && !c.has("svm") {
+		return "enable hardware virtualization first (see cpu-virt-flags), then modprobe " + mod
+	}
+	return "modprobe " + mod + container
 }
 
 func checkKVMCreateVM(ctx context.Context, e *env) Check {
@@ -544,34 +556,136 @@ func checkContainerdSocket(ctx context.Context, e *env) Check {
 	return skip("/"+sock+": not present, and no containerd on PATH", "apt-get install containerd")
 }
 
+// containerdConfigs are the configs of the containerd instances a host may run: the
+// system's, and the one K3s runs for itself, from the config.toml it renders (from
+// config.toml.tmpl, when there is one) at every start.
+var containerdConfigs = []struct{ who, path string }{
+	{"", "/etc/containerd/config.toml"},
+	{"K3s", "/var/lib/rancher/k3s/agent/etc/containerd/config.toml"},
+}
+
+// containerdDefaultImports is what containerd 2.x imports when no config.toml says
+// otherwise.
+const containerdDefaultImports = "/etc/containerd/conf.d/*.toml"
+
+// maxContainerdFiles bounds the imports followed: a config that imports itself, or a glob
+// of thousands of files, is not a reason to read forever.
+const maxContainerdFiles = 64
+
+// containerdConfig is one containerd instance's configuration as read: its files (the
+// config.toml first, then what it imports) and the runtimes they declare.
+type containerdConfig struct {
+	who, path string
+	files     []string
+	runtimes  []containerdRuntime
+}
+
+// readContainerdConfig reads config files (a config.toml) and, recursively, the files
+// their imports name (globs; relative paths are relative to the importing file, as
+// containerd has them). Missing files are left out without an error.
+func (e *env) readContainerdConfig(confs ...string) (files []string, rs []containerdRuntime, err error) {
+	queue := slices.Clone(confs)
+	seen := map[string]bool{}
+	for len(queue) > 0 && len(files) < maxContainerdFiles {
+		p := queue[0]
+		queue = queue[1:]
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		b, err := e.read(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return files, rs, fmt.Errorf("%s: %w", p, err)
+		}
+		files = append(files, p)
+		for _, r := range parseContainerdRuntimes(b) {
+			i := slices.IndexFunc(rs, func(x containerdRuntime) bool { return x.Name == r.Name })
+			switch {
+			case i < 0:
+				rs = append(rs, r)
+			case rs[i].Type == "":
+				rs[i].Type = r.Type
+			}
+		}
+		for _, imp := range parseContainerdImports(b) {
+			if !path.IsAbs(imp) {
+				imp = path.Join(path.Dir(p), imp)
+			}
+			if !strings.ContainsAny(imp, "*?[") {
+				queue = append(queue, path.Clean(imp))
+				continue
+			}
+			for _, m := range e.glob(imp) {
+				queue = append(queue, "/"+m)
+			}
+		}
+	}
+	return files, rs, nil
+}
+
 func checkContainerdRuntimes(ctx context.Context, e *env) Check {
-	const conf = "etc/containerd/config.toml"
-	b, err := e.read(conf)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	var found []containerdConfig
+	for _, c := range containerdConfigs {
+		files, rs, err := e.readContainerdConfig(c.path)
+		if len(files) == 0 && err == nil && c.who == "" {
+			// No config.toml: containerd 2.x still imports conf.d.
+			var ms []string
+			for _, m := range e.glob(containerdDefaultImports) {
+				ms = append(ms, "/"+m)
+			}
+			files, rs, err = e.readContainerdConfig(ms...)
+		}
+		switch {
+		case err != nil && denied(err) && !e.h.Privileged:
+			return needsRoot(err.Error())
+		case err != nil:
+			return fail(err.Error(), "")
+		case len(files) > 0:
+			found = append(found, containerdConfig{c.who, c.path, files, rs})
+		}
+	}
+	if len(found) == 0 {
 		hint := ""
 		if e.binary(ctx, "containerd").path != "" {
 			hint = "containerd config default > /etc/containerd/config.toml, then add runtimes (strata plan writes the entries a plan needs)"
 		}
-		return skip("/"+conf+": not present: containerd (if any) runs with its default runtime, runc", hint)
-	case denied(err) && !e.h.Privileged:
-		return needsRoot("/" + conf + ": " + err.Error())
-	case err != nil:
-		return fail("/"+conf+": "+err.Error(), "")
+		return skip(containerdConfigs[0].path+": not present: containerd (if any) runs with its default runtime, runc", hint)
 	}
-	rs := parseContainerdRuntimes(b)
-	if len(rs) == 0 {
-		return warn("/"+conf+": no runtimes configured: only the default (runc)", "add [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.NAME] sections for other handlers")
-	}
-	slices.SortFunc(rs, func(a, b containerdRuntime) int { return strings.Compare(a.Name, b.Name) })
-	parts := make([]string, len(rs))
-	for i, r := range rs {
-		parts[i] = r.Name
-		if r.Type != "" {
-			parts[i] += " (" + r.Type + ")"
+	var parts []string
+	configured := false
+	for _, c := range found {
+		s := c.files[0]
+		switch {
+		case s != c.path:
+			s = strings.Join(c.files, ", ") + " (containerd 2.x's default imports; no " + c.path + ")"
+		case len(c.files) > 1:
+			s += " (imports " + strings.Join(c.files[1:], ", ") + ")"
 		}
+		if c.who != "" {
+			s = c.who + " " + s
+		}
+		if len(c.runtimes) == 0 {
+			parts = append(parts, s+": no runtimes configured: only the default (runc)")
+			continue
+		}
+		configured = true
+		slices.SortFunc(c.runtimes, func(a, b containerdRuntime) int { return strings.Compare(a.Name, b.Name) })
+		names := make([]string, len(c.runtimes))
+		for i, r := range c.runtimes {
+			names[i] = r.Name
+			if r.Type != "" {
+				names[i] += " (" + r.Type + ")"
+			}
+		}
+		parts = append(parts, s+" runtimes: "+strings.Join(names, ", "))
 	}
-	return pass("/" + conf + " runtimes: " + strings.Join(parts, ", "))
+	if !configured {
+		return warn(strings.Join(parts, "; "), "add [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.NAME] sections for other handlers")
+	}
+	return pass(strings.Join(parts, "; "))
 }
 
 // --- L-4: sandboxes ---
@@ -581,13 +695,16 @@ func checkNodeWASI(ctx context.Context, e *env) Check {
 	if c.Result != Pass {
 		return c
 	}
+	// Information only (see sandboxes in coordinates.go): it says Wasm runs here, not that
+	// untrusted code is isolated.
+	const notCounted = "; not counted for L-4 (not a sandbox)"
 	major, _ := strconv.Atoi(strings.SplitN(c.Version, ".", 2)[0])
 	switch {
 	case major >= 20:
-		c.Evidence += ": node:wasi loads without a flag (Node.js 20+)"
+		c.Evidence += ": node:wasi loads without a flag (Node.js 20+)" + notCounted
 	case major >= 12:
 		c.Result = Warn
-		c.Evidence += ": node:wasi needs --experimental-wasi-unstable-preview1 before Node.js 20"
+		c.Evidence += ": node:wasi needs --experimental-wasi-unstable-preview1 before Node.js 20" + notCounted
 		c.Hint = "upgrade to Node.js 20 or later, or pass --experimental-wasi-unstable-preview1"
 	default:
 		c.Result = Skip

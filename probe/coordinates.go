@@ -54,7 +54,11 @@ var (
 	vmms       = []string{"qemu-system", "cloud-hypervisor", "firecracker"}
 	oci        = []string{"runc", "crun", "youki"}
 	containerK = []string{"namespace-pid", "namespace-net", "namespace-mount", "namespace-uts", "namespace-ipc", "cgroups"}
-	sandboxes  = []string{"wasmedge", "wasmtime", "wasmer", "node-wasi", "embedded-wasm", "crun-wasm",
+	// sandboxes are the checks that make L-4 offered. node-wasi is not one: Node.js says
+	// its WASI "does not currently provide the comprehensive file system security
+	// properties provided by some WASI runtimes" and not to rely on it to run untrusted
+	// code, so its check is information only.
+	sandboxes = []string{"wasmedge", "wasmtime", "wasmer", "embedded-wasm", "crun-wasm",
 		"containerd-shim-wasmedge-v1", "containerd-shim-wasmtime-v1", "containerd-shim-spin-v2", "runsc", "gvisor-sandbox"}
 )
 
@@ -70,16 +74,27 @@ func coordinates(byID map[string]Check) []Coordinate {
 
 func y0(r results) Coordinate {
 	c := Coordinate{Checks: []string{"cpu-virt-flags", "kvm-device", "kvm-create-vm", "cpu-hypervisor"}}
-	if r.has("cpu-virt-flags") && r.has("kvm-create-vm") {
+	// cpu-virt-flags is SKIP where vmx/svm do not apply (arm64): there a working
+	// KVM_CREATE_VM is the evidence. A FAIL (x86 without VT-x/AMD-V, as under PVM, whose
+	// KVM works without them) still rules L-0 out.
+	flags := r["cpu-virt-flags"].Result
+	if (r.has("cpu-virt-flags") || flags == Skip) && r.has("kvm-create-vm") {
 		c.Offered = true
 		c.Because = "the CPU has VT-x/AMD-V and KVM_CREATE_VM works: guests get hardware-assisted isolation"
+		if flags == Skip {
+			c.Because = "KVM_CREATE_VM works (cpu-virt-flags SKIP: vmx/svm do not apply to this CPU): guests get hardware-assisted isolation"
+		}
 		if r["cpu-hypervisor"].Result == Warn {
 			c.Because += " (nested: this host is itself a virtual machine)"
 		}
 		return c
 	}
-	c.Because = "no hardware-assisted virtualization: " + r.status("cpu-virt-flags", "kvm-device", "kvm-create-vm")
-	c.Hint = r.firstHint("cpu-virt-flags", "kvm-device", "kvm-create-vm")
+	needed := []string{"cpu-virt-flags", "kvm-device", "kvm-create-vm"}
+	if flags == Skip {
+		needed = needed[1:]
+	}
+	c.Because = "no hardware-assisted virtualization: " + r.status(needed...)
+	c.Hint = r.firstHint(needed...)
 	return c
 }
 
@@ -151,7 +166,10 @@ func y4(r results) Coordinate {
 	have := r.present(sandboxes...)
 	if len(have) == 0 {
 		c.Because = "no Wasm runtime, Wasm shim or gVisor: every L-4 check is SKIP or FAIL"
-		c.Hint = "install a Wasm runtime (WasmEdge: https://wasmedge.org/docs/start/install; or Node.js 20+) or gVisor (apt-get install runsc)"
+		if r.has("node-wasi") {
+			c.Because += " (node-wasi does not count: Node's WASI is not a sandbox for untrusted code)"
+		}
+		c.Hint = "install a Wasm runtime (WasmEdge: https://wasmedge.org/docs/start/install; Wasmtime: https://wasmtime.dev) or gVisor (apt-get install runsc)"
 		return c
 	}
 	c.Offered = true

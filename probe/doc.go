@@ -33,6 +33,8 @@
 //     unprivileged, and "kernel checks are off" when the Host has no Kernel.
 //
 // WARN counts as present when the host is placed on the Y axis; SKIP and FAIL do not.
+// L-0 needs cpu-virt-flags only where it applies: on a CPU without vmx/svm flags to read
+// (arm64) it is SKIP, and a working KVM_CREATE_VM is enough.
 //
 // # Checks
 //
@@ -46,11 +48,15 @@
 //   - L-3: namespace-{user,pid,net,mount,uts,ipc,cgroup} (each really created in a child
 //     that is reaped), cgroups (v1, v2 or hybrid, and controllers), seccomp, overlayfs,
 //     runc, crun, youki, containerd, docker, podman, containerd-socket,
-//     containerd-runtimes (the handlers in /etc/containerd/config.toml).
+//     containerd-runtimes (the handlers in /etc/containerd/config.toml and the files its
+//     imports name — /etc/containerd/conf.d/*.toml when there is no config.toml, as in
+//     containerd 2.x — and in the config.toml K3s renders under
+//     /var/lib/rancher/k3s/agent/etc/containerd).
 //   - L-4: wasmedge, wasmtime, wasmer, node-wasi, embedded-wasm, containerd-shim-wasmedge-v1,
 //     containerd-shim-wasmtime-v1, containerd-shim-spin-v2, crun-wasm (+WASM in crun
 //     --version), runsc (with its platforms), containerd-shim-runsc-v1, gvisor-sandbox
-//     (is this probe inside gVisor?).
+//     (is this probe inside gVisor?). node-wasi is information only: Node.js documents that
+//     its WASI is not a sandbox for untrusted code, so it does not make L-4 offered.
 //   - observability: bpf-syscall (BPF_PROG_LOAD of a socket filter), btf, bpf-jit,
 //     tracepoints, perf-events.
 //   - gpu: gpu-nvidia (/dev/nvidia*, PCI vendor 10de, driver version), gpu-dri,

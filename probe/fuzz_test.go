@@ -105,7 +105,13 @@ func FuzzContainerdConfig(f *testing.F) {
 	seedFiles(f, "etc/containerd/config.toml")
 	f.Add([]byte("version = 3\n[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.\"kata-fc\"] # fc\nruntime_type = \"io.containerd.kata-fc.v2\" # x\n"))
 	f.Add([]byte("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.a]\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.a]\nruntime_type='x'\n"))
+	f.Add([]byte("imports = [\n  \"conf.d/*.toml\", # x\n  '/a.toml',\n]\nimports = ['\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, imp := range parseContainerdImports(b) {
+			if imp == "" {
+				t.Errorf("empty import in %q", parseContainerdImports(b))
+			}
+		}
 		rs := parseContainerdRuntimes(b)
 		seen := map[string]bool{}
 		for _, r := range rs {

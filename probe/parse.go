@@ -27,6 +27,20 @@ func (c cpuInfo) has(flag string) bool {
 	return ok
 }
 
+// arch is "x86" or "arm" as far as /proc/cpuinfo tells (a probe may read another
+// machine's root, so not runtime.GOARCH), "" when it does not.
+func (c cpuInfo) arch() string {
+	switch {
+	case strings.HasPrefix(c.Vendor, "0x"): // CPU implementer, e.g. 0x41 (Arm), 0xc0 (Ampere)
+		return "arm"
+	case c.Vendor != "" || c.has("fpu"): // vendor_id: GenuineIntel, AuthenticAMD, …
+		return "x86"
+	case c.has("asimd") || c.has("evtstrm"):
+		return "arm"
+	}
+	return ""
+}
+
 func parseCPUInfo(b []byte) cpuInfo {
 	var c cpuInfo
 	sawFlags := false
@@ -238,6 +252,53 @@ func parseContainerdRuntimes(b []byte) []containerdRuntime {
 		k, v, ok := strings.Cut(stripComment(s), "=")
 		if ok && strings.TrimSpace(k) == "runtime_type" {
 			out[cur].Type = strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	return out
+}
+
+// parseContainerdImports reads the top-level imports array of a containerd config:
+// imports = ["/etc/containerd/conf.d/*.toml", 'other.toml'], on one line or several. Like
+// parseContainerdRuntimes it reads lines, not all of TOML.
+func parseContainerdImports(b []byte) []string {
+	var out []string
+	in := false // inside the array
+	for line := range strings.Lines(string(b)) {
+		s := stripComment(strings.TrimSpace(line))
+		if !in {
+			if strings.HasPrefix(s, "[") {
+				break // tables start: imports is a top-level key
+			}
+			k, v, ok := strings.Cut(s, "=")
+			if !ok || strings.TrimSpace(k) != "imports" {
+				continue
+			}
+			s, in = strings.TrimSpace(v), true
+			if !strings.HasPrefix(s, "[") {
+				return out
+			}
+			s = s[1:]
+		}
+		for s != "" {
+			s = strings.TrimLeft(s, " \t,")
+			if s == "" {
+				break
+			}
+			if s[0] == ']' {
+				return out
+			}
+			q := s[0]
+			if q != '"' && q != '\'' {
+				return out // not a string array
+			}
+			end := strings.IndexByte(s[1:], q)
+			if end < 0 {
+				return out
+			}
+			if v := s[1 : end+1]; v != "" {
+				out = append(out, v)
+			}
+			s = s[end+2:]
 		}
 	}
 	return out

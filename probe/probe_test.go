@@ -380,7 +380,7 @@ func ExampleRun() {
 	// Y1 L-1 offered=false: no working KVM: kvm-device FAIL, kvm-create-vm SKIP
 	// Y2 L-2 offered=false: no working KVM: kvm-device FAIL, kvm-create-vm SKIP; not Xen dom0
 	// Y3 L-3 offered=true: namespaces (pid, net, mount, uts, ipc) and cgroups work; OCI runtime runc 1.1.12
-	// Y4 L-4 offered=true: sandbox runtime wasmer 4.3.7, node-wasi 18.19.0
+	// Y4 L-4 offered=true: sandbox runtime wasmer 4.3.7
 	// FAIL modprobe kvm_amd; in a container, pass the device in (docker run --device /dev/kvm)
 }
 

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,16 +20,21 @@ import (
 func (a *app) serveCommand() *cobra.Command {
 	var listen, logLevel string
 	var results []string
+	var shutdownDelay time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI, the JSON API (/api/v1) and /metrics",
 		Long: `Serve the network over HTTP: the web UI (explorer, matrices, planner, results), the
 JSON API under /api/v1 (described at /api/v1/openapi.json), /healthz, /readyz and
 Prometheus metrics at /metrics. It binds loopback unless --web.listen-address says
-otherwise, and stops gracefully on SIGINT or SIGTERM.
+otherwise, and stops gracefully on SIGINT or SIGTERM: /readyz answers 503 at once, it
+keeps serving for --web.shutdown-delay, then finishes the requests in flight (for up to
+10s) and exits. Behind Kubernetes or a load balancer, set the delay to a few seconds, more
+than the readiness probe's period, so that no new request meets a closed port.
 
   strata serve                      # http://127.0.0.1:8080
   strata serve --web.listen-address :9090 --results probe.json --results bench.json
+  strata serve --web.listen-address :8080 --web.shutdown-delay 5s   # in a Kubernetes pod
 
 Traces go out by OTLP when the standard OTEL_EXPORTER_OTLP_ENDPOINT (or
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set; OTEL_EXPORTER_OTLP_PROTOCOL picks
@@ -43,6 +49,9 @@ span_id.`,
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return usagef("--log.level %q: use debug, info, warn or error", logLevel)
+			}
+			if shutdownDelay < 0 {
+				return usagef("--web.shutdown-delay %v: use a duration of 0 or more, e.g. 5s", shutdownDelay)
 			}
 			for _, f := range results {
 				if _, err := os.Stat(f); err != nil {
@@ -68,7 +77,8 @@ span_id.`,
 					log.Warn("flush traces", "error", err)
 				}
 			}()
-			srv, err := server.New(server.Config{Reasoner: a.rsn, Planner: p, Results: results, Version: version, Logger: log, TracerProvider: tp})
+			srv, err := server.New(server.Config{Reasoner: a.rsn, Planner: p, Results: results, Version: version, Logger: log, TracerProvider: tp,
+				ShutdownDelay: shutdownDelay})
 			if err != nil {
 				return usageError{err}
 			}
@@ -84,6 +94,7 @@ span_id.`,
 	f.StringVar(&listen, "web.listen-address", "127.0.0.1:8080", "`address` to listen on for the UI, the API and /metrics")
 	f.StringArrayVar(&results, "results", nil, "probe or bench results JSON `FILE` to show (repeatable; read on each request)")
 	f.StringVar(&logLevel, "log.level", "info", "log `level`: debug, info, warn or error")
+	f.DurationVar(&shutdownDelay, "web.shutdown-delay", 0, "`duration` to keep serving after SIGINT or SIGTERM while /readyz answers 503 (default 0; a few seconds behind Kubernetes)")
 	return cmd
 }
 

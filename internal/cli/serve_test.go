@@ -56,6 +56,8 @@ func TestServeUsage(t *testing.T) {
 		{"serve", "--results", "testdata/no-such-file.json"},
 		{"serve", "--log.level", "loud"},
 		{"serve", "extra"},
+		{"serve", "--web.shutdown-delay", "-1s"},
+		{"serve", "--web.shutdown-delay", "soon"},
 	} {
 		var stderr strings.Builder
 		if c := Run(context.Background(), args, io.Discard, &stderr); c != exitUsage {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
@@ -69,7 +71,9 @@ func badRequest(format string, args ...any) *apiError {
 }
 
 // asAPIError maps library errors to answers: unknown names are 404 with the nearest name,
-// ambiguous names and problems are 400.
+// ambiguous names and problems are 400, a body over the limit 413. Any other error is the
+// server's own (writing an archive, say) and answers 500 "internal": handlers wrap the
+// errors that come from the request with badRequest or asInput.
 func asAPIError(err error) *apiError {
 	var ae *apiError
 	var ue *network.UnknownError
@@ -91,7 +95,26 @@ func asAPIError(err error) *apiError {
 		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too-large",
 			Message: fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}
 	}
-	return &apiError{Status: http.StatusBadRequest, Code: "bad-request", Message: err.Error()}
+	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: err.Error()}
+}
+
+// asInput marks an error caused by what the request asked as a 400, unless it already has
+// an answer of its own (unknown or ambiguous names, problems with positions, limits).
+func asInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apiError
+	var ue *network.UnknownError
+	var amb *network.AmbiguousError
+	var mbe *http.MaxBytesError
+	if errors.As(err, &ae) || errors.As(err, &ue) || errors.As(err, &amb) || errors.As(err, &mbe) {
+		return err
+	}
+	if _, ok := network.AsProblems(err); ok {
+		return err
+	}
+	return badRequest("%v", err)
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -144,7 +167,7 @@ func (b blob) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("ETag", b.etag)
 	h.Set("Cache-Control", "no-cache")
-	if r.Header.Get("If-None-Match") == b.etag {
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, b.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -153,6 +176,36 @@ func (b blob) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(b.body)
 	}
+}
+
+// etagMatch is the weak comparison of RFC 9110 §13.1.2 that If-None-Match uses (§13.1.2):
+// "*" matches any current representation, and each entity-tag of the comma-separated
+// list matches when its opaque tag equals etag's, W/ prefixes ignored.
+func etagMatch(header, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	s := strings.TrimSpace(header)
+	if s == "*" {
+		return true
+	}
+	for s != "" {
+		s = strings.TrimLeft(s, " \t,")
+		if s == "" {
+			break
+		}
+		tag := strings.TrimPrefix(s, "W/")
+		if !strings.HasPrefix(tag, `"`) {
+			return false // not a list of entity-tags
+		}
+		end := strings.IndexByte(tag[1:], '"')
+		if end < 0 {
+			return false
+		}
+		if tag[:end+2] == want {
+			return true
+		}
+		s = tag[end+2:]
+	}
+	return false
 }
 
 // networkDoc is the network with the facts the reasoner derives, for the explorer.
@@ -392,7 +445,7 @@ func (s *Server) why(w http.ResponseWriter, r *http.Request) {
 	if relation != "" {
 		rel, err := s.rsn.Relation(relation)
 		if err != nil {
-			writeError(w, r, err)
+			writeError(w, r, asInput(err))
 			return
 		}
 		rels = append(rels, rel)
@@ -433,7 +486,7 @@ type RankAnswer struct {
 func (s *Server) rank(w http.ResponseWriter, r *http.Request) {
 	rel, err := s.rsn.Relation(r.PathValue("relation"))
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asInput(err))
 		return
 	}
 	a := RankAnswer{Relation: rel.Type.ID, Greatest: rel.Type.Greater}
@@ -464,7 +517,7 @@ func (s *Server) path(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("relation"); v != "" {
 		rel, err := s.rsn.Relation(v)
 		if err != nil {
-			writeError(w, r, err)
+			writeError(w, r, asInput(err))
 			return
 		}
 		relation = rel.Type.ID
@@ -498,7 +551,7 @@ func (s *Server) pareto(w http.ResponseWriter, r *http.Request) {
 	}
 	cs, err := s.rsn.ParseCriteria(crit)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asInput(err))
 		return
 	}
 	among, err := s.resolve(list(r, "among")...)
@@ -553,7 +606,7 @@ func (s *Server) planAll(w http.ResponseWriter, r *http.Request, ws []plan.Workl
 			return "error"
 		})
 		if err != nil {
-			writeError(w, r, err)
+			writeError(w, r, asInput(err)) // the workload's requirements name a non-requirement, say
 			return
 		}
 	}
@@ -597,48 +650,124 @@ func (s *Server) planScenario(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	release, err := s.acquire(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer release()
 	s.planAll(w, r, []plan.Workload{wl}, asOf, set)
 }
 
 // planWorkload plans the Workload documents of the body.
 func (s *Server) planWorkload(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.readWorkloads(w, r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	asOf, set, err := asOfParam(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	ws, release, err := s.readWorkloads(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer release()
 	s.planAll(w, r, ws, asOf, set)
 }
 
+// acquire waits for a slot of the plan and emit work, as long as the request wants an
+// answer. The caller runs release when its work is done.
+func (s *Server) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case s.work <- struct{}{}:
+		return s.releaseWork, nil
+	default:
+	}
+	s.metrics.waiting.Inc()
+	defer s.metrics.waiting.Dec()
+	select {
+	case s.work <- struct{}{}:
+		return s.releaseWork, nil
+	case <-ctx.Done():
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: "busy",
+			Message: fmt.Sprintf("strata plans %d requests at a time and this one gave up waiting for its turn (%v); try again", cap(s.work), context.Cause(ctx))}
+	}
+}
+
+func (s *Server) releaseWork() { <-s.work }
+
 // readWorkloads reads the Workload documents of a request body, JSON or YAML (JSON is read
-// as YAML, so both give the same file:line:col problems).
-func (s *Server) readWorkloads(w http.ResponseWriter, r *http.Request) ([]plan.Workload, error) {
+// as YAML, so both give the same file:line:col problems), at most MaxWorkloads of them.
+// Parsing is work like planning: it happens holding a slot (see acquire), which the caller
+// releases when it has answered.
+func (s *Server) readWorkloads(w http.ResponseWriter, r *http.Request) (ws []plan.Workload, release func(), err error) {
 	name := "request.yaml"
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		switch {
 		case err != nil:
-			return nil, badRequest("Content-Type %q: %v", ct, err)
+			return nil, nil, badRequest("Content-Type %q: %v", ct, err)
 		case mt == "application/json":
 			name = "request.json"
 		case mt == "application/yaml", mt == "application/x-yaml", mt == "text/yaml", mt == "text/x-yaml", mt == "text/plain":
 		default:
-			return nil, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported-media-type",
+			return nil, nil, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported-media-type",
 				Message: fmt.Sprintf("Content-Type %s is not a workload: send application/json or application/yaml", mt)}
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
-		return nil, err
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, nil, err
+		}
+		return nil, nil, badRequest("read the request body: %v", err)
 	}
-	var ws []plan.Workload
+	// Count before parsing: parsing ten thousand tiny documents costs as much as planning
+	// them.
+	if n := countDocuments(body); n > MaxWorkloads {
+		return nil, nil, tooManyWorkloads(fmt.Sprintf("%d YAML documents", n))
+	}
+	if release, err = s.acquire(r.Context()); err != nil {
+		return nil, nil, err
+	}
 	s.span(r, "plan.ReadWorkloads", func() { ws, err = plan.ReadWorkloads([]network.File{{Name: name, Data: body}}) })
-	return ws, err
+	if err == nil && len(ws) > MaxWorkloads {
+		err = tooManyWorkloads(fmt.Sprintf("%d Workload documents", len(ws)))
+	}
+	if err != nil {
+		release()
+		return nil, nil, asInput(err)
+	}
+	return ws, release, nil
+}
+
+func tooManyWorkloads(what string) *apiError {
+	return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too-many-workloads",
+		Message: fmt.Sprintf("the request holds %s; send at most %d Workload documents per request", what, MaxWorkloads)}
+}
+
+// countDocuments counts the YAML documents of a body that hold something besides
+// comments: the separators "---" start documents, and a document of blank and comment
+// lines only is not counted. It is a bound for the parser's count, made in one pass.
+func countDocuments(b []byte) int {
+	n, content := 0, false
+	for line := range bytes.Lines(b) {
+		if bytes.HasPrefix(line, []byte("---")) && (len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\n' || line[3] == '\r') {
+			if content {
+				n++
+			}
+			content = false
+			line = line[3:] // "--- {a: b}" starts a document with content
+		}
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
+			content = true
+		}
+	}
+	if content {
+		n++
+	}
+	return n
 }
 
 // span runs f in a span of its own without a histogram.
@@ -650,7 +779,14 @@ func (s *Server) span(r *http.Request, name string, f func()) {
 
 func (s *Server) scenarios(w http.ResponseWriter, r *http.Request) {
 	var rows []plan.ScenarioRow
-	s.planStep(r.Context(), "scenarios", func() string { rows = s.planner.Scenarios(); return "planned" })
+	release, err := s.acquire(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer release()
+	// Its own outcome: the whole table is not one workload's plan.
+	s.planStep(r.Context(), "scenarios", func() string { rows = s.planner.Scenarios(); return "scenarios" })
 	if rows == nil {
 		rows = []plan.ScenarioRow{}
 	}
@@ -660,7 +796,12 @@ func (s *Server) scenarios(w http.ResponseWriter, r *http.Request) {
 func (s *Server) coordinates(w http.ResponseWriter, r *http.Request) {
 	var names []string
 	for _, n := range list(r, "stack") {
-		names = append(names, strings.Split(n, "+")...)
+		ids, err := s.stackNames(n)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		names = append(names, ids...)
 	}
 	if len(names) == 0 {
 		writeError(w, r, badRequest("missing query parameter stack, e.g. stack=K3s,WasmEdge"))
@@ -676,6 +817,41 @@ func (s *Server) coordinates(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, r, http.StatusOK, pl)
+}
+
+// stackNames resolves one stack value to entity ids. Technologies are separated by '+'
+// or by spaces, since a query string decodes an unescaped '+' as a space
+// (stack=K3s+WasmEdge); names of several words (Kata Containers) are matched first, the
+// longest that resolves.
+func (s *Server) stackNames(v string) ([]string, error) {
+	words := strings.FieldsFunc(v, func(r rune) bool { return r == '+' || unicode.IsSpace(r) })
+	var ids []string
+	for i := 0; i < len(words); {
+		var err error
+		for j := min(len(words), i+s.maxNameWords); j > i; j-- {
+			var e *network.Entity
+			if e, err = s.net.Resolve(strings.Join(words[i:j], " ")); err == nil {
+				ids = append(ids, e.ID)
+				i = j
+				break
+			}
+		}
+		if err != nil {
+			return nil, err // the error for the single word
+		}
+	}
+	return ids, nil
+}
+
+// maxNameWords is the most space-separated words of any entity's id, name or alias.
+func maxNameWords(n *network.Network) int {
+	most := 1
+	for _, e := range n.Entities {
+		for _, name := range append([]string{e.ID, e.Names.En, e.Names.Zh}, e.Aliases...) {
+			most = max(most, len(strings.Fields(name)))
+		}
+	}
+	return most
 }
 
 // ResultFile is one --results file.

@@ -7,7 +7,11 @@
 // and one per plan or reason step), and logged as one JSON line with trace_id and span_id.
 // Errors are JSON objects {"error": {"code", "message", ...}} with a status that fits:
 // 400 for bad input (with the loader's file:line:col problems), 404 for an unknown entity
-// (with the nearest name), 405, 413, 415 and 422 for a workload that cannot be planned.
+// (with the nearest name), 405, 413 (a body over MaxBodyBytes, or more than MaxWorkloads
+// Workload documents), 415, 422 for a workload that cannot be planned, 500 "internal" for
+// the server's own failures (a handler's panic included), and 503 when a request gave up
+// waiting for its turn: parsing, planning and emitting run a few requests per CPU at once,
+// and the rest queue.
 //
 // A [Server] is immutable once built and safe for concurrent use.
 package server

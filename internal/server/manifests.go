@@ -41,17 +41,24 @@ func (s *Server) manifestsScenario(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	release, err := s.acquire(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer release()
 	s.manifests(w, r, []plan.Workload{wl})
 }
 
 // manifestsWorkload answers POST /api/v1/manifests: the files for the Workload documents of
 // the body.
 func (s *Server) manifestsWorkload(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.readWorkloads(w, r)
+	ws, release, err := s.readWorkloads(w, r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	defer release()
 	s.manifests(w, r, ws)
 }
 
@@ -100,20 +107,23 @@ func (s *Server) manifests(w http.ResponseWriter, r *http.Request, ws []plan.Wor
 			wl.AsOf = asOf
 		}
 		var pl *plan.Plan
+		var u *plan.Unsatisfiable
 		s.planStep(r.Context(), wl.Name, func() string {
 			pl, err = s.planner.Plan(wl)
-			if err != nil {
+			switch {
+			case err == nil:
+				return "planned"
+			case errors.As(err, &u):
 				return "unsatisfiable"
 			}
-			return "planned"
+			return "error"
 		})
-		var u *plan.Unsatisfiable
-		if errors.As(err, &u) {
+		if u != nil {
 			writeError(w, r, &apiError{Status: http.StatusUnprocessableEntity, Code: "unsatisfiable", Message: u.Error(), Unsat: []*plan.Unsatisfiable{u}})
 			return
 		}
 		if err != nil {
-			writeError(w, r, err)
+			writeError(w, r, asInput(err))
 			return
 		}
 		var objs []manifest.Object

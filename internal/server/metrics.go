@@ -19,6 +19,7 @@ const (
 	MetricInFlight       = "strata_http_requests_in_flight"
 	MetricResponseBytes  = "strata_http_response_size_bytes"
 	MetricPlanDuration   = "strata_plan_duration_seconds"
+	MetricPlanWaiting    = "strata_plan_requests_waiting"
 	MetricReasonDuration = "strata_reason_duration_seconds"
 	MetricEntities       = "strata_network_entities"
 	MetricFacts          = "strata_network_facts"
@@ -38,6 +39,7 @@ type metrics struct {
 	inFlight prometheus.Gauge
 	size     *prometheus.HistogramVec
 	plan     *prometheus.HistogramVec
+	waiting  prometheus.Gauge
 	reason   *prometheus.HistogramVec
 }
 
@@ -60,8 +62,10 @@ func newMetrics(reg *prometheus.Registry, n *network.Network, version string) (*
 		size: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricResponseBytes,
 			Help: "Size of HTTP response bodies, by route pattern.", Buckets: prometheus.ExponentialBuckets(64, 4, 9)}, []string{"route"}),
 		plan: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricPlanDuration,
-			Help:    "Time the planner takes per workload, by outcome (planned, unsatisfiable, error).",
+			Help:    "Time the planner takes per workload, by outcome (planned, unsatisfiable, error); outcome scenarios is the whole scenario table.",
 			Buckets: latencyBuckets}, []string{"outcome"}),
+		waiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: MetricPlanWaiting,
+			Help: "Requests waiting for a turn to parse, plan or emit (a few per CPU run at once)."}),
 		reason: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricReasonDuration,
 			Help:    "Time the reasoner takes per question, by operation (compare, why, rank, path, pareto, contradictions).",
 			Buckets: latencyBuckets}, []string{"operation"}),
@@ -72,7 +76,7 @@ func newMetrics(reg *prometheus.Registry, n *network.Network, version string) (*
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricBuildInfo, Help: "Always 1; the labels say which strata is running."}, []string{"version", "goversion"})
 	info.WithLabelValues(version, runtime.Version()).Set(1)
-	cs := []prometheus.Collector{m.requests, m.duration, m.inFlight, m.size, m.plan, m.reason, facts, info,
+	cs := []prometheus.Collector{m.requests, m.duration, m.inFlight, m.size, m.plan, m.waiting, m.reason, facts, info,
 		gauge(MetricEntities, "Entities in the loaded network.", len(n.Entities)),
 		gauge(MetricRelations, "Relation types in the loaded network.", len(n.Relations)),
 		gauge(MetricDimensions, "Dimensions in the loaded network.", len(n.Dimensions)),

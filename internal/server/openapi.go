@@ -38,6 +38,10 @@ func p(name, desc string) param {
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
+// workloadLimits ends the summary of the operations that take Workload documents.
+var workloadLimits = " At most " + strconv.Itoa(MaxWorkloads) + " Workload documents and " + strconv.Itoa(MaxBodyBytes>>20) +
+	" MiB per request (413 too-many-workloads or too-large beyond). A few requests per CPU are planned at once; the rest wait their turn (503 busy if they give up)."
+
 var (
 	opOpenAPI = operation{id: "openapi", summary: "This document.", answer: typeOf[map[string]any]()}
 	opNetwork = operation{id: "getNetwork", summary: "The whole network: entities, dimensions, relation types, declared facts, and the facts the reasoner derives.",
@@ -71,10 +75,10 @@ var (
 		}]()}
 	opPlanGet = operation{id: "planScenario", summary: "Plan one of the network's scenarios from its key requirements.",
 		params: []param{q("scenario", "a scenario, e.g. edge", true), q("asOf", "only technologies that existed in this year", false)},
-		answer: typeOf[PlanAnswer](), errors: []int{400, 404, 422}}
-	opPlanPost = operation{id: "planWorkload", summary: "Plan the Workload documents in the body (YAML, or the same document as JSON).",
+		answer: typeOf[PlanAnswer](), errors: []int{400, 404, 422, 503}}
+	opPlanPost = operation{id: "planWorkload", summary: "Plan the Workload documents in the body (YAML, or the same document as JSON)." + workloadLimits,
 		params: []param{q("asOf", "only technologies that existed in this year", false)}, body: true,
-		answer: typeOf[PlanAnswer](), errors: []int{400, 413, 415, 422}}
+		answer: typeOf[PlanAnswer](), errors: []int{400, 413, 415, 422, 503}}
 	manifestParams = []param{
 		q("image", "the image to run when the workload names none (scenarios name none)", false),
 		q("namespace", "the namespace of the objects (default: default)", false),
@@ -84,11 +88,11 @@ var (
 	}
 	opManifestsGet = operation{id: "manifestsScenario", summary: "The Kubernetes/K3s files that enforce a scenario's plan (RuntimeClass, workload, Gatekeeper policy, containerd config, observability).",
 		params: append([]param{q("scenario", "a scenario, e.g. edge", true)}, manifestParams...),
-		files:  []string{mediaTarGz, mediaYAML}, errors: []int{400, 404, 422}}
-	opManifestsPost = operation{id: "manifestsWorkload", summary: "The Kubernetes/K3s files that enforce the plans of the Workload documents in the body.",
-		params: manifestParams, body: true, files: []string{mediaTarGz, mediaYAML}, errors: []int{400, 413, 415, 422}}
+		files:  []string{mediaTarGz, mediaYAML}, errors: []int{400, 404, 422, 503}}
+	opManifestsPost = operation{id: "manifestsWorkload", summary: "The Kubernetes/K3s files that enforce the plans of the Workload documents in the body." + workloadLimits,
+		params: manifestParams, body: true, files: []string{mediaTarGz, mediaYAML}, errors: []int{400, 413, 415, 422, 503}}
 	opScenarios = operation{id: "scenarios", summary: "The seed's scenario table, recomputed by the planner beside what the network declares.",
-		answer: typeOf[[]plan.ScenarioRow]()}
+		answer: typeOf[[]plan.ScenarioRow](), errors: []int{503}}
 	opCoordinates = operation{id: "coordinates", summary: "Place a stack in the X/Y/Z space.",
 		params: []param{qlist("stack", "technologies, repeated, comma- or +-separated (required)")}, answer: typeOf[plan.Placement](), errors: []int{400, 404}}
 	opResults = operation{id: "listResults", summary: "The probe and bench result files given with --results.",

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -26,7 +27,11 @@ import (
 // Limits and timeouts. The API answers from memory, so generous bounds still stop a slow
 // or hostile client from holding a connection or memory for long.
 const (
-	MaxBodyBytes      = 1 << 20 // a workload document is a few hundred bytes
+	MaxBodyBytes = 1 << 20 // a workload document is a few hundred bytes
+	// MaxWorkloads is how many documents one POST to /api/v1/plan or /api/v1/manifests
+	// may hold; more is answered 413 too-many-workloads. Each is parsed and planned, so
+	// the body limit alone would let one request hold a CPU for seconds.
+	MaxWorkloads      = 100
 	ReadHeaderTimeout = 5 * time.Second
 	ReadTimeout       = 15 * time.Second
 	WriteTimeout      = 30 * time.Second
@@ -46,11 +51,19 @@ type Config struct {
 	Logger  *slog.Logger // default: discard
 	// TracerProvider defaults to a no-op provider.
 	TracerProvider trace.TracerProvider
-	// Registerer and Gatherer default to a fresh registry with the Go and process
-	// collectors.
+	// Registry defaults to a fresh registry with the Go and process collectors
+	// (NewRegistry).
 	Registry *prometheus.Registry
-	// UI turns the embedded web UI on (default true through New's caller).
+	// NoUI turns the embedded web UI off; the zero value serves it.
 	NoUI bool
+	// ShutdownDelay is how long Serve keeps serving after its context is cancelled while
+	// /readyz already answers 503, so that load balancers and Kubernetes endpoints stop
+	// sending new requests before the listener closes. The default is 0; behind
+	// Kubernetes set a few seconds (more than the readiness probe's period).
+	ShutdownDelay time.Duration
+	// ShutdownTimeout bounds the wait for requests in flight once the listener is closed;
+	// connections still open then are closed. Default: ShutdownTimeout.
+	ShutdownTimeout time.Duration
 }
 
 // Server is the HTTP handler of strata serve.
@@ -67,6 +80,13 @@ type Server struct {
 	handler http.Handler
 	ready   atomic.Bool
 	static  staticJSON
+	// work holds a slot per request that parses, plans or emits, so a burst queues
+	// instead of starving every other request of CPU.
+	work chan struct{}
+	// maxNameWords is the most words an entity name or alias has (see stackNames).
+	maxNameWords int
+
+	shutdownDelay, shutdownTimeout time.Duration
 }
 
 // New builds a server. It precomputes the answers that never change (the network
@@ -75,7 +95,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Reasoner == nil || cfg.Planner == nil {
 		return nil, errors.New("server needs a reasoner and a planner")
 	}
-	s := &Server{net: cfg.Reasoner.Network(), rsn: cfg.Reasoner, planner: cfg.Planner, version: cfg.Version, log: cfg.Logger, results: map[string]string{}}
+	s := &Server{net: cfg.Reasoner.Network(), rsn: cfg.Reasoner, planner: cfg.Planner, version: cfg.Version, log: cfg.Logger, results: map[string]string{},
+		work: make(chan struct{}, runtime.GOMAXPROCS(0)*4), shutdownDelay: cfg.ShutdownDelay, shutdownTimeout: cfg.ShutdownTimeout}
+	if s.shutdownDelay < 0 {
+		return nil, fmt.Errorf("shutdown delay %v is negative", s.shutdownDelay)
+	}
+	if s.shutdownTimeout <= 0 {
+		s.shutdownTimeout = ShutdownTimeout
+	}
+	s.maxNameWords = maxNameWords(s.net)
 	if s.version == "" {
 		s.version = "devel"
 	}
@@ -196,8 +224,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve serves on the listener until ctx is cancelled, then shuts down gracefully: it
-// stops accepting, reports not ready, and waits up to ShutdownTimeout for requests in
-// flight.
+// reports not ready at once, keeps serving for the shutdown delay so that load balancers
+// see /readyz fail and stop sending requests, then stops accepting and waits up to the
+// shutdown timeout for requests in flight, and closes the connections still open after
+// that.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
@@ -218,10 +248,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.ready.Store(false)
-	s.log.Info("shutting down", "timeout", ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
+	if s.shutdownDelay > 0 {
+		s.log.Info("draining: not ready, still serving", "delay", s.shutdownDelay.String())
+		t := time.NewTimer(s.shutdownDelay)
+		select {
+		case <-t.C:
+		case err := <-errc: // the listener failed while draining
+			t.Stop()
+			hs.Close()
+			return err
+		}
+	}
+	s.log.Info("shutting down", "timeout", s.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.shutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
+		// Requests still running past the timeout: cut their connections rather than
+		// leave them to the read and write timeouts.
+		hs.Close()
+		<-errc
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

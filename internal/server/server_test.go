@@ -2,10 +2,13 @@ package server_test
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -105,6 +108,15 @@ spec:
   sites: [edge]
 `
 
+// workloads is a body of n small Workload documents, w0 … w(n-1).
+func workloads(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "---\napiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: w%d}\nspec: {artifact: wasm}\n", i)
+	}
+	return b.String()
+}
+
 func TestAPI(t *testing.T) {
 	s := newServer(t, server.Config{})
 	tests := []struct {
@@ -148,6 +160,10 @@ func TestAPI(t *testing.T) {
 		{"plan media type", "POST", "/api/v1/plan", "text/html", "<p>", 415, []string{`"code":"unsupported-media-type"`}},
 		{"plan unsatisfiable", "POST", "/api/v1/plan", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: edge-2016}\nspec: {footprint: constrained, asOf: 2016, requirements: [fast start-up]}\n", 422, []string{`requirements in conflict`}},
 		{"plan too large", "POST", "/api/v1/plan", "application/yaml", strings.Repeat("#", server.MaxBodyBytes+1), 413, []string{`"code":"too-large"`}},
+		{"plan too many workloads", "POST", "/api/v1/plan", "application/yaml", workloads(server.MaxWorkloads + 1), 413,
+			[]string{`"code":"too-many-workloads"`, `101 YAML documents`, `at most 100 Workload documents`}},
+		{"plan most workloads", "POST", "/api/v1/plan", "application/yaml", workloads(server.MaxWorkloads) + "---\n# the end\n---\n", 200, []string{`"workload":"w99"`}},
+		{"manifests too many workloads", "POST", "/api/v1/manifests?image=x", "application/yaml", workloads(9000), 413, []string{`"code":"too-many-workloads"`}},
 		{"manifests no image", "GET", "/api/v1/manifests?scenario=edge", "", "", 400, []string{`no image to run`, `image=REF`}},
 		{"manifests bad image", "GET", "/api/v1/manifests?scenario=edge&image=" + url.QueryEscape("a b"), "", "", 400, []string{`not an image reference`}},
 		{"manifests bad format", "GET", "/api/v1/manifests?scenario=edge&image=x&format=zip", "", "", 400, []string{`use tar`}},
@@ -158,6 +174,10 @@ func TestAPI(t *testing.T) {
 		{"scenarios", "GET", "/api/v1/scenarios", "", "", 200, []string{`"scenario":"edge"`, `"agrees":true`}},
 		{"coordinates", "GET", "/api/v1/coordinates?stack=K3s,WasmEdge", "", "", 200, []string{`"coordinates":{"x":2,"y":4,"z":3}`}},
 		{"coordinates plus", "GET", "/api/v1/coordinates?stack=" + url.QueryEscape("K3s+WasmEdge"), "", "", 200, []string{`"x":2`}},
+		// An unescaped '+' decodes as a space.
+		{"coordinates raw plus", "GET", "/api/v1/coordinates?stack=K3s+WasmEdge", "", "", 200, []string{`"stack":["K3s","WasmEdge"]`, `"coordinates":{"x":2,"y":4,"z":3}`}},
+		{"coordinates spaces", "GET", "/api/v1/coordinates?stack=K3s+Open+Policy+Agent,WasmEdge", "", "", 200, []string{`"stack":["K3s","OPA","WasmEdge"]`}},
+		{"coordinates unknown", "GET", "/api/v1/coordinates?stack=K3s+WasmEdgy", "", "", 404, []string{`"suggestion":"WasmEdge"`}},
 		{"coordinates none", "GET", "/api/v1/coordinates", "", "", 400, nil},
 		{"results", "GET", "/api/v1/results", "", "", 200, []string{`"results":[]`}},
 		{"result unknown", "GET", "/api/v1/results/x.json", "", "", 404, []string{`"code":"unknown-result"`}},
@@ -268,16 +288,39 @@ func TestMethodNotAllowedAllow(t *testing.T) {
 	}
 }
 
+// TestNetworkETag: If-None-Match uses the weak comparison of RFC 9110 §13.1.2, so a
+// weak validator (as proxies that compress write it), a list and "*" all match.
 func TestNetworkETag(t *testing.T) {
 	s := newServer(t, server.Config{})
 	a := do(t, s, "GET", "/api/v1/network", "", nil)
 	etag := a.header.Get("ETag")
-	r := httptest.NewRequest("GET", "/api/v1/network", nil)
-	r.Header.Set("If-None-Match", etag)
-	w := httptest.NewRecorder()
-	s.ServeHTTP(w, r)
-	if etag == "" || w.Code != http.StatusNotModified {
-		t.Errorf("If-None-Match %s: %d, want 304", etag, w.Code)
+	if !strings.HasPrefix(etag, `"`) {
+		t.Fatalf("ETag %q", etag)
+	}
+	for _, tc := range []struct {
+		inm  string
+		want int
+	}{
+		{etag, http.StatusNotModified},
+		{"W/" + etag, http.StatusNotModified},
+		{`"other", ` + etag, http.StatusNotModified},
+		{`W/"other",W/` + etag + ` , "third"`, http.StatusNotModified},
+		{"*", http.StatusNotModified},
+		{`"other"`, http.StatusOK},
+		{`W/"other", "x,y"`, http.StatusOK},
+		{strings.Trim(etag, `"`), http.StatusOK}, // not an entity-tag
+		{`"`, http.StatusOK},
+	} {
+		r := httptest.NewRequest("GET", "/api/v1/network", nil)
+		r.Header.Set("If-None-Match", tc.inm)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != tc.want {
+			t.Errorf("If-None-Match %s: %d, want %d", tc.inm, w.Code, tc.want)
+		}
+		if w.Code == http.StatusNotModified && w.Body.Len() != 0 {
+			t.Errorf("If-None-Match %s: 304 with a body", tc.inm)
+		}
 	}
 }
 
@@ -419,37 +462,166 @@ func TestObservability(t *testing.T) {
 	}
 }
 
-// TestServeShutdown: Serve answers until the context is cancelled, then lets the request
-// in flight finish and returns nil.
-func TestServeShutdown(t *testing.T) {
-	s := newServer(t, server.Config{})
+// startServe runs Serve on a loopback port and returns its address, the cancel that
+// stops it, and where its result arrives.
+func startServe(t *testing.T, cfg server.Config) (addr string, stop context.CancelFunc, done <-chan error) {
+	t.Helper()
+	s := newServer(t, cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
-	resp, err := http.Get(base + "/readyz")
+	t.Cleanup(cancel)
+	d := make(chan error, 1)
+	go func() { d <- s.Serve(ctx, ln) }()
+	return ln.Addr().String(), cancel, d
+}
+
+// startPlan sends the head of a POST /api/v1/plan on a connection of its own and returns
+// once the handler is reading the body: it asks Expect: 100-continue, and net/http
+// answers 100 Continue on the handler's first read. The handler then waits for the body.
+func startPlan(t *testing.T, addr, body string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("readyz %d", resp.StatusCode)
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST /api/v1/plan HTTP/1.1\r\nHost: strata\r\nContent-Type: application/yaml\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", len(body))
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("want 100 Continue, got %q (%v)", line, err)
 	}
-	cancel()
+	if line, err := br.ReadString('\n'); err != nil || line != "\r\n" {
+		t.Fatalf("after 100 Continue: %q (%v)", line, err)
+	}
+	return conn, br
+}
+
+// TestServeShutdown: with a request in flight when the context is cancelled, /readyz
+// answers 503 while Serve keeps serving for the shutdown delay, the request in flight
+// finishes with 200, and Serve returns nil and stops listening.
+func TestServeShutdown(t *testing.T) {
+	const delay = time.Second // only a bound: the test waits for events, not for this
+	addr, stop, done := startServe(t, server.Config{ShutdownDelay: delay})
+	base := "http://" + addr
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	get := func(p string) (int, error) {
+		resp, err := client.Get(base + p)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	if code, err := get("/readyz"); err != nil || code != 200 {
+		t.Fatalf("readyz before shutdown: %d %v", code, err)
+	}
+
+	conn, br := startPlan(t, addr, edgeWorkload)
+	stop() // as SIGTERM does, with the plan request in flight
+
+	// Not ready at once, while still answering: the drain delay has begun.
+	start := time.Now()
+	for {
+		code, err := get("/readyz")
+		if err != nil {
+			t.Fatalf("/readyz failed (%v) before it answered 503: the listener closed without a drain", err)
+		}
+		if code == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Since(start) > delay {
+			t.Fatalf("/readyz still %d after the shutdown began", code)
+		}
+	}
+	if code, err := get("/healthz"); err != nil || code != 200 {
+		t.Errorf("healthz while draining: %d %v", code, err)
+	}
+
+	// The request in flight completes.
+	if _, err := io.WriteString(conn, edgeWorkload); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("request in flight: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"workload":"thumbnailer"`)) {
+		t.Errorf("request in flight: %d %s", resp.StatusCode, b)
+	}
+
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("Serve: %v", err)
 		}
-	case <-time.After(server.ShutdownTimeout + time.Second):
+	case <-time.After(delay + server.ShutdownTimeout + 5*time.Second):
 		t.Fatal("Serve did not return after cancel")
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
+	if _, err := get("/healthz"); err == nil {
 		t.Error("still answering after shutdown")
+	}
+}
+
+// TestServeShutdownTimeout: a request that outlives the shutdown timeout has its
+// connection closed, and Serve says the shutdown timed out.
+func TestServeShutdownTimeout(t *testing.T) {
+	addr, stop, done := startServe(t, server.Config{ShutdownTimeout: 50 * time.Millisecond})
+	conn, br := startPlan(t, addr, edgeWorkload) // the body never comes
+	stop()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Serve: %v, want the shutdown's deadline", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after the shutdown timeout")
+	}
+	// Closed now, not when the read timeout ends the handler's wait.
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := br.ReadString('\n')
+	var ne net.Error
+	if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
+		t.Errorf("connection still open after the shutdown timeout: read %q, %v", line, err)
+	}
+}
+
+// TestPlanOutcomes: the plan histogram's outcome says what happened to each workload,
+// for /plan and /manifests alike, and the scenario table has an outcome of its own.
+func TestPlanOutcomes(t *testing.T) {
+	s := newServer(t, server.Config{Registry: prometheus.NewRegistry()})
+	notARequirement := "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: odd}\nspec: {requirements: [L-3]}\n"
+	unsat := "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: edge-2016}\nspec: {footprint: constrained, asOf: 2016, requirements: [fast start-up]}\n"
+	for _, tc := range []struct {
+		method, target, body string
+		status               int
+	}{
+		{"POST", "/api/v1/manifests?image=x", notARequirement, 400},
+		{"POST", "/api/v1/manifests?image=x", unsat, 422},
+		{"POST", "/api/v1/manifests?image=x", edgeWorkload, 200},
+		{"POST", "/api/v1/plan", notARequirement, 400},
+		{"GET", "/api/v1/scenarios", "", 200},
+	} {
+		a := do(t, s, tc.method, tc.target, "application/yaml", strings.NewReader(tc.body))
+		if a.status != tc.status {
+			t.Errorf("%s %s: %d, want %d\n%s", tc.method, tc.target, a.status, tc.status, a.body)
+		}
+	}
+	scrape := string(do(t, s, "GET", "/metrics", "", nil).body)
+	for _, want := range []string{
+		`strata_plan_duration_seconds_count{outcome="error"} 2`,
+		`strata_plan_duration_seconds_count{outcome="unsatisfiable"} 1`,
+		`strata_plan_duration_seconds_count{outcome="planned"} 1`,
+		`strata_plan_duration_seconds_count{outcome="scenarios"} 1`,
+	} {
+		if !strings.Contains(scrape, want) {
+			t.Errorf("metrics lack %s:\n%s", want, regexpAll(`(?m)^(strata_plan_duration_seconds_count.*)$`, []byte(scrape)))
+		}
 	}
 }
 
