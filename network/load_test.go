@@ -1,6 +1,7 @@
 package network_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -519,5 +520,39 @@ func TestLoadTermPositions(t *testing.T) {
 		if err == nil || err.Error() != c.want {
 			t.Errorf("chain %s: Load returned %v; want %s", c.chain, err, c.want)
 		}
+	}
+}
+
+func TestResolveList(t *testing.T) {
+	n, err := network.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]string{
+		"K3s + WasmEdge":                   "K3s WasmEdge",
+		"K3s,WasmEdge":                     "K3s WasmEdge",
+		"K3s WasmEdge":                     "K3s WasmEdge",
+		"K8s+gVisor":                       "Kubernetes gVisor",
+		"Kata Containers (QEMU) + K3s":     "kata-qemu K3s",
+		"  Karmada ,, + WasmEdge  ":        "Karmada WasmEdge",
+		"K3s Open Policy Agent Gatekeeper": "K3s OPA Gatekeeper",
+	} {
+		es, err := n.ResolveList(text)
+		if err != nil {
+			t.Errorf("%q: %v", text, err)
+			continue
+		}
+		var ids []string
+		for _, e := range es {
+			ids = append(ids, e.ID)
+		}
+		if got := strings.Join(ids, " "); got != want {
+			t.Errorf("%q resolves to %s, want %s", text, got, want)
+		}
+	}
+	_, err = n.ResolveList("K3s + WasmEdg")
+	var ue *network.UnknownError
+	if !errors.As(err, &ue) || ue.Suggest != "WasmEdge" {
+		t.Errorf("unknown word: %v", err)
 	}
 }

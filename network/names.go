@@ -1,5 +1,10 @@
 package network
 
+import (
+	"strings"
+	"unicode"
+)
+
 // Suggest returns the candidate nearest to s by edit distance, or "" when none is close
 // enough to be a likely typo. Commands use it for "did you mean …?" hints.
 func Suggest(s string, candidates []string) string { return suggest(s, candidates) }
@@ -11,4 +16,35 @@ func (n *Network) ResolveRelation(name string) (*RelationType, error) {
 		return r, nil
 	}
 	return nil, &UnknownError{What: "relation type", Name: name, Suggest: suggest(name, n.RelationIDs())}
+}
+
+// ResolveList resolves a list of entity names written the way people write stacks:
+// separated by '+', ',' or spaces ("K3s + WasmEdge", "K3s,WasmEdge", and "K3s WasmEdge",
+// which is also what a query string makes of an unescaped "K3s+WasmEdge"). A name of
+// several words ("Kata Containers (QEMU)") is matched first, the longest run of words that
+// resolves; an unknown word gets the error of [Network.Resolve], with its suggestion.
+func (n *Network) ResolveList(text string) ([]*Entity, error) {
+	words := strings.FieldsFunc(text, func(r rune) bool { return r == '+' || r == ',' || unicode.IsSpace(r) })
+	most := 1
+	for _, e := range n.Entities {
+		for _, name := range append([]string{e.ID, e.Names.En, e.Names.Zh}, e.Aliases...) {
+			most = max(most, len(strings.Fields(name)))
+		}
+	}
+	var out []*Entity
+	for i := 0; i < len(words); {
+		var err error
+		for j := min(len(words), i+most); j > i; j-- {
+			var e *Entity
+			if e, err = n.Resolve(strings.Join(words[i:j], " ")); err == nil {
+				out = append(out, e)
+				i = j
+				break
+			}
+		}
+		if err != nil {
+			return nil, err // the error for the single word
+		}
+	}
+	return out, nil
 }

@@ -117,20 +117,12 @@ type Placement struct {
 // default runtime when it names none; Z the highest policy level its technologies imply.
 func (p *Planner) Coordinates(names []string) (Placement, error) {
 	var pl Placement
-	var stack []*network.Entity
-	for _, n := range names {
-		for _, part := range strings.Split(n, "+") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			e, err := p.net.Resolve(part)
-			if err != nil {
-				return pl, err
-			}
-			stack = append(stack, e)
-			pl.Stack = append(pl.Stack, e.ID)
-		}
+	stack, err := p.net.ResolveList(strings.Join(names, " "))
+	if err != nil {
+		return pl, err
+	}
+	for _, e := range stack {
+		pl.Stack = append(pl.Stack, e.ID)
 	}
 	if len(stack) == 0 {
 		return pl, fmt.Errorf("name at least one technology, e.g. K3s WasmEdge")

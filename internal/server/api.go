@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
@@ -794,16 +793,10 @@ func (s *Server) scenarios(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) coordinates(w http.ResponseWriter, r *http.Request) {
-	var names []string
-	for _, n := range list(r, "stack") {
-		ids, err := s.stackNames(n)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		names = append(names, ids...)
-	}
-	if len(names) == 0 {
+	// A raw '+' in the query decodes as a space; plan.Coordinates splits on '+', ',' and
+	// spaces and matches names of several words first (network.ResolveList).
+	names := list(r, "stack")
+	if strings.TrimSpace(strings.Join(names, "")) == "" {
 		writeError(w, r, badRequest("missing query parameter stack, e.g. stack=K3s,WasmEdge"))
 		return
 	}
@@ -817,41 +810,6 @@ func (s *Server) coordinates(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, r, http.StatusOK, pl)
-}
-
-// stackNames resolves one stack value to entity ids. Technologies are separated by '+'
-// or by spaces, since a query string decodes an unescaped '+' as a space
-// (stack=K3s+WasmEdge); names of several words (Kata Containers) are matched first, the
-// longest that resolves.
-func (s *Server) stackNames(v string) ([]string, error) {
-	words := strings.FieldsFunc(v, func(r rune) bool { return r == '+' || unicode.IsSpace(r) })
-	var ids []string
-	for i := 0; i < len(words); {
-		var err error
-		for j := min(len(words), i+s.maxNameWords); j > i; j-- {
-			var e *network.Entity
-			if e, err = s.net.Resolve(strings.Join(words[i:j], " ")); err == nil {
-				ids = append(ids, e.ID)
-				i = j
-				break
-			}
-		}
-		if err != nil {
-			return nil, err // the error for the single word
-		}
-	}
-	return ids, nil
-}
-
-// maxNameWords is the most space-separated words of any entity's id, name or alias.
-func maxNameWords(n *network.Network) int {
-	most := 1
-	for _, e := range n.Entities {
-		for _, name := range append([]string{e.ID, e.Names.En, e.Names.Zh}, e.Aliases...) {
-			most = max(most, len(strings.Fields(name)))
-		}
-	}
-	return most
 }
 
 // ResultFile is one --results file.

@@ -83,8 +83,6 @@ type Server struct {
 	// work holds a slot per request that parses, plans or emits, so a burst queues
 	// instead of starving every other request of CPU.
 	work chan struct{}
-	// maxNameWords is the most words an entity name or alias has (see stackNames).
-	maxNameWords int
 
 	shutdownDelay, shutdownTimeout time.Duration
 }
@@ -103,7 +101,6 @@ func New(cfg Config) (*Server, error) {
 	if s.shutdownTimeout <= 0 {
 		s.shutdownTimeout = ShutdownTimeout
 	}
-	s.maxNameWords = maxNameWords(s.net)
 	if s.version == "" {
 		s.version = "devel"
 	}
