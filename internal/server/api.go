@@ -16,8 +16,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/strata-dev/strata/bench"
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
+	"github.com/strata-dev/strata/probe"
 	"github.com/strata-dev/strata/reason"
 )
 
@@ -49,6 +51,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/coordinates", s.coordinates, opCoordinates},
 		{"GET", "/api/v1/results", s.resultList, opResults},
 		{"GET", "/api/v1/results/{name}", s.result, opResult},
+		{"GET", "/api/v1/results/{name}/chart.svg", s.resultChart, opResultChart},
 	}
 }
 
@@ -812,22 +815,41 @@ func (s *Server) coordinates(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusOK, pl)
 }
 
+// Result kinds: what a --results file holds, told by decoding it (see resultKind).
+const (
+	KindProbe   = "probe"   // strata probe -o json: a probe.Report
+	KindBench   = "bench"   // strata bench -o json: a bench.Results
+	KindUnknown = "unknown" // JSON of another shape, or a file that cannot be read
+)
+
+// MaxResultBytes bounds a --results file: it is read whole on every request. A full
+// bench with --runs 1000 over every driver stays far below it.
+const MaxResultBytes = 16 << 20
+
+const mediaSVG = "image/svg+xml"
+
 // ResultFile is one --results file.
 type ResultFile struct {
 	Name    string `json:"name"`
 	Size    int64  `json:"size"`
 	ModTime string `json:"modTime"`
+	Kind    string `json:"kind"` // probe, bench or unknown
 	Error   string `json:"error,omitempty"`
 }
 
 func (s *Server) resultList(w http.ResponseWriter, r *http.Request) {
 	out := []ResultFile{}
 	for name, p := range s.results {
-		rf := ResultFile{Name: name}
+		rf := ResultFile{Name: name, Kind: KindUnknown}
 		if fi, err := os.Stat(p); err != nil {
 			rf.Error = err.Error()
 		} else {
 			rf.Size, rf.ModTime = fi.Size(), fi.ModTime().UTC().Format("2006-01-02T15:04:05Z")
+			if b, err := readResult(name, p); err != nil {
+				rf.Error = err.Message
+			} else {
+				rf.Kind, _ = resultKind(b)
+			}
 		}
 		out = append(out, rf)
 	}
@@ -837,32 +859,132 @@ func (s *Server) resultList(w http.ResponseWriter, r *http.Request) {
 	}{out})
 }
 
-// result serves a results file as it is on disk now, after checking it is JSON.
-func (s *Server) result(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+// resultFile reads the named results file as it is on disk now, checking it is JSON.
+func (s *Server) resultFile(name string) ([]byte, *apiError) {
 	p, ok := s.results[name]
 	if !ok {
 		var names []string
 		for n := range s.results {
 			names = append(names, n)
 		}
-		writeError(w, r, &apiError{Status: http.StatusNotFound, Code: "unknown-result",
-			Message: fmt.Sprintf("no results file %s (strata serve --results FILE adds one)", name), Suggestion: network.Suggest(name, names)})
-		return
+		return nil, &apiError{Status: http.StatusNotFound, Code: "unknown-result",
+			Message: fmt.Sprintf("no results file %s (strata serve --results FILE adds one)", name), Suggestion: network.Suggest(name, names)}
 	}
-	b, err := os.ReadFile(p)
+	return readResult(name, p)
+}
+
+func readResult(name, path string) ([]byte, *apiError) {
+	f, err := os.Open(path)
 	if err != nil {
-		writeError(w, r, &apiError{Status: http.StatusInternalServerError, Code: "read-results", Message: err.Error()})
-		return
+		return nil, &apiError{Status: http.StatusInternalServerError, Code: "read-results", Message: err.Error()}
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxResultBytes+1))
+	if err != nil {
+		return nil, &apiError{Status: http.StatusInternalServerError, Code: "read-results", Message: err.Error()}
+	}
+	if len(b) > MaxResultBytes {
+		return nil, &apiError{Status: http.StatusInternalServerError, Code: "results-too-large",
+			Message: fmt.Sprintf("%s is larger than %d MiB; serve a smaller results file (fewer --runs)", name, MaxResultBytes>>20)}
 	}
 	if !json.Valid(b) {
-		writeError(w, r, &apiError{Status: http.StatusInternalServerError, Code: "invalid-results", Message: name + " is not valid JSON"})
+		return nil, &apiError{Status: http.StatusInternalServerError, Code: "invalid-results", Message: name + " is not valid JSON"}
+	}
+	return b, nil
+}
+
+// resultKind tells a probe report from bench results by decoding b into each and checking
+// the fields only that kind has: a probe report's checks, each with an id and one of the
+// four results; bench results' format version, workloads and drivers, each with a name
+// and layer. Unknown fields are allowed, so files from newer versions are still read.
+// Bench results come back decoded, for the chart.
+func resultKind(b []byte) (string, *bench.Results) {
+	var res bench.Results
+	if json.Unmarshal(b, &res) == nil && isBench(&res) {
+		return KindBench, &res
+	}
+	var rep probe.Report
+	if json.Unmarshal(b, &rep) == nil && isProbe(&rep) {
+		return KindProbe, nil
+	}
+	return KindUnknown, nil
+}
+
+func isBench(r *bench.Results) bool {
+	if r.Version < 1 || len(r.Workloads) == 0 || len(r.Drivers) == 0 {
+		return false
+	}
+	for _, d := range r.Drivers {
+		if d.Name == "" || d.Layer == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func isProbe(r *probe.Report) bool {
+	if len(r.Checks) == 0 {
+		return false
+	}
+	for _, c := range r.Checks {
+		switch c.Result {
+		case probe.Pass, probe.Warn, probe.Fail, probe.Skip:
+		default:
+			return false
+		}
+		if c.ID == "" || c.Layer == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// result serves a results file as it is on disk now, after checking it is JSON.
+func (s *Server) result(w http.ResponseWriter, r *http.Request) {
+	b, ae := s.resultFile(r.PathValue("name"))
+	if ae != nil {
+		writeError(w, r, ae)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	if r.Method != http.MethodHead {
 		w.Write(b)
+	}
+}
+
+// resultChart draws a bench results file as the SVG chart of strata bench --chart.
+func (s *Server) resultChart(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	b, ae := s.resultFile(name)
+	if ae != nil {
+		writeError(w, r, ae)
+		return
+	}
+	kind, res := resultKind(b)
+	if res == nil {
+		what := "JSON of another kind"
+		if kind == KindProbe {
+			what = "a probe report"
+		}
+		writeError(w, r, &apiError{Status: http.StatusBadRequest, Code: "not-bench-results",
+			Message: fmt.Sprintf("%s holds %s, not bench results: charts are drawn from strata bench -o json files", name, what)})
+		return
+	}
+	var buf bytes.Buffer
+	if err := bench.Chart(&buf, res); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", mediaSVG)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	// Opened on its own, the image runs nothing and loads nothing.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
 	}
 }
 

@@ -24,7 +24,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/strata-dev/strata/bench"
 	"github.com/strata-dev/strata/internal/server"
+	"github.com/strata-dev/strata/probe"
 )
 
 // chromiumPath finds Debian's chromium (scripts/setup-web.sh installs it).
@@ -54,9 +56,8 @@ func TestE2E(t *testing.T) {
 	if _, err := os.Stat("ui/dist/assets"); err != nil {
 		t.Skip("the web UI is not built (scripts/build-web.sh); skipping the browser test")
 	}
-	results := filepath.Join(t.TempDir(), "bench.json")
-	writeFile(t, results, `{"host":"ci","runs":[{"layer":"L-3","runtime":"runc","startup_ms":118.5},{"layer":"L-4","runtime":"wasmedge","startup_ms":6.2}]}`)
-	ts := httptest.NewServer(newServer(t, server.Config{Results: []string{results}}))
+	want := wantResults(t)
+	ts := httptest.NewServer(newServer(t, server.Config{Results: want.files}))
 	defer ts.Close()
 
 	opts := []chromedp.ExecAllocatorOption{
@@ -156,11 +157,41 @@ func TestE2E(t *testing.T) {
 		t.Errorf("download status %q", status)
 	}
 
-	step("results", chromedp.Navigate(ts.URL+"/#/results"), chromedp.WaitVisible(css("main h2")), chromedp.WaitVisible(css(".bar")))
-	if got := text("main h2"); got != "bench.json" {
-		t.Errorf("results page shows %q, want bench.json", got)
+	// The probe report: its layers and its checks, failures first.
+	eval := func(name, js string) []string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(sctx, chromedp.Evaluate[[]string](js))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return v
 	}
-	shot("06-results.png")
+	step("results: probe", chromedp.Navigate(ts.URL+"/#/results?file=probe.json"), chromedp.WaitVisible(css("#probe-layers")), chromedp.WaitVisible(css("#probe-checks tbody tr")))
+	var seen resultsSeen
+	seen.Title = text("main h2")
+	seen.Offered = eval("offered layers", `[...document.querySelectorAll("#probe-layers li[data-offered=true] h4")].map(e => e.firstChild.textContent)`)
+	seen.NotOffered = eval("layers not offered", `[...document.querySelectorAll("#probe-layers li[data-offered=false] h4")].map(e => e.firstChild.textContent)`)
+	seen.FirstCheck = text("#probe-checks tbody tr")
+	seen.Check = text("#check-" + want.check.ID)
+	shot("06-results-probe.png")
+
+	// Bench results, opened from the keyboard: the chart, the medians, the drivers left out.
+	step("results: bench", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll(".result-files button")].find(b => b.textContent === "bench.json").focus()`),
+		chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(css("#bench-medians tbody tr")),
+		chromedp.Poll[chromedp.Void](`(() => { const i = document.getElementById("bench-chart"); return i && i.complete && i.naturalWidth > 0; })()`))
+	seen.Title2 = text("main h2")
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("bench-chart").naturalWidth`)); err != nil {
+		t.Fatalf("chart width: %v", err)
+	} else {
+		seen.ChartWidth = w
+	}
+	seen.ChartAlt = eval("chart alt", `[document.getElementById("bench-chart").alt]`)[0]
+	seen.Medians = text(`#bench-medians tbody tr[data-driver="` + want.driver + `"]`)
+	seen.Unavailable = text("#bench-unavailable")
+	shot("07-results-bench.png")
+	seen.check(t, want)
 
 	step("matrices", chromedp.Navigate(ts.URL+"/#/matrices"), chromedp.WaitVisible(css("#plane svg")))
 	front := text("#plane p")
@@ -207,12 +238,13 @@ func TestE2EFirefox(t *testing.T) {
 	if _, err := os.Stat("ui/dist/assets"); err != nil {
 		t.Skip("the web UI is not built (scripts/build-web.sh); skipping the browser test")
 	}
-	ts := httptest.NewServer(newServer(t, server.Config{}))
+	results := wantResults(t)
+	ts := httptest.NewServer(newServer(t, server.Config{Results: results.files}))
 	defer ts.Close()
 	dir := t.ArtifactDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "../../web/e2e/firefox.mjs", ts.URL, dir)
+	cmd := exec.CommandContext(ctx, node, "../../web/e2e/firefox.mjs", ts.URL, dir, results.check.ID, results.driver)
 	cmd.Env = append(os.Environ(), "FIREFOX="+ff)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -225,6 +257,7 @@ func TestE2EFirefox(t *testing.T) {
 		Hit, Title, Facts, Coords, Status, KeyboardHash string
 		Front, UserAgent                                string
 		Downloaded                                      int
+		Results                                         resultsSeen
 	}
 	if err := json.Unmarshal(out, &seen); err != nil {
 		t.Fatalf("firefox.mjs printed %q: %v", out, err)
@@ -232,7 +265,7 @@ func TestE2EFirefox(t *testing.T) {
 	for _, e := range seen.Errors {
 		t.Errorf("Firefox: %s", e)
 	}
-	want := []string{"explorer", "search", "entity", "plan", "download", "keyboard", "matrices"}
+	want := []string{"explorer", "search", "entity", "plan", "download", "keyboard", "matrices", "results-probe", "results-bench"}
 	if !slices.Equal(seen.Steps, want) {
 		t.Errorf("steps done %v, want %v", seen.Steps, want)
 	}
@@ -249,7 +282,93 @@ func TestE2EFirefox(t *testing.T) {
 	if seen.KeyboardHash != "#/matrices" || !strings.Contains(seen.Front, "L-3, L-4") {
 		t.Errorf("keyboard navigation reached %q; Pareto text %q", seen.KeyboardHash, seen.Front)
 	}
+	seen.Results.check(t, results)
 	t.Logf("%s; screenshots in %s", seen.UserAgent, dir)
+}
+
+// resultsWant is what the results view must show of the files in testdata.
+type resultsWant struct {
+	files                []string // the --results files
+	offered, notOffered  []string // probe.json's layers
+	firstFail, check     probe.Check
+	driver               string // a driver of bench.json with a ratio to native
+	unavailable, because string // a driver bench.json could not run, and why
+	unit                 string // of driver's first result
+}
+
+func wantResults(t *testing.T) resultsWant {
+	t.Helper()
+	var w resultsWant
+	for _, f := range []string{benchFile, probeFile} {
+		p, err := filepath.Abs(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.files = append(w.files, p)
+	}
+	var rep probe.Report
+	readJSON(t, probeFile, &rep)
+	for _, c := range rep.Coordinates {
+		if c.Offered {
+			w.offered = append(w.offered, c.Layer)
+		} else {
+			w.notOffered = append(w.notOffered, c.Layer)
+		}
+	}
+	for _, c := range rep.Checks {
+		if c.Result == probe.Fail && w.firstFail.ID == "" {
+			w.firstFail = c
+		}
+		if c.Result == probe.Pass && c.Layer == "L-3" && w.check.ID == "" {
+			w.check = c
+		}
+	}
+	var res bench.Results
+	readJSON(t, benchFile, &res)
+	for _, d := range res.Drivers {
+		if !d.Available && w.unavailable == "" {
+			w.unavailable, w.because = d.Name, d.Reason
+		}
+		if d.Available && d.Layer != bench.Native && w.driver == "" && len(d.Results) > 0 && d.Results[0].VsNative != nil {
+			w.driver, w.unit = d.Name, d.Results[0].Unit
+		}
+	}
+	if w.firstFail.ID == "" || w.check.ID == "" || w.driver == "" || w.unavailable == "" || len(w.offered) == 0 {
+		t.Fatalf("the files under testdata lack what the browser tests look for: %+v", w)
+	}
+	return w
+}
+
+// resultsSeen is what a browser saw of the results view.
+type resultsSeen struct {
+	Title, Title2, FirstCheck, Check, ChartAlt, Medians, Unavailable string
+	Offered, NotOffered                                              []string
+	ChartWidth                                                       int
+}
+
+func (s resultsSeen) check(t *testing.T, w resultsWant) {
+	t.Helper()
+	if s.Title != "probe.json" || s.Title2 != "bench.json" {
+		t.Errorf("results titles %q then %q, want probe.json then bench.json", s.Title, s.Title2)
+	}
+	if !slices.Equal(s.Offered, w.offered) || !slices.Equal(s.NotOffered, w.notOffered) {
+		t.Errorf("probe layers offered %v, not offered %v; want %v and %v", s.Offered, s.NotOffered, w.offered, w.notOffered)
+	}
+	if !strings.HasPrefix(s.FirstCheck, w.firstFail.ID) || !strings.Contains(s.FirstCheck, "FAIL") {
+		t.Errorf("first check row %q, want the failing check %s first", s.FirstCheck, w.firstFail.ID)
+	}
+	if !strings.Contains(s.Check, w.check.ID) || !strings.Contains(s.Check, "PASS") || !strings.Contains(s.Check, w.check.Evidence[:min(len(w.check.Evidence), 30)]) {
+		t.Errorf("check row %q lacks %s, PASS or its evidence %q", s.Check, w.check.ID, w.check.Evidence)
+	}
+	if s.ChartWidth == 0 || !strings.Contains(s.ChartAlt, "bench.json") {
+		t.Errorf("bench chart: naturalWidth %d, alt %q", s.ChartWidth, s.ChartAlt)
+	}
+	if !strings.HasPrefix(s.Medians, w.driver) || !strings.Contains(s.Medians, w.unit) || !strings.Contains(s.Medians, "×") {
+		t.Errorf("medians row %q lacks %s, its unit %s or a ratio ×", s.Medians, w.driver, w.unit)
+	}
+	if !strings.Contains(s.Unavailable, w.unavailable) || !strings.Contains(s.Unavailable, w.because) {
+		t.Errorf("unavailable drivers %q lack %s: %s", s.Unavailable, w.unavailable, w.because)
+	}
 }
 
 // tarFiles lists the files of a .tar.gz, or nil while it is missing or incomplete.

@@ -95,12 +95,14 @@ var (
 		answer: typeOf[[]plan.ScenarioRow](), errors: []int{503}}
 	opCoordinates = operation{id: "coordinates", summary: "Place a stack in the X/Y/Z space.",
 		params: []param{qlist("stack", "technologies, repeated, comma- or +-separated (required)")}, answer: typeOf[plan.Placement](), errors: []int{400, 404}}
-	opResults = operation{id: "listResults", summary: "The probe and bench result files given with --results.",
+	opResults = operation{id: "listResults", summary: "The probe and bench result files given with --results, each with its kind (probe, bench or unknown), read from disk on each request.",
 		answer: typeOf[struct {
 			Results []ResultFile `json:"results"`
 		}]()}
-	opResult = operation{id: "getResult", summary: "One results file as it is on disk.", params: []param{p("name", "the file's base name")},
-		answer: typeOf[map[string]any](), errors: []int{404}}
+	opResult = operation{id: "getResult", summary: "One results file as it is on disk (at most " + strconv.Itoa(MaxResultBytes>>20) + " MiB; 500 when it is larger or not JSON).",
+		params: []param{p("name", "the file's base name")}, answer: typeOf[map[string]any](), errors: []int{404, 500}}
+	opResultChart = operation{id: "getResultChart", summary: "A bench results file drawn as the SVG chart of strata bench --chart: start-up time per driver and overhead against native (400 not-bench-results for other files).",
+		params: []param{p("name", "the base name of a strata bench -o json file")}, files: []string{mediaSVG}, errors: []int{400, 404, 500}}
 )
 
 // openAPIDocument describes the routes the server registers; schemas come from the Go

@@ -353,8 +353,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	fill := strings.NewReplacer("{name}", "L-3", "{relation}", "overhead")
 	for _, op := range documented {
 		method, path, _ := strings.Cut(op, " ")
-		if path == "/api/v1/results/{name}" {
-			continue // no results files in this server
+		if strings.HasPrefix(path, "/api/v1/results/{name}") {
+			continue // no results files in this server (results_test.go serves some)
 		}
 		ans := do(t, s, method, fill.Replace(path), "application/yaml", strings.NewReader(edgeWorkload))
 		if ans.status == 404 || ans.status == 405 {

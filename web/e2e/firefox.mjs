@@ -1,19 +1,21 @@
 // End-to-end run of the strata UI in Firefox (Debian's firefox-esr) over WebDriver BiDi,
 // driven by puppeteer-core. Run by go test (internal/server TestE2EFirefox):
 //
-//   node web/e2e/firefox.mjs URL OUTDIR
+//   node web/e2e/firefox.mjs URL OUTDIR CHECK DRIVER
 //
 // It walks the same path as the Chromium test — explorer, search 容器, open L-3, plan the
-// edge scenario, download its manifests, matrices — plus keyboard-only navigation, saves a
-// screenshot per step in OUTDIR, and prints what it saw as one JSON object for the Go test
-// to judge. It exits non-zero only when it could not drive the browser at all.
+// edge scenario, download its manifests, matrices, the probe report and bench results the
+// server was given with --results (CHECK: a check whose row it reads; DRIVER: a bench
+// driver whose medians it reads) — plus keyboard-only navigation, saves a screenshot per
+// step in OUTDIR, and prints what it saw as one JSON object for the Go test to judge. It
+// exits non-zero only when it could not drive the browser at all.
 import puppeteer from "puppeteer-core";
 import fs from "node:fs";
 import path from "node:path";
 
-const [url, outDir] = process.argv.slice(2);
-if (!url || !outDir) {
-  console.error("usage: node firefox.mjs URL OUTDIR");
+const [url, outDir, checkID, driver] = process.argv.slice(2);
+if (!url || !outDir || !checkID || !driver) {
+  console.error("usage: node firefox.mjs URL OUTDIR CHECK DRIVER");
   process.exit(2);
 }
 const downloads = path.join(outDir, "downloads");
@@ -30,6 +32,8 @@ const browser = await puppeteer.launch({
     "browser.download.useDownloadDir": true,
     "browser.download.always_ask_before_handling_new_types": false,
     "browser.helperApps.neverAsk.saveToDisk": "application/gzip,application/yaml",
+    // The downloads panel would take the keyboard focus from the page for good.
+    "browser.download.alwaysOpenPanel": false,
   },
 });
 const seen = { errors: [], steps: [] };
@@ -98,6 +102,34 @@ try {
   });
   await step("matrices", async () => {
     seen.front = await text("#plane p");
+  });
+  seen.results = {};
+  const layers = (offered) => page.$$eval(`#probe-layers li[data-offered=${offered}] h4`, (els) => els.map((e) => e.firstChild.textContent));
+  await step("results-probe", async () => {
+    await page.goto(url + "/#/results?file=probe.json");
+    await page.reload(); // Tab from the top of the page (a hash change keeps the focus)
+    await wait("#probe-layers");
+    await wait("#probe-checks tbody tr");
+    seen.results.title = await text("main h2");
+    seen.results.offered = await layers(true);
+    seen.results.notOffered = await layers(false);
+    seen.results.firstCheck = await text("#probe-checks tbody tr");
+    seen.results.check = await text("#check-" + checkID);
+  });
+  await step("results-bench", async () => {
+    // Open bench.json from the keyboard: Tab to its button, press Enter.
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate(() => document.activeElement?.textContent === "bench.json")) break;
+    }
+    await page.keyboard.press("Enter");
+    await wait("#bench-medians tbody tr");
+    await page.waitForFunction(() => { const i = document.getElementById("bench-chart"); return i && i.complete && i.naturalWidth > 0; }, { timeout: 30_000 });
+    seen.results.title2 = await text("main h2");
+    seen.results.chartWidth = await page.$eval("#bench-chart", (i) => i.naturalWidth);
+    seen.results.chartAlt = await page.$eval("#bench-chart", (i) => i.alt);
+    seen.results.medians = await text(`#bench-medians tbody tr[data-driver="${driver}"]`);
+    seen.results.unavailable = await text("#bench-unavailable");
   });
   seen.userAgent = await browser.userAgent();
 } finally {

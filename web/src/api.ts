@@ -23,6 +23,27 @@ export interface ScenarioRow { scenario: string; requirements: string[]; declare
 export interface Problem { pos: Pos; code: string; message: string; hint?: string }
 export interface APIErrorBody { status: number; code: string; message: string; suggestion?: string; candidates?: string[]; problems?: Problem[]; unsatisfiable?: Unsatisfiable[] }
 
+// Results files (strata serve --results): what strata probe -o json and strata bench -o json
+// write (probe.Report and bench.Results).
+export type ResultKind = "probe" | "bench" | "unknown";
+export interface ResultFile { name: string; size: number; modTime: string; kind: ResultKind; error?: string }
+export type CheckResult = "PASS" | "WARN" | "FAIL" | "SKIP";
+export interface ProbeCheck { layer: string; id: string; result: CheckResult; evidence: string; hint?: string; path?: string; version?: string; needs_root?: boolean }
+export interface ProbeCoordinate { axis: string; value: number; layer: string; offered: boolean; because: string; hint?: string; checks: string[] }
+export interface ProbeHandler { name: string; layer: string; offered: boolean; because: string; checks: string[] }
+export interface ProbeReport {
+  host: { hostname: string; kernel: string; cpu: string; privileged: boolean; time: string; layers?: string[] };
+  checks: ProbeCheck[]; coordinates: ProbeCoordinate[]; handlers: ProbeHandler[];
+}
+export interface BenchRatio { value: number; lo: number; hi: number; level: number }
+export interface BenchWorkloadResult { workload: string; unit: string; samples?: number[]; summary: { n: number; median: number; min: number; max: number; mean: number; p99?: number; mad: number; outliers?: number[] }; vs_native?: BenchRatio; error?: string; clock?: string }
+export interface BenchDriver { name: string; layer: string; available: boolean; reason?: string; version?: string; accel?: string; floor?: boolean; results?: BenchWorkloadResult[]; notes?: string[]; elapsed_s: number }
+export interface BenchResults {
+  version: number;
+  host: { hostname: string; kernel: string; os: string; cpu: string; cores: number; memory_mb: number; virtualization: string; kvm: boolean; cgroup: string; go: string; runtimes: { name: string; version: string }[] | null };
+  started: string; elapsed_s: number; runs: number; warmup: number; workloads: { name: string; n?: number }[]; drivers: BenchDriver[];
+}
+
 export class APIError extends Error {
   constructor(public body: APIErrorBody) { super(body.message); }
 }

@@ -42,7 +42,7 @@ async function route() {
     switch (view) {
       case "matrices": await matrices(main); break;
       case "planner": await planner(main, params); break;
-      case "results": await results(main); break;
+      case "results": await results(main, params); break;
       default: current = "explorer"; await explorer(main, params);
     }
   } catch (e) {

@@ -1,25 +1,240 @@
-// Results: the probe and bench JSON files given to strata serve with --results.
-import { get } from "./api";
+// Results: the files given to strata serve with --results. A probe report (strata probe
+// -o json) shows the host, the isolation layers it offers and its checks, failures first;
+// bench results (strata bench -o json) their chart, the host and the medians against
+// native; any other JSON is shown as tables and lists. The server tells the kinds apart.
+import { get, ResultFile, ResultKind, ProbeReport, ProbeCheck, CheckResult, BenchResults, BenchDriver, BenchWorkloadResult } from "./api";
 import { h, clear, table } from "./dom";
 
-interface ResultFile { name: string; size: number; modTime: string; error?: string }
-
-export async function results(main: HTMLElement) {
+export async function results(main: HTMLElement, params: URLSearchParams) {
   const { results } = await get<{ results: ResultFile[] }>("/api/v1/results");
   if (!results.length) {
     clear(main, h("h1", {}, "Results"), h("p", {}, "No results files. Start the server with ", h("code", {}, "strata serve --results probe.json --results bench.json"), " to see probe and bench results here."));
     return;
   }
-  const body = h("div", {});
-  clear(main, h("h1", {}, "Results"), table(["file", "size", "modified"], results.map((r) => [
-    h("button", { type: "button", class: "link", onclick: () => showFile(body, r.name) }, r.name), r.error ?? r.size + " bytes", r.modTime])), body);
-  await showFile(body, results[0].name);
+  const body = h("section", { class: "result", "aria-labelledby": "result-title" });
+  const buttons = new Map<string, HTMLButtonElement>();
+  // pick shows a file and keeps its name in the address (without a new history entry or
+  // a re-render of the list, so the focus stays on the button).
+  const pick = async (f: ResultFile, remember: boolean) => {
+    for (const [n, b] of buttons) {
+      if (n === f.name) b.setAttribute("aria-current", "true");
+      else b.removeAttribute("aria-current");
+    }
+    if (remember) history.replaceState(null, "", "#/results?file=" + encodeURIComponent(f.name));
+    try {
+      await showFile(body, f);
+    } catch (e) {
+      clear(body, h("h2", { id: "result-title" }, f.name), h("p", { class: "error", role: "alert" }, String((e as Error).message ?? e)));
+    }
+  };
+  const rows = results.map((f) => {
+    const b = h("button", { type: "button", class: "link", onclick: () => pick(f, true) }, f.name);
+    buttons.set(f.name, b);
+    return [b, kindText[f.kind] ?? f.kind, f.error ? h("span", { class: "error" }, f.error) : size(f.size), f.modTime];
+  });
+  clear(main, h("h1", {}, "Results"), h("div", { class: "result-files" }, table(["file", "kind", "size", "modified (UTC)"], rows, "Files given with --results")), body);
+  await pick(results.find((f) => f.name === params.get("file")) ?? results[0], false);
 }
 
-async function showFile(el: HTMLElement, name: string) {
-  const data = await get<unknown>("/api/v1/results/" + encodeURIComponent(name));
-  clear(el, h("h2", {}, name), render(data, 0));
+const kindText: Record<ResultKind, string> = { probe: "probe report", bench: "bench results", unknown: "other JSON" };
+
+async function showFile(el: HTMLElement, f: ResultFile) {
+  clear(el, h("h2", { id: "result-title" }, f.name), h("p", { class: "muted" }, "Loading…"));
+  const data = await get<unknown>("/api/v1/results/" + encodeURIComponent(f.name));
+  const title = h("h2", { id: "result-title" }, f.name);
+  switch (f.kind) {
+    case "probe":
+      clear(el, title, probeView(data as ProbeReport));
+      break;
+    case "bench":
+      clear(el, title, benchView(f, data as BenchResults));
+      break;
+    default:
+      clear(el, title, h("p", { class: "muted" }, "Not a strata probe or bench file: shown as it is."), render(data, 0));
+  }
 }
+
+function size(n: number): string {
+  if (n < 1024) return n + " bytes";
+  if (n < 1 << 20) return (n / 1024).toFixed(1) + " KiB";
+  return (n / (1 << 20)).toFixed(1) + " MiB";
+}
+
+function when(iso: string): string {
+  const d = new Date(iso);
+  return isNaN(d.getTime()) ? iso : d.toISOString().replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
+}
+
+// facts is a host fingerprint: a definition list of the fields that are set.
+function facts(pairs: [string, string | Node | null | undefined][]): HTMLDListElement {
+  return h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => [h("dt", {}, k), h("dd", {}, v as string | Node)]));
+}
+
+// ---- probe ----------------------------------------------------------------------------
+
+const resultOrder: CheckResult[] = ["FAIL", "WARN", "PASS", "SKIP"];
+const resultIcon: Record<CheckResult, string> = { PASS: "✓", WARN: "!", FAIL: "✗", SKIP: "–" };
+
+// status is a check's result as text with an icon and a colour; the text alone says it.
+function status(r: CheckResult): HTMLElement {
+  return h("span", { class: "status status-" + r.toLowerCase() }, h("span", { "aria-hidden": "true" }, resultIcon[r] ?? "?"), " ", r);
+}
+
+function probeView(r: ProbeReport): Node {
+  const checks = r.checks ?? [];
+  const coords = r.coordinates ?? [];
+  const counts = new Map<CheckResult, number>(resultOrder.map((x) => [x, checks.filter((c) => c.result === x).length]));
+  const offered = coords.filter((c) => c.offered).map((c) => c.layer);
+
+  // The checks table, failures first, then warnings, passes and skips, each in report order.
+  const sorted = checks.map((c, i) => ({ c, i }))
+    .sort((a, b) => resultOrder.indexOf(a.c.result) - resultOrder.indexOf(b.c.result) || a.i - b.i).map((x) => x.c);
+  const rows = new Map<string, HTMLTableRowElement>();
+  const tbody = h("tbody", {}, sorted.map((c) => {
+    const tr = h("tr", { id: "check-" + c.id, tabindex: -1, "data-result": c.result, class: "check-" + c.result.toLowerCase() },
+      h("th", { scope: "row" }, h("code", {}, c.id), c.version ? h("span", { class: "muted" }, " " + c.version) : null),
+      h("td", {}, c.layer),
+      h("td", {}, status(c.result), c.needs_root ? h("small", { class: "muted" }, " needs root") : null),
+      h("td", { class: "evidence" }, c.evidence, c.path && !c.evidence.includes(c.path) ? h("small", { class: "muted" }, " (" + c.path + ")") : null),
+      h("td", { class: "hint" }, c.hint ?? ""));
+    rows.set(c.id, tr);
+    return tr;
+  }));
+  const shown = h("span", { class: "muted", "aria-live": "polite" });
+  const filters = new Map<string, HTMLButtonElement>();
+  const filter = (want: string) => {
+    let n = 0;
+    for (const tr of rows.values()) {
+      tr.hidden = want !== "all" && tr.dataset.result !== want;
+      if (!tr.hidden) n++;
+    }
+    for (const [k, b] of filters) b.setAttribute("aria-pressed", String(k === want));
+    shown.textContent = want === "all" ? `all ${n} checks` : `${n} ${want} check${n === 1 ? "" : "s"}`;
+  };
+  for (const k of ["all", ...resultOrder]) {
+    const n = k === "all" ? checks.length : counts.get(k as CheckResult) ?? 0;
+    filters.set(k, h("button", { type: "button", class: "filter", "aria-pressed": "false", onclick: () => filter(k) }, k === "all" ? "All" : status(k as CheckResult), ` (${n})`));
+  }
+  // showCheck brings a check's row into view and gives it the focus.
+  const showCheck = (id: string) => {
+    const tr = rows.get(id);
+    if (!tr) return;
+    if (tr.hidden) filter("all");
+    tr.scrollIntoView({ block: "center" });
+    tr.focus();
+  };
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  const checkButton = (id: string) => {
+    const c: ProbeCheck | undefined = byId.get(id);
+    if (!c) return h("code", { class: "muted" }, id);
+    return h("button", { type: "button", class: "chip chip-" + c.result.toLowerCase(), title: `${id}: ${c.result} — show the check`, onclick: () => showCheck(id) },
+      h("span", { "aria-hidden": "true" }, resultIcon[c.result] + " "), id, h("span", { class: "sr" }, " " + c.result));
+  };
+
+  const layers = h("ol", { class: "layers", id: "probe-layers" }, coords.map((c) => h("li", { class: "layer " + (c.offered ? "offered" : "absent"), id: "layer-" + c.layer, "data-offered": String(c.offered) },
+    h("h4", {}, c.layer, " ", h("span", { class: "muted" }, c.axis + c.value)),
+    h("p", { class: "verdict" }, h("span", { "aria-hidden": "true" }, c.offered ? "✓ " : "✗ "), c.offered ? "offered" : "not offered"),
+    h("p", { class: "because" }, c.because),
+    c.hint ? h("p", { class: "hint" }, h("b", {}, "To get it: "), c.hint) : null,
+    c.checks?.length ? h("p", { class: "layer-checks" }, h("span", { class: "muted" }, "checks: "), c.checks.map((id) => [checkButton(id), " "])) : null)));
+
+  const handlers = r.handlers?.length ? table(["handler", "layer", "offered", "because"], r.handlers.map((x) => [
+    h("code", {}, x.name), x.layer, x.offered ? "✓ offered" : "✗ not offered", x.because])) : null;
+
+  const out = h("div", { class: "probe" },
+    h("p", { class: "summary", id: "probe-summary" }, "probe report · offers ", h("b", {}, offered.length ? offered.join(", ") : "no layer"),
+      ` of ${coords.map((c) => c.layer).join(", ") || "no layer"} · `,
+      resultOrder.map((x, i) => [i ? ", " : "", `${counts.get(x)} ${x}`])),
+    h("div", { class: "probe-top" },
+      h("section", { "aria-labelledby": "probe-host" }, h("h3", { id: "probe-host" }, "Host"), facts([
+        ["hostname", r.host?.hostname], ["kernel", r.host?.kernel], ["CPU", r.host?.cpu],
+        ["privileged", r.host?.privileged ? "yes: the checks that need root were made" : "no: the checks that need root are SKIP"],
+        ["probed", r.host?.time ? when(r.host.time) : null], ["layers asked", r.host?.layers?.length ? r.host.layers.join(", ") : null]])),
+      handlers ? h("section", { class: "handlers", "aria-labelledby": "probe-handlers" }, h("h3", { id: "probe-handlers" }, "containerd runtime handlers"), handlers) : null),
+    h("section", { "aria-labelledby": "probe-layers-title" }, h("h3", { id: "probe-layers-title" }, "Isolation layers (Y axis)"), layers),
+    h("section", { "aria-labelledby": "probe-checks-title" },
+      h("h3", { id: "probe-checks-title" }, "Checks"),
+      h("div", { class: "filters", role: "group", "aria-label": "Show checks" }, [...filters.values()], " ", shown),
+      h("table", { class: "checks-table", id: "probe-checks" },
+        h("caption", { class: "sr" }, "Checks, failures first"),
+        h("thead", {}, h("tr", {}, ["check", "layer", "result", "evidence", "hint"].map((x) => h("th", { scope: "col" }, x)))), tbody)));
+  filter("all");
+  return out;
+}
+
+// ---- bench ----------------------------------------------------------------------------
+
+function num(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  return String(Number(v.toPrecision(2)));
+}
+
+function ratio(v: number): string {
+  return "×" + String(Number(v.toPrecision(3)));
+}
+
+function cell(d: BenchDriver, w: BenchWorkloadResult | undefined): Node {
+  if (!w) return h("span", { class: "muted" }, "—");
+  if (w.error || !w.summary || w.summary.n === 0) return h("span", { class: "muted" }, h("span", { class: "sr" }, "not measured: "), w.error ?? "not measured");
+  const s = w.summary;
+  const spread = `n=${s.n}, min ${num(s.min)}, max ${num(s.max)}, MAD ${num(s.mad)} ${w.unit}`;
+  return h("span", { class: "measure" },
+    h("span", { class: "median", title: spread }, num(s.median), " ", h("span", { class: "unit" }, w.unit)),
+    w.clock === "guest" ? h("abbr", { class: "clock", title: "timed by the guest's own clock, boot excluded" }, " g") : null,
+    d.layer === "native" ? h("span", { class: "ratio muted" }, " baseline")
+      : w.vs_native ? h("span", { class: "ratio" + (w.vs_native.lo > 1 || w.vs_native.hi < 1 ? " significant" : "") }, " ", ratio(w.vs_native.value),
+        w.vs_native.level ? h("small", { class: "muted" }, ` (${Math.round(w.vs_native.level * 100)}% CI ${num(w.vs_native.lo)}–${num(w.vs_native.hi)})`) : null) : null);
+}
+
+function benchView(f: ResultFile, r: BenchResults): Node {
+  const drivers = r.drivers ?? [];
+  const workloads = (r.workloads ?? []).map((w) => w.name);
+  const available = drivers.filter((d) => d.available);
+  const unavailable = drivers.filter((d) => !d.available);
+  const unit = (w: string) => drivers.flatMap((d) => d.results ?? []).find((x) => x.workload === w)?.unit ?? "";
+
+  const chart = h("img", {
+    id: "bench-chart", src: "/api/v1/results/" + encodeURIComponent(f.name) + "/chart.svg",
+    alt: `Chart of ${f.name}: median start-to-exit time of each of ${available.length} drivers (log scale), and each workload's overhead against native (log scale). The medians table below holds the same numbers.`,
+  });
+  const chartNote = h("p", { class: "error", hidden: true }, "The chart could not be drawn.");
+  chart.addEventListener("error", () => { chart.hidden = true; chartNote.hidden = false; });
+
+  const rt = r.host?.runtimes ?? [];
+  const host = facts([
+    ["hostname", r.host?.hostname], ["OS", r.host?.os], ["kernel", r.host?.kernel], ["CPU", r.host?.cpu && `${r.host.cpu}, ${r.host.cores} cores`],
+    ["memory", r.host?.memory_mb ? (r.host.memory_mb / 1024).toFixed(1) + " GiB" : null], ["virtualization", r.host?.virtualization],
+    ["/dev/kvm", r.host ? (r.host.kvm ? "yes" : "no") : null], ["cgroup", r.host?.cgroup], ["Go", r.host?.go],
+    ["runtimes", rt.length ? h("ul", { class: "plain" }, rt.map((x) => h("li", {}, h("b", {}, x.name), " ", x.version))) : null],
+    ["started", r.started ? when(r.started) : null], ["took", r.elapsed_s ? r.elapsed_s.toFixed(1) + " s" : null],
+    ["runs", `${r.runs} measured + ${r.warmup} warm-up per workload`],
+  ]);
+
+  const medians = h("table", { class: "medians", id: "bench-medians" },
+    h("caption", {}, "Medians per driver and workload, with the ratio to native (×) and its confidence interval"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "driver"), workloads.map((w) => h("th", { scope: "col" }, w, unit(w) ? h("span", { class: "muted" }, ` (${unit(w)})`) : null)))),
+    h("tbody", {}, available.map((d) => h("tr", { "data-driver": d.name },
+      h("th", { scope: "row" }, h("b", {}, d.name), " ", h("span", { class: "layer-tag layer-" + d.layer.toLowerCase() }, d.layer),
+        d.accel ? h("span", { class: "muted" }, " [" + d.accel + "]") : null, d.floor ? h("span", { class: "muted", title: "a VM without an OS: the layer's floor" }, " floor") : null,
+        d.version ? h("small", { class: "muted version", title: d.version }, d.version) : null,
+        d.notes?.length ? h("small", { class: "notes" }, d.notes.join("; ")) : null),
+      workloads.map((w) => h("td", {}, cell(d, d.results?.find((x) => x.workload === w))))))));
+
+  return h("div", { class: "bench" },
+    h("p", { class: "summary", id: "bench-summary" }, `bench results · ${available.length} of ${drivers.length} drivers measured · ${workloads.join(", ")}`),
+    h("div", { class: "bench-top" },
+      h("figure", { class: "chart" }, chart, chartNote, h("figcaption", { class: "muted" }, "The chart strata bench --chart draws: colours are layers.")),
+      h("section", { "aria-labelledby": "bench-host" }, h("h3", { id: "bench-host" }, "Host"), host)),
+    h("section", { "aria-labelledby": "bench-medians-title" }, h("h3", { id: "bench-medians-title" }, "Medians"), medians),
+    unavailable.length ? h("section", { "aria-labelledby": "bench-unavailable-title" },
+      h("h3", { id: "bench-unavailable-title" }, "Not measured"),
+      h("ul", { id: "bench-unavailable" }, unavailable.map((d) => h("li", {}, h("b", {}, d.name), " ", h("span", { class: "layer-tag layer-" + d.layer.toLowerCase() }, d.layer), ": ", d.reason || "not available")))) : null);
+}
+
+// ---- anything else --------------------------------------------------------------------
 
 // render shows arrays of objects as tables (with a bar for numeric columns), objects as
 // definition lists, and the rest as text.
