@@ -103,6 +103,12 @@ type Closer interface {
 	Close() error
 }
 
+// Noter is a driver with remarks on how it measured (where a number it relies on came
+// from); they go into DriverResult.Notes.
+type Noter interface {
+	Notes() []string
+}
+
 // Versioner reports the runtime's version for the host fingerprint.
 type Versioner interface {
 	Version(ctx context.Context) string
@@ -157,7 +163,9 @@ type DriverResult struct {
 	// verify leaves out of the layer's comparison.
 	Floor   bool             `json:"floor,omitempty"`
 	Results []WorkloadResult `json:"results,omitempty"`
-	Elapsed float64          `json:"elapsed_s"` // the driver's whole time: probe, warm-up, runs
+	// Notes are the driver's remarks on how it measured (Noter).
+	Notes   []string `json:"notes,omitempty"`
+	Elapsed float64  `json:"elapsed_s"` // the driver's whole time: probe, warm-up, runs
 }
 
 // WorkloadResult is one driver's samples for one workload.
@@ -241,6 +249,9 @@ func Run(ctx context.Context, drivers []Driver, opt Options) (*Results, error) {
 		if dr.Available {
 			dir := filepath.Join(root, fmt.Sprintf("%02d-%s", i, safeName(d.Name())))
 			runErr = runDriver(ctx, d, dir, opt, &dr, log)
+		}
+		if n, ok := d.(Noter); ok && dr.Available {
+			dr.Notes = n.Notes()
 		}
 		if dr.Available {
 			dr.Reason = ""

@@ -3,9 +3,11 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,4 +114,142 @@ func children(dir string) []string {
 		}
 	}
 	return out
+}
+
+// TestContainerdFailedRunRemovesContainer ends a containerd run while its workload runs
+// (a cancel; a timeout takes the same path) and checks that the container, its shim, its
+// task and its cgroup are gone as soon as Run returns, not only after Close: a workload
+// left running would take CPU from the runs after it.
+func TestContainerdFailedRunRemovesContainer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts containerd and runs containers")
+	}
+	d := NewContainerd()
+	if ok, why := d.Available(context.Background()); !ok {
+		t.Skip(why)
+	}
+	if err := d.Prepare(context.Background(), t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Close(); err != nil {
+			t.Error(err)
+		}
+		assertNothingLeft(t, d.Name())
+	})
+	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), d.seq.Load()+1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	started := make(chan bool, 1)
+	go func() {
+		// End the run once the container's shim is up and the workload had a moment to start.
+		for ctx.Err() == nil {
+			if len(pidsWithArg(id)) > 0 {
+				started <- true
+				time.Sleep(500 * time.Millisecond)
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		started <- false
+	}()
+	_, err := d.Run(ctx, Workload{Name: CPU, N: 50_000_000_000}) // minutes of work
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("run: %v, want context.Canceled", err)
+	}
+	if !<-started {
+		t.Fatal("the container's shim never appeared")
+	}
+	if pids := pidsWithArg(id); len(pids) > 0 {
+		t.Errorf("shim of %s still there after the run returned: pids %v", id, pids)
+	}
+	lctx, lcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer lcancel()
+	for _, what := range []string{"containers", "tasks"} {
+		out, err := d.ctr(lctx, what, "ls", "-q")
+		if err != nil {
+			t.Fatalf("ctr %s ls: %v: %s", what, err, out)
+		}
+		if slices.Contains(strings.Fields(out), id) {
+			t.Errorf("ctr %s ls still lists %s after the run returned", what, id)
+		}
+	}
+	if cgs := cgroupsNamed(id); len(cgs) > 0 {
+		t.Errorf("cgroups of %s still there (its workload runs on): %v", id, cgs)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if slices.Contains(d.ids, id) {
+		t.Errorf("%s removed but still in the list Close cleans", id)
+	}
+}
+
+// TestOCIFailedRunRemovesContainer is TestContainerdFailedRunRemovesContainer for the OCI
+// runtimes: the container of a run whose runtime was killed is gone when Run returns.
+func TestOCIFailedRunRemovesContainer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs containers")
+	}
+	for _, d := range []*OCIDriver{NewRunc(), NewCrun()} {
+		t.Run(d.Name(), func(t *testing.T) {
+			if ok, why := d.Available(context.Background()); !ok {
+				t.Skip(why)
+			}
+			if err := d.Prepare(context.Background(), t.TempDir()); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if err := d.Close(); err != nil {
+					t.Error(err)
+				}
+				assertNothingLeft(t, d.Name())
+			})
+			id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), d.seq.Load()+1)
+			state := func() string {
+				out, _ := exec.Command(d.bin, "--root", d.state, "state", id).Output()
+				return string(out)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			started := make(chan bool, 1)
+			go func() {
+				for ctx.Err() == nil {
+					if strings.Contains(state(), `"running"`) {
+						started <- true
+						time.Sleep(500 * time.Millisecond)
+						cancel()
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				started <- false
+			}()
+			_, err := d.Run(ctx, Workload{Name: CPU, N: 50_000_000_000})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("run: %v, want context.Canceled", err)
+			}
+			if !<-started {
+				t.Fatal("the container never ran")
+			}
+			if st := state(); st != "" {
+				t.Errorf("%s still there after the run returned: %s", id, st)
+			}
+			if cgs := cgroupsNamed(id); len(cgs) > 0 {
+				t.Errorf("cgroups of %s still there: %v", id, cgs)
+			}
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if slices.Contains(d.ids, id) {
+				t.Errorf("%s removed but still in the list Close cleans", id)
+			}
+		})
+	}
+}
+
+// cgroupsNamed lists the cgroup directories named name (a runtime puts a container's below
+// the caller's own cgroup in each v1 hierarchy, so at different depths).
+func cgroupsNamed(name string) []string {
+	out, _ := exec.Command("find", "/sys/fs/cgroup", "-maxdepth", "6", "-name", name).Output()
+	return strings.Fields(string(out))
 }

@@ -169,8 +169,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"
 	// Not CommandContext: the daemon outlives Prepare's context and is stopped by Close.
 	cmd := exec.Command("containerd", "--config", cfg, "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// From the spawner's thread, which never exits: Pdeathsig fires when the forking
+	// thread ends, and the daemon must live until Close (see procThread).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if _, err := startProcess(nil, cmd); err != nil {
 		logf.Close()
 		return fmt.Errorf("start containerd: %w", err)
 	}
@@ -250,8 +252,16 @@ func (d *ContainerdDriver) Run(ctx context.Context, w Workload) (Sample, error) 
 	d.ids = append(d.ids, id)
 	d.mu.Unlock()
 	cmd := exec.CommandContext(ctx, "ctr", args...)
-	s, err := runWorkload(ctx, cmd, w)
+	s, err := runWorkload(ctx, nil, cmd, w)
 	if err != nil {
+		// Killing ctr (a timeout, a cancel) leaves the container running in its shim: remove
+		// it now, or a hung workload would go on taking CPU from the runs after it.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+		defer cancel()
+		if rerr := d.removeContainer(cctx, id); rerr != nil {
+			return s, errors.Join(err, rerr) // Close tries again
+		}
+		d.forget(id)
 		return s, err
 	}
 	d.forget(id)
@@ -307,12 +317,8 @@ func (d *ContainerdDriver) Close() error {
 		d.ids = nil
 		d.mu.Unlock()
 		for _, id := range ids {
-			d.ctr(ctx, "tasks", "kill", "--signal", "SIGKILL", id)
-			if out, err := d.ctr(ctx, "tasks", "delete", "--force", id); err != nil && !notExist(out) {
-				errs = append(errs, fmt.Errorf("ctr tasks delete %s: %v: %s", id, err, out))
-			}
-			if out, err := d.ctr(ctx, "containers", "delete", id); err != nil && !notExist(out) {
-				errs = append(errs, fmt.Errorf("ctr containers delete %s: %v: %s", id, err, out))
+			if err := d.removeContainer(ctx, id); err != nil {
+				errs = append(errs, err)
 			}
 		}
 		if out, err := d.ctr(ctx, "images", "remove", "--sync", d.image); err != nil && !notExist(out) {
@@ -331,6 +337,45 @@ func (d *ContainerdDriver) Close() error {
 	}
 	d.daemon = nil
 	return errors.Join(append(errs, d.cleanHost())...)
+}
+
+// removeContainer kills container id's task, deletes the task and the container (and with
+// it the snapshot), and waits until its shim has exited: what a run leaves when its ctr was
+// killed. A container that was never created is no error.
+func (d *ContainerdDriver) removeContainer(ctx context.Context, id string) error {
+	var errs []error
+	// Again while the container is still listed: a create the killed ctr had asked for may
+	// complete in the daemon after the first round.
+	for round := 0; round < 3; round++ {
+		errs = errs[:0]
+		d.ctr(ctx, "tasks", "kill", "--signal", "SIGKILL", id)
+		if out, err := d.ctr(ctx, "tasks", "delete", "--force", id); err != nil && !notExist(out) {
+			errs = append(errs, fmt.Errorf("ctr tasks delete %s: %v: %s", id, err, out))
+		}
+		if out, err := d.ctr(ctx, "containers", "delete", id); err != nil && !notExist(out) {
+			errs = append(errs, fmt.Errorf("ctr containers delete %s: %v: %s", id, err, out))
+		}
+		if out, err := d.ctr(ctx, "containers", "ls", "-q"); err != nil || !slices.Contains(strings.Fields(out), id) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The daemon tells the shim to shut down once its task is deleted; it exits a moment
+	// later. One still there after that is killed, as Close would.
+	for i := 0; ; i++ {
+		pids := pidsWithArg(id)
+		if len(pids) == 0 {
+			break
+		}
+		if i == 100 || ctx.Err() != nil {
+			for _, pid := range pids {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return errors.Join(errs...)
 }
 
 // cleanHost kills the daemon's shims and their containers, unmounts what is left under
@@ -392,6 +437,22 @@ func pidsWithCmdline(s string) []int {
 	for _, p := range dirs {
 		b, err := os.ReadFile(p + "/cmdline")
 		if err != nil || !bytes.Contains(b, []byte(s)) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(p)); err == nil && pid != os.Getpid() {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// pidsWithArg lists the processes one of whose arguments is exactly s (a shim's -id).
+func pidsWithArg(s string) []int {
+	var out []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range dirs {
+		b, err := os.ReadFile(p + "/cmdline")
+		if err != nil || !slices.Contains(strings.Split(string(b), "\x00"), s) {
 			continue
 		}
 		if pid, err := strconv.Atoi(filepath.Base(p)); err == nil && pid != os.Getpid() {

@@ -8,11 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -31,7 +29,7 @@ type OCIDriver struct {
 
 	dir, state, rootfs, work, exe string
 	seq                           atomic.Int64
-	ns                            *nsThread
+	ns                            *procThread // the private mount namespace's thread
 	mu                            sync.Mutex
 	ids                           []string
 }
@@ -197,17 +195,30 @@ func (d *OCIDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	args = append(args, "run", "--bundle", bundle, id)
 	cmd := exec.CommandContext(ctx, d.bin, args...)
 	cmd.Dir = bundle
-	var s Sample
-	var err error
-	if d.ns != nil {
-		err = d.ns.do(func() error { s, err = runWorkload(ctx, cmd, w); return err })
-	} else {
-		s, err = runWorkload(ctx, cmd, w)
+	// d.ns nil: the spawner; else the runtime starts in the private mount namespace.
+	s, err := runWorkload(ctx, d.ns, cmd, w)
+	if err != nil {
+		// A killed runtime (a timeout, a cancel) can leave its container running: delete it
+		// now, or a hung workload would go on taking CPU from the runs after it.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+		defer cancel()
+		if derr := d.delete(cctx, id); derr != nil {
+			return s, errors.Join(err, derr) // Close tries again
+		}
 	}
-	if err == nil {
-		d.forget(id)
-	}
+	d.forget(id)
 	return s, err
+}
+
+// delete force-deletes container id (killing what runs in it); one that does not exist is
+// no error.
+func (d *OCIDriver) delete(ctx context.Context, id string) error {
+	args := append([]string{"--root", d.state}, d.global...)
+	args = append(args, "delete", "--force", id)
+	if out, err := exec.CommandContext(ctx, d.bin, args...).CombinedOutput(); err != nil && !notExist(string(out)) {
+		return fmt.Errorf("%s delete %s: %v: %s", d.bin, id, err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 func (d *OCIDriver) forget(id string) {
@@ -232,11 +243,8 @@ func (d *OCIDriver) Close() error {
 	d.mu.Unlock()
 	var errs []error
 	for _, id := range ids {
-		args := append([]string{"--root", d.state}, d.global...)
-		args = append(args, "delete", "--force", id)
-		cmd := exec.CommandContext(ctx, d.bin, args...)
-		if out, err := cmd.CombinedOutput(); err != nil && !notExist(string(out)) {
-			errs = append(errs, fmt.Errorf("%s delete %s: %v: %s", d.bin, id, err, strings.TrimSpace(string(out))))
+		if err := d.delete(ctx, id); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if d.ns != nil {
@@ -250,55 +258,6 @@ func notExist(out string) bool {
 	out = strings.ToLower(out)
 	return strings.Contains(out, "not exist") || strings.Contains(out, "not found") || strings.Contains(out, "no such")
 }
-
-// nsThread is an OS thread in a mount namespace of its own, with the cgroup v2 hierarchy
-// of a hybrid layout unmounted. Processes started from it inherit that namespace; the
-// thread exits (never returning to Go's pool) when closed.
-type nsThread struct {
-	req  chan func()
-	done chan struct{}
-}
-
-func newNSThread() (*nsThread, error) {
-	t := &nsThread{req: make(chan func()), done: make(chan struct{})}
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		// No UnlockOSThread: the thread carries the namespace and dies with the goroutine.
-		defer close(t.done)
-		if err := syscall.Unshare(syscall.CLONE_NEWNS | syscall.CLONE_FS); err != nil {
-			errc <- fmt.Errorf("unshare: %w", err)
-			return
-		}
-		if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
-			errc <- fmt.Errorf("make / private: %w", err)
-			return
-		}
-		if err := syscall.Unmount("/sys/fs/cgroup/unified", syscall.MNT_DETACH); err != nil && err != syscall.EINVAL && err != syscall.ENOENT {
-			errc <- fmt.Errorf("unmount /sys/fs/cgroup/unified: %w", err)
-			return
-		}
-		errc <- nil
-		for f := range t.req {
-			f()
-		}
-	}()
-	if err := <-errc; err != nil {
-		<-t.done
-		return nil, err
-	}
-	return t, nil
-}
-
-func (t *nsThread) do(f func() error) error {
-	var err error
-	ran := make(chan struct{})
-	t.req <- func() { err = f(); close(ran) }
-	<-ran
-	return err
-}
-
-func (t *nsThread) close() { close(t.req); <-t.done }
 
 // ociVersion is the config version written: the oldest the runtimes here understand
 // (crun 1.8 rejects runtime-spec 1.3's "1.3.0"); the fields used exist since 1.0.

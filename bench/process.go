@@ -19,24 +19,27 @@ const maxRSSMark = "STRATA_MAXRSS="
 // runWorkload runs cmd for workload w. For the memory workload the command runs under
 // busybox's time applet, which reports its child's peak RSS: the rusage Go gets from
 // wait4 is useless here, because Linux carries the parent's RSS high-water mark over the
-// vfork+exec Go uses, so every child would look as big as strata itself.
-func runWorkload(ctx context.Context, cmd *exec.Cmd, w Workload) (Sample, error) {
+// vfork+exec Go uses, so every child would look as big as strata itself. The process is
+// started from thread t, or from the spawner when t is nil (see procThread: it is started
+// with Pdeathsig).
+func runWorkload(ctx context.Context, t *procThread, cmd *exec.Cmd, w Workload) (Sample, error) {
 	if w.Name != Memory {
-		return runCmd(ctx, cmd)
+		return runCmd(ctx, t, cmd)
 	}
 	if !isStatic(busybox) {
 		return Sample{}, fmt.Errorf("peak memory needs a static %s (busybox-static): %w", busybox, ErrNotSupported)
 	}
 	cmd.Args = append([]string{busybox, "time", "-f", maxRSSMark + "%M", cmd.Path}, cmd.Args[1:]...)
 	cmd.Path = busybox
-	return runCmd(ctx, cmd)
+	return runCmd(ctx, t, cmd)
 }
 
 const busybox = "/bin/busybox"
 
 // runCmd runs cmd to completion as a process group of its own, killed as a whole when ctx
-// ends, and measures it.
-func runCmd(ctx context.Context, cmd *exec.Cmd) (Sample, error) {
+// ends (or when strata dies: Pdeathsig), and measures it. It is started from thread t (nil:
+// the spawner), never from the calling goroutine's thread, which could exit under it.
+func runCmd(ctx context.Context, t *procThread, cmd *exec.Cmd) (Sample, error) {
 	var stderr bytes.Buffer
 	// Stdout stays what the caller set (nil: /dev/null).
 	cmd.Stderr = &limited{buf: &stderr, max: 4096}
@@ -49,8 +52,10 @@ func runCmd(ctx context.Context, cmd *exec.Cmd) (Sample, error) {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	cmd.WaitDelay = 2 * time.Second
-	t0 := time.Now()
-	err := cmd.Run()
+	t0, err := startProcess(t, cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	wall := time.Since(t0)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -184,5 +189,5 @@ func (d *ProcessDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	if d.cloneflags != 0 {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: d.cloneflags}
 	}
-	return runWorkload(ctx, cmd, w)
+	return runWorkload(ctx, nil, cmd, w)
 }

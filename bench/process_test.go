@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"os/exec"
+	"runtime"
+	"syscall"
 	"testing"
 )
 
@@ -14,7 +16,7 @@ func TestBusyboxMaxRSS(t *testing.T) {
 		t.Skip("no static " + busybox)
 	}
 	cmd := exec.CommandContext(context.Background(), busybox, "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
-	s, err := runWorkload(context.Background(), cmd, Workload{Name: Memory})
+	s, err := runWorkload(context.Background(), nil, cmd, Workload{Name: Memory})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,4 +24,42 @@ func TestBusyboxMaxRSS(t *testing.T) {
 		t.Errorf("peak RSS of a 64 MiB dd: %d KiB, want 65,536–81,920", s.MaxRSSKiB)
 	}
 	t.Logf("dd bs=64M: %d KiB", s.MaxRSSKiB)
+}
+
+// TestPdeathsigOutlivesStartingThread starts a process with Pdeathsig from a goroutine that
+// then exits locked to its OS thread, which ends the thread (golang/go#27505: Pdeathsig
+// fires when the forking thread exits). Started through startProcess, the process must
+// run to its end; started from that thread itself (the control) it is killed.
+func TestPdeathsigOutlivesStartingThread(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep")
+	}
+	startFromExitingThread := func(start func(*exec.Cmd) error) (*exec.Cmd, error) {
+		cmd := exec.Command(sleep, "0.5")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		errc := make(chan error, 1)
+		go func() {
+			runtime.LockOSThread() // and exit locked: the thread ends with the goroutine
+			errc <- start(cmd)
+		}()
+		return cmd, <-errc
+	}
+	cmd, err := startFromExitingThread(func(c *exec.Cmd) error { _, err := startProcess(nil, c); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("process started through the spawner from a thread that then exited: %v, want a normal exit", err)
+	}
+
+	control, err := startFromExitingThread((*exec.Cmd).Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := control.Wait(); err != nil {
+		t.Logf("control, started on the exiting thread itself: %v (the hazard the spawner avoids)", err)
+	} else {
+		t.Logf("control survived: the goroutine ran on the main thread, which Go keeps")
+	}
 }

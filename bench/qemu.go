@@ -201,7 +201,9 @@ func (d *QEMUDriver) diskDevice() string {
 
 // disk makes (once per size) the raw disk image the fileio workload writes to: ext4,
 // twice the workload's size plus room for the journal, every inode table and the journal
-// initialised now so no lazy-init thread writes during the measured run.
+// initialised now so no lazy-init thread writes during the measured run. The image is
+// built under a temporary name and renamed into place only when mkfs succeeded, so an image
+// whose making failed or was killed is never taken for a finished one.
 func (d *QEMUDriver) disk(n int) (string, error) {
 	p := filepath.Join(d.dir, fmt.Sprintf("disk-%d.img", n))
 	if _, err := os.Stat(p); err == nil {
@@ -211,22 +213,32 @@ func (d *QEMUDriver) disk(n int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("disk image: mkfs.ext4 is not installed (e2fsprogs): %w", ErrNotSupported)
 	}
-	size := int64(2*n + 32<<20)
-	f, err := os.Create(p)
+	f, err := os.CreateTemp(d.dir, fmt.Sprintf(".disk-%d-*.tmp", n))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("disk image: %w", err)
 	}
+	tmp := f.Name()
+	done := false
+	defer func() {
+		if !done {
+			os.Remove(tmp)
+		}
+	}()
+	size := int64(2*n + 32<<20)
 	if err := f.Truncate(size); err != nil {
 		f.Close()
-		return "", err
+		return "", fmt.Errorf("disk image: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return "", err
+		return "", fmt.Errorf("disk image: %w", err)
 	}
-	if out, err := exec.Command(mkfs, "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", p).CombinedOutput(); err != nil {
-		os.Remove(p)
-		return "", fmt.Errorf("mkfs.ext4 %s: %v: %s", p, err, strings.TrimSpace(string(out)))
+	if out, err := exec.Command(mkfs, "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", tmp).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("mkfs.ext4 %s: %v: %s", tmp, err, strings.TrimSpace(string(out)))
 	}
+	if err := os.Rename(tmp, p); err != nil {
+		return "", fmt.Errorf("disk image: %w", err)
+	}
+	done = true
 	return p, nil
 }
 
@@ -290,7 +302,7 @@ func (d *QEMUDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	var out bytes.Buffer
 	marks := &markTimes{w: &limited{buf: &out, max: 64 << 10}}
 	cmd.Stdout = marks
-	s, err := runWorkload(ctx, cmd, w)
+	s, err := runWorkload(ctx, nil, cmd, w)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return s, fmt.Errorf("guest did not power off within %v", guestTimeout)
 	}
@@ -333,43 +345,25 @@ func (d *QEMUDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 // cmdline is the guest kernel's command line. A microvm has no PIT or HPET, so under TCG
 // the kernel cannot calibrate the TSC and hung early in about half the boots; telling it
 // the frequency and trusting the TSC fixes that (6 of 6 boots, against 3 of 6). The
-// frequency must be the host's: TCG's guest TSC is the host's TSC, so any other value
-// would make the guest's clock — which times the guest-side workloads — run fast or slow.
+// frequency must be the host's TSC rate (hostTSC): TCG's guest TSC is the host's TSC, so
+// any other value would make the guest's clock — which times the guest-side workloads —
+// run fast or slow.
 func (d *QEMUDriver) cmdline() string {
 	c := "console=ttyS0 quiet panic=-1 reboot=t rdinit=/init"
 	if d.machine == "microvm" {
-		c += fmt.Sprintf(" tsc_early_khz=%d tsc=reliable", hostTSCkHz())
+		c += fmt.Sprintf(" tsc_early_khz=%d tsc=reliable", hostTSC().KHz)
 	}
 	return c
 }
 
-// hostTSCkHz is the host's TSC frequency: /proc/cpuinfo's "cpu MHz" where the TSC is
-// constant (it then runs at that nominal rate), else 2 GHz.
-func hostTSCkHz() int {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return 2_000_000
+// Notes says, for the microvm, what TSC frequency its guest was told and where it came
+// from: the guest-timed samples are only as right as that number.
+func (d *QEMUDriver) Notes() []string {
+	if d.machine != "microvm" {
+		return nil
 	}
-	var mhz float64
-	constant := false
-	for l := range strings.Lines(string(b)) {
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			continue
-		}
-		switch strings.TrimSpace(k) {
-		case "cpu MHz":
-			if mhz == 0 {
-				mhz, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
-			}
-		case "flags":
-			constant = constant || strings.Contains(" "+strings.TrimSpace(v)+" ", " constant_tsc ")
-		}
-	}
-	if !constant || mhz <= 0 {
-		return 2_000_000
-	}
-	return int(mhz * 1000)
+	r := hostTSC()
+	return []string{fmt.Sprintf("guest told the host's TSC runs at %d kHz (tsc_early_khz), from %s", r.KHz, r.Source)}
 }
 
 const guestTimeout = 30 * time.Second

@@ -241,5 +241,5 @@ func (d *NodeWASIDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 		d.files[k] = file
 	}
 	args[2] = file
-	return runWorkload(ctx, exec.CommandContext(ctx, "node", args...), w)
+	return runWorkload(ctx, nil, exec.CommandContext(ctx, "node", args...), w)
 }

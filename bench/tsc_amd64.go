@@ -1,0 +1,6 @@
+package bench
+
+const haveTSC = true
+
+// readTSC is RDTSC (tsc_amd64.s).
+func readTSC() uint64
