@@ -12,17 +12,22 @@
 // thread, non-overlapping [Interval]s of on-CPU, run-queue and blocked time, each blocked
 // interval with a [Cause] read from the syscall it was in (fsync: disk; futex: lock;
 // nanosleep: sleep; epoll that returned ready descriptors: network, that timed out: sleep;
-// reads and writes by the kind of their descriptor) and from who woke it.
+// reads and writes by the kind of their descriptor) and from who woke it (the waking
+// thread, or none for wakeups from interrupt context: timers, devices, the network).
 //
 // Spans come from an OTLP/HTTP [Receiver] (protobuf or JSON, gzip), from files
 // ([ReadSpanFile]: OTLP JSON, one document or one per line, or protobuf), through
 // [SpansOf]. [Join] ties each span to its thread (span attribute thread.id; confidence
-// [Exact]) or to its process (process.pid, or the listening port; confidence [Process] when
-// the span was alone in its process, [Share] when several ran at once) and returns a
-// [Report] whose breakdowns' parts add up to each span's wall time exactly (a property
-// test and a fuzz target hold it to that). [Annotate] and [Export] send the spans on with
-// the breakdown as strata.locate.* attributes; [Metrics] keeps Prometheus histograms per
-// part with trace-id exemplars. A [Recording] saves what a collector saw, to join later.
+// [Exact]) or to its process (process.pid; confidence [Process] when no other span of the
+// process, tied to a thread or not, ran then, [Share] when several did) and returns a
+// [Report] whose breakdowns' parts add up to each span's wall time exactly: the property
+// test TestPartsAddUp on random event streams and spans, and the fuzz targets
+// FuzzBuildJoin (arbitrary events) and FuzzReadRecording (arbitrary recording files), hold
+// it to that. Spans that carry only server.port are given the process that listened there
+// by the caller (strata locate reads the observed processes' ports while they run and
+// keeps them in the [Recording]). [Annotate] and [Export] send the spans on with the
+// breakdown as strata.locate.* attributes; [Metrics] keeps Prometheus histograms per part
+// with trace-id exemplars. A [Recording] saves what a collector saw, to join later.
 //
 // # Go programs
 //
@@ -30,9 +35,10 @@
 // program is tied to its process unless the handler pins its goroutine
 // (runtime.LockOSThread) and records thread.id; then, when the pinned thread parks in
 // futex, the thread that woke it tells why: if it had just (within [WakerWindow]) returned
-// from a poll-family syscall with ready descriptors, the goroutine waited for the network;
-// if that poll timed out, for a timer (sleep); otherwise for a lock. cmd/strata-demo does
-// exactly this.
+// from a waiting poll (poll, select, epoll_wait and their variants; not epoll_ctl) with
+// ready descriptors, the goroutine waited for the network; if that poll blocked and timed
+// out, for a timer (sleep) — a poll that returned nothing at once, as Go's netpoll(0)
+// does, says nothing; otherwise for a lock. cmd/strata-demo does exactly this.
 //
 // # Concurrency
 //

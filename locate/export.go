@@ -5,14 +5,55 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
+
+// statusMessage is the message of a google.rpc.Status error body (protobuf or JSON), or
+// the body itself, shortened, when it is not one.
+func statusMessage(body []byte, contentType string) string {
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/json" {
+		var st struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(body, &st) == nil && st.Message != "" {
+			return st.Message
+		}
+	} else if mt == "application/x-protobuf" || mt == "application/protobuf" {
+		for b := body; len(b) > 0; {
+			num, typ, n := protowire.ConsumeTag(b)
+			if n < 0 {
+				break
+			}
+			b = b[n:]
+			if num == 2 && typ == protowire.BytesType {
+				if s, m := protowire.ConsumeString(b); m >= 0 {
+					return s
+				}
+				break
+			}
+			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
+				break
+			}
+			b = b[n:]
+		}
+	}
+	s := string(bytes.TrimSpace(body))
+	if len(s) > 512 {
+		s = s[:512] + "…"
+	}
+	return s
+}
 
 // AttrPrefix starts the names of the attributes [Annotate] adds.
 const AttrPrefix = "strata.locate."
@@ -78,7 +119,8 @@ func breakdownAttrs(b *Breakdown, r Report) []*commonpb.KeyValue {
 }
 
 // Export posts the batches to an OTLP/HTTP traces endpoint (a URL ending in /v1/traces),
-// as gzip-compressed protobuf.
+// as gzip-compressed protobuf. A refusal, and spans the endpoint rejected in a partial
+// success, are errors.
 func Export(ctx context.Context, client *http.Client, url string, batches []*Traces) error {
 	if client == nil {
 		client = http.DefaultClient
@@ -102,10 +144,19 @@ func Export(ctx context.Context, client *http.Client, url string, batches []*Tra
 		if err != nil {
 			return fmt.Errorf("export to %s: %w", url, err)
 		}
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("export to %s: %s: %s", url, resp.Status, bytes.TrimSpace(msg))
+			return fmt.Errorf("export to %s: %s: %s", url, resp.Status, statusMessage(msg, resp.Header.Get("Content-Type")))
+		}
+		var res coltracepb.ExportTraceServiceResponse
+		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
+			err = protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(msg, &res)
+		} else {
+			err = proto.Unmarshal(msg, &res)
+		}
+		if err == nil && res.GetPartialSuccess().GetRejectedSpans() > 0 {
+			return fmt.Errorf("export to %s: %d spans rejected: %s", url, res.GetPartialSuccess().GetRejectedSpans(), res.GetPartialSuccess().GetErrorMessage())
 		}
 	}
 	return nil

@@ -3,8 +3,10 @@ package locate
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"testing"
+	"time"
 )
 
 func FuzzDecodeTraces(f *testing.F) {
@@ -54,17 +56,30 @@ func FuzzReadRecording(f *testing.F) {
 	WriteRecording(&buf, &Recording{Source: "ebpf", Start: 1, End: 9, Events: []Event{{Kind: EvSwitchIn, Time: 2, TID: 3, PID: 3}, {Kind: EvSwitchOut, Time: 5, TID: 3, PID: 3, State: 1, Syscall: 74}}})
 	f.Add(buf.Bytes())
 	f.Add([]byte(`{"version":1,"source":"procfs","start":0,"end":5,"sampled":{"source":"procfs","start":0,"end":5,"threads":{"4":{"tid":4,"pid":4,"intervals":[{"start":0,"end":5,"state":1}]}}}}`))
+	// A state outside the valid set, and negative kernel time: both used to be accepted
+	// and broke "the parts add up to the wall".
+	f.Add([]byte(`{"version":1,"source":"procfs","start":0,"end":5,"sampled":{"source":"procfs","start":0,"end":5,"threads":{"4":{"tid":4,"pid":4,"intervals":[{"start":0,"end":5,"state":9}]}}}}`))
+	f.Add([]byte(`{"version":1,"source":"procfs","start":0,"end":5,"sampled":{"source":"procfs","start":0,"end":5,"threads":{"4":{"tid":4,"pid":4,"intervals":[{"start":0,"end":5,"state":1,"short":[-7,0,0,0,0,0,0,0]}]}}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := ReadRecording(bytes.NewReader(b))
 		if err != nil {
 			return
 		}
 		tl := r.Timeline()
-		rep := Join([]Span{span("s", "", -1, 1, 3, 3), span("p", "", 0, 2, 4, 0)}, tl, JoinOptions{})
-		for _, bd := range rep.Breakdowns {
-			if bd.Sum() != bd.Wall {
-				t.Errorf("parts %v != wall %v", bd.Sum(), bd.Wall)
+		// Spans over the recording itself, each observed thread's and its process's, so
+		// that the join works on what was read.
+		mk := func(id string, pid, tid int32) Span {
+			return Span{TraceID: "t", SpanID: id, Name: id, Start: time.Unix(0, r.Start), End: time.Unix(0, r.End), PID: pid, TID: tid}
+		}
+		spans := []Span{mk("none", 0, 0)}
+		for tid, th := range tl.Threads {
+			spans = append(spans, mk(fmt.Sprint("t", tid), th.PID, tid), mk(fmt.Sprint("p", tid), th.PID, 0))
+			if len(spans) > 8 {
+				break
 			}
+		}
+		for _, bd := range Join(spans, tl, JoinOptions{}).Breakdowns {
+			checkSum(t, bd)
 		}
 	})
 }
@@ -87,7 +102,7 @@ func FuzzBuildJoin(f *testing.F) {
 			e.Ret = int64(x % 3)
 			e.Waker = int32(x % 5)
 			e.WakerPoll = at(float64(m) - 0.1)
-			e.Short[x%NClass] = binary.LittleEndian.Uint32([]byte{x, tid, m, k})
+			e.Short[x%NClass] = uint64(binary.LittleEndian.Uint32([]byte{x, tid, m, k}))
 			e.FDKind = FDKind(x % 5)
 			evs = append(evs, e)
 		}

@@ -3,6 +3,7 @@ package locate
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -25,7 +26,7 @@ func Join(spans []Span, tl *Timeline, opt JoinOptions) Report {
 	if tl == nil {
 		tl = &Timeline{Source: "none", Threads: map[int32]*Thread{}}
 	}
-	r := Report{Source: tl.Source, Sampled: tl.Sampled, Events: tl.Events, Lost: tl.Lost, Spans: len(spans), Notes: slices.Clone(tl.Notes)}
+	r := Report{Source: tl.Source, Sampled: tl.Sampled, Events: tl.Events, Lost: tl.Lost, Missed: tl.Missed, Dropped: tl.Dropped, Spans: len(spans), Notes: slices.Clone(tl.Notes)}
 	if tl.Sampled {
 		r.Period = tl.Period.String()
 	}
@@ -60,7 +61,7 @@ type joiner struct {
 	tl    *Timeline
 	self  [][]window          // per span: its wall time less its children's
 	byPID map[int32][]*Thread // threads of each process, by tid
-	busy  map[int32][]step    // per process: how many thread-less spans run at each time
+	busy  map[int32][]step    // per process: how many of its spans (tied to a thread or not) run at each time
 }
 
 func newJoiner(spans []Span, tl *Timeline) *joiner {
@@ -87,14 +88,19 @@ func newJoiner(spans []Span, tl *Timeline) *joiner {
 	for _, ths := range j.byPID {
 		slices.SortFunc(ths, func(a, b *Thread) int { return cmp.Compare(a.TID, b.TID) })
 	}
-	// Concurrency of spans matched process-wide, per process: a step function.
+	// Concurrency of the spans of each process, per process: a step function. Spans tied
+	// to a thread count too: a process-wide span beside one of them is not alone.
 	deltas := map[int32][]step{}
 	for i, s := range spans {
-		if s.PID == 0 || j.threadOf(s) != nil {
+		pid := s.PID
+		if th := j.threadOf(s); th != nil {
+			pid = th.PID
+		}
+		if pid == 0 {
 			continue
 		}
 		for _, w := range j.self[i] {
-			deltas[s.PID] = append(deltas[s.PID], step{w.lo, 1}, step{w.hi, -1})
+			deltas[pid] = append(deltas[pid], step{w.lo, 1}, step{w.hi, -1})
 		}
 	}
 	for pid, d := range deltas {
@@ -208,13 +214,13 @@ func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
 		var k [NClass]int64
 		var sum int64
 		for c, ns := range iv.Short {
-			k[c] = ns * d / max(iv.Len(), 1)
-			sum += k[c]
+			k[c] = min(mulDiv(ns, d, iv.Len()), d)
+			sum = min(sum+k[c], math.MaxInt64/2)
 		}
 		if sum > d { // more kernel time claimed than the slice had: scale it down
 			var s2 int64
 			for c := range k {
-				k[c] = k[c] * d / sum
+				k[c] = mulDiv(k[c], d, sum)
 				s2 += k[c]
 			}
 			sum = s2

@@ -1,7 +1,10 @@
 package locate
 
 import (
+	"errors"
+	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -78,12 +81,14 @@ func TestKnownAnswers(t *testing.T) {
 			name: "fsync then preempted",
 			events: func() []Event {
 				o := out(10, 10, 1, 74)
-				o.Short[ClassFile], o.ShortCount = uint32(2*ms), 3
+				o.Short[ClassFile], o.ShortCount = uint64(2*ms), 3
 				return []Event{ev(EvSwitchIn, 0, 10), o, sysc(9, 40, 10, 74, 0, FDFile), wake(35, 10, 0, -1, 0),
 					ev(EvSwitchIn, 40, 10), out(60, 10, 0, -1), ev(EvSwitchIn, 70, 10)}
 			}(),
 			span: span("a", "", 0, 100, 1, 10),
-			want: map[string]float64{"cpu-user": 57.2, "cpu-kernel/file": 2.8, "blocked/disk": 25, "runqueue": 15, "unexplained": 0},
+			// The short syscalls ran outside fsync: all 2 ms stay cpu-kernel/file, plus
+			// the 1 ms fsync was on CPU before it blocked.
+			want: map[string]float64{"cpu-user": 57, "cpu-kernel/file": 3, "blocked/disk": 25, "runqueue": 15, "unexplained": 0},
 			dom:  "cpu-user", match: Exact,
 		},
 		{
@@ -201,7 +206,7 @@ func randomStream(rng *rand.Rand, n int) []Event {
 			evs = append(evs, ev(EvSwitchIn, m, tid))
 		case 1:
 			o := out(m, tid, uint32(rng.IntN(3)), int32(rng.IntN(300))-1)
-			o.Short[rng.IntN(NClass)] = uint32(rng.Int64N(20 * ms))
+			o.Short[rng.IntN(NClass)] = uint64(rng.Int64N(20 * ms))
 			evs = append(evs, o)
 		case 2:
 			evs = append(evs, wake(m, tid, int32(rng.IntN(13)), m-rng.Float64(), rng.Int64N(3)-1))
@@ -297,4 +302,112 @@ func BenchmarkJoin(b *testing.B) {
 		Join(spans, Build(evs, at(0), at(100)), JoinOptions{})
 	}
 	b.ReportMetric(float64(len(evs))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestEarlyWakeup: the wakeup was recorded 2µs before the thread's own blocking
+// switch-out. The thread never really blocked: from its switch-out it waits for a CPU.
+func TestEarlyWakeup(t *testing.T) {
+	events := []Event{ev(EvSwitchIn, 0, 10), wake(10, 10, 11, -1, 0), out(10.002, 10, 1, 202),
+		ev(EvSwitchIn, 15, 10)}
+	b := Join([]Span{span("a", "", 0, 20, 1, 10)}, Build(events, at(0), at(20)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	near(t, b, "runqueue", 4.998)
+	near(t, b, "blocked", 0)
+	near(t, b, "cpu-user", 15.002)
+	// A wakeup long before the switch-out is not this block's.
+	events[1] = wake(5, 10, 11, -1, 0)
+	b = Join([]Span{span("a", "", 0, 20, 1, 10)}, Build(events, at(0), at(20)), JoinOptions{}).Breakdowns[0]
+	near(t, b, "blocked", 4.998)
+}
+
+// TestExitedThread: a thread's last switch-out (TASK_DEAD) ends it; it is not blocked
+// until the end of the observation.
+func TestExitedThread(t *testing.T) {
+	events := []Event{ev(EvSwitchIn, 0, 10), out(10, 10, 0x80, 231)}
+	tl := Build(events, at(0), at(20))
+	if ivs := tl.Threads[10].Intervals; len(ivs) != 1 || ivs[0].State != OnCPU {
+		t.Errorf("intervals %+v, want one on-CPU", ivs)
+	}
+}
+
+// TestProcessSpanBesideThreadSpan: a process-wide span that runs beside a span tied to a
+// thread of the same process is not alone in it: its confidence is share, not process.
+func TestProcessSpanBesideThreadSpan(t *testing.T) {
+	events := []Event{ev(EvSwitchIn, 0, 10), out(0, 11, 1, 202), sysc(0, 40, 11, 202, 0, FDUnknown)}
+	spans := []Span{span("thread", "", 0, 40, 1, 10), span("proc", "", 0, 40, 1, 0)}
+	for _, b := range Join(spans, Build(events, at(0), at(40)), JoinOptions{}).Breakdowns {
+		checkSum(t, b)
+		want := map[string]Confidence{"thread": Exact, "proc": Share}[b.Span.SpanID]
+		if d := b.Dominant(); d.Confidence != want {
+			t.Errorf("%s: confidence %s, want %s (%+v)", b.Span.SpanID, d.Confidence, want, b.Parts)
+		}
+	}
+	// Alone, the process-wide span is the only one of its process.
+	b := Join(spans[1:], Build(events, at(0), at(40)), JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Confidence != Process {
+		t.Errorf("alone: confidence %s, want process", d.Confidence)
+	}
+}
+
+// TestShortSyscallsBesideLongOne: a 10 ms slice with 2 ms of short file syscalls, and a
+// long read covering [5,10): the short syscalls ran in [0,5), so all 2 ms stay kernel time.
+func TestShortSyscallsBesideLongOne(t *testing.T) {
+	o := out(10, 10, 0, -1)
+	o.Short[ClassFile] = uint64(2 * ms)
+	events := []Event{ev(EvSwitchIn, 0, 10), o, sysc(5, 10, 10, 0, 1, FDFile), ev(EvSwitchIn, 10, 10)}
+	b := Join([]Span{span("a", "", 0, 10, 1, 10)}, Build(events, at(0), at(10)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	near(t, b, "cpu-kernel/file", 7)
+	near(t, b, "cpu-user", 3)
+	// Covered in the middle: the 2 ms go to both sides by length.
+	events[2] = sysc(2, 6, 10, 0, 1, FDFile)
+	b = Join([]Span{span("a", "", 0, 10, 1, 10)}, Build(events, at(0), at(10)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	near(t, b, "cpu-kernel/file", 6)
+	near(t, b, "cpu-user", 4)
+}
+
+// TestLargeKernelTimes: short-syscall kernel time times slice length used to overflow
+// int64 (5 s × 10 s in ns is 5e19).
+func TestLargeKernelTimes(t *testing.T) {
+	s := int64(time.Second)
+	o := Event{Kind: EvSwitchOut, Time: t0 + 10*s, PID: 1, TID: 10, Syscall: -1}
+	o.Short[ClassFile] = uint64(5 * s)
+	o.Short[ClassNet] = 1 << 63 // absurd: capped to the slice
+	events := []Event{{Kind: EvSwitchIn, Time: t0, PID: 1, TID: 10, Syscall: -1}, o,
+		sysc(10_000, 10_001, 10, 0, 1, FDFile)} // a syscall after the slice splits nothing
+	sp := Span{TraceID: "t", SpanID: "a", Start: time.Unix(0, t0), End: time.Unix(0, t0+10*s), PID: 1, TID: 10}
+	b := Join([]Span{sp}, Build(events, t0, t0+10*s), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	if k := b.Get("cpu-kernel"); k < 10*time.Second-time.Microsecond {
+		t.Errorf("cpu-kernel = %v, want the whole 10s (capped): %+v", k, b.Parts)
+	}
+	o.Short[ClassNet] = 0
+	events[1] = o
+	b = Join([]Span{sp}, Build(events, t0, t0+10*s), JoinOptions{}).Breakdowns[0]
+	if k := b.Get("cpu-kernel/file"); k != 5*time.Second {
+		t.Errorf("cpu-kernel/file = %v, want 5s: %+v", k, b.Parts)
+	}
+	for _, tc := range []struct{ a, b, c, want int64 }{
+		{5e9, 1e10, 1e10, 5e9}, {math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64},
+		{math.MaxInt64, 2, 1, math.MaxInt64}, {3, 4, 0, 0}, {-1, 4, 2, 0},
+	} {
+		if got := mulDiv(tc.a, tc.b, tc.c); got != tc.want {
+			t.Errorf("mulDiv(%d, %d, %d) = %d, want %d", tc.a, tc.b, tc.c, got, tc.want)
+		}
+	}
+}
+
+func TestReadRecordingRejects(t *testing.T) {
+	for name, doc := range map[string]string{
+		"state":  `{"version":1,"source":"procfs","start":0,"end":5,"sampled":{"source":"procfs","start":0,"end":5,"threads":{"4":{"tid":4,"pid":4,"intervals":[{"start":0,"end":5,"state":0}]}}}}`,
+		"short":  `{"version":1,"source":"procfs","start":0,"end":5,"sampled":{"source":"procfs","start":0,"end":5,"threads":{"4":{"tid":4,"pid":4,"intervals":[{"start":0,"end":5,"state":1,"short":[0,-1,0,0,0,0,0,0]}]}}}}`,
+		"ports":  `{"version":1,"source":"ebpf","start":0,"end":5,"ports":{"70000":4}}`,
+		"events": `{"version":1,"source":"ebpf","start":0,"end":5,"events":[{"k":9,"t":1}]}`,
+	} {
+		_, err := ReadRecording(strings.NewReader(doc))
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), map[string]string{"state": "interval 0: state 0", "short": "negative kernel time -1 for class file", "ports": "port 70000", "events": "unknown kind"}[name]) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }

@@ -35,7 +35,9 @@ const (
 	EvSwitchOut EventKind = iota + 1
 	// EvSwitchIn: the thread got a CPU.
 	EvSwitchIn
-	// EvWakeup: the thread was made runnable by Waker (0: interrupt or another process).
+	// EvWakeup: the thread was made runnable by Waker: the thread that woke it, or 0 when
+	// the wakeup came from interrupt context (a hardirq, a softirq, an hrtimer: a timer
+	// expiring, a device or the network completing) or from the idle task.
 	EvWakeup
 	// EvSyscall: a syscall that blocked or ran for at least the collector's threshold,
 	// reported at its exit: Start is its entry, Time its exit.
@@ -89,10 +91,10 @@ type Event struct {
 	FDKind     FDKind         `json:"fdk,omitempty"`
 	Start      int64          `json:"start,omitempty"`
 	Ret        int64          `json:"ret,omitempty"`
-	Short      [NClass]uint32 `json:"short,omitzero"`
+	Short      [NClass]uint64 `json:"short,omitzero"`
 	ShortCount uint32         `json:"shortn,omitempty"`
 	Waker      int32          `json:"waker,omitempty"`
-	WakerPoll  int64          `json:"wpoll,omitempty"` // when the waker last returned from a poll-family syscall
+	WakerPoll  int64          `json:"wpoll,omitempty"` // when the waker last returned from a waiting poll (poll, select, epoll_wait…) that found descriptors or blocked and timed out
 	PollRet    int64          `json:"wpret,omitempty"` // what that poll returned
 	Write      bool           `json:"w,omitempty"`     // block I/O: a write
 }
@@ -176,6 +178,10 @@ type Timeline struct {
 	End    int64         `json:"end"`
 	// Lost counts kernel events the collector could not deliver (ring buffer full).
 	Lost uint64 `json:"lost"`
+	// Missed counts kernel map updates that failed (thread or process table full).
+	Missed uint64 `json:"missed,omitempty"`
+	// Dropped counts events received beyond the collector's cap on kept events.
+	Dropped uint64 `json:"dropped,omitempty"`
 	// Events counts the kernel events received.
 	Events  uint64            `json:"events"`
 	Threads map[int32]*Thread `json:"threads"`
@@ -190,7 +196,8 @@ const (
 	// Exact: the span names its thread (thread.id) and the time is that thread's.
 	Exact Confidence = "exact"
 	// Process: the span did not name a thread, but it was the only span of its process
-	// running then, so the process's state is the span's.
+	// running then (counting spans tied to one of its threads too), so the process's state
+	// — at each moment the most telling state among its threads — is the span's.
 	Process Confidence = "process"
 	// Share: several spans of the process ran at once; each is given the process's state,
 	// which they shared.
@@ -279,6 +286,8 @@ type Report struct {
 	Period     string      `json:"sample_period,omitempty"`
 	Events     uint64      `json:"events"`
 	Lost       uint64      `json:"lost_events"`
+	Missed     uint64      `json:"missed_updates,omitempty"`
+	Dropped    uint64      `json:"dropped_events,omitempty"`
 	Spans      int         `json:"spans"`
 	Breakdowns []Breakdown `json:"breakdowns"`
 	Notes      []string    `json:"notes,omitempty"`

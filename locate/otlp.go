@@ -24,6 +24,7 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -188,9 +189,10 @@ func recodeIDs(v any, f func(string) string) {
 	}
 }
 
-// EncodeJSON writes t as OTLP JSON (ids in hex), one line.
+// EncodeJSON writes t as OTLP JSON (ids in hex, enums as integers, as the OTLP
+// specification has them), one line.
 func EncodeJSON(t *Traces) ([]byte, error) {
-	b, err := protojson.Marshal(t)
+	b, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(t)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +263,11 @@ type Receiver struct {
 	Logger *slog.Logger
 	// OnSpans, when set, is called with each accepted batch's spans.
 	OnSpans func([]Span)
+	// ShutdownTimeout is how long [Receiver.Listen] waits for requests in flight when its
+	// context ends before it closes their connections (default 2s).
+	ShutdownTimeout time.Duration
 
+	stopped chan struct{} // closed when the server Listen started has shut down
 	mu      sync.Mutex
 	batches []*Traces
 	spans   int
@@ -289,11 +295,50 @@ func (r *Receiver) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// ServeHTTP implements the OTLP/HTTP traces endpoint.
+// rpcCode maps the HTTP status of a refused request to the google.rpc.Code its Status
+// carries.
+func rpcCode(httpStatus int) int32 {
+	switch httpStatus {
+	case http.StatusRequestEntityTooLarge:
+		return 8 // RESOURCE_EXHAUSTED
+	case http.StatusMethodNotAllowed:
+		return 12 // UNIMPLEMENTED
+	}
+	return 3 // INVALID_ARGUMENT
+}
+
+// statusBody encodes a google.rpc.Status {code, message} as OTLP/HTTP wants for errors:
+// protobuf (field 1: code, field 2: message), or its JSON form for JSON requests.
+func statusBody(code int32, msg string, asJSON bool) []byte {
+	if asJSON {
+		b, _ := json.Marshal(struct {
+			Code    int32  `json:"code"`
+			Message string `json:"message"`
+		}{code, msg})
+		return b
+	}
+	var b []byte
+	b = protowire.AppendTag(b, 1, protowire.VarintType)
+	b = protowire.AppendVarint(b, uint64(code))
+	b = protowire.AppendTag(b, 2, protowire.BytesType)
+	return protowire.AppendString(b, msg)
+}
+
+// ServeHTTP implements the OTLP/HTTP traces endpoint. Refusals carry a google.rpc.Status
+// in the request's encoding (JSON for JSON requests, protobuf otherwise).
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	fail := func(code int, msg string) {
 		r.logger().Info("otlp request refused", "status", code, "reason", msg, "remote", req.RemoteAddr)
-		http.Error(w, msg, code)
+		asJSON := false
+		if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt == "application/json" {
+			asJSON = true
+			w.Header().Set("Content-Type", "application/json")
+		} else {
+			w.Header().Set("Content-Type", "application/x-protobuf")
+		}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(code)
+		_, _ = w.Write(statusBody(rpcCode(code), msg, asJSON))
 	}
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -320,8 +365,13 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	data, err := io.ReadAll(io.LimitReader(body, maxBody+1))
-	if err != nil || int64(len(data)) > maxBody {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge) || (err == nil && int64(len(data)) > maxBody):
 		fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxBody))
+		return
+	case err != nil: // a truncated or corrupt gzip stream, a body cut short
+		fail(http.StatusBadRequest, "read body: "+err.Error())
 		return
 	}
 	ct := req.Header.Get("Content-Type")
@@ -365,7 +415,9 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // Listen serves the receiver on addr (host:port; port 0 picks one) at /v1/traces until ctx
-// ends, and returns the address it listens on.
+// ends, and returns the address it listens on. When ctx ends it lets requests in flight
+// finish for up to ShutdownTimeout, then closes what is left; [Receiver.Wait] waits for
+// that. Call Listen once per Receiver.
 func (r *Receiver) Listen(ctx context.Context, addr string) (string, error) {
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
@@ -374,12 +426,34 @@ func (r *Receiver) Listen(ctx context.Context, addr string) (string, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/traces", r)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	timeout := r.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	stopped := make(chan struct{})
+	r.mu.Lock()
+	r.stopped = stopped
+	r.mu.Unlock()
 	go func() { _ = srv.Serve(ln) }()
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		_ = srv.Shutdown(sctx)
+		if err := srv.Shutdown(sctx); err != nil {
+			_ = srv.Close() // requests still in flight: cut them off
+		}
 	}()
 	return ln.Addr().String(), nil
+}
+
+// Wait blocks until the server started by [Receiver.Listen] has shut down (at once when
+// none was started).
+func (r *Receiver) Wait() {
+	r.mu.Lock()
+	ch := r.stopped
+	r.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
 }

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // sendWithSDK exports two spans through the real OpenTelemetry OTLP/HTTP exporter.
@@ -209,5 +214,154 @@ func TestAnnotateExportMetrics(t *testing.T) {
 	}
 	if !found {
 		t.Error("no exemplar with the trace id")
+	}
+}
+
+// TestReceiverErrorBodies: refusals carry a google.rpc.Status in the request's encoding;
+// only a body over the limit is 413, a truncated gzip body is 400.
+func TestReceiverErrorBodies(t *testing.T) {
+	r := Receiver{MaxBody: 4096}
+	srv := httptest.NewServer(&r)
+	defer srv.Close()
+	post := func(ct, enc string, body []byte) (*http.Response, []byte) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/traces", bytes.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		if enc != "" {
+			req.Header.Set("Content-Encoding", enc)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	// JSON request: JSON Status.
+	resp, body := post("application/json", "", []byte("{"))
+	var st struct {
+		Code    int32  `json:"code"`
+		Message string `json:"message"`
+	}
+	if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &st) != nil || st.Code != 3 || st.Message == "" {
+		t.Errorf("json: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	// Protobuf request: protobuf Status, fields 1 (code) and 2 (message).
+	resp, body = post("application/x-protobuf", "", []byte{0xff, 0xff})
+	code, msg := decodeStatus(t, body)
+	if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/x-protobuf" || code != 3 || !strings.Contains(msg, "protobuf") {
+		t.Errorf("protobuf: %d %s code %d %q", resp.StatusCode, resp.Header.Get("Content-Type"), code, msg)
+	}
+	if got := statusMessage(body, "application/x-protobuf"); got != msg {
+		t.Errorf("statusMessage = %q, want %q", got, msg)
+	}
+	// A gzip stream cut short: 400, not 413.
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write([]byte(jsonBody))
+	zw.Close()
+	resp, body = post("application/json", "gzip", zb.Bytes()[:zb.Len()/2])
+	if resp.StatusCode != 400 {
+		t.Errorf("truncated gzip: %d %s", resp.StatusCode, body)
+	}
+	// Over the limit before decompression: 413 with RESOURCE_EXHAUSTED.
+	resp, body = post("application/x-protobuf", "", bytes.Repeat([]byte{0}, 5000))
+	if code, _ := decodeStatus(t, body); resp.StatusCode != 413 || code != 8 {
+		t.Errorf("too large: %d code %d", resp.StatusCode, code)
+	}
+}
+
+func decodeStatus(t *testing.T, b []byte) (code int32, msg string) {
+	t.Helper()
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			t.Fatalf("not a Status: %x", b)
+		}
+		b = b[n:]
+		switch {
+		case num == 1 && typ == protowire.VarintType:
+			v, m := protowire.ConsumeVarint(b)
+			code, n = int32(v), m
+		case num == 2 && typ == protowire.BytesType:
+			msg, n = protowire.ConsumeString(b)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if n < 0 {
+			t.Fatalf("not a Status")
+		}
+		b = b[n:]
+	}
+	return code, msg
+}
+
+// TestEncodeJSONEnumsAsIntegers: OTLP JSON writes enums (span kind, status code) as
+// integers.
+func TestEncodeJSONEnumsAsIntegers(t *testing.T) {
+	tr, err := DecodeTraces([]byte(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"op","kind":2,"status":{"code":2}}]}]}]}`), "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := EncodeJSON(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"kind":2`)) || !bytes.Contains(b, []byte(`"code":2`)) || bytes.Contains(b, []byte("SPAN_KIND")) {
+		t.Errorf("enums not integers: %s", b)
+	}
+}
+
+// TestExportReportsRejectedSpans: a 200 with a partial success that rejected spans is an
+// error.
+func TestExportReportsRejectedSpans(t *testing.T) {
+	orig, _ := DecodeTraces([]byte(jsonBody), "application/json")
+	sink := Receiver{MaxSpans: 1}
+	srv := httptest.NewServer(&sink)
+	defer srv.Close()
+	err := Export(context.Background(), srv.Client(), srv.URL+"/v1/traces", []*Traces{orig, orig})
+	if err == nil || !strings.Contains(err.Error(), "1 spans rejected") {
+		t.Errorf("err = %v, want 1 spans rejected", err)
+	}
+	// A refusal's Status message is in the error.
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(400)
+		w.Write(statusBody(3, "no thanks", false))
+	}))
+	defer bad.Close()
+	if err := Export(context.Background(), bad.Client(), bad.URL, []*Traces{orig}); err == nil || !strings.Contains(err.Error(), "no thanks") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestListenClosesHungRequests: when the context ends, a request that does not finish
+// within ShutdownTimeout is cut off instead of holding the receiver open.
+func TestListenClosesHungRequests(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := Receiver{ShutdownTimeout: 50 * time.Millisecond}
+	addr, err := r.Listen(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Headers and part of the body: the handler waits for the rest.
+	fmt.Fprintf(conn, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	done := make(chan bool)
+	go func() { r.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the receiver did not shut down")
+	}
+	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Errorf("the hung connection was not closed: %v", err)
 	}
 }

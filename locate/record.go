@@ -19,9 +19,17 @@ type Recording struct {
 	Start   int64  `json:"start"`
 	End     int64  `json:"end"`
 	Lost    uint64 `json:"lost"`
+	// Missed counts kernel map updates that failed (thread or process table full).
+	Missed uint64 `json:"missed,omitempty"`
+	// Dropped counts events beyond the collector's cap on kept events.
+	Dropped uint64 `json:"dropped,omitempty"`
 	// PIDs are the processes observed.
-	PIDs  []int32  `json:"pids"`
-	Notes []string `json:"notes,omitempty"`
+	PIDs []int32 `json:"pids"`
+	// Ports are the TCP ports the observed processes listened on while they ran, and
+	// which process held each: spans that carry server.port but no process.pid are tied
+	// to a process with them, also when the recording is joined later.
+	Ports map[int]int32 `json:"ports,omitempty"`
+	Notes []string      `json:"notes,omitempty"`
 	// Events are the kernel events (source "ebpf").
 	Events []Event `json:"events,omitempty"`
 	// Sampled is the sampler's timeline (source "procfs").
@@ -38,7 +46,7 @@ func (r *Recording) Timeline() *Timeline {
 		tl = Build(r.Events, r.Start, r.End)
 	}
 	tl.Source = r.Source
-	tl.Lost = r.Lost
+	tl.Lost, tl.Missed, tl.Dropped = r.Lost, r.Missed, r.Dropped
 	tl.Notes = append(slices.Clone(r.Notes), tl.Notes...)
 	return tl
 }
@@ -69,6 +77,11 @@ func ReadRecording(rd io.Reader) (*Recording, error) {
 			return nil, fmt.Errorf("%w: recording event %d: unknown kind %d", ErrFormat, i, e.Kind)
 		}
 	}
+	for port, pid := range r.Ports {
+		if port <= 0 || port > 65535 || pid <= 0 {
+			return nil, fmt.Errorf("%w: recording ports: port %d held by process %d", ErrFormat, port, pid)
+		}
+	}
 	if s := r.Sampled; s != nil {
 		for tid, th := range s.Threads {
 			if th == nil {
@@ -78,6 +91,14 @@ func ReadRecording(rd io.Reader) (*Recording, error) {
 			for k, iv := range th.Intervals {
 				if iv.End < iv.Start || (k > 0 && iv.Start < th.Intervals[k-1].End) {
 					return nil, fmt.Errorf("%w: recording thread %d interval %d is out of order", ErrFormat, tid, k)
+				}
+				if iv.State < OnCPU || iv.State > Blocked {
+					return nil, fmt.Errorf("%w: recording thread %d interval %d: state %d, want %d (on-cpu), %d (runqueue) or %d (blocked)", ErrFormat, tid, k, iv.State, OnCPU, RunQueue, Blocked)
+				}
+				for c, ns := range iv.Short {
+					if ns < 0 {
+						return nil, fmt.Errorf("%w: recording thread %d interval %d: negative kernel time %d for class %s", ErrFormat, tid, k, ns, Class(c))
+					}
 				}
 			}
 		}

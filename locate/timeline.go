@@ -3,6 +3,8 @@ package locate
 import (
 	"cmp"
 	"fmt"
+	"math"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -14,6 +16,16 @@ import (
 // told apart from one that waits for a lock: the runtime hands the goroutine back within
 // microseconds of netpoll returning.
 const WakerWindow = 200 * time.Microsecond
+
+// EarlyWakeWindow is how long before a thread's blocking switch-out a wakeup of that
+// thread may be seen and still count as ending the block. sched_waking fires on the waker's
+// CPU once the wakee's state matches, which can be just before the wakee's own
+// sched_switch on its CPU is recorded; the thread then never really blocked and waits on
+// the run queue from its switch-out.
+const EarlyWakeWindow = 50 * time.Microsecond
+
+// taskDead is the kernel's TASK_DEAD bit of prev_state: the thread's last switch-out.
+const taskDead = 0x80
 
 // Build turns kernel events into a [Timeline]: for each thread, when it ran, waited for a
 // CPU, or was blocked and why. Events need not be sorted. start and end bound the
@@ -53,6 +65,7 @@ const (
 	modePreempted
 	modeBlocked
 	modeWoken
+	modeDead // exited: nothing more to say about it
 )
 
 type threadState struct {
@@ -65,6 +78,7 @@ type threadState struct {
 	fdk      FDKind
 	waker    string // evidence from the wakeup
 	wakeHint Cause  // cause the waker's last poll suggests ("" none)
+	early    *Event // a wakeup seen while the thread was still on CPU
 	syscalls []Event
 	blockIO  []Event
 }
@@ -99,7 +113,7 @@ func (b *builder) event(e *Event) {
 	switch e.Kind {
 	case EvSwitchIn:
 		b.waitEnds(e.TID, s, e.Time)
-		s.mode, s.since = modeOn, e.Time
+		s.mode, s.since, s.early = modeOn, e.Time, nil
 	case EvSwitchOut:
 		since := s.since
 		switch s.mode {
@@ -113,20 +127,33 @@ func (b *builder) event(e *Event) {
 		}
 		iv := Interval{Start: since, End: e.Time, State: OnCPU}
 		for c, ns := range e.Short {
-			iv.Short[c] = int64(ns)
+			iv.Short[c] = int64(min(ns, math.MaxInt64))
 		}
 		if e.ShortCount > 0 {
 			iv.Evidence = fmt.Sprintf("%d short syscalls", e.ShortCount)
 		}
 		b.emit(e.TID, iv)
 		s.since, s.outState, s.sys, s.fd, s.fdk, s.waker, s.wakeHint = e.Time, e.State, e.Syscall, e.FD, e.FDKind, "", ""
-		if e.State == 0 {
+		early := s.early
+		s.early = nil
+		switch {
+		case e.State&taskDead != 0:
+			s.mode = modeDead
+		case e.State == 0:
 			s.mode = modePreempted
-		} else {
+		case early != nil && e.Time-early.Time <= int64(EarlyWakeWindow):
+			// Woken just before the switch-out was recorded: runnable from here on.
+			s.mode, s.wakeAt = modeWoken, e.Time
+			s.waker, s.wakeHint = wakerEvidence(early)
+			s.waker = joinEvidence(s.waker, fmt.Sprintf("woken %s before its switch-out", time.Duration(e.Time-early.Time)))
+		default:
 			s.mode = modeBlocked
 		}
 	case EvWakeup:
 		switch s.mode {
+		case modeOn:
+			w := *e
+			s.early = &w
 		case modeBlocked, modeUnknown:
 			if s.mode == modeUnknown {
 				s.since, s.sys, s.outState = b.tl.Start, -1, 1
@@ -194,6 +221,20 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 	return iv
 }
 
+// mulDiv is a*b/c for non-negative a and b and positive c, without overflowing in between;
+// it saturates at MaxInt64 and is 0 when c is not positive.
+func mulDiv(a, b, c int64) int64 {
+	if a <= 0 || b <= 0 || c <= 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi >= uint64(c) {
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, uint64(c))
+	return int64(min(q, math.MaxInt64))
+}
+
 func (b *builder) close(tid int32, s *threadState, end int64) {
 	switch s.mode {
 	case modeOn:
@@ -257,32 +298,41 @@ func overlay(ivs []Interval, syscalls, blockIO []Event) []Interval {
 	return out
 }
 
-// splitBySyscall cuts p where syscall sc covers it and labels the covered piece.
+// splitBySyscall cuts p where syscall sc covers it and labels the covered piece. The
+// short syscalls of an on-CPU slice ran outside the long one, so their kernel time all goes
+// to the uncovered pieces, in proportion to their lengths.
 func splitBySyscall(p Interval, sc Event) []Interval {
 	lo, hi := max(p.Start, sc.Start), min(p.End, sc.Time)
 	if lo >= hi || (p.State == OnCPU && p.Kind != "") || p.State == RunQueue || p.bySyscall {
 		return []Interval{p}
 	}
 	var out []Interval
-	whole := p.Len()
-	part := func(a, b int64) Interval {
-		q := p
-		q.Start, q.End = a, b
-		if p.State == OnCPU {
-			for c := range q.Short {
-				q.Short[c] = p.Short[c] * (b - a) / max(whole, 1)
-			}
+	before, after := lo-p.Start, p.End-hi
+	var shortBefore, shortAfter [NClass]int64
+	for c, ns := range p.Short {
+		switch {
+		case before > 0 && after > 0:
+			shortBefore[c] = mulDiv(ns, before, before+after)
+			shortAfter[c] = ns - shortBefore[c]
+		case before > 0:
+			shortBefore[c] = ns
+		case after > 0:
+			shortAfter[c] = ns
 		}
+	}
+	part := func(a, b int64, short [NClass]int64) Interval {
+		q := p
+		q.Start, q.End, q.Short = a, b, short
 		return q
 	}
-	if p.Start < lo {
-		out = append(out, part(p.Start, lo))
+	if before > 0 {
+		out = append(out, part(p.Start, lo, shortBefore))
 	}
-	mid := part(lo, hi)
+	mid := part(lo, hi, [NClass]int64{})
 	mid.bySyscall = true
 	name := SyscallName(sc.Syscall)
 	if p.State == OnCPU {
-		mid.Kind, mid.Short = SyscallClass(sc.Syscall).String(), [NClass]int64{}
+		mid.Kind = SyscallClass(sc.Syscall).String()
 		mid.Evidence = fmt.Sprintf("in %s (%s)", name, time.Duration(sc.Time-sc.Start))
 	} else {
 		cause := blockedCause(sc.Syscall, sc.FDKind, sc.Ret, true)
@@ -293,8 +343,8 @@ func splitBySyscall(p Interval, sc Event) []Interval {
 		mid.Evidence = joinEvidence(syscallEvidence(sc), p.Evidence)
 	}
 	out = append(out, mid)
-	if hi < p.End {
-		out = append(out, part(hi, p.End))
+	if after > 0 {
+		out = append(out, part(hi, p.End, shortAfter))
 	}
 	return out
 }

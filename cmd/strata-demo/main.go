@@ -9,11 +9,15 @@
 //	/light       200 µs of CPU (for load tests)
 //
 // Each handler pins its goroutine to its thread (runtime.LockOSThread) and records the
-// thread as the span attribute thread.id, so strata can match kernel events to the span
-// exactly; spans go out over OTLP/HTTP as the standard OTEL_* variables say.
+// thread as the span attribute thread.id, and the port it serves on as server.port, so
+// strata can match kernel events to the span exactly; spans go out over OTLP/HTTP as the
+// standard OTEL_* variables say, batched: the last ones when the demo shuts down (on exit,
+// SIGINT or SIGTERM).
 //
-// -drive N sends N requests to each of the first five handlers in turn and exits; -load
-// RATE -duration D offers RATE requests/s to /light and prints a JSON summary.
+// -drive N sends N requests to each of the first five handlers in turn and exits (with
+// -linger it goes on serving until interrupted); -load RATE -duration D offers RATE
+// requests/s to /light and prints a JSON summary. -no-pid leaves the resource attribute
+// process.pid out, so spans can only be tied to the process by server.port.
 package main
 
 import (
@@ -51,13 +55,15 @@ func run(ctx context.Context, args []string) int {
 	drive := fs.Int("drive", 0, "send `N` requests to each handler, then exit")
 	load := fs.Int("load", 0, "offer `RATE` requests/s to /light, then print a summary and exit")
 	dur := fs.Duration("duration", 3*time.Second, "how long -load runs")
+	linger := fs.Bool("linger", false, "after -drive, serve until interrupted")
+	noPID := fs.Bool("no-pid", false, "leave process.pid out of the spans' resource")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	tracer, shutdown, err := setupTracing(ctx)
+	tracer, shutdown, err := setupTracing(ctx, !*noPID)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "strata-demo:", err)
 		return 1
@@ -74,12 +80,12 @@ func run(ctx context.Context, args []string) int {
 		time.Sleep(30 * time.Millisecond)
 		io.WriteString(w, "ok")
 	}))
-	s := &service{tracer: tracer, dir: *dir, downstream: "http://" + down.Addr().String() + "/"}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "strata-demo:", err)
 		return 1
 	}
+	s := &service{tracer: tracer, dir: *dir, downstream: "http://" + down.Addr().String() + "/", port: ln.Addr().(*net.TCPAddr).Port}
 	srv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	base := "http://" + ln.Addr().String()
@@ -91,6 +97,9 @@ func run(ctx context.Context, args []string) int {
 				get(base + p)
 			}
 		}
+		if *linger {
+			<-ctx.Done()
+		}
 	case *load > 0:
 		json.NewEncoder(os.Stdout).Encode(offer(base+"/light", *load, *dur))
 	default:
@@ -100,7 +109,7 @@ func run(ctx context.Context, args []string) int {
 	return 0
 }
 
-func setupTracing(ctx context.Context) (trace.Tracer, func(), error) {
+func setupTracing(ctx context.Context, withPID bool) (trace.Tracer, func(), error) {
 	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
 		return noop.NewTracerProvider().Tracer("strata-demo"), func() {}, nil
 	}
@@ -108,7 +117,11 @@ func setupTracing(ctx context.Context) (trace.Tracer, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	res, _ := resource.New(ctx, resource.WithAttributes(attribute.String("service.name", "strata-demo")), resource.WithProcessPID())
+	opts := []resource.Option{resource.WithAttributes(attribute.String("service.name", "strata-demo"))}
+	if withPID {
+		opts = append(opts, resource.WithProcessPID())
+	}
+	res, _ := resource.New(ctx, opts...)
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 	return tp.Tracer("strata-demo"), func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -121,6 +134,7 @@ type service struct {
 	tracer     trace.Tracer
 	dir        string
 	downstream string
+	port       int
 	mu         sync.Mutex
 	fileN      atomic.Int64
 }
@@ -135,7 +149,7 @@ func (s *service) mux() *http.ServeMux {
 			runtime.LockOSThread() // the span's time is this thread's time
 			defer runtime.UnlockOSThread()
 			_, span := s.tracer.Start(r.Context(), "GET "+path, trace.WithSpanKind(trace.SpanKindServer),
-				trace.WithAttributes(attribute.Int("thread.id", unix.Gettid())))
+				trace.WithAttributes(attribute.Int("thread.id", unix.Gettid()), attribute.Int("server.port", s.port)))
 			f()
 			span.End()
 			io.WriteString(w, "ok\n")

@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,7 +42,19 @@ type locateFlags struct {
 	sampled     bool
 	period      time.Duration
 	longSyscall time.Duration
+	maxEvents   int
 }
+
+// locateStopDelay is how long a command stopped with SIGINT (Ctrl-C, --for) has to exit
+// before it is killed.
+var locateStopDelay = 5 * time.Second
+
+// locateSpanGrace is how long the OTLP receiver stays open after the command exited or
+// the observation ended, for spans still on their way.
+var locateSpanGrace = 200 * time.Millisecond
+
+// locatePortScan is how often the ports the observed processes listen on are read.
+var locatePortScan = 250 * time.Millisecond
 
 func (a *app) locateCommand() *cobra.Command {
 	var f locateFlags
@@ -60,23 +75,34 @@ time into:
   unexplained       nothing observed
 
 Each part says how sure it is: exact (the span names its thread with the attribute
-thread.id), process (the span was the only one of its process running), share (several
-spans of the process ran at once and shared its state), and the evidence behind it.
-The parts of a span add up to its wall time exactly.
+thread.id), process (no thread named, but the span was the only span of its process
+running then, counting spans tied to its threads: it gets the process's most telling
+thread state at each moment), share (several spans of the process ran at once and
+shared that state), and the evidence behind it. The parts of a span add up to its wall
+time exactly.
 
 Spans come over OTLP/HTTP (--otlp: protobuf or JSON, gzip; the command gets
 OTEL_EXPORTER_OTLP_ENDPOINT pointing there) or from an OTLP JSON file (--spans, read when
 the observation ends). They are tied to processes by the resource attribute process.pid,
-or by the server.port they listen on. Without spans, each observed process is one span.
+or by the server.port of server spans: the ports the observed processes (and their
+children) listen on are read while they run and saved with --record, so --events ties
+spans by port too. Without spans, each observed process is one span.
 
-Kernel events come from eBPF (sched_switch/wakeup, syscalls, block I/O; root and BTF
-needed). Where eBPF cannot load, strata samples /proc instead (or with --sampled) and
-marks the report SAMPLED: then times are estimates at the sampling period.
+Ctrl-C or the end of --for sends the command SIGINT, and SIGKILL 5s later if it is still
+running; spans it sends as it shuts down are still received.
+
+Kernel events come from eBPF (sched_switch/wakeup, syscalls, block I/O; root, BTF and
+Linux 5.18 or later needed). Where eBPF cannot load, strata samples /proc instead (or
+with --sampled) and marks the report SAMPLED: then times are estimates at the sampling
+period. At most --max-events kernel events are kept; the report counts any dropped
+beyond that, and events lost in the kernel.
 
 Go programs: goroutines move between threads, so a span is tied to its process, not a
 thread, unless the handler pins its goroutine (runtime.LockOSThread) and records
 thread.id; a pinned thread that parks is charged to network or sleep when the thread
-that woke it had just returned from netpoll, and to lock otherwise.
+that woke it had just returned from a netpoll that waited (with ready descriptors:
+network; timed out: sleep), and to lock otherwise. Wakeups from interrupt context (timers,
+devices) name no waker.
 
 Formats (-o): table (default), json, yaml. --export re-sends the spans over OTLP/HTTP
 with the breakdown as strata.locate.* attributes; --metrics serves Prometheus histograms
@@ -110,6 +136,7 @@ and --events joins such a recording later.`,
 	fl.BoolVar(&f.sampled, "sampled", false, "sample /proc instead of using eBPF")
 	fl.DurationVar(&f.period, "sample-period", 2*time.Millisecond, "`period` of /proc sampling")
 	fl.DurationVar(&f.longSyscall, "long-syscall", time.Millisecond, "syscalls at least this `long` are events; shorter ones are summed per thread")
+	fl.IntVar(&f.maxEvents, "max-events", ebpf.DefaultMaxEvents, "keep at most `N` kernel events (about 136 bytes each in memory); later ones are counted as dropped")
 	return cmd
 }
 
@@ -134,6 +161,9 @@ func (a *app) runLocate(cmd *cobra.Command, args []string, f locateFlags) error 
 	}
 	if f.top < 0 {
 		return usagef("--top must be 0 or more")
+	}
+	if f.maxEvents <= 0 {
+		return usagef("--max-events must be positive")
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -175,7 +205,7 @@ func (a *app) runLocate(cmd *cobra.Command, args []string, f locateFlags) error 
 		spans = append(spans, locate.SpansOf(b)...)
 	}
 	rec := obs.rec
-	tieByPort(spans, rec.PIDs)
+	tieByPort(spans, rec.Ports)
 	if len(spans) == 0 && f.spans == "" && f.otlp == "" {
 		for _, pid := range rec.PIDs {
 			spans = append(spans, locate.Span{TraceID: "-", SpanID: "pid-" + strconv.Itoa(int(pid)), Name: processName(pid, obs.comm), Start: obs.from, End: obs.to, PID: pid})
@@ -229,7 +259,7 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 	var col collector
 	var note string
 	if !f.sampled {
-		c, err := ebpf.New(ctx, ebpf.Options{LongSyscall: f.longSyscall, FollowForks: true})
+		c, err := ebpf.New(ctx, ebpf.Options{LongSyscall: f.longSyscall, FollowForks: true, MaxEvents: f.maxEvents})
 		switch {
 		case err == nil:
 			col = ebpfCollector{c}
@@ -244,9 +274,14 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 		sampler = procfs.New(procfs.Options{Period: f.period})
 		col = samplerCollector{sampler}
 	}
+	ports := &portWatch{ports: map[int]int32{}}
+	// The receiver outlives Ctrl-C: a command that is interrupted sends its last spans as
+	// it shuts down. It stops a grace period after the command exited.
+	recvCtx, stopRecv := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRecv()
 	if f.otlp != "" {
-		obs.receiver = &locate.Receiver{}
-		addr, err := obs.receiver.Listen(ctx, f.otlp)
+		obs.receiver = &locate.Receiver{OnSpans: ports.onSpans}
+		addr, err := obs.receiver.Listen(recvCtx, f.otlp)
 		if err != nil {
 			col.stop()
 			return obs, usageError{err}
@@ -259,15 +294,26 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 			return obs, usageError{fmt.Errorf("--pid %d: %w", pid, err)}
 		}
 		obs.comm[int32(pid)] = readComm(pid)
+		ports.add(int32(pid))
 	}
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 	if sampler != nil {
 		go sampler.Run(runCtx)
 	}
+	watchDone := make(chan struct{})
+	go func() { defer close(watchDone); ports.run(runCtx) }()
 	obs.from = time.Now()
 	if len(args) > 0 {
-		c := exec.CommandContext(ctx, args[0], args[1:]...)
+		cmdCtx, cancelCmd := ctx, context.CancelFunc(func() {})
+		if f.forDur > 0 {
+			cmdCtx, cancelCmd = context.WithTimeout(ctx, f.forDur)
+		}
+		defer cancelCmd()
+		c := exec.CommandContext(cmdCtx, args[0], args[1:]...)
+		// Stop it as Ctrl-C would, so it can flush its spans; kill it if it will not stop.
+		c.Cancel = func() error { return c.Process.Signal(os.Interrupt) }
+		c.WaitDelay = locateStopDelay
 		c.Stdout, c.Stderr = a.stderr, a.stderr
 		c.Env = os.Environ()
 		if f.otlp != "" {
@@ -289,20 +335,11 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 		}
 		_ = col.Add(c.Process.Pid)
 		obs.comm[int32(c.Process.Pid)] = args[0]
-		var timer <-chan time.Time
-		if f.forDur > 0 {
-			timer = time.After(f.forDur)
-		}
-		waited := make(chan error, 1)
-		go func() { waited <- c.Wait() }()
-		select {
-		case err := <-waited:
-			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
-				fmt.Fprintf(a.stderr, "strata: %s exited with status %d\n", args[0], ee.ExitCode())
-			}
-		case <-timer:
-			_ = c.Process.Signal(os.Interrupt)
-			<-waited
+		ports.add(int32(c.Process.Pid))
+		ports.scan()
+		err = c.Wait()
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && cmdCtx.Err() == nil {
+			fmt.Fprintf(a.stderr, "strata: %s exited with status %d\n", args[0], ee.ExitCode())
 		}
 	} else {
 		var timer <-chan time.Time
@@ -315,12 +352,88 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 		}
 	}
 	obs.to = time.Now()
+	if obs.receiver != nil {
+		time.Sleep(locateSpanGrace)
+		stopRecv()
+		obs.receiver.Wait()
+	}
 	cancelRun()
+	<-watchDone
 	obs.rec = col.stop()
+	obs.rec.Ports = ports.snapshot()
 	if note != "" {
 		obs.rec.Notes = append([]string{note}, obs.rec.Notes...)
 	}
 	return obs, nil
+}
+
+// portWatch keeps the TCP ports the observed processes and their children listen on,
+// read while they run (a process that exited holds no port any more).
+type portWatch struct {
+	mu    sync.Mutex
+	pids  []int32
+	ports map[int]int32
+}
+
+func (p *portWatch) add(pid int32) {
+	p.mu.Lock()
+	p.pids = append(p.pids, pid)
+	p.mu.Unlock()
+}
+
+// scan reads the listening ports now; ports already known keep their process.
+func (p *portWatch) scan() {
+	p.mu.Lock()
+	pids := slices.Clone(p.pids)
+	p.mu.Unlock()
+	if len(pids) == 0 {
+		return
+	}
+	found := procfs.ListeningPorts("", procfs.Descendants("", pids))
+	p.mu.Lock()
+	for port, pid := range found {
+		if _, ok := p.ports[port]; !ok {
+			p.ports[port] = pid
+		}
+	}
+	p.mu.Unlock()
+}
+
+// onSpans scans at once when spans name a port not seen yet.
+func (p *portWatch) onSpans(spans []locate.Span) {
+	for _, s := range spans {
+		if s.PID == 0 && s.Port != 0 {
+			p.mu.Lock()
+			_, ok := p.ports[s.Port]
+			p.mu.Unlock()
+			if !ok {
+				p.scan()
+				return
+			}
+		}
+	}
+}
+
+func (p *portWatch) run(ctx context.Context) {
+	t := time.NewTicker(locatePortScan)
+	defer t.Stop()
+	for {
+		p.scan()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (p *portWatch) snapshot() map[int]int32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.ports) == 0 {
+		return nil
+	}
+	return maps.Clone(p.ports)
 }
 
 type ebpfCollector struct{ c *ebpf.Collector }
@@ -340,20 +453,13 @@ func (s samplerCollector) Add(pid int) error       { return s.s.Add(pid) }
 func (s samplerCollector) stop() *locate.Recording { return s.s.Stop() }
 
 // tieByPort gives spans that name a listening port but no process the observed process
-// that listens there.
-func tieByPort(spans []locate.Span, pids []int32) {
-	found := map[int]int32{}
+// that listened there, as the recording saw it while the processes ran.
+func tieByPort(spans []locate.Span, ports map[int]int32) {
 	for i := range spans {
 		s := &spans[i]
-		if s.PID != 0 || s.Port == 0 {
-			continue
+		if s.PID == 0 && s.Port != 0 {
+			s.PID = ports[s.Port]
 		}
-		pid, ok := found[s.Port]
-		if !ok {
-			pid, _ = procfs.ListeningPID("", s.Port, pids)
-			found[s.Port] = pid
-		}
-		s.PID = pid
 	}
 }
 

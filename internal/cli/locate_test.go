@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,5 +213,104 @@ func TestLocateWithoutRoot(t *testing.T) {
 	}
 	if d := b.Dominant(); d.Label() != "blocked/sleep" {
 		t.Errorf("sleep 0.2 sampled: dominant %s, want blocked/sleep (%+v)", d.Label(), b.Parts)
+	}
+}
+
+// TestLocateReplayTiesByPort: a recording keeps the ports its processes listened on, so a
+// span that carries server.port but no process.pid is tied to its process when the
+// recording is joined later, on a host where nothing listens there.
+func TestLocateReplayTiesByPort(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Date(2025, 1, 2, 3, 0, 0, 0, time.UTC).UnixNano()
+	ms := int64(time.Millisecond)
+	rec := &locate.Recording{Source: "ebpf", Start: base, End: base + 20*ms, PIDs: []int32{77}, Ports: map[int]int32{8080: 77},
+		Events: []locate.Event{{Kind: locate.EvSwitchIn, Time: base, PID: 77, TID: 78, Syscall: -1}}}
+	events := filepath.Join(dir, "events.json")
+	f, _ := os.Create(events)
+	if err := locate.WriteRecording(f, rec); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	spans := filepath.Join(dir, "spans.json")
+	doc := fmt.Sprintf(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"GET /","kind":2,
+"startTimeUnixNano":"%d","endTimeUnixNano":"%d","attributes":[{"key":"server.port","value":{"intValue":"8080"}}]}]}]}]}`, base, base+10*ms)
+	if err := os.WriteFile(spans, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := strata(t, "locate", "--events", events, "--spans", spans, "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rep locate.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if b := rep.Breakdowns[0]; b.Span.PID != 77 || !strings.HasPrefix(b.Match, "process 77") || b.Get("cpu-user") != 10*time.Millisecond {
+		t.Errorf("pid %d, match %q, parts %+v", b.Span.PID, b.Match, b.Parts)
+	}
+}
+
+// TestLocateForStopsStubbornCommand: --for sends SIGINT, and a command that ignores it is
+// killed after the stop delay instead of running on.
+func TestLocateForStopsStubbornCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a command")
+	}
+	defer func(d time.Duration) { locateStopDelay = d }(locateStopDelay)
+	locateStopDelay = 300 * time.Millisecond
+	start := time.Now()
+	r := strata(t, "locate", "--sampled", "--for", "200ms", "-o", "json", "--", "sh", "-c", `trap "" INT; exec sleep 20`)
+	took := time.Since(start)
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if took > 5*time.Second {
+		t.Errorf("took %v: the command that ignores SIGINT was not killed", took)
+	}
+}
+
+// TestLocateDemoInterrupted is Ctrl-C on strata locate while the demo runs: the demo gets
+// SIGINT (not SIGKILL) and flushes its batched spans as it shuts down, and the receiver is
+// still there to take them. The demo leaves process.pid out of its spans, so they are tied
+// to it by server.port, read while it ran.
+func TestLocateDemoInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the demo service")
+	}
+	dir := t.TempDir()
+	demo := filepath.Join(dir, "strata-demo")
+	if out, err := exec.Command("go", "build", "-o", demo, "../../cmd/strata-demo").CombinedOutput(); err != nil {
+		t.Fatalf("build demo: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut bytes.Buffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"locate", "--sampled", "--otlp", "127.0.0.1:0", "-o", "json", "--top", "0", "--", demo, "-addr", "127.0.0.1:0", "-drive", "1", "-linger", "-no-pid", "-dir", dir}, &out, &errOut)
+	}()
+	time.Sleep(3 * time.Second) // the five requests take well under a second
+	cancel()                    // Ctrl-C
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("strata locate did not stop")
+	}
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var rep locate.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	names := map[string]bool{}
+	for _, b := range rep.Breakdowns {
+		names[b.Span.Name] = true
+		if b.Span.PID == 0 || b.Span.Port == 0 {
+			t.Errorf("%s: pid %d port %d: not tied by its port; match %s", b.Span.Name, b.Span.PID, b.Span.Port, b.Match)
+		}
+	}
+	if len(names) != 5 {
+		t.Errorf("spans %v, want the five handlers' (notes %v)", names, rep.Notes)
 	}
 }

@@ -31,6 +31,27 @@ type Options struct {
 	LongSyscall time.Duration
 	// FollowForks adds the processes the targets fork to the targets.
 	FollowForks bool
+	// MaxEvents caps the events kept in memory (default [DefaultMaxEvents]); later ones
+	// are counted as dropped and reported, not kept.
+	MaxEvents int
+}
+
+// DefaultMaxEvents is the default cap on the events a [Collector] keeps: at about 136
+// bytes each in memory (and once more while [locate.Build] sorts a copy), 20 million
+// events take some 5 GiB.
+const DefaultMaxEvents = 20_000_000
+
+// Stats is what a [Collector] has counted so far.
+type Stats struct {
+	// Events received and kept.
+	Events uint64
+	// Lost in the kernel: the ring buffer was full.
+	Lost uint64
+	// Missed kernel map updates: the thread or process table was full, so some threads'
+	// syscalls or some forked processes were not followed.
+	Missed uint64
+	// Dropped events received beyond Options.MaxEvents.
+	Dropped uint64
 }
 
 // Collector observes the target processes through eBPF.
@@ -43,6 +64,8 @@ type Collector struct {
 	start  int64
 
 	mu      sync.Mutex
+	max     int
+	dropped uint64
 	events  []locate.Event
 	pids    []int32
 	fdCache map[[2]int32]locate.FDKind
@@ -65,14 +88,23 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	if opts.LongSyscall <= 0 {
 		opts.LongSyscall = time.Millisecond
 	}
+	if opts.MaxEvents <= 0 {
+		opts.MaxEvents = DefaultMaxEvents
+	}
 	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
 		return nil, fmt.Errorf("%w: no kernel BTF (/sys/kernel/btf/vmlinux): %v", locate.ErrNotSupported, err)
 	}
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return nil, fmt.Errorf("%w: raise RLIMIT_MEMLOCK (eBPF needs root, or CAP_BPF and CAP_PERFMON): %v", locate.ErrNotSupported, err)
 	}
-	c := &Collector{log: log, fdCache: map[[2]int32]locate.FDKind{}, done: make(chan struct{})}
+	c := &Collector{log: log, max: opts.MaxEvents, fdCache: map[[2]int32]locate.FDKind{}, done: make(chan struct{})}
 	if err := loadLocateObjects(&c.objs, nil); err != nil {
+		var uts unix.Utsname
+		_ = unix.Uname(&uts)
+		release := unix.ByteSliceToString(uts.Release[:])
+		if kernelOlder(release, minKernel) {
+			return nil, fmt.Errorf("%w: load eBPF program: needs Linux ≥ %d.%d (tp_btf/sched_switch with prev_state), this is %s: %v", locate.ErrNotSupported, minKernel[0], minKernel[1], release, err)
+		}
 		return nil, fmt.Errorf("%w: load eBPF program (needs root, BTF, no lockdown): %v", locate.ErrNotSupported, err)
 	}
 	fail := func(err error) (*Collector, error) {
@@ -93,7 +125,12 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	if err := c.objs.Cfg.Put(uint32(0), cfg); err != nil {
 		return fail(fmt.Errorf("configure: %w", err))
 	}
-	for _, p := range []*ebpf.Program{c.objs.OnSwitch, c.objs.OnWaking, c.objs.OnSysEnter, c.objs.OnSysExit, c.objs.OnRqIssue, c.objs.OnRqComplete, c.objs.OnFork, c.objs.OnExit} {
+	// The interrupt exits before their entries: an entry seen without its exit would leave
+	// a CPU marked as in an interrupt; an exit without its entry is ignored.
+	progs := []*ebpf.Program{c.objs.OnIrqExit, c.objs.OnSoftirqExit, c.objs.OnHrtimerExit,
+		c.objs.OnIrqEntry, c.objs.OnSoftirqEntry, c.objs.OnHrtimerEntry,
+		c.objs.OnSwitch, c.objs.OnWaking, c.objs.OnSysEnter, c.objs.OnSysExit, c.objs.OnRqIssue, c.objs.OnRqComplete, c.objs.OnFork, c.objs.OnExit}
+	for _, p := range progs {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p})
 		if err != nil {
 			return fail(fmt.Errorf("%w: attach %s: %v", locate.ErrNotSupported, p, err))
@@ -155,17 +192,35 @@ func (c *Collector) ForksOf(pid int) (done func(), err error) {
 	return func() { _ = c.objs.Targets.Delete(uint32(pid)) }, nil
 }
 
-// Stats reports the events received so far and those lost in the kernel.
-func (c *Collector) Stats() (events, lost uint64) {
-	c.mu.Lock()
-	events = c.n
-	c.mu.Unlock()
-	return events, c.lost()
+// minKernel is the oldest kernel the BPF program loads on: tp_btf/sched_switch got its
+// prev_state argument in 5.18.
+var minKernel = [2]int{5, 18}
+
+// kernelOlder says whether a uname release ("5.15.0-91-generic") is older than v.
+func kernelOlder(release string, v [2]int) bool {
+	var major, minor int
+	if n, _ := fmt.Sscanf(release, "%d.%d", &major, &minor); n < 2 {
+		return false
+	}
+	return major < v[0] || (major == v[0] && minor < v[1])
 }
 
-func (c *Collector) lost() uint64 {
+// Stats reports what the collector counted so far.
+func (c *Collector) Stats() Stats {
+	c.mu.Lock()
+	st := Stats{Events: c.n, Dropped: c.dropped}
+	c.mu.Unlock()
+	st.Lost, st.Missed = c.lost(), c.missed()
+	return st
+}
+
+func (c *Collector) lost() uint64 { return sumPerCPU(c.objs.Lost) }
+
+func (c *Collector) missed() uint64 { return sumPerCPU(c.objs.Missed) }
+
+func sumPerCPU(m *ebpf.Map) uint64 {
 	var per []uint64
-	if err := c.objs.Lost.Lookup(uint32(0), &per); err != nil {
+	if err := m.Lookup(uint32(0), &per); err != nil {
 		return 0
 	}
 	var n uint64
@@ -176,7 +231,7 @@ func (c *Collector) lost() uint64 {
 }
 
 // eventSize is sizeof(struct event).
-const eventSize = 104
+const eventSize = 136
 
 // DecodeEvent decodes one ring-buffer record (struct event) with monotonic times.
 func DecodeEvent(b []byte) (locate.Event, error) {
@@ -200,7 +255,7 @@ func DecodeEvent(b []byte) (locate.Event, error) {
 		ShortCount: le.Uint32(b[68:]),
 	}
 	for i := range e.Short {
-		e.Short[i] = le.Uint32(b[72+4*i:])
+		e.Short[i] = le.Uint64(b[72+8*i:])
 	}
 	if e.Kind < locate.EvSwitchOut || e.Kind > locate.EvBlockIO {
 		return e, fmt.Errorf("unknown event kind %d", e.Kind)
@@ -237,8 +292,12 @@ func (c *Collector) read() {
 		c.mu.Unlock()
 		c.toWall(&e)
 		c.mu.Lock()
-		c.n++
-		c.events = append(c.events, e)
+		if len(c.events) >= c.max {
+			c.dropped++
+		} else {
+			c.n++
+			c.events = append(c.events, e)
+		}
 		c.mu.Unlock()
 	}
 }
@@ -303,13 +362,19 @@ func (c *Collector) Stop() (*locate.Recording, error) {
 	c.links = nil
 	_ = c.rd.Flush()
 	<-c.done
-	lost := c.lost()
+	lost, missed := c.lost(), c.missed()
 	c.close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rec := &locate.Recording{Source: "ebpf", Start: c.start, End: end, Lost: lost, PIDs: c.pids, Events: c.events}
+	rec := &locate.Recording{Source: "ebpf", Start: c.start, End: end, Lost: lost, Missed: missed, Dropped: c.dropped, PIDs: c.pids, Events: c.events}
 	if lost > 0 {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("%d kernel events were lost (ring buffer full); times near them are less certain", lost))
+	}
+	if missed > 0 {
+		rec.Notes = append(rec.Notes, fmt.Sprintf("%d kernel map updates failed (thread or process table full): some threads' syscalls or forked processes were not followed", missed))
+	}
+	if c.dropped > 0 {
+		rec.Notes = append(rec.Notes, fmt.Sprintf("%d events arrived after the cap of %d kept events and were dropped: the timelines end early (raise --max-events)", c.dropped, c.max))
 	}
 	c.events = nil
 	return rec, nil

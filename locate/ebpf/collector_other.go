@@ -16,7 +16,14 @@ type Options struct {
 	Logger      *slog.Logger
 	LongSyscall time.Duration
 	FollowForks bool
+	MaxEvents   int
 }
+
+// DefaultMaxEvents is the default cap on the events a Collector keeps.
+const DefaultMaxEvents = 20_000_000
+
+// Stats is what a Collector has counted so far.
+type Stats struct{ Events, Lost, Missed, Dropped uint64 }
 
 // Collector is not available on this platform.
 type Collector struct{}
@@ -33,7 +40,7 @@ func (c *Collector) Add(pid int) error { return locate.ErrNotSupported }
 func (c *Collector) ForksOf(pid int) (func(), error) { return nil, locate.ErrNotSupported }
 
 // Stats is not available.
-func (c *Collector) Stats() (events, lost uint64) { return 0, 0 }
+func (c *Collector) Stats() Stats { return Stats{} }
 
 // Stop is not available.
 func (c *Collector) Stop() (*locate.Recording, error) { return nil, locate.ErrNotSupported }

@@ -5,6 +5,7 @@ package ebpf
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -13,9 +14,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
+	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 
 	"github.com/strata-dev/strata/locate"
@@ -30,6 +35,12 @@ func TestMain(m *testing.M) {
 		helperMixed()
 	case "pingpong":
 		helperPingPong()
+	case "forks":
+		helperForks()
+	case "pollwake":
+		helperPollWake()
+	case "sleeper":
+		helperSleeper()
 	}
 	os.Exit(0)
 }
@@ -80,6 +91,106 @@ func helperPingPong() {
 		unix.Read(b[0], buf)
 	}
 	<-done
+}
+
+// helperForks runs LOCATE_FORKS short children, one after the other.
+func helperForks() {
+	n, _ := strconv.Atoi(os.Getenv("LOCATE_FORKS"))
+	fmt.Println("ready")
+	waitGo()
+	for range n {
+		exec.Command("/bin/true").Run()
+	}
+}
+
+// futexWait and futexWake are raw futex calls, outside the Go scheduler.
+func futexWait(addr *uint32, val uint32) {
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), 0 /* FUTEX_WAIT */, uintptr(val), 0, 0, 0)
+}
+
+func futexWake(addr *uint32) {
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), 1 /* FUTEX_WAKE */, 1, 0, 0, 0)
+}
+
+// helperPollWake: a waker thread that makes poll-family calls that do not wait
+// (epoll_ctl, and epoll_pwait with timeout 0 as Go's netpoll(0) does) and right after each
+// wakes a thread parked in a raw futex. It prints the parked thread's id.
+func helperPollWake() {
+	var word uint32
+	parked := make(chan int)
+	done := make(chan bool)
+	go func() {
+		runtime.LockOSThread()
+		parked <- unix.Gettid()
+		for i := uint32(0); i < 40; i++ {
+			for atomic.LoadUint32(&word) == i {
+				futexWait(&word, i)
+			}
+		}
+		done <- true
+	}()
+	fmt.Println(<-parked)
+	waitGo()
+	runtime.LockOSThread()
+	ep, _ := unix.EpollCreate1(0)
+	var p [2]int
+	unix.Pipe2(p[:], 0)
+	evs := make([]unix.EpollEvent, 1)
+	for i := range 40 {
+		ts := unix.NsecToTimespec(int64(time.Millisecond))
+		unix.Nanosleep(&ts, nil) // let the other thread park
+		if i%2 == 0 {
+			unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, p[0], &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(p[0])})
+			unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, p[0], nil)
+		} else {
+			unix.Syscall6(unix.SYS_EPOLL_PWAIT, uintptr(ep), uintptr(unsafe.Pointer(&evs[0])), 1, 0, 0, 0)
+		}
+		atomic.AddUint32(&word, 1)
+		futexWake(&word)
+	}
+	<-done
+}
+
+// helperSleeper: one spinning thread per CPU, and a thread that sleeps 1 ms at a time, so
+// its timer interrupts land on the spinners. It prints the sleeper's id, then the
+// spinners'.
+func helperSleeper() {
+	n := runtime.NumCPU()
+	tids := make(chan int)
+	stop := make(chan bool)
+	var spun sync.WaitGroup
+	for range n {
+		spun.Add(1)
+		go func() {
+			defer spun.Done()
+			runtime.LockOSThread()
+			tids <- unix.Gettid()
+			x := 1.0
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for range 10000 {
+					x = x*1.0000001 + 1e-9
+				}
+			}
+		}()
+	}
+	runtime.LockOSThread()
+	line := fmt.Sprint(unix.Gettid())
+	for range n {
+		line += fmt.Sprint(" ", <-tids)
+	}
+	fmt.Println(line)
+	waitGo()
+	for range 50 {
+		ts := unix.NsecToTimespec(int64(time.Millisecond))
+		unix.Nanosleep(&ts, nil)
+	}
+	close(stop)
+	spun.Wait()
 }
 
 func newCollector(t *testing.T, opts Options) *Collector {
@@ -179,22 +290,169 @@ func TestCollectorKeepsUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reads := 0
+	reads, restarts := 0, 0
 	for _, e := range rec.Events {
 		if e.Kind == locate.EvSyscall && locate.SyscallName(e.Syscall) == "read" && (e.FD == fa || e.FD == fb) {
+			// A read interrupted by a signal (Go's preemption SIGURG) exits with
+			// -ERESTARTSYS and is run again: one call, two exits.
+			if e.Ret <= -512 && e.Ret >= -516 {
+				restarts++
+				continue
+			}
 			reads++
 		}
 	}
 	rate := float64(len(rec.Events)) / secs
-	t.Logf("%d events in %.2fs = %.0f events/s; lost %d; reads seen %d of %d", len(rec.Events), secs, rate, rec.Lost, reads, 2*rounds)
-	if rec.Lost == 0 && reads != 2*rounds {
+	t.Logf("%d events in %.2fs = %.0f events/s; lost %d, missed %d; reads seen %d of %d (%d restarted)", len(rec.Events), secs, rate, rec.Lost, rec.Missed, reads, 2*rounds, restarts)
+	switch {
+	case rec.Lost == 0 && reads != 2*rounds:
 		t.Errorf("no loss reported, but %d of %d reads arrived", reads, 2*rounds)
+	case rec.Lost > 0:
+		// Which events were lost is not known: the reads cannot be checked exactly.
+		t.Logf("the ring buffer overflowed (%d events lost): %d of %d reads arrived", rec.Lost, reads, 2*rounds)
 	}
-	if rec.Lost > 0 && uint64(reads)+rec.Lost < uint64(2*rounds) {
-		t.Errorf("lost %d, but %d reads are missing", rec.Lost, 2*rounds-reads)
+	if rec.Missed != 0 {
+		t.Errorf("%d kernel map updates failed", rec.Missed)
 	}
 	if !testing.Short() && rate < 100_000 {
 		t.Logf("the helper produced only %.0f events/s on this machine", rate)
+	}
+}
+
+// countEntries is how many entries a hash map holds.
+func countEntries(t *testing.T, m *ebpf.Map) int {
+	t.Helper()
+	var key any // nil: the first key
+	var next uint32
+	n := 0
+	for ; ; n++ {
+		err := m.NextKey(key, &next)
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return n
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		key = next
+	}
+}
+
+// TestMapsStayBounded forks many short children under the collector: each becomes a
+// target and has threads, and once they exit neither the target table nor the thread
+// table may keep them (they used to hold every child: 300 children, 302 entries), and no
+// map update may fail uncounted.
+func TestMapsStayBounded(t *testing.T) {
+	c := newCollector(t, Options{FollowForks: true})
+	const forks = 300
+	cmd, _, run := startHelper(t, "forks", "LOCATE_FORKS="+strconv.Itoa(forks))
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	var targets, threads int
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		targets, threads = countEntries(t, c.objs.Targets), countEntries(t, c.objs.Threads)
+		if (targets == 0 && threads == 0) || time.Now().After(deadline) {
+			break
+		}
+	}
+	st := c.Stats()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids := map[int32]bool{}
+	for _, e := range rec.Events {
+		pids[e.PID] = true
+	}
+	t.Logf("%d processes seen, %d events; after they exited: %d targets, %d threads; missed %d, lost %d", len(pids), len(rec.Events), targets, threads, st.Missed, st.Lost)
+	if len(pids) < forks/2 {
+		t.Errorf("only %d processes seen: the children were not followed", len(pids))
+	}
+	if targets != 0 || threads != 0 {
+		t.Errorf("after every process exited: %d targets, %d thread states left", targets, threads)
+	}
+	if st.Missed != 0 || rec.Missed != 0 {
+		t.Errorf("missed %d map updates", st.Missed)
+	}
+}
+
+// TestWakerPollOnlyWaits: a waker that just called epoll_ctl, or epoll_pwait with a zero
+// timeout that returned nothing, did not wait for anything: its wakeups carry no poll
+// result (they used to read as "its poll timed out", a timer).
+func TestWakerPollOnlyWaits(t *testing.T) {
+	c := newCollector(t, Options{})
+	cmd, line, run := startHelper(t, "pollwake")
+	parked, _ := strconv.Atoi(line)
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wakeups, withPoll := 0, 0
+	for _, e := range rec.Events {
+		if e.Kind == locate.EvWakeup && e.TID == int32(parked) && e.Waker != 0 && e.Waker != e.TID {
+			wakeups++
+			if e.WakerPoll != 0 {
+				withPoll++
+			}
+		}
+	}
+	t.Logf("%d wakeups of the parked thread by another thread, %d with a poll result", wakeups, withPoll)
+	if wakeups < 20 {
+		t.Errorf("only %d wakeups seen", wakeups)
+	}
+	if withPoll != 0 {
+		t.Errorf("%d wakeups carry the result of a poll that did not wait", withPoll)
+	}
+}
+
+// TestInterruptWakerIsZero: a sleeper's timer fires in interrupt context on a CPU that
+// runs a spinning thread; the spinner did not wake it, so the waker must be 0.
+func TestInterruptWakerIsZero(t *testing.T) {
+	c := newCollector(t, Options{})
+	cmd, line, run := startHelper(t, "sleeper")
+	f := strings.Fields(line)
+	sleeper, _ := strconv.Atoi(f[0])
+	spinners := map[int32]bool{}
+	for _, s := range f[1:] {
+		n, _ := strconv.Atoi(s)
+		spinners[int32(n)] = true
+	}
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wakeups, bySpinner := 0, 0
+	for _, e := range rec.Events {
+		if e.Kind == locate.EvWakeup && e.TID == int32(sleeper) {
+			wakeups++
+			if spinners[e.Waker] {
+				bySpinner++
+			}
+		}
+	}
+	t.Logf("%d wakeups of the sleeper, %d charged to a spinner", wakeups, bySpinner)
+	if wakeups < 25 {
+		t.Errorf("only %d wakeups seen", wakeups)
+	}
+	if bySpinner != 0 {
+		t.Errorf("%d timer wakeups charged to the spinning thread the interrupt landed on", bySpinner)
+	}
+}
+
+func TestKernelOlder(t *testing.T) {
+	for rel, want := range map[string]bool{"5.15.0-91-generic": true, "5.18.0": false, "6.18.44-fc": false, "4.19.1": true, "garbage": false, "5.4": true} {
+		if got := kernelOlder(rel, minKernel); got != want {
+			t.Errorf("%s: %v, want %v", rel, got, want)
+		}
 	}
 }
 
@@ -204,6 +462,14 @@ func TestDecodeEventErrors(t *testing.T) {
 	}
 	if _, err := DecodeEvent(make([]byte, eventSize)); err == nil {
 		t.Error("kind 0 accepted")
+	}
+	// Short-syscall kernel time is 64-bit: more than 4.29 s in one slice does not wrap.
+	b := make([]byte, eventSize)
+	b[48] = byte(locate.EvSwitchOut)
+	binary.LittleEndian.PutUint64(b[72+8*int(locate.ClassFile):], 5_000_000_000)
+	e, err := DecodeEvent(b)
+	if err != nil || e.Short[locate.ClassFile] != 5_000_000_000 {
+		t.Errorf("short = %d, %v", e.Short[locate.ClassFile], err)
 	}
 }
 
@@ -224,5 +490,31 @@ func TestFDKindOf(t *testing.T) {
 		if got := locate.FDKindOf(in); got != want {
 			t.Errorf("%q: %v, want %v", in, got, want)
 		}
+	}
+}
+
+// TestMaxEvents: beyond the cap, events are counted as dropped and reported, not kept.
+func TestMaxEvents(t *testing.T) {
+	c := newCollector(t, Options{MaxEvents: 100, LongSyscall: time.Nanosecond})
+	cmd, _, run := startHelper(t, "pingpong", "LOCATE_ROUNDS=2000")
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	st := c.Stats()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("kept %d, dropped %d; notes %q", len(rec.Events), rec.Dropped, rec.Notes)
+	if len(rec.Events) != 100 || st.Events != 100 || rec.Dropped == 0 || st.Dropped == 0 {
+		t.Errorf("kept %d (stats %d), dropped %d (stats %d)", len(rec.Events), st.Events, rec.Dropped, st.Dropped)
+	}
+	if !strings.Contains(strings.Join(rec.Notes, "\n"), "dropped") {
+		t.Errorf("no note about the dropped events: %q", rec.Notes)
+	}
+	tl := rec.Timeline()
+	if r := locate.Join(nil, tl, locate.JoinOptions{}); r.Dropped != rec.Dropped {
+		t.Errorf("report dropped %d, want %d", r.Dropped, rec.Dropped)
 	}
 }

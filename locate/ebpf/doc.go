@@ -13,11 +13,23 @@
 // not sent one by one: their time is summed per thread and class in the kernel and sent
 // with the thread's next switch-out. The reader is woken only when 64 KiB are waiting, or
 // every 20 ms, so a busy target costs few wakeups. Events that do not fit in the 16 MiB
-// ring are counted, never silently dropped: [Collector.Stop] reports them as Lost.
+// ring are counted, never silently dropped: [Collector.Stop] reports them as Lost. The
+// collector keeps at most Options.MaxEvents events (default [DefaultMaxEvents]) in memory
+// and counts the rest as Dropped.
 //
-// Loading needs root (CAP_BPF and CAP_PERFMON), kernel BTF (/sys/kernel/btf/vmlinux) and
-// an x86-64 kernel without lockdown of BPF; every failure to load wraps
-// [locate.ErrNotSupported]. The object is built for amd64 only.
+// Kernel tables: a thread's state lives from its first syscall to its exit, and a process
+// leaves the targets when its last thread exits, so the tables hold what is alive, however
+// many short-lived children the targets fork; an update that fails because a table is
+// full is counted as Missed ([Collector.Stats], and a note in the recording).
+//
+// Wakers: a wakeup made in interrupt context (hardirq, softirq, hrtimer callbacks, tracked
+// per CPU through their tracepoints) names no waker, not the task the interrupt landed on.
+//
+// Loading needs Linux 5.18 or later (the tp_btf/sched_switch tracepoint with its
+// prev_state argument; the error says so on older kernels), root (CAP_BPF and
+// CAP_PERFMON), kernel BTF (/sys/kernel/btf/vmlinux) and an x86-64 kernel without lockdown
+// of BPF; every failure to load wraps [locate.ErrNotSupported]. The object is built for
+// amd64 only.
 //
 // A Collector is safe for concurrent use.
 package ebpf

@@ -36,7 +36,7 @@ type locateEvent struct {
 	Fd      int32
 	Waker   uint32
 	ShortN  uint32
-	ShortNs [8]uint32
+	ShortNs [8]uint64
 }
 
 type locateIoStart struct {
@@ -57,29 +57,37 @@ type locateTstate struct {
 	Fd       int32
 	Switched uint32
 	ShortN   uint32
-	ShortNs  [8]uint32
+	ShortNs  [8]uint64
 }
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	locateMapCfg           = "cfg"
-	locateMapEvents        = "events"
-	locateMapIos           = "ios"
-	locateMapLost          = "lost"
-	locateMapSysClass      = "sys_class"
-	locateMapTargets       = "targets"
-	locateMapThreads       = "threads"
-	locateProgOnExit       = "on_exit"
-	locateProgOnFork       = "on_fork"
-	locateProgOnRqComplete = "on_rq_complete"
-	locateProgOnRqIssue    = "on_rq_issue"
-	locateProgOnSwitch     = "on_switch"
-	locateProgOnSysEnter   = "on_sys_enter"
-	locateProgOnSysExit    = "on_sys_exit"
-	locateProgOnWaking     = "on_waking"
-	locateVarUnusedEvent   = "unused_event"
+	locateMapCfg             = "cfg"
+	locateMapEvents          = "events"
+	locateMapIos             = "ios"
+	locateMapIrqDepth        = "irq_depth"
+	locateMapLost            = "lost"
+	locateMapMissed          = "missed"
+	locateMapSysClass        = "sys_class"
+	locateMapTargets         = "targets"
+	locateMapThreads         = "threads"
+	locateProgOnExit         = "on_exit"
+	locateProgOnFork         = "on_fork"
+	locateProgOnHrtimerEntry = "on_hrtimer_entry"
+	locateProgOnHrtimerExit  = "on_hrtimer_exit"
+	locateProgOnIrqEntry     = "on_irq_entry"
+	locateProgOnIrqExit      = "on_irq_exit"
+	locateProgOnRqComplete   = "on_rq_complete"
+	locateProgOnRqIssue      = "on_rq_issue"
+	locateProgOnSoftirqEntry = "on_softirq_entry"
+	locateProgOnSoftirqExit  = "on_softirq_exit"
+	locateProgOnSwitch       = "on_switch"
+	locateProgOnSysEnter     = "on_sys_enter"
+	locateProgOnSysExit      = "on_sys_exit"
+	locateProgOnWaking       = "on_waking"
+	locateVarUnusedEvent     = "unused_event"
 )
 
 // loadLocate returns the embedded CollectionSpec for locate.
@@ -124,14 +132,20 @@ type locateSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type locateProgramSpecs struct {
-	OnExit       *ebpf.ProgramSpec `ebpf:"on_exit"`
-	OnFork       *ebpf.ProgramSpec `ebpf:"on_fork"`
-	OnRqComplete *ebpf.ProgramSpec `ebpf:"on_rq_complete"`
-	OnRqIssue    *ebpf.ProgramSpec `ebpf:"on_rq_issue"`
-	OnSwitch     *ebpf.ProgramSpec `ebpf:"on_switch"`
-	OnSysEnter   *ebpf.ProgramSpec `ebpf:"on_sys_enter"`
-	OnSysExit    *ebpf.ProgramSpec `ebpf:"on_sys_exit"`
-	OnWaking     *ebpf.ProgramSpec `ebpf:"on_waking"`
+	OnExit         *ebpf.ProgramSpec `ebpf:"on_exit"`
+	OnFork         *ebpf.ProgramSpec `ebpf:"on_fork"`
+	OnHrtimerEntry *ebpf.ProgramSpec `ebpf:"on_hrtimer_entry"`
+	OnHrtimerExit  *ebpf.ProgramSpec `ebpf:"on_hrtimer_exit"`
+	OnIrqEntry     *ebpf.ProgramSpec `ebpf:"on_irq_entry"`
+	OnIrqExit      *ebpf.ProgramSpec `ebpf:"on_irq_exit"`
+	OnRqComplete   *ebpf.ProgramSpec `ebpf:"on_rq_complete"`
+	OnRqIssue      *ebpf.ProgramSpec `ebpf:"on_rq_issue"`
+	OnSoftirqEntry *ebpf.ProgramSpec `ebpf:"on_softirq_entry"`
+	OnSoftirqExit  *ebpf.ProgramSpec `ebpf:"on_softirq_exit"`
+	OnSwitch       *ebpf.ProgramSpec `ebpf:"on_switch"`
+	OnSysEnter     *ebpf.ProgramSpec `ebpf:"on_sys_enter"`
+	OnSysExit      *ebpf.ProgramSpec `ebpf:"on_sys_exit"`
+	OnWaking       *ebpf.ProgramSpec `ebpf:"on_waking"`
 }
 
 // locateMapSpecs contains maps before they are loaded into the kernel.
@@ -141,7 +155,9 @@ type locateMapSpecs struct {
 	Cfg      *ebpf.MapSpec `ebpf:"cfg"`
 	Events   *ebpf.MapSpec `ebpf:"events"`
 	Ios      *ebpf.MapSpec `ebpf:"ios"`
+	IrqDepth *ebpf.MapSpec `ebpf:"irq_depth"`
 	Lost     *ebpf.MapSpec `ebpf:"lost"`
+	Missed   *ebpf.MapSpec `ebpf:"missed"`
 	SysClass *ebpf.MapSpec `ebpf:"sys_class"`
 	Targets  *ebpf.MapSpec `ebpf:"targets"`
 	Threads  *ebpf.MapSpec `ebpf:"threads"`
@@ -177,7 +193,9 @@ type locateMaps struct {
 	Cfg      *ebpf.Map `ebpf:"cfg"`
 	Events   *ebpf.Map `ebpf:"events"`
 	Ios      *ebpf.Map `ebpf:"ios"`
+	IrqDepth *ebpf.Map `ebpf:"irq_depth"`
 	Lost     *ebpf.Map `ebpf:"lost"`
+	Missed   *ebpf.Map `ebpf:"missed"`
 	SysClass *ebpf.Map `ebpf:"sys_class"`
 	Targets  *ebpf.Map `ebpf:"targets"`
 	Threads  *ebpf.Map `ebpf:"threads"`
@@ -188,7 +206,9 @@ func (m *locateMaps) Close() error {
 		m.Cfg,
 		m.Events,
 		m.Ios,
+		m.IrqDepth,
 		m.Lost,
+		m.Missed,
 		m.SysClass,
 		m.Targets,
 		m.Threads,
@@ -206,22 +226,34 @@ type locateVariables struct {
 //
 // It can be passed to loadLocateObjects or ebpf.CollectionSpec.LoadAndAssign.
 type locatePrograms struct {
-	OnExit       *ebpf.Program `ebpf:"on_exit"`
-	OnFork       *ebpf.Program `ebpf:"on_fork"`
-	OnRqComplete *ebpf.Program `ebpf:"on_rq_complete"`
-	OnRqIssue    *ebpf.Program `ebpf:"on_rq_issue"`
-	OnSwitch     *ebpf.Program `ebpf:"on_switch"`
-	OnSysEnter   *ebpf.Program `ebpf:"on_sys_enter"`
-	OnSysExit    *ebpf.Program `ebpf:"on_sys_exit"`
-	OnWaking     *ebpf.Program `ebpf:"on_waking"`
+	OnExit         *ebpf.Program `ebpf:"on_exit"`
+	OnFork         *ebpf.Program `ebpf:"on_fork"`
+	OnHrtimerEntry *ebpf.Program `ebpf:"on_hrtimer_entry"`
+	OnHrtimerExit  *ebpf.Program `ebpf:"on_hrtimer_exit"`
+	OnIrqEntry     *ebpf.Program `ebpf:"on_irq_entry"`
+	OnIrqExit      *ebpf.Program `ebpf:"on_irq_exit"`
+	OnRqComplete   *ebpf.Program `ebpf:"on_rq_complete"`
+	OnRqIssue      *ebpf.Program `ebpf:"on_rq_issue"`
+	OnSoftirqEntry *ebpf.Program `ebpf:"on_softirq_entry"`
+	OnSoftirqExit  *ebpf.Program `ebpf:"on_softirq_exit"`
+	OnSwitch       *ebpf.Program `ebpf:"on_switch"`
+	OnSysEnter     *ebpf.Program `ebpf:"on_sys_enter"`
+	OnSysExit      *ebpf.Program `ebpf:"on_sys_exit"`
+	OnWaking       *ebpf.Program `ebpf:"on_waking"`
 }
 
 func (p *locatePrograms) Close() error {
 	return _LocateClose(
 		p.OnExit,
 		p.OnFork,
+		p.OnHrtimerEntry,
+		p.OnHrtimerExit,
+		p.OnIrqEntry,
+		p.OnIrqExit,
 		p.OnRqComplete,
 		p.OnRqIssue,
+		p.OnSoftirqEntry,
+		p.OnSoftirqExit,
 		p.OnSwitch,
 		p.OnSysEnter,
 		p.OnSysExit,

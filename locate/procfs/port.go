@@ -16,17 +16,102 @@ func ListeningInodes(b []byte, port int) []string {
 	var out []string
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		// sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode
-		if len(f) < 10 || f[3] != "0A" { // 0A: LISTEN
+		if in, p, ok := listenLine(sc.Text()); ok && p == port {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// listenLine parses one line of /proc/net/tcp or tcp6: the inode and port of a listening
+// socket.
+func listenLine(line string) (inode string, port int, ok bool) {
+	f := strings.Fields(line)
+	// sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode
+	if len(f) < 10 || f[3] != "0A" { // 0A: LISTEN
+		return "", 0, false
+	}
+	_, hexPort, ok := strings.Cut(f[1], ":")
+	if !ok {
+		return "", 0, false
+	}
+	p, err := strconv.ParseUint(hexPort, 16, 16)
+	if err != nil {
+		return "", 0, false
+	}
+	return f[9], int(p), true
+}
+
+// ListeningPorts returns the TCP ports that the candidate processes listen on, and which
+// of them holds each (the first candidate that does). Read while the processes run, it lets
+// spans that carry server.port but no process.pid be tied to a process after they exited.
+func ListeningPorts(proc string, candidates []int32) map[int]int32 {
+	if proc == "" {
+		proc = "/proc"
+	}
+	ports := map[string]int{} // "socket:[inode]" -> port
+	for _, f := range []string{"net/tcp", "net/tcp6"} {
+		b, err := os.ReadFile(filepath.Join(proc, f))
+		if err != nil {
 			continue
 		}
-		_, hexPort, ok := strings.Cut(f[1], ":")
-		if !ok {
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			if in, p, ok := listenLine(sc.Text()); ok {
+				ports["socket:["+in+"]"] = p
+			}
+		}
+	}
+	out := map[int]int32{}
+	if len(ports) == 0 {
+		return out
+	}
+	for _, pid := range candidates {
+		dir := filepath.Join(proc, strconv.Itoa(int(pid)), "fd")
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			l, err := os.Readlink(filepath.Join(dir, e.Name()))
+			if err != nil {
+				continue
+			}
+			if p, ok := ports[l]; ok {
+				if _, seen := out[p]; !seen {
+					out[p] = pid
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Descendants returns pids and all their descendant processes (from
+// /proc/PID/task/TID/children).
+func Descendants(proc string, pids []int32) []int32 {
+	if proc == "" {
+		proc = "/proc"
+	}
+	seen := map[int32]bool{}
+	var out []int32
+	queue := append([]int32(nil), pids...)
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		if seen[pid] {
 			continue
 		}
-		if p, err := strconv.ParseUint(hexPort, 16, 16); err == nil && int(p) == port {
-			out = append(out, f[9])
+		seen[pid] = true
+		out = append(out, pid)
+		tasks, _ := os.ReadDir(filepath.Join(proc, strconv.Itoa(int(pid)), "task"))
+		for _, t := range tasks {
+			b, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(int(pid)), "task", t.Name(), "children"))
+			if err != nil {
+				continue
+			}
+			for _, f := range strings.Fields(string(b)) {
+				if c, err := strconv.Atoi(f); err == nil {
+					queue = append(queue, int32(c))
+				}
+			}
 		}
 	}
 	return out

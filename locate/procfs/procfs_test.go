@@ -2,7 +2,11 @@ package procfs
 
 import (
 	"context"
+	"math"
+	"net"
+	"os"
 	"os/exec"
+	"slices"
 	"testing"
 	"time"
 
@@ -106,4 +110,42 @@ func TestListeningInodes(t *testing.T) {
 func FuzzListeningInodes(f *testing.F) {
 	f.Add([]byte("0: 0100007F:10E1 00000000:0000 0A 0 0 0 0 0 4242"), 4321)
 	f.Fuzz(func(t *testing.T, b []byte, port int) { ListeningInodes(b, port) })
+}
+
+// TestListeningPortsLive listens on a port and finds this process as its holder, and
+// finds this process's child among its descendants.
+func TestListeningPortsLive(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	self := int32(os.Getpid())
+	if got := ListeningPorts("", []int32{self}); got[port] != self {
+		t.Errorf("port %d: %v, want held by %d", port, got, self)
+	}
+	if got := ListeningPorts("", []int32{1 << 30}); len(got) != 0 {
+		t.Errorf("no such process: %v", got)
+	}
+	cmd := exec.Command("sleep", "5")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	if d := Descendants("", []int32{self}); !slices.Contains(d, int32(cmd.Process.Pid)) {
+		t.Errorf("descendants %v lack the child %d", d, cmd.Process.Pid)
+	}
+}
+
+// TestTimelineSortsExtremeTimes: samples far apart used to sort wrongly (int(a-b)
+// overflows).
+func TestTimelineSortsExtremeTimes(t *testing.T) {
+	s := func(at int64) Sample { return Sample{Time: at, PID: 1, TID: 2, Syscall: Syscall{Nr: -1}} }
+	tl := Timeline(map[int32][]Sample{2: {s(math.MaxInt64 - 10), s(math.MinInt64 + 10), s(math.MaxInt64 - 5)}}, 100, time.Millisecond)
+	for _, iv := range tl.Threads[2].Intervals {
+		if iv.End < iv.Start || iv.Start < math.MaxInt64-10 {
+			t.Errorf("interval %+v", iv)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -168,7 +169,7 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 	tl := &locate.Timeline{Source: "procfs", Sampled: true, Period: period, Threads: map[int32]*locate.Thread{}}
 	for tid, ss := range samples {
 		ss = slices.Clone(ss)
-		slices.SortFunc(ss, func(a, b Sample) int { return int(a.Time - b.Time) })
+		slices.SortFunc(ss, func(a, b Sample) int { return cmp.Compare(a.Time, b.Time) })
 		th := &locate.Thread{TID: tid}
 		for i := 1; i < len(ss); i++ {
 			a, b := ss[i-1], ss[i]

@@ -9,7 +9,15 @@
  *   - syscalls that blocked or ran longer than a threshold, at their exit;
  *   - block I/O requests the threads issued, at completion.
  * Short syscalls are not sent one by one: they are summed per thread and class and ride on
- * the next switch-out. Events that do not fit in the ring are counted in `lost`.
+ * the next switch-out. Events that do not fit in the ring are counted in `lost`, map
+ * updates that fail (a full `threads` or `targets`) in `missed`.
+ *
+ * Maps stay bounded by what is alive: a thread's state is created at its first syscall
+ * and deleted when it exits (sched_process_exit) and again at its last switch-out
+ * (prev_state TASK_DEAD), which never recreates it; a process leaves `targets` when its
+ * last thread exits, so a reused pid is not a target.
+ *
+ * Needs Linux >= 5.18: the 4-argument tp_btf/sched_switch with prev_state.
  * The struct layouts here must match locate/ebpf/collector.go. */
 #include "types.h"
 #include <bpf/bpf_helpers.h>
@@ -17,8 +25,9 @@
 #include <bpf/bpf_core_read.h>
 
 #define NCLASS 8
-#define CLASS_POLL 4
 #define MAX_SYSCALL 512
+#define TASK_DEAD 0x80
+#define EEXIST 17
 
 enum {
 	EV_SWITCH_OUT = 1,
@@ -42,7 +51,7 @@ struct event {
 	__s32 fd;	 /* first syscall argument */
 	__u32 waker;	 /* wakeup: waker tid */
 	__u32 short_n;	 /* switch-out: short syscalls in the slice */
-	__u32 short_ns[NCLASS];
+	__u64 short_ns[NCLASS];
 };
 
 /* Keep struct event in the BTF so bpf2go can generate its Go twin. */
@@ -56,7 +65,7 @@ struct tstate {
 	__s32 fd;
 	__u32 switched; /* left the CPU during the syscall in flight */
 	__u32 short_n;
-	__u32 short_ns[NCLASS];
+	__u64 short_ns[NCLASS];
 };
 
 struct io_start {
@@ -116,6 +125,23 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
+/* Map updates that failed because the map was full: threads or processes not followed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} missed SEC(".maps");
+
+/* Per CPU: how deep in hardirq, softirq or hrtimer callbacks the CPU is, so a wakeup made
+ * there is not charged to the task the interrupt happened to land on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} irq_depth SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
@@ -132,14 +158,19 @@ static __always_inline struct config *config(void)
 	return bpf_map_lookup_elem(&cfg, &zero);
 }
 
+static __always_inline void count(void *counter)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(counter, &zero);
+	if (n)
+		(*n)++;
+}
+
 static __always_inline struct event *reserve(void)
 {
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(struct event), 0);
 	if (!e) {
-		__u32 zero = 0;
-		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
-		if (n)
-			(*n)++;
+		count(&lost);
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -162,8 +193,50 @@ static __always_inline struct tstate *thread_state(__u32 tid)
 		return s;
 	struct tstate z = {};
 	z.sys = -1;
-	bpf_map_update_elem(&threads, &tid, &z, BPF_NOEXIST);
+	long err = bpf_map_update_elem(&threads, &tid, &z, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		count(&missed);
 	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+static __always_inline int in_interrupt(void)
+{
+	__u32 zero = 0;
+	__u32 *d = bpf_map_lookup_elem(&irq_depth, &zero);
+	return d && *d > 0;
+}
+
+static __always_inline void irq_enter(void)
+{
+	__u32 zero = 0;
+	__u32 *d = bpf_map_lookup_elem(&irq_depth, &zero);
+	if (d)
+		(*d)++;
+}
+
+static __always_inline void irq_leave(void)
+{
+	__u32 zero = 0;
+	__u32 *d = bpf_map_lookup_elem(&irq_depth, &zero);
+	if (d && *d > 0) /* attached mid-interrupt: the entry was not seen */
+		(*d)--;
+}
+
+/* A waiting poll-family call: its result says whether the waiter found ready descriptors
+ * or timed out. epoll_ctl, epoll_create1 and the like are not. */
+static __always_inline int waiting_poll(__s32 nr)
+{
+	switch (nr) {
+	case 7:   /* poll */
+	case 23:  /* select */
+	case 232: /* epoll_wait */
+	case 270: /* pselect6 */
+	case 271: /* ppoll */
+	case 281: /* epoll_pwait */
+	case 441: /* epoll_pwait2 */
+		return 1;
+	}
+	return 0;
 }
 
 SEC("tp_btf/sched_switch")
@@ -175,7 +248,9 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 
 	if (ppid && is_target(ptgid)) {
 		struct event *e = reserve();
-		struct tstate *s = thread_state(ppid);
+		/* Look up only: an exiting thread's last switch comes after sched_process_exit
+		 * deleted its state, and must not create it again. */
+		struct tstate *s = bpf_map_lookup_elem(&threads, &ppid);
 		if (e) {
 			e->ts = ts;
 			e->kind = EV_SWITCH_OUT;
@@ -203,6 +278,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 		}
 		if (e)
 			submit(e);
+		if (s && (prev_state & TASK_DEAD))
+			bpf_map_delete_elem(&threads, &ppid);
 	}
 	if (npid && is_target(ntgid)) {
 		struct event *e = reserve();
@@ -229,6 +306,8 @@ int BPF_PROG(on_waking, struct task_struct *p)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 waker = (__u32)id;
+	if (in_interrupt()) /* the current task was only interrupted: it woke nobody */
+		waker = 0;
 	e->ts = bpf_ktime_get_ns();
 	e->kind = EV_WAKEUP;
 	e->pid = tgid;
@@ -282,7 +361,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		if (c)
 			class = *c & (NCLASS - 1);
 	}
-	if (class == CLASS_POLL) {
+	/* A poll that returned 0 without blocking (Go's netpoll(0)) says nothing about a
+	 * timer: only a wait that blocked and then timed out does. */
+	if (waiting_poll(nr) && (ret != 0 || s->switched)) {
 		s->poll_ts = ts;
 		s->poll_ret = ret;
 	}
@@ -303,7 +384,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		}
 	} else {
 		s->short_n++;
-		s->short_ns[class] += (__u32)dur;
+		s->short_ns[class] += dur;
 	}
 	s->sys = -1;
 	s->switched = 0;
@@ -360,7 +441,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	if (ptgid != ctgid && is_target(ptgid)) {
 		__u8 one = 1;
-		bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
+		if (bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY))
+			count(&missed);
 	}
 	return 0;
 }
@@ -370,7 +452,31 @@ int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid);
 	bpf_map_delete_elem(&threads, &tid);
+	/* do_exit decrements signal->live before this tracepoint: 0 means the whole thread
+	 * group is dead, and its pid may be reused by an unrelated process. */
+	if (BPF_CORE_READ(p, signal, live.counter) == 0) {
+		__u32 tgid = BPF_CORE_READ(p, tgid);
+		bpf_map_delete_elem(&targets, &tgid);
+	}
 	return 0;
 }
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(on_irq_entry) { irq_enter(); return 0; }
+
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(on_irq_exit) { irq_leave(); return 0; }
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(on_softirq_entry) { irq_enter(); return 0; }
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(on_softirq_exit) { irq_leave(); return 0; }
+
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(on_hrtimer_entry) { irq_enter(); return 0; }
+
+SEC("tp_btf/hrtimer_expire_exit")
+int BPF_PROG(on_hrtimer_exit) { irq_leave(); return 0; }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
