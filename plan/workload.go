@@ -80,8 +80,10 @@ func ReadWorkloads(files []network.File) ([]Workload, error) {
 
 func readWorkload(r *network.Reader, d network.Document) Workload {
 	w := Workload{Name: d.Name, Kind: "Deployment", Trust: "trusted", Artifact: "any", Footprint: "normal", Availability: "standard", Source: d.Pos}
-	if !dns1123.MatchString(w.Name) || len(w.Name) > 63 {
-		r.Addf(d.Pos, network.CodeSchema, "use lower-case letters, digits and '-', at most 63 characters", "workload name %q is not a valid Kubernetes name", w.Name)
+	// The Collector's Service is named after the workload, and Service names are DNS-1035
+	// labels: they start with a letter and leave room for the "-otel-collector" suffix.
+	if !dns1123.MatchString(w.Name) || len(w.Name) > 48 || w.Name[0] < 'a' || w.Name[0] > 'z' {
+		r.Addf(d.Pos, network.CodeSchema, "start with a lower-case letter; use lower-case letters, digits and '-', at most 48 characters (objects are named after the workload)", "workload name %q is not a valid Kubernetes name", w.Name)
 	}
 	s := d.Spec
 	if !r.Fields(s, "Workload spec", "kind", "image", "replicas", "trust", "artifact", "startupBudget", "footprint", "gpu",
