@@ -61,23 +61,35 @@ func DefaultWorkloads(quick bool) []Workload {
 	return []Workload{{Name: Start}, {Name: CPU, N: 100_000_000}, {Name: Syscall, N: 100_000}, {Name: FileIO, N: 32 << 20}, {Name: Memory}}
 }
 
+// Clocks a sample can be timed by (Sample.Clock, WorkloadResult.Clock).
+const (
+	// ClockHost: the host's clock from asking the runtime to run the workload until it had
+	// exited, the runtime's own start and exit included (start and memory).
+	ClockHost = ""
+	// ClockWorkload: the workload's own monotonic clock around its kernel alone, read in
+	// the workload's process (the Go kernel, which runs in every process-based layer) or by
+	// the Wasm runtime around the module's _start; the runtime's start and exit are left out.
+	ClockWorkload = "workload"
+	// ClockGuest: a virtual machine's guest clock around the kernel, read by the kernel
+	// inside the guest; boot and power-off are left out.
+	ClockGuest = "guest"
+)
+
 // Sample is the outcome of one run.
 type Sample struct {
-	// Wall is the time from asking the runtime to run the workload until it had exited.
+	// Wall is the sample: the time from asking the runtime to run the workload until it
+	// had exited, or, when Clock is set, the time the workload itself took by that clock.
 	Wall time.Duration
+	// Clock says what timed Wall (ClockHost, ClockWorkload, ClockGuest).
+	Clock string
 	// MaxRSSKiB is the peak resident memory of the runtime and what it ran, when known.
 	MaxRSSKiB int64
-	// Host is the host's start-to-exit time when Wall is timed by a guest (boot excluded).
+	// Host is the host's start-to-exit time of the same run when Wall is timed by the
+	// workload or a guest: a run whose Wall exceeds it has a clock not to be trusted.
 	Host time.Duration
 	// Marks is, for a guest-timed run, the host's time between the guest's console marks
 	// around the workload: a check on the guest's clock.
 	Marks time.Duration
-}
-
-// GuestTimer is a driver (a virtual machine) whose guest times some workloads itself, so
-// their samples leave out the boot; the result says so (WorkloadResult.Clock).
-type GuestTimer interface {
-	GuestTimed(workload string) bool
 }
 
 // Driver runs workloads in one runtime.
@@ -177,8 +189,10 @@ type WorkloadResult struct {
 	// VsNative is this median over the native driver's, with its confidence interval.
 	VsNative *Ratio `json:"vs_native,omitempty"`
 	Error    string `json:"error,omitempty"` // not measured, and why
-	// Clock is "guest" when the guest timed the workload with its own monotonic clock
-	// (boot and power-off left out); empty for the host's clock around the whole run.
+	// Clock says what timed the samples: "workload" when the workload timed its kernel
+	// with its own monotonic clock (the runtime's start and exit left out), "guest" when a
+	// virtual machine's guest did (boot and power-off left out), empty for the host's
+	// clock from start to exit of the whole run (start, memory).
 	Clock string `json:"clock,omitempty"`
 }
 
@@ -302,9 +316,6 @@ func runDriver(ctx context.Context, d Driver, dir string, opt Options, dr *Drive
 	}
 	for _, w := range opt.Workloads {
 		wr := WorkloadResult{Workload: w.Name, Unit: w.Unit()}
-		if g, ok := d.(GuestTimer); ok && g.GuestTimed(w.Name) {
-			wr.Clock = "guest"
-		}
 		if slow && opt.SlowWorkloads != nil && !slices.Contains(opt.SlowWorkloads, w.Name) {
 			wr.Error = "skipped: a slow driver runs only " + strings.Join(opt.SlowWorkloads, ", ") + " in a quick bench"
 			dr.Results = append(dr.Results, wr)
@@ -364,11 +375,38 @@ func measure(ctx context.Context, d Driver, w Workload, opt Options, wr *Workloa
 			}
 			wr.Samples = append(wr.Samples, float64(s.MaxRSSKiB))
 		default:
+			if err := checkClock(s, wr, len(wr.Samples) == 0); err != nil {
+				wr.Error = err.Error()
+				wr.Samples = nil
+				return nil
+			}
+			wr.Clock = s.Clock
 			wr.Samples = append(wr.Samples, float64(s.Wall.Nanoseconds())/1e6)
 		}
 	}
 	wr.Summary = Summarize(wr.Samples)
 	return nil
+}
+
+// checkClock refuses a sample timed inside (by the workload or a guest) that took longer
+// than the host's start-to-exit of the same run, which contains it: that clock runs fast
+// (gVisor, for one, keeps time of its own). It also refuses a sample timed by another
+// clock than the samples before it (first: none yet).
+func checkClock(s Sample, wr *WorkloadResult, first bool) error {
+	if !first && s.Clock != wr.Clock {
+		return fmt.Errorf("a run timed by the %s clock after runs timed by the %s clock", clockName(s.Clock), clockName(wr.Clock))
+	}
+	if s.Clock != ClockHost && s.Host > 0 && s.Wall > s.Host {
+		return fmt.Errorf("the %s clock measured %v, longer than the host's %v from start to exit of the same run: its clock is not to be trusted", clockName(s.Clock), s.Wall, s.Host)
+	}
+	return nil
+}
+
+func clockName(c string) string {
+	if c == ClockHost {
+		return "host"
+	}
+	return c
 }
 
 // compare fills in each result's ratio to the native driver's.

@@ -3,8 +3,19 @@
 // [Driver] per runtime — a native process, raw namespaces, runc and crun OCI bundles,
 // containerd through ctr (with a daemon and an image of its own), gVisor, an embedded Wasm
 // sandbox (wazero), node's WASI, QEMU guests (microvm with virtio, pc with emulated
-// devices; their guests time the workloads themselves, boot excluded) and a bare /dev/kvm
-// VM — repeated with warm-up and summarised with robust statistics ([Summarize], [RatioCI]).
+// devices) and a bare /dev/kvm VM — repeated with warm-up and summarised with robust
+// statistics ([Summarize], [RatioCI]).
+//
+// Each workload measures one thing on every layer. start is the runtime's whole cost to
+// run a process doing nothing, start to exit on the host's clock (a guest's boot to
+// power-off); memory is that run's peak resident memory. cpu, syscall and fileio are the
+// work alone: the kernel — the same Go code in every process-based layer and in the
+// guests, its mirror in Wasm — reads its monotonic clock around its work and reports the
+// difference ([ClockWorkload]; for Wasm the runtime's clock around the module's _start),
+// or a virtual machine's guest clock does ([ClockGuest]), so the runtime's start, which
+// start already measures, is not counted twice. The host's start-to-exit time of each such
+// run is kept beside it (Sample.Host), and a sample the inside clock makes longer than
+// that is refused: the clock inside (gVisor keeps time of its own) is not trusted blindly.
 //
 // [Run] drives the drivers and returns [Results], which carry a host fingerprint and
 // encode as JSON; [Verify] puts the measured order of layers beside the order a network

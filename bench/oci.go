@@ -175,7 +175,8 @@ func (d *OCIDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	}
 	n := d.seq.Add(1)
 	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), n)
-	bundle := filepath.Join(d.dir, "bundle-"+w.Name)
+	// One bundle per workload and size: the size is in the config's environment.
+	bundle := filepath.Join(d.dir, "bundle-"+moduleKey(w))
 	if _, err := os.Stat(filepath.Join(bundle, "config.json")); err != nil {
 		if err := os.MkdirAll(bundle, 0o755); err != nil {
 			return Sample{}, err

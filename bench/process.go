@@ -19,10 +19,25 @@ const maxRSSMark = "STRATA_MAXRSS="
 // runWorkload runs cmd for workload w. For the memory workload the command runs under
 // busybox's time applet, which reports its child's peak RSS: the rusage Go gets from
 // wait4 is useless here, because Linux carries the parent's RSS high-water mark over the
-// vfork+exec Go uses, so every child would look as big as strata itself. The process is
-// started from thread t, or from the spawner when t is nil (see procThread: it is started
-// with Pdeathsig).
+// vfork+exec Go uses, so every child would look as big as strata itself. For cpu, syscall
+// and fileio the sample is the time the kernel took by its own clock (its
+// STRATA_WORKLOAD_NS line on stderr), the host's start-to-exit time goes to Sample.Host;
+// a run without that line is an error, never a silent fallback to the host's time. The
+// process is started from thread t, or from the spawner when t is nil (see procThread: it
+// is started with Pdeathsig).
 func runWorkload(ctx context.Context, t *procThread, cmd *exec.Cmd, w Workload) (Sample, error) {
+	if isKernel(w.Name) {
+		s, self, err := runCmdStderr(ctx, t, cmd)
+		if err != nil {
+			return s, err
+		}
+		ns, ok := workloadNS(self)
+		if !ok {
+			return Sample{}, fmt.Errorf("%s: workload %s printed no %s line on stderr", cmd.Args[0], w.Name, strings.TrimSuffix(workloadNSMark, "="))
+		}
+		s.Host, s.Wall, s.Clock = s.Wall, ns, ClockWorkload
+		return s, nil
+	}
 	if w.Name != Memory {
 		return runCmd(ctx, t, cmd)
 	}
@@ -40,9 +55,15 @@ const busybox = "/bin/busybox"
 // ends (or when strata dies: Pdeathsig), and measures it. It is started from thread t (nil:
 // the spawner), never from the calling goroutine's thread, which could exit under it.
 func runCmd(ctx context.Context, t *procThread, cmd *exec.Cmd) (Sample, error) {
+	s, _, err := runCmdStderr(ctx, t, cmd)
+	return s, err
+}
+
+// runCmdStderr is runCmd, returning also the start of what the process wrote on stderr.
+func runCmdStderr(ctx context.Context, t *procThread, cmd *exec.Cmd) (Sample, string, error) {
 	var stderr bytes.Buffer
 	// Stdout stays what the caller set (nil: /dev/null).
-	cmd.Stderr = &limited{buf: &stderr, max: 4096}
+	cmd.Stderr = &limited{buf: &stderr, max: 64 << 10}
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
@@ -59,13 +80,13 @@ func runCmd(ctx context.Context, t *procThread, cmd *exec.Cmd) (Sample, error) {
 	wall := time.Since(t0)
 	if err != nil {
 		if ctx.Err() != nil {
-			return Sample{}, ctx.Err()
+			return Sample{}, "", ctx.Err()
 		}
 		msg := strings.TrimSpace(stderr.String())
 		if msg != "" {
-			return Sample{}, fmt.Errorf("%s: %w: %s", cmd.Args[0], err, lastLine(msg))
+			return Sample{}, "", fmt.Errorf("%s: %w: %s", cmd.Args[0], err, lastLine(msg))
 		}
-		return Sample{}, fmt.Errorf("%s: %w", cmd.Args[0], err)
+		return Sample{}, "", fmt.Errorf("%s: %w", cmd.Args[0], err)
 	}
 	s := Sample{Wall: wall}
 	for l := range strings.Lines(stderr.String()) {
@@ -74,7 +95,7 @@ func runCmd(ctx context.Context, t *procThread, cmd *exec.Cmd) (Sample, error) {
 			s.MaxRSSKiB = busyboxMaxRSSKiB(n)
 		}
 	}
-	return s, nil
+	return s, stderr.String(), nil
 }
 
 // busyboxMaxRSSKiB corrects busybox time's %M. Its time applet (1.35, Debian 12) inherited

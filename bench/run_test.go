@@ -163,9 +163,9 @@ func TestContainerdDriver(t *testing.T) {
 }
 
 // TestGuestClock checks the guest-side times against the host's clock: the host notes when
-// each of the guest's two console marks around the workload arrives, and the guest's own
-// measurement must agree with that interval (a wrong TSC frequency would be off by
-// tens of percent).
+// each of the kernel's two console marks around its timed work arrives, and the kernel's
+// own measurement by the guest's clock must agree with that interval (a wrong TSC
+// frequency would be off by tens of percent).
 func TestGuestClock(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots guests")

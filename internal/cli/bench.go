@@ -39,8 +39,12 @@ confidence interval. Each virtual machine says its accelerator ([tcg] or [kvm]).
 Workloads: start (start to exit of a process doing nothing; a guest's boot to power-off),
 cpu (an integer loop, the same kernel in every layer), syscall (byte-at-a-time copies
 /dev/zero → /dev/null), fileio (write, fsync and read back a file; in a guest on ext4 on a
-virtio-blk or IDE disk image), memory (peak resident memory of a start, KiB). Samples
-marked "g" were timed by the guest's own clock, boot excluded.
+virtio-blk or IDE disk image), memory (peak resident memory of a start, KiB).
+start and memory are the whole run, the runtime's own start and exit included. cpu,
+syscall and fileio are the workload alone: "w" marks a time the workload took by its own
+clock (the kernel's monotonic clock around its work; for Wasm, around the module's _start),
+the runtime's start and exit left out; "g" one the guest's clock timed inside a virtual
+machine, boot left out.
 A runtime this host lacks is listed with the reason; scripts/setup-bench.sh installs them.
 
 Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.`,
@@ -163,7 +167,9 @@ func writeFile(path string, f func(io.Writer) error) error {
 func writeBenchTable(w io.Writer, res *bench.Results) {
 	h := res.Host
 	fmt.Fprintf(w, "host %s: %s, %d cores, kernel %s, %s, virtualization %s, cgroup %s\n", h.Hostname, h.CPU, h.Cores, h.Kernel, h.OS, h.Virtualization, h.Cgroup)
-	fmt.Fprintf(w, "median of %d runs (after %d warm-up); ×N: median over native's, [95%% CI]; * outliers flagged;\ng: timed inside the guest by its own clock, boot excluded\n\n", res.Runs, res.Warmup)
+	fmt.Fprintf(w, "median of %d runs (after %d warm-up); ×N: median over native's, [95%% CI]; * outliers flagged;\n"+
+		"unmarked: start to exit on the host's clock; w: timed by the workload's own clock, the runtime's start and exit\n"+
+		"excluded; g: timed inside the guest by its own clock, boot excluded\n\n", res.Runs, res.Warmup)
 	header := []string{"DRIVER", "LAYER"}
 	for _, wl := range res.Workloads {
 		unit := "ms"
@@ -220,7 +226,10 @@ func cell(d bench.DriverResult, workload string) string {
 	if len(r.Summary.Outliers) > 0 {
 		s += "*"
 	}
-	if r.Clock == "guest" {
+	switch r.Clock {
+	case bench.ClockWorkload:
+		s += " w"
+	case bench.ClockGuest:
 		s += " g"
 	}
 	if r.VsNative != nil && d.Layer != bench.Native {

@@ -149,3 +149,27 @@ func TestVerifySynthetic(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchTableClocks: the table marks what timed each cell — w for the workload's own
+// clock, g for a guest's, nothing for the host's start to exit — and explains the marks.
+func TestBenchTableClocks(t *testing.T) {
+	mk := func(workload, clock string, ms float64) bench.WorkloadResult {
+		s := []float64{ms, ms * 1.01, ms * 0.99}
+		return bench.WorkloadResult{Workload: workload, Unit: "ms", Samples: s, Summary: bench.Summarize(s), Clock: clock}
+	}
+	res := &bench.Results{Version: 1, Runs: 3, Workloads: []bench.Workload{{Name: bench.Start}, {Name: bench.CPU, N: 10}},
+		Drivers: []bench.DriverResult{
+			{Name: "native", Layer: bench.Native, Available: true, Results: []bench.WorkloadResult{mk(bench.Start, bench.ClockHost, 0.9), mk(bench.CPU, bench.ClockWorkload, 172)}},
+			{Name: "qemu-pc", Layer: bench.L1, Available: true, Results: []bench.WorkloadResult{mk(bench.Start, bench.ClockHost, 2000), mk(bench.CPU, bench.ClockGuest, 400)}},
+		}}
+	var out bytes.Buffer
+	writeBenchTable(&out, res)
+	for _, want := range []string{"0.900 ", "172 w", "2000 ", "400 g", "w: timed by the workload's own clock", "g: timed inside the guest"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "0.900 w") || strings.Contains(out.String(), "2000 g") {
+		t.Errorf("a host-timed start is marked:\n%s", out.String())
+	}
+}

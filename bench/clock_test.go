@@ -1,0 +1,132 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWorkloadClock checks the workload's own clock against the host's, as TestGuestClock
+// does for the guests, on the layers whose clock inside is not simply the host's (gVisor
+// keeps time of its own) and on native and runc for reference. For each run the kernel's
+// time must lie inside the host's start-to-exit time of that run, leaving outside it
+// about what the runtime's start costs; and the clock must run at the host's rate: going
+// from n to 4n iterations must add as much by the kernel's clock as by the host's (the
+// runtime's start, the same in both, drops out of the difference).
+func TestWorkloadClock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs containers")
+	}
+	for _, d := range []Driver{NewNative(), NewRunc(), NewRunsc("ptrace")} {
+		t.Run(d.Name(), func(t *testing.T) { // each runtime skips on its own
+			ctx := context.Background()
+			if ok, why := d.Available(ctx); !ok {
+				t.Skip(why)
+			}
+			if err := d.(Preparer).Prepare(ctx, t.TempDir()); err != nil {
+				t.Fatal(err)
+			}
+			if c, ok := d.(Closer); ok {
+				defer c.Close()
+			}
+			const runs = 3
+			var starts []time.Duration
+			for range runs {
+				s, err := d.Run(ctx, Workload{Name: Start})
+				if err != nil {
+					t.Fatal(err)
+				}
+				starts = append(starts, s.Wall)
+			}
+			start := medianDuration(starts)
+			// inside and host medians of the cpu kernel at size n.
+			cpu := func(n int) (inside, host time.Duration) {
+				var in, h []time.Duration
+				for range runs {
+					s, err := d.Run(ctx, Workload{Name: CPU, N: n})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if s.Clock != ClockWorkload || s.Wall <= 0 || s.Host <= 0 {
+						t.Fatalf("cpu %d: clock %q, workload %v, host %v: want the workload's own time and the host's", n, s.Clock, s.Wall, s.Host)
+					}
+					if s.Wall > s.Host {
+						t.Errorf("cpu %d: the workload's clock says %v, the host's start to exit of the same run %v", n, s.Wall, s.Host)
+					}
+					// Outside the kernel: the runtime's start and exit and the kernel
+					// process's own start (the Go runtime's); within reason of the start
+					// workload's time.
+					if out := s.Host - s.Wall; out > 2*start+150*time.Millisecond {
+						t.Errorf("cpu %d: %v outside the workload's time (host %v, workload %v), start alone takes %v", n, out, s.Host, s.Wall, start)
+					}
+					in, h = append(in, s.Wall), append(h, s.Host)
+				}
+				return medianDuration(in), medianDuration(h)
+			}
+			const n = 100_000_000
+			in1, h1 := cpu(n)
+			in4, h4 := cpu(4 * n)
+			rate := float64(in4-in1) / float64(h4-h1)
+			t.Logf("start %v; cpu %d: workload %v, host %v; cpu %d: workload %v, host %v; workload/host rate %.3f",
+				start, n, in1, h1, 4*n, in4, h4, rate)
+			if math.Abs(rate-1) > 0.10 {
+				t.Errorf("the workload's clock runs at %.3f× the host's (want within 10%%)", rate)
+			}
+		})
+	}
+}
+
+func medianDuration(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// TestWorkloadNS reads the kernel's line among other output.
+func TestWorkloadNS(t *testing.T) {
+	tests := []struct {
+		out  string
+		want time.Duration
+		ok   bool
+	}{
+		{"STRATA_WORKLOAD_NS=1234\n", 1234, true},
+		{"runsc: warning\r\n  STRATA_WORKLOAD_NS=42\r\nmore\n", 42, true},
+		{"STRATA_WORKLOAD_NS=0\n", 0, false},
+		{"STRATA_WORKLOAD_NS=x\n", 0, false},
+		{"nothing\n", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := workloadNS(tt.out)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("workloadNS(%q) = %v, %v; want %v, %v", strings.TrimSpace(tt.out), got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestCheckClock: a sample timed inside that outlasts its run on the host, or a change
+// of clock between samples, is an error for the workload.
+func TestCheckClock(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		s     Sample
+		prior string
+		first bool
+		bad   bool
+	}{
+		{Sample{Wall: 5 * ms, Host: 9 * ms, Clock: ClockWorkload}, "", true, false},
+		{Sample{Wall: 9 * ms, Host: 5 * ms, Clock: ClockWorkload}, "", true, true},
+		{Sample{Wall: 9 * ms, Host: 5 * ms, Clock: ClockGuest}, "", true, true},
+		{Sample{Wall: 9 * ms}, "", true, false},
+		{Sample{Wall: 5 * ms, Host: 9 * ms, Clock: ClockWorkload}, ClockWorkload, false, false},
+		{Sample{Wall: 5 * ms}, ClockWorkload, false, true},
+	}
+	for i, tt := range tests {
+		err := checkClock(tt.s, &WorkloadResult{Clock: tt.prior}, tt.first)
+		if (err != nil) != tt.bad {
+			t.Errorf("%d: checkClock(%+v after %q) = %v, want error %v", i, tt.s, tt.prior, err, tt.bad)
+		}
+	}
+}
