@@ -204,7 +204,9 @@ func (d *OCIDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 		defer cancel()
 		if derr := d.delete(cctx, id); derr != nil {
-			return s, errors.Join(err, derr) // Close tries again
+			// Close tries again and logs what still fails; the run's own error is the
+			// answer (a runtime that cannot run at all fails its delete the same way).
+			return s, err
 		}
 	}
 	d.forget(id)

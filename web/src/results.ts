@@ -183,7 +183,8 @@ function cell(d: BenchDriver, w: BenchWorkloadResult | undefined): Node {
   const spread = `n=${s.n}, min ${num(s.min)}, max ${num(s.max)}, MAD ${num(s.mad)} ${w.unit}`;
   return h("span", { class: "measure" },
     h("span", { class: "median", title: spread }, num(s.median), " ", h("span", { class: "unit" }, w.unit)),
-    w.clock === "guest" ? h("abbr", { class: "clock", title: "timed by the guest's own clock, boot excluded" }, " g") : null,
+    w.clock === "guest" ? h("abbr", { class: "clock", title: "timed by the workload inside the guest, boot excluded" }, " g") : null,
+    w.clock === "workload" ? h("abbr", { class: "clock", title: "timed by the workload itself, the runtime's start excluded" }, " w") : null,
     d.layer === "native" ? h("span", { class: "ratio muted" }, " baseline")
       : w.vs_native ? h("span", { class: "ratio" + (w.vs_native.lo > 1 || w.vs_native.hi < 1 ? " significant" : "") }, " ", ratio(w.vs_native.value),
         w.vs_native.level ? h("small", { class: "muted" }, ` (${Math.round(w.vs_native.level * 100)}% CI ${num(w.vs_native.lo)}–${num(w.vs_native.hi)})`) : null) : null);
