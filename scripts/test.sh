@@ -22,11 +22,13 @@ echo "== go test -race"
 # The drivers of package bench boot real runtimes and QEMU guests: under the race detector
 # they only get slower, and their logic is covered by their own unit tests, so the race run
 # leaves them (and the CLI's real bench run) to the plain run below.
-go test -race -count=1 -timeout 25m -skip 'TestBenchQuick|TestHelpExamples/(bench|verify)' $(go list ./... | grep -v '/bench$\|/bench/')
+# The locate end-to-end test judges where a live service's time goes, so it runs alone in
+# the plain run below rather than beside every other package's tests on 2 cores.
+go test -race -count=1 -timeout 25m -skip 'TestBenchQuick|TestHelpExamples/(bench|verify)|TestLocateDemo$' $(go list ./... | grep -v '/bench$\|/bench/')
 
-echo "== go test (real runtimes: bench drivers, strata bench --quick)"
+echo "== go test (real runtimes: bench drivers, strata bench --quick, strata locate on the demo)"
 go test -count=1 -timeout 20m ./bench/...
-go test -count=1 -timeout 10m -run 'TestBenchQuick|TestHelpExamples' ./internal/cli/
+go test -count=1 -timeout 10m -run 'TestBenchQuick|TestHelpExamples|TestLocateDemo$' ./internal/cli/
 
 if [ "$FUZZTIME" != "0" ]; then
   echo "== fuzz (each target for $FUZZTIME)"
