@@ -153,7 +153,7 @@ func (p *Planner) Plan(w Workload) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &Plan{Workload: w.Name, AsOf: w.AsOf}
+	pl := &Plan{Workload: w.Name, AsOf: w.AsOf, Requirements: []string{}}
 	for _, r := range reqs {
 		pl.Requirements = append(pl.Requirements, r.e.ID)
 	}
@@ -323,7 +323,7 @@ func (p *Planner) choose(w Workload, reqs []requirement, role string, cands []*c
 }
 
 func (p *Planner) unsatisfiable(w Workload, role string, cands []*candidate) error {
-	e := &Unsatisfiable{Workload: w.Name, Role: role}
+	e := &Unsatisfiable{Workload: w.Name, Role: role, Rejected: []Alternative{}, Conflicts: []string{}}
 	seen := map[string]bool{}
 	for _, c := range cands {
 		e.Rejected = append(e.Rejected, Alternative{Technology: c.e.ID, Excluded: true, Reason: strings.Join(c.rejected, "; ")})

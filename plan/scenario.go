@@ -60,10 +60,12 @@ type DeclaredRow struct {
 func (p *Planner) Scenarios() []ScenarioRow {
 	var rows []ScenarioRow
 	for _, id := range p.ScenarioIDs() {
-		row := ScenarioRow{Scenario: id, Declared: p.declared(id)}
+		row := ScenarioRow{Scenario: id, Requirements: []string{}, Declared: p.declared(id)}
 		w, err := p.ScenarioWorkload(id)
 		if err == nil {
-			row.Requirements = w.Requirements
+			if w.Requirements != nil {
+				row.Requirements = w.Requirements
+			}
 			row.Plan, err = p.Plan(w)
 		}
 		if err != nil {
@@ -90,7 +92,7 @@ func (p *Planner) Scenarios() []ScenarioRow {
 }
 
 func (p *Planner) declared(id string) DeclaredRow {
-	d := DeclaredRow{Coordinates: map[string]int{}}
+	d := DeclaredRow{Stack: []string{}, Coordinates: map[string]int{}}
 	for _, f := range p.net.FactsOf(id, "uses") {
 		d.Stack = append(d.Stack, f.Object)
 	}

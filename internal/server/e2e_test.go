@@ -157,6 +157,14 @@ func TestE2E(t *testing.T) {
 		t.Errorf("download status %q", status)
 	}
 
+	// The workload form with its defaults implies no requirement: the plan must still show
+	// (a null requirements list once threw a TypeError here).
+	step("plan workload (defaults)", chromedp.Click(css("#plan-workload")), chromedp.WaitVisible(css("#plan-my-workload #plan-coordinates")))
+	if wc := text("#plan-my-workload #plan-coordinates"); !strings.HasPrefix(wc, "(") {
+		t.Errorf("workload plan with the form's defaults: coordinates %q", wc)
+	}
+	shot("04c-plan-workload.png")
+
 	// The probe report: its layers and its checks, failures first.
 	eval := func(name, js string) []string {
 		t.Helper()
@@ -255,6 +263,7 @@ func TestE2EFirefox(t *testing.T) {
 	var seen struct {
 		Errors, Steps                                   []string
 		Hit, Title, Facts, Coords, Status, KeyboardHash string
+		WorkloadCoords                                  string
 		Front, UserAgent                                string
 		Downloaded                                      int
 		Results                                         resultsSeen
@@ -265,7 +274,7 @@ func TestE2EFirefox(t *testing.T) {
 	for _, e := range seen.Errors {
 		t.Errorf("Firefox: %s", e)
 	}
-	want := []string{"explorer", "search", "entity", "plan", "download", "keyboard", "matrices", "results-probe", "results-bench"}
+	want := []string{"explorer", "search", "entity", "plan", "download", "workload", "keyboard", "matrices", "results-probe", "results-bench"}
 	if !slices.Equal(seen.Steps, want) {
 		t.Errorf("steps done %v, want %v", seen.Steps, want)
 	}
@@ -278,6 +287,9 @@ func TestE2EFirefox(t *testing.T) {
 	files := tarFiles(filepath.Join(dir, "downloads", "edge-manifests.tar.gz"))
 	if seen.Status != "saved edge-manifests.tar.gz" || !slices.Contains(files, "edge-manifests/60-deployment-edge.yaml") {
 		t.Errorf("download: status %q, archive files %v", seen.Status, files)
+	}
+	if !strings.HasPrefix(seen.WorkloadCoords, "(") {
+		t.Errorf("workload plan with the form's defaults: coordinates %q", seen.WorkloadCoords)
 	}
 	if seen.KeyboardHash != "#/matrices" || !strings.Contains(seen.Front, "L-3, L-4") {
 		t.Errorf("keyboard navigation reached %q; Pareto text %q", seen.KeyboardHash, seen.Front)

@@ -4,7 +4,7 @@
 //   node web/e2e/firefox.mjs URL OUTDIR CHECK DRIVER
 //
 // It walks the same path as the Chromium test — explorer, search 容器, open L-3, plan the
-// edge scenario, download its manifests, matrices, the probe report and bench results the
+// edge scenario, download its manifests, plan the workload form's defaults, matrices, the probe report and bench results the
 // server was given with --results (CHECK: a check whose row it reads; DRIVER: a bench
 // driver whose medians it reads) — plus keyboard-only navigation, saves a screenshot per
 // step in OUTDIR, and prints what it saw as one JSON object for the Go test to judge. It
@@ -86,6 +86,12 @@ try {
     const file = path.join(downloads, "edge-manifests.tar.gz");
     for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
     seen.downloaded = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  });
+  await step("workload", async () => {
+    // The workload form with its defaults (no requirement implied) must still plan.
+    await page.click("#plan-workload");
+    await wait("#plan-my-workload #plan-coordinates");
+    seen.workloadCoords = await text("#plan-my-workload #plan-coordinates");
   });
   await step("keyboard", async () => {
     // From a freshly loaded page, Tab until the Matrices link has focus, then Enter.

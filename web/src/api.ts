@@ -16,10 +16,10 @@ export interface Front { criteria: string[]; front: string[]; dominated: { entit
 export interface Coordinates { x: number; y: number; z: number }
 export interface Alternative { technology: string; excluded: boolean; reason: string }
 export interface Choice { role: string; technology: string; name: string; reasons: string[] | null; alternatives?: Alternative[] }
-export interface Plan { workload: string; coordinates: Coordinates; layer: string; stack: Choice[]; requirements: string[]; asOf?: number; reasons: string[]; allowedRuntimes: string[] }
-export interface Unsatisfiable { workload: string; role: string; rejected: Alternative[]; conflicts: string[] }
+export interface Plan { workload: string; coordinates: Coordinates; layer: string; stack: Choice[]; requirements: string[] | null; asOf?: number; reasons: string[]; allowedRuntimes: string[] }
+export interface Unsatisfiable { workload: string; role: string; rejected: Alternative[] | null; conflicts: string[] | null }
 export interface PlanAnswer { plans: Plan[]; unsatisfiable: Unsatisfiable[] }
-export interface ScenarioRow { scenario: string; requirements: string[]; declared: { stack: string[]; coordinates: Record<string, number> }; plan?: Plan; error?: string; agrees: boolean; differences?: string[] }
+export interface ScenarioRow { scenario: string; requirements: string[] | null; declared: { stack: string[] | null; coordinates: Record<string, number> }; plan?: Plan; error?: string; agrees: boolean; differences?: string[] }
 export interface Problem { pos: Pos; code: string; message: string; hint?: string }
 export interface APIErrorBody { status: number; code: string; message: string; suggestion?: string; candidates?: string[]; problems?: Problem[]; unsatisfiable?: Unsatisfiable[] }
 
@@ -50,9 +50,11 @@ export class APIError extends Error {
 
 export async function get<T>(path: string, init?: RequestInit): Promise<T> {
   const resp = await fetch(path, init);
-  const body = await resp.json();
-  if (!resp.ok) throw new APIError(body.error ?? { status: resp.status, code: "http", message: resp.statusText });
-  return body as T;
+  if (!resp.ok) {
+    const body = await resp.json().catch(() => null);
+    throw new APIError(body?.error ?? { status: resp.status, code: "http", message: resp.statusText });
+  }
+  return (await resp.json()) as T;
 }
 
 // download fetches a file answer and saves it under the name the server gives

@@ -10,8 +10,12 @@ function groupOf(e: { dimension?: string; category: string }): string {
   return e.dimension ? "dimension " + e.dimension : e.category;
 }
 
-export async function explorer(main: HTMLElement, params: URLSearchParams) {
+// explorer renders into main once attach() says the route is still current (it returns
+// false when a newer route has started), and hands the Cytoscape instance's cleanup to
+// onCleanup so that route() can destroy it before the next view.
+export async function explorer(main: HTMLElement, params: URLSearchParams, attach: () => boolean, onCleanup: (f: () => void) => void) {
   const net = await network();
+  if (!attach()) return;
   const groups = [...new Set(net.entities.map(groupOf))];
   const color = new Map(groups.map((g, i) => [g, palette[i % palette.length]]));
   const rels = net.relations.map((r) => r.id);
@@ -63,6 +67,7 @@ export async function explorer(main: HTMLElement, params: URLSearchParams) {
     ],
     layout: { name: "grid" },
   });
+  onCleanup(() => cy.destroy());
   cy.on("tap", "node", (ev) => go("explorer", { focus: ev.target.id() }));
   // Keyboard: arrows pan, + and - zoom, 0 fits, Escape leaves the focus.
   graph.tabIndex = 0;
@@ -116,16 +121,21 @@ export async function explorer(main: HTMLElement, params: URLSearchParams) {
     if (cy.zoom() > 1.6) { cy.zoom(1.6); cy.center(visible); } // a small neighbourhood stays readable, not huge
   }
 
+  // Each details request is numbered: a slow answer for an earlier focus is not shown.
+  let shown = 0;
   async function focus(p: URLSearchParams) {
+    if (cy.destroyed()) return;
     state.focus = p.get("focus") || "";
     apply();
     if (!state.focus) {
+      shown++;
       clear(details, h("p", { class: "muted" }, "Click an entity, or search for one, to see its attributes, facts and sources."));
       return;
     }
     cy.$(":selected").unselect();
     cy.getElementById(state.focus).select();
-    await showDetails(details, net, state.focus);
+    const mine = ++shown;
+    await showDetails(details, net, state.focus, () => mine === shown && !cy.destroyed());
   }
   onExplorerFocus(focus);
   await focus(params);
@@ -140,15 +150,17 @@ function factRows(net: NetworkDoc, facts: Fact[]) {
   return facts.map((f) => [entityLink(f.subject), f.equal ? "=" : (sym.get(f.relation) ? sym.get(f.relation) + " " : "") + f.relation, entityLink(f.object), f.kind, posText(f.source)]);
 }
 
-async function showDetails(el: HTMLElement, net: NetworkDoc, id: string) {
+async function showDetails(el: HTMLElement, net: NetworkDoc, id: string, live: () => boolean) {
   let a: EntityAnswer;
   try {
     a = await get<EntityAnswer>("/api/v1/entities/" + encodeURIComponent(id));
   } catch (e) {
+    if (!live()) return;
     const b = (e as APIError).body;
     clear(el, h("p", { class: "error", role: "alert" }, b?.message ?? String(e)));
     return;
   }
+  if (!live()) return;
   const e = a.entity;
   clear(el,
     h("h2", { id: "entity-title" }, label(e)),

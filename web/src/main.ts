@@ -8,7 +8,12 @@ import { results } from "./results";
 
 let netPromise: Promise<NetworkDoc> | null = null;
 export function network(): Promise<NetworkDoc> {
-  if (!netPromise) netPromise = get<NetworkDoc>("/api/v1/network");
+  if (!netPromise) {
+    const p = get<NetworkDoc>("/api/v1/network");
+    netPromise = p;
+    // A failed load is not kept: the next view asks again.
+    p.catch(() => { if (netPromise === p) netPromise = null; });
+  }
   return netPromise;
 }
 
@@ -25,27 +30,55 @@ export function go(view: string, params: Record<string, string> = {}) {
   location.hash = "#/" + view + (q ? "?" + q : "");
 }
 
+// Routing: each route() is numbered, and a view is shown only while its number is still
+// the latest, so that a slow view (matrices waits on /api/v1/scenarios) cannot replace a
+// newer one. A view renders into a fresh container that is attached to main only then.
 let current = "";
+let gen = 0;
+let cleanup: (() => void) | null = null;
+function teardown() {
+  const f = cleanup;
+  cleanup = null;
+  if (f) { try { f(); } catch { /* already gone */ } }
+}
 async function route() {
   const { view, params } = parseHash();
   document.querySelectorAll("nav a").forEach((a) => {
     if ((a as HTMLElement).dataset.view === view) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   });
+  const mine = ++gen;
+  const live = () => mine === gen;
   if (view === "explorer" && current === "explorer") {
     explorerFocus(params);
     return;
   }
-  current = view;
+  current = "";
+  teardown();
+  explorerFocus = () => {};
   clear(main, h("p", { class: "muted" }, "Loading…"));
+  const box = h("div", { class: "view" });
+  const attach = () => {
+    if (!live()) return false;
+    if (box.parentNode !== main) clear(main, box);
+    return true;
+  };
+  const onCleanup = (f: () => void) => {
+    if (live()) cleanup = f;
+    else f();
+  };
   try {
+    let name = view;
     switch (view) {
-      case "matrices": await matrices(main); break;
-      case "planner": await planner(main, params); break;
-      case "results": await results(main, params); break;
-      default: current = "explorer"; await explorer(main, params);
+      case "matrices": await matrices(box); break;
+      case "planner": await planner(box, params); break;
+      case "results": await results(box, params); break;
+      default: name = "explorer"; await explorer(box, params, attach, onCleanup);
     }
+    if (!attach()) return;
+    current = name;
   } catch (e) {
+    if (!live()) return;
     clear(main, h("p", { class: "error", role: "alert" }, String((e as Error).message ?? e)));
   }
 }
@@ -53,6 +86,11 @@ let explorerFocus: (p: URLSearchParams) => void = () => {};
 export function onExplorerFocus(f: (p: URLSearchParams) => void) { explorerFocus = f; }
 
 window.addEventListener("hashchange", route);
+// "Skip to content" moves the focus to main; its #main must not change the route.
+document.querySelector("a.skip")?.addEventListener("click", (ev) => {
+  ev.preventDefault();
+  main.focus();
+});
 route();
 
 // The search box: ids, English and Chinese names, aliases; arrows move, Enter opens.

@@ -85,7 +85,7 @@ function timeline(net: NetworkDoc): HTMLElement {
       const e = byID.get(v);
       const year = e?.attributes?.find((a) => a.name === "year");
       const change = e?.attributes?.find((a) => a.name === "change");
-      return h("li", {}, h("b", {}, year ? attrValue(year) : ""), h("a", { href: "#/explorer?focus=" + v }, v + " " + (e?.names.en ?? "")), h("span", {}, change ? attrValue(change) : ""));
+      return h("li", {}, h("b", {}, year ? attrValue(year) : ""), h("a", { href: "#/explorer?focus=" + encodeURIComponent(v) }, v + " " + (e?.names.en ?? "")), h("span", {}, change ? attrValue(change) : ""));
     })));
 }
 
@@ -108,8 +108,8 @@ function xyz(rows: ScenarioRow[]): HTMLElement {
   return h("section", { id: "xyz", class: "matrix" }, h("h2", {}, "X/Y/Z space"),
     h("div", { class: "row" }, svg as unknown as Node,
       table(["scenario", "key requirements", "declared", "planned stack", "(X, Y, Z)", "agrees"], rows.map((r) => [
-        h("a", { href: "#/planner?scenario=" + r.scenario }, r.scenario), r.requirements.join(", "),
-        r.declared.stack.join(" + ") + " " + Object.entries(r.declared.coordinates).map(([k, v]) => k + "=" + v).join(" "),
+        h("a", { href: "#/planner?scenario=" + encodeURIComponent(r.scenario) }, r.scenario), (r.requirements ?? []).join(", "),
+        (r.declared.stack ?? []).join(" + ") + " " + Object.entries(r.declared.coordinates ?? {}).map(([k, v]) => k + "=" + v).join(" "),
         r.plan ? r.plan.stack.filter((c) => c.role !== "observability").map((c) => c.technology).join(" + ") : r.error ?? "",
-        r.plan ? `(${r.plan.coordinates.x}, ${r.plan.coordinates.y}, ${r.plan.coordinates.z})` : "", r.agrees ? "yes" : "no: " + (r.differences ?? []).join("; ")]))));
+        r.plan ? `(${r.plan.coordinates.x}, ${r.plan.coordinates.y}, ${r.plan.coordinates.z})` : "", r.error ? "no plan: " + r.error : r.agrees ? "yes" : "no: " + (r.differences ?? []).join("; ")]))));
 }

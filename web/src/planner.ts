@@ -24,8 +24,8 @@ export async function planner(main: HTMLElement, params: URLSearchParams) {
     h("h2", {}, "Plan a scenario"), field("scenario", scenarioSel), field("as of", scenarioAsOf, "only technologies that existed then"),
     h("button", { type: "submit", id: "plan-scenario" }, "Plan scenario"));
   const emitForm = h("fieldset", { id: "emit-options" }, h("legend", {}, "Manifests"),
-    field("image", h("input", { id: "emit-image", value: "ghcr.io/example/app:1.0", spellcheck: false }), "the image the workload runs (a scenario names none)"),
-    field("namespace", h("input", { id: "emit-namespace", placeholder: "default", spellcheck: false })));
+    field("image", h("input", { id: "emit-image", value: "ghcr.io/example/app:1.0", spellcheck: "false" }), "the image the workload runs (a scenario names none)"),
+    field("namespace", h("input", { id: "emit-namespace", placeholder: "default", spellcheck: "false" })));
 
   const reqBoxes = requirements.map((r) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "requirement", value: r.id }), " " + (r.names.en ?? r.id)));
   const siteBoxes = sites.map((x) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "site", value: x }), " " + x));
@@ -79,11 +79,19 @@ export async function planner(main: HTMLElement, params: URLSearchParams) {
       if (status) status.textContent = "could not build the manifests: " + ((e as APIError).body?.message ?? String(e));
     }
   }
-  async function run(p: Promise<PlanAnswer>) {
+  // Each run is numbered; only the latest one's answer is shown, and only then does
+  // it become what the manifests download asks for.
+  let runs = 0;
+  async function run(p: Promise<PlanAnswer>, req: { query: URLSearchParams; body?: string }) {
+    const mine = ++runs;
     clear(out, h("p", { class: "muted" }, "Planning…"));
     try {
-      show(await p);
+      const a = await p;
+      if (mine !== runs) return;
+      asked = req;
+      show(a);
     } catch (e) {
+      if (mine !== runs) return;
       const b = (e as APIError).body;
       if (!b) { clear(out, h("p", { class: "error", role: "alert" }, String(e))); return; }
       clear(out, h("div", { class: "error", role: "alert" }, h("h2", {}, b.code === "unsatisfiable" ? "Cannot be planned" : "Error"), h("p", {}, b.message),
@@ -95,17 +103,16 @@ export async function planner(main: HTMLElement, params: URLSearchParams) {
   function planScenario() {
     const q = new URLSearchParams({ scenario: scenarioSel.value });
     if (scenarioAsOf.value) q.set("asOf", scenarioAsOf.value);
-    asked = { query: q };
-    run(get<PlanAnswer>("/api/v1/plan?" + q.toString()));
+    run(get<PlanAnswer>("/api/v1/plan?" + q.toString()), { query: q });
   }
   function planWorkload() {
     const body = yaml();
     (document.getElementById("w-yaml") as HTMLElement).textContent = body;
-    asked = { query: new URLSearchParams(), body };
-    run(get<PlanAnswer>("/api/v1/plan", { method: "POST", headers: { "Content-Type": "application/yaml" }, body }));
+    run(get<PlanAnswer>("/api/v1/plan", { method: "POST", headers: { "Content-Type": "application/yaml" }, body }), { query: new URLSearchParams(), body });
   }
   function show(a: PlanAnswer) {
-    clear(out, a.plans.map(planView), a.unsatisfiable.map(unsat), a.plans.length ? h("p", { class: "downloads" },
+    const plans = a.plans ?? [];
+    clear(out, plans.map(planView), (a.unsatisfiable ?? []).map(unsat), plans.length ? h("p", { class: "downloads" },
       h("button", { type: "button", id: "download-manifests", onclick: () => manifests("tar") }, "Download manifests (.tar.gz)"), " ",
       h("button", { type: "button", id: "download-manifests-yaml", onclick: () => manifests("yaml") }, "Download cluster objects (YAML)"), " ",
       h("span", { id: "manifests-status", class: "muted", role: "status" })) : null);
@@ -118,8 +125,8 @@ function planView(p: Plan): HTMLElement {
   return h("article", { class: "plan", id: "plan-" + p.workload },
     h("h2", {}, "Plan for ", p.workload),
     h("p", { class: "coords" }, "(X, Y, Z) = ", h("b", { id: "plan-coordinates" }, `(${p.coordinates.x}, ${p.coordinates.y}, ${p.coordinates.z})`), ", isolation layer ",
-      h("a", { href: "#/explorer?focus=" + p.layer }, p.layer), p.asOf ? ` as of ${p.asOf}` : ""),
-    p.requirements.length ? h("p", {}, "requirements: ", p.requirements.join(", ")) : null,
+      h("a", { href: "#/explorer?focus=" + encodeURIComponent(p.layer) }, p.layer), p.asOf ? ` as of ${p.asOf}` : ""),
+    p.requirements?.length ? h("p", {}, "requirements: ", p.requirements.join(", ")) : null,
     table(["role", "technology", "why"], p.stack.map((c) => [c.role, h("a", { href: "#/explorer?focus=" + encodeURIComponent(c.technology) }, c.technology), (c.reasons ?? []).join("; ")]), "Stack"),
     h("h3", {}, "Coordinates"), h("ul", {}, p.reasons.map((r) => h("li", {}, r))),
     p.coordinates.z >= 2 ? h("p", { id: "plan-allowed" }, "The admission policy admits the runtime classes of ", (p.allowedRuntimes ?? []).join(", "),
@@ -131,6 +138,6 @@ function planView(p: Plan): HTMLElement {
 
 function unsat(u: Unsatisfiable): HTMLElement {
   return h("article", { class: "plan unsat" }, h("h2", {}, u.workload, ": no ", u.role),
-    h("p", {}, "requirements in conflict: ", u.conflicts.join(", ")),
-    table(["candidate", "rejected because"], u.rejected.map((x) => [x.technology, x.reason])));
+    h("p", {}, "requirements in conflict: ", (u.conflicts ?? []).join(", ")),
+    table(["candidate", "rejected because"], (u.rejected ?? []).map((x) => [x.technology, x.reason])));
 }

@@ -15,15 +15,20 @@ export async function results(main: HTMLElement, params: URLSearchParams) {
   const buttons = new Map<string, HTMLButtonElement>();
   // pick shows a file and keeps its name in the address (without a new history entry or
   // a re-render of the list, so the focus stays on the button).
+  // Each pick is numbered: a slow answer for an earlier pick is not shown over a later one.
+  let picks = 0;
   const pick = async (f: ResultFile, remember: boolean) => {
+    const mine = ++picks;
+    const live = () => mine === picks;
     for (const [n, b] of buttons) {
       if (n === f.name) b.setAttribute("aria-current", "true");
       else b.removeAttribute("aria-current");
     }
     if (remember) history.replaceState(null, "", "#/results?file=" + encodeURIComponent(f.name));
     try {
-      await showFile(body, f);
+      await showFile(body, f, live);
     } catch (e) {
+      if (!live()) return;
       clear(body, h("h2", { id: "result-title" }, f.name), h("p", { class: "error", role: "alert" }, String((e as Error).message ?? e)));
     }
   };
@@ -38,9 +43,10 @@ export async function results(main: HTMLElement, params: URLSearchParams) {
 
 const kindText: Record<ResultKind, string> = { probe: "probe report", bench: "bench results", unknown: "other JSON" };
 
-async function showFile(el: HTMLElement, f: ResultFile) {
+async function showFile(el: HTMLElement, f: ResultFile, live: () => boolean) {
   clear(el, h("h2", { id: "result-title" }, f.name), h("p", { class: "muted" }, "Loading…"));
   const data = await get<unknown>("/api/v1/results/" + encodeURIComponent(f.name));
+  if (!live()) return;
   const title = h("h2", { id: "result-title" }, f.name);
   switch (f.kind) {
     case "probe":
@@ -211,7 +217,7 @@ function benchView(f: ResultFile, r: BenchResults): Node {
     ["/dev/kvm", r.host ? (r.host.kvm ? "yes" : "no") : null], ["cgroup", r.host?.cgroup], ["Go", r.host?.go],
     ["runtimes", rt.length ? h("ul", { class: "plain" }, rt.map((x) => h("li", {}, h("b", {}, x.name), " ", x.version))) : null],
     ["started", r.started ? when(r.started) : null], ["took", r.elapsed_s ? r.elapsed_s.toFixed(1) + " s" : null],
-    ["runs", `${r.runs} measured + ${r.warmup} warm-up per workload`],
+    ["runs", `up to ${r.runs} measured + ${r.warmup} warm-up per workload`],
   ]);
 
   const medians = h("table", { class: "medians", id: "bench-medians" },
@@ -225,7 +231,7 @@ function benchView(f: ResultFile, r: BenchResults): Node {
       workloads.map((w) => h("td", {}, cell(d, d.results?.find((x) => x.workload === w))))))));
 
   return h("div", { class: "bench" },
-    h("p", { class: "summary", id: "bench-summary" }, `bench results · ${available.length} of ${drivers.length} drivers measured · ${workloads.join(", ")}`),
+    h("p", { class: "summary", id: "bench-summary" }, `bench results · ${available.length} of ${drivers.length} drivers available · ${workloads.join(", ")}`),
     h("div", { class: "bench-top" },
       h("figure", { class: "chart" }, chart, chartNote, h("figcaption", { class: "muted" }, "The chart strata bench --chart draws: colours are layers.")),
       h("section", { "aria-labelledby": "bench-host" }, h("h3", { id: "bench-host" }, "Host"), host)),
