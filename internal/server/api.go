@@ -633,15 +633,26 @@ func asOfParam(r *http.Request) (int, bool, error) {
 }
 
 func (s *Server) planScenario(w http.ResponseWriter, r *http.Request) {
-	args, err := need(r, "scenario")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	asOf, set, err := asOfParam(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
+	}
+	wl, release, err := s.scenarioWorkload(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer release()
+	s.planAll(w, r, []plan.Workload{wl}, asOf, set)
+}
+
+// scenarioWorkload is the workload of the query's scenario, with a slot of the plan and
+// emit work taken for it: the caller runs release when done.
+func (s *Server) scenarioWorkload(r *http.Request) (plan.Workload, func(), error) {
+	args, err := need(r, "scenario")
+	if err != nil {
+		return plan.Workload{}, nil, err
 	}
 	wl, err := s.planner.ScenarioWorkload(args[0])
 	if err != nil {
@@ -649,16 +660,13 @@ func (s *Server) planScenario(w http.ResponseWriter, r *http.Request) {
 		if !errors.As(err, &ue) {
 			err = badRequest("%v", err) // a known entity that is not a scenario
 		}
-		writeError(w, r, err)
-		return
+		return plan.Workload{}, nil, err
 	}
 	release, err := s.acquire(r.Context())
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return plan.Workload{}, nil, err
 	}
-	defer release()
-	s.planAll(w, r, []plan.Workload{wl}, asOf, set)
+	return wl, release, nil
 }
 
 // planWorkload plans the Workload documents of the body.

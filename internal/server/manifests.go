@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
 	"github.com/strata-dev/strata/plan/manifest"
 )
@@ -27,21 +26,7 @@ const (
 // manifestsScenario answers GET /api/v1/manifests?scenario=…&image=…: the files
 // strata plan --emit writes, for one of the network's scenarios.
 func (s *Server) manifestsScenario(w http.ResponseWriter, r *http.Request) {
-	args, err := need(r, "scenario")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	wl, err := s.planner.ScenarioWorkload(args[0])
-	if err != nil {
-		var ue *network.UnknownError
-		if !errors.As(err, &ue) {
-			err = badRequest("%v", err)
-		}
-		writeError(w, r, err)
-		return
-	}
-	release, err := s.acquire(r.Context())
+	wl, release, err := s.scenarioWorkload(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
