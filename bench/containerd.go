@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/strata-dev/strata/probe"
 )
 
 // ContainerdDriver runs each workload with `ctr run --rm` against a containerd daemon of
@@ -469,13 +471,9 @@ func unmountUnder(dir string) error {
 		return nil
 	}
 	var points []string
-	for l := range strings.Lines(string(b)) {
-		f := strings.Fields(l)
-		if len(f) > 4 {
-			p := unescapeMount(f[4])
-			if p == dir || strings.HasPrefix(p, dir+"/") {
-				points = append(points, p)
-			}
+	for _, p := range probe.MountPoints(b) {
+		if p == dir || strings.HasPrefix(p, dir+"/") {
+			points = append(points, p)
 		}
 	}
 	slices.SortFunc(points, func(a, b string) int { return len(b) - len(a) })
@@ -486,23 +484,4 @@ func unmountUnder(dir string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

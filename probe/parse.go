@@ -388,3 +388,12 @@ func parseHex(b []byte) (uint64, bool) {
 	}
 	return n, true
 }
+
+// MountPoints lists the mount points of a /proc/PID/mountinfo, unescaped, in its order.
+func MountPoints(mountinfo []byte) []string {
+	var out []string
+	for _, m := range parseMountInfo(mountinfo) {
+		out = append(out, m.Point)
+	}
+	return out
+}
