@@ -273,6 +273,7 @@ func (b *builder) indexName(k string, e *Entity) {
 		}
 	}
 	b.n.byName[k] = append(b.n.byName[k], e)
+	b.n.nameWords = max(b.n.nameWords, len(strings.Fields(k)))
 }
 
 func (b *builder) entityIDs() []string {

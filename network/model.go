@@ -187,11 +187,13 @@ type Network struct {
 	Chains     []ChainDecl     `json:"chains" yaml:"chains"`
 	Formulas   []FormulaDecl   `json:"formulas" yaml:"formulas"`
 
-	byID     map[string]*Entity
-	byName   map[string][]*Entity // lower-cased ids, names and aliases
-	dims     map[string]*Dimension
-	rels     map[string]*RelationType
-	relAlias map[string]*RelationType
+	byID   map[string]*Entity
+	byName map[string][]*Entity // lower-cased ids, names and aliases
+	// nameWords is the most space-separated words of any key of byName (ResolveList).
+	nameWords int
+	dims      map[string]*Dimension
+	rels      map[string]*RelationType
+	relAlias  map[string]*RelationType
 }
 
 // Entity returns the entity with exactly this id.

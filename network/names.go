@@ -25,12 +25,7 @@ func (n *Network) ResolveRelation(name string) (*RelationType, error) {
 // resolves; an unknown word gets the error of [Network.Resolve], with its suggestion.
 func (n *Network) ResolveList(text string) ([]*Entity, error) {
 	words := strings.FieldsFunc(text, func(r rune) bool { return r == '+' || r == ',' || unicode.IsSpace(r) })
-	most := 1
-	for _, e := range n.Entities {
-		for _, name := range append([]string{e.ID, e.Names.En, e.Names.Zh}, e.Aliases...) {
-			most = max(most, len(strings.Fields(name)))
-		}
-	}
+	most := max(n.nameWords, 1)
 	var out []*Entity
 	for i := 0; i < len(words); {
 		var err error
