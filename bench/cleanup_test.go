@@ -138,29 +138,7 @@ func TestContainerdFailedRunRemovesContainer(t *testing.T) {
 		assertNothingLeft(t, d.Name())
 	})
 	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), d.seq.Load()+1)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	started := make(chan bool, 1)
-	go func() {
-		// End the run once the container's shim is up and the workload had a moment to start.
-		for ctx.Err() == nil {
-			if len(pidsWithArg(id)) > 0 {
-				started <- true
-				time.Sleep(500 * time.Millisecond)
-				cancel()
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		started <- false
-	}()
-	_, err := d.Run(ctx, Workload{Name: CPU, N: 50_000_000_000}) // minutes of work
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("run: %v, want context.Canceled", err)
-	}
-	if !<-started {
-		t.Fatal("the container's shim never appeared")
-	}
+	runCancelled(t, d, func() bool { return len(pidsWithArg(id)) > 0 }, "the container's shim never appeared")
 	if pids := pidsWithArg(id); len(pids) > 0 {
 		t.Errorf("shim of %s still there after the run returned: pids %v", id, pids)
 	}
@@ -210,28 +188,7 @@ func TestOCIFailedRunRemovesContainer(t *testing.T) {
 				out, _ := exec.Command(d.bin, "--root", d.state, "state", id).Output()
 				return string(out)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			started := make(chan bool, 1)
-			go func() {
-				for ctx.Err() == nil {
-					if strings.Contains(state(), `"running"`) {
-						started <- true
-						time.Sleep(500 * time.Millisecond)
-						cancel()
-						return
-					}
-					time.Sleep(10 * time.Millisecond)
-				}
-				started <- false
-			}()
-			_, err := d.Run(ctx, Workload{Name: CPU, N: 50_000_000_000})
-			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("run: %v, want context.Canceled", err)
-			}
-			if !<-started {
-				t.Fatal("the container never ran")
-			}
+			runCancelled(t, d, func() bool { return strings.Contains(state(), `"running"`) }, "the container never ran")
 			if st := state(); st != "" {
 				t.Errorf("%s still there after the run returned: %s", id, st)
 			}
@@ -244,6 +201,35 @@ func TestOCIFailedRunRemovesContainer(t *testing.T) {
 				t.Errorf("%s removed but still in the list Close cleans", id)
 			}
 		})
+	}
+}
+
+// runCancelled runs minutes of CPU work on d and cancels the run half a second after
+// running reports true (a timeout takes the same path), failing with never when it never
+// does. The run must end with context.Canceled.
+func runCancelled(t *testing.T, d Driver, running func() bool, never string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	started := make(chan bool, 1)
+	go func() {
+		for ctx.Err() == nil {
+			if running() {
+				started <- true
+				time.Sleep(500 * time.Millisecond) // let the workload get going
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		started <- false
+	}()
+	_, err := d.Run(ctx, Workload{Name: CPU, N: 50_000_000_000}) // minutes of work
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("run: %v, want context.Canceled", err)
+	}
+	if !<-started {
+		t.Fatal(never)
 	}
 }
 
