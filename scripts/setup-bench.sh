@@ -4,27 +4,26 @@
 # qemu-system-x86, busybox-static, e2fsprogs (the guests' ext4 disk images), and a guest
 # kernel extracted (not installed) into $STRATA_CACHE (default /var/cache/strata) as an
 # uncompressed vmlinux for QEMU -M microvm, with its modules (disk drivers, ext4).
-# Idempotent and quiet: it installs only what is missing and does nothing when all is there.
+# Idempotent and quiet: it installs only what is missing and does nothing when all is there;
+# run by scripts/setup.sh (--check: only report).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/need.sh
 cache=${STRATA_CACHE:-/var/cache/strata}
 
-need=()
-for pkg_cmd in "runc:runc" "crun:crun" "containerd:ctr" "runsc:runsc" "qemu-system-x86:qemu-system-x86_64" \
-  "busybox-static:busybox" "xz-utils:xz" "zstd:zstd" "nodejs:node" "e2fsprogs:mkfs.ext4"; do
-  pkg=${pkg_cmd%%:*}; cmd=${pkg_cmd##*:}
-  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
-done
+need runc; need crun; need containerd ctr; need runsc; need qemu-system-x86 qemu-system-x86_64
+need file; need busybox-static busybox; need xz-utils xz; need zstd; need nodejs node; need e2fsprogs mkfs.ext4
 # busybox (dynamic) may satisfy "busybox" without the static build the rootfs needs.
-[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q "statically linked" || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then echo "setup-bench: please install: ${need[*]}" >&2; exit 1; fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q "statically linked" || want busybox-static "a static /bin/busybox"
+kernel=false
+[ -s "$cache/vmlinux" ] && [ -d "$cache/modules" ] && kernel=true
+$kernel || missing "the guest kernel in $cache (vmlinux and modules, extracted from linux-image-amd64)"
+install setup-bench
+checking && exit 0
 
 # Guest kernel: the package linux-image-amd64 points at, unpacked into the cache; the
 # compressed bzImage is turned into an uncompressed vmlinux (microvm boots it directly).
-if [ ! -s "$cache/vmlinux" ] || [ ! -d "$cache/modules" ]; then
+if ! $kernel; then
   mkdir -p "$cache"
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')

@@ -3,24 +3,16 @@
 # from go test), Debian's firefox-esr (driven over WebDriver BiDi by puppeteer-core from
 # web/node_modules), node and npm, and CJK fonts so that 容器 renders in the screenshots.
 # Then installs the npm packages of web/ (esbuild, TypeScript, cytoscape, puppeteer-core)
-# from package-lock.json. Idempotent.
+# from package-lock.json. Idempotent; run by scripts/setup.sh (--check: only report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
-command -v node >/dev/null 2>&1 || need+=(nodejs)
-command -v npm >/dev/null 2>&1 || need+=(npm)
-dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
-  else
-    echo "setup-web: please install: ${need[*]}" >&2; exit 1
-  fi
-fi
+. scripts/lib/need.sh
+need chromium; need firefox-esr; need nodejs node; need npm
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || want fonts-noto-cjk "CJK fonts"
+modules=false
+[ -d web/node_modules/puppeteer-core ] && [ -d web/node_modules/esbuild ] && modules=true
+$modules || missing "web/node_modules (npm ci in web/)"
+install setup-web
+checking && exit 0
 # --ignore-scripts: puppeteer-core downloads no browser; the tests use Debian's.
-if [ ! -d web/node_modules/puppeteer-core ] || [ ! -d web/node_modules/esbuild ]; then
-  (cd web && npm ci --no-audit --no-fund --ignore-scripts)
-fi
+$modules || (cd web && npm ci --no-audit --no-fund --ignore-scripts)
