@@ -10,11 +10,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/strata-dev/strata/internal/feature"
 )
 
 // ErrNotSupported is wrapped by every error a driver returns for a workload it cannot run;
-// the result then says "not measured" with the reason.
-var ErrNotSupported = errors.New("not supported")
+// the result then says "not measured" with the reason. It is the one sentinel probe and
+// locate re-export too, and it wraps errors.ErrUnsupported.
+var ErrNotSupported = feature.ErrNotSupported
 
 // Layers a driver can belong to. Native is the baseline process; the others are the
 // network's isolation layers (L-3 container, L-4 sandbox, L-2 / L-1 virtual machines).

@@ -1,9 +1,10 @@
 package locate
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/strata-dev/strata/internal/feature"
 )
 
 // Span is one OTLP span, reduced to what the join needs. Times are wall clock.
@@ -295,4 +296,5 @@ type Report struct {
 
 // ErrNotSupported is wrapped by the errors of collectors that cannot run here (no eBPF,
 // no root, no BTF, kernel lockdown); callers fall back to sampling, tests skip.
-var ErrNotSupported = errors.New("not supported on this host")
+// It is the one sentinel probe and bench re-export too, and it wraps errors.ErrUnsupported.
+var ErrNotSupported = feature.ErrNotSupported

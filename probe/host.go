@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -10,12 +9,15 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/strata-dev/strata/internal/feature"
 )
 
 // ErrNotSupported is wrapped by every error that means "this host lacks the feature" (no
 // device, no syscall, no kernel support), as opposed to a feature that is there but broken.
-// Tests that need a feature skip on it.
-var ErrNotSupported = errors.New("not supported")
+// It is the one sentinel bench and locate re-export too, and it wraps errors.ErrUnsupported.
+// Tests that need a feature skip on it (featuretest.SkipIfNotSupported).
+var ErrNotSupported = feature.ErrNotSupported
 
 // Host is a pure description of where the probe reads: nothing is read or run until
 // [Run]. [Local] describes this machine; tests describe fake trees.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/strata-dev/strata/internal/feature/featuretest"
 )
 
 // openFDs counts this process's open file descriptors.
@@ -22,9 +24,7 @@ func openFDs(t *testing.T) int {
 // skipMissing skips when the host lacks the feature, and fails on any other error.
 func skipMissing(t *testing.T, err error) {
 	t.Helper()
-	if errors.Is(err, ErrNotSupported) {
-		t.Skipf("this host lacks it: %v", err)
-	}
+	featuretest.SkipIfNotSupported(t, err)
 	if err != nil {
 		t.Fatal(err)
 	}
