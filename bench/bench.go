@@ -38,9 +38,6 @@ const (
 	Memory  = "memory"  // peak resident memory of the start run (runtime's own footprint)
 )
 
-// Workloads lists the workload names in report order.
-var Workloads = []string{Start, CPU, Syscall, FileIO, Memory}
-
 // Workload is one thing to measure, with its size.
 type Workload struct {
 	Name string `json:"name"`
@@ -95,43 +92,41 @@ type Sample struct {
 	Marks time.Duration
 }
 
-// Driver runs workloads in one runtime.
+// Driver runs workloads in one runtime. The drivers of this package come from [Drivers]
+// and the New functions; [Run] drives any implementation.
 type Driver interface {
 	Name() string
 	Layer() string
 	// Available reports whether the runtime is usable here and, if not, why.
 	Available(ctx context.Context) (bool, string)
-	// Run runs the workload once. Errors wrap ErrNotSupported when the driver cannot run
-	// this workload at all.
-	Run(ctx context.Context, w Workload) (Sample, error)
-}
-
-// Preparer is a driver with set-up (a bundle, a compiled module) done once before runs,
-// in dir, a private directory that Run removes afterwards.
-type Preparer interface {
+	// Prepare does the set-up done once before the runs (a bundle, a compiled module, a
+	// daemon) in dir, a private directory that Run removes afterwards. An error makes the
+	// driver "not available" with the error as the reason.
 	Prepare(ctx context.Context, dir string) error
-}
-
-// Closer is a driver that holds resources to release after its runs (and after a
-// cancelled run); Close must not depend on the run's context being alive.
-type Closer interface {
+	// Run runs the workload once. Errors wrap ErrNotSupported when the driver cannot run
+	// this workload at all. A run that fails or is cancelled has removed what it started
+	// (processes, containers, cgroups) by the time it returns.
+	Run(ctx context.Context, w Workload) (Sample, error)
+	// Close releases what the driver holds after its runs (also after a cancelled run) and
+	// returns when it is gone; it must not depend on the run's context being alive.
 	Close() error
+	// Info describes the driver for the results.
+	Info(ctx context.Context) Info
 }
 
-// Noter is a driver with remarks on how it measured (where a number it relies on came
-// from); they go into DriverResult.Notes.
-type Noter interface {
-	Notes() []string
-}
-
-// Versioner reports the runtime's version for the host fingerprint.
-type Versioner interface {
-	Version(ctx context.Context) string
-}
-
-// Accelerator is a driver that says what executes its guest code (tcg, kvm, compiler…).
-type Accelerator interface {
-	Accel() string
+// Info describes a driver for the results.
+type Info struct {
+	Version string // the runtime's version, for the host fingerprint ("" when unknown)
+	Accel   string // what executes guest code: tcg, kvm, compiler, interpreter
+	// Floor marks a driver that measures the layer's floor (a VM without an OS), which
+	// Verify leaves out of the layer's comparison.
+	Floor bool
+	// Slow marks a driver whose runs take seconds (a guest boot per run): only
+	// Options.SlowWorkloads run on it when that is set.
+	Slow bool
+	// Notes are remarks on how the driver measured (where a number it relies on came
+	// from); they go into DriverResult.Notes when the driver is available.
+	Notes []string
 }
 
 // Options control a run.
@@ -144,8 +139,8 @@ type Options struct {
 	// RunTimeout bounds one run (default 60 s); a run past it is an error for the workload.
 	RunTimeout time.Duration
 	Workloads  []Workload // default DefaultWorkloads(false)
-	// SlowWorkloads, when set, are the only workloads run by drivers that say they are
-	// Slow (virtual machines booting a kernel per run); --quick uses it.
+	// SlowWorkloads, when set, are the only workloads run by drivers whose Info says they
+	// are Slow (virtual machines booting a kernel per run); --quick uses it.
 	SlowWorkloads []string
 	// Progress, when set, is called before each driver and workload.
 	Progress func(driver, workload string, i, n int)
@@ -178,7 +173,7 @@ type DriverResult struct {
 	// verify leaves out of the layer's comparison.
 	Floor   bool             `json:"floor,omitempty"`
 	Results []WorkloadResult `json:"results,omitempty"`
-	// Notes are the driver's remarks on how it measured (Noter).
+	// Notes are the driver's remarks on how it measured (Info.Notes).
 	Notes   []string `json:"notes,omitempty"`
 	Elapsed float64  `json:"elapsed_s"` // the driver's whole time: probe, warm-up, runs
 }
@@ -192,6 +187,12 @@ type WorkloadResult struct {
 	// VsNative is this median over the native driver's, with its confidence interval.
 	VsNative *Ratio `json:"vs_native,omitempty"`
 	Error    string `json:"error,omitempty"` // not measured, and why
+	// Unsupported says the driver cannot run this workload at all (Error wraps
+	// ErrNotSupported): not measured by design, not a failure.
+	Unsupported bool `json:"unsupported,omitempty"`
+	// Skipped says the options left the workload out on this driver (a slow driver in a
+	// quick bench); Error says which workloads ran.
+	Skipped bool `json:"skipped,omitempty"`
 	// Clock says what timed the samples: "workload" when the workload timed its kernel
 	// with its own monotonic clock (the runtime's start and exit left out), "guest" when a
 	// virtual machine's guest did (boot and power-off left out), empty for the host's
@@ -243,32 +244,26 @@ func Run(ctx context.Context, drivers []Driver, opt Options) (*Results, error) {
 
 	res := &Results{Version: 1, Started: time.Now().UTC(), Runs: opt.Runs, Warmup: opt.Warmup, Workloads: opt.Workloads}
 	defer func() { res.Elapsed = time.Since(res.Started).Seconds() }()
-	res.Host = Fingerprint(ctx)
+	res.Host = fingerprint(ctx)
 	var runErr error
 	for i, d := range drivers {
 		if err := ctx.Err(); err != nil {
 			runErr = err
 			break
 		}
-		dr := DriverResult{Name: d.Name(), Layer: d.Layer()}
-		if v, ok := d.(Versioner); ok {
-			dr.Version = v.Version(ctx)
-			res.Host.Runtimes = append(res.Host.Runtimes, Runtime{Name: d.Name(), Version: dr.Version})
-		}
-		if a, ok := d.(Accelerator); ok {
-			dr.Accel = a.Accel()
-		}
-		if f, ok := d.(interface{ Floor() bool }); ok {
-			dr.Floor = f.Floor()
+		info := d.Info(ctx)
+		dr := DriverResult{Name: d.Name(), Layer: d.Layer(), Version: info.Version, Accel: info.Accel, Floor: info.Floor}
+		if info.Version != "" {
+			res.Host.Runtimes = append(res.Host.Runtimes, Runtime{Name: d.Name(), Version: info.Version})
 		}
 		began := time.Now()
 		dr.Available, dr.Reason = d.Available(ctx)
 		if dr.Available {
 			dir := filepath.Join(root, fmt.Sprintf("%02d-%s", i, safeName(d.Name())))
-			runErr = runDriver(ctx, d, dir, opt, &dr, log)
+			runErr = runDriver(ctx, d, dir, info.Slow, opt, &dr, log)
 		}
-		if n, ok := d.(Noter); ok && dr.Available {
-			dr.Notes = n.Notes()
+		if dr.Available {
+			dr.Notes = info.Notes
 		}
 		if dr.Available {
 			dr.Reason = ""
@@ -293,33 +288,26 @@ func safeName(s string) string {
 }
 
 // runDriver prepares, runs and closes one driver.
-func runDriver(ctx context.Context, d Driver, dir string, opt Options, dr *DriverResult, log *slog.Logger) (err error) {
+func runDriver(ctx context.Context, d Driver, dir string, slow bool, opt Options, dr *DriverResult, log *slog.Logger) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if c, ok := d.(Closer); ok {
-		defer func() {
-			if cerr := c.Close(); cerr != nil {
-				log.Warn("close driver", "driver", d.Name(), "err", cerr)
-			}
-		}()
-	}
-	if p, ok := d.(Preparer); ok {
-		if err := p.Prepare(ctx, dir); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			dr.Available, dr.Reason = false, "prepare: "+err.Error()
-			return nil
+	defer func() {
+		if cerr := d.Close(); cerr != nil {
+			log.Warn("close driver", "driver", d.Name(), "err", cerr)
 		}
-	}
-	slow := false
-	if s, ok := d.(interface{ Slow() bool }); ok {
-		slow = s.Slow()
+	}()
+	if err := d.Prepare(ctx, dir); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		dr.Available, dr.Reason = false, "prepare: "+err.Error()
+		return nil
 	}
 	for _, w := range opt.Workloads {
 		wr := WorkloadResult{Workload: w.Name, Unit: w.Unit()}
 		if slow && opt.SlowWorkloads != nil && !slices.Contains(opt.SlowWorkloads, w.Name) {
+			wr.Skipped = true
 			wr.Error = "skipped: a slow driver runs only " + strings.Join(opt.SlowWorkloads, ", ") + " in a quick bench"
 			dr.Results = append(dr.Results, wr)
 			continue
@@ -360,6 +348,7 @@ func measure(ctx context.Context, d Driver, w Workload, opt Options, wr *Workloa
 				err = fmt.Errorf("a run did not finish within %v", opt.RunTimeout)
 			}
 			wr.Error = err.Error()
+			wr.Unsupported = errors.Is(err, ErrNotSupported)
 			wr.Samples = nil
 			break
 		}
@@ -373,6 +362,7 @@ func measure(ctx context.Context, d Driver, w Workload, opt Options, wr *Workloa
 		case Memory:
 			if s.MaxRSSKiB <= 0 {
 				wr.Error = fmt.Errorf("memory footprint: %w by %s", ErrNotSupported, d.Name()).Error()
+				wr.Unsupported = true
 				wr.Samples = nil
 				return nil
 			}

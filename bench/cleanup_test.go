@@ -61,9 +61,9 @@ func TestCancelLeavesNothing(t *testing.T) {
 	}
 }
 
-// runContainerdExisted is whether /run/containerd was there before the tests: containerd
-// must not leave the directory its shims' sockets go to when it made it.
-var runContainerdExisted = exists(containerdRunDir)
+// runContainerdExisted is whether /run/containerd was there before the tests (TestMain
+// looks): containerd must not leave the directory its shims' sockets go to when it made it.
+var runContainerdExisted bool
 
 // assertNothingLeft checks the host for what a driver's runs may leave: processes naming
 // this test process's containers or containerd namespace, mounts, cgroups, containerd's
@@ -124,7 +124,7 @@ func TestContainerdFailedRunRemovesContainer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts containerd and runs containers")
 	}
-	d := NewContainerd()
+	d := NewContainerd().(*containerdDriver)
 	if ok, why := d.Available(context.Background()); !ok {
 		t.Skip(why)
 	}
@@ -169,7 +169,7 @@ func TestOCIFailedRunRemovesContainer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs containers")
 	}
-	for _, d := range []*OCIDriver{NewRunc(), NewCrun()} {
+	for _, d := range []*ociDriver{NewRunc().(*ociDriver), NewCrun().(*ociDriver)} {
 		t.Run(d.Name(), func(t *testing.T) {
 			if ok, why := d.Available(context.Background()); !ok {
 				t.Skip(why)

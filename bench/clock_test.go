@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -26,12 +25,10 @@ func TestWorkloadClock(t *testing.T) {
 			if ok, why := d.Available(ctx); !ok {
 				t.Skip(why)
 			}
-			if err := d.(Preparer).Prepare(ctx, t.TempDir()); err != nil {
+			if err := d.Prepare(ctx, t.TempDir()); err != nil {
 				t.Fatal(err)
 			}
-			if c, ok := d.(Closer); ok {
-				defer c.Close()
-			}
+			defer d.Close()
 			const runs = 3
 			var starts []time.Duration
 			for range runs {
@@ -83,27 +80,6 @@ func medianDuration(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[len(s)/2]
-}
-
-// TestWorkloadNS reads the kernel's line among other output.
-func TestWorkloadNS(t *testing.T) {
-	tests := []struct {
-		out  string
-		want time.Duration
-		ok   bool
-	}{
-		{"STRATA_WORKLOAD_NS=1234\n", 1234, true},
-		{"runsc: warning\r\n  STRATA_WORKLOAD_NS=42\r\nmore\n", 42, true},
-		{"STRATA_WORKLOAD_NS=0\n", 0, false},
-		{"STRATA_WORKLOAD_NS=x\n", 0, false},
-		{"nothing\n", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := workloadNS(tt.out)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("workloadNS(%q) = %v, %v; want %v, %v", strings.TrimSpace(tt.out), got, ok, tt.want, tt.ok)
-		}
-	}
 }
 
 // TestCheckClock: a sample timed inside that outlasts its run on the host, or a change

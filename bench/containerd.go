@@ -17,13 +17,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/strata-dev/strata/bench/internal/exe"
+	"github.com/strata-dev/strata/bench/internal/kernel"
+	"github.com/strata-dev/strata/bench/internal/ociimage"
 	"github.com/strata-dev/strata/probe"
 )
 
-// ContainerdDriver runs each workload with `ctr run --rm` against a containerd daemon of
+// containerdDriver runs each workload with `ctr run --rm` against a containerd daemon of
 // its own: the daemon starts in Prepare with its root, state, socket and runc root inside
 // the run's private directory (and nothing of the host's /etc/containerd), an image built
-// here ([writeImage]: busybox-static, no registry) is imported into a namespace private to
+// here (ociimage.Write: busybox-static, no registry) is imported into a namespace private to
 // this process, and Close removes the containers, the image and the namespace, stops the
 // daemon and its shims, and unmounts whatever is left. A containerd already running on the
 // host is neither used nor touched.
@@ -34,7 +37,7 @@ import (
 // client's peak RSS plus the daemon's resident memory after the run (the daemon is part
 // of the runtime, shared by all its containers); the shim is the daemon's child and not
 // counted.
-type ContainerdDriver struct {
+type containerdDriver struct {
 	dir, root, state, sock, fifo, runcRoot, exe, ns, image string
 
 	sockDir     string // a short directory for the socket when dir is too deep for one
@@ -49,19 +52,16 @@ type ContainerdDriver struct {
 	snapshotter string
 }
 
-// NewContainerd is containerd driven by its ctr client (L-3).
-func NewContainerd() *ContainerdDriver { return &ContainerdDriver{} }
+func (d *containerdDriver) Name() string  { return "containerd" }
+func (d *containerdDriver) Layer() string { return L3 }
 
-func (d *ContainerdDriver) Name() string  { return "containerd" }
-func (d *ContainerdDriver) Layer() string { return L3 }
-
-func (d *ContainerdDriver) Available(ctx context.Context) (bool, string) {
+func (d *containerdDriver) Available(ctx context.Context) (bool, string) {
 	for _, bin := range []string{"containerd", "ctr", "containerd-shim-runc-v2", "runc"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			return false, bin + " is not installed (scripts/setup-bench.sh installs containerd)"
 		}
 	}
-	if !isStatic(busybox) {
+	if !exe.IsStatic(busybox) {
 		return false, "no static " + busybox + " for the image (install busybox-static)"
 	}
 	if os.Geteuid() != 0 {
@@ -70,24 +70,24 @@ func (d *ContainerdDriver) Available(ctx context.Context) (bool, string) {
 	return true, ""
 }
 
-func (d *ContainerdDriver) Version(ctx context.Context) string {
+func (d *containerdDriver) Info(ctx context.Context) Info {
 	if _, err := exec.LookPath("containerd"); err != nil {
-		return ""
+		return Info{}
 	}
 	out, _ := exec.CommandContext(ctx, "containerd", "--version").Output()
-	return strings.TrimSpace(string(out))
+	return Info{Version: strings.TrimSpace(string(out))}
 }
 
 // sockMax is the longest socket path used: containerd refuses more than 104 bytes, and
 // appends ".ttrpc" for its second socket.
 const sockMax = 96
 
-func (d *ContainerdDriver) Prepare(ctx context.Context, dir string) error {
-	exe, err := os.Executable()
+func (d *containerdDriver) Prepare(ctx context.Context, dir string) error {
+	self, err := kernelExecutable()
 	if err != nil {
 		return err
 	}
-	d.dir, d.exe = dir, exe
+	d.dir, d.exe = dir, self
 	d.root, d.state = filepath.Join(dir, "root"), filepath.Join(dir, "state")
 	d.fifo, d.runcRoot = filepath.Join(dir, "fifo"), filepath.Join(dir, "runc")
 	d.ns = fmt.Sprintf("strata-bench-%d", os.Getpid())
@@ -121,14 +121,14 @@ func (d *ContainerdDriver) Prepare(ctx context.Context, dir string) error {
 	// A dynamically linked kernel executable needs the host's libraries: merged-/usr
 	// symlinks go into the image, the directories are bound in at run time.
 	links := map[string]string{}
-	if !isStatic(exe) {
+	if !exe.IsStatic(self) {
 		for _, lib := range libDirs {
 			if target, err := os.Readlink(lib); err == nil {
 				links[lib] = target
 			}
 		}
 	}
-	if err := writeImage(bw, d.image, links); err != nil {
+	if err := ociimage.Write(bw, d.image, busybox, links); err != nil {
 		f.Close()
 		return fmt.Errorf("build image: %w", err)
 	}
@@ -146,7 +146,7 @@ func (d *ContainerdDriver) Prepare(ctx context.Context, dir string) error {
 }
 
 // startDaemon starts containerd with a configuration of its own and waits until it answers.
-func (d *ContainerdDriver) startDaemon(ctx context.Context) error {
+func (d *containerdDriver) startDaemon(ctx context.Context) error {
 	if _, err := os.Stat(containerdRunDir); errors.Is(err, os.ErrNotExist) {
 		d.madeRunDir = true // the shims' sockets go to /run/containerd/s whatever the state dir
 	}
@@ -203,19 +203,19 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"
 
 const containerdRunDir = "/run/containerd"
 
-func (d *ContainerdDriver) readLog() string {
+func (d *containerdDriver) readLog() string {
 	b, _ := os.ReadFile(d.daemonLog)
 	return string(b)
 }
 
 // ctr runs one ctr command against the driver's daemon and namespace.
-func (d *ContainerdDriver) ctr(ctx context.Context, args ...string) (string, error) {
+func (d *containerdDriver) ctr(ctx context.Context, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "ctr", append([]string{"--address", d.sock, "--namespace", d.ns}, args...)...)
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
 }
 
-func (d *ContainerdDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+func (d *containerdDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	switch w.Name {
 	case Start, Memory, CPU, Syscall, FileIO:
 	default:
@@ -233,17 +233,17 @@ func (d *ContainerdDriver) Run(ctx context.Context, w Workload) (Sample, error) 
 	args := []string{"--address", d.sock, "--namespace", d.ns, "run", "--rm",
 		"--snapshotter", d.snapshotter, "--fifo-dir", d.fifo, "--runc-root", d.runcRoot}
 	cmdline := []string{"/bin/true"}
-	if w.Name == CPU || w.Name == Syscall || w.Name == FileIO {
+	if kernel.Is(w.Name) {
 		args = append(args, "--mount", "type=bind,src="+d.exe+",dst=/strata,options=rbind:ro",
 			"--mount", "type=bind,src="+filepath.Join(d.dir, "work")+",dst=/work,options=rbind:rw")
-		if !isStatic(d.exe) {
+		if !exe.IsStatic(d.exe) {
 			for _, lib := range libDirs {
 				if fi, err := os.Lstat(lib); err == nil && fi.IsDir() {
 					args = append(args, "--mount", "type=bind,src="+lib+",dst="+lib+",options=rbind:ro")
 				}
 			}
 		}
-		for _, e := range kernelEnviron(w, "/work") {
+		for _, e := range kernel.Environ(w.Name, w.N, "/work") {
 			args = append(args, "--env", e)
 		}
 		cmdline = []string{"/strata"}
@@ -273,7 +273,7 @@ func (d *ContainerdDriver) Run(ctx context.Context, w Workload) (Sample, error) 
 	return s, nil
 }
 
-func (d *ContainerdDriver) forget(id string) {
+func (d *containerdDriver) forget(id string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if i := slices.Index(d.ids, id); i >= 0 {
@@ -300,7 +300,7 @@ func procStatusKiB(pid int, field string) int64 {
 // image, the namespace), stops the daemon, kills any shim of it still there, unmounts what
 // is mounted under the driver's directory, and removes the cgroups and the /run/containerd
 // directories the daemon made.
-func (d *ContainerdDriver) Close() error {
+func (d *containerdDriver) Close() error {
 	if d.daemon == nil {
 		return d.cleanHost()
 	}
@@ -344,7 +344,7 @@ func (d *ContainerdDriver) Close() error {
 // removeContainer kills container id's task, deletes the task and the container (and with
 // it the snapshot), and waits until its shim has exited: what a run leaves when its ctr was
 // killed. A container that was never created is no error.
-func (d *ContainerdDriver) removeContainer(ctx context.Context, id string) error {
+func (d *containerdDriver) removeContainer(ctx context.Context, id string) error {
 	var errs []error
 	// Again while the container is still listed: a create the killed ctr had asked for may
 	// complete in the daemon after the first round.
@@ -383,7 +383,7 @@ func (d *ContainerdDriver) removeContainer(ctx context.Context, id string) error
 // cleanHost kills the daemon's shims and their containers, unmounts what is left under
 // the driver's directory, and removes the namespace's cgroups and the run directories
 // the daemon created.
-func (d *ContainerdDriver) cleanHost() error {
+func (d *containerdDriver) cleanHost() error {
 	if d.dir == "" {
 		return nil
 	}

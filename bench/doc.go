@@ -24,4 +24,15 @@
 //
 // Drivers that need a runtime the host lacks say so from Available; nothing is faked.
 // Run is not safe for concurrent use with itself on the same drivers.
+//
+// The process-based drivers run the kernels by starting the program's own executable
+// again, so a program that uses them calls [ReexecInit] first thing in main (cmd/strata
+// does; so do the TestMains of the packages whose tests run them). Importing the package
+// has no side effect.
+//
+// The constructors return [Driver]; the drivers' types, and the helpers beside them, are
+// not part of the API: bench/internal holds the kernels and their protocol (kernel), the
+// Wasm modules (wasm), the initramfs writer (cpio), the OCI image writer (ociimage), the
+// guest's module order (kmod), its kernel's location (guest), the host's TSC rate (tsc)
+// and the executable checks (exe).
 package bench

@@ -14,6 +14,9 @@ type nullDriver struct{}
 func (nullDriver) Name() string                             { return "null" }
 func (nullDriver) Layer() string                            { return Native }
 func (nullDriver) Available(context.Context) (bool, string) { return true, "" }
+func (nullDriver) Prepare(context.Context, string) error    { return nil }
+func (nullDriver) Close() error                             { return nil }
+func (nullDriver) Info(context.Context) Info                { return Info{} }
 func (nullDriver) Run(context.Context, Workload) (Sample, error) {
 	t0 := time.Now()
 	return Sample{Wall: time.Since(t0)}, nil
@@ -70,7 +73,7 @@ func TestHarnessFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fastest WorkloadResult
-	for _, d := range []*WazeroDriver{NewWazero(false), NewWazero(true)} {
+	for _, d := range []Driver{NewWazero(false), NewWazero(true)} {
 		if err := d.Prepare(context.Background(), t.TempDir()); err != nil {
 			t.Fatal(err)
 		}

@@ -33,8 +33,8 @@ type Runtime struct {
 	Version string `json:"version"`
 }
 
-// Fingerprint describes this host.
-func Fingerprint(ctx context.Context) Host {
+// fingerprint describes this host.
+func fingerprint(ctx context.Context) Host {
 	h := Host{Cores: runtime.NumCPU(), Go: runtime.Version(), Runtimes: []Runtime{}}
 	h.Hostname, _ = os.Hostname()
 	var u syscall.Utsname

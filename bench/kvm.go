@@ -11,22 +11,21 @@ import (
 	"unsafe"
 )
 
-// KVMDriver is the hypervisor's own floor: per run it creates a VM through /dev/kvm, gives
+// kvmDriver is the hypervisor's own floor: per run it creates a VM through /dev/kvm, gives
 // it one page of memory and one vCPU in real mode, runs three instructions (mov al, 42;
 // out 0x10, al; hlt) and tears it all down. No guest OS, no device model: the least any
 // virtual machine on this host can cost. It only runs the start workload.
-type KVMDriver struct{}
+type kvmDriver struct{}
 
-// NewKVM is the direct /dev/kvm driver.
-func NewKVM() *KVMDriver { return &KVMDriver{} }
+func (*kvmDriver) Name() string  { return "kvm-direct" }
+func (*kvmDriver) Layer() string { return L2 }
 
-func (*KVMDriver) Name() string  { return "kvm-direct" }
-func (*KVMDriver) Layer() string { return L2 }
-func (*KVMDriver) Accel() string { return "kvm" }
-
-// Floor says the driver measures the layer's floor, not a workload in a guest OS; verify
+// Info says the driver measures the layer's floor, not a workload in a guest OS; verify
 // leaves it out of the layer's comparison.
-func (*KVMDriver) Floor() bool { return true }
+func (*kvmDriver) Info(context.Context) Info { return Info{Accel: "kvm", Floor: true} }
+
+func (*kvmDriver) Prepare(context.Context, string) error { return nil }
+func (*kvmDriver) Close() error                          { return nil }
 
 // ioctl numbers from linux/kvm.h (x86-64).
 const (
@@ -51,7 +50,7 @@ func ioctl(fd int, req, arg uintptr) (uintptr, error) {
 	return r, nil
 }
 
-func (d *KVMDriver) Available(ctx context.Context) (bool, string) {
+func (d *kvmDriver) Available(ctx context.Context) (bool, string) {
 	fd, err := syscall.Open("/dev/kvm", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return false, "cannot open /dev/kvm: " + err.Error()
@@ -63,7 +62,7 @@ func (d *KVMDriver) Available(ctx context.Context) (bool, string) {
 	return true, ""
 }
 
-func (d *KVMDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+func (d *kvmDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	if w.Name != Start {
 		return Sample{}, fmt.Errorf("workload %s in a guest without an OS: %w", w.Name, ErrNotSupported)
 	}

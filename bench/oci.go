@@ -14,12 +14,14 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/strata-dev/strata/bench/internal/exe"
+	"github.com/strata-dev/strata/bench/internal/kernel"
 )
 
-// OCIDriver runs each workload as a container from an OCI bundle: a busybox-static rootfs
+// ociDriver runs each workload as a container from an OCI bundle: a busybox-static rootfs
 // (the host's /bin/busybox bound in) with this executable bound at /strata for the kernels.
 // The same driver serves runc, crun and gVisor's runsc (with a platform).
-type OCIDriver struct {
+type ociDriver struct {
 	name, layer string
 	bin         string   // runtime binary
 	global      []string // flags before the command (runsc --platform …)
@@ -34,28 +36,14 @@ type OCIDriver struct {
 	ids                           []string
 }
 
-// NewRunc is runc, the reference OCI runtime (L-3).
-func NewRunc() *OCIDriver { return &OCIDriver{name: "runc", layer: L3, bin: "runc"} }
+func (d *ociDriver) Name() string  { return d.name }
+func (d *ociDriver) Layer() string { return d.layer }
 
-// NewCrun is crun, the C OCI runtime (L-3).
-func NewCrun() *OCIDriver {
-	return &OCIDriver{name: "crun", layer: L3, bin: "crun", privateCgroupNS: cgroupLayout() == "hybrid"}
-}
-
-// NewRunsc is gVisor on one platform (ptrace, systrap, kvm) (L-4).
-func NewRunsc(platform string) *OCIDriver {
-	return &OCIDriver{name: "gvisor-" + platform, layer: L4, bin: "runsc",
-		global: []string{"--platform=" + platform, "--network=none", "--ignore-cgroups"}}
-}
-
-func (d *OCIDriver) Name() string  { return d.name }
-func (d *OCIDriver) Layer() string { return d.layer }
-
-func (d *OCIDriver) Available(ctx context.Context) (bool, string) {
+func (d *ociDriver) Available(ctx context.Context) (bool, string) {
 	if _, err := exec.LookPath(d.bin); err != nil {
 		return false, d.bin + " is not installed (scripts/setup-bench.sh installs it)"
 	}
-	if !isStatic("/bin/busybox") {
+	if !exe.IsStatic(busybox) {
 		return false, "no static /bin/busybox for the rootfs (install busybox-static)"
 	}
 	if os.Geteuid() != 0 {
@@ -64,21 +52,21 @@ func (d *OCIDriver) Available(ctx context.Context) (bool, string) {
 	return true, ""
 }
 
-func (d *OCIDriver) Version(ctx context.Context) string {
+func (d *ociDriver) Info(ctx context.Context) Info {
 	if _, err := exec.LookPath(d.bin); err != nil {
-		return ""
+		return Info{}
 	}
 	out, _ := exec.CommandContext(ctx, d.bin, "--version").CombinedOutput()
 	l, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	return l
+	return Info{Version: l}
 }
 
-func (d *OCIDriver) Prepare(ctx context.Context, dir string) error {
-	exe, err := os.Executable()
+func (d *ociDriver) Prepare(ctx context.Context, dir string) error {
+	self, err := kernelExecutable()
 	if err != nil {
 		return err
 	}
-	d.dir, d.exe = dir, exe
+	d.dir, d.exe = dir, self
 	d.state, d.rootfs, d.work = filepath.Join(dir, "state"), filepath.Join(dir, "rootfs"), filepath.Join(dir, "work")
 	for _, p := range []string{d.state, d.work, d.rootfs + "/bin", d.rootfs + "/proc", d.rootfs + "/dev", d.rootfs + "/sys", d.rootfs + "/tmp", d.rootfs + "/work"} {
 		if err := os.MkdirAll(p, 0o755); err != nil {
@@ -97,7 +85,7 @@ func (d *OCIDriver) Prepare(ctx context.Context, dir string) error {
 	}
 	// A dynamically linked kernel executable needs the host's libraries: merged-/usr
 	// symlinks are recreated, directories bound in (see config).
-	if !isStatic(exe) {
+	if !exe.IsStatic(self) {
 		for _, lib := range libDirs {
 			if target, err := os.Readlink(lib); err == nil {
 				if err := os.MkdirAll(filepath.Dir(d.rootfs+lib), 0o755); err != nil {
@@ -120,12 +108,12 @@ func (d *OCIDriver) Prepare(ctx context.Context, dir string) error {
 var libDirs = []string{"/lib", "/lib64", "/usr/lib", "/usr/lib64"}
 
 // config is the OCI runtime config for one workload.
-func (d *OCIDriver) config(w Workload) *specs.Spec {
+func (d *ociDriver) config(w Workload) *specs.Spec {
 	args := []string{"/bin/true"}
 	env := []string{"PATH=/bin"}
-	if w.Name == CPU || w.Name == Syscall || w.Name == FileIO {
+	if kernel.Is(w.Name) {
 		args = []string{"/strata"}
-		env = append(env, kernelEnviron(w, "/work")...)
+		env = append(env, kernel.Environ(w.Name, w.N, "/work")...)
 	}
 	ro := []string{"rbind", "ro", "nosuid", "nodev"}
 	mounts := []specs.Mount{
@@ -137,7 +125,7 @@ func (d *OCIDriver) config(w Workload) *specs.Spec {
 		{Destination: "/strata", Type: "bind", Source: d.exe, Options: ro},
 		{Destination: "/work", Type: "bind", Source: d.work, Options: []string{"rbind", "rw"}},
 	}
-	if !isStatic(d.exe) {
+	if !exe.IsStatic(d.exe) {
 		// A dynamically linked kernel executable needs the host's libraries.
 		for _, lib := range libDirs {
 			if fi, err := os.Lstat(lib); err == nil && fi.IsDir() {
@@ -164,7 +152,7 @@ func (d *OCIDriver) config(w Workload) *specs.Spec {
 	}
 }
 
-func (d *OCIDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+func (d *ociDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	switch w.Name {
 	case Start, Memory, CPU, Syscall, FileIO:
 	default:
@@ -215,7 +203,7 @@ func (d *OCIDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 
 // delete force-deletes container id (killing what runs in it); one that does not exist is
 // no error.
-func (d *OCIDriver) delete(ctx context.Context, id string) error {
+func (d *ociDriver) delete(ctx context.Context, id string) error {
 	args := append([]string{"--root", d.state}, d.global...)
 	args = append(args, "delete", "--force", id)
 	if out, err := exec.CommandContext(ctx, d.bin, args...).CombinedOutput(); err != nil && !notExist(string(out)) {
@@ -224,7 +212,7 @@ func (d *OCIDriver) delete(ctx context.Context, id string) error {
 	return nil
 }
 
-func (d *OCIDriver) forget(id string) {
+func (d *ociDriver) forget(id string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i, x := range d.ids {
@@ -237,7 +225,7 @@ func (d *OCIDriver) forget(id string) {
 
 // Close force-deletes every container a run may have left (a cancelled or failed run) and
 // ends the private mount namespace.
-func (d *OCIDriver) Close() error {
+func (d *ociDriver) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	d.mu.Lock()

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/strata-dev/strata/bench/internal/exe"
+	"github.com/strata-dev/strata/bench/internal/kernel"
 )
 
 // maxRSSMark prefixes the peak-memory line busybox time writes.
@@ -26,14 +29,14 @@ const maxRSSMark = "STRATA_MAXRSS="
 // process is started from thread t, or from the spawner when t is nil (see procThread: it
 // is started with Pdeathsig).
 func runWorkload(ctx context.Context, t *procThread, cmd *exec.Cmd, w Workload) (Sample, error) {
-	if isKernel(w.Name) {
+	if kernel.Is(w.Name) {
 		s, self, err := runCmdStderr(ctx, t, cmd)
 		if err != nil {
 			return s, err
 		}
-		ns, ok := workloadNS(self)
+		ns, ok := kernel.NS(self)
 		if !ok {
-			return Sample{}, fmt.Errorf("%s: workload %s printed no %s line on stderr", cmd.Args[0], w.Name, strings.TrimSuffix(workloadNSMark, "="))
+			return Sample{}, fmt.Errorf("%s: workload %s printed no %s line on stderr", cmd.Args[0], w.Name, strings.TrimSuffix(kernel.NSPrefix, "="))
 		}
 		s.Host, s.Wall, s.Clock = s.Wall, ns, ClockWorkload
 		return s, nil
@@ -41,7 +44,7 @@ func runWorkload(ctx context.Context, t *procThread, cmd *exec.Cmd, w Workload) 
 	if w.Name != Memory {
 		return runCmd(ctx, t, cmd)
 	}
-	if !isStatic(busybox) {
+	if !exe.IsStatic(busybox) {
 		return Sample{}, fmt.Errorf("peak memory needs a static %s (busybox-static): %w", busybox, ErrNotSupported)
 	}
 	cmd.Args = append([]string{busybox, "time", "-f", maxRSSMark + "%M", cmd.Path}, cmd.Args[1:]...)
@@ -136,27 +139,20 @@ func (l *limited) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// ProcessDriver runs workloads as host processes: the native baseline, or the same inside
-// fresh namespaces created by clone(2) (Cloneflags), the raw material of containers.
-type ProcessDriver struct {
+// processDriver runs workloads as host processes: the native baseline, or the same inside
+// fresh namespaces created by clone(2) (cloneflags), the raw material of containers.
+type processDriver struct {
 	name, layer string
 	cloneflags  uintptr
 	exe, dir    string
 }
 
-// NewNative is the native process driver, the baseline every ratio is taken against.
-func NewNative() *ProcessDriver { return &ProcessDriver{name: "native", layer: Native} }
+func (d *processDriver) Name() string              { return d.name }
+func (d *processDriver) Layer() string             { return d.layer }
+func (d *processDriver) Info(context.Context) Info { return Info{} }
+func (d *processDriver) Close() error              { return nil }
 
-// NewNamespaces runs each workload in new pid, mount, network, uts and ipc namespaces.
-func NewNamespaces() *ProcessDriver {
-	return &ProcessDriver{name: "namespaces", layer: L3,
-		cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC}
-}
-
-func (d *ProcessDriver) Name() string  { return d.name }
-func (d *ProcessDriver) Layer() string { return d.layer }
-
-func (d *ProcessDriver) Available(ctx context.Context) (bool, string) {
+func (d *processDriver) Available(ctx context.Context) (bool, string) {
 	if _, err := os.Stat("/bin/true"); err != nil {
 		return false, "no /bin/true"
 	}
@@ -166,8 +162,8 @@ func (d *ProcessDriver) Available(ctx context.Context) (bool, string) {
 	return true, ""
 }
 
-func (d *ProcessDriver) Prepare(ctx context.Context, dir string) error {
-	exe, err := os.Executable()
+func (d *processDriver) Prepare(ctx context.Context, dir string) error {
+	exe, err := kernelExecutable()
 	if err != nil {
 		return err
 	}
@@ -193,7 +189,7 @@ func probeRunWithin(ctx context.Context, d Driver, probeTimeout time.Duration) e
 	return err
 }
 
-func (d *ProcessDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+func (d *processDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	var cmd *exec.Cmd
 	switch w.Name {
 	case Start, Memory:
@@ -203,7 +199,7 @@ func (d *ProcessDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 			return Sample{}, errors.New("driver not prepared")
 		}
 		cmd = exec.CommandContext(ctx, d.exe)
-		cmd.Env = kernelEnviron(w, d.dir)
+		cmd.Env = kernel.Environ(w.Name, w.N, d.dir)
 	default:
 		return Sample{}, fmt.Errorf("workload %s: %w", w.Name, ErrNotSupported)
 	}

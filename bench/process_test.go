@@ -6,13 +6,15 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+
+	"github.com/strata-dev/strata/bench/internal/exe"
 )
 
 // TestBusyboxMaxRSS checks the memory workload's unit against a process whose peak is
 // known: busybox dd with a 64 MiB block allocates and fills a 64 MiB buffer, so its peak
 // resident memory is a little above 64 MiB — not four times that, as busybox time prints.
 func TestBusyboxMaxRSS(t *testing.T) {
-	if !isStatic(busybox) {
+	if !exe.IsStatic(busybox) {
 		t.Skip("no static " + busybox)
 	}
 	cmd := exec.CommandContext(context.Background(), busybox, "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")

@@ -12,74 +12,66 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/strata-dev/strata/bench/internal/cpio"
+	"github.com/strata-dev/strata/bench/internal/exe"
+	"github.com/strata-dev/strata/bench/internal/guest"
+	"github.com/strata-dev/strata/bench/internal/kernel"
+	"github.com/strata-dev/strata/bench/internal/kmod"
+	"github.com/strata-dev/strata/bench/internal/tsc"
 )
 
-// QEMUDriver boots a Linux guest per run — the Debian kernel scripts/setup-bench.sh
+// qemuDriver boots a Linux guest per run — the Debian kernel scripts/setup-bench.sh
 // extracts, with an initramfs of busybox-static and this executable — whose /init runs
 // the workload and reboots, which with -no-reboot ends QEMU. L-2 is the virtio machine
 // (-M microvm, virtio-mmio transports), L-1 the PC with emulated devices (-M pc). The
 // accelerator is TCG: on this host's nested, software-assisted /dev/kvm a full Linux
 // guest does not finish booting, and every number says which accelerator made it.
-type QEMUDriver struct {
+type qemuDriver struct {
 	name, layer, machine string
 	accel                string
 	kernel, dir, exe     string
 	initrds              map[string]string
 }
 
-// NewQEMU is a QEMU guest: machine "microvm" (L-2, virtio) or "pc" (L-1, emulated devices).
-func NewQEMU(machine string) *QEMUDriver {
-	d := &QEMUDriver{name: "qemu-" + machine, machine: machine, accel: "tcg", layer: L2}
-	if machine == "pc" {
-		d.layer = L1
+func (d *qemuDriver) Name() string  { return d.name }
+func (d *qemuDriver) Layer() string { return d.layer }
+func (d *qemuDriver) Close() error  { return nil }
+
+// Info says one run takes seconds (Slow: --quick runs only the start workload here) and,
+// for the microvm, what TSC frequency its guest was told and where it came from: the
+// guest-timed samples are only as right as that number.
+func (d *qemuDriver) Info(ctx context.Context) Info {
+	info := Info{Accel: d.accel, Slow: true}
+	if out, err := exec.CommandContext(ctx, "qemu-system-x86_64", "--version").Output(); err == nil {
+		info.Version, _, _ = strings.Cut(string(out), "\n")
 	}
-	return d
+	if d.machine == "microvm" {
+		r := tsc.Host()
+		info.Notes = []string{fmt.Sprintf("guest told the host's TSC runs at %d kHz (tsc_early_khz), from %s", r.KHz, r.Source)}
+	}
+	return info
 }
 
-func (d *QEMUDriver) Name() string  { return d.name }
-func (d *QEMUDriver) Layer() string { return d.layer }
-func (d *QEMUDriver) Accel() string { return d.accel }
-
-// Slow says one run takes seconds: --quick runs only the start workload here.
-func (d *QEMUDriver) Slow() bool { return true }
-
-func (d *QEMUDriver) Version(ctx context.Context) string {
-	out, err := exec.CommandContext(ctx, "qemu-system-x86_64", "--version").Output()
-	if err != nil {
-		return ""
-	}
-	l, _, _ := strings.Cut(string(out), "\n")
-	return l
-}
-
-// GuestKernel is where the uncompressed guest kernel is looked for.
-func GuestKernel() string {
-	dir := os.Getenv("STRATA_CACHE")
-	if dir == "" {
-		dir = "/var/cache/strata"
-	}
-	return filepath.Join(dir, "vmlinux")
-}
-
-func (d *QEMUDriver) Available(ctx context.Context) (bool, string) {
+func (d *qemuDriver) Available(ctx context.Context) (bool, string) {
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
 		return false, "qemu-system-x86_64 is not installed (scripts/setup-bench.sh installs qemu-system-x86)"
 	}
-	if _, err := os.Stat(GuestKernel()); err != nil {
-		return false, "no guest kernel at " + GuestKernel() + " (scripts/setup-bench.sh extracts one)"
+	if _, err := os.Stat(guest.Kernel()); err != nil {
+		return false, "no guest kernel at " + guest.Kernel() + " (scripts/setup-bench.sh extracts one)"
 	}
-	if !isStatic(busybox) {
+	if !exe.IsStatic(busybox) {
 		return false, "no static " + busybox + " for the initramfs (install busybox-static)"
 	}
 	return true, ""
 }
 
-func (d *QEMUDriver) Prepare(ctx context.Context, dir string) error {
-	exe, err := os.Executable()
+func (d *qemuDriver) Prepare(ctx context.Context, dir string) error {
+	self, err := kernelExecutable()
 	if err != nil {
 		return err
 	}
-	d.kernel, d.dir, d.exe, d.initrds = GuestKernel(), dir, exe, map[string]string{}
+	d.kernel, d.dir, d.exe, d.initrds = guest.Kernel(), dir, self, map[string]string{}
 	return probeRunWithin(ctx, d, 60*time.Second) // a TCG boot takes seconds
 }
 
@@ -91,28 +83,28 @@ func (d *QEMUDriver) Prepare(ctx context.Context, dir string) error {
 // and the kernel process's own start left out. fileio runs on an ext4 file system on a
 // disk image the host made: a virtio-blk device for -M microvm (L-2), an IDE disk for
 // -M pc (L-1), with the guest's driver modules loaded before the kernel starts.
-func (d *QEMUDriver) initrd(w Workload) (string, error) {
+func (d *qemuDriver) initrd(w Workload) (string, error) {
 	k := moduleKey(w)
 	if p, ok := d.initrds[k]; ok {
 		return p, nil
 	}
-	files := map[string]cpioEntry{
-		"bin/busybox": {mode: 0o100755, host: busybox},
-		"dev":         {mode: 0o040755}, "proc": {mode: 0o040755}, "work": {mode: 0o040755},
+	files := map[string]cpio.Entry{
+		"bin/busybox": {Mode: 0o100755, Host: busybox},
+		"dev":         {Mode: 0o040755}, "proc": {Mode: 0o040755}, "work": {Mode: 0o040755},
 	}
 	setup, run, teardown := "/bin/busybox mount -t tmpfs work /work", ":", ""
 	if d.guestTimed(w.Name) {
-		files["strata"] = cpioEntry{mode: 0o100755, host: d.exe}
-		if !isStatic(d.exe) {
-			libs, err := sharedLibs(d.exe)
+		files["strata"] = cpio.Entry{Mode: 0o100755, Host: d.exe}
+		if !exe.IsStatic(d.exe) {
+			libs, err := exe.SharedLibs(d.exe)
 			if err != nil {
 				return "", err
 			}
 			for _, l := range libs {
-				files[l] = cpioEntry{mode: 0o100755, host: l}
+				files[l] = cpio.Entry{Mode: 0o100755, Host: l}
 			}
 		}
-		run = strings.Join(kernelEnviron(w, "/work"), " ") + " /strata"
+		run = strings.Join(kernel.Environ(w.Name, w.N, "/work"), " ") + " /strata"
 	}
 	if w.Name == FileIO {
 		mods, err := d.diskModules()
@@ -124,13 +116,13 @@ func (d *QEMUDriver) initrd(w Workload) (string, error) {
 		// does: hand virtio_mmio the transports QEMU put there.
 		b.WriteString("margs=\nfor a in $(/bin/busybox cat /proc/cmdline); do case $a in virtio_mmio.device=*) margs=\"$margs ${a#virtio_mmio.}\";; esac; done\n")
 		for i, m := range mods {
-			name := fmt.Sprintf("mod/%02d-%s.ko", i, kmodName(m))
-			files[name] = cpioEntry{mode: 0o100644, host: m}
+			name := fmt.Sprintf("mod/%02d-%s.ko", i, kmod.Name(m))
+			files[name] = cpio.Entry{Mode: 0o100644, Host: m}
 			args := ""
-			if kmodName(m) == "virtio_mmio" {
+			if kmod.Name(m) == "virtio_mmio" {
 				args = " $margs"
 			}
-			fmt.Fprintf(&b, "/bin/busybox insmod /%s%s || echo STRATA_SETUP=insmod %s\n", name, args, kmodName(m))
+			fmt.Fprintf(&b, "/bin/busybox insmod /%s%s || echo STRATA_SETUP=insmod %s\n", name, args, kmod.Name(m))
 		}
 		dev := d.diskDevice()
 		fmt.Fprintf(&b, "i=0; while [ ! -b %[1]s ] && [ $i -lt 1000 ]; do /bin/busybox usleep 10000; i=$((i+1)); done\n", dev)
@@ -147,14 +139,14 @@ echo STRATA_RC=$rc
 %s
 /bin/busybox reboot -f
 `, setup, run, teardown)
-	files["init"] = cpioEntry{mode: 0o100755, data: []byte(init)}
+	files["init"] = cpio.Entry{Mode: 0o100755, Data: []byte(init)}
 	p := filepath.Join(d.dir, k+".cpio")
 	f, err := os.Create(p)
 	if err != nil {
 		return "", err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := writeCPIO(bw, files); err != nil {
+	if err := cpio.Write(bw, files); err != nil {
 		f.Close()
 		return "", err
 	}
@@ -170,11 +162,11 @@ echo STRATA_RC=$rc
 }
 
 // guestTimed reports the workloads whose samples the guest times itself (boot excluded).
-func (d *QEMUDriver) guestTimed(workload string) bool { return isKernel(workload) }
+func (d *qemuDriver) guestTimed(workload string) bool { return kernel.Is(workload) }
 
 // diskModules are the guest's modules for the disk and ext4, dependencies first.
-func (d *QEMUDriver) diskModules() ([]string, error) {
-	idx, err := loadKmodIndex(GuestModules())
+func (d *qemuDriver) diskModules() ([]string, error) {
+	idx, err := kmod.Load(guest.Modules())
 	if err != nil {
 		return nil, fmt.Errorf("guest kernel modules: %w (scripts/setup-bench.sh copies them)", err)
 	}
@@ -182,10 +174,10 @@ func (d *QEMUDriver) diskModules() ([]string, error) {
 	if d.machine == "pc" {
 		driver = "ata_piix sd_mod"
 	}
-	return idx.order(append(strings.Fields(driver), "ext4")...)
+	return idx.Order(append(strings.Fields(driver), "ext4")...)
 }
 
-func (d *QEMUDriver) diskDevice() string {
+func (d *qemuDriver) diskDevice() string {
 	if d.machine == "pc" {
 		return "/dev/sda"
 	}
@@ -197,7 +189,7 @@ func (d *QEMUDriver) diskDevice() string {
 // initialised now so no lazy-init thread writes during the measured run. The image is
 // built under a temporary name and renamed into place only when mkfs succeeded, so an image
 // whose making failed or was killed is never taken for a finished one.
-func (d *QEMUDriver) disk(n int) (string, error) {
+func (d *qemuDriver) disk(n int) (string, error) {
 	p := filepath.Join(d.dir, fmt.Sprintf("disk-%d.img", n))
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
@@ -235,24 +227,7 @@ func (d *QEMUDriver) disk(n int) (string, error) {
 	return p, nil
 }
 
-// sharedLibs lists the shared libraries (and the loader) exe needs, as ldd says.
-func sharedLibs(exe string) ([]string, error) {
-	out, err := exec.Command("ldd", exe).Output()
-	if err != nil {
-		return nil, fmt.Errorf("ldd %s: %w", exe, err)
-	}
-	var libs []string
-	for l := range strings.Lines(string(out)) {
-		for _, f := range strings.Fields(l) {
-			if strings.HasPrefix(f, "/") {
-				libs = append(libs, f)
-			}
-		}
-	}
-	return libs, nil
-}
-
-func (d *QEMUDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+func (d *qemuDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	switch w.Name {
 	case Start, CPU, Syscall, FileIO, Memory:
 	default:
@@ -328,11 +303,11 @@ func (d *QEMUDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 		return Sample{}, fmt.Errorf("guest workload %s: exit %d: %s", w.Name, rc, msg)
 	}
 	if d.guestTimed(w.Name) {
-		guest, ok := workloadNS(out.String())
+		inside, ok := kernel.NS(out.String())
 		if !ok {
 			return Sample{}, fmt.Errorf("guest workload %s: no guest-side time on the console", w.Name)
 		}
-		s.Host, s.Wall, s.Clock = s.Wall, guest, ClockGuest
+		s.Host, s.Wall, s.Clock = s.Wall, inside, ClockGuest
 		if len(marks.at) == 2 {
 			s.Marks = marks.at[1].Sub(marks.at[0])
 		}
@@ -343,32 +318,22 @@ func (d *QEMUDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 // cmdline is the guest kernel's command line. A microvm has no PIT or HPET, so under TCG
 // the kernel cannot calibrate the TSC and hung early in about half the boots; telling it
 // the frequency and trusting the TSC fixes that (6 of 6 boots, against 3 of 6). The
-// frequency must be the host's TSC rate (hostTSC): TCG's guest TSC is the host's TSC, so
+// frequency must be the host's TSC rate (tsc.Host): TCG's guest TSC is the host's TSC, so
 // any other value would make the guest's clock — which times the guest-side workloads —
 // run fast or slow.
-func (d *QEMUDriver) cmdline() string {
+func (d *qemuDriver) cmdline() string {
 	c := "console=ttyS0 quiet panic=-1 reboot=t rdinit=/init"
 	if d.machine == "microvm" {
-		c += fmt.Sprintf(" tsc_early_khz=%d tsc=reliable", hostTSC().KHz)
+		c += fmt.Sprintf(" tsc_early_khz=%d tsc=reliable", tsc.Host().KHz)
 	}
 	return c
-}
-
-// Notes says, for the microvm, what TSC frequency its guest was told and where it came
-// from: the guest-timed samples are only as right as that number.
-func (d *QEMUDriver) Notes() []string {
-	if d.machine != "microvm" {
-		return nil
-	}
-	r := hostTSC()
-	return []string{fmt.Sprintf("guest told the host's TSC runs at %d kHz (tsc_early_khz), from %s", r.KHz, r.Source)}
 }
 
 const guestTimeout = 30 * time.Second
 
 // accelOpt is the -accel value: TCG with a 64 MiB translation cache (QEMU's default of
 // 1 GiB would dominate the footprint).
-func (d *QEMUDriver) accelOpt() string {
+func (d *qemuDriver) accelOpt() string {
 	if d.accel == "tcg" {
 		return "tcg,tb-size=64"
 	}
@@ -386,7 +351,7 @@ func (m *markTimes) Write(p []byte) (int, error) {
 	now := time.Now()
 	for _, c := range p {
 		if c == '\n' {
-			if bytes.Contains(m.line, []byte("STRATA_MARK")) {
+			if bytes.Contains(m.line, []byte(kernel.Mark)) {
 				m.at = append(m.at, now)
 			}
 			m.line = m.line[:0]

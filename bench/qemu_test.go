@@ -29,7 +29,7 @@ printf fake-ext4 > "$last"
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("STRATA_FAKE_MKFS_LOG", log)
-	d := &QEMUDriver{dir: t.TempDir()}
+	d := &qemuDriver{dir: t.TempDir()}
 	const n = 1 << 20
 	final := filepath.Join(d.dir, "disk-1048576.img")
 	mkfsRuns := func() []string {

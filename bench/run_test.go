@@ -89,7 +89,7 @@ func TestQEMUDrivers(t *testing.T) {
 		t.Skip("boots guests")
 	}
 	var ds []Driver // a machine that is missing skips alone
-	for _, d := range []*QEMUDriver{NewQEMU("microvm"), NewQEMU("pc")} {
+	for _, d := range []Driver{NewQEMU("microvm"), NewQEMU("pc")} {
 		if ok, why := d.Available(context.Background()); !ok {
 			t.Logf("%s: skipped: %s", d.Name(), why)
 			continue
@@ -187,9 +187,9 @@ func TestGuestClock(t *testing.T) {
 				t.Fatalf("guest %v, host marks %v, host run %v", s.Wall, s.Marks, s.Host)
 			}
 			if off := math.Abs(s.Wall.Seconds()/s.Marks.Seconds() - 1); off > 0.05 {
-				t.Errorf("guest clock %v against the host's %v between the marks: %.1f%% off (%v)", s.Wall, s.Marks, off*100, d.Notes())
+				t.Errorf("guest clock %v against the host's %v between the marks: %.1f%% off (%v)", s.Wall, s.Marks, off*100, d.Info(context.Background()).Notes)
 			}
-			t.Logf("guest %v, host between marks %v, whole run on the host %v; %v", s.Wall, s.Marks, s.Host, d.Notes())
+			t.Logf("guest %v, host between marks %v, whole run on the host %v; %v", s.Wall, s.Marks, s.Host, d.Info(context.Background()).Notes)
 		})
 	}
 }

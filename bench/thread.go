@@ -22,7 +22,7 @@ import (
 //
 //   - [spawner] never exits: its children get the signal only when strata itself dies,
 //     which is what Pdeathsig is there for.
-//   - an [OCIDriver]'s namespace thread exits when the driver is closed; every process it
+//   - an ociDriver's namespace thread exits when the driver is closed; every process it
 //     started (one runtime invocation per Run) has been waited for by then, because Run
 //     waits for its process before returning and Close comes after the runs.
 type procThread struct {

@@ -14,7 +14,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
-	"github.com/strata-dev/strata/bench/wasm"
+	"github.com/strata-dev/strata/bench/internal/kernel"
+	"github.com/strata-dev/strata/bench/internal/wasm"
 )
 
 // modules assembles the Wasm module of each workload.
@@ -38,12 +39,12 @@ func modules(ws []Workload) map[string][]byte {
 // moduleKey names a workload's module by name and size.
 func moduleKey(w Workload) string { return fmt.Sprintf("%s-%d", w.Name, w.N) }
 
-// WazeroDriver runs the workloads' Wasm modules in this process with wazero, compiled
+// wazeroDriver runs the workloads' Wasm modules in this process with wazero, compiled
 // ahead of the runs: a run is instantiate + _start + close, the sandbox's whole start-up.
 // For cpu, syscall and fileio the sample is the _start call alone, timed around it with
 // the monotonic clock (ClockWorkload) as the kernel times itself elsewhere; the whole run
 // goes to Sample.Host.
-type WazeroDriver struct {
+type wazeroDriver struct {
 	interpreter bool
 	rt          wazero.Runtime
 	compiled    map[string]wazero.CompiledModule
@@ -51,33 +52,29 @@ type WazeroDriver struct {
 	dir         string
 }
 
-// NewWazero is the embedded Wasm sandbox (L-4) with wazero's optimizing compiler, or its
-// interpreter.
-func NewWazero(interpreter bool) *WazeroDriver { return &WazeroDriver{interpreter: interpreter} }
-
-func (d *WazeroDriver) Name() string {
+func (d *wazeroDriver) Name() string {
 	if d.interpreter {
 		return "wazero-interp"
 	}
 	return "wazero"
 }
-func (d *WazeroDriver) Layer() string { return L4 }
-func (d *WazeroDriver) Accel() string {
+func (d *wazeroDriver) Layer() string { return L4 }
+func (d *wazeroDriver) Info(context.Context) Info {
+	accel := "compiler"
 	if d.interpreter {
-		return "interpreter"
+		accel = "interpreter"
 	}
-	return "compiler"
+	return Info{Version: "wazero " + wazeroVersion(), Accel: accel}
 }
-func (d *WazeroDriver) Version(context.Context) string { return "wazero " + wazeroVersion() }
 
-func (d *WazeroDriver) Available(context.Context) (bool, string) {
+func (d *wazeroDriver) Available(context.Context) (bool, string) {
 	if !d.interpreter && !(runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") {
 		return false, "wazero's compiler supports amd64 and arm64 only"
 	}
 	return true, ""
 }
 
-func (d *WazeroDriver) Prepare(ctx context.Context, dir string) error {
+func (d *wazeroDriver) Prepare(ctx context.Context, dir string) error {
 	cfg := wazero.NewRuntimeConfigCompiler()
 	if d.interpreter {
 		cfg = wazero.NewRuntimeConfigInterpreter()
@@ -95,7 +92,7 @@ func (d *WazeroDriver) Prepare(ctx context.Context, dir string) error {
 	return probeRun(ctx, d)
 }
 
-func (d *WazeroDriver) module(ctx context.Context, w Workload) (wazero.CompiledModule, error) {
+func (d *wazeroDriver) module(ctx context.Context, w Workload) (wazero.CompiledModule, error) {
 	k := moduleKey(w)
 	if m, ok := d.compiled[k]; ok {
 		return m, nil
@@ -108,12 +105,12 @@ func (d *WazeroDriver) module(ctx context.Context, w Workload) (wazero.CompiledM
 	return m, nil
 }
 
-func (d *WazeroDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+func (d *wazeroDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	if d.rt == nil {
 		return Sample{}, errors.New("driver not prepared")
 	}
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions("_start")
-	if isKernel(w.Name) {
+	if kernel.Is(w.Name) {
 		cfg = cfg.WithStartFunctions() // called below, timed alone
 	}
 	switch w.Name {
@@ -139,7 +136,7 @@ func (d *WazeroDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	t0 := time.Now()
 	mod, err := d.rt.InstantiateModule(ctx, m, cfg)
 	var self time.Duration
-	if err == nil && isKernel(w.Name) {
+	if err == nil && kernel.Is(w.Name) {
 		start := mod.ExportedFunction("_start")
 		if start == nil {
 			mod.Close(ctx)
@@ -168,13 +165,13 @@ func (d *WazeroDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	t1 := time.Now()
 	err = mod.Close(ctx)
 	s.Wall += time.Since(t1)
-	if isKernel(w.Name) {
+	if kernel.Is(w.Name) {
 		s.Host, s.Wall, s.Clock = s.Wall, self, ClockWorkload
 	}
 	return s, err
 }
 
-func (d *WazeroDriver) Close() error {
+func (d *wazeroDriver) Close() error {
 	if d.rt == nil {
 		return nil
 	}
@@ -194,33 +191,32 @@ func wazeroVersion() string {
 	return "(devel)"
 }
 
-// NodeWASIDriver runs the same modules with node's WASI, a peer Wasm runtime started as a
+// nodeWASIDriver runs the same modules with node's WASI, a peer Wasm runtime started as a
 // process per run.
-type NodeWASIDriver struct {
+type nodeWASIDriver struct {
 	dir, runner string
 	files       map[string]string
 }
 
-// NewNodeWASI is node's node:wasi (L-4).
-func NewNodeWASI() *NodeWASIDriver { return &NodeWASIDriver{} }
+func (d *nodeWASIDriver) Name() string  { return "node-wasi" }
+func (d *nodeWASIDriver) Layer() string { return L4 }
 
-func (d *NodeWASIDriver) Name() string  { return "node-wasi" }
-func (d *NodeWASIDriver) Layer() string { return L4 }
-
-func (d *NodeWASIDriver) Available(ctx context.Context) (bool, string) {
+func (d *nodeWASIDriver) Available(ctx context.Context) (bool, string) {
 	if _, err := exec.LookPath("node"); err != nil {
 		return false, "node is not installed (Debian: nodejs)"
 	}
 	return true, ""
 }
 
-func (d *NodeWASIDriver) Version(ctx context.Context) string {
+func (d *nodeWASIDriver) Info(ctx context.Context) Info {
 	out, err := exec.CommandContext(ctx, "node", "--version").Output()
 	if err != nil {
-		return ""
+		return Info{}
 	}
-	return "node " + strings.TrimSpace(string(out))
+	return Info{Version: "node " + strings.TrimSpace(string(out))}
 }
+
+func (d *nodeWASIDriver) Close() error { return nil }
 
 // nodeRunner runs one module and, like the Go kernel, prints the time _start took by
 // node's monotonic clock as a STRATA_WORKLOAD_NS line on stderr (synchronous on a pipe).
@@ -233,11 +229,11 @@ const inst = await WebAssembly.instantiate(mod, wasi.getImportObject());
 const t0 = process.hrtime.bigint();
 const rc = wasi.start(inst);
 const ns = process.hrtime.bigint() - t0;
-process.stderr.write('` + workloadNSMark + `' + ns + '\n');
+process.stderr.write('` + kernel.NSPrefix + `' + ns + '\n');
 process.exitCode = rc;
 `
 
-func (d *NodeWASIDriver) Prepare(ctx context.Context, dir string) error {
+func (d *nodeWASIDriver) Prepare(ctx context.Context, dir string) error {
 	d.dir, d.runner, d.files = dir, filepath.Join(dir, "run.mjs"), map[string]string{}
 	if err := os.WriteFile(d.runner, []byte(nodeRunner), 0o644); err != nil {
 		return err
@@ -245,7 +241,7 @@ func (d *NodeWASIDriver) Prepare(ctx context.Context, dir string) error {
 	return probeRun(ctx, d)
 }
 
-func (d *NodeWASIDriver) Run(ctx context.Context, w Workload) (Sample, error) {
+func (d *nodeWASIDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	if d.runner == "" {
 		return Sample{}, errors.New("driver not prepared")
 	}

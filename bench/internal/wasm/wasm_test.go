@@ -8,8 +8,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
-	"github.com/strata-dev/strata/bench"
-	"github.com/strata-dev/strata/bench/wasm"
+	"github.com/strata-dev/strata/bench/internal/kernel"
+	"github.com/strata-dev/strata/bench/internal/wasm"
 )
 
 // TestModules validates every module and checks the CPU module computes what the Go
@@ -36,8 +36,8 @@ func TestModules(t *testing.T) {
 			}
 			if name == "cpu" {
 				got, _ := mod.Memory().Read(0, 8)
-				if v := binary.LittleEndian.Uint64(got); v != bench.CPULoop(1000) {
-					t.Errorf("cpu module computed %d, Go kernel %d", v, bench.CPULoop(1000))
+				if v := binary.LittleEndian.Uint64(got); v != kernel.CPULoop(1000) {
+					t.Errorf("cpu module computed %d, Go kernel %d", v, kernel.CPULoop(1000))
 				}
 			}
 			mod.Close(ctx)

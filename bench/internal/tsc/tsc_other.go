@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package bench
+package tsc
 
 const haveTSC = false
 

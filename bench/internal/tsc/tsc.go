@@ -1,4 +1,6 @@
-package bench
+// Package tsc finds the host's TSC frequency, which a QEMU microvm guest under TCG must be
+// told (its TSC runs at the host's rate): from sysfs, the kernel log, or a calibration.
+package tsc
 
 import (
 	"errors"
@@ -15,17 +17,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// tscRate is the host's TSC frequency and where it came from.
-type tscRate struct {
+// Rate is the host's TSC frequency and where it came from.
+type Rate struct {
 	KHz    int
 	Source string // for the result's notes
 }
 
-// hostTSC is the host's TSC frequency, found once: under TCG the guest's TSC runs at the
+// Host is the host's TSC frequency, found once: under TCG the guest's TSC runs at the
 // host's TSC rate, so this is what a microvm guest must be told (tsc_early_khz). /proc/
 // cpuinfo's "cpu MHz" is no substitute: with cpufreq it is the current clock of one core,
 // which turbo and idle move away from the TSC's fixed rate.
-var hostTSC = sync.OnceValue(func() tscRate {
+var Host = sync.OnceValue(func() Rate {
 	return findTSC(
 		func() ([]byte, error) { return os.ReadFile(tscFreqSysfs) },
 		readKernelLog,
@@ -41,13 +43,13 @@ const tscFallbackKHz = 2_000_000
 // findTSC takes the first source that answers: the kernel's tsc_freq_khz in sysfs (a
 // patch some distributions carry), the kernel log's calibration line, then a calibration
 // here against CLOCK_MONOTONIC_RAW.
-func findTSC(sysfs func() ([]byte, error), kernelLog func() (string, error), calibrate func() (int, error)) tscRate {
+func findTSC(sysfs func() ([]byte, error), kernelLog func() (string, error), calibrate func() (int, error)) Rate {
 	var why []string
 	b, err := sysfs()
 	if err == nil {
 		khz, err := parseTSCFreqKHz(b)
 		if err == nil {
-			return tscRate{khz, "the kernel's " + tscFreqSysfs}
+			return Rate{khz, "the kernel's " + tscFreqSysfs}
 		}
 		why = append(why, err.Error())
 	} else {
@@ -56,7 +58,7 @@ func findTSC(sysfs func() ([]byte, error), kernelLog func() (string, error), cal
 	log, err := kernelLog()
 	if err == nil {
 		if khz, line, ok := parseKernelLogTSC(log); ok {
-			return tscRate{khz, fmt.Sprintf("the kernel log (%q)", line)}
+			return Rate{khz, fmt.Sprintf("the kernel log (%q)", line)}
 		}
 		why = append(why, "no TSC line in the kernel log")
 	} else {
@@ -64,10 +66,10 @@ func findTSC(sysfs func() ([]byte, error), kernelLog func() (string, error), cal
 	}
 	khz, err := calibrate()
 	if err == nil {
-		return tscRate{khz, "a 50 ms calibration against CLOCK_MONOTONIC_RAW"}
+		return Rate{khz, "a 50 ms calibration against CLOCK_MONOTONIC_RAW"}
 	}
 	why = append(why, "calibration: "+err.Error())
-	return tscRate{tscFallbackKHz, "a guess (" + strings.Join(why, "; ") + ")"}
+	return Rate{tscFallbackKHz, "a guess (" + strings.Join(why, "; ") + ")"}
 }
 
 // parseTSCFreqKHz reads tsc_freq_khz: a decimal number of kHz.

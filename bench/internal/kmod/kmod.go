@@ -1,4 +1,6 @@
-package bench
+// Package kmod orders a guest kernel's modules for insmod: each after what it depends on,
+// read from the modules' own .modinfo (the module tree has no modules.dep).
+package kmod
 
 import (
 	"debug/elf"
@@ -10,27 +12,21 @@ import (
 	"strings"
 )
 
-// GuestModules is where the guest kernel's modules are looked for: the lib/modules tree
-// scripts/setup-bench.sh copies beside the kernel (one directory per kernel release).
-func GuestModules() string {
-	return filepath.Join(filepath.Dir(GuestKernel()), "modules")
-}
-
-// kmodIndex maps module names (with '-' read as '_') to their .ko files under a release
+// Index maps module names (with '-' read as '_') to their .ko files under a release
 // directory of a lib/modules tree. The tree has no modules.dep (the package's depmod
 // never ran), so dependencies are read from each module's own .modinfo.
-type kmodIndex struct {
+type Index struct {
 	path    map[string]string
 	aliases map[string]string // crypto-crc32c → crc32c_generic, for soft dependencies
 	builtin map[string]bool   // compiled into the kernel: nothing to load
 }
 
-func kmodName(s string) string {
+func Name(s string) string {
 	return strings.ReplaceAll(strings.TrimSuffix(filepath.Base(s), ".ko"), "-", "_")
 }
 
-// loadKmodIndex indexes the single release directory under root.
-func loadKmodIndex(root string) (*kmodIndex, error) {
+// Load indexes the single release directory under root.
+func Load(root string) (*Index, error) {
 	releases, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
@@ -47,10 +43,10 @@ func loadKmodIndex(root string) (*kmodIndex, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("%s: no kernel release directory", root)
 	}
-	idx := &kmodIndex{path: map[string]string{}, aliases: map[string]string{}, builtin: map[string]bool{}}
+	idx := &Index{path: map[string]string{}, aliases: map[string]string{}, builtin: map[string]bool{}}
 	if b, err := os.ReadFile(filepath.Join(dir, "modules.builtin")); err == nil {
 		for l := range strings.Lines(string(b)) {
-			idx.builtin[kmodName(strings.TrimSpace(l))] = true
+			idx.builtin[Name(strings.TrimSpace(l))] = true
 		}
 	}
 	err = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
@@ -58,7 +54,7 @@ func loadKmodIndex(root string) (*kmodIndex, error) {
 			return err
 		}
 		if !e.IsDir() && strings.HasSuffix(p, ".ko") {
-			idx.path[kmodName(p)] = p
+			idx.path[Name(p)] = p
 		}
 		return nil
 	})
@@ -75,7 +71,7 @@ func loadKmodIndex(root string) (*kmodIndex, error) {
 		}
 		for _, a := range info["alias"] {
 			if _, ok := idx.aliases[a]; !ok {
-				idx.aliases[a] = kmodName(p)
+				idx.aliases[a] = Name(p)
 			}
 		}
 	}
@@ -106,14 +102,14 @@ func modinfo(path string) (map[string][]string, error) {
 	return out, nil
 }
 
-// order lists the .ko files to insmod for names, each after what it depends on (hard
+// Order lists the .ko files to insmod for names, each after what it depends on (hard
 // dependencies and soft "pre:" ones), each once.
-func (idx *kmodIndex) order(names ...string) ([]string, error) {
+func (idx *Index) Order(names ...string) ([]string, error) {
 	var out []string
 	state := map[string]int{} // 1 visiting, 2 done
 	var visit func(name string) error
 	visit = func(name string) error {
-		name = kmodName(name)
+		name = Name(name)
 		switch state[name] {
 		case 1:
 			return fmt.Errorf("module dependency cycle at %s", name)
@@ -147,7 +143,7 @@ func (idx *kmodIndex) order(names ...string) ([]string, error) {
 			for _, a := range strings.Fields(pre) {
 				if m, ok := idx.aliases[a]; ok {
 					deps = append(deps, m)
-				} else if _, ok := idx.path[kmodName(a)]; ok {
+				} else if _, ok := idx.path[Name(a)]; ok {
 					deps = append(deps, a)
 				}
 			}

@@ -1,4 +1,4 @@
-package bench
+package tsc
 
 const haveTSC = true
 

@@ -1,4 +1,6 @@
-package bench
+// Package cpio writes newc ("070701") archives, the format the Linux kernel unpacks as
+// an initramfs.
+package cpio
 
 import (
 	"fmt"
@@ -9,23 +11,23 @@ import (
 	"strings"
 )
 
-// cpioEntry is a file of an initramfs: content from a host file or literal bytes.
-type cpioEntry struct {
-	mode uint32 // with type bits: 0o100000 file, 0o040000 dir, 0o120000 symlink
-	host string
-	data []byte
+// Entry is a file of an initramfs: content from a host file or literal bytes.
+type Entry struct {
+	Mode uint32 // with type bits: 0o100000 file, 0o040000 dir, 0o120000 symlink
+	Host string // a host file whose content the entry gets
+	Data []byte // the content, when Host is empty
 }
 
-// writeCPIO writes a newc ("070701") archive, the format the kernel unpacks as initramfs.
+// Write writes a newc ("070701") archive, the format the kernel unpacks as initramfs.
 // Parent directories are added as needed.
-func writeCPIO(w io.Writer, files map[string]cpioEntry) error {
-	all := map[string]cpioEntry{}
+func Write(w io.Writer, files map[string]Entry) error {
+	all := map[string]Entry{}
 	for name, e := range files {
 		name = strings.TrimPrefix(path.Clean("/"+name), "/")
 		all[name] = e
 		for d := path.Dir(name); d != "." && d != "/"; d = path.Dir(d) {
 			if _, ok := all[d]; !ok {
-				all[d] = cpioEntry{mode: 0o040755}
+				all[d] = Entry{Mode: 0o040755}
 			}
 		}
 	}
@@ -37,15 +39,15 @@ func writeCPIO(w io.Writer, files map[string]cpioEntry) error {
 	ino := 1
 	for _, n := range names {
 		e := all[n]
-		data := e.data
-		if e.host != "" {
-			b, err := os.ReadFile(e.host)
+		data := e.Data
+		if e.Host != "" {
+			b, err := os.ReadFile(e.Host)
 			if err != nil {
 				return err
 			}
 			data = b
 		}
-		if err := cpioRecord(w, n, e.mode, data, ino); err != nil {
+		if err := cpioRecord(w, n, e.Mode, data, ino); err != nil {
 			return err
 		}
 		ino++

@@ -1,4 +1,4 @@
-package bench
+package ociimage
 
 import (
 	"archive/tar"
@@ -9,16 +9,20 @@ import (
 
 	digest "github.com/opencontainers/go-digest"
 	imagespec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/strata-dev/strata/bench/internal/exe"
 )
+
+const busybox = "/bin/busybox"
 
 // TestWriteImage reads the image archive back as an OCI layout: every blob named by its
 // digest, the index naming the image for containerd, the layer holding busybox.
 func TestWriteImage(t *testing.T) {
-	if !isStatic(busybox) {
+	if !exe.IsStatic(busybox) {
 		t.Skip("no static " + busybox)
 	}
 	var buf bytes.Buffer
-	if err := writeImage(&buf, "strata.local/bench:test", map[string]string{"/lib64": "usr/lib64"}); err != nil {
+	if err := Write(&buf, "strata.local/bench:test", busybox, map[string]string{"/lib64": "usr/lib64"}); err != nil {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{}

@@ -1,4 +1,6 @@
-package bench
+// Package ociimage writes the one-layer OCI image the containerd bench driver imports:
+// busybox and mount points, built from what the host has, no registry involved.
+package ociimage
 
 import (
 	"archive/tar"
@@ -28,14 +30,14 @@ type imageFile struct {
 	target string // symlink target
 }
 
-// writeImage writes an OCI image layout archive (oci-layout, index.json and the blobs, as
+// Write writes an OCI image layout archive (oci-layout, index.json and the blobs, as
 // one tar — the format `ctr image import` reads) of a one-layer image: the host's static
 // busybox as /bin/busybox with /bin/true and /bin/sh linked to it, empty /strata as a
 // mount point for the kernel executable, and the directories the runtime mounts onto.
 // No registry is involved: the image is built here, from what the host has, each time.
 // links are more symlinks, path → target (the host's merged-/usr links, for a dynamically
 // linked executable whose libraries are bound in).
-func writeImage(w io.Writer, name string, links map[string]string) error {
+func Write(w io.Writer, name, busybox string, links map[string]string) error {
 	files := []imageFile{
 		{name: "bin/", mode: 0o755, typ: tar.TypeDir},
 		{name: "bin/busybox", mode: 0o755, typ: tar.TypeReg, host: busybox},

@@ -1,6 +1,6 @@
 // Package wasm assembles the WebAssembly modules strata bench runs in its Wasm drivers
 // (wazero, node's WASI). Each module is a WASI command whose _start mirrors one of the
-// bench package's Go kernels; the sizes are baked in as constants, so a module needs no
+// Go kernels of bench/internal/kernel; the sizes are baked in as constants, so a module needs no
 // arguments. The modules are written here as instructions with their WAT beside them,
 // assembled to the binary format in a few microseconds: no toolchain is needed to build
 // them, and what runs is exactly what is written.
@@ -183,7 +183,7 @@ func module(body code, nI32, nI64 int, pages int, data map[int32]string) []byte 
 //	(func (export "_start"))
 func Start() []byte { return module(nil, 0, 0, 1, nil) }
 
-// CPU runs n rounds of xorshift64, as bench.CPULoop, and stores the result at address 0:
+// CPU runs n rounds of xorshift64, as kernel.CPULoop, and stores the result at address 0:
 //
 //	(func (export "_start") (local $i i32) (local $x i64)
 //	  (local.set $x (i64.const 88172645463325252)) (local.set $i (i32.const n))

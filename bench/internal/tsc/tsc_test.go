@@ -1,4 +1,4 @@
-package bench
+package tsc
 
 import (
 	"errors"
@@ -129,7 +129,7 @@ func TestCalibrateTSC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("calibrated: %d kHz; chosen for guests: %d kHz from %s", khz, hostTSC().KHz, hostTSC().Source)
+	t.Logf("calibrated: %d kHz; chosen for guests: %d kHz from %s", khz, Host().KHz, Host().Source)
 	log, err := readKernelLog()
 	if err != nil {
 		t.Skipf("kernel log: %v", err)
