@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"path"
 	"strconv"
@@ -25,32 +24,28 @@ const (
 
 // manifestsScenario answers GET /api/v1/manifests?scenario=…&image=…: the files
 // strata plan --emit writes, for one of the network's scenarios.
-func (s *Server) manifestsScenario(w http.ResponseWriter, r *http.Request) {
-	wl, release, err := s.scenarioWorkload(r)
+func (s *Server) manifestsScenario(r *request) result {
+	wl, err := s.scenarioWorkload(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return result{err: err}
 	}
-	defer release()
-	s.manifests(w, r, []plan.Workload{wl})
+	return s.manifests(r, []plan.Workload{wl})
 }
 
 // manifestsWorkload answers POST /api/v1/manifests: the files for the Workload documents of
 // the body.
-func (s *Server) manifestsWorkload(w http.ResponseWriter, r *http.Request) {
-	ws, release, err := s.readWorkloads(w, r)
+func (s *Server) manifestsWorkload(r *request) result {
+	ws, err := s.workloads(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return result{err: err}
 	}
-	defer release()
-	s.manifests(w, r, ws)
+	return s.manifests(r, ws)
 }
 
 // manifests plans every workload and answers with the emitted files: a .tar.gz with one
 // file per object (a directory per workload when there are several), or with format=yaml
 // one multi-document YAML stream of the cluster objects, ready for kubectl apply -f -.
-func (s *Server) manifests(w http.ResponseWriter, r *http.Request, ws []plan.Workload) {
+func (s *Server) manifests(r *request, ws []plan.Workload) result {
 	q := r.URL.Query()
 	format := q.Get("format")
 	switch format {
@@ -58,28 +53,24 @@ func (s *Server) manifests(w http.ResponseWriter, r *http.Request, ws []plan.Wor
 		format = "tar"
 	case "yaml":
 	default:
-		writeError(w, r, badRequest("format %q: use tar (a .tar.gz of the files, the default) or yaml (the cluster objects as one YAML stream)", format))
-		return
+		return result{err: badRequest("format %q: use tar (a .tar.gz of the files, the default) or yaml (the cluster objects as one YAML stream)", format)}
 	}
 	opts := plan.EmitOptions{Image: strings.TrimSpace(q.Get("image")), Namespace: strings.TrimSpace(q.Get("namespace")), ContainerdConfigVersion: 2}
 	if opts.Image != "" {
 		if err := manifest.CheckImage(opts.Image); err != nil {
-			writeError(w, r, badRequest("image: %v", err))
-			return
+			return result{err: badRequest("image: %v", err)}
 		}
 	}
 	if v := q.Get("containerdConfigVersion"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || (n != 2 && n != 3) {
-			writeError(w, r, badRequest("containerdConfigVersion %q: use 2 (containerd 1.x) or 3 (containerd 2.x)", v))
-			return
+			return result{err: badRequest("containerdConfigVersion %q: use 2 (containerd 1.x) or 3 (containerd 2.x)", v)}
 		}
 		opts.ContainerdConfigVersion = n
 	}
 	asOf, setAsOf, err := asOfParam(r)
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return result{err: err}
 	}
 
 	type set struct {
@@ -92,9 +83,9 @@ func (s *Server) manifests(w http.ResponseWriter, r *http.Request, ws []plan.Wor
 			wl.AsOf = asOf
 		}
 		var pl *plan.Plan
-		var u *plan.Unsatisfiable
 		s.planStep(r.Context(), wl.Name, func() string {
 			pl, err = s.planner.Plan(wl)
+			var u *plan.Unsatisfiable
 			switch {
 			case err == nil:
 				return "planned"
@@ -103,23 +94,16 @@ func (s *Server) manifests(w http.ResponseWriter, r *http.Request, ws []plan.Wor
 			}
 			return "error"
 		})
-		if u != nil {
-			writeError(w, r, &apiError{Status: http.StatusUnprocessableEntity, Code: "unsatisfiable", Message: u.Error(), Unsat: []*plan.Unsatisfiable{u}})
-			return
-		}
 		if err != nil {
-			writeError(w, r, asInput(err))
-			return
+			return result{err: asInput(err)} // 422 for an unsatisfiable workload
 		}
 		var objs []manifest.Object
 		s.span(r, "plan.Emit", func() { objs, err = s.planner.Emit(pl, wl, opts) })
 		switch {
 		case errors.Is(err, plan.ErrNoImage):
-			writeError(w, r, badRequest("%s", strings.Replace(err.Error(), "pass an image (strata plan --image REF)", "give the query parameter image=REF", 1)))
-			return
+			return result{err: badRequest("workload %s (%s): no image to run; set spec.image in the workload or give the query parameter image=REF", wl.Name, wl.Source.Short())}
 		case err != nil:
-			writeError(w, r, &apiError{Status: http.StatusUnprocessableEntity, Code: "not-emittable", Message: err.Error()})
-			return
+			return result{err: &apiError{Status: http.StatusUnprocessableEntity, Code: "not-emittable", Message: err.Error()}}
 		}
 		dir := ""
 		if len(ws) > 1 {
@@ -143,8 +127,7 @@ func (s *Server) manifests(w http.ResponseWriter, r *http.Request, ws []plan.Wor
 				buf.Write(o.YAML)
 			}
 		}
-		download(w, r, mediaYAML, name+".yaml", buf.Bytes())
-		return
+		return result{data: body{media: mediaYAML, data: buf.Bytes(), filename: name + ".yaml"}}
 	}
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
@@ -154,30 +137,15 @@ func (s *Server) manifests(w http.ResponseWriter, r *http.Request, ws []plan.Wor
 		for _, o := range st.objs {
 			hdr := &tar.Header{Name: path.Join(name, st.dir, o.File), Mode: 0o644, Size: int64(len(o.YAML)), ModTime: mtime, Typeflag: tar.TypeReg}
 			if err := tw.WriteHeader(hdr); err != nil {
-				writeError(w, r, err)
-				return
+				return result{err: err}
 			}
 			if _, err := tw.Write(o.YAML); err != nil {
-				writeError(w, r, err)
-				return
+				return result{err: err}
 			}
 		}
 	}
 	if err := errors.Join(tw.Close(), gz.Close()); err != nil {
-		writeError(w, r, err)
-		return
+		return result{err: err}
 	}
-	download(w, r, mediaTarGz, name+".tar.gz", buf.Bytes())
-}
-
-// download answers with a file the browser saves under name.
-func download(w http.ResponseWriter, r *http.Request, media, name string, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", media)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = io.Copy(w, bytes.NewReader(body))
-	}
+	return result{data: body{media: mediaTarGz, data: buf.Bytes(), filename: name + ".tar.gz"}}
 }

@@ -15,7 +15,8 @@ import (
 type operation struct {
 	id, summary string
 	params      []param
-	body        bool         // takes a workload document
+	body        bool         // takes Workload documents (read by readBody)
+	work        bool         // takes a work slot (see Server.acquire)
 	answer      reflect.Type // the 200 body
 	files       []string     // media types of a 200 body that is a file to save, instead of answer
 	errors      []int
@@ -49,10 +50,7 @@ var (
 	opEntities = operation{id: "searchEntities", summary: "List or search entities by id, English or Chinese name, or alias (exact matches first, then prefixes, then substrings).",
 		params: []param{q("q", "search text, e.g. 容器, container or L-3", false), q("category", "only this category", false),
 			q("dimension", "only values of this dimension", false), q("limit", "at most this many (default 50)", false)},
-		answer: typeOf[struct {
-			Total    int             `json:"total"`
-			Entities []EntitySummary `json:"entities"`
-		}](), errors: []int{400}}
+		answer: typeOf[EntityList](), errors: []int{400}}
 	opEntity = operation{id: "getEntity", summary: "One entity by id, name or alias, with every fact about it, declared and derived.",
 		params: []param{p("name", "id, English or Chinese name, or alias")}, answer: typeOf[EntityAnswer](), errors: []int{400, 404}}
 	opCompare = operation{id: "compare", summary: "Compare A and B under every order that relates them, with the facts behind each verdict.",
@@ -70,14 +68,12 @@ var (
 		params: []param{qlist("criteria", "RELATION:max or RELATION:min, repeated or comma-separated (required)"), qlist("among", "candidate entities")},
 		answer: typeOf[reason.Front](), errors: []int{400, 404}}
 	opContradictions = operation{id: "contradictions", summary: "Facts that contradict the orders' properties, each with its source.",
-		answer: typeOf[struct {
-			Contradictions network.Problems `json:"contradictions"`
-		}]()}
+		answer: typeOf[ContradictionList]()}
 	opPlanGet = operation{id: "planScenario", summary: "Plan one of the network's scenarios from its key requirements.",
 		params: []param{q("scenario", "a scenario, e.g. edge", true), q("asOf", "only technologies that existed in this year", false)},
-		answer: typeOf[PlanAnswer](), errors: []int{400, 404, 422, 503}}
+		answer: typeOf[PlanAnswer](), errors: []int{400, 404, 422, 503}, work: true}
 	opPlanPost = operation{id: "planWorkload", summary: "Plan the Workload documents in the body (YAML, or the same document as JSON)." + workloadLimits,
-		params: []param{q("asOf", "only technologies that existed in this year", false)}, body: true,
+		params: []param{q("asOf", "only technologies that existed in this year", false)}, body: true, work: true,
 		answer: typeOf[PlanAnswer](), errors: []int{400, 413, 415, 422, 503}}
 	manifestParams = []param{
 		q("image", "the image to run when the workload names none (scenarios name none)", false),
@@ -88,17 +84,15 @@ var (
 	}
 	opManifestsGet = operation{id: "manifestsScenario", summary: "The Kubernetes/K3s files that enforce a scenario's plan (RuntimeClass, workload, Gatekeeper policy, containerd config, observability).",
 		params: append([]param{q("scenario", "a scenario, e.g. edge", true)}, manifestParams...),
-		files:  []string{mediaTarGz, mediaYAML}, errors: []int{400, 404, 422, 503}}
+		files:  []string{mediaTarGz, mediaYAML}, errors: []int{400, 404, 422, 503}, work: true}
 	opManifestsPost = operation{id: "manifestsWorkload", summary: "The Kubernetes/K3s files that enforce the plans of the Workload documents in the body." + workloadLimits,
-		params: manifestParams, body: true, files: []string{mediaTarGz, mediaYAML}, errors: []int{400, 413, 415, 422, 503}}
+		params: manifestParams, body: true, work: true, files: []string{mediaTarGz, mediaYAML}, errors: []int{400, 413, 415, 422, 503}}
 	opScenarios = operation{id: "scenarios", summary: "The seed's scenario table, recomputed by the planner beside what the network declares.",
-		answer: typeOf[[]plan.ScenarioRow](), errors: []int{503}}
+		answer: typeOf[[]plan.ScenarioRow](), errors: []int{503}, work: true}
 	opCoordinates = operation{id: "coordinates", summary: "Place a stack in the X/Y/Z space.",
 		params: []param{qlist("stack", "technologies, repeated, comma- or +-separated (required)")}, answer: typeOf[plan.Placement](), errors: []int{400, 404}}
 	opResults = operation{id: "listResults", summary: "The probe and bench result files given with --results, each with its kind (probe, bench or unknown), read from disk on each request.",
-		answer: typeOf[struct {
-			Results []ResultFile `json:"results"`
-		}]()}
+		answer: typeOf[ResultList]()}
 	opResult = operation{id: "getResult", summary: "One results file as it is on disk (at most " + strconv.Itoa(MaxResultBytes>>20) + " MiB; 500 when it is larger or not JSON).",
 		params: []param{p("name", "the file's base name")}, answer: typeOf[map[string]any](), errors: []int{404, 500}}
 	opResultChart = operation{id: "getResultChart", summary: "A bench results file drawn as the SVG chart of strata bench --chart: start-up time per driver and overhead against native (400 not-bench-results for other files).",

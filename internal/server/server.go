@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -157,19 +158,22 @@ func (s *Server) Routes() []string {
 // path under /api/ answers a JSON 404.
 func (s *Server) buildMux(ui bool) http.Handler {
 	mux := http.NewServeMux()
-	byPattern := map[string][]route{}
+	byPattern := map[string]map[string]http.Handler{}
 	var order []string
-	for _, rt := range s.routes {
+	probes := []route{
+		{method: "GET", pattern: "/healthz", handler: s.healthz},
+		{method: "GET", pattern: "/readyz", handler: s.readyz},
+	}
+	for _, rt := range append(slices.Clone(s.routes), probes...) {
 		if _, ok := byPattern[rt.pattern]; !ok {
 			order = append(order, rt.pattern)
+			byPattern[rt.pattern] = map[string]http.Handler{}
 		}
-		byPattern[rt.pattern] = append(byPattern[rt.pattern], rt)
+		byPattern[rt.pattern][rt.method] = s.serveRoute(rt)
 	}
 	for _, p := range order {
 		mux.Handle(p, s.instrument(p, methodSwitch(byPattern[p])))
 	}
-	mux.Handle("/healthz", s.instrument("/healthz", methodSwitch([]route{{method: "GET", handler: s.healthz}})))
-	mux.Handle("/readyz", s.instrument("/readyz", methodSwitch([]route{{method: "GET", handler: s.readyz}})))
 	mux.Handle("/metrics", s.instrument("/metrics", s.metrics.handler()))
 	mux.Handle("/api/", s.instrument("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, &apiError{Status: http.StatusNotFound, Code: "not-found",
@@ -182,25 +186,24 @@ func (s *Server) buildMux(ui bool) http.Handler {
 }
 
 // methodSwitch dispatches on the method; HEAD is served as GET.
-func methodSwitch(rs []route) http.Handler {
+func methodSwitch(byMethod map[string]http.Handler) http.Handler {
 	var allow []string
-	for _, rt := range rs {
-		allow = append(allow, rt.method)
-		if rt.method == http.MethodGet {
+	for m := range byMethod {
+		allow = append(allow, m)
+		if m == http.MethodGet {
 			allow = append(allow, http.MethodHead)
 		}
 	}
+	slices.Sort(allow)
 	allowed := strings.Join(allow, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := r.Method
 		if m == http.MethodHead {
 			m = http.MethodGet
 		}
-		for _, rt := range rs {
-			if rt.method == m {
-				rt.handler(w, r)
-				return
-			}
+		if h, ok := byMethod[m]; ok {
+			h.ServeHTTP(w, r)
+			return
 		}
 		w.Header().Set("Allow", allowed)
 		writeError(w, r, &apiError{Status: http.StatusMethodNotAllowed, Code: "method-not-allowed",
@@ -208,16 +211,25 @@ func methodSwitch(rs []route) http.Handler {
 	})
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+// HealthAnswer is the answer of /healthz.
+type HealthAnswer struct {
+	Status string `json:"status"`
 }
 
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+// ReadyAnswer is the answer of /readyz while the server takes requests.
+type ReadyAnswer struct {
+	Status   string `json:"status"`
+	Entities int    `json:"entities"`
+	Facts    int    `json:"facts"`
+}
+
+func (s *Server) healthz(*request) result { return result{data: HealthAnswer{"ok"}} }
+
+func (s *Server) readyz(*request) result {
 	if !s.ready.Load() {
-		writeError(w, r, &apiError{Status: http.StatusServiceUnavailable, Code: "not-ready", Message: "strata is shutting down"})
-		return
+		return result{err: &apiError{Status: http.StatusServiceUnavailable, Code: "not-ready", Message: "strata is shutting down"}}
 	}
-	writeJSON(w, r, http.StatusOK, map[string]any{"status": "ready", "entities": len(s.net.Entities), "facts": len(s.net.Facts)})
+	return result{data: ReadyAnswer{"ready", len(s.net.Entities), len(s.net.Facts)}}
 }
 
 // Serve serves on the listener until ctx is cancelled, then shuts down gracefully: it

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/plan"
+)
+
+// The routes over the planner: plans of scenarios and of Workload documents, the scenario
+// table, and stacks placed in X/Y/Z; and the reading of Workload documents from a body,
+// which /api/v1/manifests shares.
+
+// PlanAnswer is the plans of the workloads asked for and the workloads that could not be
+// planned, each with the requirements that conflict.
+type PlanAnswer struct {
+	Plans         []*plan.Plan          `json:"plans"`
+	Unsatisfiable []*plan.Unsatisfiable `json:"unsatisfiable"`
+}
+
+// planAll plans the workloads: 200 when at least one is planned, 422 when none can be.
+func (s *Server) planAll(r *request, ws []plan.Workload, asOf int, setAsOf bool) result {
+	a := PlanAnswer{Plans: []*plan.Plan{}, Unsatisfiable: []*plan.Unsatisfiable{}}
+	for _, wl := range ws {
+		if setAsOf {
+			wl.AsOf = asOf
+		}
+		var err error
+		s.planStep(r.Context(), wl.Name, func() string {
+			var pl *plan.Plan
+			pl, err = s.planner.Plan(wl)
+			var u *plan.Unsatisfiable
+			switch {
+			case err == nil:
+				a.Plans = append(a.Plans, pl)
+				return "planned"
+			case errors.As(err, &u):
+				a.Unsatisfiable = append(a.Unsatisfiable, u)
+				err = nil
+				return "unsatisfiable"
+			}
+			return "error"
+		})
+		if err != nil {
+			return result{err: asInput(err)} // the workload's requirements name a non-requirement, say
+		}
+	}
+	if len(a.Plans) == 0 && len(a.Unsatisfiable) > 0 {
+		return result{err: &apiError{Status: http.StatusUnprocessableEntity, Code: "unsatisfiable",
+			Message: a.Unsatisfiable[0].Error(), Unsat: a.Unsatisfiable}}
+	}
+	return result{data: a}
+}
+
+// planScenario plans the query's scenario.
+func (s *Server) planScenario(r *request) result {
+	asOf, set, err := asOfParam(r)
+	if err != nil {
+		return result{err: err}
+	}
+	wl, err := s.scenarioWorkload(r)
+	if err != nil {
+		return result{err: err}
+	}
+	return s.planAll(r, []plan.Workload{wl}, asOf, set)
+}
+
+// planWorkload plans the Workload documents of the body.
+func (s *Server) planWorkload(r *request) result {
+	asOf, set, err := asOfParam(r)
+	if err != nil {
+		return result{err: err}
+	}
+	ws, err := s.workloads(r)
+	if err != nil {
+		return result{err: err}
+	}
+	return s.planAll(r, ws, asOf, set)
+}
+
+// scenarioWorkload is the workload of the query's scenario.
+func (s *Server) scenarioWorkload(r *request) (plan.Workload, error) {
+	args, err := need(r, "scenario")
+	if err != nil {
+		return plan.Workload{}, err
+	}
+	wl, err := s.planner.ScenarioWorkload(args[0])
+	if err != nil {
+		var ue *network.UnknownError
+		if !errors.As(err, &ue) {
+			err = badRequest("%v", err) // a known entity that is not a scenario
+		}
+		return plan.Workload{}, err
+	}
+	return wl, nil
+}
+
+// readBody reads the body of a route that takes Workload documents, JSON or YAML, before
+// the request takes a work slot: at most MaxBodyBytes, and at most MaxWorkloads documents
+// by a count of the separators (parsing ten thousand tiny documents costs as much as
+// planning them). JSON is read as YAML, so both give the same file:line:col problems; the
+// file is named request.json or request.yaml in them.
+func readBody(w http.ResponseWriter, r *http.Request) (network.File, error) {
+	doc := network.File{Name: "request.yaml"}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		switch {
+		case err != nil:
+			return doc, badRequest("Content-Type %q: %v", ct, err)
+		case mt == "application/json":
+			doc.Name = "request.json"
+		case mt == "application/yaml", mt == "application/x-yaml", mt == "text/yaml", mt == "text/x-yaml", mt == "text/plain":
+		default:
+			return doc, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported-media-type",
+				Message: fmt.Sprintf("Content-Type %s is not a workload: send application/json or application/yaml", mt)}
+		}
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return doc, err
+		}
+		return doc, badRequest("read the request body: %v", err)
+	}
+	if n := countDocuments(b); n > MaxWorkloads {
+		return doc, tooManyWorkloads(fmt.Sprintf("%d YAML documents", n))
+	}
+	doc.Data = b
+	return doc, nil
+}
+
+// workloads parses the Workload documents of the body.
+func (s *Server) workloads(r *request) (ws []plan.Workload, err error) {
+	s.span(r, "plan.ReadWorkloads", func() { ws, err = plan.ReadWorkloads([]network.File{r.doc}) })
+	if err == nil && len(ws) > MaxWorkloads {
+		err = tooManyWorkloads(fmt.Sprintf("%d Workload documents", len(ws)))
+	}
+	return ws, asInput(err)
+}
+
+// countDocuments counts the YAML documents of a body that hold something besides
+// comments: the separators "---" start documents, and a document of blank and comment
+// lines only is not counted. It is a bound for the parser's count, made in one pass.
+func countDocuments(b []byte) int {
+	n, content := 0, false
+	for line := range bytes.Lines(b) {
+		if bytes.HasPrefix(line, []byte("---")) && (len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\n' || line[3] == '\r') {
+			if content {
+				n++
+			}
+			content = false
+			line = line[3:] // "--- {a: b}" starts a document with content
+		}
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
+			content = true
+		}
+	}
+	if content {
+		n++
+	}
+	return n
+}
+
+func (s *Server) scenarios(r *request) result {
+	var rows []plan.ScenarioRow
+	// Its own outcome: the whole table is not one workload's plan.
+	s.planStep(r.Context(), "scenarios", func() string { rows = s.planner.Scenarios(); return "scenarios" })
+	if rows == nil {
+		rows = []plan.ScenarioRow{}
+	}
+	return result{data: rows}
+}
+
+func (s *Server) coordinates(r *request) result {
+	// A raw '+' in the query decodes as a space; plan.Coordinates splits on '+', ',' and
+	// spaces and matches names of several words first (network.ResolveList).
+	names := list(r, "stack")
+	if len(names) == 0 {
+		return result{err: badRequest("missing query parameter stack, e.g. stack=K3s,WasmEdge")}
+	}
+	pl, err := s.planner.Coordinates(names)
+	if err != nil {
+		var ue *network.UnknownError
+		if !errors.As(err, &ue) {
+			err = badRequest("%v", err)
+		}
+		return result{err: err}
+	}
+	return result{data: pl}
+}

@@ -1,0 +1,321 @@
+package server
+
+import (
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/reason"
+)
+
+// The routes over the network and the reasoner: the network document, entity search and
+// lookup, compare, why, rank, path, Pareto fronts and contradictions.
+
+// staticJSON holds the answers that never change while the server runs.
+type staticJSON struct {
+	network, openapi body
+	derived          map[string][]network.Fact // entity id → derived facts about it
+}
+
+// networkDoc is the network with the facts the reasoner derives, for the explorer.
+type networkDoc struct {
+	*network.Network
+	Derived []network.Fact `json:"derived"`
+	Orders  []string       `json:"orders"` // transitive relations: what rank, compare and pareto use
+}
+
+func (st *staticJSON) build(s *Server) error {
+	doc := networkDoc{Network: s.net, Derived: []network.Fact{}, Orders: []string{}}
+	st.derived = map[string][]network.Fact{}
+	for _, rel := range s.rsn.Orders() {
+		doc.Orders = append(doc.Orders, rel.Type.ID)
+		for _, f := range s.rsn.Derived(rel) {
+			doc.Derived = append(doc.Derived, f)
+			st.derived[f.Subject] = append(st.derived[f.Subject], f)
+			st.derived[f.Object] = append(st.derived[f.Object], f)
+		}
+	}
+	var err error
+	if st.network, err = newBlob(doc); err != nil {
+		return err
+	}
+	st.openapi, err = newBlob(openAPIDocument(s))
+	return err
+}
+
+func (s *Server) openapi(*request) result { return result{data: s.static.openapi} }
+func (s *Server) network(*request) result { return result{data: s.static.network} }
+
+// EntitySummary is an entity in a search answer.
+type EntitySummary struct {
+	ID        string       `json:"id"`
+	Category  string       `json:"category"`
+	Names     network.Text `json:"names"`
+	Aliases   []string     `json:"aliases,omitempty"`
+	Dimension string       `json:"dimension,omitempty"`
+	Match     string       `json:"match,omitempty"` // what the query matched: id, en, zh or alias
+}
+
+// EntityList is the answer of an entity search.
+type EntityList struct {
+	Total    int             `json:"total"`
+	Entities []EntitySummary `json:"entities"`
+}
+
+// entities lists the entities, or searches them: exact matches of id, English or Chinese
+// name or alias first, then prefixes, then substrings, each in declaration order.
+func (s *Server) entities(r *request) result {
+	q := r.URL.Query()
+	query := strings.ToLower(strings.TrimSpace(q.Get("q")))
+	category, dimension := q.Get("category"), q.Get("dimension")
+	if category != "" && !slices.Contains(network.Categories, category) {
+		return result{err: badRequest("unknown category %q: use one of %s", category, strings.Join(network.Categories, ", "))}
+	}
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return result{err: badRequest("limit must be a number from 1 to 10000, not %q", v)}
+		}
+		limit = n
+	}
+	type hit struct {
+		e     EntitySummary
+		score int
+	}
+	var hits []hit
+	for _, e := range s.net.Entities {
+		if (category != "" && e.Category != category) || (dimension != "" && !strings.EqualFold(e.Dimension, dimension)) {
+			continue
+		}
+		score, match := 0, ""
+		if query != "" {
+			score, match = matchEntity(e, query)
+			if score < 0 {
+				continue
+			}
+		}
+		hits = append(hits, hit{EntitySummary{e.ID, e.Category, e.Names, e.Aliases, e.Dimension, match}, score})
+	}
+	sort.SliceStable(hits, func(a, b int) bool { return hits[a].score < hits[b].score })
+	out := EntityList{Total: len(hits), Entities: []EntitySummary{}}
+	for i, h := range hits {
+		if i == limit {
+			break
+		}
+		out.Entities = append(out.Entities, h.e)
+	}
+	return result{data: out}
+}
+
+// matchEntity scores a lower-cased query against an entity: 0 exact, 1 prefix,
+// 2 substring, -1 no match.
+func matchEntity(e *network.Entity, q string) (int, string) {
+	best, what := -1, ""
+	try := func(s, kind string) {
+		s = strings.ToLower(s)
+		score := -1
+		switch {
+		case s == "":
+		case s == q:
+			score = 0
+		case strings.HasPrefix(s, q):
+			score = 1
+		case strings.Contains(s, q):
+			score = 2
+		}
+		if score >= 0 && (best < 0 || score < best) {
+			best, what = score, kind
+		}
+	}
+	try(e.ID, "id")
+	try(e.Names.En, "en")
+	try(e.Names.Zh, "zh")
+	for _, a := range e.Aliases {
+		try(a, "alias")
+	}
+	return best, what
+}
+
+// EntityAnswer is an entity with every fact about it, declared and derived.
+type EntityAnswer struct {
+	Entity  *network.Entity `json:"entity"`
+	Facts   []network.Fact  `json:"facts"`
+	Derived []network.Fact  `json:"derived"`
+}
+
+func (s *Server) entity(r *request) result {
+	e, err := s.net.Resolve(r.PathValue("name"))
+	if err != nil {
+		return result{err: err}
+	}
+	a := EntityAnswer{Entity: e, Facts: s.net.FactsAbout(e.ID), Derived: s.static.derived[e.ID]}
+	if a.Facts == nil {
+		a.Facts = []network.Fact{}
+	}
+	if a.Derived == nil {
+		a.Derived = []network.Fact{}
+	}
+	return result{data: a}
+}
+
+// CompareAnswer is A compared with B under every order that relates them.
+type CompareAnswer struct {
+	A           string              `json:"a"`
+	B           string              `json:"b"`
+	Comparisons []reason.Comparison `json:"comparisons"`
+}
+
+func (s *Server) compare(r *request) result {
+	es, err := s.entityParams(r, "a", "b")
+	if err != nil {
+		return result{err: err}
+	}
+	a := CompareAnswer{A: es[0].ID, B: es[1].ID}
+	s.reasonStep(r.Context(), "compare", func() { a.Comparisons = s.rsn.Compare(es[0], es[1]) })
+	if a.Comparisons == nil {
+		a.Comparisons = []reason.Comparison{}
+	}
+	return result{data: a}
+}
+
+// WhyAnswer explains "A op B" under one relation or every order relating A and B.
+type WhyAnswer struct {
+	Holds       bool                `json:"holds"`
+	Derivations []reason.Derivation `json:"derivations"`
+}
+
+func (s *Server) why(r *request) result {
+	args, err := need(r, "a", "op", "b")
+	if err != nil {
+		return result{err: err}
+	}
+	op := args[1]
+	switch op {
+	case ">", "<", "=", "→", "->", "==":
+	default:
+		return result{err: badRequest("unknown operator %q: use >, <, = or → (URL-encode > as %%3E and < as %%3C)", op)}
+	}
+	es, err := s.resolve(args[0], args[2])
+	if err != nil {
+		return result{err: err}
+	}
+	relation := r.URL.Query().Get("relation")
+	var rels []*reason.Relation
+	if relation != "" {
+		rel, err := s.rsn.Relation(relation)
+		if err != nil {
+			return result{err: asInput(err)}
+		}
+		rels = append(rels, rel)
+	} else {
+		rels = s.rsn.Orders()
+	}
+	a := WhyAnswer{Derivations: []reason.Derivation{}}
+	s.reasonStep(r.Context(), "why", func() {
+		for _, rel := range rels {
+			if relation == "" && (!s.rsn.Involves(rel, es[0]) || !s.rsn.Involves(rel, es[1])) {
+				continue
+			}
+			d, e := s.rsn.Why(rel, es[0], op, es[1])
+			if e != nil {
+				err = e
+				return
+			}
+			if relation != "" || d.Holds {
+				a.Derivations = append(a.Derivations, d)
+			}
+			a.Holds = a.Holds || d.Holds
+		}
+	})
+	if err != nil {
+		return result{err: badRequest("%v", err)}
+	}
+	return result{data: a}
+}
+
+// RankAnswer is an order's values in layers, greatest first.
+type RankAnswer struct {
+	Relation string         `json:"relation"`
+	Greatest string         `json:"greatest"`
+	Layers   []reason.Layer `json:"layers"`
+}
+
+func (s *Server) rank(r *request) result {
+	rel, err := s.rsn.Relation(r.PathValue("relation"))
+	if err != nil {
+		return result{err: asInput(err)}
+	}
+	a := RankAnswer{Relation: rel.Type.ID, Greatest: rel.Type.Greater}
+	if a.Greatest == "" {
+		a.Greatest = "greatest"
+	}
+	s.reasonStep(r.Context(), "rank", func() { a.Layers = s.rsn.Rank(rel) })
+	if a.Layers == nil {
+		a.Layers = []reason.Layer{}
+	}
+	return result{data: a}
+}
+
+// PathAnswer is the shortest chain of declared facts from one entity to another.
+type PathAnswer struct {
+	From  string         `json:"from"`
+	To    string         `json:"to"`
+	Found bool           `json:"found"`
+	Facts []network.Fact `json:"facts"`
+}
+
+func (s *Server) path(r *request) result {
+	es, err := s.entityParams(r, "from", "to")
+	if err != nil {
+		return result{err: err}
+	}
+	relation := ""
+	if v := r.URL.Query().Get("relation"); v != "" {
+		rel, err := s.rsn.Relation(v)
+		if err != nil {
+			return result{err: asInput(err)}
+		}
+		relation = rel.Type.ID
+	}
+	a := PathAnswer{From: es[0].ID, To: es[1].ID}
+	s.reasonStep(r.Context(), "path", func() { a.Facts, a.Found = s.rsn.Path(es[0], es[1], relation) })
+	if a.Facts == nil {
+		a.Facts = []network.Fact{}
+	}
+	return result{data: a}
+}
+
+func (s *Server) pareto(r *request) result {
+	crit := list(r, "criteria")
+	if len(crit) == 0 {
+		return result{err: badRequest("missing query parameter criteria, e.g. criteria=isolation-strength:max,overhead:min")}
+	}
+	cs, err := s.rsn.ParseCriteria(crit)
+	if err != nil {
+		return result{err: asInput(err)}
+	}
+	among, err := s.resolve(list(r, "among")...)
+	if err != nil {
+		return result{err: err}
+	}
+	var f reason.Front
+	s.reasonStep(r.Context(), "pareto", func() { f = s.rsn.Pareto(cs, among) })
+	return result{data: f}
+}
+
+// ContradictionList is the answer of GET /api/v1/contradictions.
+type ContradictionList struct {
+	Contradictions network.Problems `json:"contradictions"`
+}
+
+func (s *Server) contradictions(r *request) result {
+	var ps network.Problems
+	s.reasonStep(r.Context(), "contradictions", func() { ps = s.rsn.Contradictions() })
+	if ps == nil {
+		ps = network.Problems{}
+	}
+	return result{data: ContradictionList{ps}}
+}
