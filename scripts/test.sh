@@ -32,7 +32,8 @@ echo "== go test -race"
 # leaves them (and the CLI's real bench run) to the plain run below.
 # The locate end-to-end test judges where a live service's time goes, so it runs alone in
 # the plain run below rather than beside every other package's tests on 2 cores.
-go test -race -count=1 -timeout 25m -skip 'TestBenchQuick|TestHelpExamples/(bench|verify)|TestLocateDemo$' $(go list ./... | grep -v '/bench$\|/bench/')
+# The browser tests drive Chromium and Firefox; they run once, below, keeping their screenshots.
+go test -race -count=1 -timeout 25m -skip 'TestBenchQuick|TestHelpExamples/(bench|verify)|TestLocateDemo$|TestE2E' $(go list ./... | grep -v '/bench$\|/bench/')
 
 echo "== go test (real runtimes: bench drivers, strata bench --quick, strata locate on the demo)"
 go test -count=1 -timeout 20m ./bench/...
@@ -54,6 +55,10 @@ else
   echo "stress-ng is not installed (scripts/setup.sh installs it): the cleanup tests run without a hog"
   go test -count=1 -timeout 15m -run "$cleanup_tests" ./bench/... ./probe/
 fi
+
+echo "== browser tests (Chromium with axe-core, Firefox): screenshots at 390, 768, 1280, 1920 px in ${ARTIFACTS:=$PWD/test-artifacts}"
+mkdir -p "$ARTIFACTS"
+go test -count=1 -timeout 15m -run 'TestE2E' -artifacts -outputdir "$ARTIFACTS" ./internal/server/
 
 if [ "$FUZZTIME" != "0" ]; then
   echo "== fuzz (each target for $FUZZTIME)"

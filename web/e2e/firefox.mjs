@@ -3,15 +3,20 @@
 //
 //   node web/e2e/firefox.mjs URL OUTDIR CHECK DRIVER
 //
-// It walks the same path as the Chromium test — explorer, search 容器, open L-3, plan the
-// edge scenario, download its manifests, plan the workload form's defaults, matrices, the probe report and bench results the
-// server was given with --results (CHECK: a check whose row it reads; DRIVER: a bench
-// driver whose medians it reads) — plus keyboard-only navigation, saves a screenshot per
-// step in OUTDIR, and prints what it saw as one JSON object for the Go test to judge. It
-// exits non-zero only when it could not drive the browser at all.
+// It walks the same path as the Chromium test — the explorer's lanes (judged at 1280×800
+// by checks.js for overlapping labels and words broken mid-word), search 容器, open L-3,
+// plan the edge scenario, download its manifests, plan the workload form's defaults,
+// matrices, the probe report and bench results the server was given with --results
+// (CHECK: a check whose row it reads; DRIVER: a bench driver whose medians it reads) —
+// plus keyboard-only navigation, saves a screenshot per step in OUTDIR, and prints what it
+// saw (console errors and warnings included) as one JSON object for the Go test to judge.
+// It exits non-zero only when it could not drive the browser at all.
 import puppeteer from "puppeteer-core";
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const checks = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "checks.js"), "utf8");
 
 const [url, outDir, checkID, driver] = process.argv.slice(2);
 if (!url || !outDir || !checkID || !driver) {
@@ -36,11 +41,12 @@ const browser = await puppeteer.launch({
     "browser.download.alwaysOpenPanel": false,
   },
 });
-const seen = { errors: [], steps: [] };
+const seen = { errors: [], steps: [], console: [] };
 try {
   const page = await browser.newPage();
   page.on("pageerror", (e) => seen.errors.push(String(e)));
-  await page.setViewport({ width: 1440, height: 900 });
+  page.on("console", (m) => { if (["warn", "warning", "error", "assert"].includes(m.type())) seen.console.push(`${m.type()}: ${m.text()}`); });
+  await page.setViewport({ width: 1280, height: 800 });
   const step = async (name, f) => {
     try {
       await f();
@@ -52,11 +58,14 @@ try {
   };
   const text = (sel) => page.$eval(sel, (el) => el.textContent.trim());
   const wait = (sel) => page.waitForSelector(sel, { visible: true, timeout: 30_000 });
+  const ready = (view) => page.waitForSelector(`main[data-view="${view}"][data-ready="true"]`, { timeout: 30_000 });
 
   await step("explorer", async () => {
     await page.goto(url + "/#/explorer");
-    await wait("#graph canvas");
-    await wait("#graph-status");
+    await ready("explorer");
+    await wait("#lanes .lane");
+    await page.evaluate(checks);
+    seen.lanes = await page.evaluate(() => ({ overlaps: strataChecks.overlaps("main"), midWord: strataChecks.midWord("main"), layout: strataChecks.layout() }));
   });
   await step("search", async () => {
     await page.click("#search");
@@ -97,7 +106,7 @@ try {
     // From a freshly loaded page, Tab until the Matrices link has focus, then Enter.
     await page.goto(url + "/#/explorer");
     await page.reload(); // a hash change alone keeps the focus where it was
-    await wait("#graph canvas");
+    await ready("explorer");
     for (let i = 0; i < 30; i++) {
       await page.keyboard.press("Tab");
       if (await page.evaluate(() => document.activeElement?.textContent?.trim() === "Matrices")) break;

@@ -2,62 +2,84 @@
 // -o json) shows the host, the isolation layers it offers and its checks, failures first;
 // bench results (strata bench -o json) their chart, the host and the medians against
 // native; any other JSON is shown as tables and lists. The server tells the kinds apart.
-import { get, ResultFile, ResultKind, ProbeReport, ProbeCheck, CheckResult, BenchResults, BenchDriver, BenchWorkloadResult } from "./api";
-import { h, clear, table } from "./dom";
+import { getJSON, getRaw, ResultFile, ResultKind, ProbeReport, ProbeCheck, CheckResult, BenchResults, BenchDriver, BenchWorkloadResult, errorText } from "../api";
+import { h, clear, table, scrollBox, breakable } from "../dom";
+import { Route, View } from "../router";
+import { matching, SearchHit } from "../search";
 
-export async function results(main: HTMLElement, params: URLSearchParams) {
-  const { results } = await get<{ results: ResultFile[] }>("/api/v1/results");
-  if (!results.length) {
-    clear(main, h("h1", {}, "Results"), h("p", {}, "No results files. Start the server with ", h("code", {}, "strata serve --results probe.json --results bench.json"), " to see probe and bench results here."));
-    return;
-  }
-  const body = h("section", { class: "result", "aria-labelledby": "result-title" });
-  const buttons = new Map<string, HTMLButtonElement>();
-  // pick shows a file and keeps its name in the address (without a new history entry or
-  // a re-render of the list, so the focus stays on the button).
-  // Each pick is numbered: a slow answer for an earlier pick is not shown over a later one.
-  let picks = 0;
-  const pick = async (f: ResultFile, remember: boolean) => {
-    const mine = ++picks;
-    const live = () => mine === picks;
-    for (const [n, b] of buttons) {
-      if (n === f.name) b.setAttribute("aria-current", "true");
-      else b.removeAttribute("aria-current");
-    }
-    if (remember) history.replaceState(null, "", "#/results?file=" + encodeURIComponent(f.name));
-    try {
-      await showFile(body, f, live);
-    } catch (e) {
-      if (!live()) return;
-      clear(body, h("h2", { id: "result-title" }, f.name), h("p", { class: "error", role: "alert" }, String((e as Error).message ?? e)));
-    }
+// What the search box finds in the file on screen: checks and drivers, and how to show one.
+interface Findable { hit: SearchHit; show(): void }
+
+export function results(): View {
+  let findable: Findable[] = [];
+  return {
+    title: "Results",
+    search: {
+      label: "Search this results file",
+      placeholder: "Find a check or driver",
+      async find(q) {
+        return matching(findable, q, (f) => [f.hit.id, f.hit.label, f.hit.detail ?? ""]).map((f) => f.hit);
+      },
+      open(hit) { findable.find((f) => f.hit.id === hit.id)?.show(); },
+    },
+    async render(main: HTMLElement, route: Route, signal: AbortSignal) {
+      const { results } = await getJSON("/api/v1/results", { signal });
+      if (!results.length) {
+        clear(main, h("h1", {}, "Results"), h("p", {}, "No results files. Start the server with ", h("code", {}, "strata serve --results probe.json --results bench.json"), " to see probe and bench results here."));
+        return;
+      }
+      const body = h("section", { class: "result", "aria-labelledby": "result-title" });
+      const buttons = new Map<string, HTMLButtonElement>();
+      // pick shows a file and keeps its name in the address (without a new history entry or
+      // a re-render of the list, so the focus stays on the button).
+      // Each pick is numbered: a slow answer for an earlier pick is not shown over a later one.
+      let picks = 0;
+      const pick = async (f: ResultFile, remember: boolean) => {
+        const mine = ++picks;
+        const live = () => mine === picks && !signal.aborted;
+        for (const [n, b] of buttons) {
+          if (n === f.name) b.setAttribute("aria-current", "true");
+          else b.removeAttribute("aria-current");
+        }
+        if (remember) history.replaceState(null, "", "#/results?file=" + encodeURIComponent(f.name));
+        try {
+          findable = await showFile(body, f, live, signal);
+        } catch (e) {
+          if (!live()) return;
+          clear(body, h("h2", { id: "result-title" }, f.name), h("p", { class: "error", role: "alert" }, errorText(e)));
+        }
+      };
+      const rows = results.map((f) => {
+        const b = h("button", { type: "button", class: "link", onclick: () => pick(f, true) }, f.name);
+        buttons.set(f.name, b);
+        return [b, kindText[f.kind as ResultKind] ?? f.kind, f.error ? h("span", { class: "error" }, f.error) : size(f.size), f.modTime];
+      });
+      clear(main, h("h1", {}, "Results"), h("div", { class: "result-files" }, table(["file", "kind", "size", "modified (UTC)"], rows, "Files given with --results")), body);
+      await pick(results.find((f) => f.name === route.params.get("file")) ?? results[0], false);
+    },
+    dispose() {},
   };
-  const rows = results.map((f) => {
-    const b = h("button", { type: "button", class: "link", onclick: () => pick(f, true) }, f.name);
-    buttons.set(f.name, b);
-    return [b, kindText[f.kind] ?? f.kind, f.error ? h("span", { class: "error" }, f.error) : size(f.size), f.modTime];
-  });
-  clear(main, h("h1", {}, "Results"), h("div", { class: "result-files" }, table(["file", "kind", "size", "modified (UTC)"], rows, "Files given with --results")), body);
-  await pick(results.find((f) => f.name === params.get("file")) ?? results[0], false);
 }
 
 const kindText: Record<ResultKind, string> = { probe: "probe report", bench: "bench results", unknown: "other JSON" };
 
-async function showFile(el: HTMLElement, f: ResultFile, live: () => boolean) {
+async function showFile(el: HTMLElement, f: ResultFile, live: () => boolean, signal: AbortSignal): Promise<Findable[]> {
   clear(el, h("h2", { id: "result-title" }, f.name), h("p", { class: "muted" }, "Loading…"));
-  const data = await get<unknown>("/api/v1/results/" + encodeURIComponent(f.name));
-  if (!live()) return;
+  const data = await getRaw("/api/v1/results/{name}", { path: { name: f.name }, signal });
+  if (!live()) return [];
   const title = h("h2", { id: "result-title" }, f.name);
+  const found: Findable[] = [];
   switch (f.kind) {
     case "probe":
-      clear(el, title, probeView(data as ProbeReport));
+      clear(el, title, probeView(data as ProbeReport, found));
       break;
     case "bench":
-      clear(el, title, benchView(f, data as BenchResults));
+      clear(el, title, benchView(f, data as BenchResults, found));
       break;
     default:
       clear(el, title, h("p", { class: "muted" }, "Not a strata probe or bench file: shown as it is."), render(data, 0));
   }
+  return found;
 }
 
 function size(n: number): string {
@@ -86,7 +108,7 @@ function status(r: CheckResult): HTMLElement {
   return h("span", { class: "status status-" + r.toLowerCase() }, h("span", { "aria-hidden": "true" }, resultIcon[r] ?? "?"), " ", r);
 }
 
-function probeView(r: ProbeReport): Node {
+function probeView(r: ProbeReport, found: Findable[]): Node {
   const checks = r.checks ?? [];
   const coords = r.coordinates ?? [];
   const counts = new Map<CheckResult, number>(resultOrder.map((x) => [x, checks.filter((c) => c.result === x).length]));
@@ -101,8 +123,8 @@ function probeView(r: ProbeReport): Node {
       h("th", { scope: "row" }, h("code", {}, c.id), c.version ? h("span", { class: "muted" }, " " + c.version) : null),
       h("td", {}, c.layer),
       h("td", {}, status(c.result), c.needs_root ? h("small", { class: "muted" }, " needs root") : null),
-      h("td", { class: "evidence" }, c.evidence, c.path && !c.evidence.includes(c.path) ? h("small", { class: "muted" }, " (" + c.path + ")") : null),
-      h("td", { class: "hint" }, c.hint ?? ""));
+      h("td", { class: "evidence" }, breakable(c.evidence), c.path && !c.evidence.includes(c.path) ? h("small", { class: "muted" }, " (", breakable(c.path), ")") : null),
+      h("td", { class: "hint" }, breakable(c.hint ?? "")));
     rows.set(c.id, tr);
     return tr;
   }));
@@ -129,6 +151,7 @@ function probeView(r: ProbeReport): Node {
     tr.scrollIntoView({ block: "center" });
     tr.focus();
   };
+  for (const c of checks) found.push({ hit: { id: c.id, label: c.id, detail: `${c.result} · ${c.layer}` }, show: () => showCheck(c.id) });
   const byId = new Map(checks.map((c) => [c.id, c]));
   const checkButton = (id: string) => {
     const c: ProbeCheck | undefined = byId.get(id);
@@ -161,9 +184,9 @@ function probeView(r: ProbeReport): Node {
     h("section", { "aria-labelledby": "probe-checks-title" },
       h("h3", { id: "probe-checks-title" }, "Checks"),
       h("div", { class: "filters", role: "group", "aria-label": "Show checks" }, [...filters.values()], " ", shown),
-      h("table", { class: "checks-table", id: "probe-checks" },
+      scrollBox(h("table", { class: "checks-table", id: "probe-checks" },
         h("caption", { class: "sr" }, "Checks, failures first"),
-        h("thead", {}, h("tr", {}, ["check", "layer", "result", "evidence", "hint"].map((x) => h("th", { scope: "col" }, x)))), tbody)));
+        h("thead", {}, h("tr", {}, ["check", "layer", "result", "evidence", "hint"].map((x) => h("th", { scope: "col" }, x)))), tbody), "Checks")));
   filter("all");
   return out;
 }
@@ -196,7 +219,7 @@ function cell(d: BenchDriver, w: BenchWorkloadResult | undefined): Node {
         w.vs_native.level ? h("small", { class: "muted" }, ` (${Math.round(w.vs_native.level * 100)}% CI ${num(w.vs_native.lo)}–${num(w.vs_native.hi)})`) : null) : null);
 }
 
-function benchView(f: ResultFile, r: BenchResults): Node {
+function benchView(f: ResultFile, r: BenchResults, found: Findable[]): Node {
   const drivers = r.drivers ?? [];
   const workloads = (r.workloads ?? []).map((w) => w.name);
   const available = drivers.filter((d) => d.available);
@@ -220,6 +243,13 @@ function benchView(f: ResultFile, r: BenchResults): Node {
     ["runs", `up to ${r.runs} measured + ${r.warmup} warm-up per workload`],
   ]);
 
+  for (const d of drivers) found.push({ hit: { id: d.name, label: d.name, detail: `driver · ${d.layer}${d.available ? "" : " · not measured"}` }, show: () => {
+    const el = document.querySelector<HTMLElement>(`#bench-medians tr[data-driver="${CSS.escape(d.name)}"]`) ?? document.getElementById("bench-unavailable");
+    if (!el) return;
+    el.setAttribute("tabindex", "-1");
+    el.scrollIntoView({ block: "center" });
+    el.focus();
+  } });
   const medians = h("table", { class: "medians", id: "bench-medians" },
     h("caption", {}, "Medians per driver and workload, with the ratio to native (×) and its confidence interval"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "driver"), workloads.map((w) => h("th", { scope: "col" }, w, unit(w) ? h("span", { class: "muted" }, ` (${unit(w)})`) : null)))),
@@ -235,7 +265,7 @@ function benchView(f: ResultFile, r: BenchResults): Node {
     h("div", { class: "bench-top" },
       h("figure", { class: "chart" }, chart, chartNote, h("figcaption", { class: "muted" }, "The chart strata bench --chart draws: colours are layers.")),
       h("section", { "aria-labelledby": "bench-host" }, h("h3", { id: "bench-host" }, "Host"), host)),
-    h("section", { "aria-labelledby": "bench-medians-title" }, h("h3", { id: "bench-medians-title" }, "Medians"), medians),
+    h("section", { "aria-labelledby": "bench-medians-title" }, h("h3", { id: "bench-medians-title" }, "Medians"), scrollBox(medians, "Medians")),
     unavailable.length ? h("section", { "aria-labelledby": "bench-unavailable-title" },
       h("h3", { id: "bench-unavailable-title" }, "Not measured"),
       h("ul", { id: "bench-unavailable" }, unavailable.map((d) => h("li", {}, h("b", {}, d.name), " ", h("span", { class: "layer-tag layer-" + d.layer.toLowerCase() }, d.layer), ": ", d.reason || "not available")))) : null);

@@ -1,0 +1,54 @@
+// State the views share: the network document, fetched once, and indexes over it.
+import { getJSON, NetworkDoc, Entity, RelationType, Fact } from "./api";
+
+let netPromise: Promise<NetworkDoc> | null = null;
+
+/**
+ * network is the whole network (/api/v1/network), fetched on first use and then shared.
+ * A failed load is not kept: the next view asks again. signal stops this caller's wait,
+ * not the shared request.
+ */
+export function network(signal?: AbortSignal): Promise<NetworkDoc> {
+  if (!netPromise) {
+    const p = getJSON("/api/v1/network");
+    netPromise = p;
+    p.catch(() => { if (netPromise === p) netPromise = null; });
+  }
+  const p = netPromise;
+  if (!signal) return p;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const stop = () => reject(signal.reason);
+    signal.addEventListener("abort", stop, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
+}
+
+/** Index holds lookups over a network document that several views need. */
+export interface Index {
+  entity: Map<string, Entity>;
+  relation: Map<string, RelationType>;
+  /** Declared facts by subject and by object. */
+  out: Map<string, Fact[]>;
+  in: Map<string, Fact[]>;
+}
+
+const indexes = new WeakMap<NetworkDoc, Index>();
+
+export function index(net: NetworkDoc): Index {
+  let ix = indexes.get(net);
+  if (ix) return ix;
+  const push = (m: Map<string, Fact[]>, k: string, f: Fact) => { const l = m.get(k); if (l) l.push(f); else m.set(k, [f]); };
+  ix = { entity: new Map(net.entities.map((e) => [e.id, e])), relation: new Map(net.relations.map((r) => [r.id, r])), out: new Map(), in: new Map() };
+  // The seed states some chains twice (in English and in Chinese): a fact counts once.
+  const seen = new Set<string>();
+  for (const f of net.facts) {
+    const key = f.subject + "\u0000" + f.relation + "\u0000" + f.object + "\u0000" + (f.equal ? "=" : "");
+    if (seen.has(key)) continue;
+    seen.add(key);
+    push(ix.out, f.subject, f);
+    push(ix.in, f.object, f);
+  }
+  indexes.set(net, ix);
+  return ix;
+}
