@@ -331,6 +331,9 @@ export interface components {
             verdict: string;
             word: string;
         };
+        ContradictionList: {
+            contradictions: components["schemas"]["NetworkProblem"][];
+        };
         Coordinates: {
             x: number;
             y: number;
@@ -362,6 +365,10 @@ export interface components {
             derived: components["schemas"]["NetworkFact"][];
             entity: components["schemas"]["NetworkEntity"];
             facts: components["schemas"]["NetworkFact"][];
+        };
+        EntityList: {
+            entities: components["schemas"]["EntitySummary"][];
+            total: number;
         };
         EntitySummary: {
             aliases?: string[];
@@ -514,6 +521,9 @@ export interface components {
             name: string;
             size: number;
         };
+        ResultList: {
+            results: components["schemas"]["ResultFile"][];
+        };
         ScenarioRow: {
             agrees: boolean;
             declared: components["schemas"]["DeclaredRow"];
@@ -609,9 +619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        contradictions: components["schemas"]["NetworkProblem"][];
-                    };
+                    "application/json": components["schemas"]["ContradictionList"];
                 };
             };
             /** @description Method Not Allowed */
@@ -699,10 +707,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        entities: components["schemas"]["EntitySummary"][];
-                        total: number;
-                    };
+                    "application/json": components["schemas"]["EntityList"];
                 };
             };
             /** @description Bad Request */
@@ -1328,9 +1333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        results: components["schemas"]["ResultFile"][];
-                    };
+                    "application/json": components["schemas"]["ResultList"];
                 };
             };
             /** @description Method Not Allowed */
