@@ -30,6 +30,7 @@ func Join(spans []Span, tl *Timeline, opt JoinOptions) Report {
 	if tl.Sampled {
 		r.Period = tl.Period.String()
 	}
+	spans = tieSpans(spans)
 	j := newJoiner(spans, tl)
 	for i := range spans {
 		if opt.Select != nil && !opt.Select(spans[i]) {
@@ -118,6 +119,50 @@ func newJoiner(spans []Span, tl *Timeline) *joiner {
 		j.busy[pid] = out
 	}
 	return j
+}
+
+// tieSpans returns a copy of spans in which a span without a process is given its
+// nearest ancestor's, or else the one process all other spans of its trace name: an SDK
+// often puts process.pid on the server span's resource only, or a client span is made
+// by a library that does not know it.
+func tieSpans(spans []Span) []Span {
+	out := slices.Clone(spans)
+	type key struct{ trace, span string }
+	idx := make(map[key]int, len(spans))
+	tracePID := map[string]int32{} // the one process of a trace; -1 when several
+	for i, s := range spans {
+		idx[key{s.TraceID, s.SpanID}] = i
+		if s.PID == 0 {
+			continue
+		}
+		if p, ok := tracePID[s.TraceID]; !ok {
+			tracePID[s.TraceID] = s.PID
+		} else if p != s.PID {
+			tracePID[s.TraceID] = -1
+		}
+	}
+	for i := range out {
+		s := &out[i]
+		if s.PID != 0 {
+			continue
+		}
+		// Parent links may form a cycle in hostile input: the walk is bounded.
+		for cur, n := s.ParentID, 0; cur != "" && n < 256; n++ {
+			k, ok := idx[key{s.TraceID, cur}]
+			if !ok {
+				break
+			}
+			if p := spans[k].PID; p != 0 {
+				s.PID, s.Tied = p, "parent"
+				break
+			}
+			cur = spans[k].ParentID
+		}
+		if p := tracePID[s.TraceID]; s.PID == 0 && p > 0 {
+			s.PID, s.Tied = p, "trace"
+		}
+	}
+	return out
 }
 
 // subtract returns w less the union of cut, as sorted disjoint windows.
@@ -244,6 +289,15 @@ func (j *joiner) breakdown(i int) Breakdown {
 		selfLen += w.hi - w.lo
 	}
 	a.add(CatChildren, "", Exact, int64(b.Wall)-selfLen, "child spans")
+	tied := ""
+	switch s.Tied {
+	case "parent":
+		tied = "; tied to the process through its parent span"
+	case "trace":
+		tied = "; tied to the process as the one process of its trace"
+	case "port":
+		tied = "; tied to the process by its server.port"
+	}
 	switch th := j.threadOf(s); {
 	case th != nil:
 		b.Match = fmt.Sprintf("thread %d of process %d", th.TID, th.PID)
@@ -252,19 +306,29 @@ func (j *joiner) breakdown(i int) Breakdown {
 			a.add(CatUnexplained, "", None, w.hi-w.lo-covered, "thread not observed then")
 		}
 	case s.PID != 0 && len(j.byPID[s.PID]) > 0:
-		b.Match = fmt.Sprintf("process %d (%d threads)", s.PID, len(j.byPID[s.PID]))
+		unseen := ""
 		if s.TID != 0 {
-			b.Match += fmt.Sprintf("; thread %d was not observed", s.TID)
+			unseen = fmt.Sprintf("; its thread %d was not observed", s.TID)
 		}
+		if th, how := j.learn(s); th != nil {
+			b.Match = fmt.Sprintf("thread %d of process %d, learned: %s%s%s", th.TID, th.PID, how, unseen, tied)
+			for _, w := range j.self[i] {
+				covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) { j.pieceShared(s.PID, iv, lo, hi, a.piece) })
+				a.add(CatUnexplained, "", None, w.hi-w.lo-covered, "thread not observed then")
+			}
+			break
+		}
+		cands, how := j.candidates(s)
+		b.Match = fmt.Sprintf("process %d (%d threads; the span's thread is not known: %s)%s%s", s.PID, len(j.byPID[s.PID]), how, unseen, tied)
 		for _, w := range j.self[i] {
-			j.processWide(s.PID, w, &a)
+			j.processWide(s.PID, cands, w, &a)
 		}
 	default:
 		switch {
 		case s.PID == 0 && s.TID == 0:
-			b.Match = "no process: the span has neither process.pid nor thread.id, and no port tied it to one"
+			b.Match = "no process: the span has neither process.pid nor thread.id, no port tied it to one, and neither did its parent spans or its trace"
 		case s.PID != 0:
-			b.Match = fmt.Sprintf("process %d was not observed", s.PID)
+			b.Match = fmt.Sprintf("process %d was not observed%s", s.PID, tied)
 		default:
 			b.Match = fmt.Sprintf("thread %d was not observed", s.TID)
 		}
@@ -272,6 +336,119 @@ func (j *joiner) breakdown(i int) Breakdown {
 	}
 	b.Parts = a.list()
 	return b
+}
+
+// EdgeTolerance is how near a span's start (or end) a thread must have been on CPU to
+// count as the thread that started (or ended) it, on timelines measured switch by switch;
+// on sampled timelines it is the sampling period.
+const EdgeTolerance = 200 * time.Microsecond
+
+func (j *joiner) edgeTolerance() int64 {
+	if j.tl.Sampled {
+		return int64(cmp.Or(j.tl.Period, 2*time.Millisecond))
+	}
+	return int64(EdgeTolerance)
+}
+
+// onCPUNear says whether th was on CPU at some moment within tol of t.
+func onCPUNear(th *Thread, t, tol int64) bool {
+	ivs := th.Intervals
+	k := sort.Search(len(ivs), func(k int) bool { return ivs[k].End >= t-tol })
+	for ; k < len(ivs) && ivs[k].Start <= t+tol; k++ {
+		if ivs[k].State == OnCPU {
+			return true
+		}
+	}
+	return false
+}
+
+// atEdges returns the threads of the span's process that were on CPU within tol of both
+// its start and its end.
+func (j *joiner) atEdges(s Span, tol int64) []*Thread {
+	var out []*Thread
+	for _, th := range j.byPID[s.PID] {
+		if onCPUNear(th, s.Start.UnixNano(), tol) && onCPUNear(th, s.End.UnixNano(), tol) {
+			out = append(out, th)
+		}
+	}
+	return out
+}
+
+// learn finds the thread that ran a span that names none, and says how it was found: the
+// main thread of a Node.js process (JavaScript runs on the event loop there); the
+// process's only thread; or the one thread on CPU both when the span started and when
+// it ended — the code that starts and ends a span runs on the span's thread, and in
+// Python, Java, C or C++ a handler stays on one thread. Not for Go: goroutines move
+// between threads, and the threads' states are the runtime's.
+func (j *joiner) learn(s Span) (*Thread, string) {
+	ths := j.byPID[s.PID]
+	switch s.Runtime {
+	case "go":
+		return nil, ""
+	case "nodejs":
+		if th := j.tl.Threads[s.PID]; th != nil && th.PID == s.PID {
+			return th, "Node.js runs JavaScript on the process's main thread, its event loop"
+		}
+	}
+	if len(ths) == 1 {
+		return ths[0], "the process's only thread"
+	}
+	tol := j.edgeTolerance()
+	edge := j.atEdges(s, tol)
+	if len(edge) > 1 && !j.tl.Sampled {
+		edge = j.atEdges(s, 0) // switch by switch: on CPU at the very moments
+	}
+	if len(edge) == 1 {
+		return edge[0], fmt.Sprintf("the only thread of the process on CPU within %s of both the span's start and its end", time.Duration(tol))
+	}
+	return nil, ""
+}
+
+// candidates are the threads that may have run a span whose thread could not be learned:
+// those on CPU at both its start and its end, else at either, else every thread of the
+// process (and every one for Go, whose goroutines move between them). A thread that was
+// idle at the span's start and end did not start or end it, and its waits do not stand
+// for the span's.
+func (j *joiner) candidates(s Span) ([]*Thread, string) {
+	all := j.byPID[s.PID]
+	if s.Runtime == "go" {
+		return all, "Go runs goroutines on any of its threads"
+	}
+	tol := j.edgeTolerance()
+	if edge := j.atEdges(s, tol); len(edge) > 0 {
+		return edge, fmt.Sprintf("%d threads were on CPU at its start and its end", len(edge))
+	}
+	var either []*Thread
+	for _, th := range all {
+		if onCPUNear(th, s.Start.UnixNano(), tol) || onCPUNear(th, s.End.UnixNano(), tol) {
+			either = append(either, th)
+		}
+	}
+	if len(either) > 0 {
+		return either, fmt.Sprintf("no thread was on CPU at both its start and its end; %d were at one of them", len(either))
+	}
+	return all, "no thread was on CPU at its start or its end"
+}
+
+// pieceShared adds the piece [lo, hi) of a learned thread's interval, cut where the
+// number of spans running in the process changes: where the span was alone it is the
+// thread's time (Learned), elsewhere the thread's time was shared (Share).
+func (j *joiner) pieceShared(pid int32, iv *Interval, lo, hi int64, add func(iv *Interval, lo, hi int64, conf Confidence)) {
+	st := j.busy[pid]
+	k := sort.Search(len(st), func(k int) bool { return st[k].t > lo })
+	for at := lo; at < hi; {
+		next := hi
+		if k < len(st) && st[k].t < hi {
+			next = st[k].t
+			k++
+		}
+		conf := Learned
+		if j.concurrency(pid, at) > 1 {
+			conf = Share
+		}
+		add(iv, at, next, conf)
+		at = next
+	}
 }
 
 // walkThread calls f for each piece of th's intervals inside w and returns their total.
@@ -305,10 +482,10 @@ func rank(iv *Interval) int {
 	return 2 + r
 }
 
-// processWide attributes window w to the process's state: at each moment, the most
-// telling state among its threads.
-func (j *joiner) processWide(pid int32, w window, a *acc) {
-	ths := j.byPID[pid]
+// processWide attributes window w to the state of the threads that may have run the span:
+// at each moment the most telling of their states. Where they all agree and the span ran
+// alone in its process, the state is the span's (Process); otherwise it is shared.
+func (j *joiner) processWide(pid int32, ths []*Thread, w window, a *acc) {
 	cuts := []int64{w.lo, w.hi}
 	for _, th := range ths {
 		j.walkThread(th, w, func(_ *Interval, lo, hi int64) { cuts = append(cuts, lo, hi) })
@@ -327,14 +504,20 @@ func (j *joiner) processWide(pid int32, w window, a *acc) {
 	for c := 0; c+1 < len(cuts); c++ {
 		lo, hi := cuts[c], cuts[c+1]
 		var best *Interval
+		agree := true
 		for t, th := range ths {
 			for pos[t] < len(th.Intervals) && th.Intervals[pos[t]].End <= lo {
 				pos[t]++
 			}
 			if pos[t] < len(th.Intervals) {
 				iv := &th.Intervals[pos[t]]
-				if iv.Start <= lo && iv.End >= hi && (best == nil || rank(iv) < rank(best)) {
-					best = iv
+				if iv.Start <= lo && iv.End >= hi {
+					if best != nil && (iv.State != best.State || iv.Kind != best.Kind) {
+						agree = false
+					}
+					if best == nil || rank(iv) < rank(best) {
+						best = iv
+					}
 				}
 			}
 		}
@@ -343,7 +526,7 @@ func (j *joiner) processWide(pid int32, w window, a *acc) {
 			continue
 		}
 		conf := Process
-		if j.concurrency(pid, lo) > 1 {
+		if !agree || j.concurrency(pid, lo) > 1 {
 			conf = Share
 		}
 		a.piece(best, lo, hi, conf)

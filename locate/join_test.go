@@ -93,8 +93,12 @@ func TestKnownAnswers(t *testing.T) {
 		},
 		{
 			name: "go locked thread parked until netpoll returns (downstream call)",
-			events: []Event{ev(EvSwitchIn, 0, 10), out(5, 10, 1, 202), sysc(5, 55, 10, 202, 0, FDUnknown),
-				wake(50, 10, 11, 49.95, 1), ev(EvSwitchIn, 50.5, 10), ev(EvSwitchIn, 0, 11), out(1, 11, 1, 281)},
+			events: func() []Event {
+				w := wake(50, 10, 11, 49.95, 1)
+				w.WakerReady = 1 << FDSocket
+				return []Event{ev(EvSwitchIn, 0, 10), out(5, 10, 1, 202), sysc(5, 55, 10, 202, 0, FDUnknown),
+					w, ev(EvSwitchIn, 50.5, 10), ev(EvSwitchIn, 0, 11), out(1, 11, 1, 281)}
+			}(),
 			span: span("b", "", 0, 60, 1, 10),
 			want: map[string]float64{"blocked/network": 45, "runqueue": 0.5, "cpu-user": 10, "cpu-kernel/futex": 4.5},
 			dom:  "blocked/network", match: Exact,
@@ -342,10 +346,11 @@ func TestProcessSpanBesideThreadSpan(t *testing.T) {
 			t.Errorf("%s: confidence %s, want %s (%+v)", b.Span.SpanID, d.Confidence, want, b.Parts)
 		}
 	}
-	// Alone, the process-wide span is the only one of its process.
+	// Alone, the process-wide span is the only one of its process, and thread 10, the one
+	// on CPU at its start and end, is learned to be its thread.
 	b := Join(spans[1:], Build(events, at(0), at(40)), JoinOptions{}).Breakdowns[0]
-	if d := b.Dominant(); d.Confidence != Process {
-		t.Errorf("alone: confidence %s, want process", d.Confidence)
+	if d := b.Dominant(); d.Confidence != Learned || d.Label() != "cpu-user" {
+		t.Errorf("alone: %s (%s), want cpu-user (learned)", d.Label(), d.Confidence)
 	}
 }
 

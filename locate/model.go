@@ -2,6 +2,7 @@ package locate
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/strata-dev/strata/internal/feature"
@@ -19,7 +20,14 @@ type Span struct {
 	PID      int32             `json:"pid,omitempty"`  // resource process.pid, or found by port
 	TID      int32             `json:"tid,omitempty"`  // span attribute thread.id
 	Port     int               `json:"port,omitempty"` // server.port / net.host.port, to find the process
-	Attrs    map[string]string `json:"attributes,omitempty"`
+	// Runtime is the resource's telemetry.sdk.language ("go", "nodejs", "python", …):
+	// it says how the runtime maps spans onto threads.
+	Runtime string            `json:"runtime,omitempty"`
+	Attrs   map[string]string `json:"attributes,omitempty"`
+	// Tied says how PID was found when the span did not carry process.pid: "port"
+	// (server.port), "parent" (an ancestor span's process) or "trace" (the one process of
+	// the span's trace). Empty when the span named its process.
+	Tied string `json:"tied,omitempty"`
 }
 
 // Wall is the span's duration.
@@ -67,9 +75,35 @@ const (
 	FDSocket
 	FDPipe
 	FDOther
+	FDTimer  // a timerfd
+	FDEvent  // an eventfd: one thread notifying another
+	FDSignal // a signalfd
+	nFDKind
 )
 
-var fdKindNames = [...]string{"", "file", "socket", "pipe", "other"}
+var fdKindNames = [...]string{"", "file", "socket", "pipe", "other", "timerfd", "eventfd", "signalfd"}
+
+// FDKinds is a set of [FDKind]s, bit 1<<kind for each: the kinds of the descriptors a
+// poll found ready.
+type FDKinds uint32
+
+// Has says whether k is in the set.
+func (s FDKinds) Has(k FDKind) bool { return s&(1<<k) != 0 }
+
+// String lists the kinds ("socket+pipe").
+func (s FDKinds) String() string {
+	var names []string
+	for k := FDKind(0); k < nFDKind; k++ {
+		if s.Has(k) {
+			n := k.String()
+			if k == FDUnknown {
+				n = "unknown"
+			}
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, "+")
+}
 
 func (k FDKind) String() string {
 	if int(k) < len(fdKindNames) {
@@ -97,7 +131,15 @@ type Event struct {
 	Waker      int32          `json:"waker,omitempty"`
 	WakerPoll  int64          `json:"wpoll,omitempty"` // when the waker last returned from a waiting poll (poll, select, epoll_wait…) that found descriptors or blocked and timed out
 	PollRet    int64          `json:"wpret,omitempty"` // what that poll returned
-	Write      bool           `json:"w,omitempty"`     // block I/O: a write
+	// WakerReady is the kinds of the descriptors the waker's last poll found ready.
+	WakerReady FDKinds `json:"wready,omitempty"`
+	// WakerPID is the waker's process; WakerExiting says the waker was exiting (its
+	// descriptors closing, its parent being signalled): a child that ended.
+	WakerPID     int32 `json:"wpid,omitempty"`
+	WakerExiting bool  `json:"wexit,omitempty"`
+	// Ready: for a poll-family syscall, the kinds of the descriptors it found ready.
+	Ready FDKinds `json:"ready,omitempty"`
+	Write bool    `json:"w,omitempty"` // block I/O: a write
 }
 
 // State is what a thread is doing during an [Interval].
@@ -196,12 +238,18 @@ type Confidence string
 const (
 	// Exact: the span names its thread (thread.id) and the time is that thread's.
 	Exact Confidence = "exact"
-	// Process: the span did not name a thread, but it was the only span of its process
-	// running then (counting spans tied to one of its threads too), so the process's state
-	// — at each moment the most telling state among its threads — is the span's.
+	// Learned: the span named no thread, but the thread that ran it was learned — the
+	// main thread of a runtime that runs its handlers there (Node.js), or the one thread
+	// of the process on CPU both when the span started and when it ended — and the time
+	// is that thread's. The breakdown's Match says how it was learned.
+	Learned Confidence = "learned"
+	// Process: the thread that ran the span is not known, but every thread that could
+	// have (those on CPU at the span's start and end) was in the same state, and the span
+	// was the only one of its process running then.
 	Process Confidence = "process"
-	// Share: several spans of the process ran at once; each is given the process's state,
-	// which they shared.
+	// Share: the state shown is shared: several spans of the process ran at once, or the
+	// threads that could have run the span disagreed and the most telling of their states
+	// is shown. Threads idle at the span's start and end never stand for it.
 	Share Confidence = "share"
 	// None: nothing observed (unexplained time).
 	None Confidence = "none"
@@ -292,6 +340,9 @@ type Report struct {
 	Spans      int         `json:"spans"`
 	Breakdowns []Breakdown `json:"breakdowns"`
 	Notes      []string    `json:"notes,omitempty"`
+	// Refused is the OTLP requests the receiver refused, grouped by status, reason and
+	// client (set by the caller from [Receiver.Refused]).
+	Refused []Refusal `json:"refused_requests,omitempty"`
 }
 
 // ErrNotSupported is wrapped by the errors of collectors that cannot run here (no eBPF,

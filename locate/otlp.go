@@ -3,6 +3,7 @@ package locate
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/base64"
@@ -15,6 +16,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +54,7 @@ func SpansOf(t *Traces) []Span {
 					End:      time.Unix(0, int64(sp.GetEndTimeUnixNano())).UTC(),
 					PID:      int32(atoi(cmpOr(attrs["process.pid"], res["process.pid"]))),
 					TID:      int32(atoi(attrs["thread.id"])),
+					Runtime:  res["telemetry.sdk.language"],
 					Attrs:    attrs,
 				}
 				if sp.GetKind() == tracepb.Span_SPAN_KIND_SERVER || sp.GetKind() == tracepb.Span_SPAN_KIND_UNSPECIFIED {
@@ -272,6 +275,90 @@ type Receiver struct {
 	batches []*Traces
 	spans   int
 	dropped int
+	refused map[refusalKey]*Refusal
+}
+
+// Refusal is a group of OTLP requests the receiver refused: how many, with which HTTP
+// status and reason, from which client.
+type Refusal struct {
+	Status int `json:"status"`
+	// Reason is a short code: method, content-encoding, gzip, too-large, read,
+	// content-type or decode.
+	Reason string `json:"reason"`
+	// Client is the client's IP address.
+	Client string `json:"client"`
+	Count  int    `json:"count"`
+	// Message is the first refusal's full answer, which says what to change.
+	Message string    `json:"message"`
+	First   time.Time `json:"first"`
+	Last    time.Time `json:"last"`
+}
+
+type refusalKey struct {
+	status         int
+	reason, client string
+}
+
+// maxRefusalGroups bounds the refusals kept apart; later clients are counted together
+// as "other".
+const maxRefusalGroups = 64
+
+// Refused returns the refused requests so far, grouped, most frequent first.
+func (r *Receiver) Refused() []Refusal {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Refusal, 0, len(r.refused))
+	for _, g := range r.refused {
+		out = append(out, *g)
+	}
+	slices.SortFunc(out, func(a, b Refusal) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Status, b.Status), cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.Client, b.Client))
+	})
+	return out
+}
+
+func (r *Receiver) refuse(status int, reason, msg, remote string) {
+	client := remote
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		client = host
+	}
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refused == nil {
+		r.refused = map[refusalKey]*Refusal{}
+	}
+	k := refusalKey{status, reason, client}
+	g := r.refused[k]
+	if g == nil && len(r.refused) >= maxRefusalGroups {
+		k.client = "other"
+		g = r.refused[k]
+	}
+	if g == nil {
+		g = &Refusal{Status: status, Reason: reason, Client: k.client, Message: msg, First: now}
+		r.refused[k] = g
+	}
+	g.Count++
+	g.Last = now
+}
+
+// RefusalNote says in one line what the receiver refused, for a report's notes.
+func RefusalNote(rs []Refusal) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	n := 0
+	var parts []string
+	for i, g := range rs {
+		n += g.Count
+		if i < 3 {
+			parts = append(parts, fmt.Sprintf("%d× %d %s from %s (%s)", g.Count, g.Status, g.Reason, g.Client, g.Message))
+		}
+	}
+	if len(rs) > 3 {
+		parts = append(parts, fmt.Sprintf("and %d more groups", len(rs)-3))
+	}
+	return fmt.Sprintf("%d OTLP requests were refused: %s", n, strings.Join(parts, "; "))
 }
 
 // Traces returns the batches received so far.
@@ -327,8 +414,9 @@ func statusBody(code int32, msg string, asJSON bool) []byte {
 // ServeHTTP implements the OTLP/HTTP traces endpoint. Refusals carry a google.rpc.Status
 // in the request's encoding (JSON for JSON requests, protobuf otherwise).
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	fail := func(code int, msg string) {
-		r.logger().Info("otlp request refused", "status", code, "reason", msg, "remote", req.RemoteAddr)
+	fail := func(code int, reason, msg string) {
+		r.refuse(code, reason, msg, req.RemoteAddr)
+		r.logger().Info("otlp request refused", "status", code, "reason", reason, "message", msg, "remote", req.RemoteAddr)
 		asJSON := false
 		if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt == "application/json" {
 			asJSON = true
@@ -342,7 +430,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		fail(http.StatusMethodNotAllowed, "POST OTLP traces here")
+		fail(http.StatusMethodNotAllowed, "method", "POST OTLP traces here")
 		return
 	}
 	maxBody := r.MaxBody
@@ -355,33 +443,33 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case "gzip":
 		zr, err := gzip.NewReader(body)
 		if err != nil {
-			fail(http.StatusBadRequest, "bad gzip body: "+err.Error())
+			fail(http.StatusBadRequest, "gzip", "bad gzip body: "+err.Error())
 			return
 		}
 		defer zr.Close()
 		body = zr
 	default:
-		fail(http.StatusUnsupportedMediaType, "unsupported Content-Encoding "+enc+": use gzip or none")
+		fail(http.StatusUnsupportedMediaType, "content-encoding", "unsupported Content-Encoding "+enc+": use gzip or none")
 		return
 	}
 	data, err := io.ReadAll(io.LimitReader(body, maxBody+1))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge) || (err == nil && int64(len(data)) > maxBody):
-		fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxBody))
+		fail(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("body larger than %d bytes", maxBody))
 		return
 	case err != nil: // a truncated or corrupt gzip stream, a body cut short
-		fail(http.StatusBadRequest, "read body: "+err.Error())
+		fail(http.StatusBadRequest, "read", "read body: "+err.Error())
 		return
 	}
 	ct := req.Header.Get("Content-Type")
 	t, err := DecodeTraces(data, ct)
 	if err != nil {
-		code := http.StatusBadRequest
+		code, reason := http.StatusBadRequest, "decode"
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" && mt != "application/x-protobuf" && mt != "application/protobuf" {
-			code = http.StatusUnsupportedMediaType
+			code, reason = http.StatusUnsupportedMediaType, "content-type"
 		}
-		fail(code, err.Error())
+		fail(code, reason, err.Error())
 		return
 	}
 	spans := SpansOf(t)

@@ -365,3 +365,61 @@ func TestListenClosesHungRequests(t *testing.T) {
 		t.Errorf("the hung connection was not closed: %v", err)
 	}
 }
+
+// TestReceiverCountsRefusals: refused requests used to be answered and forgotten, so a
+// client whose exporter was misconfigured saw only "no spans arrived". They are counted
+// by status, reason and client.
+func TestReceiverCountsRefusals(t *testing.T) {
+	var r Receiver
+	srv := httptest.NewServer(&r)
+	defer srv.Close()
+	post := func(ct, enc string, body string) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/traces", strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		if enc != "" {
+			req.Header.Set("Content-Encoding", enc)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	post("text/plain", "", "hello")
+	post("text/plain", "", "hello")
+	post("application/json", "gzip", "not gzip")
+	post("application/json", "", jsonBody)
+	got := r.Refused()
+	if len(got) != 2 {
+		t.Fatalf("refusals %+v, want two groups", got)
+	}
+	if g := got[0]; g.Status != 415 || g.Reason != "content-type" || g.Count != 2 || g.Client != "127.0.0.1" || !strings.Contains(g.Message, "application/x-protobuf") {
+		t.Errorf("first group %+v", g)
+	}
+	if g := got[1]; g.Status != 400 || g.Reason != "gzip" || g.Count != 1 {
+		t.Errorf("second group %+v", g)
+	}
+	if n := RefusalNote(got); !strings.Contains(n, "3 OTLP requests were refused") || !strings.Contains(n, "415 content-type from 127.0.0.1") {
+		t.Errorf("note %q", n)
+	}
+	if len(r.Traces()) != 1 {
+		t.Errorf("the good request was not kept")
+	}
+}
+
+// TestRefusalsBounded: many clients do not grow the table beyond its bound; the rest are
+// counted together.
+func TestRefusalsBounded(t *testing.T) {
+	var r Receiver
+	for i := range 1000 {
+		r.refuse(415, "content-type", "x", fmt.Sprintf("10.0.%d.%d:1234", i/250, i%250))
+	}
+	got := r.Refused()
+	n := 0
+	for _, g := range got {
+		n += g.Count
+	}
+	if len(got) > maxRefusalGroups+1 || n != 1000 {
+		t.Errorf("%d groups counting %d requests", len(got), n)
+	}
+}

@@ -86,8 +86,9 @@ func SyscallClass(nr int32) Class {
 }
 
 // blockedCause says why a thread blocked inside syscall nr on a descriptor of kind fdk,
-// given what it returned (ret; for poll-family calls 0 means the timeout expired).
-func blockedCause(nr int32, fdk FDKind, ret int64, haveRet bool) Cause {
+// given what it returned (ret; for poll-family calls 0 means the timeout expired) and,
+// for poll-family calls, the kinds of the descriptors it found ready.
+func blockedCause(nr int32, fdk FDKind, ret int64, haveRet bool, ready FDKinds) Cause {
 	switch SyscallName(nr) {
 	case "fsync", "fdatasync", "sync", "syncfs", "sync_file_range":
 		return CauseDisk
@@ -98,10 +99,7 @@ func blockedCause(nr int32, fdk FDKind, ret int64, haveRet bool) Cause {
 	case "wait4", "waitid":
 		return CauseChild
 	case "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2":
-		if haveRet && ret == 0 {
-			return CauseSleep // the timeout expired: nothing became ready
-		}
-		return CauseNetwork
+		return pollCause(ret, haveRet, ready)
 	}
 	switch SyscallClass(nr) {
 	case ClassNet:
@@ -114,10 +112,33 @@ func blockedCause(nr int32, fdk FDKind, ret int64, haveRet bool) Cause {
 			return CausePipe
 		case FDFile:
 			return CauseDisk
+		case FDTimer:
+			return CauseSleep
 		}
 		return CauseIO
 	}
 	return CauseOther
+}
+
+// pollCause is what a poll-family wait waited for: the network only when a socket was
+// among the descriptors it found ready; a pipe; a timer when it timed out or a timerfd
+// fired; io when what became ready is not known.
+func pollCause(ret int64, haveRet bool, ready FDKinds) Cause {
+	switch {
+	case haveRet && ret == 0:
+		return CauseSleep // the timeout expired: nothing became ready
+	case haveRet && ret < 0:
+		return CauseOther // interrupted (a signal), or an error
+	case ready.Has(FDSocket):
+		return CauseNetwork
+	case ready.Has(FDPipe):
+		return CausePipe
+	case ready.Has(FDFile):
+		return CauseDisk
+	case ready.Has(FDTimer):
+		return CauseSleep
+	}
+	return CauseIO
 }
 
 // FDKindOf classifies a /proc/PID/fd link target (socket:[…], pipe:[…], /path).
@@ -127,6 +148,12 @@ func FDKindOf(target string) FDKind {
 		return FDSocket
 	case strings.HasPrefix(target, "pipe:"):
 		return FDPipe
+	case target == "anon_inode:[timerfd]":
+		return FDTimer
+	case target == "anon_inode:[eventfd]":
+		return FDEvent
+	case target == "anon_inode:[signalfd]":
+		return FDSignal
 	case strings.HasPrefix(target, "/dev/"):
 		return FDOther
 	case strings.HasPrefix(target, "/"):
@@ -138,5 +165,19 @@ func FDKindOf(target string) FDKind {
 }
 
 // BlockedCause says why a thread sampled inside syscall nr, on a descriptor of kind fdk,
-// is blocked (without the syscall's return value, a poll counts as network).
-func BlockedCause(nr int32, fdk FDKind) Cause { return blockedCause(nr, fdk, 0, false) }
+// is blocked. Without the syscall's return value a poll's cause is not known: io.
+func BlockedCause(nr int32, fdk FDKind) Cause { return blockedCause(nr, fdk, 0, false, 0) }
+
+// PollCause is the cause of a poll-family wait that returned ret having found descriptors
+// of the kinds in ready (see [Event].Ready).
+func PollCause(ret int64, ready FDKinds) Cause { return pollCause(ret, true, ready) }
+
+// IsPoll says whether syscall nr is a waiting poll-family call (poll, select, epoll_wait
+// and their variants).
+func IsPoll(nr int32) bool {
+	switch SyscallName(nr) {
+	case "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2":
+		return true
+	}
+	return false
+}

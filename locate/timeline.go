@@ -175,12 +175,21 @@ func wakerEvidence(e *Event) (string, Cause) {
 		return "woken from interrupt context", ""
 	}
 	ev := fmt.Sprintf("woken by thread %d", e.Waker)
+	if e.WakerExiting && e.WakerPID != 0 && e.WakerPID != e.PID {
+		return ev + fmt.Sprintf(" of process %d as it exited (a child ending)", e.WakerPID), CauseChild
+	}
 	if e.WakerPoll != 0 && e.Time >= e.WakerPoll && e.Time-e.WakerPoll <= int64(WakerWindow) {
-		if e.PollRet > 0 {
-			return ev + fmt.Sprintf(" %s after its poll returned %d ready (netpoller handoff)", time.Duration(e.Time-e.WakerPoll), e.PollRet), CauseNetwork
-		}
-		if e.PollRet == 0 {
-			return ev + fmt.Sprintf(" %s after its poll timed out (timer)", time.Duration(e.Time-e.WakerPoll)), CauseSleep
+		after := time.Duration(e.Time - e.WakerPoll)
+		switch {
+		case e.PollRet == 0:
+			return ev + fmt.Sprintf(" %s after its poll timed out (timer)", after), CauseSleep
+		case e.PollRet > 0 && e.WakerReady != 0:
+			// The netpoller hands a parked goroutine on: what its poll found says what
+			// the goroutine waited for. An eventfd alone is the runtime's own wakeup.
+			switch c := PollCause(e.PollRet, e.WakerReady); c {
+			case CauseNetwork, CausePipe, CauseSleep, CauseDisk:
+				return ev + fmt.Sprintf(" %s after its poll found %s ready (netpoller handoff)", after, e.WakerReady), c
+			}
 		}
 	}
 	return ev, ""
@@ -205,7 +214,7 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 	iv := Interval{Start: from, End: to, State: Blocked, Evidence: evidence}
 	switch {
 	case s.sys >= 0:
-		iv.Kind = string(blockedCause(s.sys, s.fdk, 0, false))
+		iv.Kind = string(blockedCause(s.sys, s.fdk, 0, false, 0))
 	case s.outState&2 != 0: // TASK_UNINTERRUPTIBLE outside a syscall: page fault I/O and the like
 		iv.Kind = string(CauseDisk)
 	default:
@@ -214,7 +223,10 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 	if iv.Kind == string(CauseIO) && s.outState&2 != 0 {
 		iv.Kind = string(CauseDisk) // uninterruptible inside a read or write: the device
 	}
-	if s.wakeHint != "" && iv.Kind == string(CauseLock) {
+	switch {
+	case s.wakeHint == CauseChild && iv.Kind != string(CauseDisk):
+		iv.Kind = string(CauseChild)
+	case s.wakeHint != "" && iv.Kind == string(CauseLock):
 		iv.Kind = string(s.wakeHint)
 		iv.Evidence = joinEvidence("futex wait", iv.Evidence)
 	}
@@ -335,9 +347,14 @@ func splitBySyscall(p Interval, sc Event) []Interval {
 		mid.Kind = SyscallClass(sc.Syscall).String()
 		mid.Evidence = fmt.Sprintf("in %s (%s)", name, time.Duration(sc.Time-sc.Start))
 	} else {
-		cause := blockedCause(sc.Syscall, sc.FDKind, sc.Ret, true)
-		if (cause == CauseLock && (p.Kind == string(CauseNetwork) || p.Kind == string(CauseSleep))) || (cause == CauseIO && p.Kind == string(CauseDisk)) {
+		cause := blockedCause(sc.Syscall, sc.FDKind, sc.Ret, true, sc.Ready)
+		switch {
+		case p.Kind == string(CauseChild) && cause != CauseDisk:
+			cause = CauseChild // woken by a child as it exited: whatever the wait was on, it waited for the child
+		case cause == CauseLock && p.Kind != string(CauseLock) && p.Kind != string(CauseOther):
 			cause = Cause(p.Kind) // the waker told us more than "futex"
+		case cause == CauseIO && p.Kind == string(CauseDisk):
+			cause = CauseDisk
 		}
 		mid.Kind = string(cause)
 		mid.Evidence = joinEvidence(syscallEvidence(sc), p.Evidence)
@@ -358,6 +375,9 @@ func syscallEvidence(sc Event) string {
 	}
 	if isPoll(sc.Syscall) {
 		s += fmt.Sprintf(" returned %d", sc.Ret)
+		if sc.Ready != 0 {
+			s += " ready: " + sc.Ready.String()
+		}
 	}
 	return s
 }

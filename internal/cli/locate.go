@@ -74,19 +74,27 @@ time into:
   runqueue          runnable, waiting for a CPU
   unexplained       nothing observed
 
-Each part says how sure it is: exact (the span names its thread with the attribute
-thread.id), process (no thread named, but the span was the only span of its process
-running then, counting spans tied to its threads: it gets the process's most telling
-thread state at each moment), share (several spans of the process ran at once and
-shared that state), and the evidence behind it. The parts of a span add up to its wall
-time exactly.
+Each part says how sure it is, and the evidence behind it:
+  exact    the span names its thread (attribute thread.id)
+  learned  the span named no thread, but its thread was learned: the main thread for
+           Node.js (JavaScript runs on the event loop), else the one thread of the
+           process on CPU both when the span started and when it ended (Python, Java,
+           C); "tied to" says how
+  process  the thread is not known (Go: goroutines move between threads), but all the
+           threads that could have run the span were in one state, and the span ran
+           alone in its process
+  share    the most telling state of several spans or several candidate threads;
+           threads idle at the span's start and end never stand for it
+The parts of a span add up to its wall time exactly.
 
 Spans come over OTLP/HTTP (--otlp: protobuf or JSON, gzip; the command gets
 OTEL_EXPORTER_OTLP_ENDPOINT pointing there) or from an OTLP JSON file (--spans, read when
 the observation ends). They are tied to processes by the resource attribute process.pid,
 or by the server.port of server spans: the ports the observed processes (and their
 children) listen on are read while they run and saved with --record, so --events ties
-spans by port too. Without spans, each observed process is one span.
+spans by port too. A span that names no process gets its parent span's, or the one
+process of its trace. Requests the receiver refuses are counted by status, reason and
+client, in the report and in --metrics. Without spans, each observed process is one span.
 
 Ctrl-C or the end of --for sends the command SIGINT, and SIGKILL 5s later if it is still
 running; spans it sends as it shuts down are still received.
@@ -144,6 +152,7 @@ and --events joins such a recording later.`,
 type locateObservation struct {
 	rec      *locate.Recording
 	receiver *locate.Receiver
+	otlpAddr string
 	from, to time.Time
 	comm     map[int32]string
 }
@@ -220,8 +229,18 @@ func (a *app) runLocate(cmd *cobra.Command, args []string, f locateFlags) error 
 		}
 	}
 	report := locate.Join(spans, tl, opt)
+	if obs.receiver != nil {
+		report.Refused = obs.receiver.Refused()
+		if n := locate.RefusalNote(report.Refused); n != "" {
+			report.Notes = append(report.Notes, n)
+		}
+	}
 	if f.otlp != "" && len(spans) == 0 {
-		report.Notes = append(report.Notes, "no spans arrived on "+f.otlp+": does the program export OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT)?")
+		hint := "does the program export OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT)?"
+		if len(report.Refused) > 0 {
+			hint = "its requests were refused (see above)"
+		}
+		report.Notes = append(report.Notes, "no spans arrived on "+obs.otlpAddr+": "+hint)
 	}
 
 	if f.record != "" && f.events == "" {
@@ -286,7 +305,7 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 			col.stop()
 			return obs, usageError{err}
 		}
-		f.otlp = addr
+		f.otlp, obs.otlpAddr = addr, addr
 	}
 	for _, pid := range f.pids {
 		if err := col.Add(pid); err != nil {
@@ -457,8 +476,8 @@ func (s samplerCollector) stop() *locate.Recording { return s.s.Stop() }
 func tieByPort(spans []locate.Span, ports map[int]int32) {
 	for i := range spans {
 		s := &spans[i]
-		if s.PID == 0 && s.Port != 0 {
-			s.PID = ports[s.Port]
+		if s.PID == 0 && s.Port != 0 && ports[s.Port] != 0 {
+			s.PID, s.Tied = ports[s.Port], "port"
 		}
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/strata-dev/strata/locate"
 )
@@ -245,7 +252,7 @@ func TestLocateReplayTiesByPort(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if b := rep.Breakdowns[0]; b.Span.PID != 77 || !strings.HasPrefix(b.Match, "process 77") || b.Get("cpu-user") != 10*time.Millisecond {
+	if b := rep.Breakdowns[0]; b.Span.PID != 77 || b.Span.Tied != "port" || !strings.Contains(b.Match, "process 77") || !strings.Contains(b.Match, "server.port") || b.Get("cpu-user") != 10*time.Millisecond {
 		t.Errorf("pid %d, match %q, parts %+v", b.Span.PID, b.Match, b.Parts)
 	}
 }
@@ -312,5 +319,88 @@ func TestLocateDemoInterrupted(t *testing.T) {
 	}
 	if len(names) != 5 {
 		t.Errorf("spans %v, want the five handlers' (notes %v)", names, rep.Notes)
+	}
+}
+
+// freeAddr is a loopback address with a port nothing listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestLocateShowsRefusedRequests: an exporter that sends what the receiver refuses (here
+// text/plain) used to see only "no spans arrived". The report counts the refusals with
+// status, reason and client, and --metrics serves them; Prometheus' own text parser reads
+// the counter back.
+func TestLocateShowsRefusedRequests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a command and two servers")
+	}
+	otlp, metrics := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut bytes.Buffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"locate", "--sampled", "--otlp", otlp, "--metrics", metrics, "-o", "json", "--", "sleep", "1"}, &out, &errOut)
+	}()
+	posted := false
+	for deadline := time.Now().Add(10 * time.Second); !posted && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Post("http://"+otlp+"/v1/traces", "text/plain", strings.NewReader("hello"))
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnsupportedMediaType {
+			t.Fatalf("status %d, want 415", resp.StatusCode)
+		}
+		posted = true
+	}
+	if !posted {
+		t.Fatal("the receiver never listened")
+	}
+	var fams map[string]*dto.MetricFamily
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get("http://" + metrics + "/metrics")
+		if err != nil {
+			continue
+		}
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err = p.TextToMetricFamilies(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("Prometheus' parser: %v", err)
+		}
+		break
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var rep locate.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(rep.Refused) != 1 || rep.Refused[0].Status != 415 || rep.Refused[0].Reason != "content-type" || rep.Refused[0].Client != "127.0.0.1" || rep.Refused[0].Count != 1 {
+		t.Errorf("refused %+v", rep.Refused)
+	}
+	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, "1 OTLP requests were refused") {
+		t.Errorf("notes %q do not mention the refusal", notes)
+	}
+	f := fams["strata_locate_otlp_refused_requests_total"]
+	if f == nil {
+		t.Fatalf("no refusal counter in /metrics: %v", slices.Collect(maps.Keys(fams)))
+	}
+	labels := map[string]string{}
+	for _, l := range f.GetMetric()[0].GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	if v := f.GetMetric()[0].GetCounter().GetValue(); v != 1 || labels["status"] != "415" || labels["reason"] != "content-type" || labels["client"] != "127.0.0.1" {
+		t.Errorf("counter %v with labels %v", v, labels)
 	}
 }

@@ -149,3 +149,53 @@ func TestTimelineSortsExtremeTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineRunQueueBackfilled: a thread competing for a CPU runs [0,1) ms, waits on the
+// run queue [1,7), runs [7,9) and waits [9,10). schedstat's wait counter grows only when
+// the thread gets the CPU again (at 7 ms, by 6 ms), so the periods [2,4) and [4,6) showed
+// neither run nor wait, and were called "blocked" ("sampled: state R"). The wait belongs
+// to where it happened; a thread in state R is never blocked.
+func TestTimelineRunQueueBackfilled(t *testing.T) {
+	ms := int64(time.Millisecond)
+	s := func(at int64, run, wait uint64) Sample {
+		return Sample{Time: at * ms, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Sched: Schedstat{run * uint64(ms), wait * uint64(ms)}, Syscall: Syscall{Nr: -1}}
+	}
+	tl := Timeline(map[int32][]Sample{2: {s(0, 0, 0), s(2, 1, 0), s(4, 1, 0), s(6, 1, 0), s(8, 2, 6), s(10, 3, 6)}}, 100, 2*time.Millisecond)
+	sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 10*ms), PID: 1, TID: 2}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	if b.Sum() != b.Wall {
+		t.Error("parts do not add up")
+	}
+	if got := b.Get("blocked"); got != 0 {
+		t.Errorf("blocked %v for a thread always in state R: %+v", got, b.Parts)
+	}
+	if got := b.Get("runqueue"); got != 7*time.Millisecond {
+		t.Errorf("runqueue %v, want 7ms: %+v", got, b.Parts)
+	}
+	if got := b.Get("cpu-user"); got != 3*time.Millisecond {
+		t.Errorf("cpu-user %v, want 3ms: %+v", got, b.Parts)
+	}
+	// Back-filled to where it waited: [2,6) holds run-queue time, not blocked time.
+	w := locate.Join([]locate.Span{{SpanID: "w", Start: time.Unix(0, 2*ms), End: time.Unix(0, 6*ms), PID: 1, TID: 2}}, tl, locate.JoinOptions{}).Breakdowns[0]
+	if got := w.Get("runqueue"); got != 4*time.Millisecond {
+		t.Errorf("[2,6): runqueue %v, want 4ms: %+v", got, w.Parts)
+	}
+}
+
+// TestTimelineBlockedThenWaits: a thread sleeps [0,5), is woken and waits on the run queue
+// [5,7), runs [7,8) and sleeps again. The 2 ms of wait that arrive with the run at 7 ms
+// go just before it; the rest stays blocked with the syscall's cause.
+func TestTimelineBlockedThenWaits(t *testing.T) {
+	ms := int64(time.Millisecond)
+	s := func(at int64, run, wait uint64, st byte, nr int32) Sample {
+		return Sample{Time: at * ms, PID: 1, TID: 2, Stat: Stat{State: st}, Sched: Schedstat{run * uint64(ms), wait * uint64(ms)}, Syscall: Syscall{Nr: nr}}
+	}
+	tl := Timeline(map[int32][]Sample{2: {s(0, 0, 0, 'S', 35), s(2, 0, 0, 'S', 35), s(4, 0, 0, 'S', 35), s(6, 0, 0, 'R', -1), s(8, 1, 2, 'S', 35)}}, 100, 2*time.Millisecond)
+	sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 8*ms), PID: 1, TID: 2}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	for l, want := range map[string]time.Duration{"blocked/sleep": 5 * time.Millisecond, "runqueue": 2 * time.Millisecond, "cpu-user": time.Millisecond} {
+		if got := b.Get(l); got != want {
+			t.Errorf("%s %v, want %v: %+v", l, got, want, b.Parts)
+		}
+	}
+}

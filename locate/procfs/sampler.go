@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -161,29 +162,65 @@ func (s *Sampler) Stop() *locate.Recording {
 
 // Timeline turns per-thread samples into intervals. Between two samples of a thread, the
 // growth of schedstat's run time is on-CPU time (split into user and kernel by the growth
-// of utime and stime), the growth of its wait time is run-queue wait, and the rest is
-// blocked, with the cause the syscall file showed at the later sample (or the earlier).
-// The order of the three inside a sampling period is not known; they are laid out as
-// on-CPU, run queue, blocked. Timeline is pure.
+// of utime and stime) and the rest is waiting: on the run queue or blocked. schedstat's
+// wait counter grows only when the thread gets a CPU again, by the whole wait, so a wait
+// that arrives is laid back over the periods where it happened: the one where the thread
+// ran, then earlier ones, as long as the thread was runnable (state R) at the samples in
+// between. What stays unaccounted is run-queue time when the thread was runnable at both
+// ends of the period (a thread in state R is never blocked), and blocked time otherwise,
+// with the cause the syscall file showed at the later sample (or the earlier). Inside a
+// period the order is not known; it is laid out as blocked, run queue, on CPU. Timeline is
+// pure.
 func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *locate.Timeline {
 	tl := &locate.Timeline{Source: "procfs", Sampled: true, Period: period, Threads: map[int32]*locate.Thread{}}
 	for tid, ss := range samples {
 		ss = slices.Clone(ss)
 		slices.SortFunc(ss, func(a, b Sample) int { return cmp.Compare(a.Time, b.Time) })
-		th := &locate.Thread{TID: tid}
+		type span struct{ run, wait, free int64 }
+		per := make([]span, len(ss))
 		for i := 1; i < len(ss); i++ {
 			a, b := ss[i-1], ss[i]
-			th.PID = b.PID
 			dt := b.Time - a.Time
 			if dt <= 0 {
 				continue
 			}
-			run := clampDelta(a.Sched.RunNS, b.Sched.RunNS, dt)
-			wait := clampDelta(a.Sched.WaitNS, b.Sched.WaitNS, dt-run)
-			blocked := dt - run - wait
+			p := &per[i]
+			p.run = clampDelta(a.Sched.RunNS, b.Sched.RunNS, dt)
+			p.free = dt - p.run
+			// The wait that arrived with this period's run happened just before it.
+			w := clampDelta(a.Sched.WaitNS, b.Sched.WaitNS, math.MaxInt64)
+			for k := i; k >= 1 && w > 0; k-- {
+				if k < i && ss[k].Stat.State != 'R' {
+					break // not runnable at that sample: the wait began after it
+				}
+				take := min(w, per[k].free)
+				per[k].wait += take
+				per[k].free -= take
+				w -= take
+			}
+		}
+		th := &locate.Thread{TID: tid}
+		for i := 1; i < len(ss); i++ {
+			a, b, p := ss[i-1], ss[i], per[i]
+			if b.Time <= a.Time {
+				continue
+			}
+			th.PID = b.PID
 			at := a.Time
-			if run > 0 {
-				iv := locate.Interval{Start: at, End: at + run, State: locate.OnCPU, Evidence: "sampled schedstat"}
+			if p.free > 0 {
+				if a.Stat.State == 'R' && b.Stat.State == 'R' {
+					th.Intervals = append(th.Intervals, locate.Interval{Start: at, End: at + p.free, State: locate.RunQueue, Evidence: "sampled: runnable (state R), not running"})
+				} else {
+					th.Intervals = append(th.Intervals, blockedInterval(at, at+p.free, a, b))
+				}
+				at += p.free
+			}
+			if p.wait > 0 {
+				th.Intervals = append(th.Intervals, locate.Interval{Start: at, End: at + p.wait, State: locate.RunQueue, Evidence: "sampled schedstat"})
+				at += p.wait
+			}
+			if p.run > 0 {
+				iv := locate.Interval{Start: at, End: at + p.run, State: locate.OnCPU, Evidence: "sampled schedstat"}
 				du, ds := int64(b.Stat.UTime-a.Stat.UTime), int64(b.Stat.STime-a.Stat.STime)
 				if b.Stat.UTime < a.Stat.UTime || b.Stat.STime < a.Stat.STime {
 					du, ds = 0, 0
@@ -193,17 +230,9 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 					if b.Syscall.Nr >= 0 {
 						cls = locate.SyscallClass(b.Syscall.Nr)
 					}
-					iv.Short[cls] = run * ds / (du + ds)
+					iv.Short[cls] = p.run * ds / (du + ds)
 				}
 				th.Intervals = append(th.Intervals, iv)
-				at += run
-			}
-			if wait > 0 {
-				th.Intervals = append(th.Intervals, locate.Interval{Start: at, End: at + wait, State: locate.RunQueue, Evidence: "sampled schedstat"})
-				at += wait
-			}
-			if blocked > 0 {
-				th.Intervals = append(th.Intervals, blockedInterval(at, at+blocked, a, b))
 			}
 		}
 		if len(th.Intervals) > 0 {

@@ -1,0 +1,216 @@
+package locate
+
+import (
+	"strings"
+	"testing"
+)
+
+// on is a switch-in at from and a switch-out at to into syscall nr (blocking).
+func on(tid int32, from, to float64, nr int32) []Event {
+	return []Event{ev(EvSwitchIn, from, tid), out(to, tid, 1, nr)}
+}
+
+// pollBlock is a poll-family syscall nr blocking [from, to) that returned ret with ready
+// descriptors of the given kinds, woken from interrupt context, back on CPU at to.
+func pollBlock(tid int32, from, to float64, nr int32, ret int64, ready FDKinds) []Event {
+	s := sysc(from, to, tid, nr, ret, FDUnknown)
+	s.Ready = ready
+	return []Event{out(from, tid, 1, nr), s, wake(to, tid, 0, -1, 0), ev(EvSwitchIn, to, tid)}
+}
+
+func kinds(ks ...FDKind) FDKinds {
+	var s FDKinds
+	for _, k := range ks {
+		s |= 1 << k
+	}
+	return s
+}
+
+// busyPoller is a helper thread that wakes from a poll on a pipe every 10 ms, runs 0.05 ms
+// and waits again: not idle, but never running the span's code.
+func busyPoller(tid int32, from, to float64) []Event {
+	var evs []Event
+	for m := from; m+10 <= to; m += 10 {
+		evs = append(evs, pollBlock(tid, m+0.05, m+10, 23, 1, kinds(FDPipe))...)
+	}
+	return evs
+}
+
+// TestIdleHelperDoesNotWin: a span of a process (no thread.id) whose thread sleeps, beside
+// a helper thread that keeps returning from select on a pipe and a thread parked in a
+// futex. The process's "most telling" state used to be the helper's (network); the span's
+// own thread — the one on CPU when it started and when it ended — sleeps.
+func TestIdleHelperDoesNotWin(t *testing.T) {
+	var evs []Event
+	evs = append(evs, ev(EvSwitchIn, 0, 10), out(1, 10, 1, 230), sysc(1, 200, 10, 230, 0, FDUnknown), wake(200, 10, 0, -1, 0), ev(EvSwitchIn, 200, 10))
+	evs = append(evs, ev(EvSwitchIn, 0, 11))
+	evs = append(evs, busyPoller(11, 0, 210)...)
+	evs = append(evs, out(0, 12, 1, 202))
+	for _, rt := range []string{"", "python"} {
+		sp := span("s", "", 0.5, 200.5, 1, 0)
+		sp.Runtime = rt
+		b := Join([]Span{sp}, Build(evs, at(0), at(210)), JoinOptions{}).Breakdowns[0]
+		checkSum(t, b)
+		d := b.Dominant()
+		if d.Label() != "blocked/sleep" || d.Confidence != Learned {
+			t.Errorf("runtime %q: dominant %s (%s), want blocked/sleep (learned); match %q\n%+v", rt, d.Label(), d.Confidence, b.Match, b.Parts)
+		}
+		if !strings.Contains(b.Match, "thread 10") || !strings.Contains(b.Match, "learned") {
+			t.Errorf("match %q does not say which thread was learned and how", b.Match)
+		}
+		near(t, b, "blocked/sleep", 199)
+	}
+}
+
+// TestNodeMainThread: Node runs JavaScript on its main thread (tid = pid). An await
+// setTimeout(200) is the main thread's epoll_pwait timing out; the delayed-task thread's
+// epoll_pwait that returned a ready eventfd meanwhile, and a V8 worker that happens to be
+// on CPU at both ends of the span, are not the span's.
+func TestNodeMainThread(t *testing.T) {
+	var evs []Event
+	evs = append(evs, ev(EvSwitchIn, 0, 1))
+	evs = append(evs, pollBlock(1, 1, 200, 281, 0, 0)...)
+	evs = append(evs, ev(EvSwitchIn, 0, 12))
+	for m := 0.0; m+20 <= 200; m += 20 {
+		evs = append(evs, pollBlock(12, m+0.1, m+20, 281, 1, kinds(FDEvent))...)
+	}
+	evs = append(evs, ev(EvSwitchIn, 0, 13), out(1, 13, 1, 202), ev(EvSwitchIn, 199.5, 13))
+	sp := span("timeout", "", 0.5, 200.5, 1, 0)
+	sp.Runtime = "nodejs"
+	b := Join([]Span{sp}, Build(evs, at(0), at(210)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	if d := b.Dominant(); d.Label() != "blocked/sleep" || d.Confidence != Learned {
+		t.Errorf("dominant %s (%s), want blocked/sleep (learned); match %q\n%+v", d.Label(), d.Confidence, b.Match, b.Parts)
+	}
+	if !strings.Contains(b.Match, "main thread") {
+		t.Errorf("match %q does not say the main thread was taken", b.Match)
+	}
+	if b.Get("blocked/network") != 0 {
+		t.Errorf("network %v: an eventfd is not the network", b.Get("blocked/network"))
+	}
+}
+
+// TestAmbiguousThreadsShare: two threads are on CPU at both ends of the span and then
+// wait for different things: the thread is not known, so the span gets the most telling
+// state with confidence share, never process or better.
+func TestAmbiguousThreadsShare(t *testing.T) {
+	var evs []Event
+	evs = append(evs, ev(EvSwitchIn, 0, 10), out(1, 10, 1, 230), sysc(1, 100, 10, 230, 0, FDUnknown), wake(100, 10, 0, -1, 0), ev(EvSwitchIn, 100, 10))
+	evs = append(evs, ev(EvSwitchIn, 0, 11), out(1, 11, 1, 202), sysc(1, 100, 11, 202, 0, FDUnknown), wake(100, 11, 10, -1, 0), ev(EvSwitchIn, 100, 11))
+	b := Join([]Span{span("s", "", 0.5, 100.5, 1, 0)}, Build(evs, at(0), at(110)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	d := b.Dominant()
+	if d.Label() != "blocked/sleep" || d.Confidence != Share {
+		t.Errorf("dominant %s (%s), want blocked/sleep (share): %+v", d.Label(), d.Confidence, b.Parts)
+	}
+	// Where they agree (both on CPU), the process's state is the span's.
+	for _, p := range b.Parts {
+		if p.Category == CatUser && p.Confidence != Process {
+			t.Errorf("cpu-user where both ran: confidence %s, want process", p.Confidence)
+		}
+	}
+}
+
+// TestPollReadyKinds: a poll-family wait is network only when a socket was ready; a pipe
+// is a pipe, unless the thread that made it ready was a child exiting; a timerfd or a
+// timeout is sleep; ready descriptors of unknown kind are io, never network.
+func TestPollReadyKinds(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		nr    int32
+		ret   int64
+		ready FDKinds
+		exit  bool
+		want  string
+	}{
+		{"epoll socket", 281, 1, kinds(FDSocket), false, "blocked/network"},
+		{"epoll socket and eventfd", 232, 2, kinds(FDSocket, FDEvent), false, "blocked/network"},
+		{"epoll pipe", 281, 1, kinds(FDPipe), false, "blocked/pipe"},
+		{"poll pipe of an exiting child", 7, 1, kinds(FDPipe), true, "blocked/child"},
+		{"epoll interrupted by an exiting child", 281, -4, 0, true, "blocked/child"},
+		{"select timerfd", 23, 1, kinds(FDTimer), false, "blocked/sleep"},
+		{"ppoll timeout", 271, 0, 0, false, "blocked/sleep"},
+		{"epoll unknown kinds", 281, 1, kinds(FDUnknown), false, "blocked/io"},
+		{"epoll nothing known", 281, 1, 0, false, "blocked/io"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sysc(1, 50, 10, tc.nr, tc.ret, FDUnknown)
+			s.Ready = tc.ready
+			w := wake(50, 10, 0, -1, 0)
+			if tc.exit {
+				w.Waker, w.WakerPID, w.WakerExiting = 77, 77, true
+			}
+			evs := []Event{ev(EvSwitchIn, 0, 10), out(1, 10, 1, tc.nr), s, w, ev(EvSwitchIn, 50, 10)}
+			b := Join([]Span{span("s", "", 0, 51, 1, 10)}, Build(evs, at(0), at(51)), JoinOptions{}).Breakdowns[0]
+			checkSum(t, b)
+			if d := b.Dominant(); d.Label() != tc.want {
+				t.Errorf("dominant %s, want %s: %+v", d.Label(), tc.want, b.Parts)
+			}
+		})
+	}
+}
+
+// TestWakerPollKinds: a Go thread parked in a futex and woken right after the waker's
+// netpoll returned is waiting for the network only when a socket was among what it
+// found; an eventfd (the runtime's own wakeup) says nothing, a timerfd says a timer.
+func TestWakerPollKinds(t *testing.T) {
+	for _, tc := range []struct {
+		ready FDKinds
+		want  string
+	}{
+		{kinds(FDSocket), "blocked/network"},
+		{kinds(FDSocket, FDEvent), "blocked/network"},
+		{kinds(FDEvent), "blocked/lock"},
+		{kinds(FDTimer), "blocked/sleep"},
+		{0, "blocked/lock"},
+	} {
+		w := wake(50, 10, 11, 49.95, 1)
+		w.WakerReady = tc.ready
+		evs := []Event{ev(EvSwitchIn, 0, 10), out(5, 10, 1, 202), sysc(5, 50, 10, 202, 0, FDUnknown), w, ev(EvSwitchIn, 50, 10)}
+		b := Join([]Span{span("b", "", 0, 55, 1, 10)}, Build(evs, at(0), at(55)), JoinOptions{}).Breakdowns[0]
+		checkSum(t, b)
+		if d := b.Dominant(); d.Label() != tc.want {
+			t.Errorf("waker found %s ready: dominant %s, want %s: %+v", tc.ready, d.Label(), tc.want, b.Parts)
+		}
+	}
+}
+
+// TestTieThroughParent: a client span without process.pid, whose parent has it, used to
+// be 100 % unexplained; it is tied to its parent's process, and a span of a trace whose
+// spans all name one process is tied to that one.
+func TestTieThroughParent(t *testing.T) {
+	evs := []Event{ev(EvSwitchIn, 0, 10)}
+	spans := []Span{
+		span("root", "", 0, 100, 1, 10),
+		span("client", "root", 10, 50, 0, 0),
+		span("grandchild", "client", 20, 30, 0, 0),
+		span("sibling", "", 60, 70, 0, 0), // same trace, no parent named
+	}
+	r := Join(spans, Build(evs, at(0), at(100)), JoinOptions{})
+	for _, b := range r.Breakdowns {
+		checkSum(t, b)
+		if b.Get("unexplained") != 0 {
+			t.Errorf("%s: %v unexplained; match %q", b.Span.SpanID, b.Get("unexplained"), b.Match)
+		}
+		want := map[string]string{"root": "", "client": "parent", "grandchild": "parent", "sibling": "trace"}[b.Span.SpanID]
+		if b.Span.Tied != want || (want != "" && !strings.Contains(b.Match, want)) {
+			t.Errorf("%s: tied %q, match %q, want tied through %q", b.Span.SpanID, b.Span.Tied, b.Match, want)
+		}
+	}
+	// Two processes in the trace: a span that names none and has no parent stays untied.
+	spans[0].PID, spans = 1, append(spans, span("other", "", 0, 10, 2, 0))
+	for _, b := range Join(spans, Build(evs, at(0), at(100)), JoinOptions{}).Breakdowns {
+		if b.Span.SpanID == "sibling" && (b.Span.PID != 0 || b.Get("unexplained") != 10*1e6) {
+			t.Errorf("sibling in a trace of two processes: pid %d, %+v", b.Span.PID, b.Parts)
+		}
+	}
+}
+
+// TestTieCycle: parent links that form a cycle end.
+func TestTieCycle(t *testing.T) {
+	spans := []Span{span("a", "b", 0, 10, 0, 0), span("b", "a", 0, 10, 0, 0)}
+	r := Join(spans, nil, JoinOptions{})
+	for _, b := range r.Breakdowns {
+		checkSum(t, b)
+	}
+}
