@@ -10,16 +10,16 @@ import (
 
 // Span is one OTLP span, reduced to what the join needs. Times are wall clock.
 type Span struct {
-	TraceID  string            `json:"trace_id"`
-	SpanID   string            `json:"span_id"`
-	ParentID string            `json:"parent_id,omitempty"`
-	Name     string            `json:"name"`
-	Service  string            `json:"service,omitempty"`
-	Start    time.Time         `json:"start"`
-	End      time.Time         `json:"end"`
-	PID      int32             `json:"pid,omitempty"`  // resource process.pid, or found by port
-	TID      int32             `json:"tid,omitempty"`  // span attribute thread.id
-	Port     int               `json:"port,omitempty"` // server.port / net.host.port, to find the process
+	TraceID  string    `json:"trace_id"`
+	SpanID   string    `json:"span_id"`
+	ParentID string    `json:"parent_id,omitempty"`
+	Name     string    `json:"name"`
+	Service  string    `json:"service,omitempty"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	PID      int32     `json:"pid,omitempty"`  // resource process.pid, or found by port
+	TID      int32     `json:"tid,omitempty"`  // span attribute thread.id
+	Port     int       `json:"port,omitempty"` // server.port / net.host.port, to find the process
 	// Runtime is the resource's telemetry.sdk.language ("go", "nodejs", "python", …):
 	// it says how the runtime maps spans onto threads.
 	Runtime string            `json:"runtime,omitempty"`
