@@ -54,9 +54,11 @@ const (
 	// EvBlockIO: a block device request issued by the thread, Start at issue, Time at
 	// completion, Ret the bytes.
 	EvBlockIO
+	// EvExit: the thread exited (its last moments on CPU follow).
+	EvExit
 )
 
-var eventKindNames = [...]string{"", "switch-out", "switch-in", "wakeup", "syscall", "block-io"}
+var eventKindNames = [...]string{"", "switch-out", "switch-in", "wakeup", "syscall", "block-io", "exit"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) && k > 0 {

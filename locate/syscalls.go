@@ -141,6 +141,15 @@ func pollCause(ret int64, haveRet bool, ready FDKinds) Cause {
 	return CauseIO
 }
 
+// fdSyscalls take a descriptor as their first argument; its kind helps name the cause.
+var fdSyscalls = map[string]bool{"read": true, "write": true, "pread64": true, "pwrite64": true, "readv": true, "writev": true,
+	"preadv": true, "pwritev": true, "fsync": true, "fdatasync": true, "sendto": true, "recvfrom": true, "sendmsg": true,
+	"recvmsg": true, "accept": true, "accept4": true, "connect": true, "splice": true, "sendfile": true, "ioctl": true,
+	"recvmmsg": true, "sendmmsg": true, "sync_file_range": true}
+
+// TakesFD says whether syscall nr takes a descriptor as its first argument.
+func TakesFD(nr int32) bool { return fdSyscalls[SyscallName(nr)] }
+
 // FDKindOf classifies a /proc/PID/fd link target (socket:[…], pipe:[…], /path).
 func FDKindOf(target string) FDKind {
 	switch {

@@ -24,6 +24,12 @@ const WakerWindow = 200 * time.Microsecond
 // the run queue from its switch-out.
 const EarlyWakeWindow = 50 * time.Microsecond
 
+// ChildExitWindow is how soon after waking a thread of another observed process (a
+// child) the waker must exit for the wait to be charged to the child: a child commonly
+// closes its output (stdio's close_stdout) just before it exits, and that close is what
+// wakes a parent polling its pipe.
+const ChildExitWindow = 20 * time.Millisecond
+
 // taskDead is the kernel's TASK_DEAD bit of prev_state: the thread's last switch-out.
 const taskDead = 0x80
 
@@ -43,7 +49,14 @@ func Build(events []Event, start, end int64) *Timeline {
 			tl.End = evs[len(evs)-1].Time
 		}
 	}
-	b := &builder{tl: tl, st: map[int32]*threadState{}}
+	b := &builder{tl: tl, st: map[int32]*threadState{}, died: map[int32]int64{}}
+	for i := range evs {
+		if e := &evs[i]; (e.Kind == EvSwitchOut && e.State&taskDead != 0) || e.Kind == EvExit {
+			if _, ok := b.died[e.TID]; !ok {
+				b.died[e.TID] = e.Time
+			}
+		}
+	}
 	for i := range evs {
 		b.event(&evs[i])
 	}
@@ -84,8 +97,9 @@ type threadState struct {
 }
 
 type builder struct {
-	tl *Timeline
-	st map[int32]*threadState
+	tl   *Timeline
+	st   map[int32]*threadState
+	died map[int32]int64 // when each thread that exited left its CPU for the last time
 }
 
 func (b *builder) thread(e *Event) *threadState {
@@ -144,7 +158,7 @@ func (b *builder) event(e *Event) {
 		case early != nil && e.Time-early.Time <= int64(EarlyWakeWindow):
 			// Woken just before the switch-out was recorded: runnable from here on.
 			s.mode, s.wakeAt = modeWoken, e.Time
-			s.waker, s.wakeHint = wakerEvidence(early)
+			s.waker, s.wakeHint = b.wakerEvidence(early)
 			s.waker = joinEvidence(s.waker, fmt.Sprintf("woken %s before its switch-out", time.Duration(e.Time-early.Time)))
 		default:
 			s.mode = modeBlocked
@@ -159,8 +173,13 @@ func (b *builder) event(e *Event) {
 				s.since, s.sys, s.outState = b.tl.Start, -1, 1
 			}
 			s.mode, s.wakeAt = modeWoken, e.Time
-			s.waker, s.wakeHint = wakerEvidence(e)
+			s.waker, s.wakeHint = b.wakerEvidence(e)
 		}
+	case EvExit:
+		if s.mode == modeOn {
+			b.emit(e.TID, Interval{Start: s.since, End: e.Time, State: OnCPU, Evidence: "exiting"})
+		}
+		s.mode, s.since = modeDead, e.Time
 	case EvSyscall:
 		s.syscalls = append(s.syscalls, *e)
 	case EvBlockIO:
@@ -170,13 +189,18 @@ func (b *builder) event(e *Event) {
 
 // wakerEvidence describes who woke a thread and, when the waker had just returned from a
 // poll-family syscall, what that suggests the thread was waiting for.
-func wakerEvidence(e *Event) (string, Cause) {
+func (b *builder) wakerEvidence(e *Event) (string, Cause) {
 	if e.Waker == 0 {
 		return "woken from interrupt context", ""
 	}
 	ev := fmt.Sprintf("woken by thread %d", e.Waker)
-	if e.WakerExiting && e.WakerPID != 0 && e.WakerPID != e.PID {
-		return ev + fmt.Sprintf(" of process %d as it exited (a child ending)", e.WakerPID), CauseChild
+	if e.WakerPID != 0 && e.WakerPID != e.PID {
+		if e.WakerExiting {
+			return ev + fmt.Sprintf(" of process %d as it exited (a child ending)", e.WakerPID), CauseChild
+		}
+		if d, ok := b.died[e.Waker]; ok && d >= e.Time && d-e.Time <= int64(ChildExitWindow) {
+			return ev + fmt.Sprintf(" of process %d, which exited %s later (a child ending)", e.WakerPID, time.Duration(d-e.Time)), CauseChild
+		}
 	}
 	if e.WakerPoll != 0 && e.Time >= e.WakerPoll && e.Time-e.WakerPoll <= int64(WakerWindow) {
 		after := time.Duration(e.Time - e.WakerPoll)

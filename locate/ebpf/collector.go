@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -63,18 +62,22 @@ type Collector struct {
 	offset int64 // wall - monotonic, ns
 	start  int64
 
+	notes []string
+
 	mu      sync.Mutex
 	max     int
 	dropped uint64
 	events  []locate.Event
 	pids    []int32
-	fdCache map[[2]int32]locate.FDKind
-	fdEpoch int64
 	ignore  map[int32]bool
 	n       uint64
 	done    chan struct{}
 	stopped bool
 }
+
+// classFD marks, in the kernel's syscall class table, syscalls whose first argument is a
+// descriptor (CLASS_FD in bpf/locate.bpf.c).
+const classFD = 0x8
 
 // wakeupBytes is how much must wait in the ring before the kernel wakes the reader.
 const wakeupBytes = 64 << 10
@@ -97,7 +100,7 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return nil, fmt.Errorf("%w: raise RLIMIT_MEMLOCK (eBPF needs root, or CAP_BPF and CAP_PERFMON): %v", locate.ErrNotSupported, err)
 	}
-	c := &Collector{log: log, max: opts.MaxEvents, fdCache: map[[2]int32]locate.FDKind{}, done: make(chan struct{})}
+	c := &Collector{log: log, max: opts.MaxEvents, done: make(chan struct{})}
 	if err := loadLocateObjects(&c.objs, nil); err != nil {
 		var uts unix.Utsname
 		_ = unix.Uname(&uts)
@@ -112,8 +115,12 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 		return nil, err
 	}
 	for nr := int32(0); nr < 512; nr++ {
-		if cl := locate.SyscallClass(nr); cl != locate.ClassOther {
-			if err := c.objs.SysClass.Put(uint32(nr), uint8(cl)); err != nil {
+		v := uint8(locate.SyscallClass(nr))
+		if locate.TakesFD(nr) {
+			v |= classFD
+		}
+		if v != 0 {
+			if err := c.objs.SysClass.Put(uint32(nr), v); err != nil {
 				return fail(fmt.Errorf("fill syscall classes: %w", err))
 			}
 		}
@@ -231,7 +238,7 @@ func sumPerCPU(m *ebpf.Map) uint64 {
 }
 
 // eventSize is sizeof(struct event).
-const eventSize = 136
+const eventSize = 160
 
 // DecodeEvent decodes one ring-buffer record (struct event) with monotonic times.
 func DecodeEvent(b []byte) (locate.Event, error) {
@@ -257,7 +264,15 @@ func DecodeEvent(b []byte) (locate.Event, error) {
 	for i := range e.Short {
 		e.Short[i] = le.Uint64(b[72+8*i:])
 	}
-	if e.Kind < locate.EvSwitchOut || e.Kind > locate.EvBlockIO {
+	e.FDKind = locate.FDKind(le.Uint32(b[136:]))
+	e.Ready = locate.FDKinds(le.Uint32(b[140:]))
+	e.WakerReady = locate.FDKinds(le.Uint32(b[144:]))
+	e.WakerPID = int32(le.Uint32(b[148:]))
+	e.WakerExiting = le.Uint32(b[152:])&1 != 0
+	if e.FDKind > locate.FDSignal {
+		e.FDKind = locate.FDUnknown
+	}
+	if e.Kind < locate.EvSwitchOut || e.Kind > locate.EvExit {
 		return e, fmt.Errorf("unknown event kind %d", e.Kind)
 	}
 	if e.Kind == locate.EvBlockIO {
@@ -310,40 +325,6 @@ func (c *Collector) toWall(e *locate.Event) {
 	if e.WakerPoll != 0 {
 		e.WakerPoll += c.offset
 	}
-	if e.Kind == locate.EvSyscall || (e.Kind == locate.EvSwitchOut && e.Syscall >= 0) {
-		if fdSyscalls[locate.SyscallName(e.Syscall)] {
-			e.FDKind = c.fdKind(e.PID, e.FD)
-		}
-	}
-}
-
-// fdSyscalls take a descriptor as their first argument; its kind helps name the cause.
-var fdSyscalls = map[string]bool{"read": true, "write": true, "pread64": true, "pwrite64": true, "readv": true, "writev": true,
-	"preadv": true, "pwritev": true, "fsync": true, "fdatasync": true, "sendto": true, "recvfrom": true, "sendmsg": true,
-	"recvmsg": true, "accept": true, "accept4": true, "connect": true, "splice": true, "sendfile": true, "ioctl": true}
-
-// fdKind reads what a descriptor is from /proc. Descriptors are reused, so the cache is
-// forgotten every second.
-func (c *Collector) fdKind(pid, fd int32) locate.FDKind {
-	if fd < 0 {
-		return locate.FDUnknown
-	}
-	now := time.Now().Unix()
-	if now != c.fdEpoch {
-		clear(c.fdCache)
-		c.fdEpoch = now
-	}
-	k := [2]int32{pid, fd}
-	if v, ok := c.fdCache[k]; ok {
-		return v
-	}
-	target, err := os.Readlink("/proc/" + strconv.Itoa(int(pid)) + "/fd/" + strconv.Itoa(int(fd)))
-	v := locate.FDKindOf(target)
-	if err != nil {
-		v = locate.FDUnknown
-	}
-	c.fdCache[k] = v
-	return v
 }
 
 // Stop detaches the program, drains the ring buffer and returns the recording.
@@ -366,7 +347,7 @@ func (c *Collector) Stop() (*locate.Recording, error) {
 	c.close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rec := &locate.Recording{Source: "ebpf", Start: c.start, End: end, Lost: lost, Missed: missed, Dropped: c.dropped, PIDs: c.pids, Events: c.events}
+	rec := &locate.Recording{Source: "ebpf", Start: c.start, End: end, Lost: lost, Missed: missed, Dropped: c.dropped, PIDs: c.pids, Events: c.events, Notes: c.notes}
 	if lost > 0 {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("%d kernel events were lost (ring buffer full); times near them are less certain", lost))
 	}

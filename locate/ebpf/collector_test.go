@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,8 @@ func TestMain(m *testing.M) {
 		helperPollWake()
 	case "sleeper":
 		helperSleeper()
+	case "ready":
+		helperReady()
 	}
 	os.Exit(0)
 }
@@ -191,6 +194,57 @@ func helperSleeper() {
 	}
 	close(stop)
 	spun.Wait()
+}
+
+// helperReady waits, on one locked thread, in turn: epoll_wait on a pipe, on a socket and
+// on a timerfd, poll on a pipe, select on a socket (each made ready 20 ms later by another
+// thread or the timer), and poll on the stdout of a child until the child exits. It
+// prints that thread's id.
+func helperReady() {
+	runtime.LockOSThread()
+	fmt.Println(unix.Gettid())
+	waitGo()
+	later := func(fd int) {
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			unix.Write(fd, []byte{1})
+		}()
+	}
+	var p [2]int
+	unix.Pipe2(p[:], 0)
+	sp, _ := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	tfd, _ := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, 0)
+	ep, _ := unix.EpollCreate1(0)
+	evs := make([]unix.EpollEvent, 4)
+	epollOn := func(fd int) {
+		unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)})
+		unix.EpollWait(ep, evs, -1)
+		unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, fd, nil)
+	}
+	buf := make([]byte, 8)
+	later(p[1])
+	epollOn(p[0])
+	unix.Read(p[0], buf)
+	later(sp[1])
+	epollOn(sp[0])
+	unix.Read(sp[0], buf)
+	unix.TimerfdSettime(tfd, 0, &unix.ItimerSpec{Value: unix.NsecToTimespec(int64(20 * time.Millisecond))}, nil)
+	epollOn(tfd)
+	unix.Read(tfd, buf)
+	later(p[1])
+	unix.Poll([]unix.PollFd{{Fd: int32(p[0]), Events: unix.POLLIN}}, -1)
+	unix.Read(p[0], buf)
+	later(sp[1])
+	var rs unix.FdSet
+	rs.Set(sp[0])
+	unix.Select(sp[0]+1, &rs, nil, nil, nil)
+	unix.Read(sp[0], buf)
+	cmd := exec.Command("sleep", "0.05")
+	out, _ := cmd.StdoutPipe()
+	cmd.Start()
+	fd := int(out.(*os.File).Fd())
+	unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
+	cmd.Wait()
 }
 
 func newCollector(t *testing.T, opts Options) *Collector {
@@ -479,7 +533,7 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := DecodeEvent(b)
-		if err == nil && (e.Kind < locate.EvSwitchOut || e.Kind > locate.EvBlockIO) {
+		if err == nil && (e.Kind < locate.EvSwitchOut || e.Kind > locate.EvExit) {
 			t.Errorf("kind %d accepted", e.Kind)
 		}
 	})
@@ -516,5 +570,68 @@ func TestMaxEvents(t *testing.T) {
 	tl := rec.Timeline()
 	if r := locate.Join(nil, tl, locate.JoinOptions{}); r.Dropped != rec.Dropped {
 		t.Errorf("report dropped %d, want %d", r.Dropped, rec.Dropped)
+	}
+}
+
+// TestReadyKinds: the kernel reports which kinds of descriptors a poll-family wait found
+// ready (a poll used to count as network whatever became ready), and that the thread that
+// woke a poller on a child's pipe was that child, about to exit.
+func TestReadyKinds(t *testing.T) {
+	c := newCollector(t, Options{FollowForks: true})
+	// No SIGURG preemption: it would cut the waits short with EINTR.
+	cmd, line, run := startHelper(t, "ready", "GODEBUG=asyncpreemptoff=1")
+	tid, _ := strconv.Atoi(line)
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	exitWake := false
+	for _, e := range rec.Events {
+		if e.TID != int32(tid) {
+			continue
+		}
+		if e.Kind == locate.EvSyscall && locate.IsPoll(e.Syscall) && e.Time-e.Start > int64(10*time.Millisecond) {
+			got = append(got, locate.SyscallName(e.Syscall)+":"+e.Ready.String())
+		}
+		if e.Kind == locate.EvWakeup && e.WakerExiting && e.WakerPID != e.PID && e.WakerPID != 0 {
+			exitWake = true
+		}
+	}
+	want := []string{"epoll_wait:pipe", "epoll_wait:socket", "epoll_wait:timerfd", "poll:pipe", "select:socket", "poll:pipe"}
+	if len(got) > 0 && strings.HasPrefix(got[0], "epoll_pwait") { // the libc may use the p variants
+		for i := range want {
+			want[i] = strings.NewReplacer("epoll_wait", "epoll_pwait", "poll:", "ppoll:", "select", "pselect6").Replace(want[i])
+		}
+	}
+	t.Logf("blocking polls: %v; woken by an exiting child: %v", got, exitWake)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("ready kinds %v, want %v", got, want)
+	}
+	if !exitWake {
+		t.Error("no wakeup of the poller by its exiting child")
+	}
+	tl := rec.Timeline()
+	var causes []string
+	var first, last int64
+	for _, e := range rec.Events {
+		if e.TID == int32(tid) && e.Kind == locate.EvSyscall && locate.IsPoll(e.Syscall) && e.Time-e.Start > int64(10*time.Millisecond) {
+			if first == 0 || e.Start < first {
+				first = e.Start
+			}
+			last = max(last, e.Time)
+		}
+	}
+	for _, iv := range tl.Threads[int32(tid)].Intervals {
+		if iv.State == locate.Blocked && iv.Len() > int64(10*time.Millisecond) && iv.Start >= first && iv.Start < last {
+			causes = append(causes, iv.Kind)
+		}
+	}
+	if w := []string{"pipe", "network", "sleep", "pipe", "network", "child"}; !slices.Equal(causes, w) {
+		t.Errorf("blocked causes %v, want %v", causes, w)
 	}
 }

@@ -22,21 +22,27 @@ type locateConfig struct {
 }
 
 type locateEvent struct {
-	_       structs.HostLayout
-	Ts      uint64
-	Start   uint64
-	Ret     int64
-	PollTs  uint64
-	PollRet int64
-	Pid     uint32
-	Tid     uint32
-	Kind    uint32
-	State   uint32
-	Sys     int32
-	Fd      int32
-	Waker   uint32
-	ShortN  uint32
-	ShortNs [8]uint64
+	_          structs.HostLayout
+	Ts         uint64
+	Start      uint64
+	Ret        int64
+	PollTs     uint64
+	PollRet    int64
+	Pid        uint32
+	Tid        uint32
+	Kind       uint32
+	State      uint32
+	Sys        int32
+	Fd         int32
+	Waker      uint32
+	ShortN     uint32
+	ShortNs    [8]uint64
+	Fdk        uint32
+	Ready      uint32
+	WakerReady uint32
+	WakerPid   uint32
+	Flags      uint32
+	Pad        uint32
 }
 
 type locateIoStart struct {
@@ -49,15 +55,23 @@ type locateIoStart struct {
 }
 
 type locateTstate struct {
-	_        structs.HostLayout
-	SysStart uint64
-	PollTs   uint64
-	PollRet  int64
-	Sys      int32
-	Fd       int32
-	Switched uint32
-	ShortN   uint32
-	ShortNs  [8]uint64
+	_         structs.HostLayout
+	SysStart  uint64
+	PollTs    uint64
+	PollRet   int64
+	Sys       int32
+	Fd        int32
+	Switched  uint32
+	ShortN    uint32
+	ShortNs   [8]uint64
+	Arg0      uint64
+	Arg1      uint64
+	Arg2      uint64
+	Ret       int64
+	Cls       uint32
+	Fdk       uint32
+	PollReady uint32
+	Pad       uint32
 }
 
 // Names of all BPF objects in the ELF.

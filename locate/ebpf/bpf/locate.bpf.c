@@ -6,8 +6,14 @@
  *   - switch-out / switch-in (sched_switch): on-CPU slices, preemption, blocking, with the
  *     syscall the thread was in and the kernel time of the short syscalls of the slice;
  *   - wakeups (sched_waking), with the waker and when the waker's last poll returned;
- *   - syscalls that blocked or ran longer than a threshold, at their exit;
+ *   - syscalls that blocked or ran longer than a threshold, at their exit, with the kind
+ *     of their descriptor argument and, for poll-family waits, the kinds of the
+ *     descriptors they found ready, read from the arrays they return (epoll_event.data
+ *     as libuv, CPython, the JVM and most C keep it: the descriptor; as Go keeps it: a
+ *     tagged pointer to its pollDesc, whose second word is the descriptor);
  *   - block I/O requests the threads issued, at completion.
+ * Descriptor kinds are read from the task's file table when the syscall runs: socket,
+ * pipe, file, timerfd, eventfd, signalfd, other.
  * Short syscalls are not sent one by one: they are summed per thread and class and ride on
  * the next switch-out. Events that do not fit in the ring are counted in `lost`, map
  * updates that fail (a full `threads` or `targets`) in `missed`.
@@ -25,9 +31,29 @@
 #include <bpf/bpf_core_read.h>
 
 #define NCLASS 8
+#define CLASS_FD 0x8 /* sys_class flag: the first argument is a descriptor */
 #define MAX_SYSCALL 512
 #define TASK_DEAD 0x80
+#define PF_EXITING 0x4
 #define EEXIST 17
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFIFO 0010000
+#define ANON_INODE_FS_MAGIC 0x09041934
+
+/* Descriptor kinds: locate.FDKind. */
+enum {
+	FDK_UNKNOWN = 0,
+	FDK_FILE = 1,
+	FDK_SOCKET = 2,
+	FDK_PIPE = 3,
+	FDK_OTHER = 4,
+	FDK_TIMER = 5,
+	FDK_EVENT = 6,
+	FDK_SIGNAL = 7,
+};
 
 enum {
 	EV_SWITCH_OUT = 1,
@@ -35,6 +61,7 @@ enum {
 	EV_WAKEUP = 3,
 	EV_SYSCALL = 4,
 	EV_BLOCK_IO = 5,
+	EV_EXIT = 6,
 };
 
 struct event {
@@ -52,7 +79,15 @@ struct event {
 	__u32 waker;	 /* wakeup: waker tid */
 	__u32 short_n;	 /* switch-out: short syscalls in the slice */
 	__u64 short_ns[NCLASS];
+	__u32 fdk;	 /* kind of the descriptor argument (switch-out in a syscall, syscall) */
+	__u32 ready;	 /* syscall: poll-family: kinds found ready, bit 1<<kind */
+	__u32 waker_ready; /* wakeup: kinds the waker's last poll found ready */
+	__u32 waker_pid; /* wakeup: the waker's tgid */
+	__u32 flags;	 /* wakeup: WAKER_EXITING */
+	__u32 pad;
 };
+
+#define WAKER_EXITING 1
 
 /* Keep struct event in the BTF so bpf2go can generate its Go twin. */
 const struct event *unused_event __attribute__((unused));
@@ -66,6 +101,14 @@ struct tstate {
 	__u32 switched; /* left the CPU during the syscall in flight */
 	__u32 short_n;
 	__u64 short_ns[NCLASS];
+	__u64 arg0;	 /* arguments of the syscall in flight (poll and select arrays) */
+	__u64 arg1;
+	__u64 arg2;
+	__s64 ret;	 /* at the exit: what it returned */
+	__u32 cls;	 /* sys_class of the syscall in flight */
+	__u32 fdk;	 /* 1 + kind of its descriptor, once looked up; 0: not yet */
+	__u32 poll_ready; /* kinds the last waiting poll found ready */
+	__u32 pad;
 };
 
 struct io_start {
@@ -222,6 +265,148 @@ static __always_inline void irq_leave(void)
 		(*d)--;
 }
 
+static __always_inline int is_epoll_wait(__s32 nr)
+{
+	return nr == 232 || nr == 281 || nr == 441;
+}
+
+/* The file behind descriptor fd of the current task, or 0. */
+static __always_inline struct file *fd_file(__s32 fd)
+{
+	if (fd < 0)
+		return 0;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	struct file **arr = BPF_CORE_READ(fdt, fd);
+	struct file *f = 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	return f;
+}
+
+/* What a file is: sockets and pipes by their inode's type, timerfd, eventfd and signalfd
+ * by their name on the anonymous inode file system ("[timerfd]"). */
+static __always_inline __u32 file_kind(struct file *f)
+{
+	if (!f)
+		return FDK_UNKNOWN;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	if (!ino)
+		return FDK_UNKNOWN;
+	if (BPF_CORE_READ(ino, i_sb, s_magic) == ANON_INODE_FS_MAGIC) {
+		char n[8] = {};
+		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+		bpf_probe_read_kernel_str(n, sizeof(n), name);
+		if (n[0] != '[')
+			return FDK_OTHER;
+		if (n[1] == 't' && n[2] == 'i' && n[3] == 'm')
+			return FDK_TIMER;
+		if (n[1] == 'e' && n[2] == 'v' && n[6] == 'f')
+			return FDK_EVENT; /* [eventfd], not [eventpoll] */
+		if (n[1] == 's' && n[2] == 'i' && n[3] == 'g')
+			return FDK_SIGNAL;
+		return FDK_OTHER;
+	}
+	switch (BPF_CORE_READ(ino, i_mode) & S_IFMT) {
+	case S_IFSOCK:
+		return FDK_SOCKET;
+	case S_IFIFO:
+		return FDK_PIPE;
+	case S_IFREG:
+	case S_IFBLK:
+		return FDK_FILE;
+	}
+	return FDK_OTHER;
+}
+
+/* Global, so the verifier checks it once and its callers see an unknown kind: static,
+ * each call's possible kinds multiply the states of the loops that call it. */
+__attribute__((noinline)) __u32 fd_kind(__s32 fd)
+{
+	return file_kind(fd_file(fd));
+}
+
+/* The kind of the in-flight syscall's descriptor argument, looked up once. */
+static __always_inline __u32 arg_kind(struct tstate *s)
+{
+	if (!(s->cls & CLASS_FD))
+		return FDK_UNKNOWN;
+	if (!s->fdk)
+		s->fdk = 1 + fd_kind(s->fd);
+	return s->fdk - 1;
+}
+
+struct pollfd {
+	int fd;
+	short events;
+	short revents;
+};
+
+/* The kind of the descriptor an epoll_event's data names: the descriptor itself (libuv,
+ * CPython, the JVM, most C), or for Go a tagged pointer to its pollDesc, whose second word
+ * is the descriptor and whose third (fdseq) is the tag: pointer << 15 | 24-bit tag since
+ * Go 1.24, pointer << 16 | 19-bit tag before; the tag must match, so other data is not
+ * taken for a descriptor. A plain pointer is tried as Go's pointer to its eventfd. */
+__attribute__((noinline)) __u32 epoll_data_kind(__u64 data)
+{
+	if (data < (1u << 24))
+		return fd_kind((__s32)data);
+	__u64 w[3] = {};
+	__u64 p = (__u64)(((__s64)data >> 24) << 9);
+	if (!bpf_probe_read_user(w, sizeof(w), (void *)p) && (w[2] & 0xffffff) == (data & 0xffffff) && w[1] < (1u << 24))
+		return fd_kind((__s32)w[1]);
+	p = (__u64)(((__s64)data >> 19) << 3);
+	if (!bpf_probe_read_user(w, sizeof(w), (void *)p) && (w[2] & 0x7ffff) == (data & 0x7ffff) && w[1] < (1u << 24))
+		return fd_kind((__s32)w[1]);
+	if (data < (1ull << 47) && !bpf_probe_read_user(w, sizeof(w[0]), (void *)data) && w[0] < (1u << 24))
+		return fd_kind((__s32)w[0]);
+	return FDK_UNKNOWN;
+}
+
+static __always_inline __u64 popcount64(__u64 x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (x * 0x0101010101010101ull) >> 56;
+}
+
+/* The kinds of the descriptors a poll-family call that returned ret > 0 found ready. */
+static __always_inline __u32 ready_kinds(struct tstate *s)
+{
+	__u32 kinds = 0;
+	__s32 nr = s->sys;
+	if (is_epoll_wait(nr)) { /* epfd, struct epoll_event *events, maxevents */
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			__u64 data = 0;
+			if (i >= s->ret || bpf_probe_read_user(&data, sizeof(data), (void *)(s->arg1 + i * 12 + 4)))
+				break;
+			kinds |= 1u << (epoll_data_kind(data) & 31);
+		}
+	} else if (nr == 7 || nr == 271) { /* poll, ppoll: struct pollfd *fds, nfds */
+#pragma unroll
+		for (int i = 0; i < 8; i++) {
+			struct pollfd p = {};
+			if (i >= s->arg1 || bpf_probe_read_user(&p, sizeof(p), (void *)(s->arg0 + i * sizeof(p))))
+				break;
+			if (p.revents && p.fd >= 0)
+				kinds |= 1u << (fd_kind(p.fd) & 31);
+		}
+	} else if (nr == 23 || nr == 270) { /* select, pselect6: nfds, readfds, writefds */
+		/* The lowest ready descriptor below 64 of each set (no loop over the bits). */
+#pragma unroll
+		for (int set = 0; set < 2; set++) {
+			__u64 word = 0, ptr = set ? s->arg2 : s->arg1;
+			if (!ptr || bpf_probe_read_user(&word, sizeof(word), (void *)ptr) || !word)
+				continue;
+			kinds |= 1u << (fd_kind((__s32)popcount64((word & -word) - 1)) & 31);
+		}
+	}
+	return kinds ? kinds : 1u << FDK_UNKNOWN;
+}
+
 /* A waiting poll-family call: its result says whether the waiter found ready descriptors
  * or timed out. epoll_ctl, epoll_create1 and the like are not. */
 static __always_inline int waiting_poll(__s32 nr)
@@ -263,6 +448,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 			if (e) {
 				e->sys = s->sys;
 				e->fd = s->fd;
+				if (s->sys >= 0)
+					e->fdk = arg_kind(s);
 				e->start = s->sys_start;
 				e->short_n = s->short_n;
 #pragma unroll
@@ -314,11 +501,18 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	e->tid = BPF_CORE_READ(p, pid);
 	e->waker = waker;
 	e->sys = -1;
+	if (waker) {
+		e->waker_pid = id >> 32;
+		struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+		if (BPF_CORE_READ(cur, flags) & PF_EXITING)
+			e->flags |= WAKER_EXITING;
+	}
 	if (waker && is_target(id >> 32)) {
 		struct tstate *s = bpf_map_lookup_elem(&threads, &waker);
 		if (s) {
 			e->poll_ts = s->poll_ts;
 			e->poll_ret = s->poll_ret;
+			e->waker_ready = s->poll_ready;
 		}
 	}
 	submit(e);
@@ -336,8 +530,21 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	s->sys = nr;
 	s->sys_start = bpf_ktime_get_ns();
-	s->fd = (__s32)BPF_CORE_READ(regs, di);
+	s->arg0 = BPF_CORE_READ(regs, di);
+	s->fd = (__s32)s->arg0;
 	s->switched = 0;
+	s->fdk = 0;
+	s->cls = 0;
+	__u32 key = (__u32)nr;
+	if (key < MAX_SYSCALL) {
+		__u8 *c = bpf_map_lookup_elem(&sys_class, &key);
+		if (c)
+			s->cls = *c;
+	}
+	if (waiting_poll(nr)) {
+		s->arg1 = BPF_CORE_READ(regs, si);
+		s->arg2 = BPF_CORE_READ(regs, dx);
+	}
 	return 0;
 }
 
@@ -354,18 +561,18 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	__u64 ts = bpf_ktime_get_ns();
 	__u64 dur = ts - s->sys_start;
 	__s32 nr = s->sys;
-	__u32 key = (__u32)nr;
-	__u8 class = 0;
-	if (key < MAX_SYSCALL) {
-		__u8 *c = bpf_map_lookup_elem(&sys_class, &key);
-		if (c)
-			class = *c & (NCLASS - 1);
+	__u8 class = s->cls & (NCLASS - 1);
+	__u32 ready = 0;
+	if (waiting_poll(nr) && ret > 0) {
+		s->ret = ret;
+		ready = ready_kinds(s);
 	}
 	/* A poll that returned 0 without blocking (Go's netpoll(0)) says nothing about a
 	 * timer: only a wait that blocked and then timed out does. */
 	if (waiting_poll(nr) && (ret != 0 || s->switched)) {
 		s->poll_ts = ts;
 		s->poll_ret = ret;
+		s->poll_ready = ready;
 	}
 	struct config *c = config();
 	__u64 long_ns = c ? c->long_ns : 1000000;
@@ -380,6 +587,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			e->sys = nr;
 			e->fd = s->fd;
 			e->ret = ret;
+			e->fdk = arg_kind(s);
+			e->ready = ready;
 			submit(e);
 		}
 	} else {
@@ -451,13 +660,25 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid);
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	if (is_target(tgid)) {
+		/* Said here: the last switch-out of a process's last thread comes after it
+		 * left the targets. */
+		struct event *e = reserve();
+		if (e) {
+			e->ts = bpf_ktime_get_ns();
+			e->kind = EV_EXIT;
+			e->pid = tgid;
+			e->tid = tid;
+			e->sys = -1;
+			submit(e);
+		}
+	}
 	bpf_map_delete_elem(&threads, &tid);
 	/* do_exit decrements signal->live before this tracepoint: 0 means the whole thread
 	 * group is dead, and its pid may be reused by an unrelated process. */
-	if (BPF_CORE_READ(p, signal, live.counter) == 0) {
-		__u32 tgid = BPF_CORE_READ(p, tgid);
+	if (BPF_CORE_READ(p, signal, live.counter) == 0)
 		bpf_map_delete_elem(&targets, &tgid);
-	}
 	return 0;
 }
 

@@ -50,19 +50,89 @@ struct signal_struct {
 	atomic_t live;
 } __attribute__((preserve_access_index));
 
+struct super_block {
+	unsigned long s_magic;
+} __attribute__((preserve_access_index));
+
+struct inode {
+	unsigned short i_mode;
+	struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
+struct qstr {
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct qstr d_name;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+	void *private_data;
+} __attribute__((preserve_access_index));
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+} __attribute__((preserve_access_index));
+
+struct files_struct {
+	struct fdtable *fdt;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int pid;
 	int tgid;
+	unsigned int flags;
 	struct signal_struct *signal;
+	struct files_struct *files;
 } __attribute__((preserve_access_index));
 
 struct pt_regs {
 	unsigned long di;
+	unsigned long si;
+	unsigned long dx;
 } __attribute__((preserve_access_index));
 
 struct request {
 	unsigned int __data_len;
 	unsigned int cmd_flags;
+} __attribute__((preserve_access_index));
+
+/* fs/eventpoll.c */
+struct epoll_event {
+	__u32 events;
+	__u64 data;
+} __attribute__((packed, preserve_access_index));
+
+struct epoll_filefd {
+	struct file *file;
+	int fd;
+} __attribute__((preserve_access_index));
+
+struct eventpoll;
+
+struct epitem {
+	struct epoll_filefd ffd;
+	struct eventpoll *ep;
+	struct epoll_event event;
+} __attribute__((preserve_access_index));
+
+struct wait_queue_entry {
+	unsigned int flags;
+} __attribute__((preserve_access_index));
+
+typedef struct wait_queue_entry wait_queue_entry_t;
+
+struct eppoll_entry {
+	struct epitem *base;
+	wait_queue_entry_t wait;
 } __attribute__((preserve_access_index));
 
 #endif
