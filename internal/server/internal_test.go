@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -203,10 +204,9 @@ func TestWorkSlots(t *testing.T) {
 		body string
 	}
 	got := make(chan answer, 2)
-	for _, r := range []*http.Request{
-		httptest.NewRequest("GET", "/api/v1/plan?scenario=edge", nil),
-		httptest.NewRequest("POST", "/api/v1/manifests?image=x&format=yaml", strings.NewReader("apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: fn}\nspec: {artifact: wasm}\n")),
-	} {
+	post := httptest.NewRequest("POST", "/api/v1/manifests?image=x&format=yaml", strings.NewReader("apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: fn}\nspec: {artifact: wasm}\n"))
+	post.Header.Set("Content-Type", "application/yaml")
+	for _, r := range []*http.Request{httptest.NewRequest("GET", "/api/v1/plan?scenario=edge", nil), post} {
 		go func() {
 			w := httptest.NewRecorder()
 			s.ServeHTTP(w, r)
@@ -277,4 +277,61 @@ func TestCountDocuments(t *testing.T) {
 			t.Errorf("countDocuments(%q) = %d, want %d", in, got, want)
 		}
 	}
+}
+
+// TestHungUpStopsWork: a request whose client has gone (its context cancelled once the
+// body is read) stops planning at the next workload instead of planning all of them.
+func TestHungUpStopsWork(t *testing.T) {
+	s := testServer(t, Config{})
+	var body strings.Builder
+	for i := range MaxWorkloads {
+		fmt.Fprintf(&body, "---\napiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: w%d}\nspec: {artifact: wasm}\n", i)
+	}
+	for _, target := range []string{"/api/v1/plan", "/api/v1/manifests?image=x"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		r := httptest.NewRequestWithContext(ctx, "POST", target, &cancelAtEOF{r: strings.NewReader(body.String()), cancel: cancel})
+		r.Header.Set("Content-Type", "application/yaml")
+		before := planCount(t, s)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"code":"canceled"`) {
+			t.Errorf("%s: %d %.300s", target, w.Code, w.Body)
+		}
+		if n := planCount(t, s) - before; n > 1 {
+			t.Errorf("%s: planned %v workloads after the client hung up", target, n)
+		}
+	}
+}
+
+// cancelAtEOF cancels the request's context when the handler has read the whole body,
+// as a client that sends its request and hangs up does.
+type cancelAtEOF struct {
+	r      io.Reader
+	cancel context.CancelFunc
+}
+
+func (c *cancelAtEOF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err == io.EOF {
+		c.cancel()
+	}
+	return n, err
+}
+
+// planCount is how many workloads the plan histogram has seen, over every outcome.
+func planCount(t *testing.T, s *Server) float64 {
+	t.Helper()
+	mfs, err := s.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() == MetricPlanDuration {
+			for _, m := range mf.GetMetric() {
+				n += float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return n
 }

@@ -79,6 +79,9 @@ func (s *Server) manifests(r *request, ws []plan.Workload) result {
 	}
 	var sets []set
 	for _, wl := range ws {
+		if err := r.Context().Err(); err != nil {
+			return result{err: err} // the client hung up: stop planning for it
+		}
 		if setAsOf {
 			wl.AsOf = asOf
 		}

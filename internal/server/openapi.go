@@ -41,7 +41,9 @@ func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
 // workloadLimits ends the summary of the operations that take Workload documents.
 var workloadLimits = " At most " + strconv.Itoa(MaxWorkloads) + " Workload documents and " + strconv.Itoa(MaxBodyBytes>>20) +
-	" MiB per request (413 too-many-workloads or too-large beyond). A few requests per CPU are planned at once; the rest wait their turn (503 busy if they give up)."
+	" MiB per request (413 too-many-workloads or too-large beyond). The Content-Type must be application/yaml or application/json:" +
+	" text/plain, forms and a body without a Content-Type are refused (415), as any web page could make a browser send those unasked." +
+	" A few requests per CPU are planned at once; the rest wait their turn (503 busy if they give up)."
 
 var (
 	opOpenAPI = operation{id: "openapi", summary: "This document.", answer: typeOf[map[string]any]()}

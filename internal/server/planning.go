@@ -27,6 +27,9 @@ type PlanAnswer struct {
 func (s *Server) planAll(r *request, ws []plan.Workload, asOf int, setAsOf bool) result {
 	a := PlanAnswer{Plans: []*plan.Plan{}, Unsatisfiable: []*plan.Unsatisfiable{}}
 	for _, wl := range ws {
+		if err := r.Context().Err(); err != nil {
+			return result{err: err} // the client hung up: stop planning for it
+		}
 		if setAsOf {
 			wl.AsOf = asOf
 		}
@@ -101,24 +104,37 @@ func (s *Server) scenarioWorkload(r *request) (plan.Workload, error) {
 }
 
 // readBody reads the body of a route that takes Workload documents, JSON or YAML, before
-// the request takes a work slot: at most MaxBodyBytes, and at most MaxWorkloads documents
-// by a count of the separators (parsing ten thousand tiny documents costs as much as
-// planning them). JSON is read as YAML, so both give the same file:line:col problems; the
-// file is named request.json or request.yaml in them.
+// the request takes a work slot: at most MaxBodyBytes (a larger Content-Length is refused
+// before a byte is read), and at most MaxWorkloads documents by a count of the separators
+// (parsing ten thousand tiny documents costs as much as planning them). JSON is read as
+// YAML, so both give the same file:line:col problems; the file is named request.json or
+// request.yaml in them.
+//
+// The Content-Type must name JSON or YAML. A web page can send a body to any address
+// without asking first (without a CORS preflight) only as text/plain,
+// application/x-www-form-urlencoded, multipart/form-data or with no Content-Type at all;
+// refusing those keeps every other site's pages from making a browser post to a strata
+// that listens on the browser's own machine.
 func readBody(w http.ResponseWriter, r *http.Request) (network.File, error) {
 	doc := network.File{Name: "request.yaml"}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		switch {
-		case err != nil:
-			return doc, badRequest("Content-Type %q: %v", ct, err)
-		case mt == "application/json":
-			doc.Name = "request.json"
-		case mt == "application/yaml", mt == "application/x-yaml", mt == "text/yaml", mt == "text/x-yaml", mt == "text/plain":
-		default:
-			return doc, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported-media-type",
-				Message: fmt.Sprintf("Content-Type %s is not a workload: send application/json or application/yaml", mt)}
-		}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return doc, unsupportedMedia("the request has no Content-Type")
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	switch {
+	case err != nil:
+		return doc, badRequest("Content-Type %q: %v", ct, err)
+	case mt == "application/json":
+		doc.Name = "request.json"
+	case mt == "application/yaml", mt == "application/x-yaml", mt == "text/yaml", mt == "text/x-yaml":
+	case mt == "text/plain", mt == "application/x-www-form-urlencoded", mt == "multipart/form-data":
+		return doc, unsupportedMedia("Content-Type " + mt + " is refused: any web page can make a browser send it here unasked")
+	default:
+		return doc, unsupportedMedia("Content-Type " + mt + " is not a workload")
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return doc, &http.MaxBytesError{Limit: MaxBodyBytes}
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
@@ -133,6 +149,13 @@ func readBody(w http.ResponseWriter, r *http.Request) (network.File, error) {
 	}
 	doc.Data = b
 	return doc, nil
+}
+
+// unsupportedMedia is the 415 of a body that is not JSON or YAML; why says what was sent.
+func unsupportedMedia(why string) *apiError {
+	return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported-media-type",
+		Message: why + "; send the Workload documents with Content-Type: application/yaml (or application/json), " +
+			"e.g. curl -H 'Content-Type: application/yaml' --data-binary @workload.yaml"}
 }
 
 // workloads parses the Workload documents of the body.

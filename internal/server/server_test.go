@@ -158,6 +158,14 @@ func TestAPI(t *testing.T) {
 		{"plan bad json", "POST", "/api/v1/plan", "application/json", `{"apiVersion":"strata.dev/v1alpha1","kind":"Workload","metadata":{"name":"fn"},"spec":{"gpu":-1}}`, 400, []string{`"file":"request.json","line":1`}},
 		{"plan no workload", "POST", "/api/v1/plan", "application/yaml", "a: b\n", 400, nil},
 		{"plan media type", "POST", "/api/v1/plan", "text/html", "<p>", 415, []string{`"code":"unsupported-media-type"`}},
+		// Bodies a web page can make a browser send cross-site without a CORS preflight.
+		{"plan text/plain", "POST", "/api/v1/plan", "text/plain;charset=UTF-8", edgeWorkload, 415, []string{`"code":"unsupported-media-type"`, `text/plain is refused`, `application/yaml`}},
+		{"plan form", "POST", "/api/v1/plan", "application/x-www-form-urlencoded", edgeWorkload, 415, []string{`x-www-form-urlencoded is refused`, `--data-binary`}},
+		{"plan multipart", "POST", "/api/v1/plan", "multipart/form-data; boundary=x", "--x\r\n\r\n" + edgeWorkload + "\r\n--x--\r\n", 415, []string{`multipart/form-data is refused`}},
+		{"plan no content type", "POST", "/api/v1/plan", "", edgeWorkload, 415, []string{`no Content-Type`}},
+		{"manifests text/plain", "POST", "/api/v1/manifests?image=x", "text/plain", edgeWorkload, 415, []string{`text/plain is refused`}},
+		{"manifests no content type", "POST", "/api/v1/manifests?image=x", "", edgeWorkload, 415, []string{`no Content-Type`}},
+		{"plan text/yaml", "POST", "/api/v1/plan", "text/yaml", edgeWorkload, 200, []string{`"workload":"thumbnailer"`}},
 		{"plan unsatisfiable", "POST", "/api/v1/plan", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: edge-2016}\nspec: {footprint: constrained, asOf: 2016, requirements: [fast start-up]}\n", 422, []string{`requirements in conflict`}},
 		{"plan too large", "POST", "/api/v1/plan", "application/yaml", strings.Repeat("#", server.MaxBodyBytes+1), 413, []string{`"code":"too-large"`}},
 		{"plan too many workloads", "POST", "/api/v1/plan", "application/yaml", workloads(server.MaxWorkloads + 1), 413,
@@ -651,5 +659,30 @@ func TestUI(t *testing.T) {
 	}
 	if a := do(t, s, "POST", "/", "", nil); a.status != 405 {
 		t.Errorf("POST /: %d", a.status)
+	}
+}
+
+// TestBodyTooLargeBeforeReading: a Content-Length over the limit is answered 413 at once,
+// before a byte of the body is read (the body here never comes; without the check the
+// server would wait for it until its read timeout).
+func TestBodyTooLargeBeforeReading(t *testing.T) {
+	addr, _, _ := startServe(t, server.Config{})
+	for _, target := range []string{"/api/v1/plan", "/api/v1/manifests?image=x"} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/yaml\r\nContent-Length: %d\r\n\r\n", target, server.MaxBodyBytes+1)
+		conn.SetReadDeadline(time.Now().Add(server.ReadTimeout / 2))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%s: no answer before the body came: %v", target, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(b, []byte(`"code":"too-large"`)) {
+			t.Errorf("%s: %d %s", target, resp.StatusCode, b)
+		}
 	}
 }
