@@ -28,18 +28,23 @@ func (n *Network) ResolveList(text string) ([]*Entity, error) {
 	most := max(n.nameWords, 1)
 	var out []*Entity
 	for i := 0; i < len(words); {
-		var err error
-		for j := min(len(words), i+most); j > i; j-- {
-			var e *Entity
-			if e, err = n.Resolve(strings.Join(words[i:j], " ")); err == nil {
+		// Runs of several words are looked up without an error: a did-you-mean for each
+		// run that is not a name would cost a pass over every name, per word.
+		j := min(len(words), i+most)
+		for ; j > i+1; j-- {
+			if e, ok := n.find(strings.Join(words[i:j], " ")); ok {
 				out = append(out, e)
-				i = j
 				break
 			}
 		}
-		if err != nil {
-			return nil, err // the error for the single word
+		if j == i+1 {
+			e, err := n.Resolve(words[i])
+			if err != nil {
+				return nil, err // the error for the single word, with its suggestion
+			}
+			out = append(out, e)
 		}
+		i = j
 	}
 	return out, nil
 }

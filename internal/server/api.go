@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,6 +69,10 @@ func (s *Server) apiRoutes() []route {
 // serveRoute is the one way a route answers (see the comment at the top of this file).
 func (s *Server) serveRoute(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkParams(r, rt.op); err != nil {
+			encodeError(err).write(w, r)
+			return
+		}
 		rq := &request{Request: r}
 		if rt.op.body {
 			doc, err := readBody(w, r)
@@ -120,11 +125,79 @@ func (s *Server) acquire(ctx context.Context) (release func(), err error) {
 		return s.releaseWork, nil
 	case <-ctx.Done():
 		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: "busy",
-			Message: fmt.Sprintf("strata plans %d requests at a time and this one gave up waiting for its turn (%v); try again", cap(s.work), context.Cause(ctx))}
+			Message: fmt.Sprintf("strata works on %d requests at a time and this one gave up waiting for its turn (%v); try again", cap(s.work), context.Cause(ctx))}
 	}
 }
 
 func (s *Server) releaseWork() { <-s.work }
+
+// checkParams holds a request's parameters to what its operation declares, before any
+// work: every query parameter is one the operation takes, given once unless it is a list,
+// a list has at most its maxItems items, and no value (no item) is longer than its
+// maxLength. Nothing a client writes is silently ignored.
+func checkParams(r *http.Request, op operation) error {
+	if op.id == "" {
+		return nil // /healthz and /readyz
+	}
+	var names []string
+	declared := map[string]param{}
+	for _, pr := range op.params {
+		if pr.in == "path" {
+			if v := r.PathValue(pr.name); len(v) > pr.maxLen() {
+				return tooLong(pr, len(v))
+			}
+			continue
+		}
+		declared[pr.name] = pr
+		names = append(names, pr.name)
+	}
+	for key, vals := range r.URL.Query() {
+		pr, ok := declared[key]
+		if !ok {
+			msg := fmt.Sprintf("%s takes no query parameter %q", r.URL.Path, key)
+			if len(names) == 0 {
+				msg += "; it takes none"
+			} else {
+				msg += "; it takes " + strings.Join(names, ", ")
+			}
+			return &apiError{Status: http.StatusBadRequest, Code: "unknown-parameter", Message: msg, Suggestion: network.Suggest(key, names)}
+		}
+		if !pr.array {
+			if len(vals) > 1 {
+				return badRequest("query parameter %s is given %d times; give it once", key, len(vals))
+			}
+			if len(vals[0]) > pr.maxLen() {
+				return tooLong(pr, len(vals[0]))
+			}
+			continue
+		}
+		n := 0
+		for _, v := range vals {
+			for item := range strings.SplitSeq(v, ",") {
+				if len(item) > pr.maxLen() {
+					return tooLong(pr, len(item))
+				}
+				if strings.TrimSpace(item) != "" {
+					n++
+				}
+			}
+		}
+		if n > pr.maxItems {
+			return &apiError{Status: http.StatusBadRequest, Code: "too-many-items",
+				Message: fmt.Sprintf("query parameter %s lists %d items; at most %d are allowed", key, n, pr.maxItems)}
+		}
+	}
+	return nil
+}
+
+func tooLong(pr param, n int) *apiError {
+	what := "query parameter " + pr.name
+	if pr.in == "path" {
+		what = "the " + pr.name + " in the path"
+	}
+	return &apiError{Status: http.StatusBadRequest, Code: "too-long",
+		Message: fmt.Sprintf("%s is %d bytes long; at most %d are allowed", what, n, pr.maxLen())}
+}
 
 // need returns the named query parameters, or an error naming the missing ones.
 func need(r *request, names ...string) ([]string, error) {
@@ -143,12 +216,13 @@ func need(r *request, names ...string) ([]string, error) {
 	return out, nil
 }
 
-// list reads a parameter given repeatedly or comma-separated.
+// list reads a parameter given repeatedly or comma-separated; an item given twice counts
+// once (checkParams has bounded the number of items).
 func list(r *request, name string) []string {
 	var out []string
 	for _, v := range r.URL.Query()[name] {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
 				out = append(out, p)
 			}
 		}

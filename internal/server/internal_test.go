@@ -335,3 +335,44 @@ func planCount(t *testing.T, s *Server) float64 {
 	}
 	return n
 }
+
+// TestEveryRouteTakesASlot: with every work slot busy, each route that computes (all but
+// the two documents encoded at start) waits for a slot and gives up with 503 busy when
+// its request ends; the documents and the probes still answer. The OpenAPI document says
+// 503 for exactly the routes that wait.
+func TestEveryRouteTakesASlot(t *testing.T) {
+	s := testServer(t, Config{})
+	s.work = make(chan struct{}, 1)
+	s.work <- struct{}{}
+	free := map[string]bool{"openapi": true, "getNetwork": true}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fill := strings.NewReplacer("{name}", "L-3", "{relation}", "overhead")
+	for _, rt := range s.apiRoutes() {
+		if rt.op.work == free[rt.op.id] {
+			t.Errorf("%s %s: work=%v; only %v answer without a slot", rt.method, rt.pattern, rt.op.work, free)
+		}
+		var body io.Reader
+		if rt.op.body {
+			body = strings.NewReader("apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: fn}\nspec: {artifact: wasm}\n")
+		}
+		r := httptest.NewRequestWithContext(ctx, rt.method, fill.Replace(rt.pattern), body)
+		r.Header.Set("Content-Type", "application/yaml")
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		want := http.StatusServiceUnavailable
+		if !rt.op.work {
+			want = http.StatusOK
+		}
+		if w.Code != want {
+			t.Errorf("%s %s with every slot busy: %d, want %d: %.200s", rt.method, rt.pattern, w.Code, want, w.Body)
+		}
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequestWithContext(ctx, "GET", p, nil))
+		if w.Code != http.StatusOK {
+			t.Errorf("%s with every slot busy: %d", p, w.Code)
+		}
+	}
+}

@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -248,4 +250,72 @@ func BenchmarkHandler(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 		})
 	}
+}
+
+// BenchmarkNearCaps times queries at the parameter bounds (checkParams): the most items,
+// the longest names, names that miss and get a did-you-mean. Each must cost at most
+// cpuBudget of CPU (user + system time of the process, so the garbage collector counts
+// too): cheap to ask must stay cheap to answer. Before the bounds, 4,000 names to
+// coordinates cost 2.5 s and 7,500 Pareto candidates 3.2 s.
+func BenchmarkNearCaps(b *testing.B) {
+	const cpuBudget = 50 * time.Millisecond
+	s := newServer(b, server.Config{Logger: telemetry.NewLogger(io.Discard, slog.LevelInfo)})
+	rsn, _ := deps(b)
+	var ids, orders []string
+	for _, e := range rsn.Network().Entities {
+		ids = append(ids, e.ID)
+	}
+	for _, o := range rsn.Orders() {
+		orders = append(orders, o.Type.ID+":max")
+	}
+	cycle := func(items []string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = items[i%len(items)]
+		}
+		return out
+	}
+	long := strings.Repeat("x", server.MaxParamBytes)
+	stack := cycle([]string{"K3s", "Kata Containers", "WasmEdge", "Open Policy Agent", "containerd"}, server.MaxStack)
+	for _, bc := range []struct {
+		name, target string
+		status       int
+	}{
+		{"coordinates-stack", "/api/v1/coordinates?stack=" + url.QueryEscape(strings.Join(stack, ",")), 0},
+		{"coordinates-stack-words", "/api/v1/coordinates?stack=" + url.QueryEscape(strings.Join(cycle([]string{strings.TrimSpace(strings.Repeat("K3s ", server.MaxParamBytes/4))}, server.MaxStack), ",")), 0},
+		{"coordinates-miss", "/api/v1/coordinates?stack=" + url.QueryEscape(strings.Join(append(stack[:server.MaxStack-1], long), ",")), 404},
+		{"pareto-among", "/api/v1/pareto?criteria=" + url.QueryEscape(strings.Join(orders, ",")) + "&among=" + url.QueryEscape(strings.Join(cycle(ids, server.MaxAmong), ",")), 200},
+		{"pareto-miss", "/api/v1/pareto?criteria=overhead:min&among=" + url.QueryEscape(strings.Join(append(cycle(ids, server.MaxAmong-1), long), ",")), 404},
+		{"entity-miss", "/api/v1/entities/" + long, 404},
+		{"compare-miss", "/api/v1/compare?a=" + long + "&b=" + long, 404},
+		{"why-miss", "/api/v1/why?a=L-4&op=%3E&b=L-2&relation=" + long, 404},
+		{"search-long", "/api/v1/entities?limit=10000&q=" + long, 200},
+		{"search-all", "/api/v1/entities?limit=10000&q=a", 200},
+		{"plan-miss", "/api/v1/plan?scenario=" + long, 404},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			start := cpuTime(b)
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, httptest.NewRequest("GET", bc.target, nil))
+				if w.Code >= 500 || (bc.status != 0 && w.Code != bc.status) {
+					b.Fatalf("%d %.300s", w.Code, w.Body)
+				}
+			}
+			perOp := (cpuTime(b) - start) / time.Duration(b.N)
+			b.ReportMetric(float64(perOp.Microseconds())/1000, "cpu-ms/op")
+			if perOp > cpuBudget {
+				b.Errorf("%s: %v of CPU per request, want at most %v", bc.name, perOp, cpuBudget)
+			}
+		})
+	}
+}
+
+// cpuTime is the user and system time the process has used.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

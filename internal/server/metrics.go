@@ -65,7 +65,7 @@ func newMetrics(reg *prometheus.Registry, n *network.Network, version string) (*
 			Help:    "Time the planner takes per workload, by outcome (planned, unsatisfiable, error); outcome scenarios is the whole scenario table.",
 			Buckets: latencyBuckets}, []string{"outcome"}),
 		waiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: MetricPlanWaiting,
-			Help: "Requests waiting for a turn to parse, plan or emit (a few per CPU run at once)."}),
+			Help: "Requests waiting for a work slot: every route that computes runs a few requests per CPU at once."}),
 		reason: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricReasonDuration,
 			Help:    "Time the reasoner takes per question, by operation (compare, why, rank, path, pareto, contradictions).",
 			Buckets: latencyBuckets}, []string{"operation"}),

@@ -135,7 +135,7 @@ func (s *Server) finish(ctx context.Context, span trace.Span, r *http.Request, r
 
 	level := slog.LevelInfo
 	switch {
-	case status >= 500:
+	case status >= 500 && r.Context().Err() == nil: // not a client that went away
 		level = slog.LevelError
 	case route == "/metrics" || route == "/healthz" || route == "/readyz":
 		level = slog.LevelDebug // scrapes and probes would drown the rest

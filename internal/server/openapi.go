@@ -22,19 +22,29 @@ type operation struct {
 	errors      []int
 }
 
+// param is a query or path parameter. checkParams holds requests to what it says.
 type param struct {
 	name, in, description string
 	required, array       bool
+	maxItems              int // an array's most items, repeated or comma-separated
+	maxLength             int // most bytes of the value, of each item of an array; 0: MaxParamBytes
 }
 
 func q(name, desc string, required bool) param {
 	return param{name: name, in: "query", description: desc, required: required}
 }
-func qlist(name, desc string) param {
-	return param{name: name, in: "query", description: desc, array: true}
+func qlist(name, desc string, required bool, maxItems int) param {
+	return param{name: name, in: "query", description: desc, required: required, array: true, maxItems: maxItems}
 }
 func p(name, desc string) param {
 	return param{name: name, in: "path", description: desc, required: true}
+}
+
+func (pr param) maxLen() int {
+	if pr.maxLength > 0 {
+		return pr.maxLength
+	}
+	return MaxParamBytes
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
@@ -52,25 +62,26 @@ var (
 	opEntities = operation{id: "searchEntities", summary: "List or search entities by id, English or Chinese name, or alias (exact matches first, then prefixes, then substrings).",
 		params: []param{q("q", "search text, e.g. 容器, container or L-3", false), q("category", "only this category", false),
 			q("dimension", "only values of this dimension", false), q("limit", "at most this many (default 50)", false)},
-		answer: typeOf[EntityList](), errors: []int{400}}
+		answer: typeOf[EntityList](), errors: []int{400}, work: true}
 	opEntity = operation{id: "getEntity", summary: "One entity by id, name or alias, with every fact about it, declared and derived.",
-		params: []param{p("name", "id, English or Chinese name, or alias")}, answer: typeOf[EntityAnswer](), errors: []int{400, 404}}
+		params: []param{p("name", "id, English or Chinese name, or alias")}, answer: typeOf[EntityAnswer](), errors: []int{400, 404}, work: true}
 	opCompare = operation{id: "compare", summary: "Compare A and B under every order that relates them, with the facts behind each verdict.",
-		params: []param{q("a", "an entity", true), q("b", "an entity", true)}, answer: typeOf[CompareAnswer](), errors: []int{400, 404}}
+		params: []param{q("a", "an entity", true), q("b", "an entity", true)}, answer: typeOf[CompareAnswer](), errors: []int{400, 404}, work: true}
 	opWhy = operation{id: "why", summary: "Explain A op B: the declared facts it follows from, or what holds instead.",
 		params: []param{q("a", "an entity", true), q("op", "one of >, <, = or →", true), q("b", "an entity", true),
 			q("relation", "one relation type (default: every order relating A and B)", false)},
-		answer: typeOf[WhyAnswer](), errors: []int{400, 404}}
+		answer: typeOf[WhyAnswer](), errors: []int{400, 404}, work: true}
 	opRank = operation{id: "rank", summary: "An order's values in layers, greatest first, ties together.",
-		params: []param{p("relation", "a transitive relation type, e.g. isolation-strength")}, answer: typeOf[RankAnswer](), errors: []int{400, 404}}
+		params: []param{p("relation", "a transitive relation type, e.g. isolation-strength")}, answer: typeOf[RankAnswer](), errors: []int{400, 404}, work: true}
 	opPath = operation{id: "path", summary: "The shortest chain of declared facts from one entity to another.",
 		params: []param{q("from", "an entity", true), q("to", "an entity", true), q("relation", "follow only this relation type", false)},
-		answer: typeOf[PathAnswer](), errors: []int{400, 404}}
+		answer: typeOf[PathAnswer](), errors: []int{400, 404}, work: true}
 	opPareto = operation{id: "pareto", summary: "The Pareto front over several orders.",
-		params: []param{qlist("criteria", "RELATION:max or RELATION:min, repeated or comma-separated (required)"), qlist("among", "candidate entities")},
-		answer: typeOf[reason.Front](), errors: []int{400, 404}}
+		params: []param{qlist("criteria", "RELATION:max or RELATION:min, repeated or comma-separated; a repeated criterion counts once", true, MaxCriteria),
+			qlist("among", "candidate entities (default: the values of the criteria's orders), repeated or comma-separated; an entity named twice counts once", false, MaxAmong)},
+		answer: typeOf[reason.Front](), errors: []int{400, 404}, work: true}
 	opContradictions = operation{id: "contradictions", summary: "Facts that contradict the orders' properties, each with its source.",
-		answer: typeOf[ContradictionList]()}
+		answer: typeOf[ContradictionList](), work: true}
 	opPlanGet = operation{id: "planScenario", summary: "Plan one of the network's scenarios from its key requirements.",
 		params: []param{q("scenario", "a scenario, e.g. edge", true), q("asOf", "only technologies that existed in this year", false)},
 		answer: typeOf[PlanAnswer](), errors: []int{400, 404, 422, 503}, work: true}
@@ -78,7 +89,7 @@ var (
 		params: []param{q("asOf", "only technologies that existed in this year", false)}, body: true, work: true,
 		answer: typeOf[PlanAnswer](), errors: []int{400, 413, 415, 422, 503}}
 	manifestParams = []param{
-		q("image", "the image to run when the workload names none (scenarios name none)", false),
+		{name: "image", in: "query", description: "the image to run when the workload names none (scenarios name none)", maxLength: MaxImageBytes},
 		q("namespace", "the namespace of the objects (default: default)", false),
 		q("format", "tar (default): a .tar.gz with one file per object, as strata plan --emit writes; yaml: the cluster objects as one YAML stream for kubectl apply -f -", false),
 		q("containerdConfigVersion", "2 (containerd 1.x, default) or 3 (containerd 2.x)", false),
@@ -92,13 +103,13 @@ var (
 	opScenarios = operation{id: "scenarios", summary: "The seed's scenario table, recomputed by the planner beside what the network declares.",
 		answer: typeOf[[]plan.ScenarioRow](), errors: []int{503}, work: true}
 	opCoordinates = operation{id: "coordinates", summary: "Place a stack in the X/Y/Z space.",
-		params: []param{qlist("stack", "technologies, repeated, comma- or +-separated (required)")}, answer: typeOf[plan.Placement](), errors: []int{400, 404}}
+		params: []param{qlist("stack", "technologies, repeated, comma- or +-separated; a technology named twice counts once", true, MaxStack)}, answer: typeOf[plan.Placement](), errors: []int{400, 404}, work: true}
 	opResults = operation{id: "listResults", summary: "The probe and bench result files given with --results, each with its kind (probe, bench or unknown), read from disk on each request.",
-		answer: typeOf[ResultList]()}
+		answer: typeOf[ResultList](), work: true}
 	opResult = operation{id: "getResult", summary: "One results file as it is on disk (at most " + strconv.Itoa(MaxResultBytes>>20) + " MiB; 500 when it is larger or not JSON).",
-		params: []param{p("name", "the file's base name")}, answer: typeOf[map[string]any](), errors: []int{404, 500}}
+		params: []param{p("name", "the file's base name")}, answer: typeOf[map[string]any](), errors: []int{404, 500}, work: true}
 	opResultChart = operation{id: "getResultChart", summary: "A bench results file drawn as the SVG chart of strata bench --chart: start-up time per driver and overhead against native (400 not-bench-results for other files).",
-		params: []param{p("name", "the base name of a strata bench -o json file")}, files: []string{mediaSVG}, errors: []int{400, 404, 500}}
+		params: []param{p("name", "the base name of a strata bench -o json file")}, files: []string{mediaSVG}, errors: []int{400, 404, 500}, work: true}
 )
 
 // openAPIDocument describes the routes the server registers; schemas come from the Go
@@ -111,9 +122,9 @@ func openAPIDocument(s *Server) map[string]any {
 		o := map[string]any{"operationId": op.id, "summary": op.summary}
 		var ps []any
 		for _, pr := range op.params {
-			sch := map[string]any{"type": "string"}
+			sch := map[string]any{"type": "string", "maxLength": pr.maxLen()}
 			if pr.array {
-				sch = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
+				sch = map[string]any{"type": "array", "maxItems": pr.maxItems, "items": sch}
 			}
 			x := map[string]any{"name": pr.name, "in": pr.in, "required": pr.required, "description": pr.description, "schema": sch}
 			if pr.array {
@@ -139,7 +150,11 @@ func openAPIDocument(s *Server) map[string]any {
 			ok["application/json"] = map[string]any{"schema": schemaOf(op.answer, schemas)}
 		}
 		resp := map[string]any{"200": map[string]any{"description": "OK", "content": ok}}
-		for _, code := range append([]int{405}, op.errors...) {
+		codes := append([]int{http.StatusBadRequest, http.StatusMethodNotAllowed}, op.errors...) // 400: checkParams
+		if op.work {
+			codes = append(codes, http.StatusServiceUnavailable)
+		}
+		for _, code := range codes {
 			resp[itoa(code)] = map[string]any{"description": http.StatusText(code), "content": map[string]any{
 				"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
 		}

@@ -301,6 +301,12 @@ func (s *Server) pareto(r *request) result {
 	if err != nil {
 		return result{err: err}
 	}
+	seen := map[*network.Entity]bool{}
+	among = slices.DeleteFunc(among, func(e *network.Entity) bool { // two names of one entity count once
+		dup := seen[e]
+		seen[e] = true
+		return dup
+	})
 	var f reason.Front
 	s.reasonStep(r.Context(), "pareto", func() { f = s.rsn.Pareto(cs, among) })
 	return result{data: f}

@@ -32,7 +32,19 @@ const (
 	// MaxWorkloads is how many documents one POST to /api/v1/plan or /api/v1/manifests
 	// may hold; more is answered 413 too-many-workloads. Each is parsed and planned, so
 	// the body limit alone would let one request hold a CPU for seconds.
-	MaxWorkloads      = 100
+	MaxWorkloads = 100
+	// Query and path parameters are bounded before any work is done (checkParams), and the
+	// OpenAPI document states each bound: one value (one item of a list) is at most
+	// MaxParamBytes (an image reference MaxImageBytes), since a did-you-mean compares a
+	// name with every name of the network; the lists are at most MaxStack technologies,
+	// MaxAmong Pareto candidates and MaxCriteria criteria, and an item named twice counts
+	// once.
+	MaxParamBytes = 256
+	MaxImageBytes = 1024
+	MaxStack      = 32
+	MaxAmong      = 256
+	MaxCriteria   = 16
+
 	ReadHeaderTimeout = 5 * time.Second
 	ReadTimeout       = 15 * time.Second
 	WriteTimeout      = 30 * time.Second
