@@ -99,7 +99,7 @@ export interface paths {
         /** The Kubernetes/K3s files that enforce a scenario's plan (RuntimeClass, workload, Gatekeeper policy, containerd config, observability). */
         get: operations["manifestsScenario"];
         put?: never;
-        /** The Kubernetes/K3s files that enforce the plans of the Workload documents in the body. At most 100 Workload documents and 1 MiB per request (413 too-many-workloads or too-large beyond). A few requests per CPU are planned at once; the rest wait their turn (503 busy if they give up). */
+        /** The Kubernetes/K3s files that enforce the plans of the Workload documents in the body. At most 100 Workload documents and 1 MiB per request (413 too-many-workloads or too-large beyond). The Content-Type must be application/yaml or application/json: text/plain, forms and a body without a Content-Type are refused (415), as any web page could make a browser send those unasked. A few requests per CPU are planned at once; the rest wait their turn (503 busy if they give up). */
         post: operations["manifestsWorkload"];
         delete?: never;
         options?: never;
@@ -185,7 +185,7 @@ export interface paths {
         /** Plan one of the network's scenarios from its key requirements. */
         get: operations["planScenario"];
         put?: never;
-        /** Plan the Workload documents in the body (YAML, or the same document as JSON). At most 100 Workload documents and 1 MiB per request (413 too-many-workloads or too-large beyond). A few requests per CPU are planned at once; the rest wait their turn (503 busy if they give up). */
+        /** Plan the Workload documents in the body (YAML, or the same document as JSON). At most 100 Workload documents and 1 MiB per request (413 too-many-workloads or too-large beyond). The Content-Type must be application/yaml or application/json: text/plain, forms and a body without a Content-Type are refused (415), as any web page could make a browser send those unasked. A few requests per CPU are planned at once; the rest wait their turn (503 busy if they give up). */
         post: operations["planWorkload"];
         delete?: never;
         options?: never;
@@ -602,6 +602,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     contradictions: {
@@ -622,8 +631,26 @@ export interface operations {
                     "application/json": components["schemas"]["ContradictionList"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Method Not Allowed */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -635,9 +662,9 @@ export interface operations {
     };
     coordinates: {
         parameters: {
-            query?: {
-                /** @description technologies, repeated, comma- or +-separated (required) */
-                stack?: string[];
+            query: {
+                /** @description technologies, repeated, comma- or +-separated; a technology named twice counts once */
+                stack: string[];
             };
             header?: never;
             path?: never;
@@ -674,6 +701,15 @@ export interface operations {
             };
             /** @description Method Not Allowed */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -728,6 +764,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getEntity: {
@@ -771,6 +816,15 @@ export interface operations {
             };
             /** @description Method Not Allowed */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -968,6 +1022,15 @@ export interface operations {
                     "application/json": components["schemas"]["NetworkDoc"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Method Not Allowed */
             405: {
                 headers: {
@@ -999,6 +1062,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Method Not Allowed */
             405: {
                 headers: {
@@ -1012,10 +1084,10 @@ export interface operations {
     };
     pareto: {
         parameters: {
-            query?: {
-                /** @description RELATION:max or RELATION:min, repeated or comma-separated (required) */
-                criteria?: string[];
-                /** @description candidate entities */
+            query: {
+                /** @description RELATION:max or RELATION:min, repeated or comma-separated; a repeated criterion counts once */
+                criteria: string[];
+                /** @description candidate entities (default: the values of the criteria's orders), repeated or comma-separated; an entity named twice counts once */
                 among?: string[];
             };
             header?: never;
@@ -1053,6 +1125,15 @@ export interface operations {
             };
             /** @description Method Not Allowed */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1107,6 +1188,15 @@ export interface operations {
             };
             /** @description Method Not Allowed */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1316,6 +1406,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listResults: {
@@ -1336,8 +1435,26 @@ export interface operations {
                     "application/json": components["schemas"]["ResultList"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Method Not Allowed */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1370,6 +1487,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -1390,6 +1516,15 @@ export interface operations {
             };
             /** @description Internal Server Error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1456,6 +1591,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     scenarios: {
@@ -1474,6 +1618,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScenarioRow"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Method Not Allowed */
@@ -1543,6 +1696,15 @@ export interface operations {
             };
             /** @description Method Not Allowed */
             405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
