@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/strata-dev/strata/internal/netgen"
+	"github.com/strata-dev/strata/internal/unionfind"
 	"github.com/strata-dev/strata/reason"
 )
 
@@ -201,29 +202,17 @@ type peerView struct {
 }
 
 func newPeerView(d *dataset) *peerView {
-	pv := &peerView{eqClass: make([]int32, d.n), eqSize: make([]int64, d.n), selfLoop: make([]bool, d.n)}
-	parent := pv.eqClass
-	for i := range parent {
-		parent[i] = int32(i)
-	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+	pv := &peerView{eqSize: make([]int64, d.n), selfLoop: make([]bool, d.n)}
+	classes := unionfind.New(d.n)
 	for _, e := range d.equal {
 		if e.From == e.To {
 			pv.selfLoop[e.From] = true
 		}
-		if a, c := find(e.From), find(e.To); a != c {
-			parent[a] = c
-		}
+		classes.Union(e.From, e.To)
 	}
-	for v := range parent {
-		parent[v] = find(int32(v))
-		pv.eqSize[parent[v]]++
+	pv.eqClass = classes.Roots()
+	for _, r := range pv.eqClass {
+		pv.eqSize[r]++
 	}
 	return pv
 }

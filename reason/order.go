@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/strata-dev/strata/internal/unionfind"
 )
 
 // Edge is a declared fact between dense node ids: for strict edges From > To;
@@ -161,35 +163,14 @@ func build(n int, strict, equal []Edge, cfg config) (*Order, error) {
 	return o, nil
 }
 
-// unionFind returns a representative per node for the classes joined by the
-// equal facts.
+// unionFind returns a representative per node, the smallest id of its
+// class, for the classes joined by the equal facts.
 func unionFind(n int, equal []Edge) []int32 {
-	parent := make([]int32, n)
-	for i := range parent {
-		parent[i] = int32(i)
-	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+	f := unionfind.New(n)
 	for _, e := range equal {
-		a, b := find(e.From), find(e.To)
-		if a != b {
-			// Smaller id as root keeps the result deterministic.
-			if a < b {
-				parent[b] = a
-			} else {
-				parent[a] = b
-			}
-		}
+		f.Union(e.From, e.To)
 	}
-	for v := range parent {
-		parent[v] = find(int32(v))
-	}
-	return parent
+	return f.Roots()
 }
 
 // buildNodeGraph lays out the step graph in CSR form, strict facts first and

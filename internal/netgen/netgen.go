@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/strata-dev/strata/internal/unionfind"
 	"github.com/strata-dev/strata/reason"
 )
 
@@ -90,17 +91,7 @@ func generate(rng *rand.Rand, n, m int) (strict, equal []reason.Edge, rank []int
 		nEq = 0
 	}
 	nEq = min(nEq, n*(n-1)/2)
-	parent := make([]int32, n)
-	for i := range parent {
-		parent[i] = int32(i)
-	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+	classes := unionfind.New(n)
 	seenEq := make(map[uint64]struct{}, nEq)
 	for len(equal) < nEq {
 		a, b := rng.Int32N(int32(n)), rng.Int32N(int32(n))
@@ -112,16 +103,14 @@ func generate(rng *rand.Rand, n, m int) (strict, equal []reason.Edge, rank []int
 		}
 		seenEq[key(min(a, b), max(a, b))] = struct{}{}
 		equal = append(equal, reason.Edge{From: a, To: b})
-		if ra, rb := find(a), find(b); ra != rb {
-			parent[ra] = rb
-		}
+		classes.Union(a, b)
 	}
 	// Rank each class by a random permutation of its representative.
 	perm := rng.Perm(n)
 	rank = make([]int32, n)
 	classSize := make([]int64, n)
 	for v := range n {
-		r := find(int32(v))
+		r := classes.Find(int32(v))
 		rank[v] = int32(perm[r])
 		classSize[r]++
 	}
