@@ -2,15 +2,19 @@ package network
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // Term is one operand of a chain or formula as written, with its byte offset in the text.
+// A term written in double quotes ("a>b") is read verbatim: Text is what the quotes hold,
+// Offset where it starts (just after the opening quote), and Quoted is set.
 type Term struct {
 	Text   string
 	Offset int
+	Quoted bool
 }
 
 // Chain is a parsed chain such as "L-0 = L-4 > L-1 > L-2 > L-3". Ops[i] joins Terms[i] and
@@ -31,44 +35,32 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("offset %d: %s", e.Off
 
 // ParseChain parses the seed's chain notation. Strict symbols may not be mixed: a chain
 // reads in one direction ("<" with ">" is an error, and so is "→" with either), while "="
-// may appear anywhere. Terms may contain spaces ("A1 technical → A5 software").
+// may appear anywhere. Terms may contain spaces ("A1 technical → A5 software"). A term in
+// double quotes is read verbatim, operators included: "\"a>b\" > c" relates the entity
+// a>b to c. A term cannot contain a double quote.
 func ParseChain(s string) (Chain, error) {
 	var c Chain
-	start := 0
 	strict := ""
-	flush := func(end int) error {
-		raw := s[start:end]
-		t := strings.TrimSpace(raw)
-		if t == "" {
-			return &SyntaxError{Offset: start, Msg: "missing term", Hint: "write an entity id on each side of every operator, e.g. A > B"}
-		}
-		off := start + strings.Index(raw, t)
-		c.Terms = append(c.Terms, Term{Text: t, Offset: off})
-		return nil
-	}
-	for i := 0; i < len(s); {
-		op, n := chainOp(s, i)
-		if n == 0 {
-			_, w := utf8.DecodeRuneInString(s[i:])
-			i += w
-			continue
-		}
-		if err := flush(i); err != nil {
+	sc := termScanner{s: s, op: chainOp, what: "term", hint: "write an entity id on each side of every operator, e.g. A > B"}
+	for {
+		t, err := sc.term()
+		if err != nil {
 			return Chain{}, err
 		}
+		c.Terms = append(c.Terms, t)
+		if sc.i >= len(s) {
+			break
+		}
+		op, n := sc.next, sc.n
 		if op != "=" {
 			if strict != "" && strict != op {
-				return Chain{}, &SyntaxError{Offset: i, Msg: fmt.Sprintf("chain mixes %q with %q", strict, op),
+				return Chain{}, &SyntaxError{Offset: sc.i, Msg: fmt.Sprintf("chain mixes %q with %q", strict, op),
 					Hint: "a chain reads in one direction: split it into two chains or reverse one part"}
 			}
 			strict = op
 		}
 		c.Ops = append(c.Ops, op)
-		i += n
-		start = i
-	}
-	if err := flush(len(s)); err != nil {
-		return Chain{}, err
+		sc.i += n
 	}
 	if len(c.Ops) == 0 {
 		return Chain{}, &SyntaxError{Offset: 0, Msg: "a chain needs at least one operator (=, >, <, → or ->)", Hint: "e.g. L-0 = L-4 > L-1"}
@@ -76,8 +68,74 @@ func ParseChain(s string) (Chain, error) {
 	return c, nil
 }
 
+// termScanner reads the terms of a chain or formula one at a time; i is where the next
+// term starts, and after a term it is at the operator that ends it (next, n bytes long)
+// or at the end.
+type termScanner struct {
+	s    string
+	i    int
+	op   func(s string, i, termStart int) (string, int)
+	next string
+	n    int
+	// what and hint word the "missing term" error.
+	what, hint string
+}
+
+func (sc *termScanner) term() (Term, error) {
+	s, start := sc.s, sc.i
+	j := start
+	for j < len(s) {
+		r, w := utf8.DecodeRuneInString(s[j:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		j += w
+	}
+	if j < len(s) && s[j] == '"' {
+		end := strings.IndexByte(s[j+1:], '"')
+		if end < 0 {
+			return Term{}, &SyntaxError{Offset: j, Msg: "unclosed quote", Hint: "close the quoted term with a second \""}
+		}
+		t := Term{Text: s[j+1 : j+1+end], Offset: j + 1, Quoted: true}
+		if strings.TrimSpace(t.Text) == "" {
+			return Term{}, &SyntaxError{Offset: j, Msg: "missing " + sc.what, Hint: sc.hint}
+		}
+		k := j + 1 + end + 1
+		sc.next, sc.n = "", 0
+		for k < len(s) {
+			if sc.next, sc.n = sc.op(s, k, j); sc.n > 0 {
+				break
+			}
+			r, w := utf8.DecodeRuneInString(s[k:])
+			if !unicode.IsSpace(r) {
+				return Term{}, &SyntaxError{Offset: k, Msg: "text after a quoted " + sc.what,
+					Hint: "a quoted term stands alone between operators: put the whole term inside the quotes"}
+			}
+			k += w
+		}
+		sc.i = k
+		return t, nil
+	}
+	k := start
+	sc.next, sc.n = "", 0
+	for k < len(s) {
+		if sc.next, sc.n = sc.op(s, k, start); sc.n > 0 {
+			break
+		}
+		_, w := utf8.DecodeRuneInString(s[k:])
+		k += w
+	}
+	raw := s[start:k]
+	t := strings.TrimSpace(raw)
+	if t == "" {
+		return Term{}, &SyntaxError{Offset: start, Msg: "missing " + sc.what, Hint: sc.hint}
+	}
+	sc.i = k
+	return Term{Text: t, Offset: start + strings.Index(raw, t)}, nil
+}
+
 // chainOp reports the operator at s[i:] and its length in bytes, or n == 0.
-func chainOp(s string, i int) (op string, n int) {
+func chainOp(s string, i, _ int) (op string, n int) {
 	switch {
 	case strings.HasPrefix(s[i:], "→"):
 		return "→", len("→")
@@ -98,56 +156,57 @@ type Formula struct {
 }
 
 // ParseFormula parses "result = a + b + …" or "result = a × b × …". The product may be
-// written ×, x (as a separate word) or *. Mixing + with × in one formula is an error.
+// written ×, x (as a separate word) or *. Mixing + with × in one formula is an error. As in
+// chains, a term in double quotes is read verbatim, operators and "=" included.
 func ParseFormula(s string) (Formula, error) {
 	var f Formula
-	eq := strings.IndexByte(s, '=')
-	if eq < 0 {
+	equals := func(s string, i, _ int) (string, int) {
+		if s[i] == '=' {
+			return "=", 1
+		}
+		return "", 0
+	}
+	res := termScanner{s: s, op: equals, what: "result before '='", hint: "name what the formula defines, e.g. problem-location = O1 × O2"}
+	r, err := res.term()
+	switch {
+	case err != nil && res.i < len(s) && strings.Contains(s[res.i:], "="):
+		if se, ok := err.(*SyntaxError); ok && se.Msg == "missing result before '='" {
+			se.Offset = 0
+		}
+		return f, err
+	case err != nil || res.n == 0:
+		if se, ok := err.(*SyntaxError); ok && se.Msg != "missing result before '='" {
+			return f, err // an unclosed quote or text after one
+		}
 		return f, &SyntaxError{Offset: 0, Msg: "a formula needs '='", Hint: "write result = A + B or result = A × B"}
 	}
-	lhs := strings.TrimSpace(s[:eq])
-	if lhs == "" {
-		return f, &SyntaxError{Offset: 0, Msg: "missing result before '='", Hint: "name what the formula defines, e.g. problem-location = O1 × O2"}
-	}
-	f.Result = Term{Text: lhs, Offset: strings.Index(s, lhs)}
-	rest := s[eq+1:]
-	base := eq + 1
-	if strings.IndexByte(rest, '=') >= 0 {
-		return f, &SyntaxError{Offset: base + strings.IndexByte(rest, '='), Msg: "a formula has exactly one '='"}
-	}
-	start := 0
-	flush := func(end int) error {
-		raw := rest[start:end]
-		t := strings.TrimSpace(raw)
-		if t == "" {
-			return &SyntaxError{Offset: base + start, Msg: "missing operand", Hint: "write an entity id on each side of every operator"}
+	f.Result = r
+	op := func(s string, i, start int) (string, int) {
+		if s[i] == '=' {
+			return "=", 1
 		}
-		f.Operands = append(f.Operands, Term{Text: t, Offset: base + start + strings.Index(raw, t)})
-		return nil
+		return formulaOp(s, i, start)
 	}
-	for i := 0; i < len(rest); {
-		op, n := formulaOp(rest, i)
-		if n > 0 && (rest[i] == 'x' || rest[i] == 'X') && strings.TrimSpace(rest[start:i]) == "" {
-			n = 0 // with no operand before it, x is an operand: "X × Y" over the X axis
-		}
-		if n == 0 {
-			_, w := utf8.DecodeRuneInString(rest[i:])
-			i += w
-			continue
-		}
-		if err := flush(i); err != nil {
+	sc := termScanner{s: s, i: res.i + 1, op: op, what: "operand", hint: "write an entity id on each side of every operator"}
+	for {
+		t, err := sc.term()
+		if err != nil {
 			return Formula{}, err
 		}
-		if f.Op != "" && f.Op != op {
-			return Formula{}, &SyntaxError{Offset: base + i, Msg: fmt.Sprintf("formula mixes %q with %q", f.Op, op),
+		f.Operands = append(f.Operands, t)
+		if sc.i >= len(s) {
+			break
+		}
+		op, n := sc.next, sc.n
+		switch {
+		case op == "=":
+			return Formula{}, &SyntaxError{Offset: sc.i, Msg: "a formula has exactly one '='", Hint: "write result = A + B; quote a term that contains '=': \"a=b\""}
+		case f.Op != "" && f.Op != op:
+			return Formula{}, &SyntaxError{Offset: sc.i, Msg: fmt.Sprintf("formula mixes %q with %q", f.Op, op),
 				Hint: "use one operator per formula; define a named part for the other"}
 		}
 		f.Op = op
-		i += n
-		start = i
-	}
-	if err := flush(len(rest)); err != nil {
-		return Formula{}, err
+		sc.i += n
 	}
 	if f.Op == "" {
 		return Formula{}, &SyntaxError{Offset: f.Operands[0].Offset, Msg: "a formula needs an operator (+, ×, x or *) between at least two operands",
@@ -156,7 +215,8 @@ func ParseFormula(s string) (Formula, error) {
 	return f, nil
 }
 
-func formulaOp(s string, i int) (string, int) {
+// formulaOp reports the formula operator at s[i:], for a term that started at termStart.
+func formulaOp(s string, i, termStart int) (string, int) {
 	switch {
 	case strings.HasPrefix(s[i:], "×"):
 		return "×", len("×")
@@ -165,10 +225,11 @@ func formulaOp(s string, i int) (string, int) {
 	case s[i] == '+':
 		return "+", 1
 	case s[i] == 'x' || s[i] == 'X':
-		// x is the product only as a word of its own: "O1 x O2", never inside "nginx".
+		// x is the product only as a word of its own: "O1 x O2", never inside "nginx";
+		// and with no operand before it, x is an operand: "X × Y" over the X axis.
 		before := i == 0 || isSpaceByte(s[i-1])
 		after := i+1 == len(s) || isSpaceByte(s[i+1])
-		if before && after {
+		if before && after && strings.TrimSpace(s[termStart:i]) != "" {
 			return "×", 1
 		}
 	}
@@ -176,3 +237,146 @@ func formulaOp(s string, i int) (string, int) {
 }
 
 func isSpaceByte(b byte) bool { return b < utf8.RuneSelf && unicode.IsSpace(rune(b)) }
+
+// splitNames is what splitName needs to know about the network's names, computed on
+// first use: the lower-cased ids, names and aliases that contain an operator, and how many
+// terms such a name can span once a chain or a formula splits it at its operators.
+type splitNames struct {
+	names          []string
+	chain, formula int
+}
+
+func (b *builder) splitNames() *splitNames {
+	if b.split != nil {
+		return b.split
+	}
+	sp := &splitNames{chain: 1, formula: 1}
+	for k := range b.n.byName {
+		nc, nf := 0, 0
+		for i, r := range k {
+			switch r {
+			case '=':
+				nc++
+				nf++
+			case '<', '>', '→':
+				nc++
+			case '+', '×', '*':
+				nf++
+			case 'x':
+				if i > 0 && isSpaceByte(k[i-1]) && (i+1 == len(k) || isSpaceByte(k[i+1])) {
+					nf++
+				}
+			}
+		}
+		if nc+nf > 0 {
+			sp.names = append(sp.names, k)
+		}
+		sp.chain, sp.formula = max(sp.chain, nc+1), max(sp.formula, nf+1)
+	}
+	slices.Sort(sp.names) // map order must not pick which problem is reported
+	b.split = sp
+	return sp
+}
+
+// refuseSplit reports, at n, an entity name with an operator inside that a chain or
+// formula would split into several terms: "a>b > c" when an entity is called a>b, which
+// would otherwise be read as a > b > c without a word (or fail on an unknown a). With the
+// parsed terms it looks for a run of unquoted terms that together name an entity; without
+// them (the text did not parse, often because of such a name) it looks for the name in the
+// text. It reports whether it found one.
+func (b *builder) refuseSplit(n *node, text string, terms []Term, formula bool) bool {
+	sp := b.splitNames()
+	if len(sp.names) == 0 {
+		return false
+	}
+	code, where := CodeChain, "chain"
+	span := sp.chain
+	if formula {
+		code, where, span = CodeFormula, "formula", sp.formula
+	}
+	off, run, id, ok := -1, "", "", false
+	if terms != nil {
+		off, run, id, ok = b.splitRun(text, terms, span)
+	} else {
+		off, run, id, ok = b.splitText(text, sp.names)
+	}
+	if !ok {
+		return false
+	}
+	b.add(offsetPos(n, off), code, fmt.Sprintf("write it in double quotes to mean the entity (\"%s\"), or quote each term to mean them apart", run),
+		"%q names entity %s, but unquoted in a %s it is split at its operators", run, id, where)
+	return true
+}
+
+// splitRun finds a run of two or more unquoted terms that read together, with the
+// operators between them, name an entity. Runs are at most span terms long.
+func (b *builder) splitRun(text string, terms []Term, span int) (int, string, string, bool) {
+	for i := range terms {
+		if terms[i].Quoted {
+			continue
+		}
+		for j := i + 1; j < len(terms) && j < i+span; j++ {
+			if terms[j].Quoted {
+				break
+			}
+			run := text[terms[i].Offset : terms[j].Offset+len(terms[j].Text)]
+			if e, ok := b.lookupTerm(run); ok {
+				return terms[i].Offset, run, e.ID, true
+			}
+		}
+	}
+	return 0, "", "", false
+}
+
+// splitText finds one of names (lower-cased, each with an operator inside) standing in
+// text as a term would: outside quotes, not inside a longer word.
+func (b *builder) splitText(text string, names []string) (int, string, string, bool) {
+	lower := strings.ToLower(text)
+	if len(lower) != len(text) {
+		return 0, "", "", false // case folding moved offsets; too rare to be worth more
+	}
+	edge := func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`=<>→+×*"-`, r) }
+	for _, name := range names {
+		for from := 0; ; {
+			i := strings.Index(lower[from:], name)
+			if i < 0 {
+				break
+			}
+			i += from
+			from = i + 1
+			end := i + len(name)
+			before, _ := utf8.DecodeLastRuneInString(text[:i])
+			after, _ := utf8.DecodeRuneInString(text[end:])
+			if (i > 0 && !edge(before)) || (end < len(text) && !edge(after)) || strings.Count(text[:i], `"`)%2 == 1 {
+				continue
+			}
+			if e, ok := b.lookupTerm(text[i:end]); ok {
+				return i, text[i:end], e.ID, true
+			}
+		}
+	}
+	return 0, "", "", false
+}
+
+// termPositions is offsetPos for each term, counting the scalar's runes once from term to
+// term (terms come in increasing offsets), so a chain of k terms costs its length, not k
+// times its length.
+func termPositions(n *node, terms []Term) []Pos {
+	out := make([]Pos, len(terms))
+	off, runes := 0, 0
+	for i, t := range terms {
+		if !n.exact || t.Offset < off || t.Offset > len(n.str) || n.pos.Line == 0 {
+			out[i] = offsetPos(n, t.Offset)
+			continue
+		}
+		runes += utf8.RuneCountInString(n.str[off:t.Offset])
+		off = t.Offset
+		p := n.pos
+		p.Col += runes
+		if n.quoted {
+			p.Col++
+		}
+		out[i] = p
+	}
+	return out
+}

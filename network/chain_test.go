@@ -8,10 +8,17 @@ import (
 	"github.com/strata-dev/strata/network"
 )
 
+// terms builds terms from text, offset pairs; a text written in double quotes stands for a
+// quoted term (its offset is where the text starts, after the quote).
 func terms(pairs ...any) []network.Term {
 	var out []network.Term
 	for i := 0; i < len(pairs); i += 2 {
-		out = append(out, network.Term{Text: pairs[i].(string), Offset: pairs[i+1].(int)})
+		text := pairs[i].(string)
+		t := network.Term{Text: text, Offset: pairs[i+1].(int)}
+		if len(text) >= 2 && text[0] == '"' && text[len(text)-1] == '"' {
+			t.Text, t.Quoted = text[1:len(text)-1], true
+		}
+		out = append(out, t)
 	}
 	return out
 }
@@ -37,6 +44,15 @@ func TestParseChain(t *testing.T) {
 		{"O1 horizontal (OTLP) > O2", terms("O1 horizontal (OTLP)", 0, "O2", 23), []string{">"}},
 		{"a\t>\nb", terms("a", 0, "b", 4), []string{">"}},
 		{"x\u00a0> y", terms("x", 0, "y", 5), []string{">"}}, // no-break space is space
+		// A quoted term is read verbatim, operators and spaces included.
+		{`"a>b" > c`, terms(`"a>b"`, 1, "c", 8), []string{">"}},
+		{`c < "a>b"`, terms("c", 0, `"a>b"`, 5), []string{"<"}},
+		{`"a" > "b"`, terms(`"a"`, 1, `"b"`, 7), []string{">"}},
+		{`"x -> y"->"p = q"`, terms(`"x -> y"`, 1, `"p = q"`, 11), []string{"→"}},
+		{` "a<b"  =  "→ 箭头" `, terms(`"a<b"`, 2, `"→ 箭头"`, 12), []string{"="}},
+		{`"a b" > c d`, terms(`"a b"`, 1, "c d", 8), []string{">"}},
+		// A quote inside an unquoted term is an ordinary character.
+		{`a"b > c`, terms(`a"b`, 0, "c", 6), []string{">"}},
 	} {
 		t.Run(c.in, func(t *testing.T) {
 			got, err := network.ParseChain(c.in)
@@ -69,6 +85,13 @@ func TestParseChainErrors(t *testing.T) {
 		{"A1 → A5 > A6", 10, `chain mixes "→" with ">"`},
 		{"A1 -> A5 < A6", 9, `chain mixes "→" with "<"`},
 		{"容器 > 沙箱 → 硬件", 16, `chain mixes ">" with "→"`},
+		{`"a>b > c`, 0, "unclosed quote"},
+		{`a > "b`, 4, "unclosed quote"},
+		{`"" > c`, 0, "missing term"},
+		{`"  " > c`, 0, "missing term"},
+		{`"a" b > c`, 4, "text after a quoted term"},
+		{`a > "b"c`, 7, "text after a quoted term"},
+		{`"a"`, 0, "a chain needs at least one operator (=, >, <, → or ->)"},
 	} {
 		t.Run(c.in, func(t *testing.T) {
 			_, err := network.ParseChain(c.in)
@@ -107,6 +130,10 @@ func TestParseFormula(t *testing.T) {
 		{"space = X x Y x Z", network.Term{Text: "space", Offset: 0}, "×", terms("X", 8, "Y", 12, "Z", 16)},
 		{"space = x + y", network.Term{Text: "space", Offset: 0}, "+", terms("x", 8, "y", 12)},
 		{"  问题定位 =横坐标×纵坐标", network.Term{Text: "问题定位", Offset: 2}, "×", terms("横坐标", 16, "纵坐标", 27)},
+		// Quoted terms: operators, x and = inside are part of the term.
+		{`p = "C++" + "a x b"`, network.Term{Text: "p", Offset: 0}, "+", terms(`"C++"`, 5, `"a x b"`, 13)},
+		{`"a=b" = c * "d*e"`, network.Term{Text: "a=b", Offset: 1, Quoted: true}, "×", terms("c", 8, `"d*e"`, 13)},
+		{`p = "x" x y`, network.Term{Text: "p", Offset: 0}, "×", terms(`"x"`, 5, "y", 10)},
 	} {
 		t.Run(c.in, func(t *testing.T) {
 			got, err := network.ParseFormula(c.in)
@@ -139,6 +166,12 @@ func TestParseFormulaErrors(t *testing.T) {
 		{"a = b + c × d", 10, `formula mixes "+" with "×"`},
 		{"a = b * c + d", 10, `formula mixes "×" with "+"`},
 		{"问题 = 横 × 纵 + 深", 20, `formula mixes "×" with "+"`},
+		{`p = "a + b`, 4, "unclosed quote"},
+		{`"p = a + b`, 0, "unclosed quote"},
+		{`"p" q = a + b`, 4, "text after a quoted result before '='"},
+		{`p = "a" b + c`, 8, "text after a quoted operand"},
+		{`p = "" + c`, 4, "missing operand"},
+		{`"a=b" + c`, 6, "text after a quoted result before '='"},
 	} {
 		t.Run(c.in, func(t *testing.T) {
 			_, err := network.ParseFormula(c.in)

@@ -31,6 +31,10 @@ var seedChains = []string{
 	"=",
 	"x",
 	"\xff→\x80",
+	`"a>b" > c`,
+	`p = "C++" + "a=b"`,
+	`"unclosed > b`,
+	`"a" b > c`,
 }
 
 func FuzzParseChain(f *testing.F) {
@@ -86,12 +90,17 @@ func checkSyntaxError(t *testing.T, s string, err error) {
 	}
 }
 
-// checkTerms: each term is non-empty, trimmed, and is the text at its offset.
+// checkTerms: each term is non-empty, and is the text at its offset; an unquoted term is
+// trimmed, a quoted one sits between quotes and holds none.
 func checkTerms(t *testing.T, s string, ts ...network.Term) {
 	t.Helper()
 	for _, tm := range ts {
-		if tm.Text == "" || strings.TrimSpace(tm.Text) != tm.Text {
+		if strings.TrimSpace(tm.Text) == "" || (!tm.Quoted && strings.TrimSpace(tm.Text) != tm.Text) {
 			t.Errorf("%q: term %q is empty or not trimmed", s, tm.Text)
+		}
+		if tm.Quoted && (tm.Offset < 1 || s[tm.Offset-1] != '"' || strings.Contains(tm.Text, `"`) ||
+			!strings.HasPrefix(s[tm.Offset+len(tm.Text):], `"`)) {
+			t.Errorf("%q: quoted term %q at %d is not between quotes", s, tm.Text, tm.Offset)
 		}
 		if tm.Offset < 0 || tm.Offset >= len(s) || !strings.HasPrefix(s[tm.Offset:], tm.Text) {
 			t.Errorf("%q: term %q is not at offset %d", s, tm.Text, tm.Offset)

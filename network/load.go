@@ -101,6 +101,7 @@ type builder struct {
 	decoder
 	n           *Network
 	pendingRels []*entityDecl
+	split       *splitNames // see refuseSplit
 }
 
 func newBuilder() *builder {
@@ -389,28 +390,35 @@ func (b *builder) chain(c *node, where string) {
 	tn := c.get("chain")
 	ch, err := ParseChain(text)
 	if err != nil {
+		if b.refuseSplit(tn, text, nil, false) {
+			return
+		}
 		se := err.(*SyntaxError)
 		b.add(offsetPos(tn, se.Offset), CodeChain, se.Hint, "%s", se.Msg)
 		return
 	}
+	at := termPositions(tn, ch.Terms)
 	for i, op := range ch.Ops {
 		switch {
 		case op == "=" && r.Equivalence == "":
-			b.add(offsetPos(tn, ch.Terms[i].Offset), CodeChain, "declare equivalence: \"=\" on "+r.ID, "relation %s has no equivalence; \"=\" cannot be used in its chains", r.ID)
+			b.add(at[i], CodeChain, "declare equivalence: \"=\" on "+r.ID, "relation %s has no equivalence; \"=\" cannot be used in its chains", r.ID)
 			return
 		case op != "=" && r.Symbol == "":
-			b.add(offsetPos(tn, ch.Terms[i].Offset), CodeChain, "list its facts under spec.facts, or declare a symbol on "+r.ID,
+			b.add(at[i], CodeChain, "list its facts under spec.facts, or declare a symbol on "+r.ID,
 				"relation %s has no chain symbol, so it cannot be written as a chain", r.ID)
 			return
 		case op == "→" && r.Symbol != "→", (op == ">" || op == "<") && r.Symbol != ">":
-			b.add(offsetPos(tn, ch.Terms[i].Offset), CodeChain, "write the chain with "+r.Symbol, "relation %s is written with %s, not %s", r.ID, r.Symbol, op)
+			b.add(at[i], CodeChain, "write the chain with "+r.Symbol, "relation %s is written with %s, not %s", r.ID, r.Symbol, op)
 			return
 		}
+	}
+	if b.refuseSplit(tn, text, ch.Terms, false) {
+		return
 	}
 	ids := make([]string, len(ch.Terms))
 	ok = true
 	for i, t := range ch.Terms {
-		e, good := b.resolveTerm(t.Text, offsetPos(tn, t.Offset))
+		e, good := b.resolveTerm(t.Text, at[i])
 		if !good {
 			ok = false
 			continue
@@ -423,7 +431,7 @@ func (b *builder) chain(c *node, where string) {
 	b.n.Chains = append(b.n.Chains, ChainDecl{Relation: r.ID, Text: text, Source: tp})
 	for i, op := range ch.Ops {
 		a, z := ids[i], ids[i+1]
-		pos := offsetPos(tn, ch.Terms[i].Offset)
+		pos := at[i]
 		f := Fact{Subject: a, Relation: r.ID, Object: z, Kind: Declared, Source: pos}
 		switch op {
 		case "=":
@@ -442,6 +450,9 @@ func (b *builder) formula(text string, n *node) {
 	pos := n.pos
 	f, err := ParseFormula(text)
 	if err != nil {
+		if b.refuseSplit(n, text, nil, true) {
+			return
+		}
 		se := err.(*SyntaxError)
 		b.add(offsetPos(n, se.Offset), CodeFormula, se.Hint, "%s", se.Msg)
 		return
@@ -457,10 +468,14 @@ func (b *builder) formula(text string, n *node) {
 		b.add(pos, CodeFormula, "declare a RelationType with spec.operator: \""+f.Op+"\"", "no relation type reads the formula operator %q", f.Op)
 		return
 	}
+	if b.refuseSplit(n, text, append([]Term{f.Result}, f.Operands...), true) {
+		return
+	}
+	at := termPositions(n, f.Operands)
 	res, ok := b.resolveTerm(f.Result.Text, offsetPos(n, f.Result.Offset))
 	ops := make([]string, 0, len(f.Operands))
-	for _, t := range f.Operands {
-		id, good := b.resolveTerm(t.Text, offsetPos(n, t.Offset))
+	for i, t := range f.Operands {
+		id, good := b.resolveTerm(t.Text, at[i])
 		ok = ok && good
 		ops = append(ops, id)
 	}
@@ -469,7 +484,7 @@ func (b *builder) formula(text string, n *node) {
 	}
 	b.n.Formulas = append(b.n.Formulas, FormulaDecl{Text: text, Result: res, Op: f.Op, Relation: rel.ID, Operands: ops, Source: pos})
 	for i, o := range ops {
-		b.n.Facts = append(b.n.Facts, Fact{Subject: res, Relation: rel.ID, Object: o, Kind: Declared, Source: offsetPos(n, f.Operands[i].Offset)})
+		b.n.Facts = append(b.n.Facts, Fact{Subject: res, Relation: rel.ID, Object: o, Kind: Declared, Source: at[i]})
 	}
 }
 
