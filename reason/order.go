@@ -22,18 +22,24 @@ type Step struct {
 	Reversed bool
 }
 
-// Contradiction is a strict edge that lies on a cycle (so a > b and b >= a).
-// Edge is the strict edge's index; Back is the shortest derivation of
-// To >= From (strict and/or equal steps) that closes the cycle. Back is empty
-// for a self-loop a > a.
+// Contradiction is one cycle of the step graph through a strict fact (so
+// a > b and b >= a). Edge is the strict fact's index; Back is the shortest
+// derivation of To >= From (strict and/or equal steps) that closes the cycle,
+// empty for a self-loop a > a. Class is the class (strongly connected
+// component) the cycle lies in; Facts and Nodes count the strict facts and
+// nodes inside it, so a report can say how much more of the class is caught
+// in cycles than the one shown.
 type Contradiction struct {
-	Edge int32
-	Back []Step
+	Edge  int32
+	Back  []Step
+	Class int32
+	Facts int
+	Nodes int
 }
 
 // MaxContradictions caps how many contradictions Contradictions reports, so
-// that a badly broken network cannot make the report (each entry carries a
-// path) grow without bound; ContradictionCount still counts them all.
+// that a badly broken network cannot make the report grow without bound;
+// ContradictionCount still counts every strict fact on a cycle.
 const MaxContradictions = 1000
 
 // ErrInvalidInput is wrapped by every error NewOrder returns for input it
@@ -103,8 +109,9 @@ type Order struct {
 	index   *index   // cut index when closure is nil
 
 	contraCount int
-	contraEdges []int32 // first MaxContradictions contradictory strict edges
+	contraEdges []int32 // the witness strict edges, sorted, at most MaxContradictions
 	contraEnds  []Edge  // their endpoints
+	classFacts  []int32 // strict facts inside each class, nil when there are none
 	contraOnce  sync.Once
 	contras     []Contradiction
 
@@ -298,18 +305,52 @@ func (o *Order) buildCondensed(strict []Edge) {
 	nc := o.nClass
 	o.cyclic = make([]bool, nc)
 	off := make([]int32, nc+1)
+	// witness[c] is the strict fact reported for class c: the first one that
+	// is no self-loop, preferring one between different equality classes (an
+	// antisymmetric order that is not strict contradicts itself only there).
+	var witness []int32
+	var selfLoops []int32
 	for i, e := range strict {
 		cu, cv := o.class[e.From], o.class[e.To]
 		if cu == cv {
-			o.cyclic[cu] = true
-			if o.contraCount < MaxContradictions {
-				o.contraEdges = append(o.contraEdges, int32(i))
-				o.contraEnds = append(o.contraEnds, e)
+			if witness == nil {
+				witness = make([]int32, nc)
+				for c := range witness {
+					witness[c] = -1
+				}
+				o.classFacts = make([]int32, nc)
 			}
+			o.cyclic[cu] = true
+			o.classFacts[cu]++
 			o.contraCount++
+			switch w := witness[cu]; {
+			case e.From == e.To:
+				if len(selfLoops) < MaxContradictions {
+					selfLoops = append(selfLoops, int32(i))
+				}
+			case w < 0:
+				witness[cu] = int32(i)
+			case o.eqID[strict[w].From] == o.eqID[strict[w].To] && o.eqID[e.From] != o.eqID[e.To]:
+				witness[cu] = int32(i)
+			}
 			continue
 		}
 		off[cu+1]++
+	}
+	if witness != nil {
+		edges := selfLoops
+		for _, w := range witness {
+			if w >= 0 {
+				edges = append(edges, w)
+			}
+		}
+		slices.Sort(edges)
+		edges = edges[:min(len(edges), MaxContradictions)]
+		o.contraEdges = slices.Clip(edges)
+		o.contraEnds = make([]Edge, len(edges))
+		for i, w := range edges {
+			o.contraEnds[i] = strict[w]
+		}
 	}
 	for c := 0; c < nc; c++ {
 		off[c+1] += off[c]
@@ -440,22 +481,33 @@ func (o *Order) mayReach(u, v int32) bool {
 }
 
 // ContradictionCount returns how many strict facts lie on a cycle, including
-// those past the MaxContradictions that Contradictions reports.
+// those Contradictions does not show.
 func (o *Order) ContradictionCount() int { return o.contraCount }
 
-// Contradictions returns one entry per strict fact that lies on a cycle,
-// sorted by fact index, at most MaxContradictions of them. The chains are
-// computed on the first call.
+// Contradictions returns one entry per cycle through a strict fact, sorted by
+// fact index, at most MaxContradictions of them: each strict self-loop a > a,
+// and for every class that holds a strict fact between two of its nodes, one
+// witness — its first such fact, preferring one between different equality
+// classes, with the shortest chain that closes the cycle. The chains are
+// computed on the first call, each by a search inside its own class, so the
+// whole answer costs time and space in proportion to the classes it reports,
+// however many strict facts those classes hold.
 func (o *Order) Contradictions() []Contradiction {
 	o.contraOnce.Do(func() {
 		for i, e := range o.contraEnds {
-			back, _ := o.shortest(e.To, e.From, searchInClass)
-			o.contras = append(o.contras, Contradiction{Edge: o.contraEdges[i], Back: back})
+			c := o.class[e.From]
+			var back []Step
+			if e.From != e.To {
+				back, _ = o.shortest(e.To, e.From, searchInClass)
+			}
+			o.contras = append(o.contras, Contradiction{Edge: o.contraEdges[i], Back: back, Class: c,
+				Facts: int(o.classFacts[c]), Nodes: int(o.memStart[c+1] - o.memStart[c])})
 		}
 	})
 	out := make([]Contradiction, len(o.contras))
 	for i, c := range o.contras {
-		out[i] = Contradiction{Edge: c.Edge, Back: slices.Clone(c.Back)}
+		out[i] = c
+		out[i].Back = slices.Clone(c.Back)
 	}
 	return out
 }
@@ -463,20 +515,42 @@ func (o *Order) Contradictions() []Contradiction {
 // Layers returns the nodes by layer: layer 0 holds the nodes nothing is
 // greater than, and a node's layer is the longest path from a maximum in the
 // condensed DAG, so equal nodes share a layer. Nodes in a layer are sorted.
-func (o *Order) Layers() [][]int32 {
-	counts := make([]int32, o.nLayers)
+func (o *Order) Layers() [][]int32 { return o.group(o.layer, o.nLayers) }
+
+// LayersFromBottom returns the layers of the reversed order: layer 0 holds
+// the nodes greater than nothing, and a node's layer is the longest path from
+// it down to a minimum. It is what Layers answers for the inverse relation
+// (a < b read as a > b), which is not Layers reversed when paths differ in
+// length. Nodes in a layer are sorted.
+func (o *Order) LayersFromBottom() [][]int32 {
+	height := make([]int32, o.nClass)
+	most := int32(-1)
+	for c := o.nClass - 1; c >= 0; c-- {
+		h := int32(0)
+		for _, d := range o.succ[o.succOff[c]:o.succOff[c+1]] {
+			h = max(h, height[d]+1)
+		}
+		height[c] = h
+		most = max(most, h)
+	}
+	return o.group(height, int(most+1))
+}
+
+// group lists the nodes by the layer of their class.
+func (o *Order) group(layer []int32, nLayers int) [][]int32 {
+	counts := make([]int32, nLayers)
 	for _, c := range o.class {
-		counts[o.layer[c]]++
+		counts[layer[c]]++
 	}
 	flat := make([]int32, o.n)
-	out := make([][]int32, o.nLayers)
+	out := make([][]int32, nLayers)
 	start := int32(0)
 	for l, k := range counts {
 		out[l] = flat[start : start : start+k]
 		start += k
 	}
 	for v, c := range o.class {
-		l := o.layer[c]
+		l := layer[c]
 		out[l] = append(out[l], int32(v))
 	}
 	return out
@@ -506,16 +580,12 @@ func (o *Order) collect(c int32, down bool) []int32 {
 	if o.cyclic[c] {
 		add(c)
 	}
-	switch {
-	case o.closure != nil && down:
+	// Down with the closure is one row; every other case walks the DAG, which
+	// costs in proportion to what it finds (a closure column would touch a
+	// row per class).
+	if o.closure != nil && down {
 		o.closure.each(c, add)
-	case o.closure != nil:
-		for d := int32(0); d < c; d++ {
-			if o.closure.has(d, c) {
-				add(d)
-			}
-		}
-	default:
+	} else {
 		off, adj := o.succOff, o.succ
 		if !down {
 			off, adj = o.predOff, o.pred

@@ -28,6 +28,17 @@ func (o *Order) Derive(a, b int32) ([]Step, bool) {
 	return nil, false
 }
 
+// DeriveEqual returns a shortest derivation of a = b from equal facts alone,
+// when Equal(a, b). Unlike Derive it never answers with a strict chain, so
+// inside a contradictory class (a = b and a > b both declared) it still gives
+// the reason for a = b.
+func (o *Order) DeriveEqual(a, b int32) ([]Step, bool) {
+	if !o.Equal(a, b) {
+		return nil, false
+	}
+	return o.shortest(a, b, searchEqual)
+}
+
 // nodeScratch is per-search state over nodes (twice over, for searches that
 // track whether a strict step was taken), reused through a pool.
 type nodeScratch struct {

@@ -46,15 +46,15 @@ func ExampleOrder_Derive() {
 }
 
 func ExampleOrder_Contradictions() {
-	// a > b, b > c, c = a: the strict fact a > b lies on a cycle.
+	// a > b, b > c, c = a: both strict facts lie on one cycle, reported once,
+	// at its first fact, with the shortest chain that closes it.
 	o, err := reason.NewOrder(3, []reason.Edge{{From: 0, To: 1}, {From: 1, To: 2}}, []reason.Edge{{From: 2, To: 0}})
 	if err != nil {
 		panic(err)
 	}
 	for _, c := range o.Contradictions() {
-		fmt.Printf("strict fact %d, closed by %+v\n", c.Edge, c.Back)
+		fmt.Printf("strict fact %d, closed by %+v; %d strict facts among %d nodes\n", c.Edge, c.Back, c.Facts, c.Nodes)
 	}
 	// Output:
-	// strict fact 0, closed by [{Index:1 Equal:false Reversed:false} {Index:0 Equal:true Reversed:false}]
-	// strict fact 1, closed by [{Index:0 Equal:true Reversed:false} {Index:0 Equal:false Reversed:false}]
+	// strict fact 0, closed by [{Index:1 Equal:false Reversed:false} {Index:0 Equal:true Reversed:false}]; 2 strict facts among 3 nodes
 }

@@ -372,17 +372,47 @@ func compareNaive(o *Order, nv *naive) error {
 	if got := o.ClosureSize(); got != pairs {
 		return fmt.Errorf("ClosureSize = %d, want %d", got, pairs)
 	}
-	// Contradictions: strict facts whose ends are in one class, with the
+	// Contradictions: every strict self-loop, and one witness per class that
+	// holds a strict fact between two of its nodes — its first such fact,
+	// preferring one between different equality classes — each with the
 	// shortest chain back.
+	count := 0
+	classFacts := map[int]int{} // smallest node of the class -> strict facts inside
+	witness := map[int]int{}
+	rep := func(v int) int {
+		for u := range n {
+			if nv.sameClass(u, v) {
+				return u
+			}
+		}
+		return v
+	}
 	var want []int32
 	for i, e := range nv.strict {
-		if nv.sameClass(int(e.From), int(e.To)) {
+		u, v := int(e.From), int(e.To)
+		if !nv.sameClass(u, v) {
+			continue
+		}
+		count++
+		c := rep(u)
+		classFacts[c]++
+		if u == v {
 			want = append(want, int32(i))
+			continue
+		}
+		w, ok := witness[c]
+		crosses := func(k int) bool { return nv.eqDist[nv.strict[k].From][nv.strict[k].To] < 0 }
+		if !ok || (!crosses(w) && crosses(i)) {
+			witness[c] = i
 		}
 	}
+	for _, w := range witness {
+		want = append(want, int32(w))
+	}
+	slices.Sort(want)
 	got := o.Contradictions()
-	if o.ContradictionCount() != len(want) {
-		return fmt.Errorf("ContradictionCount = %d, want %d", o.ContradictionCount(), len(want))
+	if o.ContradictionCount() != count {
+		return fmt.Errorf("ContradictionCount = %d, want %d", o.ContradictionCount(), count)
 	}
 	want = want[:min(len(want), MaxContradictions)]
 	if len(got) != len(want) {
@@ -393,6 +423,23 @@ func compareNaive(o *Order, nv *naive) error {
 			return fmt.Errorf("Contradictions = %+v, want edges %v", got, want)
 		}
 		e := nv.strict[c.Edge]
+		r := rep(int(e.From))
+		size := 0
+		for v := range n {
+			if nv.sameClass(r, v) {
+				size++
+			}
+		}
+		if c.Facts != classFacts[r] || c.Nodes != size || c.Class != o.Class(e.From) {
+			return fmt.Errorf("contradiction %d: class %d with %d facts, %d nodes; want class %d, %d facts, %d nodes",
+				c.Edge, c.Class, c.Facts, c.Nodes, o.Class(e.From), classFacts[r], size)
+		}
+		if e.From == e.To {
+			if len(c.Back) != 0 {
+				return fmt.Errorf("self-loop %d has a back chain %v", c.Edge, c.Back)
+			}
+			continue
+		}
 		if _, err := checkChain(nv, e.To, e.From, c.Back); err != nil {
 			return fmt.Errorf("contradiction %d back %v: %v", c.Edge, c.Back, err)
 		}
@@ -400,39 +447,66 @@ func compareNaive(o *Order, nv *naive) error {
 			return fmt.Errorf("contradiction %d back %v not shortest (%d)", c.Edge, c.Back, nv.anyDist[e.To][e.From])
 		}
 	}
+	// DeriveEqual: equal facts alone, shortest, whatever else holds.
+	for a := range int32(n) {
+		for b := range int32(n) {
+			steps, ok := o.DeriveEqual(a, b)
+			d := nv.eqDist[a][b]
+			if want := a != b && d >= 0; ok != want {
+				return fmt.Errorf("DeriveEqual(%d,%d) ok = %v, want %v", a, b, ok, want)
+			}
+			if !ok {
+				continue
+			}
+			nStrict, err := checkChain(nv, a, b, steps)
+			if err != nil || nStrict != 0 || len(steps) != d {
+				return fmt.Errorf("DeriveEqual(%d,%d) = %v (%d strict, err %v), want %d equal facts", a, b, steps, nStrict, err, d)
+			}
+		}
+	}
 	return checkLayers(o, nv)
 }
 
-// checkLayers recomputes layers on the class DAG by relaxation.
+// checkLayers recomputes layers on the class DAG by relaxation, from the top
+// (Layers) and from the bottom (LayersFromBottom).
 func checkLayers(o *Order, nv *naive) error {
 	n := nv.n
-	layer := make([]int, n)
-	for changed := true; changed; {
-		changed = false
-		for a := range n {
-			for b := range n {
-				if nv.greater[a][b] && !nv.sameClass(a, b) && layer[b] < layer[a]+1 {
-					layer[b] = layer[a] + 1
-					changed = true
+	for _, up := range []bool{false, true} {
+		layer := make([]int, n)
+		for changed := true; changed; {
+			changed = false
+			for a := range n {
+				for b := range n {
+					x, y := a, b
+					if up {
+						x, y = b, a
+					}
+					if nv.greater[x][y] && !nv.sameClass(a, b) && layer[b] < layer[a]+1 {
+						layer[b] = layer[a] + 1
+						changed = true
+					}
 				}
 			}
 		}
-	}
-	got := o.Layers()
-	seen := 0
-	for l, nodes := range got {
-		if !slices.IsSorted(nodes) || len(nodes) == 0 {
-			return fmt.Errorf("layer %d = %v: empty or unsorted", l, nodes)
+		got, what := o.Layers(), "Layers"
+		if up {
+			got, what = o.LayersFromBottom(), "LayersFromBottom"
 		}
-		for _, v := range nodes {
-			if layer[v] != l {
-				return fmt.Errorf("node %d in layer %d, want %d (layers %v)", v, l, layer[v], got)
+		seen := 0
+		for l, nodes := range got {
+			if !slices.IsSorted(nodes) || len(nodes) == 0 {
+				return fmt.Errorf("%s: layer %d = %v: empty or unsorted", what, l, nodes)
 			}
-			seen++
+			for _, v := range nodes {
+				if layer[v] != l {
+					return fmt.Errorf("%s: node %d in layer %d, want %d (layers %v)", what, v, l, layer[v], got)
+				}
+				seen++
+			}
 		}
-	}
-	if seen != n {
-		return fmt.Errorf("layers hold %d nodes, want %d", seen, n)
+		if seen != n {
+			return fmt.Errorf("%s hold %d nodes, want %d", what, seen, n)
+		}
 	}
 	return nil
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // Criterion is one order to optimise: its relation and whether greater is better (max)
-// or worse (min).
+// or worse (min). A relation named by its inverse name is read inverted, so
+// isolation-weaker:max means isolation-strength:min.
 type Criterion struct {
 	Relation *Relation
 	Max      bool
@@ -58,13 +59,17 @@ type Front struct {
 }
 
 // Pareto returns the values that no other value beats on every criterion. Candidates are
-// the entities that take part in every criterion's relation, unless among is given.
-// Incomparable values do not beat each other.
+// the entities that take part in every criterion's relation, unless among is given (each
+// entity once, however often it is named). Incomparable values do not beat each other.
 func (r *Reasoner) Pareto(crit []Criterion, among []*network.Entity) Front {
 	var cands []int32
 	if len(among) > 0 {
+		seen := make(map[int32]bool, len(among))
 		for _, e := range among {
-			cands = append(cands, r.id(e))
+			if v := r.id(e); !seen[v] {
+				seen[v] = true
+				cands = append(cands, v)
+			}
 		}
 	} else {
 		for v := range r.ids {
@@ -84,7 +89,7 @@ func (r *Reasoner) Pareto(crit []Criterion, among []*network.Entity) Front {
 		if c.Max {
 			dir = ":max"
 		}
-		f.Criteria = append(f.Criteria, c.Relation.Type.ID+dir)
+		f.Criteria = append(f.Criteria, c.Relation.Name()+dir)
 	}
 	for _, x := range cands {
 		var dom *Dominated
@@ -115,16 +120,20 @@ func dominates(crit []Criterion, y, x int32) (Dominated, bool) {
 		o := c.Relation.Order
 		better := o.Greater(y, x)
 		worse := o.Greater(x, y)
-		if !c.Max {
+		if c.Relation.inverse != !c.Max {
 			better, worse = worse, better
 		}
 		switch {
-		case better && !worse:
-			d.Better = append(d.Better, c.Relation.Type.ID)
+		case better && worse:
+			return d, false // contradictory: each is derivably greater, as Compare says
+		case better:
+			d.Better = append(d.Better, c.Relation.Name())
+		case worse:
+			return d, false
 		case o.Equal(x, y) || x == y:
-			d.Equal = append(d.Equal, c.Relation.Type.ID)
+			d.Equal = append(d.Equal, c.Relation.Name())
 		default:
-			return d, false // worse, incomparable, or contradictory
+			return d, false // incomparable
 		}
 	}
 	return d, len(d.Better) > 0

@@ -2,8 +2,10 @@ package reason
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/strata-dev/strata/network"
 )
@@ -17,15 +19,76 @@ type Reasoner struct {
 	ids    []string
 	orders map[string]*Relation
 	names  []string // relation ids with an order, in declaration order
+
+	aboutOnce sync.Once
+	aboutOff  []int32 // entity -> first index in about
+	about     []int32 // indexes into net.Facts of the facts naming each entity
 }
 
 // Relation is one transitive relation type with its order and the declared facts behind it.
+// A relation asked for by its inverse name ([Reasoner.Relation]) is the same order read the
+// other way round: every question about a > b is answered as b > a of the declared order,
+// and derivations come back as facts under the inverse name, chaining from a to b.
 type Relation struct {
-	Type   *network.RelationType
-	Order  *Order
-	Strict []network.Fact // index i is the fact behind strict edge i
-	Equal  []network.Fact // index i is the fact behind equal edge i
-	domain []bool         // entities that appear in a fact of this relation
+	Type    *network.RelationType
+	Order   *Order
+	Strict  []network.Fact // index i is the fact behind strict edge i
+	Equal   []network.Fact // index i is the fact behind equal edge i
+	domain  []bool         // entities that appear in a fact of this relation
+	inverse bool
+}
+
+// Name is the relation's name as asked for: its id, or its inverse name when it is read
+// inverted.
+func (rel *Relation) Name() string {
+	if rel.inverse {
+		return rel.Type.Inverse
+	}
+	return rel.Type.ID
+}
+
+// Inverse reports whether the relation is read inverted: it was asked for by its inverse
+// name, so a > b means b > a in the declared order.
+func (rel *Relation) Inverse() bool { return rel.inverse }
+
+// GreaterWord is the relation's word for a > b as it is read: "stronger", or for the
+// inverse name the declared word for a < b, "weaker"; "" when the relation declares none.
+func (rel *Relation) GreaterWord() string {
+	if rel.inverse {
+		return rel.Type.Less
+	}
+	return rel.Type.Greater
+}
+
+// LessWord is the relation's word for a < b as it is read; "" when it declares none.
+func (rel *Relation) LessWord() string {
+	if rel.inverse {
+		return rel.Type.Greater
+	}
+	return rel.Type.Less
+}
+
+// ends maps a question about a and b to the declared order: b and a when read inverted.
+func (rel *Relation) ends(a, b int32) (int32, int32) {
+	if rel.inverse {
+		return b, a
+	}
+	return a, b
+}
+
+// asAsked turns a derivation in the declared order into one under the name asked for: for
+// the inverse, the chain from b to a becomes a chain from a to b, each fact read from the
+// other side under the inverse name (a fact the network format also accepts as written).
+func (rel *Relation) asAsked(fs []network.Fact) []network.Fact {
+	if !rel.inverse {
+		return fs
+	}
+	out := make([]network.Fact, len(fs))
+	for i, f := range fs {
+		f.Subject, f.Object, f.Relation = f.Object, f.Subject, rel.Type.Inverse
+		out[len(fs)-1-i] = f
+	}
+	return out
 }
 
 // New builds the reasoner for a network.
@@ -73,6 +136,7 @@ func (r *Reasoner) Involves(rel *Relation, e *network.Entity) bool { return rel.
 func (r *Reasoner) Network() *network.Network { return r.net }
 
 // Relation returns the order of a transitive relation type, by id, name or inverse name.
+// By its inverse name it is the order read inverted (see [Relation]).
 func (r *Reasoner) Relation(name string) (*Relation, error) {
 	rt, err := r.net.ResolveRelation(name)
 	if err != nil {
@@ -82,7 +146,17 @@ func (r *Reasoner) Relation(name string) (*Relation, error) {
 	if !ok {
 		return nil, fmt.Errorf("relation %s is not transitive, so it has no order to reason over (transitive relations: %s)", rt.ID, strings.Join(r.names, ", "))
 	}
+	if isInverseName(rt, name) {
+		inv := *rel
+		inv.inverse = true
+		return &inv, nil
+	}
 	return rel, nil
+}
+
+// isInverseName reports whether name is the relation's inverse name (and not its id).
+func isInverseName(rt *network.RelationType, name string) bool {
+	return rt.Inverse != "" && name != rt.ID && strings.EqualFold(strings.TrimSpace(name), rt.Inverse)
 }
 
 // Orders lists the transitive relations in declaration order.
@@ -167,11 +241,9 @@ func (rel *Relation) derive(a, b int32) ([]network.Fact, bool) {
 	return rel.facts(steps), true
 }
 
+// deriveEqual returns the equal facts alone that make a = b, in chain order.
 func (rel *Relation) deriveEqual(a, b int32) ([]network.Fact, bool) {
-	if !rel.Order.Equal(a, b) {
-		return nil, false
-	}
-	steps, ok := rel.Order.Derive(a, b) // Derive answers a = b when the two are equal
+	steps, ok := rel.Order.DeriveEqual(a, b)
 	if !ok {
 		return nil, false
 	}
@@ -226,8 +298,8 @@ func (r *Reasoner) Why(rel *Relation, a *network.Entity, op string, b *network.E
 }
 
 func (r *Reasoner) why(rel *Relation, a *network.Entity, op string, b *network.Entity) (Derivation, error) {
-	d := Derivation{Relation: rel.Type.ID, Subject: a.ID, Op: op, Object: b.ID}
-	ia, ib := r.id(a), r.id(b)
+	d := Derivation{Relation: rel.Name(), Subject: a.ID, Op: op, Object: b.ID}
+	ia, ib := rel.ends(r.id(a), r.id(b))
 	switch op {
 	case ">", "→", "->":
 		d.Facts, d.Holds = rel.derive(ia, ib)
@@ -236,12 +308,15 @@ func (r *Reasoner) why(rel *Relation, a *network.Entity, op string, b *network.E
 	case "=", "==":
 		if ia == ib {
 			d.Holds = true
-		} else if rel.Order.Equal(ia, ib) {
+		} else {
+			// Equal facts only: inside a contradictory class a > b holds too, but it
+			// is no reason for a = b.
 			d.Facts, d.Holds = rel.deriveEqual(ia, ib)
 		}
 	default:
 		return d, fmt.Errorf("unknown operator %q: use >, <, = or →", op)
 	}
+	d.Facts = rel.asAsked(d.Facts)
 	if d.Holds {
 		d.Kind = network.Derived
 		if len(d.Facts) == 1 {
@@ -257,10 +332,16 @@ type Layer struct {
 	Entities []string `json:"entities" yaml:"entities"`
 }
 
-// Rank returns the relation's entities in layers, greatest first; equal entities share a layer.
+// Rank returns the relation's entities in layers, greatest first (as the relation is read:
+// for the inverse name, the least of the declared order first); equal entities share a
+// layer.
 func (r *Reasoner) Rank(rel *Relation) []Layer {
+	layers := rel.Order.Layers()
+	if rel.inverse {
+		layers = rel.Order.LayersFromBottom()
+	}
 	var out []Layer
-	for _, l := range rel.Order.Layers() {
+	for _, l := range layers {
 		var ids []string
 		for _, v := range l {
 			if rel.domain[v] {
@@ -274,24 +355,34 @@ func (r *Reasoner) Rank(rel *Relation) []Layer {
 	return out
 }
 
-// Path finds the shortest chain of declared facts from a to b: first within one
-// transitive relation (the one with the fewest facts), then, if none links them, over all
-// facts of any relation followed in their direction.
-func (r *Reasoner) Path(a, b *network.Entity, relation string) ([]network.Fact, bool) {
-	ia, ib := r.id(a), r.id(b)
+// Path finds the shortest chain of declared facts from a to b. With a relation it is the
+// shortest chain of that relation's facts that makes a > b, or a = b when only that holds
+// (read inverted for an inverse name). Without one (rel nil) it is the shortest such chain
+// over every transitive relation, and, if none links them, the shortest over all facts of
+// any relation followed in their direction.
+func (r *Reasoner) Path(a, b *network.Entity, rel *Relation) ([]network.Fact, bool) {
+	if rel != nil {
+		return r.pathIn(rel, a, b)
+	}
 	var best []network.Fact
 	for _, name := range r.names {
-		if relation != "" && name != relation {
-			continue
-		}
-		if fs, ok := r.orders[name].derive(ia, ib); ok && (best == nil || len(fs) < len(best)) {
+		if fs, ok := r.pathIn(r.orders[name], a, b); ok && (best == nil || len(fs) < len(best)) {
 			best = fs
 		}
 	}
-	if best != nil || relation != "" {
-		return best, best != nil
+	if best != nil {
+		return best, true
 	}
 	return r.anyPath(a.ID, b.ID)
+}
+
+func (r *Reasoner) pathIn(rel *Relation, a, b *network.Entity) ([]network.Fact, bool) {
+	ia, ib := rel.ends(r.id(a), r.id(b))
+	fs, ok := rel.derive(ia, ib)
+	if !ok {
+		fs, ok = rel.deriveEqual(ia, ib)
+	}
+	return rel.asAsked(fs), ok
 }
 
 // anyPath is a breadth-first search over every fact, each read from subject to object
@@ -353,25 +444,135 @@ func (r *Reasoner) fact(i int) (network.Fact, string) {
 }
 
 // Derived returns every derived fact of a relation: the pairs its closure adds to the
-// declared facts, each marked kind derived with its shortest derivation's first source.
+// declared facts, each marked kind derived. Its size is the closure's; for one entity use
+// [Reasoner.DerivedAbout].
 func (r *Reasoner) Derived(rel *Relation) []network.Fact {
-	declared := map[[2]string]bool{}
-	for _, f := range rel.Strict {
-		declared[[2]string{f.Subject, f.Object}] = true
-	}
 	var out []network.Fact
-	for a := range r.ids {
+	for a := range int32(len(r.ids)) {
 		if !rel.domain[a] {
 			continue
 		}
-		for _, b := range rel.Order.Below(int32(a)) {
-			if !rel.domain[b] || declared[[2]string{r.ids[a], r.ids[b]}] {
-				continue
+		below := rel.Order.Below(a)
+		if len(below) == 0 {
+			continue
+		}
+		declared := rel.declaredBelow(a)
+		for _, b := range below {
+			if rel.domain[b] && !declared[b] {
+				out = append(out, rel.derivedFact(r, a, b))
 			}
-			out = append(out, network.Fact{Subject: r.ids[a], Relation: rel.Type.ID, Object: r.ids[b], Kind: network.Derived})
 		}
 	}
 	return out
+}
+
+// DerivedAbout returns the derived facts with e as subject or object, relation by relation
+// in declaration order — what Derived holds about e, in the same order — computed from e's
+// own neighbourhood in each order (the classes below and above it), never from the whole
+// closure.
+func (r *Reasoner) DerivedAbout(e *network.Entity) []network.Fact {
+	var out []network.Fact
+	for _, name := range r.names {
+		out = append(out, r.derivedAbout(r.orders[name], r.id(e))...)
+	}
+	return out
+}
+
+func (r *Reasoner) derivedAbout(rel *Relation, v int32) []network.Fact {
+	if !rel.domain[v] {
+		return nil
+	}
+	above, below := rel.Order.Above(v), rel.Order.Below(v)
+	var out []network.Fact
+	// Derived lists facts by subject: those above v with a smaller id, then v's own,
+	// then those above with a larger id. v itself (a contradictory class) is listed once,
+	// among its own.
+	split, _ := slices.BinarySearch(above, v)
+	for _, a := range above[:split] {
+		if rel.domain[a] && !rel.declares(a, v) {
+			out = append(out, rel.derivedFact(r, a, v))
+		}
+	}
+	if len(below) > 0 {
+		declared := rel.declaredBelow(v)
+		for _, b := range below {
+			if rel.domain[b] && !declared[b] {
+				out = append(out, rel.derivedFact(r, v, b))
+			}
+		}
+	}
+	for _, a := range above[split:] {
+		if a != v && rel.domain[a] && !rel.declares(a, v) {
+			out = append(out, rel.derivedFact(r, a, v))
+		}
+	}
+	return out
+}
+
+func (rel *Relation) derivedFact(r *Reasoner, a, b int32) network.Fact {
+	return network.Fact{Subject: r.ids[a], Relation: rel.Type.ID, Object: r.ids[b], Kind: network.Derived}
+}
+
+// declaredBelow returns the objects of a's declared strict facts, as a small set.
+func (rel *Relation) declaredBelow(a int32) map[int32]bool {
+	o := rel.Order
+	var set map[int32]bool
+	for e := o.nodeOff[a]; e < o.nodeOff[a+1]; e++ {
+		if o.nodeCode[e]&codeEqual == 0 {
+			if set == nil {
+				set = map[int32]bool{}
+			}
+			set[o.nodeTo[e]] = true
+		}
+	}
+	return set
+}
+
+// declares reports whether a > b is a declared strict fact, looking only at a's own facts.
+func (rel *Relation) declares(a, b int32) bool {
+	o := rel.Order
+	for e := o.nodeOff[a]; e < o.nodeOff[a+1]; e++ {
+		if o.nodeTo[e] == b && o.nodeCode[e]&codeEqual == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// FactsAbout returns the declared facts that name e as subject or object, in declaration
+// order, from an index built on first use: one entity's facts cost what they are, not a
+// scan of the network.
+func (r *Reasoner) FactsAbout(e *network.Entity) []network.Fact {
+	r.aboutOnce.Do(r.buildAbout)
+	v := r.id(e)
+	idx := r.about[r.aboutOff[v]:r.aboutOff[v+1]]
+	out := make([]network.Fact, len(idx))
+	for i, fi := range idx {
+		out[i] = r.net.Facts[fi]
+	}
+	return out
+}
+
+func (r *Reasoner) buildAbout() {
+	n := len(r.ids)
+	off := make([]int32, n+1)
+	each := func(fn func(v int32, i int)) {
+		for i, f := range r.net.Facts {
+			s, o := r.index[f.Subject], r.index[f.Object]
+			fn(s, i)
+			if o != s {
+				fn(o, i)
+			}
+		}
+	}
+	each(func(v int32, _ int) { off[v+1]++ })
+	for v := range n {
+		off[v+1] += off[v]
+	}
+	about := make([]int32, off[n])
+	pos := slices.Clone(off[:n])
+	each(func(v int32, i int) { about[pos[v]] = int32(i); pos[v]++ })
+	r.aboutOff, r.about = off, about
 }
 
 // Contradictions returns every contradiction in the network as problems that cite the
@@ -389,11 +590,8 @@ func (r *Reasoner) Contradictions() network.Problems {
 		strict := rt.Irreflexive || (rt.Symbol != "" && !rt.Reflexive)
 		for _, c := range rel.Order.Contradictions() {
 			f := rel.Strict[c.Edge]
-			back := rel.facts(c.Back)
-			if len(c.Back) == 1 && c.Back[0].Equal {
-				back[0] = rel.Equal[c.Back[0].Index] // one fact is cited as written: a = b, not b = a
-			}
-			if len(back) == 0 {
+			e := Edge{From: r.index[f.Subject], To: r.index[f.Object]}
+			if e.From == e.To {
 				if strict {
 					what := "irreflexive"
 					if !rt.Irreflexive {
@@ -406,11 +604,20 @@ func (r *Reasoner) Contradictions() network.Problems {
 				continue
 			}
 			// Transitivity turns the cycle into b R a: against a strict order always (a R a
-			// follows), against antisymmetry when a strict step makes it b R a rather than b = a.
-			if !strict && !(rt.Antisymmetric && hasStrict(back)) {
+			// follows), against antisymmetry when the two ends are not declared equal, so
+			// that b R a rather than b = a closes the cycle. The witness is a fact between
+			// different equality classes whenever its class has one.
+			if !strict && !(rt.Antisymmetric && !rel.Order.Equal(e.From, e.To)) {
 				continue
 			}
+			back := rel.facts(c.Back)
+			if len(c.Back) == 1 && c.Back[0].Equal {
+				back[0] = rel.Equal[c.Back[0].Index] // one fact is cited as written: a = b, not b = a
+			}
 			msg := fmt.Sprintf("contradiction in %s: %s, but %s", name, factText(rt, f), backText(rt, f, back))
+			if more := c.Facts - 1 - countStrict(back); more > 0 {
+				msg += fmt.Sprintf("; %d more %s facts lie on cycles among the same %d entities", more, name, c.Nodes)
+			}
 			ps = append(ps, network.Problem{Pos: f.Source, Code: network.CodeContradiction, Message: msg,
 				Hint: "remove or correct one of these facts"})
 		}
@@ -441,28 +648,62 @@ func (r *Reasoner) Contradictions() network.Problems {
 	return ps
 }
 
-func hasStrict(fs []network.Fact) bool {
+func countStrict(fs []network.Fact) int {
+	n := 0
 	for _, f := range fs {
 		if !f.Equal {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // FactText renders a fact the way chains are written: "L-4 > L-1", "A1 → A5", "O1 = O2".
+// A fact under the relation's inverse name reads with the mirrored symbol: "L-3 < L-2".
 func FactText(rt *network.RelationType, f network.Fact) string { return factText(rt, f) }
 
-func factText(rt *network.RelationType, f network.Fact) string {
-	op := rt.Symbol
+// FactOp is the operator FactText puts between subject and object: the relation's symbol,
+// its mirror for a fact under the inverse name, "=" for an equal fact, or "" when the
+// relation has no symbol (FactText then writes the relation's name).
+func FactOp(rt *network.RelationType, f network.Fact) string {
 	if f.Equal {
-		op = "="
+		return "="
 	}
-	if op == "" {
-		return f.Subject + " " + rt.ID + " " + f.Object
+	if isInverseName(rt, f.Relation) {
+		return mirror(rt.Symbol)
 	}
-	return f.Subject + " " + op + " " + f.Object
+	return rt.Symbol
 }
+
+func mirror(op string) string {
+	switch op {
+	case ">":
+		return "<"
+	case "<":
+		return ">"
+	case "→":
+		return "←"
+	}
+	return op
+}
+
+func factText(rt *network.RelationType, f network.Fact) string {
+	if op := FactOp(rt, f); op != "" {
+		return f.Subject + " " + op + " " + f.Object
+	}
+	name := rt.ID
+	if isInverseName(rt, f.Relation) {
+		name = rt.Inverse
+	}
+	return f.Subject + " " + name + " " + f.Object
+}
+
+// Long chains in a contradiction are shown by their ends: the first shownHead facts, a
+// count, and the last shownTail, so one report line stays short however long the cycle.
+const (
+	shownHead = 5
+	shownTail = 2
+)
 
 // backText renders the other side of a cycle that closes on f (a > b): the one fact
 // that says b > a or b = a, "b > a (file:line:col)", or the chain it follows from,
@@ -472,11 +713,22 @@ func backText(rt *network.RelationType, f network.Fact, back []network.Fact) str
 	if len(back) == 1 {
 		return "also " + factText(rt, back[0]) + " (" + back[0].Source.String() + ")"
 	}
-	parts := make([]string, len(back))
-	for i, g := range back {
-		parts[i] = factText(rt, g) + " (" + g.Source.String() + ")"
+	cite := func(g network.Fact) string { return factText(rt, g) + " (" + g.Source.String() + ")" }
+	var parts []string
+	if len(back) <= shownHead+shownTail+1 {
+		for _, g := range back {
+			parts = append(parts, cite(g))
+		}
+	} else {
+		for _, g := range back[:shownHead] {
+			parts = append(parts, cite(g))
+		}
+		parts = append(parts, fmt.Sprintf("… %d more …", len(back)-shownHead-shownTail))
+		for _, g := range back[len(back)-shownTail:] {
+			parts = append(parts, cite(g))
+		}
 	}
-	closing := network.Fact{Subject: f.Object, Relation: f.Relation, Object: f.Subject, Equal: !hasStrict(back)}
+	closing := network.Fact{Subject: f.Object, Relation: f.Relation, Object: f.Subject, Equal: countStrict(back) == 0}
 	return factText(rt, closing) + " follows from " + strings.Join(parts, ", ")
 }
 

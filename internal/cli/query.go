@@ -246,12 +246,13 @@ func (a *app) rankCommand() *cobra.Command {
 				return err
 			}
 			layers := a.rsn.Rank(r)
+			greatest := word(r.GreaterWord(), "greatest")
 			if f != "table" {
 				return encode(a.stdout, f, struct {
 					Relation string         `json:"relation" yaml:"relation"`
 					Greatest string         `json:"greatest" yaml:"greatest"`
 					Layers   []reason.Layer `json:"layers" yaml:"layers"`
-				}{r.Type.ID, word(r.Type.Greater, "greatest"), layers})
+				}{r.Name(), greatest, layers})
 			}
 			t := &table{header: []string{"RANK", "ENTITIES", "NAMES"}}
 			for _, l := range layers {
@@ -262,7 +263,7 @@ func (a *app) rankCommand() *cobra.Command {
 				}
 				t.add(fmt.Sprint(l.Rank), strings.Join(l.Entities, " = "), strings.Join(names, " = "))
 			}
-			fmt.Fprintf(a.stdout, "%s, %s first:\n", r.Type.ID, word(r.Type.Greater, "greatest"))
+			fmt.Fprintf(a.stdout, "%s, %s first:\n", r.Name(), greatest)
 			t.write(a.stdout)
 			return nil
 		},
@@ -295,13 +296,11 @@ all relations. Exit code 1 when nothing leads from A to B.`,
 				return err
 			}
 			x, y := es[0], es[1]
-			rel := ""
+			var rel *reason.Relation // nil: every relation
 			if relation != "" {
-				r, err := a.relation(relation)
-				if err != nil {
+				if rel, err = a.relation(relation); err != nil {
 					return err
 				}
-				rel = r.Type.ID
 			}
 			fs, ok := a.rsn.Path(x, y, rel)
 			if fs == nil {
@@ -347,10 +346,7 @@ func (a *app) pathText(fs []network.Fact) string {
 	b.WriteString(fs[0].Subject)
 	for _, f := range fs {
 		rt, _ := a.net.Relation(f.Relation)
-		op := rt.Symbol
-		if f.Equal {
-			op = "="
-		}
+		op := reason.FactOp(rt, f)
 		if op == "" {
 			op = "-" + f.Relation + "→"
 		}

@@ -247,18 +247,7 @@ type entityView struct {
 }
 
 func (a *app) entityView(e *network.Entity) entityView {
-	v := entityView{Entity: e, Facts: a.net.FactsAbout(e.ID)}
-	for _, rel := range a.rsn.Orders() {
-		if !a.rsn.Involves(rel, e) {
-			continue
-		}
-		for _, f := range a.rsn.Derived(rel) {
-			if f.Subject == e.ID || f.Object == e.ID {
-				v.Derived = append(v.Derived, f)
-			}
-		}
-	}
-	return v
+	return entityView{Entity: e, Facts: a.rsn.FactsAbout(e), Derived: a.rsn.DerivedAbout(e)}
 }
 
 func (a *app) writeEntity(v entityView) {

@@ -16,7 +16,6 @@ import (
 // staticJSON holds the answers that never change while the server runs.
 type staticJSON struct {
 	network, openapi body
-	derived          map[string][]network.Fact // entity id → derived facts about it
 }
 
 // networkDoc is the network with the facts the reasoner derives, for the explorer.
@@ -28,14 +27,9 @@ type networkDoc struct {
 
 func (st *staticJSON) build(s *Server) error {
 	doc := networkDoc{Network: s.net, Derived: []network.Fact{}, Orders: []string{}}
-	st.derived = map[string][]network.Fact{}
 	for _, rel := range s.rsn.Orders() {
 		doc.Orders = append(doc.Orders, rel.Type.ID)
-		for _, f := range s.rsn.Derived(rel) {
-			doc.Derived = append(doc.Derived, f)
-			st.derived[f.Subject] = append(st.derived[f.Subject], f)
-			st.derived[f.Object] = append(st.derived[f.Object], f)
-		}
+		doc.Derived = append(doc.Derived, s.rsn.Derived(rel)...)
 	}
 	var err error
 	if st.network, err = newBlob(doc); err != nil {
@@ -151,7 +145,7 @@ func (s *Server) entity(r *request) result {
 	if err != nil {
 		return result{err: err}
 	}
-	a := EntityAnswer{Entity: e, Facts: s.net.FactsAbout(e.ID), Derived: s.static.derived[e.ID]}
+	a := EntityAnswer{Entity: e, Facts: s.rsn.FactsAbout(e), Derived: s.rsn.DerivedAbout(e)}
 	if a.Facts == nil {
 		a.Facts = []network.Fact{}
 	}
@@ -248,7 +242,7 @@ func (s *Server) rank(r *request) result {
 	if err != nil {
 		return result{err: asInput(err)}
 	}
-	a := RankAnswer{Relation: rel.Type.ID, Greatest: rel.Type.Greater}
+	a := RankAnswer{Relation: rel.Name(), Greatest: rel.GreaterWord()}
 	if a.Greatest == "" {
 		a.Greatest = "greatest"
 	}
@@ -272,13 +266,11 @@ func (s *Server) path(r *request) result {
 	if err != nil {
 		return result{err: err}
 	}
-	relation := ""
+	var relation *reason.Relation // nil: every relation
 	if v := r.URL.Query().Get("relation"); v != "" {
-		rel, err := s.rsn.Relation(v)
-		if err != nil {
+		if relation, err = s.rsn.Relation(v); err != nil {
 			return result{err: asInput(err)}
 		}
-		relation = rel.Type.ID
 	}
 	a := PathAnswer{From: es[0].ID, To: es[1].ID}
 	s.reasonStep(r.Context(), "path", func() { a.Facts, a.Found = s.rsn.Path(es[0], es[1], relation) })
