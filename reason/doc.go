@@ -11,7 +11,9 @@
 //     is a step From → To and an equal fact is a step both ways. Each
 //     component is a class ([Order.Class]); a class that contains a strict
 //     fact is a contradiction (a > b and b >= a), reported by
-//     [Order.Contradictions] with the shortest chain that closes the cycle;
+//     [Order.Contradictions] once per class (and once per self fact a > a),
+//     with the shortest chain that closes the cycle through its first fact,
+//     so a report grows with the number of cycles, not with their product;
 //   - the condensed DAG of classes, numbered in topological order, so that
 //     a class can only reach classes with a larger number;
 //   - layers ([Order.Layers]): the longest path from a maximum;
@@ -25,9 +27,16 @@
 //     rest run a bidirectional search that applies the cuts at every class,
 //     with visited marks reused across queries instead of allocated.
 //
-// Derivations ([Order.Derive]) are breadth-first searches over the declared
-// facts (from both ends when they can be), pruned to the nodes that can lie
-// between the two ends, so they return a chain with the fewest facts.
+// Derivations ([Order.Derive], [Order.DeriveEqual] for equal facts alone)
+// are breadth-first searches over the declared facts (from both ends when they
+// can be), pruned to the nodes that can lie between the two ends, so they
+// return a chain with the fewest facts.
+//
+// [Reasoner] maps a loaded network onto one Order per transitive relation. A
+// relation asked for by its inverse name is the same order read the other way
+// round in every question (why, path, rank, Pareto), and one entity's facts
+// ([Reasoner.FactsAbout], [Reasoner.DerivedAbout]) cost its own neighbourhood,
+// never the closure.
 //
 // An [Order] is immutable once built and every method is safe for concurrent
 // use by multiple goroutines: per-query scratch space comes from a sync.Pool

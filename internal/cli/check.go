@@ -15,9 +15,11 @@ func (a *app) checkCommand() *cobra.Command {
 		Short: "Validate network files: every problem at once, with file:line:col",
 		Long: `Validate your own network files on top of the embedded network (or alone with
 --no-default): YAML syntax, kinds and fields, unknown ids (with the nearest match), unknown
-relation types, duplicate ids, chains that mix < and >, and contradictions — a cycle in a
-strict order, a = b together with a > b, an antisymmetric relation both ways — each cited
-with the source lines of both sides. Exit code 1 when there is any problem.`,
+relation types, duplicate ids, chains that mix < and >, ids with an operator inside left
+unquoted in a chain, and contradictions — a cycle in a strict order, a = b together with
+a > b, an antisymmetric relation both ways — each cited with the source lines of both
+sides, one problem per cycle with its shortest way round (a long one shown by its ends).
+Exit code 1 when there is any problem.`,
 		Example: `  strata check my-network.yaml
   strata check --no-default a.yaml b.yaml -o json`,
 		Args: cobra.MinimumNArgs(1),
