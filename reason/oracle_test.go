@@ -415,8 +415,11 @@ type oracle struct {
 
 func TestOracle(t *testing.T) {
 	iters := 800
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		iters = 200
+	case raceEnabled:
+		iters = 300
 	}
 	var cov coverage
 	for iter := range iters {

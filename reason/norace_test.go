@@ -1,0 +1,5 @@
+//go:build !race
+
+package reason_test
+
+const raceEnabled = false
