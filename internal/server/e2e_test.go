@@ -44,7 +44,8 @@ import (
 //   - the planner shows its answer and its errors in view beside the form, groups the
 //     manifest fields with their buttons, and downloads the manifests;
 //   - every view at 390, 768, 1280 and 1920 px: no horizontal scroll, nothing cut, no word
-//     broken between two letters, a screenshot each (in the test's artifact directory:
+//     broken between two letters, no two labels over each other (the free graph's canvas
+//     aside), what the view is about on the first screen, a screenshot each (in the test's artifact directory:
 //     go test -artifacts), and axe-core finds no serious or critical violation.
 func TestE2E(t *testing.T) {
 	bin := needBrowser(t)
@@ -424,10 +425,13 @@ func TestE2E(t *testing.T) {
 				if m := b.midWord("main"); len(m.Breaks) > 0 {
 					t.Errorf("%s: words broken mid-word: %q", where, m.Breaks)
 				}
-				if strings.HasPrefix(v.name, "lanes") {
-					if o := b.overlaps("main"); len(o.Overlaps) > 0 {
-						t.Errorf("%s: overlapping labels: %q", where, o.Overlaps)
-					}
+				// What the view is about starts on the first screen, at every width.
+				if first := map[string]string{"lanes": "#lanes .lane", "graph": "#graph", "planner": "#plan-output", "matrices": "#plane"}[v.name]; first != "" &&
+					!eval[bool](b, "above the fold", fmt.Sprintf(`document.querySelector(%q).getBoundingClientRect().top < innerHeight - 100`, first)) {
+					t.Errorf("%s: %s starts below the first screen", where, first)
+				}
+				if o := b.overlaps("main"); len(o.Overlaps) > 0 {
+					t.Errorf("%s: overlapping labels: %q", where, o.Overlaps)
 				}
 				b.shot(dir, fmt.Sprintf("layout-%04d-%s.png", w, v.name))
 				if w == 390 || w == 1280 {
