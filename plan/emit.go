@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan/manifest"
@@ -24,17 +25,17 @@ type EmitOptions struct {
 // name an image.
 var ErrNoImage = errors.New("no image to run")
 
-// Choice turns a plan of w into what [manifest.Build] needs: the orchestrator, the chosen
-// runtime's handler with its RuntimeClass name and pod overhead, the runtimes the admission
-// policy admits (pl.Allowed), the policy engine, and the observability tools. Everything
-// about a technology is read from its attributes in the network (handler, runtime-class,
-// binary, workload-footprint-mb, overhead-cpu), so an overlay changes the manifests too.
+// Choice turns a plan of w into what [manifest.Build] needs. Everything about a technology
+// is read from the network through the same model the planner reads: the orchestrator's X
+// and its files (manifests, runtime-config, runtime-config-path, configures-runtimes,
+// node-selector), the runtime's handler, shim, options, layer, GPU capability and node
+// needs, and the policy engine's objects (policy-objects) for the Z the plan chose, with
+// those of the weaker levels every higher one keeps. So an overlay changes the files as it
+// changes the plan, and a technology the network adds needs no change here.
 func (p *Planner) Choice(pl *Plan, w Workload, o EmitOptions) (manifest.Choice, error) {
 	c := manifest.Choice{
 		Workload: w.Name, Namespace: o.Namespace, Kind: w.Kind, Image: w.Image, Replicas: w.Replicas,
-		CPU: w.CPU, Memory: w.Memory, GPU: w.GPU, Port: w.Port,
-		Coordinates:             manifest.Coordinates{X: pl.Coordinates.X, Y: pl.Coordinates.Y, Z: pl.Coordinates.Z},
-		Orchestrator:            pl.Technology(RoleOrchestrator),
+		CPU: w.CPU, Memory: w.Memory, GPU: w.GPU, Port: w.Port, Labels: w.Labels,
 		ContainerdConfigVersion: o.ContainerdConfigVersion,
 	}
 	if c.Image == "" {
@@ -49,34 +50,32 @@ func (p *Planner) Choice(pl *Plan, w Workload, o EmitOptions) (manifest.Choice, 
 	if c.GPU == 0 && pl.Technology(RoleAccelerator) != "" {
 		c.GPU = 1
 	}
+	stack, err := p.stackOf(pl)
+	if err != nil {
+		return c, err
+	}
+	placed, err := p.place(stack)
+	if err != nil {
+		return c, fmt.Errorf("plan of %s: %w", w.Name, err)
+	}
+	c.Coordinates = manifest.Coordinates{X: placed.coords.X, Y: placed.coords.Y, Z: placed.coords.Z}
+	c.Orchestrator = p.orchestratorOf(placed.orchestrator, placed.coords.X)
 	for i, id := range pl.Allowed {
 		e, ok := p.net.Entity(id)
 		if !ok {
 			return c, fmt.Errorf("plan of %s allows %s, which the network does not have", w.Name, id)
 		}
-		rt := runtimeOf(e)
-		if layer := p.layerOf(e); layer != nil {
-			rt.Layer = layer.ID
-		}
+		rt := p.runtimeOf(e)
 		if i == 0 {
 			c.Runtime = rt
 			continue
 		}
 		c.Allowed = append(c.Allowed, rt)
 	}
-	c.Policy = pl.Technology(RolePolicy)
-	if c.Policy == "" {
-		// No engine was asked for, so the level comes from the stack itself (a sandbox
-		// implies runtime or application policy): Gatekeeper enforces its runtime classes.
-		switch {
-		case pl.Coordinates.Z >= 2:
-			c.Policy = "Gatekeeper"
-		case pl.Coordinates.Z == 1:
-			c.Policy = "NetworkPolicy"
-		default:
-			c.Policy = "none"
-		}
+	if len(pl.Allowed) == 0 {
+		c.Runtime = p.runtimeOf(placed.runtime)
 	}
+	c.Policy = p.policyOf(pl, placed)
 	for _, ch := range pl.Stack {
 		if ch.Role == RoleObservability {
 			c.Observability = append(c.Observability, ch.Technology)
@@ -85,17 +84,58 @@ func (p *Planner) Choice(pl *Plan, w Workload, o EmitOptions) (manifest.Choice, 
 	return c, nil
 }
 
-// runtimeOf describes an isolation runtime as a RuntimeClass from its attributes.
-func runtimeOf(e *network.Entity) manifest.Runtime {
-	text := func(name string) string {
-		if a, ok := e.Attr(name); ok {
-			return attrText(a)
-		}
-		return ""
+// text reads an attribute as text, or "".
+func text(e *network.Entity, name string) string {
+	if a, ok := e.Attr(name); ok {
+		return attrText(a)
 	}
-	rt := manifest.Runtime{Handler: text("handler"), Class: text("runtime-class"), OverheadCPU: text("overhead-cpu")}
-	if b := text("binary"); b != "" && b != rt.Handler {
-		rt.BinaryName = b
+	return ""
+}
+
+// keyValues reads a list attribute of KEY=VALUE items.
+func keyValues(e *network.Entity, name string) map[string]string {
+	list := listAttr(e, name)
+	if len(list) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(list))
+	for _, kv := range list {
+		k, v, _ := strings.Cut(kv, "=")
+		out[k] = v
+	}
+	return out
+}
+
+// orchestratorOf describes an orchestrator from its attributes.
+func (p *Planner) orchestratorOf(e *network.Entity, x int) manifest.Orchestrator {
+	return manifest.Orchestrator{
+		Name: e.ID, X: x,
+		Manifests:           text(e, "manifests"),
+		RuntimeConfig:       text(e, "runtime-config"),
+		RuntimeConfigPath:   text(e, "runtime-config-path"),
+		RuntimeConfigPathV3: text(e, "runtime-config-path-v3"),
+		ConfiguresRuntimes:  listAttr(e, "configures-runtimes"),
+		NodeSelector:        keyValues(e, "node-selector"),
+		NodeNeeds:           listAttr(e, "node-needs"),
+	}
+}
+
+// runtimeOf describes an isolation runtime from its attributes.
+func (p *Planner) runtimeOf(e *network.Entity) manifest.Runtime {
+	rt := manifest.Runtime{
+		Name: e.ID, Handler: text(e, "handler"), Class: text(e, "runtime-class"),
+		RuntimeType:                  text(e, "runtime-type"),
+		Options:                      keyValues(e, "containerd-options"),
+		PodAnnotations:               listAttr(e, "containerd-pod-annotations"),
+		GPU:                          contains(listAttr(e, "capabilities"), "gpu"),
+		GPUOptions:                   keyValues(e, "gpu-containerd-options"),
+		NodeNeeds:                    listAttr(e, "node-needs"),
+		GPUNodeNeeds:                 listAttr(e, "gpu-node-needs"),
+		OverheadCPU:                  text(e, "overhead-cpu"),
+		PrivilegedWithoutHostDevices: boolAttr(e, "privileged-without-host-devices"),
+	}
+	if layer := p.layerOf(e); layer != nil {
+		rt.Layer = layer.ID
 	}
 	if mb, ok := number(e, "workload-footprint-mb"); ok && mb > 0 {
 		rt.OverheadMemory = fmtNum(mb) + "Mi"
@@ -103,16 +143,46 @@ func runtimeOf(e *network.Entity) manifest.Runtime {
 	return rt
 }
 
-// Emit plans nothing new: it builds the Kubernetes objects that enforce pl (see
-// [Planner.Choice] and [manifest.Build]).
+func boolAttr(e *network.Entity, name string) bool {
+	a, ok := e.Attr(name)
+	return ok && a.Type == network.TypeBool && a.Bool
+}
+
+// policyOf is what enforces the plan's Z: the policy objects of the engine the plan chose
+// (policy-objects, or policy-objects-in-cluster at X ≥ 1), and those of each weaker level
+// every higher one keeps (kept-below). Without an engine, only the kept levels: Z then
+// comes from the stack itself (a sandbox's policy-level), which the files say.
+func (p *Planner) policyOf(pl *Plan, placed placement) manifest.Policy {
+	var pol manifest.Policy
+	clustered := placed.coords.X > 0
+	objectsOf := func(e *network.Entity) []string {
+		if clustered {
+			if in := listAttr(e, "policy-objects-in-cluster"); len(in) > 0 {
+				return in
+			}
+		}
+		return listAttr(e, "policy-objects")
+	}
+	if id := pl.Technology(RolePolicy); id != "" {
+		e, _ := p.net.Entity(id)
+		pol.Engine = id
+		pol.Objects = append(pol.Objects, objectsOf(e)...)
+	} else if placed.zBy != nil {
+		_, why := p.zOf(placed.zBy, clustered)
+		pol.EnforcedBy = placed.zBy.ID + ": " + why
+	}
+	for _, k := range p.keptBelow(placed.coords.Z, pl.AsOf, placed.orchestrator) {
+		pol.Objects = append(pol.Objects, objectsOf(k.engine)...)
+	}
+	return pol
+}
+
+// Emit plans nothing new: it builds the objects that enforce pl (see [Planner.Choice] and
+// [manifest.Build]).
 func (p *Planner) Emit(pl *Plan, w Workload, o EmitOptions) ([]manifest.Object, error) {
 	c, err := p.Choice(pl, w, o)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := manifest.Build(c)
-	if err != nil {
-		return nil, err
-	}
-	return objs, nil
+	return manifest.Build(c)
 }

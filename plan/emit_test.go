@@ -2,8 +2,9 @@ package plan_test
 
 import (
 	"bytes"
-	"errors"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,6 +36,10 @@ var emitCases = []emitCase{
 	{name: "microservices", scenario: "microservices"},
 	{name: "untrusted-cuda", file: "testdata/workloads/untrusted-cuda.yaml"},
 	{name: "checkout", file: "testdata/workloads/checkout.yaml"},
+	{name: "karmada-wasm", file: "testdata/workloads/karmada-wasm.yaml"},
+	{name: "edge-fleet", file: "testdata/workloads/edge-fleet.yaml"},
+	{name: "single-host", file: "testdata/workloads/single-host.yaml"},
+	{name: "billing", file: "testdata/workloads/billing.yaml"},
 }
 
 // emit plans the case and builds its objects, returning them with the plan.
@@ -108,24 +113,96 @@ func TestEmitGolden(t *testing.T) {
 	}
 }
 
+// wantFiles names, per case, the plan's engine and the policy files it must (and must only)
+// give: the objects of the engine the plan chose for its Z, and NetworkPolicy kept below
+// every Z ≥ 1 in a cluster. An engine the plan excluded gets nothing.
+var wantPolicy = map[string]struct {
+	coords plan.Coordinates
+	engine string
+	kinds  []string // policy kinds emitted, sorted
+}{
+	"edge":           {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
+	"ai-inference":   {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
+	"serverless":     {plan.Coordinates{X: 2, Y: 4, Z: 3}, "OPA-Wasm", []string{"ConfigMap/opa-wasm", "NetworkPolicy"}},
+	"microservices":  {plan.Coordinates{X: 1, Y: 3, Z: 0}, "", nil},
+	"untrusted-cuda": {plan.Coordinates{X: 1, Y: 4, Z: 3}, "Gatekeeper", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses"}},
+	"checkout":       {plan.Coordinates{X: 1, Y: 3, Z: 1}, "NetworkPolicy", []string{"NetworkPolicy"}},
+	"karmada-wasm":   {plan.Coordinates{X: 3, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
+	"edge-fleet":     {plan.Coordinates{X: 4, Y: 3, Z: 0}, "", nil},
+	"single-host":    {plan.Coordinates{X: 0, Y: 3, Z: 2}, "OPA", []string{"OPAPolicy"}},
+	"billing":        {plan.Coordinates{X: 1, Y: 4, Z: 4}, "business-rules", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses", "StrataRequiredLabels"}},
+}
+
+// policyKinds are the policy objects among the emitted ones.
+func policyKinds(objs []manifest.Object) []string {
+	var out []string
+	for _, o := range objs {
+		switch {
+		case o.Kind == "NetworkPolicy", o.Kind == manifest.ConstraintKind, o.Kind == manifest.LabelsConstraintKind, o.Kind == manifest.KindOPAPolicy:
+			out = append(out, o.Kind)
+		case o.Kind == "ConfigMap" && strings.Contains(o.File, "-opa-wasm-"):
+			out = append(out, "ConfigMap/opa-wasm")
+		case o.Kind == "ConfigMap" && strings.Contains(o.File, "-opa-admission"):
+			out = append(out, "ConfigMap/opa-admission")
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestEmitPolicyFollowsThePlan: the policy objects are exactly those of the engine the plan
+// chose for its Z (with NetworkPolicy kept below), never Gatekeeper's by default, and the
+// plan says what enforces Z.
+func TestEmitPolicyFollowsThePlan(t *testing.T) {
+	p := planner(t)
+	for _, c := range emitCases {
+		t.Run(c.name, func(t *testing.T) {
+			want, ok := wantPolicy[c.name]
+			if !ok {
+				t.Fatal("no expectation")
+			}
+			objs, pl := emit(t, p, c)
+			if pl.Coordinates != want.coords {
+				t.Errorf("planned at %v, want %v", pl.Coordinates, want.coords)
+			}
+			if got := pl.Technology(plan.RolePolicy); got != want.engine {
+				t.Errorf("policy engine %q, want %q", got, want.engine)
+			}
+			if got := policyKinds(objs); !slices.Equal(got, want.kinds) {
+				t.Errorf("policy objects %v, want %v", got, want.kinds)
+			}
+			z := pl.Reasons[2]
+			if want.coords.Z > 0 && !strings.Contains(z, "enforces") {
+				t.Errorf("the plan does not say what enforces Z: %q", z)
+			}
+			if want.engine == "" && want.coords.Z > 0 && !strings.Contains(z, "itself enforces it") {
+				t.Errorf("no engine, but the Z reason does not name what enforces Z: %q", z)
+			}
+		})
+	}
+}
+
 // TestEmitDecodesStrictly decodes every emitted Kubernetes object with the Kubernetes
-// scheme, failing on unknown fields, and checks the plan's choices are what the objects say.
+// scheme, failing on unknown fields, and checks the plan's choices are what the objects say:
+// the runtime class, and the coordinates the one placement function computes.
 func TestEmitDecodesStrictly(t *testing.T) {
 	p := planner(t)
 	for _, c := range emitCases {
 		t.Run(c.name, func(t *testing.T) {
 			objs, pl := emit(t, p, c)
-			kinds := map[string]bool{}
 			for _, o := range objs {
-				kinds[o.Kind] = true
 				switch o.Kind {
 				case manifest.KindContainerdConfig:
 					if !bytes.Contains(o.YAML, []byte("runtime_type")) {
 						t.Errorf("%s has no runtime_type", o.File)
 					}
 					continue
-				case "ConstraintTemplate", manifest.ConstraintKind:
+				case "ConstraintTemplate", manifest.ConstraintKind, manifest.LabelsConstraintKind:
 					continue // TestEmitAdmission decodes them against Gatekeeper's CRDs
+				case manifest.KindPropagationPolicy, manifest.KindClusterPropagationPolicy:
+					continue // TestKarmadaDecodesStrictly, with Karmada's own types
+				case manifest.KindComposeFile, manifest.KindDockerRun, manifest.KindDockerDaemonConfig, manifest.KindOPAPolicy:
+					continue // TestDockerFiles
 				}
 				if _, kind, err := admissiontest.Decode(o.YAML); err != nil {
 					t.Errorf("%s: strict decode: %v", o.File, err)
@@ -133,49 +210,58 @@ func TestEmitDecodesStrictly(t *testing.T) {
 					t.Errorf("%s decodes as %s, not %s", o.File, kind, o.Kind)
 				}
 			}
-			if !kinds["RuntimeClass"] {
-				t.Error("no RuntimeClass")
+			if pl.Coordinates.X == 0 {
+				return
 			}
-			if z := pl.Coordinates.Z; (z >= 2) != kinds["ConstraintTemplate"] || (z >= 1) != kinds["NetworkPolicy"] {
-				t.Errorf("Z=%d but emitted kinds %v: Z ≥ 1 needs a NetworkPolicy, Z ≥ 2 a Gatekeeper template", z, kinds)
-			}
-			// The pods run under the chosen runtime's class, as the network names it.
 			wl := workloadObject(t, objs)
 			ps := admissiontest.PodSpec(wl)
 			if got, want := ps["runtimeClassName"], classOf(t, p, pl.Allowed[0]); got != want {
 				t.Errorf("runtimeClassName %v, want %s (the class of %s)", got, want, pl.Allowed[0])
 			}
+			labels := wl["metadata"].(map[string]any)["labels"].(map[string]any)
+			if got, want := labels[manifest.LabelCoordinates], fmt.Sprintf("%d-%d-%d", pl.Coordinates.X, pl.Coordinates.Y, pl.Coordinates.Z); got != want {
+				t.Errorf("coordinates label %v, plan %s", got, want)
+			}
 		})
 	}
 }
 
+// gatekeeperPolicy compiles the emitted runtime-class template and constraint.
+func gatekeeperPolicy(t *testing.T, objs []manifest.Object, templateName, kind string) *admissiontest.Policy {
+	t.Helper()
+	var tmpl, cons []byte
+	for _, o := range objs {
+		switch {
+		case o.Kind == "ConstraintTemplate" && o.Name == templateName:
+			tmpl = o.YAML
+		case o.Kind == kind:
+			cons = o.YAML
+		}
+	}
+	pol, err := admissiontest.NewPolicy(tmpl, cons)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pol
+}
+
 // TestEmitAdmission runs Gatekeeper's decision with the OPA library on every emitted
-// workload: admitted as emitted; admitted with any allowed runtime class; denied with every
-// runtime class the plan does not allow, among them one strictly weaker by isolation-strength.
+// workload with Gatekeeper's objects: admitted as emitted; admitted with any allowed runtime
+// class; denied with every runtime class the plan does not allow, among them one strictly
+// weaker by isolation-strength; and denied when its pod template drops every strata label
+// but the workload's (issue: the isolation label was the selector, and dropping it escaped).
 func TestEmitAdmission(t *testing.T) {
 	p := planner(t)
 	every := []string{"runc", "crun", "gvisor", "kata-qemu", "kata-fc", "wasmedge", "spin"}
 	checked := 0
 	for _, c := range emitCases {
 		objs, pl := emit(t, p, c)
-		if pl.Coordinates.Z < 2 {
+		if !slices.ContainsFunc(objs, func(o manifest.Object) bool { return o.Kind == manifest.ConstraintKind }) {
 			continue
 		}
 		checked++
 		t.Run(c.name, func(t *testing.T) {
-			var tmpl, cons []byte
-			for _, o := range objs {
-				switch o.Kind {
-				case "ConstraintTemplate":
-					tmpl = o.YAML
-				case manifest.ConstraintKind:
-					cons = o.YAML
-				}
-			}
-			pol, err := admissiontest.NewPolicy(tmpl, cons)
-			if err != nil {
-				t.Fatal(err)
-			}
+			pol := gatekeeperPolicy(t, objs, manifest.TemplateName, manifest.ConstraintKind)
 			wl := workloadObject(t, objs)
 			if !pol.Matches(wl) {
 				t.Fatalf("the constraint does not select the emitted %s", wl["kind"])
@@ -209,72 +295,51 @@ func TestEmitAdmission(t *testing.T) {
 			if !weaker {
 				t.Error("no strictly weaker runtime class was tried")
 			}
+			// The bypass: keep only the workload label on the pods (and none on the
+			// controller), run under runc.
+			bypass := bypassed(t, wl)
+			if v, err := pol.Review(bypass); err != nil || len(v) != 1 {
+				t.Errorf("a %s whose pods keep only %s and run under runc: violations %v %v", bypass["kind"], manifest.LabelWorkload, v, err)
+			}
 			delete(admissiontest.PodSpec(wl), "runtimeClassName")
 			if v, _ := pol.Review(wl); len(v) != 1 || !strings.Contains(v[0], "runtimeClassName is not set") {
 				t.Errorf("a pod without a runtime class: violations %v", v)
 			}
 		})
 	}
-	if checked < 4 {
-		t.Errorf("only %d cases emitted a Gatekeeper policy; the seed's L-4 scenarios should", checked)
+	if checked < 2 {
+		t.Errorf("only %d cases emitted a Gatekeeper policy; untrusted-cuda and billing should", checked)
 	}
 }
 
-// TestEmitErrors: what a plan cannot become, said clearly.
-func TestEmitErrors(t *testing.T) {
-	p := planner(t)
-	w, err := p.ScenarioWorkload("edge")
+// bypassed is wl with every strata.dev label dropped from its pods except the workload's,
+// none on the object itself, and runtimeClassName runc: the pods are still the workload's
+// (its Deployment selector, NetworkPolicy and scrape job select them by that label).
+func bypassed(t *testing.T, wl map[string]any) map[string]any {
+	t.Helper()
+	data, err := json.Marshal(wl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := p.Plan(w)
-	if err != nil {
+	var out map[string]any
+	if err := json.Unmarshal(data, &out); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Emit(pl, w, plan.EmitOptions{}); !errors.Is(err, plan.ErrNoImage) || !strings.Contains(err.Error(), "--image") {
-		t.Errorf("no image: %v", err)
+	meta := out["metadata"].(map[string]any)
+	var podLabels map[string]any
+	if out["kind"] == "Pod" {
+		podLabels = meta["labels"].(map[string]any)
+	} else {
+		delete(meta, "labels")
+		podLabels = out["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)
 	}
-	single := readOne(t, `apiVersion: strata.dev/v1alpha1
-kind: Workload
-metadata: {name: solo}
-spec: {sites: [single-host], image: busybox}
-`)
-	pl, err = p.Plan(single)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pl.Coordinates.X != 0 {
-		t.Fatalf("single host planned at X=%d", pl.Coordinates.X)
-	}
-	if _, err := p.Emit(pl, single, plan.EmitOptions{}); !errors.Is(err, manifest.ErrInvalidChoice) || !strings.Contains(err.Error(), "X=0, a single Docker host, has no manifests") {
-		t.Errorf("single host: %v", err)
-	}
-}
-
-// TestEmitFollowsOverlaidData: the RuntimeClass name and overhead come from the network.
-func TestEmitFollowsOverlaidData(t *testing.T) {
-	p := planner(t, network.File{Name: "overlay.yaml", Data: []byte(`apiVersion: strata.dev/v1alpha1
-kind: Entities
-metadata: {name: overlay}
-spec:
-  category: technology
-  items:
-    - {id: WasmEdge, merge: true, attributes: {runtime-class: wasm-sandbox, workload-footprint-mb: 12, overhead-cpu: 20m}}
-`)})
-	objs, _ := emit(t, p, emitCases[0])
-	var rc map[string]any
-	for _, o := range objs {
-		if o.Kind == "RuntimeClass" {
-			if err := yaml.Unmarshal(o.YAML, &rc); err != nil {
-				t.Fatal(err)
-			}
+	for k := range podLabels {
+		if strings.HasPrefix(k, "strata.dev/") && k != manifest.LabelWorkload {
+			delete(podLabels, k)
 		}
 	}
-	meta, _ := rc["metadata"].(map[string]any)
-	fixed, _ := rc["overhead"].(map[string]any)["podFixed"].(map[string]any)
-	if meta["name"] != "wasm-sandbox" || rc["handler"] != "wasmedge" || fixed["memory"] != "12Mi" || fixed["cpu"] != "20m" {
-		t.Errorf("RuntimeClass %v", rc)
-	}
+	admissiontest.PodSpec(out)["runtimeClassName"] = "runc"
+	return out
 }
 
 // workloadObject is the workload itself (file 60-…), not the Collector's Deployment.
@@ -293,59 +358,55 @@ func workloadObject(t *testing.T, objs []manifest.Object) map[string]any {
 	return nil
 }
 
-// classOf is the RuntimeClass name the network gives a runtime.
+// classOf is the RuntimeClass name the network gives a runtime: its runtime-class, else
+// its handler.
 func classOf(t *testing.T, p *plan.Planner, id string) string {
 	t.Helper()
-	w := plan.Workload{Name: "x", Kind: manifest.KindDeployment, Image: "x"}
-	c, err := p.Choice(&plan.Plan{Allowed: []string{id}}, w, plan.EmitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Runtime.Class != "" {
-		return c.Runtime.Class
-	}
-	return c.Runtime.Handler
-}
-
-// TestNetworkAgreesWithManifestHandlers: the network's handler and runtime-type attributes
-// (which the plan's reasons cite) and its layers, and the shims and layers the manifests
-// configure, cannot drift apart.
-func TestNetworkAgreesWithManifestHandlers(t *testing.T) {
 	n, err := network.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := planner(t)
-	known := map[string]manifest.HandlerInfo{}
-	for _, h := range manifest.Handlers() {
-		known[h.Name] = h
+	e, ok := n.Entity(id)
+	if !ok {
+		t.Fatalf("no runtime %s", id)
 	}
-	seen := 0
-	for _, e := range n.Entities {
-		h, ok := e.Attr("handler")
-		if !ok {
-			continue
-		}
-		seen++
-		info, ok := known[h.String]
-		if !ok {
-			t.Errorf("%s: handler %s is not one the manifests can configure", e.ID, h.String)
-			continue
-		}
-		if rt, _ := e.Attr("runtime-type"); rt.String != info.RuntimeType {
-			t.Errorf("%s: runtime-type %q in the network, %q in the containerd configuration", e.ID, rt.String, info.RuntimeType)
-		}
-		// The one layer the runtime represents is the one layer the handler is admitted at:
-		// a second would let the admission policy take it for a runtime of another strength.
-		c, err := p.Choice(&plan.Plan{Allowed: []string{e.ID}}, plan.Workload{Name: "x", Kind: manifest.KindDeployment, Image: "x"}, plan.EmitOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(info.Layers, []string{c.Runtime.Layer}) {
-			t.Errorf("%s represents %s in the network; the manifests admit handler %s at %v", e.ID, c.Runtime.Layer, info.Name, info.Layers)
+	for _, name := range []string{"runtime-class", "handler"} {
+		if a, ok := e.Attr(name); ok {
+			return a.String
 		}
 	}
-	if seen != len(known) {
-		t.Errorf("the network has %d runtimes with a handler, the manifests know %d", seen, len(known))
+	t.Fatalf("%s has no handler", id)
+	return ""
+}
+
+// TestEmitFollowsOverlaidData: the RuntimeClass name and overhead, the shim and its options
+// come from the network.
+func TestEmitFollowsOverlaidData(t *testing.T) {
+	p := planner(t, network.File{Name: "overlay.yaml", Data: []byte(`apiVersion: strata.dev/v1alpha1
+kind: Entities
+metadata: {name: overlay}
+spec:
+  category: technology
+  items:
+    - {id: WasmEdge, merge: true, attributes: {runtime-class: wasm-sandbox, workload-footprint-mb: 12, overhead-cpu: 20m, runtime-type: io.containerd.wasmedge.v2}}
+`)})
+	objs, _ := emit(t, p, emitCases[0])
+	var rc map[string]any
+	for _, o := range objs {
+		switch o.Kind {
+		case "RuntimeClass":
+			if err := yaml.Unmarshal(o.YAML, &rc); err != nil {
+				t.Fatal(err)
+			}
+		case manifest.KindContainerdConfig:
+			if !bytes.Contains(o.YAML, []byte(`runtime_type = "io.containerd.wasmedge.v2"`)) {
+				t.Errorf("the overlaid shim is not in %s:\n%s", o.File, o.YAML)
+			}
+		}
+	}
+	meta, _ := rc["metadata"].(map[string]any)
+	fixed, _ := rc["overhead"].(map[string]any)["podFixed"].(map[string]any)
+	if meta["name"] != "wasm-sandbox" || rc["handler"] != "wasmedge" || fixed["memory"] != "12Mi" || fixed["cpu"] != "20m" {
+		t.Errorf("RuntimeClass %v", rc)
 	}
 }

@@ -142,7 +142,9 @@ type requirement struct {
 type candidate struct {
 	e        *network.Entity
 	layer    *network.Entity // isolation runtimes: the L value it represents
-	point    *network.Entity // orchestrators / policy engines: the axis point it represents
+	point    *network.Entity // orchestrators: the axis point it represents
+	z        int             // policy engines: the level it stands for in the stack (zOf)
+	declared bool            // policy engines: z is the Z point it represents, not a level raised in a cluster
 	rejected []string
 	by       []string // requirement ids behind the rejections
 }
@@ -159,25 +161,20 @@ func (p *Planner) Plan(w Workload) (*Plan, error) {
 	}
 
 	// X: the orchestrator.
-	orch, err := p.choose(w, reqs, RoleOrchestrator, p.orchestrators(w), p.preferOrchestrator)
+	orch, err := p.choose(w, reqs, RoleOrchestrator, p.orchestrators(w), p.preferOrchestrator, nil)
 	if err != nil {
 		return nil, err
 	}
 	pl.Stack = append(pl.Stack, orch.choice)
-	pl.Coordinates.X = p.coordinate(orch.best.point)
-	pl.Reasons = append(pl.Reasons, fmt.Sprintf("X=%d: %s represents %s (%s)", pl.Coordinates.X, orch.best.e.ID, orch.best.point.Label(), p.factSource(orch.best.e.ID, "represents", orch.best.point.ID)))
 
 	// Y: the isolation runtime.
 	runtimes := p.runtimes()
-	rt, err := p.choose(w, reqs, RoleRuntime, runtimes, p.preferRuntime)
+	rt, err := p.choose(w, reqs, RoleRuntime, runtimes, p.preferRuntime, orch.best.e)
 	if err != nil {
 		return nil, err
 	}
 	pl.Allowed = p.allowed(rt, runtimes)
-	ypoint := p.yPoint(rt.best.layer)
 	pl.Layer = rt.best.layer.ID
-	pl.Coordinates.Y = p.coordinate(ypoint)
-	pl.Reasons = append(pl.Reasons, p.yReason(pl.Coordinates.Y, rt, reqs))
 	if shim, ok := rt.best.e.Attr("runtime-type"); ok && strings.HasPrefix(shim.String, "io.containerd.") {
 		if cri, ok := p.net.Entity("containerd"); ok && p.available(w, cri) == "" {
 			pl.Stack = append(pl.Stack, Choice{Role: RoleCRI, Technology: cri.ID, Name: cri.Names.String(),
@@ -192,32 +189,116 @@ func (p *Planner) Plan(w Workload) (*Plan, error) {
 		}
 	}
 
-	// Z: the policy level the stack implies, raised by a policy engine where required.
-	implied, impliedBy := p.impliedZ([]*network.Entity{orch.best.e, rt.best.e}, pl.Coordinates.X > 0)
+	// Z: the policy level the stack implies, raised by a policy engine where required. A
+	// requirement for policy gets an engine that enforces it, even where the runtime's own
+	// sandbox implies that level: the sandbox is no place to state the workload's rules.
+	clustered := p.coordinate(orch.best.point) > 0
 	required, requiredBy := p.requiredZ(w, reqs)
-	pl.Coordinates.Z = implied
-	zReason := fmt.Sprintf("Z=%d: no requirement asks for policy and the stack implies none", implied)
-	if implied > 0 {
-		zReason = fmt.Sprintf("Z=%d: %s", implied, impliedBy)
-	}
-	// A requirement for policy gets an engine that enforces it, even where the runtime's
-	// own sandbox implies that level: the sandbox is no place to state the workload's rules.
+	var pol *picked
 	if required > 0 {
-		pol, err := p.choose(w, reqs, RolePolicy, p.policyEngines(required), p.preferPolicy)
+		engine, err := p.choose(w, reqs, RolePolicy, p.policyEngines(required, clustered), p.preferPolicy, orch.best.e)
 		if err != nil {
 			return nil, err
 		}
-		pol.choice.Reasons = append(pol.choice.Reasons, fmt.Sprintf("%s asks for Z ≥ %d; %s represents %s (%s)",
-			requiredBy, required, pol.best.e.ID, pol.best.point.Label(), p.factSource(pol.best.e.ID, "represents", pol.best.point.ID)))
-		pl.Stack = append(pl.Stack, pol.choice)
-		pl.Coordinates.Z = max(implied, p.coordinate(pol.best.point))
-		zReason = fmt.Sprintf("Z=%d: %s asks for policy at Z ≥ %d, so %s (%s) enforces it", pl.Coordinates.Z, requiredBy, required, pol.best.e.ID, pol.best.point.Label())
+		_, why := p.zOf(engine.best.e, clustered)
+		engine.choice.Reasons = append(engine.choice.Reasons, fmt.Sprintf("%s asks for Z ≥ %d; %s", requiredBy, required, why))
+		pl.Stack = append(pl.Stack, engine.choice)
+		pol = &engine
 	}
-	pl.Reasons = append(pl.Reasons, zReason)
+
+	// The coordinates, computed from the stack as `strata coordinates` computes them.
+	stack, err := p.stackOf(pl)
+	if err != nil {
+		return nil, err
+	}
+	placed, err := p.place(stack)
+	if err != nil {
+		return nil, err
+	}
+	pl.Coordinates = placed.coords
+	pl.Reasons = append(pl.Reasons,
+		fmt.Sprintf("X=%d: %s represents %s (%s)", pl.Coordinates.X, orch.best.e.ID, orch.best.point.Label(), p.factSource(orch.best.e.ID, "represents", orch.best.point.ID)),
+		p.yReason(pl.Coordinates.Y, rt, reqs),
+		p.zReason(pl, placed, pol, required, requiredBy, orch.best.e))
 
 	// Observability: the tools of complete observability (O1 + O2).
 	pl.Stack = append(pl.Stack, p.observability(w)...)
 	return pl, nil
+}
+
+// zReason says what Z is and what enforces it: the engine the workload asked for, or the
+// technology whose own level Z is, and the weaker levels every higher one keeps.
+func (p *Planner) zReason(pl *Plan, placed placement, pol *picked, required int, requiredBy string, orch *network.Entity) string {
+	z := pl.Coordinates.Z
+	if z == 0 {
+		return "Z=0: no requirement asks for policy and the stack implies none"
+	}
+	var s string
+	switch {
+	case pol != nil && (placed.zBy == pol.best.e || pol.best.z == z):
+		_, why := p.zOf(pol.best.e, pl.Coordinates.X > 0)
+		s = fmt.Sprintf("Z=%d: %s asks for policy at Z ≥ %d, so %s enforces it (%s)", z, requiredBy, required, pol.best.e.ID, why)
+	case pol != nil:
+		s = fmt.Sprintf("Z=%d: %s; %s asks for Z ≥ %d, which %s enforces", z, strings.TrimPrefix(placed.reasons[len(placed.reasons)-1], fmt.Sprintf("Z=%d: ", z)), requiredBy, required, pol.best.e.ID)
+	default:
+		s = fmt.Sprintf("Z=%d: %s; no policy engine was asked for, so %s itself enforces it", z, strings.TrimPrefix(placed.reasons[len(placed.reasons)-1], fmt.Sprintf("Z=%d: ", z)), placed.zBy.ID)
+	}
+	for _, k := range p.keptBelow(z, pl.AsOf, orch) {
+		if pol == nil || k.engine != pol.best.e {
+			s += fmt.Sprintf("; %s (Z=%d) is kept below it (kept-below, %s)", k.engine.ID, k.z, attrSource(k.point, "kept-below"))
+		}
+	}
+	return s
+}
+
+// keptLevel is a weaker policy level every higher one keeps, and the engine that enforces it.
+type keptLevel struct {
+	z             int
+	point, engine *network.Entity
+}
+
+// keptBelow are the levels below z marked kept-below, each with the first technology that
+// represents it, existed as of asOf and suits the orchestrator (orchestrator-needs).
+func (p *Planner) keptBelow(z, asOf int, orch *network.Entity) []keptLevel {
+	zd, _ := p.net.Dimension("Z")
+	var out []keptLevel
+	for _, pid := range zd.Values {
+		pt, _ := p.net.Entity(pid)
+		kept, ok := pt.Attr("kept-below")
+		if c := p.coordinate(pt); !ok || kept.Type != network.TypeBool || !kept.Bool || c < 1 || c > z {
+			continue
+		}
+		for _, f := range p.net.Facts {
+			if f.Relation != "represents" || f.Object != pid {
+				continue
+			}
+			e, _ := p.net.Entity(f.Subject)
+			if p.available(Workload{AsOf: asOf}, e) == "" && p.suits(e, orch) == "" {
+				out = append(out, keptLevel{p.coordinate(pt), pt, e})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// suits says why a technology cannot run with the orchestrator (its orchestrator-needs
+// attribute asks for a capability the orchestrator lacks), or "".
+func (p *Planner) suits(e, orch *network.Entity) string {
+	if orch == nil {
+		return ""
+	}
+	caps := listAttr(orch, "capabilities")
+	var lacks []string
+	for _, need := range listAttr(e, "orchestrator-needs") {
+		if !contains(caps, need) {
+			lacks = append(lacks, need)
+		}
+	}
+	if len(lacks) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("needs an orchestrator with %s (orchestrator-needs, %s); %s lacks it", strings.Join(lacks, ", "), attrSource(e, "orchestrator-needs"), orch.ID)
 }
 
 // allowed lists the chosen runtime and, in the order choose ranked them, the other
@@ -295,10 +376,14 @@ type picked struct {
 
 // choose filters candidates by the requirements, ranks the rest with prefer, and
 // explains the outcome.
-func (p *Planner) choose(w Workload, reqs []requirement, role string, cands []*candidate, prefer func(a, b *candidate) (bool, string)) (picked, error) {
+func (p *Planner) choose(w Workload, reqs []requirement, role string, cands []*candidate, prefer func(a, b *candidate) (bool, string), orch *network.Entity) (picked, error) {
 	var ok []*candidate
 	for _, c := range cands {
 		p.check(w, reqs, role, c)
+		if why := p.suits(c.e, orch); why != "" {
+			c.rejected = append(c.rejected, why)
+			c.by = append(c.by, orch.ID)
+		}
 		if len(c.rejected) == 0 {
 			ok = append(ok, c)
 		}
@@ -553,19 +638,21 @@ func (p *Planner) layerOf(e *network.Entity) *network.Entity {
 	return nil
 }
 
-// policyEngines are the technologies that represent a Z point at or above z.
-func (p *Planner) policyEngines(z int) []*candidate {
+// policyEngines are the technologies whose policy level in the stack (see zOf: the Z point
+// they represent, raised inside a cluster by policy-level-in-cluster) is at least z.
+func (p *Planner) policyEngines(z int, clustered bool) []*candidate {
 	zd, _ := p.net.Dimension("Z")
 	var out []*candidate
+	seen := map[string]bool{}
 	for _, pid := range zd.Values {
-		pt, _ := p.net.Entity(pid)
-		if p.coordinate(pt) < z {
-			continue
-		}
 		for _, f := range p.net.Facts {
-			if f.Relation == "represents" && f.Object == pid {
-				e, _ := p.net.Entity(f.Subject)
-				out = append(out, &candidate{e: e, point: pt})
+			if f.Relation != "represents" || f.Object != pid || seen[f.Subject] {
+				continue
+			}
+			e, _ := p.net.Entity(f.Subject)
+			seen[e.ID] = true
+			if level, _ := p.zOf(e, clustered); level >= z {
+				out = append(out, &candidate{e: e, z: level, declared: p.declaredZ(e) == level})
 			}
 		}
 	}
@@ -591,14 +678,21 @@ func (p *Planner) preferOrchestrator(a, b *candidate) (bool, string) {
 	return p.preferBy(a, b, "node-footprint-mb", "since")
 }
 
-// preferPolicy: the lowest Z that meets the requirement, then the longer established,
-// then the faster.
+// preferPolicy: the lowest Z that meets the requirement, then an engine that stands for
+// that level by itself (it represents the Z point) over one that reaches it only inside a
+// cluster, then the longer established, then the faster.
 func (p *Planner) preferPolicy(a, b *candidate) (bool, string) {
-	if za, zb := p.coordinate(a.point), p.coordinate(b.point); za != zb {
-		if za < zb {
-			return true, fmt.Sprintf("Z=%d is more policy than needed", zb)
+	if a.z != b.z {
+		if a.z < b.z {
+			return true, fmt.Sprintf("Z=%d is more policy than needed", b.z)
 		}
-		return false, fmt.Sprintf("Z=%d is more policy than needed", za)
+		return false, fmt.Sprintf("Z=%d is more policy than needed", a.z)
+	}
+	if a.declared != b.declared {
+		if a.declared {
+			return true, fmt.Sprintf("%s reaches Z=%d only inside a cluster; %s represents it", b.e.ID, b.z, a.e.ID)
+		}
+		return false, fmt.Sprintf("%s reaches Z=%d only inside a cluster; %s represents it", a.e.ID, a.z, b.e.ID)
 	}
 	return p.preferBy(a, b, "since", "startup-ms")
 }
@@ -666,29 +760,6 @@ func (p *Planner) yReason(y int, rt picked, reqs []requirement) string {
 		s += "; among the candidates left, " + rt.best.layer.ID + " has the lowest overhead: " + strings.Join(overheads, "; ")
 	}
 	return s
-}
-
-// impliedZ is the policy level the stack's technologies imply by themselves.
-func (p *Planner) impliedZ(stack []*network.Entity, clustered bool) (int, string) {
-	z, by := 0, ""
-	for _, e := range stack {
-		if v, ok := number(e, "policy-level"); ok && int(v) > z {
-			z, by = int(v), fmt.Sprintf("%s implies policy level %d (policy-level, %s)", e.ID, int(v), attrSource(e, "policy-level"))
-		}
-		if clustered {
-			if v, ok := number(e, "policy-level-in-cluster"); ok && int(v) > z {
-				z, by = int(v), fmt.Sprintf("%s in a cluster implies policy level %d (policy-level-in-cluster, %s)", e.ID, int(v), attrSource(e, "policy-level-in-cluster"))
-			}
-		}
-		for _, f := range p.net.FactsOf(e.ID, "represents") {
-			if pt, ok := p.net.Entity(f.Object); ok && p.isAxisPoint(pt, "Z") {
-				if c := p.coordinate(pt); c > z {
-					z, by = c, fmt.Sprintf("%s represents %s (%s)", e.ID, pt.Label(), f.Source.Short())
-				}
-			}
-		}
-	}
-	return z, by
 }
 
 // requiredZ is the policy level the workload asks for.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan/manifest"
@@ -36,6 +37,8 @@ type Workload struct {
 	CPU           string        `json:"cpu,omitempty" yaml:"cpu,omitempty"`
 	Memory        string        `json:"memory,omitempty" yaml:"memory,omitempty"`
 	Port          int32         `json:"port,omitempty" yaml:"port,omitempty"` // the container port it serves; 0 for none
+	// Labels go on the workload and its pods; at Z=4 (business rules) the pods must carry them.
+	Labels map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
 	Source        network.Pos   `json:"source" yaml:"source"`
 }
 
@@ -87,7 +90,7 @@ func readWorkload(r *network.Reader, d network.Document) Workload {
 	}
 	s := d.Spec
 	if !r.Fields(s, "Workload spec", "kind", "image", "replicas", "trust", "artifact", "startupBudget", "footprint", "gpu",
-		"availability", "scaleOnDemand", "policy", "sites", "asOf", "requirements", "cpu", "memory", "port") {
+		"availability", "scaleOnDemand", "policy", "sites", "asOf", "requirements", "cpu", "memory", "port", "labels") {
 		return w
 	}
 	if v := s.Get("kind"); v != nil {
@@ -144,6 +147,9 @@ func readWorkload(r *network.Reader, d network.Document) Workload {
 		n, _ := r.Int(v, "spec.port", 1, 65535)
 		w.Port = int32(n)
 	}
+	if v := s.Get("labels"); v != nil {
+		w.Labels = labels(r, v)
+	}
 	// Combinations that cannot be met whatever the network says.
 	if w.Kind == "Job" && w.Availability == "high" {
 		r.Addf(s.Get("availability").Pos(), network.CodeSchema, "a Job runs to completion; use kind: Deployment for a highly available service", "availability: high cannot apply to kind: Job")
@@ -176,6 +182,42 @@ func quantity(r *network.Reader, v *network.Node, where, example string) string 
 		return ""
 	}
 	return text
+}
+
+// maxLabels bounds spec.labels.
+const maxLabels = 32
+
+// labels reads spec.labels: Kubernetes label keys and values, none under strata.dev/.
+func labels(r *network.Reader, v *network.Node) map[string]string {
+	if !v.IsMap() {
+		r.Addf(v.Pos(), network.CodeSchema, "write a mapping such as {team: payments}", "spec.labels is not a mapping")
+		return nil
+	}
+	keys := v.Keys()
+	if len(keys) > maxLabels {
+		r.Addf(v.Pos(), network.CodeSchema, fmt.Sprintf("keep at most %d labels", maxLabels), "spec.labels has %d labels", len(keys))
+		return nil
+	}
+	out := map[string]string{}
+	for _, k := range keys {
+		item := v.Get(k)
+		val, ok := r.String(item, "spec.labels."+k)
+		if !ok {
+			continue
+		}
+		var msgs []string
+		if strings.HasPrefix(k, "strata.dev/") {
+			msgs = append(msgs, "keys under strata.dev/ are set by strata")
+		}
+		msgs = append(msgs, validation.IsQualifiedName(k)...)
+		msgs = append(msgs, validation.IsValidLabelValue(val)...)
+		if len(msgs) > 0 {
+			r.Addf(item.Pos(), network.CodeSchema, "use a Kubernetes label key and value, e.g. team: payments", "spec.labels.%s: %s", k, strings.Join(msgs, "; "))
+			continue
+		}
+		out[k] = val
+	}
+	return out
 }
 
 func siteNodes(v *network.Node) []*network.Node {

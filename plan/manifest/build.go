@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -72,6 +73,9 @@ func Build(c Choice) ([]Object, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.Orchestrator.Manifests == ManifestsDocker {
+		return dockerFiles(s)
+	}
 	var objs []Object
 	add := func(file, kind, name string, obj any) error {
 		data, err := encode(obj)
@@ -89,14 +93,41 @@ func Build(c Choice) ([]Object, error) {
 	if err := add("10-runtimeclass-"+rc.Name+".yaml", "RuntimeClass", rc.Name, rc); err != nil {
 		return nil, err
 	}
-	if s.Coordinates.Z >= 2 {
-		tmpl := constraintTemplate()
-		if err := add("20-constrainttemplate-"+TemplateName+".yaml", "ConstraintTemplate", TemplateName, tmpl); err != nil {
+	if s.hasPolicy(PolicyGatekeeperRuntimeClasses) {
+		if err := add("20-constrainttemplate-"+TemplateName+".yaml", "ConstraintTemplate", TemplateName, constraintTemplate()); err != nil {
 			return nil, err
 		}
-		cons := constraint(s)
+	}
+	if s.hasPolicy(PolicyGatekeeperBusinessRules) {
+		if err := add("21-constrainttemplate-"+LabelsTemplateName+".yaml", "ConstraintTemplate", LabelsTemplateName, labelsTemplate()); err != nil {
+			return nil, err
+		}
+	}
+	if s.hasPolicy(PolicyOPAAdmission) {
+		name := s.Workload + "-opa-admission"
+		cm := s.policyConfigMap(name, "policy.rego", opaAdmissionRego(s), map[string]string{OPAPolicyLabel: "rego"})
+		if err := add("25-configmap-"+name+".yaml", "ConfigMap", name, cm); err != nil {
+			return nil, err
+		}
+	}
+	if s.hasPolicy(PolicyOPAWasm) {
+		name := s.Workload + "-opa-wasm-policy"
+		cm := s.policyConfigMap(name, "policy.rego", opaWasmRego(s), nil)
+		if err := add("26-configmap-"+name+".yaml", "ConfigMap", name, cm); err != nil {
+			return nil, err
+		}
+	}
+	if s.hasPolicy(PolicyGatekeeperRuntimeClasses) {
+		cons := runtimeClassConstraint(s)
 		name := s.Workload + "-runtime-classes"
 		if err := add("30-constraint-"+name+".yaml", ConstraintKind, name, cons); err != nil {
+			return nil, err
+		}
+	}
+	if s.hasPolicy(PolicyGatekeeperBusinessRules) {
+		cons := labelsConstraint(s)
+		name := s.Workload + "-business-rules"
+		if err := add("31-constraint-"+name+".yaml", LabelsConstraintKind, name, cons); err != nil {
 			return nil, err
 		}
 	}
@@ -128,7 +159,7 @@ func Build(c Choice) ([]Object, error) {
 			return nil, err
 		}
 	}
-	if s.Coordinates.Z >= 1 {
+	if s.hasPolicy(PolicyNetworkPolicy) {
 		np := networkPolicy(s)
 		if err := add("50-networkpolicy-"+np.Name+".yaml", "NetworkPolicy", np.Name, np); err != nil {
 			return nil, err
@@ -138,8 +169,23 @@ func Build(c Choice) ([]Object, error) {
 	if err := add("60-"+strings.ToLower(s.Kind)+"-"+s.Workload+".yaml", s.Kind, s.Workload, w); err != nil {
 		return nil, err
 	}
+	if s.Orchestrator.Manifests == ManifestsKarmada {
+		pps, err := propagationPolicies(s, objs)
+		if err != nil {
+			return nil, err
+		}
+		for _, pp := range pps {
+			if err := add(pp.file, pp.kind, pp.name, pp.obj); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return objs, nil
 }
+
+// ClusterObject reports whether the object is applied to the cluster (kubectl apply), as
+// opposed to a file for the nodes or the Docker host.
+func (o Object) ClusterObject() bool { return o.Target == "" && o.Kind != KindComposeFile && o.Kind != KindDockerRun }
 
 // encode renders a Kubernetes object as YAML with sorted keys, dropping the empty status
 // and null fields a typed object marshals by default.
@@ -250,6 +296,7 @@ func podSpec(s *spec) corev1.PodSpec {
 		req.Limits = res.DeepCopy()
 	}
 	nodeSelector := map[string]string{LayerLabel(s.Runtime.Layer): "true"}
+	maps.Copy(nodeSelector, s.Orchestrator.NodeSelector)
 	var tolerations []corev1.Toleration
 	if s.GPU > 0 {
 		if req.Limits == nil {

@@ -14,7 +14,10 @@ import (
 )
 
 // Choice is what the planner decided for one workload: everything [Build] needs and nothing
-// it has to guess. Zero values of the optional fields take the defaults documented on them.
+// it has to guess. Every fact about a technology (the orchestrator's files, the runtime's
+// shim and options, the policy engine's objects) is in the Choice, read by the planner from
+// the network's data: Build knows file formats, not technology names. Zero values of the
+// optional fields take the defaults documented on them.
 type Choice struct {
 	Workload  string // name of the workload and of its objects; a DNS-1123 label
 	Namespace string // default "default"
@@ -23,32 +26,26 @@ type Choice struct {
 	Replicas  int32  // Deployment replicas, or Job parallelism and completions; 0 means 1
 
 	// Labels are added to the workload and its pods. Keys under strata.dev/ are reserved.
+	// At Z=4 with the gatekeeper-business-rules objects, the pods must carry them.
 	Labels map[string]string
 
 	// CPU and Memory are the container's requests, e.g. "100m" and "64Mi"; the limits are
 	// set equal (Guaranteed QoS when both are given). Empty leaves the resource unset.
 	CPU, Memory string
 
-	// GPU is the number of nvidia.com/gpu devices, set as a limit. The handler must be able
-	// to use one (see [Handlers]).
+	// GPU is the number of nvidia.com/gpu devices, set as a limit. The runtime must have
+	// the gpu capability (Runtime.GPU).
 	GPU int
 
-	// Orchestrator is "K3s", "Kubernetes", "Karmada", "Fleet" or "KubeEdge"; it must agree with X.
-	// K3s gets a K3s containerd template, the others a /etc/containerd drop-in.
-	Orchestrator string
-
-	Coordinates Coordinates
+	Orchestrator Orchestrator
+	Coordinates  Coordinates
 
 	Runtime Runtime // the chosen isolation runtime
-	// Allowed are the classes at least as strong as Runtime, which the Gatekeeper constraint
-	// admits besides it; empty means just Runtime. An entry's Layer, when set, must be one its
-	// handler provides; comparing strengths is the caller's part.
+	// Allowed are the classes at least as strong as Runtime, which the admission policies
+	// admit besides it; empty means just Runtime. Comparing strengths is the caller's part.
 	Allowed []Runtime
 
-	// Policy names the policy engine: "none" (Z=0), "NetworkPolicy" (Z=1), or "OPA",
-	// "OPA-Wasm", "Gatekeeper", "business-rules" (Z ≥ 2; business-rules only at Z=4).
-	// Z ≥ 1 emits a NetworkPolicy; Z ≥ 2 also the Gatekeeper ConstraintTemplate and Constraint.
-	Policy string
+	Policy Policy
 
 	// Observability lists the chosen tools: "OTLP", "Prometheus", "Loki", "Grafana", "eBPF".
 	// OTLP adds the OTEL_* environment and a Collector configuration, and the Collector
@@ -84,7 +81,7 @@ type Choice struct {
 	MonitoringNamespace string
 
 	// ContainerdConfigVersion is the containerd configuration schema of the nodes: 2 for
-	// containerd 1.x (default), 3 for containerd 2.x (K3s then reads config-v3.toml.tmpl).
+	// containerd 1.x (default), 3 for containerd 2.x (Orchestrator.RuntimeConfigPathV3).
 	ContainerdConfigVersion int
 }
 
@@ -95,20 +92,106 @@ type Coordinates struct{ X, Y, Z int }
 // String returns the form used in labels, e.g. "2-4-3".
 func (c Coordinates) String() string { return fmt.Sprintf("%d-%d-%d", c.X, c.Y, c.Z) }
 
-// Runtime is an isolation runtime as Kubernetes sees it: a RuntimeClass naming a containerd
-// handler.
+// Manifest formats: what the workload is written as (Orchestrator.Manifests).
+const (
+	// ManifestsDocker: a Compose file and a docker run line (X=0, a single host).
+	ManifestsDocker = "docker"
+	// ManifestsKubernetes: Kubernetes objects applied to the cluster.
+	ManifestsKubernetes = "kubernetes"
+	// ManifestsKarmada: Kubernetes objects applied to Karmada's control plane, with a
+	// PropagationPolicy and a ClusterPropagationPolicy that place them on member clusters.
+	ManifestsKarmada = "karmada"
+)
+
+// Runtime registration formats (Orchestrator.RuntimeConfig).
+const (
+	// RuntimeConfigContainerd: containerd tables to merge into the node's configuration
+	// (containerd 1.x), or a drop-in (containerd 2.x).
+	RuntimeConfigContainerd = "containerd"
+	// RuntimeConfigK3s: a K3s containerd configuration template that renders K3s's own
+	// configuration first.
+	RuntimeConfigK3s = "containerd-k3s"
+	// RuntimeConfigDocker: the runtimes entry of Docker's daemon.json.
+	RuntimeConfigDocker = "docker-daemon"
+)
+
+// Orchestrator is the technology at X, as the emitter needs it.
+type Orchestrator struct {
+	Name string // the technology's id in the network, e.g. "K3s"
+	X    int    // the X coordinate it represents
+
+	Manifests     string // ManifestsDocker, ManifestsKubernetes or ManifestsKarmada
+	RuntimeConfig string // RuntimeConfigContainerd, RuntimeConfigK3s or RuntimeConfigDocker
+	// RuntimeConfigPath is where the node file goes; RuntimeConfigPathV3 for containerd 2.x
+	// (default RuntimeConfigPath). "{handler}" is replaced by the handler's name.
+	RuntimeConfigPath, RuntimeConfigPathV3 string
+	// ConfiguresRuntimes are the handlers the orchestrator's own configuration declares (K3s
+	// and Docker: runc): Build writes no node file for them, since a second declaration of
+	// the table would stop containerd.
+	ConfiguresRuntimes []string
+	// NodeSelector are labels every node that runs the workload carries (KubeEdge's edge
+	// nodes: node-role.kubernetes.io/edge=""), added to the pods' node selection.
+	NodeSelector map[string]string
+	// NodeNeeds say what else each node needs, as comments in the node file.
+	NodeNeeds []string
+}
+
+// Runtime is an isolation runtime as containerd and Kubernetes see it: a RuntimeClass naming
+// a containerd handler, and the table that registers the handler.
 type Runtime struct {
+	Name    string // the technology's id in the network, e.g. "WasmEdge"; default Handler
 	Class   string // RuntimeClass name, e.g. "gvisor"; default Handler
-	Handler string // containerd handler, one of [Handlers]
-	Layer   string // isolation layer "L-0" … "L-4"; must be one the handler provides
+	Handler string // containerd handler, the table name
+	Layer   string // isolation layer "L-0" … "L-4" the runtime represents
+
+	RuntimeType    string            // containerd runtime_type (the shim), e.g. io.containerd.wasmedge.v1
+	Options        map[string]string // the handler's options table (BinaryName, ConfigPath, …)
+	PodAnnotations []string          // pod annotations containerd passes to the shim
+	// PrivilegedWithoutHostDevices: privileged pods get no host devices (VM runtimes).
+	PrivilegedWithoutHostDevices bool
+
+	GPU        bool              // can give the workload an NVIDIA GPU
+	GPUOptions map[string]string // options added when the workload has a GPU
+
+	NodeNeeds, GPUNodeNeeds []string // what else a node needs, as comments in the node file
 
 	// OverheadCPU and OverheadMemory are the RuntimeClass's overhead.podFixed, e.g. "250m"
 	// and "160Mi" for a Kata VM; empty for none.
 	OverheadCPU, OverheadMemory string
+}
 
-	// BinaryName overrides the OCI runtime binary of runc-type handlers (runc, crun); by
-	// default the shim looks the handler's name up in PATH.
-	BinaryName string
+// Policy object sets: the objects that enforce a policy level (Policy.Objects).
+const (
+	// PolicyNetworkPolicy: a default-deny NetworkPolicy for the workload (infrastructure, Z=1).
+	PolicyNetworkPolicy = "network-policy"
+	// PolicyOPADockerAuthz: an OPA policy for Docker's authorization plugin (opa-docker-authz)
+	// that refuses to create the workload's containers under another runtime (runtime, Z=2).
+	PolicyOPADockerAuthz = "opa-docker-authz"
+	// PolicyOPAAdmission: an admission policy for OPA as the cluster's admission controller
+	// (a ConfigMap kube-mgmt loads), denying the workload's pods a weaker runtime class.
+	PolicyOPAAdmission = "opa-admission"
+	// PolicyOPAWasm: a policy the workload's platform compiles to Wasm (opa build -t wasm)
+	// and evaluates on every invocation, refusing to run under a weaker runtime class.
+	PolicyOPAWasm = "opa-wasm"
+	// PolicyGatekeeperRuntimeClasses: a Gatekeeper ConstraintTemplate and Constraint that
+	// deny the workload's pods a weaker runtime class (application, Z=3).
+	PolicyGatekeeperRuntimeClasses = "gatekeeper-runtime-classes"
+	// PolicyGatekeeperBusinessRules: a Gatekeeper ConstraintTemplate and Constraint that
+	// deny the workload's pods without the labels the workload names (business, Z=4).
+	PolicyGatekeeperBusinessRules = "gatekeeper-business-rules"
+)
+
+// Policy is what enforces the workload's Z.
+type Policy struct {
+	// Engine is the policy engine the plan chose (its id in the network), or "" when no
+	// engine was asked for and the stack implies Z by itself.
+	Engine string
+	// Objects are the object sets to emit: the engine's and those of every weaker level the
+	// plan keeps (NetworkPolicy at Z ≥ 1). Empty emits no policy.
+	Objects []string
+	// EnforcedBy says, for the files' comments, what enforces Z when no engine does (e.g.
+	// "WasmEdge's sandbox (policy-level 3)").
+	EnforcedBy string
 }
 
 // Workload kinds [Build] can emit.
@@ -133,54 +216,6 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 // Is reports whether target is [ErrInvalidChoice].
 func (e *FieldError) Is(target error) bool { return target == ErrInvalidChoice }
 
-// HandlerInfo describes a containerd runtime handler: how containerd runs it and what it
-// can isolate.
-type HandlerInfo struct {
-	Name        string   // handler name, as in RuntimeClass.handler
-	RuntimeType string   // containerd runtime_type (the shim)
-	Layers      []string // isolation layers the handler provides
-	Wasm        bool     // runs WebAssembly modules rather than Linux processes
-	GPU         bool     // can give the workload an NVIDIA GPU
-	NoGPU       string   // why not, when GPU is false
-	ConfigPath  string   // shim configuration file passed as options.ConfigPath (Kata)
-	RuncBinary  bool     // a runc-compatible OCI runtime, selected with options.BinaryName
-}
-
-// handlers is keyed by handler name. The shims are the real ones: containerd's runc v2
-// shim (runc and crun), gVisor's containerd-shim-runsc-v1, Kata's containerd-shim-kata-v2
-// (QEMU or Firecracker by configuration), runwasi's containerd-shim-wasmedge-v1 and
-// SpinKube's containerd-shim-spin-v2.
-var handlers = map[string]HandlerInfo{
-	"runc": {Name: "runc", RuntimeType: "io.containerd.runc.v2", Layers: []string{"L-3"}, GPU: true, RuncBinary: true},
-	"crun": {Name: "crun", RuntimeType: "io.containerd.runc.v2", Layers: []string{"L-3"}, GPU: true, RuncBinary: true},
-	// gVisor reaches NVIDIA GPUs through nvproxy.
-	"runsc": {Name: "runsc", RuntimeType: "io.containerd.runsc.v1", Layers: []string{"L-4"}, GPU: true},
-	// Kata passes GPUs through with VFIO under QEMU; Firecracker has no PCI passthrough.
-	// One layer each, as the network has it (kata-qemu represents L-1, kata-fc L-2) and the
-	// host probe reports them: a class admitted at a layer it does not stand for would let
-	// the Gatekeeper constraint admit a weaker runtime than the plan chose.
-	"kata-qemu": {Name: "kata-qemu", RuntimeType: "io.containerd.kata.v2", Layers: []string{"L-1"}, GPU: true,
-		ConfigPath: "/opt/kata/share/defaults/kata-containers/configuration-qemu.toml"},
-	"kata-fc": {Name: "kata-fc", RuntimeType: "io.containerd.kata.v2", Layers: []string{"L-2"},
-		NoGPU:      "Firecracker microVMs have no PCI passthrough; use kata-qemu",
-		ConfigPath: "/opt/kata/share/defaults/kata-containers/configuration-fc.toml"},
-	// WasmEdge reaches GPUs through its WASI-NN plugins (GGML with CUDA).
-	"wasmedge": {Name: "wasmedge", RuntimeType: "io.containerd.wasmedge.v1", Layers: []string{"L-4"}, Wasm: true, GPU: true},
-	"spin": {Name: "spin", RuntimeType: "io.containerd.spin.v2", Layers: []string{"L-4"}, Wasm: true,
-		NoGPU: "the Spin shim exposes no devices to Spin apps (Spin's AI inferencing is a host service, not nvidia.com/gpu); use wasmedge with WASI-NN"},
-}
-
-// Handlers returns the runtime handlers [Build] knows, sorted by name.
-func Handlers() []HandlerInfo {
-	out := make([]HandlerInfo, 0, len(handlers))
-	for _, name := range sortedKeys(handlers) {
-		h := handlers[name]
-		h.Layers = slices.Clone(h.Layers)
-		out = append(out, h)
-	}
-	return out
-}
-
 // imageRef is the grammar of a container image reference: [host[:port]/]path[:tag][@digest],
 // path components in lower case.
 var imageRef = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?` +
@@ -197,18 +232,13 @@ func CheckImage(ref string) error {
 	return nil
 }
 
-// orchestrators maps each orchestrator to its X coordinate.
-var orchestrators = map[string]int{"Kubernetes": 1, "K3s": 2, "Karmada": 3, "Fleet": 3, "KubeEdge": 4}
-
-// policies maps each policy engine to the Z levels it can stand for.
-var policies = map[string][2]int{
-	"none":           {0, 0},
-	"NetworkPolicy":  {1, 1},
-	"OPA":            {2, 4},
-	"OPA-Wasm":       {2, 4},
-	"Gatekeeper":     {2, 4},
-	"business-rules": {4, 4},
-}
+// The formats and object sets Build can write.
+var (
+	manifestFormats     = []string{ManifestsDocker, ManifestsKarmada, ManifestsKubernetes}
+	runtimeConfigs      = []string{RuntimeConfigContainerd, RuntimeConfigK3s, RuntimeConfigDocker}
+	policyObjects       = []string{PolicyGatekeeperBusinessRules, PolicyGatekeeperRuntimeClasses, PolicyNetworkPolicy, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyOPAWasm}
+	dockerPolicyObjects = []string{PolicyOPADockerAuthz}
+)
 
 // observabilityTools are the values Choice.Observability accepts.
 var observabilityTools = []string{"OTLP", "Prometheus", "Loki", "Grafana", "eBPF"}
@@ -219,8 +249,8 @@ const reservedPrefix = "strata.dev/"
 // spec is a validated Choice with its defaults applied.
 type spec struct {
 	Choice
-	handler HandlerInfo
 	allowed []string // allowed class names, sorted, deduplicated
+	objects []string // policy object sets, sorted, deduplicated
 	otlp    bool
 	prom    bool
 	// collector: Build deploys the workload's own Collector (OTLP chosen and no
@@ -229,162 +259,264 @@ type spec struct {
 	observe   []string // sorted, deduplicated
 }
 
-// validate checks c and applies its defaults. It reports every problem, not just the first.
-func validate(c Choice) (*spec, error) {
-	var errs []error
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, &FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	dns := func(field, value string, subdomain bool) {
-		if value == "" {
-			bad(field, "is empty; give a lowercase DNS-1123 name such as %q", "edge-app")
-			return
-		}
-		var msgs []string
-		if subdomain {
-			msgs = validation.IsDNS1123Subdomain(value)
-		} else {
-			msgs = validation.IsDNS1123Label(value)
-		}
-		if len(msgs) > 0 {
-			bad(field, "%q is not a valid name: %s", value, strings.Join(msgs, "; "))
-		}
-	}
+// problems collects a Choice's problems, each a *FieldError.
+type problems []error
 
+func (ps *problems) add(field, format string, args ...any) {
+	*ps = append(*ps, &FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// dns checks a DNS-1123 label (or subdomain).
+func (ps *problems) dns(field, value string, subdomain bool) {
+	if value == "" {
+		ps.add(field, "is empty; give a lowercase DNS-1123 name such as %q", "edge-app")
+		return
+	}
+	var msgs []string
+	if subdomain {
+		msgs = validation.IsDNS1123Subdomain(value)
+	} else {
+		msgs = validation.IsDNS1123Label(value)
+	}
+	if len(msgs) > 0 {
+		ps.add(field, "%q is not a valid name: %s", value, strings.Join(msgs, "; "))
+	}
+}
+
+// quantity checks a Kubernetes resource quantity; empty is fine.
+func (ps *problems) quantity(field, v string) {
+	if v == "" {
+		return
+	}
+	if q, err := resource.ParseQuantity(v); err != nil {
+		ps.add(field, "%q is not a Kubernetes quantity (e.g. \"250m\", \"64Mi\"): %v", v, err)
+	} else if q.Sign() < 0 {
+		ps.add(field, "%q is negative", v)
+	}
+}
+
+// validate checks c and applies its defaults, one section at a time. It reports every
+// problem, not just the first.
+func validate(c Choice) (*spec, error) {
+	var ps problems
 	s := &spec{Choice: c}
-	dns("Workload", c.Workload, false)
+	for _, section := range []func(*spec, *problems){
+		validateWorkload, validateLabels, validateResources, validateOrchestrator,
+		validateRuntime, validateAllowed, validatePolicy, validateObservability, validateContainerd,
+	} {
+		section(s, &ps)
+	}
+	if len(ps) > 0 {
+		return nil, fmt.Errorf("manifest for workload %q: %w", c.Workload, errors.Join(ps...))
+	}
+	return s, nil
+}
+
+// validateWorkload: the name, namespace, kind, image and replicas.
+func validateWorkload(s *spec, ps *problems) {
+	ps.dns("Workload", s.Workload, false)
 	if s.Namespace == "" {
 		s.Namespace = "default"
 	}
-	dns("Namespace", s.Namespace, false)
-
-	switch c.Kind {
+	ps.dns("Namespace", s.Namespace, false)
+	switch s.Kind {
 	case KindDeployment, KindPod, KindJob:
 	case "":
-		bad("Kind", "is empty; use %s, %s or %s", KindDeployment, KindPod, KindJob)
+		ps.add("Kind", "is empty; use %s, %s or %s", KindDeployment, KindPod, KindJob)
 	default:
-		bad("Kind", "%q is not supported; use %s, %s or %s", c.Kind, KindDeployment, KindPod, KindJob)
+		ps.add("Kind", "%q is not supported; use %s, %s or %s", s.Kind, KindDeployment, KindPod, KindJob)
 	}
-	if err := CheckImage(c.Image); err != nil {
-		bad("Image", "%v", err)
+	if err := CheckImage(s.Image); err != nil {
+		ps.add("Image", "%v", err)
 	}
 	switch {
-	case c.Replicas < 0:
-		bad("Replicas", "is %d; give 0 (meaning 1) or more", c.Replicas)
-	case c.Replicas > 1 && c.Kind == KindPod:
-		bad("Replicas", "a Pod is one replica, not %d; use Kind %s", c.Replicas, KindDeployment)
+	case s.Replicas < 0:
+		ps.add("Replicas", "is %d; give 0 (meaning 1) or more", s.Replicas)
+	case s.Replicas > 1 && s.Kind == KindPod:
+		ps.add("Replicas", "a Pod is one replica, not %d; use Kind %s", s.Replicas, KindDeployment)
 	}
 	if s.Replicas == 0 {
 		s.Replicas = 1
 	}
+}
 
-	for _, k := range sortedKeys(c.Labels) {
+// validateLabels: the user's labels, outside the reserved prefix.
+func validateLabels(s *spec, ps *problems) {
+	for _, k := range sortedKeys(s.Labels) {
 		if strings.HasPrefix(k, reservedPrefix) {
-			bad("Labels", "key %q is reserved: Build sets the %s labels itself", k, reservedPrefix)
+			ps.add("Labels", "key %q is reserved: Build sets the %s labels itself", k, reservedPrefix)
 			continue
 		}
 		for _, m := range validation.IsQualifiedName(k) {
-			bad("Labels", "key %q: %s", k, m)
+			ps.add("Labels", "key %q: %s", k, m)
 		}
-		for _, m := range validation.IsValidLabelValue(c.Labels[k]) {
-			bad("Labels", "value %q of %q: %s", c.Labels[k], k, m)
-		}
-	}
-	quantity := func(field, v string) {
-		if v == "" {
-			return
-		}
-		if q, err := resource.ParseQuantity(v); err != nil {
-			bad(field, "%q is not a Kubernetes quantity (e.g. \"250m\", \"64Mi\"): %v", v, err)
-		} else if q.Sign() < 0 {
-			bad(field, "%q is negative", v)
+		for _, m := range validation.IsValidLabelValue(s.Labels[k]) {
+			ps.add("Labels", "value %q of %q: %s", s.Labels[k], k, m)
 		}
 	}
-	quantity("CPU", c.CPU)
-	quantity("Memory", c.Memory)
-	quantity("Runtime.OverheadCPU", c.Runtime.OverheadCPU)
-	quantity("Runtime.OverheadMemory", c.Runtime.OverheadMemory)
+}
 
-	// Orchestrator and X.
-	if x, ok := orchestrators[c.Orchestrator]; !ok {
-		bad("Orchestrator", "%q is not supported; use one of %s (X=0, a single Docker host, has no manifests)",
-			c.Orchestrator, strings.Join(sortedKeys(orchestrators), ", "))
-	} else if c.Coordinates.X != x {
-		bad("Coordinates.X", "is %d but %s is X=%d", c.Coordinates.X, c.Orchestrator, x)
+// validateResources: CPU, memory and GPU requests.
+func validateResources(s *spec, ps *problems) {
+	ps.quantity("CPU", s.CPU)
+	ps.quantity("Memory", s.Memory)
+	if s.GPU < 0 {
+		ps.add("GPU", "is %d; give 0 or more", s.GPU)
+	} else if s.GPU > 0 && !s.Runtime.GPU {
+		ps.add("GPU", "runtime %s (handler %s) cannot use a GPU: it lacks the gpu capability", s.Runtime.name(), s.Runtime.Handler)
 	}
+}
 
-	// Runtime, Y and the allowed classes.
-	h, ok := handlers[c.Runtime.Handler]
-	if !ok {
-		bad("Runtime.Handler", "%q is not a known containerd handler; use one of %s",
-			c.Runtime.Handler, strings.Join(sortedKeys(handlers), ", "))
+// validateOrchestrator: X and the formats the orchestrator's files take.
+func validateOrchestrator(s *spec, ps *problems) {
+	o := s.Orchestrator
+	if o.Name == "" {
+		ps.add("Orchestrator.Name", "is empty; name the orchestrator the plan chose")
 	}
-	s.handler = h
-	if s.Runtime.Class == "" {
-		s.Runtime.Class = s.Runtime.Handler
+	if s.Coordinates.X != o.X {
+		ps.add("Coordinates.X", "is %d but %s is X=%d", s.Coordinates.X, o.Name, o.X)
 	}
-	if ok {
-		dns("Runtime.Class", s.Runtime.Class, true)
-		switch {
-		case !slices.Contains(h.Layers, c.Runtime.Layer):
-			bad("Runtime.Layer", "%q: handler %s provides %s", c.Runtime.Layer, h.Name, strings.Join(h.Layers, " or "))
-		case c.Runtime.Layer != fmt.Sprintf("L-%d", c.Coordinates.Y):
-			bad("Coordinates.Y", "is %d but the runtime's layer is %s", c.Coordinates.Y, c.Runtime.Layer)
+	if !slices.Contains(manifestFormats, o.Manifests) {
+		ps.add("Orchestrator.Manifests", "%s's manifests %q is not a format strata writes; use one of %s (the orchestrator's manifests attribute)",
+			o.Name, o.Manifests, strings.Join(manifestFormats, ", "))
+	}
+	if !slices.Contains(runtimeConfigs, o.RuntimeConfig) {
+		ps.add("Orchestrator.RuntimeConfig", "%s's runtime-config %q is not a format strata writes; use one of %s",
+			o.Name, o.RuntimeConfig, strings.Join(runtimeConfigs, ", "))
+	}
+	if (o.Manifests == ManifestsDocker) != (o.RuntimeConfig == RuntimeConfigDocker) && o.Manifests != "" && o.RuntimeConfig != "" {
+		ps.add("Orchestrator.RuntimeConfig", "%s writes %s files, so its runtime configuration must be %s and vice versa (it is %s)",
+			o.Name, o.Manifests, RuntimeConfigDocker, o.RuntimeConfig)
+	}
+	if o.RuntimeConfigPath == "" || !strings.HasPrefix(o.RuntimeConfigPath, "/") || strings.IndexFunc(o.RuntimeConfigPath, notPathRune) >= 0 {
+		ps.add("Orchestrator.RuntimeConfigPath", "%q is not an absolute path (the orchestrator's runtime-config-path attribute)", o.RuntimeConfigPath)
+	}
+	if p := o.RuntimeConfigPathV3; p != "" && (!strings.HasPrefix(p, "/") || strings.IndexFunc(p, notPathRune) >= 0) {
+		ps.add("Orchestrator.RuntimeConfigPathV3", "%q is not an absolute path", p)
+	}
+	for _, k := range sortedKeys(o.NodeSelector) {
+		for _, m := range validation.IsQualifiedName(k) {
+			ps.add("Orchestrator.NodeSelector", "key %q: %s", k, m)
 		}
-		switch {
-		case c.Runtime.BinaryName == "":
-		case !h.RuncBinary:
-			bad("Runtime.BinaryName", "handler %s is not runc-compatible; BinaryName applies to runc and crun only", h.Name)
-		case strings.IndexFunc(c.Runtime.BinaryName, notPathRune) >= 0:
-			bad("Runtime.BinaryName", "%q is not a program name or absolute path", c.Runtime.BinaryName)
-		case h.Name == "runc" && c.Orchestrator == "K3s":
-			// K3s's own template always declares the runc table; a second one from our
-			// template would be a duplicate TOML table, and containerd would not start.
-			bad("Runtime.BinaryName", "%q for runc under K3s: K3s configures runc itself; use the crun handler, or give the runtime its own handler name",
-				c.Runtime.BinaryName)
+		for _, m := range validation.IsValidLabelValue(o.NodeSelector[k]) {
+			ps.add("Orchestrator.NodeSelector", "value %q of %q: %s", o.NodeSelector[k], k, m)
 		}
 	}
-	if c.GPU < 0 {
-		bad("GPU", "is %d; give 0 or more", c.GPU)
-	} else if c.GPU > 0 && ok && !h.GPU {
-		kind := "handler"
-		if h.Wasm {
-			kind = "Wasm handler"
-		}
-		bad("GPU", "%s %q cannot use a GPU: %s", kind, h.Name, h.NoGPU)
+	for _, n := range o.NodeNeeds {
+		ps.comment("Orchestrator.NodeNeeds", n)
 	}
+}
+
+// validateRuntime: the chosen runtime's class, handler, shim and layer, and Y.
+func validateRuntime(s *spec, ps *problems) {
+	r := &s.Runtime
+	if r.Class == "" {
+		r.Class = r.Handler
+	}
+	checkRuntime(ps, "Runtime", *r)
+	if r.Layer != fmt.Sprintf("L-%d", s.Coordinates.Y) {
+		ps.add("Coordinates.Y", "is %d but the runtime's layer is %s", s.Coordinates.Y, r.Layer)
+	}
+	ps.quantity("Runtime.OverheadCPU", r.OverheadCPU)
+	ps.quantity("Runtime.OverheadMemory", r.OverheadMemory)
+}
+
+// checkRuntime checks what a runtime needs to be registered and named.
+func checkRuntime(ps *problems, field string, r Runtime) {
+	class := r.Class
+	if class == "" {
+		class = r.Handler
+	}
+	ps.dns(field+".Class", class, true)
+	if r.Handler == "" || strings.IndexFunc(r.Handler, notTOMLKeyRune) >= 0 || len(r.Handler) > 63 {
+		ps.add(field+".Handler", "%q is not a handler name: use letters, digits, '-' and '_' (the runtime's handler attribute)", r.Handler)
+	}
+	if !layerName.MatchString(r.Layer) {
+		ps.add(field+".Layer", "%q is not an isolation layer L-0 … L-4 (the runtime represents no layer)", r.Layer)
+	}
+	if r.RuntimeType == "" || strings.IndexFunc(r.RuntimeType, notPathRune) >= 0 {
+		ps.add(field+".RuntimeType", "%q is not a containerd runtime type such as io.containerd.runc.v2 (the runtime's runtime-type attribute)", r.RuntimeType)
+	}
+	for name, opts := range map[string]map[string]string{"Options": r.Options, "GPUOptions": r.GPUOptions} {
+		for _, k := range sortedKeys(opts) {
+			if k == "" || strings.IndexFunc(k, notTOMLKeyRune) >= 0 {
+				ps.add(field+"."+name, "key %q is not a containerd option name", k)
+			}
+			if strings.IndexFunc(opts[k], notPrintable) >= 0 {
+				ps.add(field+"."+name, "value %q of %s has characters a configuration file cannot hold", opts[k], k)
+			}
+		}
+	}
+	for _, a := range r.PodAnnotations {
+		if a == "" || strings.IndexFunc(a, notPrintable) >= 0 || strings.ContainsAny(a, `"\`) {
+			ps.add(field+".PodAnnotations", "%q is not an annotation pattern", a)
+		}
+	}
+	for _, n := range append(slices.Clone(r.NodeNeeds), r.GPUNodeNeeds...) {
+		ps.comment(field+".NodeNeeds", n)
+	}
+}
+
+var layerName = regexp.MustCompile(`^L-[0-4]$`)
+
+// comment checks a text that becomes a comment line in a node file: printable, one line,
+// and (for K3s templates, which execute actions) free of template delimiters.
+func (ps *problems) comment(field, text string) {
+	if strings.IndexFunc(text, notPrintable) >= 0 || strings.Contains(text, "{{") || strings.Contains(text, "}}") {
+		ps.add(field, "%q cannot be a comment line: one line of printable text without {{ or }}", text)
+	}
+}
+
+// validateAllowed: the classes admitted besides the chosen one.
+func validateAllowed(s *spec, ps *problems) {
 	allowed := []string{s.Runtime.Class}
-	for i, r := range c.Allowed {
+	for i, r := range s.Allowed {
+		field := fmt.Sprintf("Allowed[%d]", i)
 		class := r.Class
 		if class == "" {
 			class = r.Handler
 		}
-		dns(fmt.Sprintf("Allowed[%d]", i), class, true)
-		// A class admitted at a layer its handler does not provide would claim a strength
-		// it lacks; the caller (the planner) compares strengths, this only checks the claim.
-		if ah, ok := handlers[r.Handler]; ok && r.Layer != "" && !slices.Contains(ah.Layers, r.Layer) {
-			bad(fmt.Sprintf("Allowed[%d].Layer", i), "%q: handler %s provides %s", r.Layer, ah.Name, strings.Join(ah.Layers, " or "))
+		ps.dns(field+".Class", class, true)
+		if r.Layer != "" && !layerName.MatchString(r.Layer) {
+			ps.add(field+".Layer", "%q is not an isolation layer L-0 … L-4", r.Layer)
 		}
 		allowed = append(allowed, class)
 	}
 	slices.Sort(allowed)
 	s.allowed = slices.Compact(allowed)
+}
 
-	// Policy and Z.
-	if z, ok := policies[c.Policy]; !ok {
-		bad("Policy", "%q is not supported; use one of %s", c.Policy, strings.Join(sortedKeys(policies), ", "))
-	} else if c.Coordinates.Z < z[0] || c.Coordinates.Z > z[1] {
-		if z[0] == z[1] {
-			bad("Coordinates.Z", "is %d but policy %s is Z=%d", c.Coordinates.Z, c.Policy, z[0])
-		} else {
-			bad("Coordinates.Z", "is %d but policy %s is Z=%d…%d", c.Coordinates.Z, c.Policy, z[0], z[1])
+// validatePolicy: Z and the object sets that enforce it.
+func validatePolicy(s *spec, ps *problems) {
+	if s.Coordinates.Z < 0 || s.Coordinates.Z > 4 {
+		ps.add("Coordinates.Z", "is %d; Z is 0 … 4", s.Coordinates.Z)
+	}
+	for _, o := range s.Policy.Objects {
+		switch {
+		case !slices.Contains(policyObjects, o):
+			ps.add("Policy.Objects", "%q (of %s) is not an object set strata writes; use %s (the engine's policy-objects attribute)",
+				o, s.Policy.Engine, strings.Join(policyObjects, ", "))
+		case (s.Orchestrator.Manifests == ManifestsDocker) != slices.Contains(dockerPolicyObjects, o):
+			ps.add("Policy.Objects", "%q (of %s) does not apply to %s files", o, s.Policy.Engine, s.Orchestrator.Manifests)
+		default:
+			s.objects = append(s.objects, o)
 		}
 	}
+	slices.Sort(s.objects)
+	s.objects = slices.Compact(s.objects)
+	if len(s.objects) > 0 && s.Coordinates.Z == 0 {
+		ps.add("Coordinates.Z", "is 0 but policy objects %s are to be emitted", strings.Join(s.objects, ", "))
+	}
+	if s.hasPolicy(PolicyGatekeeperBusinessRules) && len(s.Labels) == 0 {
+		ps.add("Labels", "are empty, but business rules (%s) require the pods to carry the labels the workload names; give the workload labels", PolicyGatekeeperBusinessRules)
+	}
+}
 
-	// Observability.
-	for _, o := range c.Observability {
+// validateObservability: the tools, ports and OTLP endpoints.
+func validateObservability(s *spec, ps *problems) {
+	for _, o := range s.Observability {
 		if !slices.Contains(observabilityTools, o) {
-			bad("Observability", "%q is not supported; use %s", o, strings.Join(observabilityTools, ", "))
+			ps.add("Observability", "%q is not supported; use %s", o, strings.Join(observabilityTools, ", "))
 			continue
 		}
 		s.observe = append(s.observe, o)
@@ -396,11 +528,11 @@ func validate(c Choice) (*spec, error) {
 
 	port := func(field string, p int32) {
 		if p < 0 || p > 65535 {
-			bad(field, "%d is not a port (1–65535, or 0 for none)", p)
+			ps.add(field, "%d is not a port (1–65535, or 0 for none)", p)
 		}
 	}
-	port("Port", c.Port)
-	port("MetricsPort", c.MetricsPort)
+	port("Port", s.Port)
+	port("MetricsPort", s.MetricsPort)
 	if s.MetricsPort == 0 {
 		s.MetricsPort = s.Port
 		if s.MetricsPort == 0 {
@@ -410,7 +542,7 @@ func validate(c Choice) (*spec, error) {
 	if s.MetricsPath == "" {
 		s.MetricsPath = "/metrics"
 	} else if !strings.HasPrefix(s.MetricsPath, "/") {
-		bad("MetricsPath", "%q must start with /", s.MetricsPath)
+		ps.add("MetricsPath", "%q must start with /", s.MetricsPath)
 	}
 	endpoint := func(field, v string) {
 		if v == "" {
@@ -418,47 +550,58 @@ func validate(c Choice) (*spec, error) {
 		}
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-			bad(field, "%q is not an http(s) URL such as %q", v, "http://otel-collector.observability.svc:4318")
+			ps.add(field, "%q is not an http(s) URL such as %q", v, "http://otel-collector.observability.svc:4318")
 		} else if p := u.Port(); p != "" {
 			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-				bad(field, "%q: port %s is not 1–65535", v, p)
+				ps.add(field, "%q: port %s is not 1–65535", v, p)
 			}
 		}
 	}
-	endpoint("OTLPEndpoint", c.OTLPEndpoint)
-	endpoint("OTLPUpstream", c.OTLPUpstream)
-	s.collector = s.otlp && c.OTLPEndpoint == ""
+	endpoint("OTLPEndpoint", s.OTLPEndpoint)
+	endpoint("OTLPUpstream", s.OTLPUpstream)
+	// A single Docker host has no cluster Service to put a Collector behind.
+	s.collector = s.otlp && s.OTLPEndpoint == "" && s.Orchestrator.Manifests != ManifestsDocker
 	if s.collector && len(s.collectorName()) > validation.DNS1123LabelMaxLength {
-		bad("Workload", "%q is too long for the default Collector Service %q (63 characters at most); shorten it or set OTLPEndpoint",
-			c.Workload, s.collectorName())
-	} else if s.collector && len(validation.IsDNS1123Label(c.Workload)) == 0 && len(validation.IsDNS1035Label(s.collectorName())) > 0 {
-		bad("Workload", "%q starts with a digit, and so would the default Collector Service %q, which must start with a letter; rename the workload or set OTLPEndpoint",
-			c.Workload, s.collectorName())
+		ps.add("Workload", "%q is too long for the default Collector Service %q (63 characters at most); shorten it or set OTLPEndpoint",
+			s.Workload, s.collectorName())
+	} else if s.collector && len(validation.IsDNS1123Label(s.Workload)) == 0 && len(validation.IsDNS1035Label(s.collectorName())) > 0 {
+		ps.add("Workload", "%q starts with a digit, and so would the default Collector Service %q, which must start with a letter; rename the workload or set OTLPEndpoint",
+			s.Workload, s.collectorName())
 	}
-	if s.OTLPEndpoint == "" {
+	if s.OTLPEndpoint == "" && s.collector {
 		s.OTLPEndpoint = fmt.Sprintf("http://%s.%s.svc:4318", s.collectorName(), s.Namespace)
 	}
 	if s.MonitoringNamespace == "" {
 		s.MonitoringNamespace = "monitoring"
 	}
-	dns("MonitoringNamespace", s.MonitoringNamespace, false)
+	ps.dns("MonitoringNamespace", s.MonitoringNamespace, false)
+}
+
+// validateContainerd: the nodes' configuration schema.
+func validateContainerd(s *spec, ps *problems) {
 	switch s.ContainerdConfigVersion {
 	case 0:
 		s.ContainerdConfigVersion = 2
 	case 2, 3:
 	default:
-		bad("ContainerdConfigVersion", "is %d; use 2 (containerd 1.x) or 3 (containerd 2.x)", c.ContainerdConfigVersion)
+		ps.add("ContainerdConfigVersion", "is %d; use 2 (containerd 1.x) or 3 (containerd 2.x)", s.ContainerdConfigVersion)
 	}
-
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("manifest for workload %q: %w", c.Workload, errors.Join(errs...))
-	}
-	return s, nil
 }
 
 // collectorName is the name of the OTel Collector's ConfigMap and, when Build deploys the
 // Collector, of its Deployment and of the Service the default OTLPEndpoint names.
 func (s *spec) collectorName() string { return s.Workload + "-otel-collector" }
+
+// hasPolicy reports whether the object set is to be emitted.
+func (s *spec) hasPolicy(set string) bool { return slices.Contains(s.objects, set) }
+
+// name is the runtime's name for messages.
+func (r Runtime) name() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.Handler
+}
 
 // sortedKeys returns m's keys in order.
 func sortedKeys[V any](m map[string]V) []string {
@@ -470,8 +613,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// notPathRune reports a rune that has no place in a program path written into containerd's
-// configuration.
+// notPathRune reports a rune that has no place in a program path or shim name written into
+// a configuration file.
 func notPathRune(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/+-", r))
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/+-{}", r))
 }
+
+// notTOMLKeyRune reports a rune a bare TOML key cannot hold.
+func notTOMLKeyRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+}
+
+// notPrintable reports a rune outside printable ASCII, where Go's and TOML's string escapes
+// agree and a comment stays one line.
+func notPrintable(r rune) bool { return r < ' ' || r > '~' }

@@ -2,6 +2,8 @@ package manifest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -9,12 +11,6 @@ import (
 // KindContainerdConfig is the [Object].Kind of a node file registering a runtime handler
 // with containerd.
 const KindContainerdConfig = "ContainerdConfig"
-
-// Where K3s reads containerd configuration templates.
-const (
-	K3sTemplateV2 = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl"
-	K3sTemplateV3 = "/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl"
-)
 
 // ContainerdRuntime is the registration of one runtime handler with containerd's CRI
 // plugin: the table runtimes.<Handler> and its options. [Build] renders it as a node file.
@@ -40,68 +36,61 @@ func (r *ContainerdRuntime) Table() string {
 	return `plugins."io.containerd.grpc.v1.cri".containerd.runtimes.` + r.Handler
 }
 
+// configuredByOrchestrator reports whether the orchestrator's own configuration declares
+// the chosen handler (runc under K3s or Docker): a second declaration of its table would stop
+// containerd (a duplicate TOML table) or Docker (a reserved runtime name), so Build writes no
+// node file for it.
+func (s *spec) configuredByOrchestrator() bool {
+	return slices.Contains(s.Orchestrator.ConfiguresRuntimes, s.Runtime.Handler)
+}
+
+// runtimeOptions are the handler's options, with the GPU ones when the workload has a GPU.
+func (s *spec) runtimeOptions() map[string]string {
+	opts := maps.Clone(s.Runtime.Options)
+	if opts == nil {
+		opts = map[string]string{}
+	}
+	if s.GPU > 0 {
+		maps.Copy(opts, s.Runtime.GPUOptions)
+	}
+	return opts
+}
+
+// nodeNotes are the comments of a node file: what the runtime and the orchestrator need.
+func (s *spec) nodeNotes() []string {
+	notes := slices.Clone(s.Runtime.NodeNeeds)
+	if s.GPU > 0 {
+		notes = append(notes, s.Runtime.GPUNodeNeeds...)
+	}
+	return append(notes, s.Orchestrator.NodeNeeds...)
+}
+
+// runtimeConfigTarget is where the node file goes.
+func (s *spec) runtimeConfigTarget() string {
+	path := s.Orchestrator.RuntimeConfigPath
+	if s.ContainerdConfigVersion == 3 && s.Orchestrator.RuntimeConfigPathV3 != "" {
+		path = s.Orchestrator.RuntimeConfigPathV3
+	}
+	return strings.ReplaceAll(path, "{handler}", s.Runtime.Handler)
+}
+
 // containerdConfig is the node configuration the chosen handler needs, or nil when the
-// node needs none (runc under K3s, which K3s always configures; validate refuses a
-// BinaryName there, since K3s's runc table cannot be declared a second time).
+// orchestrator configures the handler itself.
 func containerdConfig(s *spec) *ContainerdRuntime {
-	h := s.handler
-	k3s := s.Orchestrator == "K3s"
-	if k3s && h.Name == "runc" {
+	if s.configuredByOrchestrator() {
 		return nil
 	}
-	r := &ContainerdRuntime{
-		Handler:     h.Name,
-		RuntimeType: h.RuntimeType,
-		Version:     s.ContainerdConfigVersion,
-		K3s:         k3s,
-		Options:     map[string]string{},
+	return &ContainerdRuntime{
+		Handler:                      s.Runtime.Handler,
+		RuntimeType:                  s.Runtime.RuntimeType,
+		Version:                      s.ContainerdConfigVersion,
+		K3s:                          s.Orchestrator.RuntimeConfig == RuntimeConfigK3s,
+		Target:                       s.runtimeConfigTarget(),
+		Options:                      s.runtimeOptions(),
+		PrivilegedWithoutHostDevices: s.Runtime.PrivilegedWithoutHostDevices,
+		PodAnnotations:               slices.Clone(s.Runtime.PodAnnotations),
+		Notes:                        s.nodeNotes(),
 	}
-	switch {
-	case k3s && r.Version == 3:
-		r.Target = K3sTemplateV3
-	case k3s:
-		r.Target = K3sTemplateV2
-	case r.Version == 3:
-		r.Target = "/etc/containerd/conf.d/strata-" + h.Name + ".toml"
-	default:
-		r.Target = "/etc/containerd/config.toml"
-	}
-	if h.RuncBinary {
-		bin := s.Runtime.BinaryName
-		if bin == "" {
-			bin = h.Name // the runc shim looks a bare name up in PATH
-		}
-		r.Options["BinaryName"] = bin
-	}
-	if h.ConfigPath != "" {
-		r.Options["ConfigPath"] = h.ConfigPath
-		r.PrivilegedWithoutHostDevices = true
-		r.PodAnnotations = []string{"io.katacontainers.*"}
-		r.Notes = append(r.Notes, "Needs Kata Containers (containerd-shim-kata-v2 in PATH and "+h.ConfigPath+"), e.g. from kata-deploy.")
-	}
-	switch h.Name {
-	case "runc":
-		r.Notes = append(r.Notes, "runc is containerd's default runtime; keep the node's existing runc options (SystemdCgroup) when merging.")
-	case "crun":
-		r.Notes = append(r.Notes, "Needs crun in containerd's PATH.")
-	case "runsc":
-		r.Notes = append(r.Notes, "Needs runsc and containerd-shim-runsc-v1 (gVisor) in PATH.")
-		if s.GPU > 0 {
-			r.Options["TypeUrl"] = "io.containerd.runsc.v1.options"
-			r.Options["ConfigPath"] = "/etc/containerd/runsc.toml"
-			r.Notes = append(r.Notes, `GPU: gVisor reaches the GPU through nvproxy; /etc/containerd/runsc.toml must contain [runsc_config] nvproxy = "true".`)
-		}
-	case "kata-fc":
-		r.Notes = append(r.Notes, "Firecracker needs a block-device snapshotter: set up containerd's devmapper snapshotter and add snapshotter = \"devmapper\" to this table.")
-	case "wasmedge":
-		r.Notes = append(r.Notes, "Needs containerd-shim-wasmedge-v1 (runwasi) in PATH.")
-		if s.GPU > 0 {
-			r.Notes = append(r.Notes, "GPU: install WasmEdge's WASI-NN plugin built with CUDA (GGML backend) on the node.")
-		}
-	case "spin":
-		r.Notes = append(r.Notes, "Needs containerd-shim-spin-v2 (SpinKube) in PATH.")
-	}
-	return r
 }
 
 // object renders r as a node file.
@@ -145,10 +134,13 @@ func (r *ContainerdRuntime) render() string {
 		comment("K3s reads one template per node, so files for several runtimes do not add up: if the node")
 		comment("needs several strata runtimes, keep one base line (the one that renders \"base\") and append")
 		comment("each runtime table, from its \"if not\" line to its \"end\" line, below it.")
-	case r.Version == 3:
+	case r.Version == 3 && strings.HasPrefix(r.Target, "/etc/containerd/conf.d/"):
 		comment("Install as %s: containerd 2.x merges drop-ins from the directories in its", r.Target)
 		comment(`root config's imports (imports = ["/etc/containerd/conf.d/*.toml"], the default since 2.2);`)
 		comment("the root config must be version 3 too. Then restart containerd.")
+	case r.Version == 3:
+		comment("Install as %s (a drop-in directory your containerd 2.x imports); the root config", r.Target)
+		comment("must be version 3 too. Then restart containerd.")
 	default:
 		comment("Merge these tables into %s and restart containerd. Do not use this file as", r.Target)
 		comment("an imports drop-in: containerd 1.x replaces the whole CRI plugin section with an imported one.")

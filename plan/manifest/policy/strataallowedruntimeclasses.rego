@@ -1,9 +1,15 @@
 # Gatekeeper ConstraintTemplate StrataAllowedRuntimeClasses.
 #
-# A pod (or the pod template of a workload controller) that carries the label
-# parameters.labelKey (default strata.dev/isolation) and every label in
-# parameters.matchLabels must set runtimeClassName to one of parameters.allowed.
-# An empty labelKey selects by matchLabels alone; a missing allowed list admits nothing.
+# A pod (or the pod template of a workload controller) whose labels include every label in
+# parameters.matchLabels must set runtimeClassName to one of parameters.allowed. A missing
+# allowed list admits nothing; an empty matchLabels selects every pod the constraint matches.
+#
+# The pod template's labels decide, not the reviewed object's own: the workload label
+# (strata.dev/workload) is what the Deployment's selector, the NetworkPolicy and the scrape
+# job use, so a pod cannot drop it and stay the workload's. No other label is needed for a
+# pod to be selected, so dropping the isolation or coordinates labels escapes nothing.
+# Constraints should match by namespace and kind only (no match.labelSelector, which looks at
+# the controller's own labels, not its pods').
 #
 # Written in Rego v0 without imports, which every Gatekeeper release accepts: Gatekeeper
 # evaluates templates as v0 and rejects imports other than data.lib.
@@ -23,8 +29,6 @@ pod_paths := {
 
 review_kind := concat("/", [object.get(input.review.kind, "group", ""), input.review.kind.kind])
 
-label_key := object.get(input.parameters, "labelKey", "strata.dev/isolation")
-
 match_labels := object.get(input.parameters, "matchLabels", {})
 
 allowed := object.get(input.parameters, "allowed", [])
@@ -37,31 +41,18 @@ pod := {"labels": object.get(tmpl, ["metadata", "labels"], {}), "spec": object.g
     path := concat(".", array.concat(prefix, ["spec", "runtimeClassName"]))
 }
 
-has_label_key(labels) {
-    label_key == ""
-}
-
-has_label_key(labels) {
-    _ = labels[label_key]
-}
-
 label_mismatch(labels) {
     v := match_labels[k]
     not labels[k] == v
 }
 
 selected(labels) {
-    has_label_key(labels)
+    is_object(labels)
     not label_mismatch(labels)
 }
 
 # selection says which pods the constraint binds, for the message.
-selection = s {
-    label_key != ""
-    s := sprintf("pods labelled %s=%s", [label_key, pod.labels[label_key]])
-} else = s {
-    s := sprintf("pods matching %v", [match_labels])
-}
+selection := sprintf("pods labelled %v", [match_labels])
 
 subject := sprintf("%s %s/%s", [input.review.kind.kind, namespace, name]) {
     namespace := object.get(input.review.object, ["metadata", "namespace"], object.get(input.review, "namespace", ""))
