@@ -19,40 +19,42 @@ func TestValidationErrors(t *testing.T) {
 		{"bad DNS name", func(c *Choice) { c.Workload = "Edge_Sensor" }, []string{`Workload: "Edge_Sensor" is not a valid name: a lowercase RFC 1123 label`}},
 		{"name too long", func(c *Choice) { c.Workload = strings.Repeat("a", 64) }, []string{`Workload: "aaaa`, `must be no more than 63 characters`}},
 		{"bad namespace", func(c *Choice) { c.Namespace = "Edge" }, []string{`Namespace: "Edge" is not a valid name`}},
-		{"unknown handler", func(c *Choice) { c.Runtime.Handler = "firecracker" },
-			[]string{`Runtime.Handler: "firecracker" is not a known containerd handler; use one of crun, kata-fc, kata-qemu, runc, runsc, spin, wasmedge`}},
-		{"GPU with spin", func(c *Choice) { c.GPU = 1; c.Runtime.Handler = "spin" },
-			[]string{`GPU: Wasm handler "spin" cannot use a GPU: the Spin shim exposes no devices`}},
-		{"GPU with Firecracker", func(c *Choice) {
-			c.GPU = 1
-			c.Runtime = Runtime{Handler: "kata-fc", Layer: "L-2"}
-			c.Coordinates.Y = 2
-		}, []string{`GPU: handler "kata-fc" cannot use a GPU: Firecracker microVMs have no PCI passthrough; use kata-qemu`}},
-		// One layer per Kata handler, as the network and the probe have them.
-		{"Firecracker is not L-1", func(c *Choice) { c.Runtime = Runtime{Handler: "kata-fc", Layer: "L-1"}; c.Coordinates.Y = 1 },
-			[]string{`Runtime.Layer: "L-1": handler kata-fc provides L-2`}},
-		{"QEMU is not L-2", func(c *Choice) { c.Runtime = Runtime{Handler: "kata-qemu", Layer: "L-2"}; c.Coordinates.Y = 2 },
-			[]string{`Runtime.Layer: "L-2": handler kata-qemu provides L-1`}},
-		{"allowed class at a layer its handler lacks", func(c *Choice) {
-			c.Runtime = Runtime{Handler: "kata-qemu", Layer: "L-1"}
-			c.Coordinates.Y = 1
-			c.Allowed = []Runtime{{Handler: "kata-fc", Layer: "L-1"}}
-		}, []string{`Allowed[0].Layer: "L-1": handler kata-fc provides L-2`}},
-		// K3s's own template declares the runc table; a second declaration stops containerd.
-		{"BinaryName for runc under K3s", func(c *Choice) {
-			c.Runtime = Runtime{Handler: "runc", Layer: "L-3", BinaryName: "/usr/local/bin/runc"}
-			c.Coordinates.Y = 3
-		}, []string{`Runtime.BinaryName: "/usr/local/bin/runc" for runc under K3s: K3s configures runc itself; use the crun handler, or give the runtime its own handler name`}},
+		{"bad handler", func(c *Choice) { c.Runtime.Handler = "fire cracker" },
+			[]string{`Runtime.Handler: "fire cracker" is not a handler name`}},
+		{"no shim", func(c *Choice) { c.Runtime.RuntimeType = "" },
+			[]string{`Runtime.RuntimeType: "" is not a containerd runtime type`}},
+		{"GPU without the capability", func(c *Choice) { c.GPU = 1; c.Runtime = spin },
+			[]string{`GPU: runtime spin (handler spin) cannot use a GPU: it lacks the gpu capability`}},
+		{"no layer", func(c *Choice) { c.Runtime.Layer = "" }, []string{`Runtime.Layer: "" is not an isolation layer L-0 … L-4`}},
+		{"allowed class at no layer", func(c *Choice) { c.Allowed = []Runtime{{Handler: "x", Layer: "L-9"}} },
+			[]string{`Allowed[0].Layer: "L-9" is not an isolation layer`}},
+		{"option key", func(c *Choice) { c.Runtime.Options = map[string]string{"Binary Name": "x"} },
+			[]string{`Runtime.Options: key "Binary Name" is not a containerd option name`}},
+		{"option value", func(c *Choice) { c.Runtime.Options = map[string]string{"BinaryName": "x\ny"} },
+			[]string{`Runtime.Options: value "x\ny" of BinaryName has characters a configuration file cannot hold`}},
+		{"template action in a note", func(c *Choice) { c.Runtime.NodeNeeds = []string{"{{ .Evil }}"} },
+			[]string{`Runtime.NodeNeeds: "{{ .Evil }}" cannot be a comment line`}},
 		{"kind", func(c *Choice) { c.Kind = "StatefulSet" }, []string{`Kind: "StatefulSet" is not supported; use Deployment, Pod or Job`}},
 		{"empty kind", func(c *Choice) { c.Kind = "" }, []string{`Kind: is empty; use Deployment, Pod or Job`}},
-		{"layer the handler lacks", func(c *Choice) { c.Runtime.Layer = "L-3"; c.Coordinates.Y = 3 },
-			[]string{`Runtime.Layer: "L-3": handler wasmedge provides L-4`}},
 		{"Y disagrees with the layer", func(c *Choice) { c.Coordinates.Y = 3 }, []string{`Coordinates.Y: is 3 but the runtime's layer is L-4`}},
 		{"X disagrees with the orchestrator", func(c *Choice) { c.Coordinates.X = 1 }, []string{`Coordinates.X: is 1 but K3s is X=2`}},
-		{"Docker", func(c *Choice) { c.Orchestrator = "Docker"; c.Coordinates.X = 0 },
-			[]string{`Orchestrator: "Docker" is not supported; use one of Fleet, K3s, Karmada, KubeEdge, Kubernetes (X=0, a single Docker host, has no manifests)`}},
-		{"Z disagrees with the policy", func(c *Choice) { c.Policy = "NetworkPolicy" }, []string{`Coordinates.Z: is 3 but policy NetworkPolicy is Z=1`}},
-		{"unknown policy", func(c *Choice) { c.Policy = "Kyverno" }, []string{`Policy: "Kyverno" is not supported`}},
+		{"manifest format", func(c *Choice) { c.Orchestrator.Name, c.Orchestrator.Manifests = "Nomad", "nomad" },
+			[]string{`Orchestrator.Manifests: Nomad's manifests "nomad" is not a format strata writes; use one of docker, karmada, kubernetes`}},
+		{"runtime config format", func(c *Choice) { c.Orchestrator.RuntimeConfig = "cri-o" },
+			[]string{`Orchestrator.RuntimeConfig: K3s's runtime-config "cri-o" is not a format strata writes`}},
+		{"relative config path", func(c *Choice) { c.Orchestrator.RuntimeConfigPath = "etc/containerd.toml" },
+			[]string{`Orchestrator.RuntimeConfigPath: "etc/containerd.toml" is not an absolute path`}},
+		{"docker files need docker's daemon config", func(c *Choice) { c.Orchestrator.Manifests = ManifestsDocker },
+			[]string{`Orchestrator.RuntimeConfig: K3s writes docker files, so its runtime configuration must be docker-daemon`}},
+		{"unknown policy objects", func(c *Choice) { c.Policy = Policy{Engine: "Kyverno", Objects: []string{"kyverno-policy"}} },
+			[]string{`Policy.Objects: "kyverno-policy" (of Kyverno) is not an object set strata writes`}},
+		{"Docker policy in a cluster", func(c *Choice) { c.Policy.Objects = []string{PolicyOPADockerAuthz} },
+			[]string{`Policy.Objects: "opa-docker-authz" (of Gatekeeper) does not apply to kubernetes files`}},
+		{"policy at Z=0", func(c *Choice) { c.Coordinates.Z = 0 }, []string{`Coordinates.Z: is 0 but policy objects`}},
+		{"business rules without labels", func(c *Choice) {
+			c.Labels = nil
+			c.Policy.Objects = append(c.Policy.Objects, PolicyGatekeeperBusinessRules)
+		}, []string{`Labels: are empty, but business rules`}},
 		{"bad quantity", func(c *Choice) { c.CPU = "a lot" }, []string{`CPU: "a lot" is not a Kubernetes quantity`}},
 		{"reserved label", func(c *Choice) { c.Labels = map[string]string{"strata.dev/isolation": "L-0"} },
 			[]string{`Labels: key "strata.dev/isolation" is reserved`}},
@@ -64,11 +66,9 @@ func TestValidationErrors(t *testing.T) {
 			[]string{`OTLPEndpoint: "http://otel.observability.svc:99999": port 99999 is not 1–65535`}},
 		{"Collector Service would start with a digit", func(c *Choice) { c.Workload = "9lives" },
 			[]string{`Workload: "9lives" starts with a digit, and so would the default Collector Service "9lives-otel-collector", which must start with a letter; rename the workload or set OTLPEndpoint`}},
-		{"BinaryName on a shim", func(c *Choice) { c.Runtime.BinaryName = "/usr/bin/wasmedge" },
-			[]string{`Runtime.BinaryName: handler wasmedge is not runc-compatible`}},
 		{"containerd version", func(c *Choice) { c.ContainerdConfigVersion = 1 }, []string{`ContainerdConfigVersion: is 1`}},
-		{"every problem at once", func(c *Choice) { c.Workload = ""; c.Kind = "Service"; c.Runtime.Handler = "lxc" },
-			[]string{"Workload: is empty", `Kind: "Service"`, `Runtime.Handler: "lxc"`}},
+		{"every problem at once", func(c *Choice) { c.Workload = ""; c.Kind = "Service"; c.Runtime.Handler = "l x c" },
+			[]string{"Workload: is empty", `Kind: "Service"`, `Runtime.Handler: "l x c"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,26 +94,21 @@ func TestValidationErrors(t *testing.T) {
 	}
 }
 
-// TestBinaryName: a runc-type handler may name its binary wherever the table is ours to
-// write: runc on plain containerd, crun under K3s (added only when K3s has not detected it).
-// Under K3s, runc is refused (see TestValidationErrors).
-func TestBinaryName(t *testing.T) {
-	for _, tc := range []struct{ orchestrator, handler string }{{"Kubernetes", "runc"}, {"K3s", "crun"}} {
-		c := valid()
-		c.Orchestrator = tc.orchestrator
-		c.Coordinates = Coordinates{orchestrators[tc.orchestrator], 3, c.Coordinates.Z}
-		c.Runtime = Runtime{Handler: tc.handler, Layer: "L-3", BinaryName: "/opt/bin/" + tc.handler}
-		node := find(t, buildCase(t, c), KindContainerdConfig)
-		if r := node.Obj.(*ContainerdRuntime); r.Options["BinaryName"] != "/opt/bin/"+tc.handler || r.K3s != (tc.orchestrator == "K3s") {
-			t.Errorf("%s %s: %+v", tc.orchestrator, tc.handler, r)
-		}
-	}
+// TestOrchestratorConfiguresRuntime: an orchestrator whose own configuration declares the
+// handler (K3s and runc) gets no node file for it, and one that does not (plain containerd)
+// gets the table with the options from the data.
+func TestOrchestratorConfiguresRuntime(t *testing.T) {
 	c := valid()
-	c.Runtime, c.Coordinates.Y = Runtime{Handler: "runc", Layer: "L-3"}, 3
+	c.Runtime, c.Allowed, c.Coordinates.Y = runc, nil, 3
 	for _, o := range buildCase(t, c) {
 		if o.Kind == KindContainerdConfig {
 			t.Errorf("K3s runc needs no node file, got %s", o.File)
 		}
+	}
+	c.Orchestrator, c.Coordinates.X = kubernetes, 1
+	node := find(t, buildCase(t, c), KindContainerdConfig)
+	if r := node.Obj.(*ContainerdRuntime); r.Options["BinaryName"] != "runc" || r.K3s || r.Target != "/etc/containerd/config.toml" {
+		t.Errorf("runc on containerd: %+v", r)
 	}
 }
 
@@ -127,14 +122,6 @@ func TestDefaults(t *testing.T) {
 	if s.Namespace != "default" || s.Replicas != 1 || s.Runtime.Class != "wasmedge" || s.ContainerdConfigVersion != 2 ||
 		s.MetricsPort != 9090 || s.MetricsPath != "/metrics" || len(s.allowed) != 1 || s.allowed[0] != "wasmedge" {
 		t.Errorf("defaults %+v", s)
-	}
-}
-
-func TestHandlersIsACopy(t *testing.T) {
-	hs := Handlers()
-	hs[0].Layers[0] = "L-9"
-	if Handlers()[0].Layers[0] == "L-9" {
-		t.Error("Handlers shares its table")
 	}
 }
 

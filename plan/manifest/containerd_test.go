@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"text/template"
@@ -80,10 +82,10 @@ func TestContainerdConfig(t *testing.T) {
 					node = &o
 				}
 			}
-			h := handlers[tc.choice.Runtime.Handler]
+			h := tc.choice.Runtime
 			if node == nil {
-				if tc.choice.Orchestrator == "K3s" && h.Name == "runc" {
-					return // K3s always configures runc
+				if slices.Contains(tc.choice.Orchestrator.ConfiguresRuntimes, h.Handler) || tc.choice.Orchestrator.Manifests == ManifestsDocker {
+					return // K3s always configures runc; Docker has no containerd file
 				}
 				t.Fatal("no containerd configuration")
 			}
@@ -98,7 +100,7 @@ func TestContainerdConfig(t *testing.T) {
 				for _, detected := range []bool{false, true} {
 					data := k3sData{Version: version, Prefix: prefix, ExtraRuntimes: map[string]k3sRuntime{}}
 					if detected {
-						data.ExtraRuntimes[h.Name] = k3sRuntime{RuntimeType: h.RuntimeType, BinaryName: "/usr/bin/detected"}
+						data.ExtraRuntimes[h.Handler] = k3sRuntime{RuntimeType: h.RuntimeType, BinaryName: "/usr/bin/detected"}
 					}
 					tpl := template.Must(template.New("config.toml.tmpl").Parse(text))
 					template.Must(tpl.New("base").Parse(k3sBase))
@@ -107,7 +109,7 @@ func TestContainerdConfig(t *testing.T) {
 						t.Fatalf("render the K3s template: %v", err)
 					}
 					doc := decodeContainerd(t, out.String())
-					rt := doc.Plugins[pluginKey(version)].Containerd.Runtimes[h.Name]
+					rt := doc.Plugins[pluginKey(version)].Containerd.Runtimes[h.Handler]
 					if rt.RuntimeType != h.RuntimeType {
 						t.Errorf("detected=%v: runtime_type %q, want %q\n%s", detected, rt.RuntimeType, h.RuntimeType, out.String())
 					}
@@ -122,34 +124,44 @@ func TestContainerdConfig(t *testing.T) {
 			if doc.Version != version {
 				t.Errorf("version %d, want %d", doc.Version, version)
 			}
-			rt := doc.Plugins[pluginKey(version)].Containerd.Runtimes[h.Name]
+			rt := doc.Plugins[pluginKey(version)].Containerd.Runtimes[h.Handler]
 			if rt.RuntimeType != h.RuntimeType {
 				t.Errorf("runtime_type %q, want %q", rt.RuntimeType, h.RuntimeType)
 			}
-			if h.RuncBinary && rt.Options["BinaryName"] == "" {
-				t.Errorf("runc-type handler without BinaryName: %+v", rt)
+			for k, v := range h.Options {
+				if rt.Options[k] != any(v) {
+					t.Errorf("option %s = %q, want %q", k, rt.Options[k], v)
+				}
 			}
 		})
 	}
 }
 
-// TestContainerdEveryHandler renders each handler for plain containerd, both versions.
+// everyRuntime are the fixture runtimes, each at its layer.
+var everyRuntime = []Runtime{runc, crun, runsc, kataQ, kataFC, wasmedge, spin}
+
+// TestContainerdEveryHandler renders each runtime for plain containerd, both versions, and
+// checks the table holds what the runtime's data says.
 func TestContainerdEveryHandler(t *testing.T) {
-	for _, h := range Handlers() {
+	for _, h := range everyRuntime {
 		for _, version := range []int{2, 3} {
 			c := Choice{
-				Workload: "w", Kind: KindPod, Image: "example/w:1", Orchestrator: "Kubernetes",
-				Coordinates: Coordinates{1, int(h.Layers[0][2] - '0'), 0}, Policy: "none",
-				Runtime: Runtime{Handler: h.Name, Layer: h.Layers[0]}, ContainerdConfigVersion: version,
+				Workload: "w", Kind: KindPod, Image: "example/w:1", Orchestrator: kubernetes,
+				Coordinates: Coordinates{1, int(h.Layer[2] - '0'), 0},
+				Runtime:     h, ContainerdConfigVersion: version,
 			}
 			node := find(t, buildCase(t, c), KindContainerdConfig)
 			doc := decodeContainerd(t, string(node.YAML))
-			rt := doc.Plugins[pluginKey(version)].Containerd.Runtimes[h.Name]
+			rt := doc.Plugins[pluginKey(version)].Containerd.Runtimes[h.Handler]
 			if rt.RuntimeType != h.RuntimeType {
-				t.Errorf("%s v%d: runtime_type %q, want %q", h.Name, version, rt.RuntimeType, h.RuntimeType)
+				t.Errorf("%s v%d: runtime_type %q, want %q", h.Handler, version, rt.RuntimeType, h.RuntimeType)
 			}
-			if h.ConfigPath != "" && (rt.Options["ConfigPath"] != h.ConfigPath || !rt.PrivilegedWithoutHostDevices) {
-				t.Errorf("%s v%d: Kata options %+v", h.Name, version, rt)
+			opts := map[string]string{}
+			for k, v := range rt.Options {
+				opts[k], _ = v.(string)
+			}
+			if !maps.Equal(opts, h.Options) && len(h.Options) > 0 || rt.PrivilegedWithoutHostDevices != h.PrivilegedWithoutHostDevices {
+				t.Errorf("%s v%d: options %+v, want %+v", h.Handler, version, rt, h)
 			}
 		}
 	}
@@ -161,11 +173,11 @@ func tomlKey(s string) string { return `"` + s + `"` }
 // k3sNodeFile builds the K3s node file of a handler at its layer.
 func k3sNodeFile(t *testing.T, handler string) string {
 	t.Helper()
-	h := handlers[handler]
+	i := slices.IndexFunc(everyRuntime, func(r Runtime) bool { return r.Handler == handler })
+	h := everyRuntime[i]
 	c := Choice{
-		Workload: "w", Kind: KindPod, Image: "example/w:1", Orchestrator: "K3s",
-		Coordinates: Coordinates{2, int(h.Layers[0][2] - '0'), 0}, Policy: "none",
-		Runtime: Runtime{Handler: h.Name, Layer: h.Layers[0]},
+		Workload: "w", Kind: KindPod, Image: "example/w:1", Orchestrator: k3s,
+		Coordinates: Coordinates{2, int(h.Layer[2] - '0'), 0}, Runtime: h,
 	}
 	return string(find(t, buildCase(t, c), KindContainerdConfig).YAML)
 }
@@ -187,8 +199,8 @@ func renderK3s(text string) (string, error) {
 // up. The header says how to combine them, and following it gives a configuration with both
 // runtimes, where putting the files one after the other declares K3s's tables twice.
 func TestK3sTemplatesCompose(t *testing.T) {
-	wasmedge, kata := k3sNodeFile(t, "wasmedge"), k3sNodeFile(t, "kata-qemu")
-	for _, text := range []string{wasmedge, kata} {
+	wasm, kata := k3sNodeFile(t, "wasmedge"), k3sNodeFile(t, "kata-qemu")
+	for _, text := range []string{wasm, kata} {
 		var header []string
 		for line := range strings.Lines(text) {
 			if !strings.HasPrefix(line, "#") {
@@ -224,20 +236,20 @@ func TestK3sTemplatesCompose(t *testing.T) {
 	if len(table) < 3 {
 		t.Fatalf("no runtime table in\n%s", kata)
 	}
-	out, err := renderK3s(wasmedge + strings.Join(table, ""))
+	out, err := renderK3s(wasm + strings.Join(table, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := decodeContainerd(t, out)
 	rts := doc.Plugins[pluginKey(2)].Containerd.Runtimes
-	for _, h := range []string{"runc", "wasmedge", "kata-qemu"} {
-		if rts[h].RuntimeType != handlers[h].RuntimeType {
+	for h, want := range map[string]string{"runc": runc.RuntimeType, "wasmedge": wasmedge.RuntimeType, "kata-qemu": kataQ.RuntimeType} {
+		if rts[h].RuntimeType != want {
 			t.Errorf("combined template: %s runtime_type %q\n%s", h, rts[h].RuntimeType, out)
 		}
 	}
 
 	// Both files whole: K3s's base twice, so containerd would refuse the configuration.
-	out, err = renderK3s(wasmedge + kata)
+	out, err = renderK3s(wasm + kata)
 	if err != nil {
 		t.Fatal(err)
 	}

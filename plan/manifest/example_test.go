@@ -15,11 +15,15 @@ func ExampleBuild() {
 		Image:         "ghcr.io/example/edge-sensor:1.0",
 		CPU:           "100m",
 		Memory:        "64Mi",
-		Orchestrator:  "K3s",
-		Coordinates:   manifest.Coordinates{X: 2, Y: 4, Z: 3},
-		Runtime:       manifest.Runtime{Handler: "wasmedge", Layer: "L-4"},
-		Allowed:       []manifest.Runtime{{Handler: "runsc", Class: "gvisor", Layer: "L-4"}},
-		Policy:        "Gatekeeper",
+		Orchestrator: manifest.Orchestrator{
+			Name: "K3s", X: 2, Manifests: manifest.ManifestsKubernetes, RuntimeConfig: manifest.RuntimeConfigK3s,
+			RuntimeConfigPath: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl",
+		},
+		Coordinates: manifest.Coordinates{X: 2, Y: 4, Z: 3},
+		Runtime:     manifest.Runtime{Handler: "wasmedge", Layer: "L-4", RuntimeType: "io.containerd.wasmedge.v1"},
+		Allowed:     []manifest.Runtime{{Handler: "runsc", Class: "gvisor", Layer: "L-4"}},
+		Policy: manifest.Policy{Engine: "Gatekeeper",
+			Objects: []string{manifest.PolicyGatekeeperRuntimeClasses, manifest.PolicyNetworkPolicy}},
 		Observability: []string{"OTLP"},
 	})
 	if err != nil {
@@ -44,14 +48,18 @@ func ExampleBuild() {
 	// 60-deployment-edge-sensor.yaml
 }
 
-// A GPU with a Wasm runtime that cannot reach one is refused with the reason.
+// A GPU with a runtime that cannot reach one, and an orchestrator whose files strata does
+// not write, are refused with the reasons.
 func ExampleBuild_invalid() {
 	_, err := manifest.Build(manifest.Choice{
 		Workload: "llm", Kind: manifest.KindPod, Image: "example/llm:1", GPU: 1,
-		Orchestrator: "Kubernetes", Coordinates: manifest.Coordinates{X: 1, Y: 4, Z: 0},
-		Runtime: manifest.Runtime{Handler: "spin", Layer: "L-4"}, Policy: "none",
+		Orchestrator: manifest.Orchestrator{Name: "Nomad", X: 1, Manifests: "nomad", RuntimeConfig: manifest.RuntimeConfigContainerd,
+			RuntimeConfigPath: "/etc/containerd/config.toml"},
+		Coordinates: manifest.Coordinates{X: 1, Y: 4, Z: 0},
+		Runtime:     manifest.Runtime{Name: "spin", Handler: "spin", Layer: "L-4", RuntimeType: "io.containerd.spin.v2"},
 	})
 	fmt.Println(err)
 	// Output:
-	// manifest for workload "llm": GPU: Wasm handler "spin" cannot use a GPU: the Spin shim exposes no devices to Spin apps (Spin's AI inferencing is a host service, not nvidia.com/gpu); use wasmedge with WASI-NN
+	// manifest for workload "llm": GPU: runtime spin (handler spin) cannot use a GPU: it lacks the gpu capability
+	// Orchestrator.Manifests: Nomad's manifests "nomad" is not a format strata writes; use one of docker, karmada, kubernetes (the orchestrator's manifests attribute)
 }

@@ -18,7 +18,7 @@ func FuzzBuild(f *testing.F) {
 	f.Fuzz(func(t *testing.T, workload, namespace, kind, handler, class, layer, cpu, labelKey, labelValue string) {
 		c := cases[0].choice
 		c.Workload, c.Namespace, c.Kind, c.CPU = workload, namespace, kind, cpu
-		c.Runtime = Runtime{Handler: handler, Class: class, Layer: layer}
+		c.Runtime.Handler, c.Runtime.Class, c.Runtime.Layer = handler, class, layer
 		c.Labels = map[string]string{labelKey: labelValue}
 		if len(layer) == 3 {
 			c.Coordinates.Y = int(layer[2] - '0')

@@ -18,7 +18,7 @@ import (
 // matches the workload it was built for, as Gatekeeper would before running the Rego.
 func TestGatekeeperObjects(t *testing.T) {
 	for _, tc := range cases {
-		if tc.choice.Coordinates.Z < 2 {
+		if !slices.Contains(tc.choice.Policy.Objects, PolicyGatekeeperRuntimeClasses) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,21 +89,41 @@ func TestGatekeeperObjects(t *testing.T) {
 			if !slices.Contains(cons.Spec.Match.Namespaces, ns) {
 				t.Errorf("match.namespaces %v miss %s", cons.Spec.Match.Namespaces, ns)
 			}
-			sel, err := metav1.LabelSelectorAsSelector(cons.Spec.Match.LabelSelector)
-			if err != nil {
-				t.Fatal(err)
+			// No match.labelSelector: it would look at a controller's own labels, which a
+			// Deployment may leave off while its pods keep the workload label.
+			if cons.Spec.Match.LabelSelector != nil {
+				t.Errorf("match.labelSelector %v: select in the Rego, by the pod template's labels", cons.Spec.Match.LabelSelector)
 			}
 			var meta struct {
+				Spec struct {
+					Template struct {
+						Metadata metav1.ObjectMeta `json:"metadata"`
+					} `json:"template"`
+				} `json:"spec"`
 				Metadata metav1.ObjectMeta `json:"metadata"`
 			}
 			if err := yaml.Unmarshal(wl.YAML, &meta); err != nil {
 				t.Fatal(err)
 			}
-			if !sel.Matches(labels.Set(meta.Metadata.Labels)) {
-				t.Errorf("labelSelector %v does not select the workload's labels %v", sel, meta.Metadata.Labels)
+			podLabels := meta.Spec.Template.Metadata.Labels
+			if tc.choice.Kind == KindPod {
+				podLabels = meta.Metadata.Labels
+			}
+			sel := labels.SelectorFromSet(labels.Set(toStrings(cons.Spec.Parameters["matchLabels"])))
+			if !sel.Matches(labels.Set(podLabels)) {
+				t.Errorf("matchLabels %v do not select the workload's pod labels %v", sel, podLabels)
 			}
 		})
 	}
+}
+
+func toStrings(v any) map[string]string {
+	out := map[string]string{}
+	m, _ := v.(map[string]any)
+	for k, x := range m {
+		out[k], _ = x.(string)
+	}
+	return out
 }
 
 // TestGatekeeperDecodeIsStrict proves the mirror decode above rejects a misspelled field.
@@ -115,7 +135,7 @@ func TestGatekeeperDecodeIsStrict(t *testing.T) {
 	}{
 		{"ConstraintTemplate", "openAPIV3Schema:", "openAPIv3Schema:", &admissiontest.Template{}}, // case matters
 		{"ConstraintTemplate", "target:", "targt:", &admissiontest.Template{}},
-		{ConstraintKind, "labelSelector:", "labelselector:", &admissiontest.Constraint{}},
+		{ConstraintKind, "namespaces:", "namespace:", &admissiontest.Constraint{}},
 		{ConstraintKind, "enforcementAction:", "enforcement:", &admissiontest.Constraint{}},
 	} {
 		bad := strings.Replace(string(find(t, objs, tc.kind).YAML), tc.field, tc.typo, 1)

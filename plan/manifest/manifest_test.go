@@ -24,9 +24,49 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
+// Fixtures: technologies as the planner describes them from the network's data. The
+// manifest package knows formats, not names, so its tests spell the facts out.
+var (
+	k3s = Orchestrator{Name: "K3s", X: 2, Manifests: ManifestsKubernetes, RuntimeConfig: RuntimeConfigK3s,
+		RuntimeConfigPath:   "/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl",
+		RuntimeConfigPathV3: "/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl",
+		ConfiguresRuntimes:  []string{"runc"}}
+	kubernetes = Orchestrator{Name: "Kubernetes", X: 1, Manifests: ManifestsKubernetes, RuntimeConfig: RuntimeConfigContainerd,
+		RuntimeConfigPath: "/etc/containerd/config.toml", RuntimeConfigPathV3: "/etc/containerd/conf.d/strata-{handler}.toml"}
+	karmada = Orchestrator{Name: "Karmada", X: 3, Manifests: ManifestsKarmada, RuntimeConfig: RuntimeConfigContainerd,
+		RuntimeConfigPath: "/etc/containerd/config.toml", RuntimeConfigPathV3: "/etc/containerd/conf.d/strata-{handler}.toml"}
+	docker = Orchestrator{Name: "Docker", X: 0, Manifests: ManifestsDocker, RuntimeConfig: RuntimeConfigDocker,
+		RuntimeConfigPath: "/etc/docker/daemon.json", ConfiguresRuntimes: []string{"runc"}}
+
+	wasmedge = Runtime{Name: "WasmEdge", Handler: "wasmedge", Layer: "L-4", RuntimeType: "io.containerd.wasmedge.v1", GPU: true,
+		NodeNeeds:    []string{"Needs containerd-shim-wasmedge-v1 (runwasi) in PATH."},
+		GPUNodeNeeds: []string{"GPU: install WasmEdge's WASI-NN plugin built with CUDA (GGML backend) on the node."}}
+	runsc = Runtime{Name: "gVisor", Handler: "runsc", Class: "gvisor", Layer: "L-4", RuntimeType: "io.containerd.runsc.v1", GPU: true,
+		GPUOptions: map[string]string{"TypeUrl": "io.containerd.runsc.v1.options", "ConfigPath": "/etc/containerd/runsc.toml"},
+		NodeNeeds:  []string{"Needs runsc and containerd-shim-runsc-v1 (gVisor) in PATH."}}
+	spin  = Runtime{Name: "spin", Handler: "spin", Layer: "L-4", RuntimeType: "io.containerd.spin.v2"}
+	runc  = Runtime{Name: "runc", Handler: "runc", Layer: "L-3", RuntimeType: "io.containerd.runc.v2", GPU: true, Options: map[string]string{"BinaryName": "runc"}}
+	crun  = Runtime{Name: "crun", Handler: "crun", Layer: "L-3", RuntimeType: "io.containerd.runc.v2", GPU: true, Options: map[string]string{"BinaryName": "crun"}}
+	kataQ = Runtime{Name: "kata-qemu", Handler: "kata-qemu", Class: "kata", Layer: "L-1", RuntimeType: "io.containerd.kata.v2", GPU: true,
+		Options:        map[string]string{"ConfigPath": "/opt/kata/share/defaults/kata-containers/configuration-qemu.toml"},
+		PodAnnotations: []string{"io.katacontainers.*"}, PrivilegedWithoutHostDevices: true,
+		OverheadCPU: "250m", OverheadMemory: "160Mi"}
+	kataFC = Runtime{Name: "kata-fc", Handler: "kata-fc", Layer: "L-2", RuntimeType: "io.containerd.kata.v2",
+		Options:        map[string]string{"ConfigPath": "/opt/kata/share/defaults/kata-containers/configuration-fc.toml"},
+		PodAnnotations: []string{"io.katacontainers.*"}, PrivilegedWithoutHostDevices: true}
+)
+
+// with returns r with overheads set.
+func with(r Runtime, cpu, mem string) Runtime { r.OverheadCPU, r.OverheadMemory = cpu, mem; return r }
+
 // wasmL4 are the L-4 runtimes; L-4 = L-0 > L-1 > L-2 > L-3, so an L-4 workload admits only
 // L-4 classes (no L-0 class exists).
-var wasmL4 = []Runtime{{Handler: "runsc", Class: "gvisor", Layer: "L-4"}, {Handler: "spin", Layer: "L-4"}}
+var wasmL4 = []Runtime{runsc, spin}
+
+var (
+	gatekeeper = Policy{Engine: "Gatekeeper", Objects: []string{PolicyGatekeeperRuntimeClasses, PolicyNetworkPolicy}}
+	opaWasm    = Policy{Engine: "OPA-Wasm", Objects: []string{PolicyOPAWasm, PolicyNetworkPolicy}}
+)
 
 // cases are the seed's four scenarios plus combinations the seed does not cover.
 var cases = []struct {
@@ -35,44 +75,60 @@ var cases = []struct {
 }{
 	{"edge", Choice{ // seed: K3s + WasmEdge, X=2, Y=4 (and (2,4,3) from the 3-D examples)
 		Workload: "edge-sensor", Namespace: "edge", Kind: KindDeployment, Image: "ghcr.io/example/edge-sensor:1.0",
-		CPU: "100m", Memory: "64Mi", Orchestrator: "K3s", Coordinates: Coordinates{2, 4, 3},
-		Runtime: Runtime{Handler: "wasmedge", Layer: "L-4", OverheadCPU: "10m", OverheadMemory: "16Mi"},
-		Allowed: wasmL4, Policy: "Gatekeeper", Observability: []string{"OTLP", "eBPF"},
+		CPU: "100m", Memory: "64Mi", Orchestrator: k3s, Coordinates: Coordinates{2, 4, 3},
+		Runtime: with(wasmedge, "10m", "16Mi"),
+		Allowed: wasmL4, Policy: gatekeeper, Observability: []string{"OTLP", "eBPF"},
 		Labels: map[string]string{"tier": "edge"},
 	}},
 	{"serverless", Choice{ // seed: K3s + WasmEdge + OPA-Wasm, X=2, Y=4, Z=3
 		Workload: "thumbnailer", Kind: KindDeployment, Image: "ghcr.io/example/thumbnailer:2.1", Replicas: 2,
-		CPU: "50m", Memory: "32Mi", Orchestrator: "K3s", Coordinates: Coordinates{2, 4, 3},
-		Runtime: Runtime{Handler: "wasmedge", Layer: "L-4"}, Allowed: wasmL4,
-		Policy: "OPA-Wasm", Observability: []string{"OTLP", "Prometheus"}, Port: 8080,
+		CPU: "50m", Memory: "32Mi", Orchestrator: k3s, Coordinates: Coordinates{2, 4, 3},
+		Runtime: wasmedge, Allowed: wasmL4,
+		Policy: opaWasm, Observability: []string{"OTLP", "Prometheus"}, Port: 8080,
 		OTLPUpstream: "https://otlp.example.com", ContainerdConfigVersion: 3,
 	}},
 	{"microservices", Choice{ // seed: K8s + containerd, X=1, Y=3
 		Workload: "orders", Namespace: "shop", Kind: KindDeployment, Image: "registry.example.com/shop/orders:3.4.1", Replicas: 3,
-		CPU: "500m", Memory: "256Mi", Orchestrator: "Kubernetes", Coordinates: Coordinates{1, 3, 1},
-		Runtime: Runtime{Handler: "runc", Layer: "L-3"}, Policy: "NetworkPolicy",
+		CPU: "500m", Memory: "256Mi", Orchestrator: kubernetes, Coordinates: Coordinates{1, 3, 1},
+		Runtime: runc, Policy: Policy{Engine: "NetworkPolicy", Objects: []string{PolicyNetworkPolicy}},
 		Observability: []string{"Prometheus", "OTLP", "Loki", "Grafana"}, Port: 8080, MetricsPort: 9100,
 		OTLPEndpoint: "http://otel-collector.observability.svc:4318", // a shared Collector: egress to its namespace
 	}},
 	{"ai-inference", Choice{ // seed: WasmEdge + GPU, Y=4, Z=3
 		Workload: "llm-infer", Namespace: "ai", Kind: KindDeployment, Image: "ghcr.io/example/llm-infer:0.9",
-		CPU: "2", Memory: "8Gi", GPU: 1, Orchestrator: "Kubernetes", Coordinates: Coordinates{1, 4, 3},
-		Runtime: Runtime{Handler: "wasmedge", Layer: "L-4"}, Allowed: wasmL4,
-		Policy: "Gatekeeper", Observability: []string{"OTLP"}, Port: 8000,
+		CPU: "2", Memory: "8Gi", GPU: 1, Orchestrator: kubernetes, Coordinates: Coordinates{1, 4, 3},
+		Runtime: wasmedge, Allowed: wasmL4,
+		Policy: gatekeeper, Observability: []string{"OTLP"}, Port: 8000,
 	}},
 	{"gvisor-pod", Choice{ // 3-D example K8s + gVisor = (1,4,2), as a bare Pod
 		Workload: "sandbox", Kind: KindPod, Image: "docker.io/library/busybox:1.36",
-		Orchestrator: "Kubernetes", Coordinates: Coordinates{1, 4, 2},
-		Runtime: Runtime{Handler: "runsc", Class: "gvisor", Layer: "L-4", OverheadCPU: "50m", OverheadMemory: "40Mi"},
-		Allowed: []Runtime{{Handler: "wasmedge", Layer: "L-4"}}, Policy: "OPA",
+		Orchestrator: kubernetes, Coordinates: Coordinates{1, 4, 2},
+		Runtime: with(runsc, "50m", "40Mi"),
+		Allowed: []Runtime{wasmedge}, Policy: Policy{EnforcedBy: "gVisor: gVisor implies policy level 2", Objects: []string{PolicyNetworkPolicy}},
 	}},
 	{"kata-batch", Choice{ // untrusted batch code in a VM on K3s with business rules
 		Workload: "untrusted-batch", Namespace: "batch", Kind: KindJob, Image: "ghcr.io/example/batch:1", Replicas: 4,
-		CPU: "1", Memory: "1Gi", Orchestrator: "K3s", Coordinates: Coordinates{2, 1, 4},
-		Runtime: Runtime{Handler: "kata-qemu", Class: "kata", Layer: "L-1", OverheadCPU: "250m", OverheadMemory: "160Mi"},
+		CPU: "1", Memory: "1Gi", Orchestrator: k3s, Coordinates: Coordinates{2, 1, 4},
+		Runtime: kataQ,
 		// Not kata-fc: it is L-2, weaker than L-1 (L-0 = L-4 > L-1 > L-2 > L-3).
-		Allowed: []Runtime{{Handler: "runsc", Class: "gvisor", Layer: "L-4"}, {Handler: "wasmedge", Layer: "L-4"}},
-		Policy:  "business-rules",
+		Allowed: []Runtime{runsc, wasmedge},
+		Labels:  map[string]string{"team": "batch"},
+		Policy:  Policy{Engine: "business-rules", Objects: []string{PolicyGatekeeperRuntimeClasses, PolicyGatekeeperBusinessRules, PolicyNetworkPolicy}},
+	}},
+	{"opa-admission", Choice{ // the seed's K3s + OPA = (2, 3, 3): OPA admits objects in a cluster
+		Workload: "api", Namespace: "apps", Kind: KindDeployment, Image: "ghcr.io/example/api:1.0",
+		Orchestrator: k3s, Coordinates: Coordinates{2, 3, 3}, Runtime: crun, Allowed: []Runtime{runc},
+		Policy: Policy{Engine: "OPA", Objects: []string{PolicyOPAAdmission, PolicyNetworkPolicy}},
+	}},
+	{"karmada-wasmedge", Choice{ // the seed's Karmada + WasmEdge = (3, 4, 3)
+		Workload: "wasm-api", Namespace: "apps", Kind: KindDeployment, Image: "ghcr.io/example/wasm-api:1.0", Port: 8080,
+		Orchestrator: karmada, Coordinates: Coordinates{3, 4, 3}, Runtime: wasmedge, Allowed: wasmL4,
+		Policy: gatekeeper,
+	}},
+	{"docker", Choice{ // a single host (X=0) under gVisor, with Docker's OPA authorization policy
+		Workload: "solo", Kind: KindDeployment, Image: "ghcr.io/example/solo:1.0", Port: 8080, CPU: "250m", Memory: "128Mi", GPU: 1,
+		Orchestrator: docker, Coordinates: Coordinates{0, 4, 2}, Runtime: runsc,
+		Policy: Policy{Engine: "OPA", Objects: []string{PolicyOPADockerAuthz}},
 	}},
 }
 
@@ -95,6 +151,18 @@ func find(t testing.TB, objs []Object, kind string) Object {
 		}
 	}
 	t.Fatalf("no %s among %v", kind, files(objs))
+	return Object{}
+}
+
+// findFile returns the object whose file name starts with prefix.
+func findFile(t testing.TB, objs []Object, prefix string) Object {
+	t.Helper()
+	for _, o := range objs {
+		if strings.HasPrefix(o.File, prefix) {
+			return o
+		}
+	}
+	t.Fatalf("no %s… among %v", prefix, files(objs))
 	return Object{}
 }
 

@@ -74,7 +74,7 @@ type scrapeDoc struct {
 
 func TestCollectorConfig(t *testing.T) {
 	objs := buildCase(t, cases[1].choice) // serverless: OTLP with an upstream
-	cm := find(t, objs, "ConfigMap").Obj.(*corev1.ConfigMap)
+	cm := findFile(t, objs, "40-configmap-").Obj.(*corev1.ConfigMap)
 	if cm.Name != "thumbnailer-otel-collector" {
 		t.Fatalf("first ConfigMap %s", cm.Name)
 	}
@@ -148,7 +148,7 @@ func TestCollectorDeployed(t *testing.T) {
 	if d == nil || svc == nil {
 		t.Fatalf("no Collector Deployment and Service among %v", files(objs))
 	}
-	cm := find(t, objs, "ConfigMap").Obj.(*corev1.ConfigMap)
+	cm := findFile(t, objs, "40-configmap-").Obj.(*corev1.ConfigMap)
 
 	// The Collector runs the ConfigMap's configuration, on a pinned image.
 	ctr := d.Spec.Template.Spec.Containers[0]
@@ -225,8 +225,15 @@ func TestCollectorDeployed(t *testing.T) {
 		if err := yaml.Unmarshal(o.YAML, &m); err != nil {
 			t.Fatal(err)
 		}
-		if want := o.File == workloadObj(t, objs).File; pol.Matches(m) != want {
-			t.Errorf("constraint selects %s: %v, want %v", o.File, pol.Matches(m), want)
+		// The Collector carries no workload label, so the Rego selects none of its pods
+		// even under a weaker class; the workload's pods are.
+		admissiontest.PodSpec(m)["runtimeClassName"] = "runc"
+		v, err := pol.Review(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := o.File == workloadObj(t, objs).File; (len(v) > 0) != want {
+			t.Errorf("constraint denies %s under runc: %v, want %v", o.File, v, want)
 		}
 	}
 

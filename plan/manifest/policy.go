@@ -4,7 +4,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 // Gatekeeper names of the runtime-class policy.
@@ -305,19 +308,14 @@ func (s *spec) dockerRuntimes() []string {
 	return sortedKeys(set)
 }
 
-// policyConfigMap carries a policy file.
-func (s *spec) policyConfigMap(name, key, rego string, labels map[string]string) map[string]any {
-	meta := s.policyMeta(name, true)
-	l := meta["labels"].(map[string]any)
-	for k, v := range labels {
-		l[k] = v
-	}
-	return map[string]any{
-		"apiVersion": "v1",
-		"kind":       "ConfigMap",
-		"metadata":   meta,
-		"data":       map[string]any{key: rego},
-	}
+// policyConfigMap carries a policy file, with the engine's annotation.
+func (s *spec) policyConfigMap(name, key, rego string, labels map[string]string) *corev1.ConfigMap {
+	l := s.objectLabels()
+	maps.Copy(l, labels)
+	cm := configMap(s, name, key, []byte(rego))
+	cm.Labels = l
+	cm.Annotations = map[string]string{LabelPolicyEngine: s.policyEngine()}
+	return cm
 }
 
 // OPAPolicyLabel is the label kube-mgmt loads policies from.

@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -64,7 +65,7 @@ func emitted(t *testing.T, c Choice) (workload, params map[string]any) {
 // workload: it must pass.
 func TestRegoAdmitsEmittedWorkloads(t *testing.T) {
 	for _, tc := range cases {
-		if tc.choice.Coordinates.Z < 2 {
+		if !slices.Contains(tc.choice.Policy.Objects, PolicyGatekeeperRuntimeClasses) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,28 +87,36 @@ func TestRegoDeniesWeakerRuntime(t *testing.T) {
 	}{
 		{"runc is weaker than L-4", func(obj, _ map[string]any) { admissiontest.PodSpec(obj)["runtimeClassName"] = "runc" },
 			`Deployment edge/edge-sensor: spec.template.spec.runtimeClassName is "runc", which is not allowed; ` +
-				`pods labelled strata.dev/isolation=L-4 must use one of the runtime classes ["gvisor", "spin", "wasmedge"]`},
+				`pods labelled {"strata.dev/workload": "edge-sensor"} must use one of the runtime classes ["gvisor", "spin", "wasmedge"]`},
 		{"no runtimeClassName", func(obj, _ map[string]any) { delete(admissiontest.PodSpec(obj), "runtimeClassName") },
-			`Deployment edge/edge-sensor: spec.template.spec.runtimeClassName is not set; pods labelled strata.dev/isolation=L-4 must use one of`},
+			`Deployment edge/edge-sensor: spec.template.spec.runtimeClassName is not set; pods labelled {"strata.dev/workload": "edge-sensor"} must use one of`},
 		{"empty runtimeClassName", func(obj, _ map[string]any) { admissiontest.PodSpec(obj)["runtimeClassName"] = "" },
 			`runtimeClassName is not set`},
 		{"null runtimeClassName", func(obj, _ map[string]any) { admissiontest.PodSpec(obj)["runtimeClassName"] = nil },
 			`runtimeClassName is not set`},
 		{"another allowed class", func(obj, _ map[string]any) { admissiontest.PodSpec(obj)["runtimeClassName"] = "gvisor" }, ""},
-		{"pod without the isolation label is not selected", func(obj, _ map[string]any) {
+		// The bypass of issue 11: pods that drop the isolation label (and every strata
+		// label but the workload's, which the Deployment selector needs) stay selected.
+		{"pod without the isolation label is still selected", func(obj, _ map[string]any) {
 			admissiontest.PodSpec(obj)["runtimeClassName"] = "runc"
-			delete(obj["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any), LabelIsolation)
-		}, ""},
+			labels := obj["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)
+			for k := range labels {
+				if k != LabelWorkload {
+					delete(labels, k)
+				}
+			}
+			delete(obj["metadata"].(map[string]any), "labels")
+		}, `runtimeClassName is "runc", which is not allowed`},
 		{"another workload's pods are not selected", func(obj, _ map[string]any) {
 			admissiontest.PodSpec(obj)["runtimeClassName"] = "runc"
 			obj["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)[LabelWorkload] = "other"
 		}, ""},
 		{"no allowed list admits nothing", func(_, params map[string]any) { delete(params, "allowed") },
 			`"wasmedge", which is not allowed`},
-		{"empty labelKey selects by matchLabels", func(obj, params map[string]any) {
-			params["labelKey"] = ""
+		{"a pod template without labels is not the workload's", func(obj, _ map[string]any) {
 			admissiontest.PodSpec(obj)["runtimeClassName"] = "runc"
-		}, `pods matching {"strata.dev/workload": "edge-sensor"}`},
+			delete(obj["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any), "labels")
+		}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
