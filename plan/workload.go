@@ -39,7 +39,7 @@ type Workload struct {
 	Port          int32         `json:"port,omitempty" yaml:"port,omitempty"` // the container port it serves; 0 for none
 	// Labels go on the workload and its pods; at Z=4 (business rules) the pods must carry them.
 	Labels map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
-	Source        network.Pos   `json:"source" yaml:"source"`
+	Source network.Pos       `json:"source" yaml:"source"`
 }
 
 // Policy levels a workload may ask for, in Z order.

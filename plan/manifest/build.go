@@ -185,7 +185,9 @@ func Build(c Choice) ([]Object, error) {
 
 // ClusterObject reports whether the object is applied to the cluster (kubectl apply), as
 // opposed to a file for the nodes or the Docker host.
-func (o Object) ClusterObject() bool { return o.Target == "" && o.Kind != KindComposeFile && o.Kind != KindDockerRun }
+func (o Object) ClusterObject() bool {
+	return o.Target == "" && o.Kind != KindComposeFile && o.Kind != KindDockerRun
+}
 
 // encode renders a Kubernetes object as YAML with sorted keys, dropping the empty status
 // and null fields a typed object marshals by default.

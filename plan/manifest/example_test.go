@@ -10,11 +10,11 @@ import (
 // The seed's edge scenario: K3s + WasmEdge at (2, 4, 3).
 func ExampleBuild() {
 	objs, err := manifest.Build(manifest.Choice{
-		Workload:      "edge-sensor",
-		Kind:          manifest.KindDeployment,
-		Image:         "ghcr.io/example/edge-sensor:1.0",
-		CPU:           "100m",
-		Memory:        "64Mi",
+		Workload: "edge-sensor",
+		Kind:     manifest.KindDeployment,
+		Image:    "ghcr.io/example/edge-sensor:1.0",
+		CPU:      "100m",
+		Memory:   "64Mi",
 		Orchestrator: manifest.Orchestrator{
 			Name: "K3s", X: 2, Manifests: manifest.ManifestsKubernetes, RuntimeConfig: manifest.RuntimeConfigK3s,
 			RuntimeConfigPath: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl",
