@@ -123,7 +123,7 @@ func (s *Server) manifests(r *request, ws []plan.Workload) result {
 	if format == "yaml" {
 		for _, st := range sets {
 			for _, o := range st.objs {
-				if o.Kind == manifest.KindContainerdConfig {
+				if !o.ClusterObject() {
 					continue // a node file, not a cluster object: only in the tar
 				}
 				fmt.Fprintf(&buf, "---\n# %s\n", path.Join(st.dir, o.File))

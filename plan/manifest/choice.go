@@ -237,7 +237,9 @@ var (
 	manifestFormats     = []string{ManifestsDocker, ManifestsKarmada, ManifestsKubernetes}
 	runtimeConfigs      = []string{RuntimeConfigContainerd, RuntimeConfigK3s, RuntimeConfigDocker}
 	policyObjects       = []string{PolicyGatekeeperBusinessRules, PolicyGatekeeperRuntimeClasses, PolicyNetworkPolicy, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyOPAWasm}
-	dockerPolicyObjects = []string{PolicyOPADockerAuthz}
+	// Which object sets go with which files: the rest are Kubernetes objects.
+	dockerOnlyPolicy = []string{PolicyOPADockerAuthz}
+	anyFilesPolicy   = []string{PolicyOPAWasm}
 )
 
 // observabilityTools are the values Choice.Observability accepts.
@@ -496,7 +498,7 @@ func validatePolicy(s *spec, ps *problems) {
 		case !slices.Contains(policyObjects, o):
 			ps.add("Policy.Objects", "%q (of %s) is not an object set strata writes; use %s (the engine's policy-objects attribute)",
 				o, s.Policy.Engine, strings.Join(policyObjects, ", "))
-		case (s.Orchestrator.Manifests == ManifestsDocker) != slices.Contains(dockerPolicyObjects, o):
+		case !slices.Contains(anyFilesPolicy, o) && (s.Orchestrator.Manifests == ManifestsDocker) != slices.Contains(dockerOnlyPolicy, o):
 			ps.add("Policy.Objects", "%q (of %s) does not apply to %s files", o, s.Policy.Engine, s.Orchestrator.Manifests)
 		default:
 			s.objects = append(s.objects, o)

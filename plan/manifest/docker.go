@@ -44,6 +44,10 @@ func dockerFiles(s *spec) ([]Object, error) {
 		objs = append(objs, Object{File: "25-opa-docker-authz-" + s.Workload + ".rego", Kind: KindOPAPolicy, Name: s.Workload,
 			Target: DockerAuthzPolicyPath, YAML: []byte(opaDockerAuthzRego(s))})
 	}
+	if s.hasPolicy(PolicyOPAWasm) {
+		objs = append(objs, Object{File: "26-opa-wasm-policy-" + s.Workload + ".rego", Kind: KindOPAPolicy, Name: s.Workload,
+			YAML: []byte(opaWasmRego(s))})
+	}
 	compose := s.composeFile()
 	data, err := yaml.Marshal(compose)
 	if err != nil {
