@@ -234,9 +234,9 @@ func CheckImage(ref string) error {
 
 // The formats and object sets Build can write.
 var (
-	manifestFormats     = []string{ManifestsDocker, ManifestsKarmada, ManifestsKubernetes}
-	runtimeConfigs      = []string{RuntimeConfigContainerd, RuntimeConfigK3s, RuntimeConfigDocker}
-	policyObjects       = []string{PolicyGatekeeperBusinessRules, PolicyGatekeeperRuntimeClasses, PolicyNetworkPolicy, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyOPAWasm}
+	manifestFormats = []string{ManifestsDocker, ManifestsKarmada, ManifestsKubernetes}
+	runtimeConfigs  = []string{RuntimeConfigContainerd, RuntimeConfigK3s, RuntimeConfigDocker}
+	policyObjects   = []string{PolicyGatekeeperBusinessRules, PolicyGatekeeperRuntimeClasses, PolicyNetworkPolicy, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyOPAWasm}
 	// Which object sets go with which files: the rest are Kubernetes objects.
 	dockerOnlyPolicy = []string{PolicyOPADockerAuthz}
 	anyFilesPolicy   = []string{PolicyOPAWasm}
