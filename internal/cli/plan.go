@@ -25,10 +25,7 @@ func (a *app) planner() (*plan.Planner, error) {
 }
 
 func (a *app) planCommand() *cobra.Command {
-	var scenario, emitDir string
-	var asOf int
-	var emitOpts plan.EmitOptions
-	var overwrite bool
+	var f planFlags
 	cmd := &cobra.Command{
 		Use:   "plan [WORKLOAD.yaml] [--scenario NAME]",
 		Short: "Plan a workload: coordinates (X, Y, Z), a stack, and the reasons, from the network",
@@ -40,14 +37,18 @@ prefers the layer with the lowest overhead, then the smaller footprint, then the
 established. Every choice comes with its reasons and the alternatives that lost.
 Exit code 1 when the requirements cannot be met together: strata says which conflict.
 
-With --emit DIR strata also writes the Kubernetes/K3s files that enforce the plan, one
-object per file, numbered in apply order: the containerd (or K3s) runtime configuration for
-the chosen shim (a node file), the RuntimeClass, the Gatekeeper ConstraintTemplate and
-Constraint admitting only runtime classes at least as strong as the chosen one (Z ≥ 2), an
-OpenTelemetry Collector for the workload (its configuration, Deployment and Service), the
-Prometheus scrape configuration, a NetworkPolicy (Z ≥ 1), and the Deployment, Job or Pod. Apply them with: kubectl apply -f DIR (the .toml files go to the
-nodes). Several workloads get a directory each, DIR/NAME. Existing files that differ are
-not replaced unless --overwrite is given.
+With --emit DIR strata also writes the files that enforce the plan, one object per file,
+numbered in apply order, every fact read from the network's data (the orchestrator's
+manifests and runtime-config attributes, the runtime's handler, shim and options, the
+policy engine's policy-objects): the runtime's node configuration (containerd, a K3s
+template, or Docker's daemon.json), the RuntimeClass, the policy objects of the engine the
+plan chose for Z (Gatekeeper template and constraint, OPA admission or OPA-Wasm policy, a
+NetworkPolicy kept below every Z ≥ 1), the OpenTelemetry Collector and Prometheus scrape
+configuration, and the Deployment, Job or Pod — or, on a single Docker host (X=0), a
+Compose file and a docker run line with --runtime; on Karmada (X=3) also the propagation
+policies. Apply them with: kubectl apply -f DIR (the .toml and .json files go to the nodes).
+Several workloads get a directory each, DIR/NAME. Existing files that differ are not
+replaced unless --overwrite is given.
 
 A workload:
 
@@ -73,139 +74,174 @@ A workload:
   strata plan --scenario edge --image ghcr.io/example/edge:1.0 --namespace edge --emit out/`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := a.format()
-			if err != nil {
-				return err
-			}
-			if (scenario == "") == (len(args) == 0) {
-				return usagef("give either a workload file or --scenario NAME")
-			}
-			if emitDir == "" {
+			f.setAsOf = cmd.Flags().Changed("as-of")
+			if f.emitDir == "" {
 				for _, name := range []string{"image", "namespace", "containerd-config-version", "overwrite"} {
 					if cmd.Flags().Changed(name) {
 						return usagef("--%s applies to --emit DIR only", name)
 					}
 				}
 			}
-			if emitOpts.Image != "" {
-				if err := manifest.CheckImage(emitOpts.Image); err != nil {
-					return usagef("--image: %v", err)
-				}
-			}
-			if v := emitOpts.ContainerdConfigVersion; v != 2 && v != 3 {
-				return usagef("--containerd-config-version is %d; use 2 (containerd 1.x) or 3 (containerd 2.x)", v)
-			}
-			p, err := a.planner()
-			if err != nil {
-				return err
-			}
-			var ws []plan.Workload
-			if scenario != "" {
-				w, err := p.ScenarioWorkload(scenario)
-				if err != nil {
-					return usageError{err}
-				}
-				ws = append(ws, w)
-			} else {
-				files, err := network.ReadFiles(args[0])
-				if err != nil {
-					return usageError{err}
-				}
-				if ws, err = plan.ReadWorkloads(files); err != nil {
-					if ps, ok := network.AsProblems(err); ok {
-						return inputError{fmt.Errorf("%s\n%d problem(s) in the workload", ps.Error(), len(ps))}
-					}
-					return inputError{err}
-				}
-			}
-			var plans []*plan.Plan
-			var failures []error
-			var emitted [][]manifest.Object
-			for _, w := range ws {
-				if cmd.Flags().Changed("as-of") {
-					w.AsOf = asOf
-				}
-				pl, err := p.Plan(w)
-				if err != nil {
-					if !errors.Is(err, plan.ErrUnsatisfiable) {
-						return inputError{err}
-					}
-					failures = append(failures, err)
-					continue
-				}
-				plans = append(plans, pl)
-				if emitDir != "" {
-					objs, err := p.Emit(pl, w, emitOpts)
-					if errors.Is(err, plan.ErrNoImage) {
-						return usageError{err}
-					}
-					if err != nil {
-						return inputError{err}
-					}
-					emitted = append(emitted, objs)
-				}
-			}
-			// Write only when every workload could be emitted, so a failure leaves no half set.
-			for i, objs := range emitted {
-				dir := emitDir
-				if len(ws) > 1 {
-					dir = filepath.Join(emitDir, plans[i].Workload)
-				}
-				if err := manifest.WriteDir(dir, objs, manifest.WriteOptions{Overwrite: overwrite}); err != nil {
-					if errors.Is(err, manifest.ErrExists) {
-						return errors.New(strings.Replace(err.Error(), "(overwrite them,", "(pass --overwrite,", 1))
-					}
-					return err
-				}
-				for _, o := range objs {
-					fmt.Fprintf(a.stderr, "wrote %s\n", filepath.Join(dir, o.File))
-				}
-			}
-			if f != "table" {
-				var out any = plans
-				if len(ws) == 1 && len(plans) == 1 {
-					out = plans[0]
-				}
-				if len(failures) > 0 {
-					var us []*plan.Unsatisfiable
-					for _, e := range failures {
-						var u *plan.Unsatisfiable
-						errors.As(e, &u)
-						us = append(us, u)
-					}
-					out = struct {
-						Plans         []*plan.Plan          `json:"plans" yaml:"plans"`
-						Unsatisfiable []*plan.Unsatisfiable `json:"unsatisfiable" yaml:"unsatisfiable"`
-					}{plans, us}
-				}
-				if err := encode(a.stdout, f, out); err != nil {
-					return err
-				}
-			} else {
-				for i, pl := range plans {
-					if i > 0 {
-						fmt.Fprintln(a.stdout)
-					}
-					a.writePlan(pl)
-				}
-			}
-			for _, e := range failures {
-				fmt.Fprintln(a.stderr, e.Error())
-			}
-			if len(failures) > 0 {
-				return errNo
-			}
-			return nil
+			return a.runPlan(args, f)
 		},
 	}
-	cmd.Flags().StringVar(&scenario, "scenario", "", "plan a scenario of the network (edge, ai-inference, serverless, microservices)")
-	cmd.Flags().IntVar(&asOf, "as-of", 0, "plan with only the technologies that existed in this `year`")
-	cmd.Flags().StringVar(&emitDir, "emit", "", "also write the Kubernetes/K3s files that enforce the plan into `DIR`")
-	cmd.Flags().StringVar(&emitOpts.Image, "image", "", "with --emit: the image to run when the workload has no spec.image (scenarios have none)")
-	cmd.Flags().StringVar(&emitOpts.Namespace, "namespace", "", "with --emit: the namespace of the emitted objects (default \"default\")")
-	cmd.Flags().IntVar(&emitOpts.ContainerdConfigVersion, "containerd-config-version", 2, "with --emit: the nodes' containerd configuration `version`: 2 for containerd 1.x, 3 for 2.x")
-	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "with --emit: replace existing files that differ")
+	cmd.Flags().StringVar(&f.scenario, "scenario", "", "plan a scenario of the network (edge, ai-inference, serverless, microservices)")
+	cmd.Flags().IntVar(&f.asOf, "as-of", 0, "plan with only the technologies that existed in this `year`")
+	cmd.Flags().StringVar(&f.emitDir, "emit", "", "also write the files that enforce the plan into `DIR`")
+	cmd.Flags().StringVar(&f.emit.Image, "image", "", "with --emit: the image to run when the workload has no spec.image (scenarios have none)")
+	cmd.Flags().StringVar(&f.emit.Namespace, "namespace", "", "with --emit: the namespace of the emitted objects (default \"default\")")
+	cmd.Flags().IntVar(&f.emit.ContainerdConfigVersion, "containerd-config-version", 2, "with --emit: the nodes' containerd configuration `version`: 2 for containerd 1.x, 3 for 2.x")
+	cmd.Flags().BoolVar(&f.overwrite, "overwrite", false, "with --emit: replace existing files that differ")
 	return cmd
+}
+
+// planFlags are strata plan's parameters.
+type planFlags struct {
+	scenario  string
+	asOf      int
+	setAsOf   bool // --as-of was given
+	emitDir   string
+	emit      plan.EmitOptions
+	overwrite bool
+}
+
+// runPlan plans the workloads (a file's, or a scenario's), writes the files that enforce
+// the plans when asked, and prints the plans; unsatisfiable workloads are reported last and
+// make the exit code 1.
+func (a *app) runPlan(args []string, f planFlags) error {
+	format, err := a.format()
+	if err != nil {
+		return err
+	}
+	if (f.scenario == "") == (len(args) == 0) {
+		return usagef("give either a workload file or --scenario NAME")
+	}
+	if f.emit.Image != "" {
+		if err := manifest.CheckImage(f.emit.Image); err != nil {
+			return usagef("--image: %v", err)
+		}
+	}
+	if v := f.emit.ContainerdConfigVersion; v != 2 && v != 3 {
+		return usagef("--containerd-config-version is %d; use 2 (containerd 1.x) or 3 (containerd 2.x)", v)
+	}
+	p, err := a.planner()
+	if err != nil {
+		return err
+	}
+	ws, err := a.planWorkloads(p, args, f.scenario)
+	if err != nil {
+		return err
+	}
+	var plans []*plan.Plan
+	var failures []*plan.Unsatisfiable
+	var emitted [][]manifest.Object
+	for _, w := range ws {
+		if f.setAsOf {
+			w.AsOf = f.asOf
+		}
+		pl, err := p.Plan(w)
+		var u *plan.Unsatisfiable
+		switch {
+		case errors.As(err, &u):
+			failures = append(failures, u)
+			continue
+		case err != nil:
+			return inputError{err}
+		}
+		plans = append(plans, pl)
+		if f.emitDir != "" {
+			objs, err := p.Emit(pl, w, f.emit)
+			if errors.Is(err, plan.ErrNoImage) {
+				return usageError{err}
+			}
+			if err != nil {
+				return inputError{err}
+			}
+			emitted = append(emitted, objs)
+		}
+	}
+	// Write only when every workload could be emitted, so a failure leaves no half set.
+	for i, objs := range emitted {
+		dir := f.emitDir
+		if len(ws) > 1 {
+			dir = filepath.Join(f.emitDir, plans[i].Workload)
+		}
+		if err := a.writeEmitted(dir, objs, f.overwrite); err != nil {
+			return err
+		}
+	}
+	if err := a.printPlans(format, plans, failures, len(ws) == 1); err != nil {
+		return err
+	}
+	for _, u := range failures {
+		fmt.Fprintln(a.stderr, u.Error())
+	}
+	if len(failures) > 0 {
+		return errNo
+	}
+	return nil
+}
+
+// planWorkloads reads the workloads to plan: the scenario's, or the file's.
+func (a *app) planWorkloads(p *plan.Planner, args []string, scenario string) ([]plan.Workload, error) {
+	if scenario != "" {
+		w, err := p.ScenarioWorkload(scenario)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return []plan.Workload{w}, nil
+	}
+	files, err := network.ReadFiles(args[0])
+	if err != nil {
+		return nil, usageError{err}
+	}
+	ws, err := plan.ReadWorkloads(files)
+	if err != nil {
+		if ps, ok := network.AsProblems(err); ok {
+			return nil, inputError{fmt.Errorf("%s\n%d problem(s) in the workload", ps.Error(), len(ps))}
+		}
+		return nil, inputError{err}
+	}
+	return ws, nil
+}
+
+// writeEmitted writes one workload's files and says where.
+func (a *app) writeEmitted(dir string, objs []manifest.Object, overwrite bool) error {
+	if err := manifest.WriteDir(dir, objs, manifest.WriteOptions{Overwrite: overwrite}); err != nil {
+		if errors.Is(err, manifest.ErrExists) {
+			return fmt.Errorf("%w (pass --overwrite to replace them, or write elsewhere)", err)
+		}
+		return err
+	}
+	for _, o := range objs {
+		fmt.Fprintf(a.stderr, "wrote %s\n", filepath.Join(dir, o.File))
+	}
+	return nil
+}
+
+// printPlans writes the plans as tables, or encoded (with the unsatisfiable workloads
+// beside them when there are any).
+func (a *app) printPlans(format string, plans []*plan.Plan, failures []*plan.Unsatisfiable, single bool) error {
+	if format == "table" {
+		for i, pl := range plans {
+			if i > 0 {
+				fmt.Fprintln(a.stdout)
+			}
+			a.writePlan(pl)
+		}
+		return nil
+	}
+	var out any = plans
+	if single && len(plans) == 1 {
+		out = plans[0]
+	}
+	if len(failures) > 0 {
+		out = struct {
+			Plans         []*plan.Plan          `json:"plans" yaml:"plans"`
+			Unsatisfiable []*plan.Unsatisfiable `json:"unsatisfiable" yaml:"unsatisfiable"`
+		}{plans, failures}
+	}
+	return encode(a.stdout, format, out)
 }
 
 func (a *app) writePlan(pl *plan.Plan) {

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// readmeBlocks returns the fenced blocks of README.md with the given info string.
+func readmeBlocks(t *testing.T, info string) []string {
+	t.Helper()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	var cur []string
+	in := false
+	for line := range strings.Lines(string(data)) {
+		switch {
+		case !in && strings.TrimSpace(line) == "```"+info:
+			in, cur = true, nil
+		case in && strings.TrimSpace(line) == "```":
+			in = false
+			blocks = append(blocks, strings.Join(cur, ""))
+		case in:
+			cur = append(cur, line)
+		}
+	}
+	return blocks
+}
+
+// TestReadmePlanExamples: the README's sample Workload, copied verbatim into workload.yaml,
+// plans and emits, and every plan, coordinates and scenarios command of its sh blocks runs
+// as written and exits 0.
+func TestReadmePlanExamples(t *testing.T) {
+	var workload string
+	for _, b := range readmeBlocks(t, "yaml") {
+		if strings.Contains(b, "kind: Workload") {
+			workload = b
+		}
+	}
+	if workload == "" {
+		t.Fatal("README.md has no Workload sample")
+	}
+	shBlocks := readmeBlocks(t, "sh")
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile("workload.yaml", []byte(workload), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, b := range shBlocks {
+		for line := range strings.Lines(b) {
+			line, _, _ = strings.Cut(line, "#")
+			args := strings.Fields(line)
+			if len(args) < 2 || args[0] != "strata" {
+				continue
+			}
+			switch args[1] {
+			case "plan", "coordinates", "scenarios":
+			default:
+				continue
+			}
+			ran++
+			r := strata(t, args[1:]...)
+			if r.code != 0 {
+				t.Errorf("%s: exit %d\n%s%s", strings.TrimSpace(line), r.code, r.stdout, r.stderr)
+			}
+		}
+	}
+	if ran < 3 {
+		t.Errorf("ran %d README commands, want the plan examples", ran)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "60-deployment-thumbnailer.yaml")); err != nil {
+		t.Errorf("strata plan workload.yaml --emit out/ wrote no workload: %v", err)
+	}
+}
