@@ -59,13 +59,14 @@ func (p *Planner) Choice(pl *Plan, w Workload, o EmitOptions) (manifest.Choice, 
 		return c, fmt.Errorf("plan of %s: %w", w.Name, err)
 	}
 	c.Coordinates = manifest.Coordinates{X: placed.coords.X, Y: placed.coords.Y, Z: placed.coords.Z}
-	c.Orchestrator = p.orchestratorOf(placed.orchestrator, placed.coords.X)
+	var errs []error
+	c.Orchestrator = p.orchestratorOf(placed.orchestrator, placed.coords.X, &errs)
 	for i, id := range pl.Allowed {
 		e, ok := p.net.Entity(id)
 		if !ok {
 			return c, fmt.Errorf("plan of %s allows %s, which the network does not have", w.Name, id)
 		}
-		rt := p.runtimeOf(e)
+		rt := p.runtimeOf(e, &errs)
 		if i == 0 {
 			c.Runtime = rt
 			continue
@@ -73,7 +74,10 @@ func (p *Planner) Choice(pl *Plan, w Workload, o EmitOptions) (manifest.Choice, 
 		c.Allowed = append(c.Allowed, rt)
 	}
 	if len(pl.Allowed) == 0 {
-		c.Runtime = p.runtimeOf(placed.runtime)
+		c.Runtime = p.runtimeOf(placed.runtime, &errs)
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("plan of %s: %w", w.Name, errors.Join(errs...))
 	}
 	c.Policy = p.policyOf(pl, placed)
 	for _, ch := range pl.Stack {
@@ -92,22 +96,27 @@ func text(e *network.Entity, name string) string {
 	return ""
 }
 
-// keyValues reads a list attribute of KEY=VALUE items.
-func keyValues(e *network.Entity, name string) map[string]string {
+// keyValues reads a list attribute of KEY=VALUE items; an item without "=" is an error
+// naming where it was declared.
+func keyValues(e *network.Entity, name string, errs *[]error) map[string]string {
 	list := listAttr(e, name)
 	if len(list) == 0 {
 		return nil
 	}
 	out := make(map[string]string, len(list))
 	for _, kv := range list {
-		k, v, _ := strings.Cut(kv, "=")
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			*errs = append(*errs, fmt.Errorf("%s's %s item %q is not KEY=VALUE (%s)", e.ID, name, kv, attrSource(e, name)))
+			continue
+		}
 		out[k] = v
 	}
 	return out
 }
 
 // orchestratorOf describes an orchestrator from its attributes.
-func (p *Planner) orchestratorOf(e *network.Entity, x int) manifest.Orchestrator {
+func (p *Planner) orchestratorOf(e *network.Entity, x int, errs *[]error) manifest.Orchestrator {
 	return manifest.Orchestrator{
 		Name: e.ID, X: x,
 		Manifests:           text(e, "manifests"),
@@ -115,20 +124,20 @@ func (p *Planner) orchestratorOf(e *network.Entity, x int) manifest.Orchestrator
 		RuntimeConfigPath:   text(e, "runtime-config-path"),
 		RuntimeConfigPathV3: text(e, "runtime-config-path-v3"),
 		ConfiguresRuntimes:  listAttr(e, "configures-runtimes"),
-		NodeSelector:        keyValues(e, "node-selector"),
+		NodeSelector:        keyValues(e, "node-selector", errs),
 		NodeNeeds:           listAttr(e, "node-needs"),
 	}
 }
 
 // runtimeOf describes an isolation runtime from its attributes.
-func (p *Planner) runtimeOf(e *network.Entity) manifest.Runtime {
+func (p *Planner) runtimeOf(e *network.Entity, errs *[]error) manifest.Runtime {
 	rt := manifest.Runtime{
 		Name: e.ID, Handler: text(e, "handler"), Class: text(e, "runtime-class"),
 		RuntimeType:                  text(e, "runtime-type"),
-		Options:                      keyValues(e, "containerd-options"),
+		Options:                      keyValues(e, "containerd-options", errs),
 		PodAnnotations:               listAttr(e, "containerd-pod-annotations"),
 		GPU:                          contains(listAttr(e, "capabilities"), "gpu"),
-		GPUOptions:                   keyValues(e, "gpu-containerd-options"),
+		GPUOptions:                   keyValues(e, "gpu-containerd-options", errs),
 		NodeNeeds:                    listAttr(e, "node-needs"),
 		GPUNodeNeeds:                 listAttr(e, "gpu-node-needs"),
 		OverheadCPU:                  text(e, "overhead-cpu"),

@@ -195,3 +195,27 @@ func tomlDecode(data []byte, v any) error {
 	_, err := toml.Decode(string(data), v)
 	return err
 }
+
+// TestOverlayBadOption: an option that is not KEY=VALUE is refused where it was declared,
+// not written as an empty option.
+func TestOverlayBadOption(t *testing.T) {
+	p := planner(t, network.File{Name: "bad.yaml", Data: []byte(`apiVersion: strata.dev/v1alpha1
+kind: Entities
+metadata: {name: bad}
+spec:
+  category: technology
+  items:
+    - {id: WasmEdge, merge: true, attributes: {containerd-options: [ConfigPath]}}
+`)})
+	w, err := p.ScenarioWorkload("edge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := p.Plan(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Emit(pl, w, plan.EmitOptions{Image: "example/w:1"}); err == nil || !strings.Contains(err.Error(), `WasmEdge's containerd-options item "ConfigPath" is not KEY=VALUE (bad.yaml:7)`) {
+		t.Errorf("err = %v", err)
+	}
+}

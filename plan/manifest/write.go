@@ -53,7 +53,7 @@ func WriteDir(dir string, objs []Object, opts WriteOptions) error {
 		}
 	}
 	if len(conflicts) > 0 {
-		return fmt.Errorf("manifest: write %s: %w: %s (overwrite them, or write elsewhere)",
+		return fmt.Errorf("manifest: write %s: %w: %s",
 			dir, ErrExists, strings.Join(conflicts, ", "))
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
