@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 GATOR_VERSION=v3.23.1
 bin="$(go env GOPATH)/bin/gator"
-if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "${GATOR_VERSION#v}"; then
+if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "GitVersion: *${GATOR_VERSION}$"; then
   exit 0
 fi
 # gator is a tool, not a dependency of strata: build it outside this module.
 (cd "$(mktemp -d)" && GOFLAGS=-mod=mod go install "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@${GATOR_VERSION}")
-"$bin" --version >/dev/null
+"$bin" version >/dev/null
