@@ -296,7 +296,7 @@ func TestE2E(t *testing.T) {
 				break
 			}
 		}
-		if !slices.Contains(files, "edge-manifests/60-deployment-edge.yaml") || !slices.Contains(files, "edge-manifests/30-constraint-edge-runtime-classes.yaml") {
+		if !slices.Contains(files, "edge-manifests/60-deployment-edge.yaml") || !slices.Contains(files, "edge-manifests/50-networkpolicy-edge.yaml") {
 			t.Errorf("downloaded archive %s holds %v", archive, files)
 		}
 		if status := b.text("#manifests-status"); status != "saved edge-manifests.tar.gz" {

@@ -177,7 +177,6 @@ func TestAPI(t *testing.T) {
 		{"manifests bad format", "GET", "/api/v1/manifests?scenario=edge&image=x&format=zip", "", "", 400, []string{`use tar`}},
 		{"manifests unknown scenario", "GET", "/api/v1/manifests?scenario=edg&image=x", "", "", 404, []string{`"suggestion"`}},
 		{"manifests 2016", "GET", "/api/v1/manifests?scenario=edge&image=x&asOf=2016", "", "", 422, []string{`"code":"unsatisfiable"`}},
-		{"manifests single host", "POST", "/api/v1/manifests", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: solo}\nspec: {sites: [single-host], image: busybox}\n", 422, []string{`"code":"not-emittable"`, `X=0, a single Docker host, has no manifests`}},
 		{"manifests bad workload", "POST", "/api/v1/manifests", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: fn}\nspec: {image: \"a b\"}\n", 400, []string{`"line":4`, `spec.image`}},
 		{"scenarios", "GET", "/api/v1/scenarios", "", "", 200, []string{`"scenario":"edge"`, `"agrees":true`}},
 		{"coordinates", "GET", "/api/v1/coordinates?stack=K3s,WasmEdge", "", "", 200, []string{`"coordinates":{"x":2,"y":4,"z":3}`}},
@@ -298,6 +297,32 @@ func TestManifestsDownload(t *testing.T) {
 	if kinds["ContainerdConfig"] || kinds[""] {
 		t.Errorf("yaml stream has a node file or an empty document: %v", kinds)
 	}
+
+	// A single host (X=0) gets a Compose file and a docker run line, which are no cluster
+	// objects: in the archive, not in the yaml stream.
+	solo := "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: solo}\nspec: {sites: [single-host], image: busybox}\n"
+	a = do(t, s, "POST", "/api/v1/manifests", "application/yaml", strings.NewReader(solo))
+	if a.status != 200 || !bytes.Contains(gunzip(t, a.body), []byte("solo-manifests/60-compose-solo.yaml")) {
+		t.Errorf("single host: %d, archive without the Compose file", a.status)
+	}
+	y = do(t, s, "POST", "/api/v1/manifests?format=yaml", "application/yaml", strings.NewReader(solo))
+	if y.status != 200 || bytes.Contains(y.body, []byte("services:")) {
+		t.Errorf("single host yaml stream: %d\n%s", y.status, y.body)
+	}
+}
+
+// gunzip returns the decompressed body (a tar's headers and contents, for searching).
+func gunzip(t *testing.T, body []byte) []byte {
+	t.Helper()
+	gz, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func TestMethodNotAllowedAllow(t *testing.T) {
