@@ -2,23 +2,47 @@
 // cluster enforce it: Kubernetes objects built from k8s.io/api types, a Gatekeeper policy,
 // containerd runtime configuration for the node, and the observability wiring.
 //
-// The input is a [Choice]: the workload, the orchestrator, the coordinates (X, Y, Z), the
-// isolation [Runtime] that was chosen and the runtime classes at least as strong as it. [Build]
-// validates the Choice and returns the [Object]s in the order they are applied:
+// The input is a [Choice]: the workload, the coordinates (X, Y, Z), and every fact about
+// the technologies the plan chose — the [Orchestrator]'s files and node configuration, the
+// isolation [Runtime]'s handler, shim and options with the runtime classes at least as
+// strong, and the [Policy] objects that enforce Z. The planner reads them from the network's
+// data; Build knows file formats (Kubernetes, Karmada, Docker; containerd, K3s templates,
+// daemon.json; the policy object sets), never technology names, so a technology the network
+// adds needs no change here. [Build] validates the Choice, one section at a time, and
+// returns the [Object]s in the order they are applied:
 //
 //	00-containerd-<handler>.toml[.tmpl]   node file: registers the runtime with containerd
-//	                                      (K3s config template, or a /etc/containerd drop-in)
+//	                                      (K3s config template, or a configuration to merge)
 //	10-runtimeclass-<class>.yaml          RuntimeClass: real handler, overhead.podFixed,
 //	                                      scheduling on the label the host probe publishes
-//	20-constrainttemplate-….yaml          Gatekeeper ConstraintTemplate (Z ≥ 2): Rego that
-//	30-constraint-<workload>….yaml        denies labelled pods whose runtimeClassName is not
-//	                                      among the allowed classes, and its Constraint
+//	20-constrainttemplate-….yaml          Gatekeeper ConstraintTemplate (gatekeeper-runtime-
+//	30-constraint-<workload>….yaml        classes): Rego that denies the workload's pods a
+//	                                      class not allowed, and its Constraint
+//	21-/31-… stratarequiredlabels         business rules (Z=4): the labels the pods must carry
+//	25-configmap-<workload>-opa-admission OPA as admission controller (kube-mgmt loads it)
+//	26-configmap-<workload>-opa-wasm-…    the invocation policy OPA-Wasm evaluates
 //	40-configmap-<workload>-otel-….yaml   OTel Collector configuration (OTLP chosen)
 //	41-configmap-<workload>-prom….yaml    Prometheus scrape job for the workload (Prometheus)
 //	42-deployment-<workload>-otel-….yaml  the Collector running that configuration, and
 //	43-service-<workload>-otel-….yaml     its Service (OTLP chosen, no OTLPEndpoint given)
-//	50-networkpolicy-<workload>.yaml      default-deny NetworkPolicy (Z ≥ 1)
+//	50-networkpolicy-<workload>.yaml      default-deny NetworkPolicy (network-policy, kept
+//	                                      below every Z ≥ 1)
 //	60-<kind>-<workload>.yaml             the Deployment, Pod or Job itself
+//	70-clusterpropagationpolicy-….yaml    Karmada (X=3): the cluster-scoped objects (the
+//	71-propagationpolicy-….yaml           per-cluster RuntimeClass, Gatekeeper policy) and the
+//	                                      namespaced ones, placed on member clusters labelled
+//	                                      with the layer and handler ([ClusterLayerLabel])
+//
+// On a single Docker host (X=0) the files are instead: 00-docker-daemon-<handler>.json (the
+// daemon.json runtimes entry), 25-opa-docker-authz-<workload>.rego (OPA's Docker
+// authorization policy, at Z=2), 60-compose-<workload>.yaml and 61-docker-run-<workload>.sh,
+// both running the workload with --runtime <handler>. KubeEdge (X=4) is Kubernetes files whose
+// pods select the edge nodes (the orchestrator's node-selector) and whose node file is the
+// edge node's containerd.
+//
+// Admission policies select the workload's pods by the strata.dev/workload label of the pod
+// template, which the Deployment's selector, the NetworkPolicy and the scrape job also use:
+// a pod cannot drop it and stay the workload's, so no other label can be dropped to escape.
 //
 // The numeric prefixes keep `kubectl apply -f DIR` in that order; kubectl skips the .toml
 // files, which belong on the nodes (see [Object].Target). Gatekeeper creates the Constraint's
