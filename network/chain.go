@@ -2,7 +2,6 @@ package network
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -238,44 +237,61 @@ func formulaOp(s string, i, termStart int) (string, int) {
 
 func isSpaceByte(b byte) bool { return b < utf8.RuneSelf && unicode.IsSpace(rune(b)) }
 
-// splitNames is what splitName needs to know about the network's names, computed on
-// first use: the lower-cased ids, names and aliases that contain an operator, and how many
-// terms such a name can span once a chain or a formula splits it at its operators.
+// splitNames holds the network's lower-cased ids, names and aliases that contain an
+// operator of chains or formulas, as a trie walked rune by rune, built on first use. Only
+// such a name can span two terms, since something between them is an operator.
 type splitNames struct {
-	names          []string
-	chain, formula int
+	nodes []trieNode
+}
+
+type trieNode struct {
+	next map[rune]int32
+	key  string // the name that ends here, if any
 }
 
 func (b *builder) splitNames() *splitNames {
 	if b.split != nil {
 		return b.split
 	}
-	sp := &splitNames{chain: 1, formula: 1}
+	sp := &splitNames{nodes: []trieNode{{}}}
 	for k := range b.n.byName {
-		nc, nf := 0, 0
-		for i, r := range k {
-			switch r {
-			case '=':
-				nc++
-				nf++
-			case '<', '>', '→':
-				nc++
-			case '+', '×', '*':
-				nf++
-			case 'x':
-				if i > 0 && isSpaceByte(k[i-1]) && (i+1 == len(k) || isSpaceByte(k[i+1])) {
-					nf++
+		if !strings.ContainsAny(k, "=<>→+×*") && !strings.Contains(k, " x") {
+			continue
+		}
+		at := int32(0)
+		for _, r := range k {
+			nx, ok := sp.nodes[at].next[r]
+			if !ok {
+				nx = int32(len(sp.nodes))
+				sp.nodes = append(sp.nodes, trieNode{})
+				if sp.nodes[at].next == nil {
+					sp.nodes[at].next = map[rune]int32{}
 				}
+				sp.nodes[at].next[r] = nx
 			}
+			at = nx
 		}
-		if nc+nf > 0 {
-			sp.names = append(sp.names, k)
-		}
-		sp.chain, sp.formula = max(sp.chain, nc+1), max(sp.formula, nf+1)
+		sp.nodes[at].key = k
 	}
-	slices.Sort(sp.names) // map order must not pick which problem is reported
 	b.split = sp
 	return sp
+}
+
+// names calls fn with the end offset and key of every name that text[start:] begins with,
+// shortest first, until fn returns true. Names are matched without case, as Resolve does.
+func (sp *splitNames) names(text string, start int, fn func(end int, key string) bool) bool {
+	at := int32(0)
+	for i, r := range text[start:] {
+		nx, ok := sp.nodes[at].next[unicode.ToLower(r)]
+		if !ok {
+			return false
+		}
+		at = nx
+		if k := sp.nodes[at].key; k != "" && fn(start+i+utf8.RuneLen(r), k) {
+			return true
+		}
+	}
+	return false
 }
 
 // refuseSplit reports, at n, an entity name with an operator inside that a chain or
@@ -283,25 +299,30 @@ func (b *builder) splitNames() *splitNames {
 // would otherwise be read as a > b > c without a word (or fail on an unknown a). With the
 // parsed terms it looks for a run of unquoted terms that together name an entity; without
 // them (the text did not parse, often because of such a name) it looks for the name in the
-// text. It reports whether it found one.
+// text where a term could stand. It reports whether it found one. The cost is the text's
+// length times the longest such name's, whatever the input.
 func (b *builder) refuseSplit(n *node, text string, terms []Term, formula bool) bool {
 	sp := b.splitNames()
-	if len(sp.names) == 0 {
+	if len(sp.nodes) == 1 {
 		return false
 	}
 	code, where := CodeChain, "chain"
-	span := sp.chain
 	if formula {
-		code, where, span = CodeFormula, "formula", sp.formula
+		code, where = CodeFormula, "formula"
 	}
-	off, run, id, ok := -1, "", "", false
+	var off int
+	var run, key string
 	if terms != nil {
-		off, run, id, ok = b.splitRun(text, terms, span)
+		off, run, key = sp.splitRun(text, terms)
 	} else {
-		off, run, id, ok = b.splitText(text, sp.names)
+		off, run, key = sp.splitText(text)
 	}
-	if !ok {
+	if key == "" {
 		return false
+	}
+	id := key
+	if e, ok := b.n.find(key); ok {
+		id = e.ID
 	}
 	b.add(offsetPos(n, off), code, fmt.Sprintf("write it in double quotes to mean the entity (\"%s\"), or quote each term to mean them apart", run),
 		"%q names entity %s, but unquoted in a %s it is split at its operators", run, id, where)
@@ -309,53 +330,64 @@ func (b *builder) refuseSplit(n *node, text string, terms []Term, formula bool) 
 }
 
 // splitRun finds a run of two or more unquoted terms that read together, with the
-// operators between them, name an entity. Runs are at most span terms long.
-func (b *builder) splitRun(text string, terms []Term, span int) (int, string, string, bool) {
-	for i := range terms {
-		if terms[i].Quoted {
+// operators between them, name an entity.
+func (sp *splitNames) splitRun(text string, terms []Term) (int, string, string) {
+	endOf := make(map[int]int, len(terms)) // end offset -> term index
+	quoted := make([]int, len(terms)+1)    // quoted terms before index i
+	for i, t := range terms {
+		endOf[t.Offset+len(t.Text)] = i
+		quoted[i+1] = quoted[i]
+		if t.Quoted {
+			quoted[i+1]++
+		}
+	}
+	for i, t := range terms {
+		if t.Quoted {
 			continue
 		}
-		for j := i + 1; j < len(terms) && j < i+span; j++ {
-			if terms[j].Quoted {
-				break
+		var end int
+		var key string
+		if sp.names(text, t.Offset, func(e int, k string) bool {
+			j, ok := endOf[e]
+			if ok && j > i && quoted[j+1] == quoted[i] {
+				end, key = e, k
+				return true
 			}
-			run := text[terms[i].Offset : terms[j].Offset+len(terms[j].Text)]
-			if e, ok := b.lookupTerm(run); ok {
-				return terms[i].Offset, run, e.ID, true
-			}
+			return false
+		}) {
+			return t.Offset, text[t.Offset:end], key
 		}
 	}
-	return 0, "", "", false
+	return 0, "", ""
 }
 
-// splitText finds one of names (lower-cased, each with an operator inside) standing in
-// text as a term would: outside quotes, not inside a longer word.
-func (b *builder) splitText(text string, names []string) (int, string, string, bool) {
-	lower := strings.ToLower(text)
-	if len(lower) != len(text) {
-		return 0, "", "", false // case folding moved offsets; too rare to be worth more
-	}
+// splitText finds one of the names standing in text as a term would: outside quotes, not
+// inside a longer word.
+func (sp *splitNames) splitText(text string) (int, string, string) {
 	edge := func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`=<>→+×*"-`, r) }
-	for _, name := range names {
-		for from := 0; ; {
-			i := strings.Index(lower[from:], name)
-			if i < 0 {
-				break
-			}
-			i += from
-			from = i + 1
-			end := i + len(name)
-			before, _ := utf8.DecodeLastRuneInString(text[:i])
-			after, _ := utf8.DecodeRuneInString(text[end:])
-			if (i > 0 && !edge(before)) || (end < len(text) && !edge(after)) || strings.Count(text[:i], `"`)%2 == 1 {
-				continue
-			}
-			if e, ok := b.lookupTerm(text[i:end]); ok {
-				return i, text[i:end], e.ID, true
+	in := false
+	prev := ' '
+	for i, r := range text {
+		if r == '"' {
+			in = !in
+		}
+		if !in && edge(prev) && !edge(r) {
+			var end int
+			var key string
+			if sp.names(text, i, func(e int, k string) bool {
+				next, _ := utf8.DecodeRuneInString(text[e:])
+				if e == len(text) || edge(next) {
+					end, key = e, k
+					return true
+				}
+				return false
+			}) {
+				return i, text[i:end], key
 			}
 		}
+		prev = r
 	}
-	return 0, "", "", false
+	return 0, "", ""
 }
 
 // termPositions is offsetPos for each term, counting the scalar's runes once from term to

@@ -102,3 +102,40 @@ func TestChainsRefuseSplitIDs(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitIDsHostile: a name made of thousands of operators beside a chain of thousands of
+// terms written without spaces costs the text's length times the name's, and is found.
+func TestSplitIDsHostile(t *testing.T) {
+	k := 3000
+	name := strings.Repeat("a>", k-1) + "a"
+	var b strings.Builder
+	b.WriteString(`apiVersion: strata.dev/v1alpha1
+kind: RelationType
+metadata: {name: s}
+spec:
+  symbol: ">"
+  properties: [transitive, irreflexive, antisymmetric]
+---
+apiVersion: strata.dev/v1alpha1
+kind: Entities
+metadata: {name: e}
+spec:
+  category: concept
+  items:
+    - id: a
+    - id: "` + name + `"
+---
+apiVersion: strata.dev/v1alpha1
+kind: Facts
+metadata: {name: f}
+spec:
+  chains:
+    - {relation: s, chain: "` + name + `"}
+    - {relation: s, chain: "` + strings.Repeat("a >", k) + `"}
+`)
+	_, err := network.Load([]network.File{{Name: "h.yaml", Data: []byte(b.String())}})
+	ps, ok := network.AsProblems(err)
+	if !ok || len(ps) != 2 || !strings.Contains(ps[0].Message, "names entity a>a>") || ps[1].Code != network.CodeChain {
+		t.Fatalf("Load = %.500v", err)
+	}
+}
