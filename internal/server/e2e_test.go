@@ -189,6 +189,9 @@ func TestE2E(t *testing.T) {
 		if n := paths("path.hot"); n == 0 {
 			t.Errorf("no relation drawn around the focus WasmEdge")
 		}
+		if n, stray := danglingLinks(b); stray > 0 {
+			t.Errorf("%d relations drawn, %d of their ends on no entity shown", n, stray)
+		}
 		if m := b.midWord("#details"); len(m.Breaks) > 0 || m.Words < 30 {
 			t.Errorf("details pane (%d words): words broken mid-word: %q", m.Words, m.Breaks)
 		}
@@ -205,6 +208,11 @@ func TestE2E(t *testing.T) {
 		b.shot(dir, "03-free-graph.png")
 		b.do("back to the lanes", chromedp.Click(chromedp.CSS("#to-lanes")))
 		b.waitView("explorer")
+		// With nothing in focus the free graph offers no neighbourhood controls and no details.
+		b.load(ts.URL+"/#/graph", "graph")
+		if shown := eval[[]bool](b, "graph without focus", `[!document.getElementById("focus-controls").hidden, !document.getElementById("details").hidden]`); shown[0] || shown[1] {
+			t.Errorf("free graph without a focus: hops controls shown %v, details shown %v", shown[0], shown[1])
+		}
 	})
 
 	t.Run("search", func(t *testing.T) {
@@ -433,6 +441,11 @@ func TestE2E(t *testing.T) {
 				if o := b.overlaps("main"); len(o.Overlaps) > 0 {
 					t.Errorf("%s: overlapping labels: %q", where, o.Overlaps)
 				}
+				if v.name == "lanes-focus" {
+					if n, stray := danglingLinks(b); n == 0 || stray > 0 {
+						t.Errorf("%s: %d relations drawn, %d of their ends on no entity shown", where, n, stray)
+					}
+				}
 				b.shot(dir, fmt.Sprintf("layout-%04d-%s.png", w, v.name))
 				if w == 390 || w == 1280 {
 					all := b.axe(string(axeSrc))
@@ -513,6 +526,20 @@ func TestE2EHostileWorkload(t *testing.T) {
 		t.Errorf("planner error %q, want the server's word that %s is not a duration", msg, strconv.Quote(bad))
 	}
 	b.shot(dir, "hostile-error.png")
+}
+
+// danglingLinks counts the lines drawn between the lanes and those with an end that is on
+// no entity shown (an entity inside a closed <details> has no place to be drawn to).
+func danglingLinks(b *tab) (lines, stray int) {
+	v := eval[[]int](b, "relation ends", `(() => {
+		const l = document.getElementById("lanes"), box = l.getBoundingClientRect();
+		const rs = [...l.querySelectorAll("[data-entity]")].filter((e) => !e.closest("details:not([open])")).map((e) => e.getBoundingClientRect());
+		const ends = [...l.querySelectorAll("svg.links circle")];
+		const off = ends.filter((c) => { const x = box.left + +c.getAttribute("cx"), y = box.top + +c.getAttribute("cy");
+			return !rs.some((r) => x >= r.left - 2 && x <= r.right + 2 && y >= r.top - 2 && y <= r.bottom + 2); });
+		return [l.querySelectorAll("svg.links path").length, off.length];
+	})()`)
+	return v[0], v[1]
 }
 
 // overlayServer serves the default network with files laid over it, as strata serve

@@ -33,6 +33,11 @@ interface LinkKind { id: string; label: string; color: string; pairs: [Anchor, A
 const SAME = "same";
 const colors = ["#b45309", "#7c3aed", "#047857", "#be185d", "#1d4ed8", "#0e7490", "#4d7c0f", "#9333ea"];
 
+// hidden: an element inside a closed <details> (whose box the browser may still report).
+function hidden(el: HTMLElement): boolean {
+  return !!el.closest("details:not([open])") || el.getClientRects().length === 0;
+}
+
 function year(e: Entity | undefined): number | undefined {
   const a = e?.attributes?.find((x) => x.name === "year" && (x.type === "int" || x.type === "float"));
   return a ? (a.int ?? a.float) : undefined;
@@ -348,8 +353,8 @@ export function lanes(): View {
       for (const [a, b, sid, oid] of k.pairs) {
         const hot = focus !== "" && (sid === focus || oid === focus);
         if (!on.has(k.id) && !hot) continue;
+        if (hidden(a.el) || hidden(b.el)) continue; // inside a closed <details>
         const ra = a.el.getBoundingClientRect(), rb = b.el.getBoundingClientRect();
-        if (!ra.width || !rb.width) continue; // inside a closed <details>
         let x1: number, y1: number, x2: number, y2: number, horizontal = true;
         if (ra.right <= rb.left) { x1 = ra.right; x2 = rb.left; y1 = ra.top + ra.height / 2; y2 = rb.top + rb.height / 2; }
         else if (rb.right <= ra.left) { x1 = ra.left; x2 = rb.right; y1 = ra.top + ra.height / 2; y2 = rb.top + rb.height / 2; }
