@@ -15,7 +15,7 @@ import (
 // free graph (Cytoscape's force-directed layout of the whole network), which the explorer
 // opened on before the lanes.
 //
-//	go test -run '^$' -bench UIFirstView -benchtime 10x ./internal/server/
+//	go test -run '^$' -bench UIFirstView -benchtime 20x ./internal/server/
 func BenchmarkUIFirstView(b *testing.B) {
 	bin := needBrowser(b)
 	ts := httptest.NewServer(newServer(b, server.Config{}))
