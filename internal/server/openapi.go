@@ -107,7 +107,7 @@ var (
 	opResults = operation{id: "listResults", summary: "The probe and bench result files given with --results, each with its kind (probe, bench or unknown), read from disk on each request.",
 		answer: typeOf[ResultList](), work: true}
 	opResult = operation{id: "getResult", summary: "One results file as it is on disk (at most " + strconv.Itoa(MaxResultBytes>>20) + " MiB; 500 when it is larger or not JSON).",
-		params: []param{p("name", "the file's base name")}, answer: typeOf[map[string]any](), errors: []int{404, 500}, work: true}
+		params: []param{p("name", "the file's base name")}, answer: typeOf[any](), errors: []int{404, 500}, work: true}
 	opResultChart = operation{id: "getResultChart", summary: "A bench results file drawn as the SVG chart of strata bench --chart: start-up time per driver and overhead against native (400 not-bench-results for other files).",
 		params: []param{p("name", "the base name of a strata bench -o json file")}, files: []string{mediaSVG}, errors: []int{400, 404, 500}, work: true}
 )

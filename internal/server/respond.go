@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 const mediaJSON = "application/json; charset=utf-8"
@@ -31,16 +34,23 @@ type response struct {
 	body
 }
 
-// encodeJSON encodes v as the body of a JSON answer. HTML characters stay as they are:
-// the answers are read by programs and the UI, which never paste them into HTML.
+// jsonOptions are encoding/json's (v1) semantics but for one: an empty slice or map is
+// written [] or {}, never null, whether it is nil or not. The OpenAPI document says
+// arrays and objects, and a client (the UI first) indexes them without a null check; no
+// type the answers carry has to remember to make its empty lists non-nil. HTML characters
+// stay as they are: the answers are read by programs and the UI, which never paste them
+// into HTML.
+var jsonOptions = json.JoinOptions(jsonv1.DefaultOptionsV1(),
+	json.FormatNilSliceAsNull(false), json.FormatNilMapAsNull(false), jsontext.EscapeForHTML(false))
+
+// encodeJSON encodes v as the body of a JSON answer.
 func encodeJSON(status int, v any) response {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := json.MarshalWrite(&buf, v, jsonOptions); err != nil {
 		return response{http.StatusInternalServerError, body{media: mediaJSON,
 			data: []byte(`{"error":{"status":500,"code":"internal","message":"encode answer"}}` + "\n")}}
 	}
+	buf.WriteByte('\n')
 	return response{status, body{media: mediaJSON, data: buf.Bytes()}}
 }
 

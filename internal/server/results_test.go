@@ -82,7 +82,7 @@ func readJSON(t *testing.T, path string, v any) {
 
 // resultsServer serves the testdata files and those given (name → content) from a
 // temporary directory.
-func resultsServer(t *testing.T, files map[string]string) (*server.Server, string) {
+func resultsServer(t *testing.T, files map[string]string) (*checkedServer, string) {
 	t.Helper()
 	dir := t.TempDir()
 	paths := []string{}

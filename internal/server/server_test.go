@@ -61,14 +61,23 @@ func deps(t testing.TB) (*reason.Reasoner, *plan.Planner) {
 	return rsn, planner
 }
 
-func newServer(t testing.TB, cfg server.Config) *server.Server {
+// checkedServer is a server whose every answer is checked against its OpenAPI document
+// by kin-openapi (server.CheckedHandler), in every test that serves through it.
+type checkedServer struct {
+	*server.Server
+	checked http.Handler
+}
+
+func (c *checkedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.checked.ServeHTTP(w, r) }
+
+func newServer(t testing.TB, cfg server.Config) *checkedServer {
 	t.Helper()
 	cfg.Reasoner, cfg.Planner = deps(t)
 	s, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return &checkedServer{s, server.CheckedHandler(t, s)}
 }
 
 type answer struct {
@@ -436,6 +445,11 @@ func TestResults(t *testing.T) {
 	if a := do(t, s, "GET", "/api/v1/results/broken.json", "", nil); a.status != 500 {
 		t.Errorf("broken.json: %d %s", a.status, a.body)
 	}
+	// Any JSON value is served as it is, as the document says (not only objects).
+	writeFile(t, good, `[1, "two"]`)
+	if a := do(t, s, "GET", "/api/v1/results/probe.json", "", nil); a.status != 200 || string(a.body) != `[1, "two"]` {
+		t.Errorf("an array: %d %s", a.status, a.body)
+	}
 	cfg := server.Config{Results: []string{dir + "/missing.json"}}
 	cfg.Reasoner, cfg.Planner = deps(t)
 	if _, err := server.New(cfg); err == nil {
@@ -512,9 +526,11 @@ func TestObservability(t *testing.T) {
 
 // startServe runs Serve on a loopback port and returns its address, the cancel that
 // stops it, and where its result arrives.
-func startServe(t *testing.T, cfg server.Config) (addr string, stop context.CancelFunc, done <-chan error) {
+func startServe(t *testing.T, cfg server.Config) (addr string, stop context.CancelFunc, done <-chan error, client *http.Client) {
 	t.Helper()
 	s := newServer(t, cfg)
+	// Each test's own connections, and every answer checked against the document.
+	client = &http.Client{Transport: server.CheckingTransport{TB: t, Server: s.Server, Base: &http.Transport{DisableKeepAlives: true}}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -523,7 +539,7 @@ func startServe(t *testing.T, cfg server.Config) (addr string, stop context.Canc
 	t.Cleanup(cancel)
 	d := make(chan error, 1)
 	go func() { d <- s.Serve(ctx, ln) }()
-	return ln.Addr().String(), cancel, d
+	return ln.Addr().String(), cancel, d, client
 }
 
 // startPlan sends the head of a POST /api/v1/plan on a connection of its own and returns
@@ -553,9 +569,8 @@ func startPlan(t *testing.T, addr, body string) (net.Conn, *bufio.Reader) {
 // finishes with 200, and Serve returns nil and stops listening.
 func TestServeShutdown(t *testing.T) {
 	const delay = time.Second // only a bound: the test waits for events, not for this
-	addr, stop, done := startServe(t, server.Config{ShutdownDelay: delay})
+	addr, stop, done, client := startServe(t, server.Config{ShutdownDelay: delay})
 	base := "http://" + addr
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	get := func(p string) (int, error) {
 		resp, err := client.Get(base + p)
 		if err != nil {
@@ -619,7 +634,7 @@ func TestServeShutdown(t *testing.T) {
 // TestServeShutdownTimeout: a request that outlives the shutdown timeout has its
 // connection closed, and Serve says the shutdown timed out.
 func TestServeShutdownTimeout(t *testing.T) {
-	addr, stop, done := startServe(t, server.Config{ShutdownTimeout: 50 * time.Millisecond})
+	addr, stop, done, _ := startServe(t, server.Config{ShutdownTimeout: 50 * time.Millisecond})
 	conn, br := startPlan(t, addr, edgeWorkload) // the body never comes
 	stop()
 	select {
@@ -706,7 +721,7 @@ func TestUI(t *testing.T) {
 // before a byte of the body is read (the body here never comes; without the check the
 // server would wait for it until its read timeout).
 func TestBodyTooLargeBeforeReading(t *testing.T) {
-	addr, _, _ := startServe(t, server.Config{})
+	addr, _, _, _ := startServe(t, server.Config{})
 	for _, target := range []string{"/api/v1/plan", "/api/v1/manifests?image=x"} {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
