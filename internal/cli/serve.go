@@ -19,7 +19,7 @@ import (
 
 func (a *app) serveCommand() *cobra.Command {
 	var listen, logLevel string
-	var results []string
+	var results, allowedHosts []string
 	var shutdownDelay time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -35,6 +35,12 @@ than the readiness probe's period, so that no new request meets a closed port.
   strata serve                      # http://127.0.0.1:8080
   strata serve --web.listen-address :9090 --results probe.json --results bench.json
   strata serve --web.listen-address :8080 --web.shutdown-delay 5s   # in a Kubernetes pod
+
+It answers only to requests whose Host header names it, so that a web page whose DNS
+name rebinds to this machine cannot read it: on loopback to localhost, 127.0.0.1 and
+[::1]; listening on every address, to any IP address, localhost and the host name. Behind
+a Service, an Ingress or a proxy, name the host names clients use with
+--web.allowed-hosts (or '*' for any).
 
 Traces go out by OTLP when the standard OTEL_EXPORTER_OTLP_ENDPOINT (or
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set; OTEL_EXPORTER_OTLP_PROTOCOL picks
@@ -78,7 +84,7 @@ span_id.`,
 				}
 			}()
 			srv, err := server.New(server.Config{Reasoner: a.rsn, Planner: p, Results: results, Version: version, Logger: log, TracerProvider: tp,
-				ShutdownDelay: shutdownDelay})
+				ShutdownDelay: shutdownDelay, AllowedHosts: allowedHosts})
 			if err != nil {
 				return usageError{err}
 			}
@@ -94,6 +100,7 @@ span_id.`,
 	f.StringVar(&listen, "web.listen-address", "127.0.0.1:8080", "`address` to listen on for the UI, the API and /metrics")
 	f.StringArrayVar(&results, "results", nil, "probe or bench results JSON `FILE` to show (repeatable; read on each request)")
 	f.StringVar(&logLevel, "log.level", "info", "log `level`: debug, info, warn or error")
+	f.StringSliceVar(&allowedHosts, "web.allowed-hosts", nil, "host `names` (or IP addresses) the server answers to, comma-separated or repeated; '*' for any (default: those of --web.listen-address: localhost, 127.0.0.1 and ::1 on loopback)")
 	f.DurationVar(&shutdownDelay, "web.shutdown-delay", 0, "`duration` to keep serving after SIGINT or SIGTERM while /readyz answers 503 (default 0; a few seconds behind Kubernetes)")
 	return cmd
 }

@@ -100,14 +100,23 @@ func (s *Server) serveRoute(rt route) http.Handler {
 func (s *Server) encode(res result) response {
 	switch {
 	case res.err != nil:
-		return encodeError(res.err)
+		return s.rewritten(encodeError(res.err))
 	case res.data == nil:
 		return encodeError(fmt.Errorf("a handler answered nothing"))
 	}
 	if b, ok := res.data.(body); ok {
+		if !b.final {
+			b.data = s.paths.rewrite(b.media, b.data)
+		}
 		return response{http.StatusOK, b}
 	}
-	return encodeJSON(http.StatusOK, res.data)
+	return s.rewritten(encodeJSON(http.StatusOK, res.data))
+}
+
+// rewritten shows clients the file names they may see (pathNames) in a JSON answer.
+func (s *Server) rewritten(a response) response {
+	a.data = s.paths.rewrite(a.media, a.data)
+	return a
 }
 
 // acquire waits for a work slot, as long as the request wants an answer. The caller runs

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -374,5 +376,38 @@ func TestEveryRouteTakesASlot(t *testing.T) {
 		if w.Code != http.StatusOK {
 			t.Errorf("%s with every slot busy: %d", p, w.Code)
 		}
+	}
+}
+
+// TestListenerHosts: what a server answers to by default, by the address it listens on.
+func TestListenerHosts(t *testing.T) {
+	name, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		addr      net.Addr
+		allow, no []string
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, []string{"localhost:8080", "127.0.0.1", "[::1]:8080"}, []string{name, "10.1.2.3", "evil.example"}},
+		{&net.TCPAddr{IP: net.IPv6loopback}, []string{"localhost", "[::1]:1"}, []string{"evil.example"}},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, []string{"10.1.2.3:8080", "[fe80::1]:8080", "localhost", name, strings.ToUpper(name) + "."}, []string{"evil.example", "10.1.2.3.nip.io"}},
+		{&net.TCPAddr{Port: 8080}, []string{"192.168.1.5"}, []string{"evil.example"}},
+		{&net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 8080}, []string{"10.0.0.5:8080", name, "localhost"}, []string{"10.0.0.6", "evil.example"}},
+	} {
+		p := listenerHosts(tc.addr)
+		for _, h := range tc.allow {
+			if !p.allows(h) {
+				t.Errorf("listening on %v: Host %s refused (%s)", tc.addr, h, p)
+			}
+		}
+		for _, h := range tc.no {
+			if p.allows(h) {
+				t.Errorf("listening on %v: Host %s allowed (%s)", tc.addr, h, p)
+			}
+		}
+	}
+	if p := listenerHosts(&net.UnixAddr{Name: "/run/strata.sock", Net: "unix"}); p != nil {
+		t.Errorf("a unix socket gets a host check: %s", p)
 	}
 }

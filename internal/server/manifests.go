@@ -138,11 +138,12 @@ func (s *Server) manifests(r *request, ws []plan.Workload) result {
 	mtime := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, st := range sets {
 		for _, o := range st.objs {
-			hdr := &tar.Header{Name: path.Join(name, st.dir, o.File), Mode: 0o644, Size: int64(len(o.YAML)), ModTime: mtime, Typeflag: tar.TypeReg}
+			data := s.paths.rewrite(mediaYAML, o.YAML) // the writer cannot see into the archive
+			hdr := &tar.Header{Name: path.Join(name, st.dir, o.File), Mode: 0o644, Size: int64(len(data)), ModTime: mtime, Typeflag: tar.TypeReg}
 			if err := tw.WriteHeader(hdr); err != nil {
 				return result{err: err}
 			}
-			if _, err := tw.Write(o.YAML); err != nil {
+			if _, err := tw.Write(data); err != nil {
 				return result{err: err}
 			}
 		}

@@ -150,7 +150,8 @@ func openAPIDocument(s *Server) map[string]any {
 			ok["application/json"] = map[string]any{"schema": schemaOf(op.answer, schemas)}
 		}
 		resp := map[string]any{"200": map[string]any{"description": "OK", "content": ok}}
-		codes := append([]int{http.StatusBadRequest, http.StatusMethodNotAllowed}, op.errors...) // 400: checkParams
+		// 400: checkParams; 421: a Host header the server does not answer to (hostPolicy).
+		codes := append([]int{http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusMisdirectedRequest}, op.errors...)
 		if op.work {
 			codes = append(codes, http.StatusServiceUnavailable)
 		}

@@ -32,10 +32,10 @@ func (st *staticJSON) build(s *Server) error {
 		doc.Derived = append(doc.Derived, s.rsn.Derived(rel)...)
 	}
 	var err error
-	if st.network, err = newBlob(doc); err != nil {
+	if st.network, err = s.newBlob(doc); err != nil {
 		return err
 	}
-	st.openapi, err = newBlob(openAPIDocument(s))
+	st.openapi, err = s.newBlob(openAPIDocument(s))
 	return err
 }
 

@@ -25,6 +25,7 @@ type body struct {
 	cache    string // Cache-Control
 	filename string // Content-Disposition: attachment; the browser saves it under this name
 	csp      string // a Content-Security-Policy of its own (an SVG opened on its own, say)
+	final    bool   // file names already rewritten for clients (pathNames), at start
 }
 
 // response is an answer encoded and ready to write: what encode makes of a handler's
@@ -86,7 +87,6 @@ func (a response) write(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.csp != "" {
 		h.Set("Content-Security-Policy", a.csp)
-		h.Set("X-Content-Type-Options", "nosniff")
 	}
 	w.WriteHeader(a.status)
 	if r.Method != http.MethodHead {
@@ -99,11 +99,13 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) { encodeError
 
 // newBlob encodes v once, with an ETag, for an answer that never changes while the
 // server runs.
-func newBlob(v any) (body, error) {
+func (s *Server) newBlob(v any) (body, error) {
 	a := encodeJSON(http.StatusOK, v)
 	if a.status != http.StatusOK {
 		return body{}, fmt.Errorf("encode %T", v)
 	}
+	a = s.rewritten(a)
+	a.final = true
 	sum := sha256.Sum256(a.data)
 	a.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
 	a.cache = "no-cache"

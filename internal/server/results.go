@@ -174,5 +174,5 @@ func (s *Server) resultChart(r *request) result {
 		return result{err: err}
 	}
 	// Opened on its own, the image runs nothing and loads nothing.
-	return result{data: body{media: mediaSVG, data: buf.Bytes(), cache: "no-cache", csp: "default-src 'none'; style-src 'unsafe-inline'"}}
+	return result{data: body{media: mediaSVG, data: buf.Bytes(), cache: "no-cache", csp: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"}}
 }

@@ -77,6 +77,14 @@ type Config struct {
 	// ShutdownTimeout bounds the wait for requests in flight once the listener is closed;
 	// connections still open then are closed. Default: ShutdownTimeout.
 	ShutdownTimeout time.Duration
+	// AllowedHosts are the host names and IP addresses (no ports) the server answers to, or
+	// "*" for any; a request whose Host header names another is answered 421, so that a
+	// page on a DNS name that rebinds to this machine cannot read the server. Empty: Serve
+	// answers to the names of its listener's address (on loopback: localhost, 127.0.0.1
+	// and ::1; on every address: any IP address, localhost and the host name; on one
+	// address: that address, localhost and the host name), and ServeHTTP used on its own
+	// checks nothing.
+	AllowedHosts []string
 }
 
 // Server is the HTTP handler of strata serve.
@@ -90,7 +98,10 @@ type Server struct {
 	tracer  trace.Tracer
 	metrics *metrics
 	routes  []route
-	handler http.Handler
+	mux     http.Handler // the routes, without the guard
+	handler http.Handler // the guard around mux: what ServeHTTP serves
+	hosts   *hostPolicy  // Config.AllowedHosts; nil: Serve's listener decides
+	paths   pathNames
 	ready   atomic.Bool
 	static  staticJSON
 	// work holds a slot per request that parses, plans or emits, so a burst queues
@@ -143,11 +154,18 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics, err = newMetrics(reg, s.net, s.version); err != nil {
 		return nil, err
 	}
+	s.paths = newPathNames(s.net, cfg.Results)
 	if err := s.static.build(s); err != nil {
 		return nil, err
 	}
+	if len(cfg.AllowedHosts) > 0 {
+		if s.hosts, err = newHostPolicy(cfg.AllowedHosts); err != nil {
+			return nil, fmt.Errorf("allowed hosts: %w", err)
+		}
+	}
 	s.routes = s.apiRoutes()
-	s.handler = s.buildMux(!cfg.NoUI)
+	s.mux = s.buildMux(!cfg.NoUI)
+	s.handler = s.guard(s.hosts, s.mux)
 	s.ready.Store(true)
 	return s, nil
 }
@@ -186,7 +204,7 @@ func (s *Server) buildMux(ui bool) http.Handler {
 	for _, p := range order {
 		mux.Handle(p, s.instrument(p, methodSwitch(byPattern[p])))
 	}
-	mux.Handle("/metrics", s.instrument("/metrics", s.metrics.handler()))
+	mux.Handle("/metrics", s.instrument("/metrics", methodSwitch(map[string]http.Handler{http.MethodGet: s.metrics.handler()})))
 	mux.Handle("/api/", s.instrument("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, &apiError{Status: http.StatusNotFound, Code: "not-found",
 			Message: fmt.Sprintf("no API endpoint %s; the endpoints are listed in /api/v1/openapi.json", r.URL.Path)})
@@ -250,8 +268,16 @@ func (s *Server) readyz(*request) result {
 // shutdown timeout for requests in flight, and closes the connections still open after
 // that.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	handler := s.handler
+	if s.hosts == nil {
+		hosts := listenerHosts(ln.Addr())
+		handler = s.guard(hosts, s.mux)
+		if hosts != nil {
+			s.log.Info("answering to", "hosts", hosts.String())
+		}
+	}
 	hs := &http.Server{
-		Handler:           s,
+		Handler:           handler,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,
