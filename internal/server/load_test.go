@@ -292,6 +292,9 @@ func BenchmarkNearCaps(b *testing.B) {
 		{"search-long", "/api/v1/entities?limit=10000&q=" + long, 200},
 		{"search-all", "/api/v1/entities?limit=10000&q=a", 200},
 		{"plan-miss", "/api/v1/plan?scenario=" + long, 404},
+		// The queries that cost seconds before the bounds: refused before any work.
+		{"coordinates-4000-names", "/api/v1/coordinates?stack=" + url.QueryEscape(strings.Join(cycle([]string{"K3s", "Kata Containers", "WasmEdge"}, 4000), ",")), 400},
+		{"pareto-7500-among", "/api/v1/pareto?criteria=isolation-strength:max,overhead:min&among=" + url.QueryEscape(strings.Join(cycle(ids, 7500), ",")), 400},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			start := cpuTime(b)
