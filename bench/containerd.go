@@ -20,7 +20,7 @@ import (
 	"github.com/strata-dev/strata/bench/internal/exe"
 	"github.com/strata-dev/strata/bench/internal/kernel"
 	"github.com/strata-dev/strata/bench/internal/ociimage"
-	"github.com/strata-dev/strata/probe"
+	"github.com/strata-dev/strata/internal/mountinfo"
 )
 
 // containerdDriver runs each workload with `ctr run --rm` against a containerd daemon of
@@ -471,7 +471,7 @@ func unmountUnder(dir string) error {
 		return nil
 	}
 	var points []string
-	for _, p := range probe.MountPoints(b) {
+	for _, p := range mountinfo.Points(b) {
 		if p == dir || strings.HasPrefix(p, dir+"/") {
 			points = append(points, p)
 		}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/strata-dev/strata/internal/mountinfo"
 )
 
 // spec is one check as registered: where it belongs and how it is made.
@@ -421,7 +423,7 @@ func (e *env) cgroups() (cgroupLayout, error) {
 		return cgroupLayout{}, err
 	}
 	var l cgroupLayout
-	for _, m := range parseMountInfo(b) {
+	for _, m := range mountinfo.Parse(b) {
 		switch m.FSType {
 		case "cgroup2":
 			if l.V2Mount == "" {

@@ -44,18 +44,6 @@ func FuzzCPUInfo(f *testing.F) {
 	})
 }
 
-func FuzzMountInfo(f *testing.F) {
-	seedFiles(f, "proc/self/mountinfo")
-	f.Add([]byte("1 0 0:1 / /a\\040b\\ rw - ext4 x rw\n1 0 0:1 / /c\\777 rw - - -\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, m := range parseMountInfo(b) {
-			if m.FSType == "" || m.Source == "" || m.Point == "" {
-				t.Errorf("incomplete mount %+v", m)
-			}
-		}
-	})
-}
-
 var versionShape = regexp.MustCompile(`^\d+(\.\d+)+([-+~][0-9A-Za-z.+~-]*)?$`)
 
 // FuzzProgramOutput covers the parsers of what programs print: versions, crun's feature
@@ -145,7 +133,7 @@ func FuzzBTFHeader(f *testing.F) {
 }
 
 // FuzzFields covers the small parsers of kernel files: "Key: value" lines
-// (/proc/self/status), sysfs hex numbers and mountinfo's octal escapes.
+// (/proc/self/status) and sysfs hex numbers (internal/mountinfo fuzzes mountinfo).
 func FuzzFields(f *testing.F) {
 	seedFiles(f, "proc/self/status")
 	for _, s := range []string{"Seccomp:\t2\nSeccomp:\t0\n:x\nno colon\n", "0x10de\n", "0X1AF4", "0x", "zz",
@@ -160,14 +148,6 @@ func FuzzFields(f *testing.F) {
 		}
 		if n, ok := parseHex(b); !ok && n != 0 {
 			t.Errorf("parseHex(%q) = %d but not ok", b, n)
-		}
-		s := string(b)
-		u := unescapeOctal(s)
-		if len(u) > len(s) {
-			t.Errorf("unescape grew %q to %q", s, u)
-		}
-		if !strings.Contains(s, `\`) && u != s {
-			t.Errorf("%q without escapes changed to %q", s, u)
 		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
@@ -115,15 +114,5 @@ func TestLocalKernelPerf(t *testing.T) {
 	}
 	if after := openFDs(t); after != before {
 		t.Errorf("open fds %d before, %d after", before, after)
-	}
-}
-
-func TestMountPoints(t *testing.T) {
-	info := []byte("36 35 98:0 / /run/strata\\040bench rw - tmpfs tmpfs rw\n" +
-		"37 36 0:5 / /run/strata\\040bench/a rw shared:2 - overlay overlay rw\n" +
-		"not a mountinfo line\n")
-	got := MountPoints(info)
-	if want := []string{"/run/strata bench", "/run/strata bench/a"}; !slices.Equal(got, want) {
-		t.Errorf("MountPoints = %q, want %q", got, want)
 	}
 }

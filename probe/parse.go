@@ -77,57 +77,6 @@ func parseCPUInfo(b []byte) cpuInfo {
 	return c
 }
 
-// mount is one line of /proc/self/mountinfo.
-type mount struct {
-	Point     string // mount point, unescaped
-	FSType    string
-	Source    string
-	SuperOpts []string
-}
-
-func parseMountInfo(b []byte) []mount {
-	var out []mount
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		// 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(pre)
-		g := strings.Fields(post)
-		if len(f) < 5 || len(g) < 2 {
-			continue
-		}
-		m := mount{Point: unescapeOctal(f[4]), FSType: g[0], Source: g[1]}
-		if len(g) > 2 {
-			m.SuperOpts = strings.Split(g[2], ",")
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-// unescapeOctal undoes the \040-style escapes of mountinfo.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 // parseKeyValues reads "Key:\tvalue" lines such as /proc/self/status.
 func parseKeyValues(b []byte) map[string]string {
 	out := map[string]string{}
@@ -387,13 +336,4 @@ func parseHex(b []byte) (uint64, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-// MountPoints lists the mount points of a /proc/PID/mountinfo, unescaped, in its order.
-func MountPoints(mountinfo []byte) []string {
-	var out []string
-	for _, m := range parseMountInfo(mountinfo) {
-		out = append(out, m.Point)
-	}
-	return out
 }
