@@ -215,8 +215,9 @@ func (w *WorkloadResult) Measured() bool { return w != nil && w.Summary.N > 0 }
 
 // Run measures every driver on every workload. It returns partial results with the
 // context's error when cancelled; in every case the drivers are closed and the private
-// directory removed before it returns.
-func Run(ctx context.Context, drivers []Driver, opt Options) (*Results, error) {
+// directory removed before it returns, and what could not be removed is an error wrapping
+// ErrLeftBehind, beside complete results.
+func Run(ctx context.Context, drivers []Driver, opt Options) (res *Results, err error) {
 	if opt.Runs <= 0 {
 		opt.Runs = 10
 	}
@@ -240,9 +241,17 @@ func Run(ctx context.Context, drivers []Driver, opt Options) (*Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	defer os.RemoveAll(root)
+	var left []error // what a driver's Close or the removal of root could not clean up
+	defer func() {
+		if err := os.RemoveAll(root); err != nil {
+			left = append(left, err)
+		}
+		if len(left) > 0 {
+			err = errors.Join(err, fmt.Errorf("%w: %w", ErrLeftBehind, errors.Join(left...)))
+		}
+	}()
 
-	res := &Results{Version: 1, Started: time.Now().UTC(), Runs: opt.Runs, Warmup: opt.Warmup, Workloads: opt.Workloads}
+	res = &Results{Version: 1, Started: time.Now().UTC(), Runs: opt.Runs, Warmup: opt.Warmup, Workloads: opt.Workloads}
 	defer func() { res.Elapsed = time.Since(res.Started).Seconds() }()
 	res.Host = fingerprint(ctx)
 	var runErr error
@@ -260,7 +269,11 @@ func Run(ctx context.Context, drivers []Driver, opt Options) (*Results, error) {
 		dr.Available, dr.Reason = d.Available(ctx)
 		if dr.Available {
 			dir := filepath.Join(root, fmt.Sprintf("%02d-%s", i, safeName(d.Name())))
-			runErr = runDriver(ctx, d, dir, info.Slow, opt, &dr, log)
+			var closeErr error
+			runErr, closeErr = runDriver(ctx, d, dir, info.Slow, opt, &dr, log)
+			if closeErr != nil {
+				left = append(left, fmt.Errorf("close %s: %w", d.Name(), closeErr))
+			}
 		}
 		if dr.Available {
 			dr.Notes = info.Notes
@@ -278,6 +291,11 @@ func Run(ctx context.Context, drivers []Driver, opt Options) (*Results, error) {
 	return res, runErr
 }
 
+// ErrLeftBehind is wrapped by Run's error when something a run made could not be
+// removed (a driver's Close failed, or the private directory could not be removed); the
+// results are complete all the same, and the error says what is left.
+var ErrLeftBehind = errors.New("bench left things behind")
+
 func safeName(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
@@ -288,21 +306,21 @@ func safeName(s string) string {
 }
 
 // runDriver prepares, runs and closes one driver.
-func runDriver(ctx context.Context, d Driver, dir string, slow bool, opt Options, dr *DriverResult, log *slog.Logger) (err error) {
+func runDriver(ctx context.Context, d Driver, dir string, slow bool, opt Options, dr *DriverResult, log *slog.Logger) (err, closeErr error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return err, nil
 	}
 	defer func() {
-		if cerr := d.Close(); cerr != nil {
-			log.Warn("close driver", "driver", d.Name(), "err", cerr)
+		if closeErr = d.Close(); closeErr != nil {
+			log.Warn("close driver", "driver", d.Name(), "err", closeErr)
 		}
 	}()
 	if err := d.Prepare(ctx, dir); err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return ctx.Err(), nil
 		}
 		dr.Available, dr.Reason = false, "prepare: "+err.Error()
-		return nil
+		return nil, nil
 	}
 	for _, w := range opt.Workloads {
 		wr := WorkloadResult{Workload: w.Name, Unit: w.Unit()}
@@ -315,10 +333,10 @@ func runDriver(ctx context.Context, d Driver, dir string, slow bool, opt Options
 		err := measure(ctx, d, w, opt, &wr, log)
 		dr.Results = append(dr.Results, wr)
 		if err != nil {
-			return err
+			return err, nil
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // measure runs warm-up and measured runs of one workload; only a cancelled context is an

@@ -79,3 +79,19 @@ func TestWithoutReexecInit(t *testing.T) {
 		t.Errorf("native without ReexecInit: available %v, reason %q", d.Available, d.Reason)
 	}
 }
+
+// closeFails is a driver whose Close cannot clean up.
+type closeFails struct{ fakeDriver }
+
+func (closeFails) Close() error { return errors.New("cgroup busy") }
+
+// TestLeftBehind: what a driver could not clean up is Run's error, beside complete results.
+func TestLeftBehind(t *testing.T) {
+	res, err := Run(context.Background(), []Driver{closeFails{fakeDriver{name: "x"}}}, Options{Runs: 3, TempDir: t.TempDir(), Workloads: DefaultWorkloads(true)})
+	if !errors.Is(err, ErrLeftBehind) || !strings.Contains(err.Error(), "close x: cgroup busy") {
+		t.Errorf("Run: %v, want ErrLeftBehind naming the driver and its error", err)
+	}
+	if res == nil || len(res.Drivers) != 1 || !res.Drivers[0].Results[0].Measured() {
+		t.Errorf("results not complete: %+v", res)
+	}
+}

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,9 +15,10 @@ import (
 	"time"
 )
 
-// TestCancelLeavesNothing cancels runs in the middle of a workload, inside a container
-// where runc and crun are installed, and checks that no process, container, mount, cgroup
-// or temp file is left.
+// TestCancelLeavesNothing cancels runs in the middle of a workload and checks, the moment
+// Run returns, that no process, container, mount, cgroup, socket or temp file is left.
+// scripts/test.sh runs it beside a CPU hog too: on a busy machine the killed processes
+// take their time to exit, and cleanup must wait for them rather than race them.
 func TestCancelLeavesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs processes and containers")
@@ -34,8 +36,15 @@ func TestCancelLeavesNothing(t *testing.T) {
 			tmp := t.TempDir()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			// A process-based run lasts minutes: cancel must end it, not wait for it. wazero
+			// runs in this process and cannot be interrupted (see wazeroDriver.Prepare): a
+			// cancel waits for the run in flight, so its runs are a fraction of a second.
+			n := 50_000_000_000
+			if strings.HasPrefix(d.Name(), "wazero") {
+				n = 200_000_000
+			}
 			opt := Options{Runs: 5, Warmup: 0, TempDir: tmp,
-				Workloads: []Workload{{Name: Start}, {Name: CPU, N: 2_000_000_000}}, // the cpu run lasts seconds
+				Workloads: []Workload{{Name: Start}, {Name: CPU, N: n}},
 				Progress: func(driver, workload string, i, n int) {
 					if workload == CPU && i == 1 {
 						time.AfterFunc(300*time.Millisecond, cancel)
@@ -46,7 +55,11 @@ func TestCancelLeavesNothing(t *testing.T) {
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("Run after cancel: %v, want context.Canceled; results %+v", err, res.Drivers)
 			}
-			if el := time.Since(begin); el > 15*time.Second {
+			if errors.Is(err, ErrLeftBehind) {
+				t.Errorf("Run after cancel: %v", err)
+			}
+			// Generous for a loaded machine, and far below the minutes the run would take.
+			if el := time.Since(begin); el > 2*time.Minute {
 				t.Errorf("cancel took %v to take effect", el)
 			}
 			entries, _ := os.ReadDir(tmp)
@@ -65,24 +78,33 @@ func TestCancelLeavesNothing(t *testing.T) {
 // looks): containerd must not leave the directory its shims' sockets go to when it made it.
 var runContainerdExisted bool
 
-// assertNothingLeft checks the host for what a driver's runs may leave: processes naming
-// this test process's containers or containerd namespace, mounts, cgroups, containerd's
-// run directory.
+// assertNothingLeft checks the host, strictly and by its own means (not the driver's), for
+// what a driver's runs may leave: processes in a cgroup of this test process's containers
+// or naming one of them (or its containerd namespace) on their command line, mounts of a
+// run's directory, cgroups anywhere below /sys/fs/cgroup, containerd's run directory and
+// socket directories.
 func assertNothingLeft(t *testing.T, driver string) {
 	t.Helper()
-	me := strconv.Itoa(os.Getpid())
-	if pids := pidsWithCmdline("strata-bench-" + me); len(pids) > 0 {
-		var cmds []string
-		for _, p := range pids {
-			b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline")
-			cmds = append(cmds, strconv.Itoa(p)+" "+strings.ReplaceAll(string(b), "\x00", " "))
+	mine := "strata-bench-" + strconv.Itoa(os.Getpid())
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		if d == "/proc/"+strconv.Itoa(os.Getpid()) {
+			continue
 		}
-		t.Errorf("%s: processes left: %v", driver, cmds)
+		cg, _ := os.ReadFile(d + "/cgroup")
+		cmd, _ := os.ReadFile(d + "/cmdline")
+		if bytes.Contains(cg, []byte(mine)) || bytes.Contains(cmd, []byte(mine)) {
+			t.Errorf("%s: process left: %s %s (cgroups %s)", driver, filepath.Base(d),
+				bytes.ReplaceAll(cmd, []byte{0}, []byte(" ")), bytes.ReplaceAll(bytes.TrimSpace(cg), []byte("\n"), []byte(" ")))
+		}
 	}
-	if b, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(b), "strata-bench") {
-		t.Errorf("%s: mounts left in /proc/self/mountinfo", driver)
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	for l := range strings.Lines(string(mi)) {
+		if strings.Contains(l, "strata-bench") {
+			t.Errorf("%s: mount left: %s", driver, strings.TrimSpace(l))
+		}
 	}
-	if out, _ := exec.Command("find", "/sys/fs/cgroup", "-maxdepth", "4", "-name", "strata-bench-*").Output(); len(out) > 0 {
+	if out, _ := exec.Command("find", "/sys/fs/cgroup", "-name", mine+"*").Output(); len(out) > 0 {
 		t.Errorf("%s: cgroups left:\n%s", driver, out)
 	}
 	if !runContainerdExisted && exists(containerdRunDir) {
@@ -137,7 +159,7 @@ func TestContainerdFailedRunRemovesContainer(t *testing.T) {
 		}
 		assertNothingLeft(t, d.Name())
 	})
-	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), d.seq.Load()+1)
+	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), containerSeq.Load()+1)
 	runCancelled(t, d, func() bool { return len(pidsWithArg(id)) > 0 }, "the container's shim never appeared")
 	if pids := pidsWithArg(id); len(pids) > 0 {
 		t.Errorf("shim of %s still there after the run returned: pids %v", id, pids)
@@ -183,7 +205,7 @@ func TestOCIFailedRunRemovesContainer(t *testing.T) {
 				}
 				assertNothingLeft(t, d.Name())
 			})
-			id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), d.seq.Load()+1)
+			id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), containerSeq.Load()+1)
 			state := func() string {
 				out, _ := exec.Command(d.bin, "--root", d.state, "state", id).Output()
 				return string(out)
@@ -209,7 +231,7 @@ func TestOCIFailedRunRemovesContainer(t *testing.T) {
 // does. The run must end with context.Canceled.
 func runCancelled(t *testing.T, d Driver, running func() bool, never string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a start on a busy machine
 	defer cancel()
 	started := make(chan bool, 1)
 	go func() {
@@ -233,9 +255,9 @@ func runCancelled(t *testing.T, d Driver, running func() bool, never string) {
 	}
 }
 
-// cgroupsNamed lists the cgroup directories named name (a runtime puts a container's below
-// the caller's own cgroup in each v1 hierarchy, so at different depths).
+// cgroupsNamed lists the cgroup directories named name, at any depth (a runtime puts a
+// container's below the caller's own cgroup in each v1 hierarchy, so at different depths).
 func cgroupsNamed(name string) []string {
-	out, _ := exec.Command("find", "/sys/fs/cgroup", "-maxdepth", "6", "-name", name).Output()
+	out, _ := exec.Command("find", "/sys/fs/cgroup", "-name", name).Output()
 	return strings.Fields(string(out))
 }

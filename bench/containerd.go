@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,9 +45,8 @@ type containerdDriver struct {
 	daemonDone  chan struct{}
 	daemonErr   error
 	daemonLog   string
-	seq         atomic.Int64
 	mu          sync.Mutex
-	ids         []string
+	ids         []string // containers whose removal is still owed
 	snapshotter string
 }
 
@@ -229,7 +227,7 @@ func (d *containerdDriver) Run(ctx context.Context, w Workload) (Sample, error) 
 		return Sample{}, fmt.Errorf("containerd exited: %v", d.daemonErr)
 	default:
 	}
-	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), d.seq.Add(1))
+	id := containerID()
 	args := []string{"--address", d.sock, "--namespace", d.ns, "run", "--rm",
 		"--snapshotter", d.snapshotter, "--fifo-dir", d.fifo, "--runc-root", d.runcRoot}
 	cmdline := []string{"/bin/true"}
@@ -254,17 +252,34 @@ func (d *containerdDriver) Run(ctx context.Context, w Workload) (Sample, error) 
 	d.ids = append(d.ids, id)
 	d.mu.Unlock()
 	cmd := exec.CommandContext(ctx, "ctr", args...)
+	// A cancelled run asks the daemon to kill the task: ctr then sees it exit and removes
+	// the container (--rm), as when the workload ends by itself (see stopBy).
+	cmd.Cancel = stopBy(cmd, func(ctx context.Context) error {
+		_, err := d.ctr(ctx, "tasks", "kill", "--signal", "SIGKILL", id)
+		return err
+	})
+	cmd.WaitDelay = stopGrace
 	s, err := runWorkload(ctx, nil, cmd, w)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
 	if err != nil {
 		// Killing ctr (a timeout, a cancel) leaves the container running in its shim: remove
 		// it now, or a hung workload would go on taking CPU from the runs after it.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
-		defer cancel()
 		if rerr := d.removeContainer(cctx, id); rerr != nil {
 			return s, errors.Join(err, rerr) // Close tries again
 		}
 		d.forget(id)
 		return s, err
+	}
+	// ctr run --rm deleted the container. Its shim exits a moment later, after work of its
+	// own (the next run is not measured beside it, and nothing is killed halfway through
+	// it); the container's cgroups can outlive it (the shim's runc removes them while the
+	// container's processes may still be exiting).
+	if left := waitExited(cctx, pidsWithArg(id)); len(left) > 0 {
+		return Sample{}, fmt.Errorf("containerd left container %s: its shim (pids %v) did not exit within %v", id, left, cleanupTimeout) // Close kills it
+	}
+	if err := removeCgroups(cctx, d.cgroupPath(id)); err != nil {
+		return Sample{}, fmt.Errorf("containerd left container %s: %w", id, err) // Close tries again
 	}
 	d.forget(id)
 	if w.Name == Memory && s.MaxRSSKiB > 0 {
@@ -301,11 +316,11 @@ func procStatusKiB(pid int, field string) int64 {
 // is mounted under the driver's directory, and removes the cgroups and the /run/containerd
 // directories the daemon made.
 func (d *containerdDriver) Close() error {
-	if d.daemon == nil {
-		return d.cleanHost()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
+	if d.daemon == nil {
+		return d.cleanHost(ctx)
+	}
 	var errs []error
 	alive := true
 	select {
@@ -323,11 +338,13 @@ func (d *containerdDriver) Close() error {
 				errs = append(errs, err)
 			}
 		}
+		// Every shim finishes its own cleanup; cleanHost kills what is left at ctx's end.
+		waitExited(ctx, pidsWithCmdline(d.sock))
 		if out, err := d.ctr(ctx, "images", "remove", "--sync", d.image); err != nil && !notExist(out) {
 			errs = append(errs, fmt.Errorf("ctr images remove: %v: %s", err, out))
 		}
-		if out, err := d.ctr(ctx, "namespaces", "remove", d.ns); err != nil && !notExist(out) {
-			errs = append(errs, fmt.Errorf("ctr namespaces remove %s: %v: %s", d.ns, err, out))
+		if err := d.removeNamespace(ctx); err != nil {
+			errs = append(errs, err)
 		}
 		d.daemon.Process.Signal(syscall.SIGTERM)
 		select {
@@ -338,17 +355,46 @@ func (d *containerdDriver) Close() error {
 		}
 	}
 	d.daemon = nil
-	return errors.Join(append(errs, d.cleanHost())...)
+	return errors.Join(append(errs, d.cleanHost(ctx))...)
 }
 
+// removeNamespace removes the driver's namespace from the daemon, with the snapshots a
+// container's deletion may have left (its rootfs was still mounted by a shim that had not
+// exited yet; deleting the container does not wait for that), trying until ctx ends.
+func (d *containerdDriver) removeNamespace(ctx context.Context) error {
+	for {
+		out, err := d.ctr(ctx, "namespaces", "remove", d.ns)
+		if err == nil || notExist(out) {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("ctr namespaces remove %s: %v: %s", d.ns, err, out)
+		}
+		// Active snapshots first (they are the children), then what they were made from.
+		for _, kind := range []string{"Active", "Committed"} {
+			ls, _ := d.ctr(ctx, "snapshots", "--snapshotter", d.snapshotter, "ls")
+			for l := range strings.Lines(ls) {
+				if f := strings.Fields(l); len(f) >= 2 && f[len(f)-1] == kind {
+					d.ctr(ctx, "snapshots", "--snapshotter", d.snapshotter, "rm", f[0])
+				}
+			}
+		}
+	}
+}
+
+// cgroupPath is container id's cgroup in each hierarchy: containerd gives runc
+// /NAMESPACE/ID, from the hierarchy's root.
+func (d *containerdDriver) cgroupPath(id string) string { return "/" + d.ns + "/" + id }
+
 // removeContainer kills container id's task, deletes the task and the container (and with
-// it the snapshot), and waits until its shim has exited: what a run leaves when its ctr was
+// it the snapshot), waits until its shim has exited (killing it at ctx's end), and removes
+// the container's cgroups once its processes are gone: what a run leaves when its ctr was
 // killed. A container that was never created is no error.
 func (d *containerdDriver) removeContainer(ctx context.Context, id string) error {
 	var errs []error
 	// Again while the container is still listed: a create the killed ctr had asked for may
 	// complete in the daemon after the first round.
-	for round := 0; round < 3; round++ {
+	for ctx.Err() == nil {
 		errs = errs[:0]
 		d.ctr(ctx, "tasks", "kill", "--signal", "SIGKILL", id)
 		if out, err := d.ctr(ctx, "tasks", "delete", "--force", id); err != nil && !notExist(out) {
@@ -360,22 +406,19 @@ func (d *containerdDriver) removeContainer(ctx context.Context, id string) error
 		if out, err := d.ctr(ctx, "containers", "ls", "-q"); err != nil || !slices.Contains(strings.Fields(out), id) {
 			break
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	// The daemon tells the shim to shut down once its task is deleted; it exits a moment
-	// later. One still there after that is killed, as Close would.
-	for i := 0; ; i++ {
-		pids := pidsWithArg(id)
-		if len(pids) == 0 {
-			break
+	// later, or, on a busy machine, many moments later. One still running when ctx ends is
+	// killed (its socket is then left for cleanHost).
+	if left := waitExited(ctx, pidsWithArg(id)); len(left) > 0 {
+		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		if left = killAndWait(kctx, left); len(left) > 0 {
+			errs = append(errs, fmt.Errorf("shim of %s: pids %v do not exit", id, left))
 		}
-		if i == 100 || ctx.Err() != nil {
-			for _, pid := range pids {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+	}
+	if err := removeCgroups(ctx, d.cgroupPath(id)); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -383,19 +426,22 @@ func (d *containerdDriver) removeContainer(ctx context.Context, id string) error
 // cleanHost kills the daemon's shims and their containers, unmounts what is left under
 // the driver's directory, and removes the namespace's cgroups and the run directories
 // the daemon created.
-func (d *containerdDriver) cleanHost() error {
+func (d *containerdDriver) cleanHost(ctx context.Context) error {
 	if d.dir == "" {
 		return nil
 	}
 	var errs []error
-	// Shims are daemonised (not our children); each names the daemon's socket.
-	for _, pid := range pidsWithCmdline(d.sock) {
-		syscall.Kill(pid, syscall.SIGKILL)
+	// Shims are daemonised (not our children); each names the daemon's socket. Those still
+	// running now (the daemon died, or removeContainer gave up) are killed with their
+	// process groups — a runc a shim started would otherwise go on creating or removing
+	// cgroups after the removal below — and waited for.
+	if left := killAndWait(ctx, processGroups(pidsWithCmdline(d.sock))); len(left) > 0 {
+		errs = append(errs, fmt.Errorf("containerd shims and their runc %v do not exit", left))
 	}
 	// A container a killed shim left (runc's own state is under d.runcRoot).
 	if entries, err := os.ReadDir(filepath.Join(d.runcRoot, d.ns)); err == nil {
 		for _, e := range entries {
-			out, err := exec.Command("runc", "--root", filepath.Join(d.runcRoot, d.ns), "delete", "--force", e.Name()).CombinedOutput()
+			out, err := exec.CommandContext(ctx, "runc", "--root", filepath.Join(d.runcRoot, d.ns), "delete", "--force", e.Name()).CombinedOutput()
 			if err != nil && !notExist(string(out)) {
 				errs = append(errs, fmt.Errorf("runc delete %s: %v: %s", e.Name(), err, strings.TrimSpace(string(out))))
 			}
@@ -405,25 +451,22 @@ func (d *containerdDriver) cleanHost() error {
 		errs = append(errs, err)
 	}
 	// containerd puts a container in cgroup /NAMESPACE/ID; runc removes ID, not NAMESPACE.
-	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/" + d.ns)
-	if top := "/sys/fs/cgroup/" + d.ns; exists(top) {
-		dirs = append(dirs, top)
-	}
-	for _, cg := range dirs {
-		subs, _ := filepath.Glob(cg + "/strata-bench-*")
-		for _, s := range subs {
-			os.Remove(s)
-		}
-		if err := os.Remove(cg); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
-		}
+	// Remove takes the namespace's cgroups with whatever container's are still below.
+	if err := removeCgroups(ctx, "/"+d.ns); err != nil {
+		errs = append(errs, err)
 	}
 	if d.sockDir != "" {
-		os.RemoveAll(d.sockDir)
+		if err := os.RemoveAll(d.sockDir); err != nil {
+			errs = append(errs, err)
+		}
 		d.sockDir = ""
 	}
 	if d.madeRunDir {
-		// Only when empty: a containerd started meanwhile keeps its own.
+		// A killed shim leaves its socket; one that nobody listens on is stale. Then the
+		// directories, only when empty: a containerd started meanwhile keeps its own.
+		for _, sock := range staleSockets(filepath.Join(containerdRunDir, "s")) {
+			os.Remove(sock)
+		}
 		os.Remove(filepath.Join(containerdRunDir, "s"))
 		os.Remove(containerdRunDir)
 	}

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/strata-dev/strata/bench/internal/exe"
@@ -30,10 +28,9 @@ type ociDriver struct {
 	privateCgroupNS bool
 
 	dir, state, rootfs, work, exe string
-	seq                           atomic.Int64
 	ns                            *procThread // the private mount namespace's thread
 	mu                            sync.Mutex
-	ids                           []string
+	ids                           []string // containers whose removal is still owed
 }
 
 func (d *ociDriver) Name() string  { return d.name }
@@ -161,8 +158,7 @@ func (d *ociDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	if d.dir == "" {
 		return Sample{}, errors.New("driver not prepared")
 	}
-	n := d.seq.Add(1)
-	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), n)
+	id := containerID()
 	// One bundle per workload and size: the size is in the config's environment.
 	bundle := filepath.Join(d.dir, "bundle-"+moduleKey(w))
 	if _, err := os.Stat(filepath.Join(bundle, "config.json")); err != nil {
@@ -184,21 +180,48 @@ func (d *ociDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 	args = append(args, "run", "--bundle", bundle, id)
 	cmd := exec.CommandContext(ctx, d.bin, args...)
 	cmd.Dir = bundle
+	// A cancelled run asks the runtime to kill the container: `run` then reaps its init and
+	// removes what it made, as when the workload ends by itself (see stopBy).
+	cmd.Cancel = stopBy(cmd, func(ctx context.Context) error { return d.kill(ctx, id) })
+	cmd.WaitDelay = stopGrace
 	// d.ns nil: the spawner; else the runtime starts in the private mount namespace.
 	s, err := runWorkload(ctx, d.ns, cmd, w)
-	if err != nil {
-		// A killed runtime (a timeout, a cancel) can leave its container running: delete it
-		// now, or a hung workload would go on taking CPU from the runs after it.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
-		defer cancel()
-		if derr := d.delete(cctx, id); derr != nil {
-			// Close tries again and logs what still fails; the run's own error is the
-			// answer (a runtime that cannot run at all fails its delete the same way).
-			return s, err
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if cerr := d.remove(cctx, id, err != nil); cerr != nil {
+		// Close tries again and logs what still fails. A failed run's own error is the
+		// answer (a runtime that cannot run at all fails its delete the same way); a run
+		// that worked but left its container behind is not a sample.
+		if err == nil {
+			return Sample{}, fmt.Errorf("%s left container %s: %w", d.bin, id, cerr)
 		}
+		return s, err
 	}
 	d.forget(id)
 	return s, err
+}
+
+// remove removes what run id left: with deleted, the container (a killed runtime — a
+// timeout, a cancel — leaves it running, and a hung workload would go on taking CPU from
+// the runs after it); in any case its cgroups, once its processes are gone (the runtime's
+// own rmdir races their exit, and loses on a busy machine).
+func (d *ociDriver) remove(ctx context.Context, id string, deleted bool) error {
+	if deleted {
+		if err := d.delete(ctx, id); err != nil {
+			return err
+		}
+	}
+	return removeCgroups(ctx, id)
+}
+
+// kill sends SIGKILL to container id's init.
+func (d *ociDriver) kill(ctx context.Context, id string) error {
+	args := append([]string{"--root", d.state}, d.global...)
+	args = append(args, "kill", id, "KILL")
+	if out, err := exec.CommandContext(ctx, d.bin, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("%s kill %s: %v: %s", d.bin, id, err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // delete force-deletes container id (killing what runs in it); one that does not exist is
@@ -223,10 +246,10 @@ func (d *ociDriver) forget(id string) {
 	}
 }
 
-// Close force-deletes every container a run may have left (a cancelled or failed run) and
-// ends the private mount namespace.
+// Close force-deletes every container a run may have left (a cancelled or failed run),
+// with its cgroups, and ends the private mount namespace.
 func (d *ociDriver) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	d.mu.Lock()
 	ids := d.ids
@@ -234,7 +257,7 @@ func (d *ociDriver) Close() error {
 	d.mu.Unlock()
 	var errs []error
 	for _, id := range ids {
-		if err := d.delete(ctx, id); err != nil {
+		if err := d.remove(ctx, id, true); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -54,6 +54,9 @@ func runWorkload(ctx context.Context, t *procThread, cmd *exec.Cmd, w Workload) 
 
 const busybox = "/bin/busybox"
 
+// killGroup kills the process group cmd leads (runCmd starts it as one).
+func killGroup(cmd *exec.Cmd) error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+
 // runCmd runs cmd to completion as a process group of its own, killed as a whole when ctx
 // ends (or when strata dies: Pdeathsig), and measures it. It is started from thread t (nil:
 // the spawner), never from the calling goroutine's thread, which could exit under it.
@@ -72,10 +75,14 @@ func runCmdStderr(ctx context.Context, t *procThread, cmd *exec.Cmd) (Sample, st
 	}
 	cmd.SysProcAttr.Setpgid = true
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	cmd.Cancel = func() error {
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	// Unless the caller knows a better way to stop it (a runtime asked to kill its
+	// container), a cancelled run's process group is killed.
+	if cmd.Cancel == nil {
+		cmd.Cancel = func() error { return killGroup(cmd) }
 	}
-	cmd.WaitDelay = 2 * time.Second
+	if cmd.WaitDelay == 0 {
+		cmd.WaitDelay = 2 * time.Second
+	}
 	t0, err := startProcess(t, cmd)
 	if err == nil {
 		err = cmd.Wait()

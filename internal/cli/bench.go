@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -98,10 +99,15 @@ Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.
 			if opt.Progress != nil {
 				fmt.Fprint(a.stderr, "\r\033[K")
 			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return fmt.Errorf("bench interrupted; everything it started is cleaned up: %w", context.Cause(ctx))
-				}
+			// What the bench could not clean up is reported after the results, which are
+			// complete (exit 3 all the same).
+			left := errors.Is(err, bench.ErrLeftBehind)
+			switch {
+			case err != nil && ctx.Err() != nil && left:
+				return fmt.Errorf("bench interrupted (%w): %w", context.Cause(ctx), err)
+			case err != nil && ctx.Err() != nil:
+				return fmt.Errorf("bench interrupted; everything it started is cleaned up: %w", context.Cause(ctx))
+			case err != nil && !left:
 				return err
 			}
 			if chart != "" {
@@ -110,10 +116,10 @@ Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.
 				}
 			}
 			if f != "table" {
-				return encode(a.stdout, f, res)
+				return errors.Join(encode(a.stdout, f, res), err)
 			}
 			writeBenchTable(a.stdout, res)
-			return nil
+			return err
 		},
 	}
 	fl := cmd.Flags()
