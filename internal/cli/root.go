@@ -39,6 +39,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 type inputError struct{ err error }
 
 func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
 
 // app is the state shared by every command: global flags and the loaded network.
 type app struct {
@@ -59,19 +60,28 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// What cobra adds at Execute (help, completion) gets the same marking as the rest.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd(args...)
+	dispatched := false
+	markDispatch(root, &dispatched)
 	cmd, err := root.ExecuteContextC(ctx)
-	if err == nil {
-		return exitOK
+	if err != nil && !dispatched {
+		// Cobra failed before any command ran: the command line itself is wrong (an unknown
+		// command, a bad flag, the wrong number of arguments, a missing required flag).
+		err = usageError{err}
 	}
-	var ue usageError
-	var ie inputError
-	switch {
-	case errors.Is(err, errNo):
-		return exitNo
-	case errors.As(err, &ie):
-		fmt.Fprintln(stderr, ie.Error())
-		return exitNo
-	case errors.As(err, &ue) || isCobraUsage(err):
+	code := exitCode(err)
+	switch code {
+	case exitOK:
+		return code
+	case exitNo:
+		var ie inputError
+		if errors.As(err, &ie) {
+			fmt.Fprintln(stderr, ie.Error())
+		}
+		return code
+	case exitUsage:
 		fmt.Fprintf(stderr, "strata: %v\n", err)
 		// Name the command that was misused, so the hint points at its own help.
 		if cmd != nil && cmd != root {
@@ -80,21 +90,46 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		} else {
 			fmt.Fprintln(stderr, "Run 'strata --help' for usage.")
 		}
-		return exitUsage
+		return code
 	}
 	fmt.Fprintf(stderr, "strata: %v\n", err)
+	return code
+}
+
+// exitCode is the exit code for a command's error: by its type, never by its text.
+func exitCode(err error) int {
+	var ue usageError
+	var ie inputError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errNo), errors.As(err, &ie):
+		return exitNo
+	case errors.As(err, &ue):
+		return exitUsage
+	}
 	return exitFailure
 }
 
-// isCobraUsage recognises cobra's own argument and flag errors.
-func isCobraUsage(err error) bool {
-	m := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument", "received ", "at most"} {
-		if strings.Contains(m, p) {
-			return true
+// markDispatch makes every command of the tree set *dispatched when its Run or RunE
+// starts: cobra has then parsed and checked the command line, so an error after that is
+// the command's own, and one before it a usage error.
+func markDispatch(c *cobra.Command, dispatched *bool) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			*dispatched = true
+			return run(cmd, args)
 		}
 	}
-	return false
+	if run := c.Run; run != nil {
+		c.Run = func(cmd *cobra.Command, args []string) {
+			*dispatched = true
+			run(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		markDispatch(sub, dispatched)
+	}
 }
 
 func (a *app) rootCommand() *cobra.Command {
