@@ -51,9 +51,9 @@ A runtime this host lacks is listed with the reason; scripts/setup-bench.sh inst
 Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.`,
 		// sudo: namespaces, containers and /dev/kvm need root (and TestHelpExamples, which
 		// runs every "strata …" example, is spared a four-minute bench).
-		Example: `  strata bench --quick --layers wazero    # the embedded Wasm sandbox against native, in seconds
+		Example: `  strata bench --quick --layer wazero    # the embedded Wasm sandbox against native, in seconds
   sudo strata bench
-  sudo strata bench --layers L-3,L-4 --runs 50 -o json > results.json
+  sudo strata bench --layer L-3,L-4 --runs 50 -o json > results.json
   sudo strata bench --quick --chart results.svg`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -123,7 +123,10 @@ Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&layers, "layers", nil, "layers or drivers to run, comma-separated (L-3, L-4, crun, wazero, …; default: all; native always runs)")
+	fl.StringSliceVar(&layers, "layer", nil, "only these layers or drivers (L-3, L-4, crun, wazero, …; repeatable, or comma-separated; default: all; native always runs)")
+	// The spelling before probe and bench shared --layer; hidden, it still works.
+	fl.StringSliceVar(&layers, "layers", nil, "")
+	fl.MarkDeprecated("layers", "use --layer (as strata probe does)")
 	fl.IntVar(&runs, "runs", 10, "measured runs per driver and workload (default 5 with --quick)")
 	fl.IntVar(&warmup, "warmup", 1, "unmeasured runs before the measured ones")
 	fl.BoolVar(&quick, "quick", false, "small workloads and few runs: the whole bench in under a minute")

@@ -123,7 +123,8 @@ func TestVerifySynthetic(t *testing.T) {
 		{[]string{"verify", file, "--facts", "-"}, exitNo, "kind: measured"},
 		{[]string{"verify", file, "--relation", "nope"}, exitUsage, "nope"},
 		{[]string{"verify", "/no/such.json"}, exitUsage, "read results"},
-		{[]string{"bench", "--layers", "L-9"}, exitUsage, "unknown layer"},
+		{[]string{"bench", "--layer", "L-9"}, exitUsage, "unknown layer"},
+		{[]string{"bench", "--layers", "L-9"}, exitUsage, "--layers has been deprecated, use --layer"},
 		{[]string{"bench", "--runs", "0"}, exitUsage, "--runs"},
 	}
 	for _, tt := range tests {
