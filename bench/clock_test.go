@@ -2,8 +2,10 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,6 +17,13 @@ import (
 // about what the runtime's start costs; and the clock must run at the host's rate: going
 // from n to 4n iterations must add as much by the kernel's clock as by the host's (the
 // runtime's start, the same in both, drops out of the difference).
+//
+// The second and third checks compare times, which another process on the machine can
+// stretch (a run's start waiting for a CPU counts outside the workload's time, and a few
+// such runs move a median): a measurement that misses them is taken again, up to three
+// times, and only one that misses every time fails. A clock that runs at another rate, or
+// a runtime that adds its own time, misses every time. That the workload's time lies
+// inside the host's is checked on every run.
 func TestWorkloadClock(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs containers")
@@ -30,50 +39,69 @@ func TestWorkloadClock(t *testing.T) {
 			}
 			defer d.Close()
 			const runs = 3
-			var starts []time.Duration
-			for range runs {
-				s, err := d.Run(ctx, Workload{Name: Start})
-				if err != nil {
-					t.Fatal(err)
+			var misses []string
+			for attempt := 1; attempt <= 3; attempt++ {
+				miss := measureClock(t, ctx, d, runs)
+				if miss == "" {
+					return
 				}
-				starts = append(starts, s.Wall)
+				t.Logf("attempt %d: %s", attempt, miss)
+				misses = append(misses, miss)
 			}
-			start := medianDuration(starts)
-			// inside and host medians of the cpu kernel at size n.
-			cpu := func(n int) (inside, host time.Duration) {
-				var in, h []time.Duration
-				for range runs {
-					s, err := d.Run(ctx, Workload{Name: CPU, N: n})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if s.Clock != ClockWorkload || s.Wall <= 0 || s.Host <= 0 {
-						t.Fatalf("cpu %d: clock %q, workload %v, host %v: want the workload's own time and the host's", n, s.Clock, s.Wall, s.Host)
-					}
-					if s.Wall > s.Host {
-						t.Errorf("cpu %d: the workload's clock says %v, the host's start to exit of the same run %v", n, s.Wall, s.Host)
-					}
-					// Outside the kernel: the runtime's start and exit and the kernel
-					// process's own start (the Go runtime's); within reason of the start
-					// workload's time.
-					if out := s.Host - s.Wall; out > 2*start+150*time.Millisecond {
-						t.Errorf("cpu %d: %v outside the workload's time (host %v, workload %v), start alone takes %v", n, out, s.Host, s.Wall, start)
-					}
-					in, h = append(in, s.Wall), append(h, s.Host)
-				}
-				return medianDuration(in), medianDuration(h)
-			}
-			const n = 100_000_000
-			in1, h1 := cpu(n)
-			in4, h4 := cpu(4 * n)
-			rate := float64(in4-in1) / float64(h4-h1)
-			t.Logf("start %v; cpu %d: workload %v, host %v; cpu %d: workload %v, host %v; workload/host rate %.3f",
-				start, n, in1, h1, 4*n, in4, h4, rate)
-			if math.Abs(rate-1) > 0.10 {
-				t.Errorf("the workload's clock runs at %.3f× the host's (want within 10%%)", rate)
-			}
+			t.Errorf("the workload's clock disagrees with the host's in every attempt:\n%s", strings.Join(misses, "\n"))
 		})
 	}
+}
+
+// measureClock is one attempt of TestWorkloadClock on d: it fails t when the workload's
+// clock says more than the host's for the same run, and returns what else missed ("" when
+// nothing did).
+func measureClock(t *testing.T, ctx context.Context, d Driver, runs int) string {
+	t.Helper()
+	var starts []time.Duration
+	for range runs {
+		s, err := d.Run(ctx, Workload{Name: Start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		starts = append(starts, s.Wall)
+	}
+	start := medianDuration(starts)
+	var misses []string
+	// inside and host medians of the cpu kernel at size n.
+	cpu := func(n int) (inside, host time.Duration) {
+		var in, h []time.Duration
+		for range runs {
+			s, err := d.Run(ctx, Workload{Name: CPU, N: n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Clock != ClockWorkload || s.Wall <= 0 || s.Host <= 0 {
+				t.Fatalf("cpu %d: clock %q, workload %v, host %v: want the workload's own time and the host's", n, s.Clock, s.Wall, s.Host)
+			}
+			if s.Wall > s.Host {
+				t.Errorf("cpu %d: the workload's clock says %v, the host's start to exit of the same run %v", n, s.Wall, s.Host)
+			}
+			// Outside the kernel: the runtime's start and exit and the kernel
+			// process's own start (the Go runtime's); within reason of the start
+			// workload's time.
+			if out := s.Host - s.Wall; out > 2*start+150*time.Millisecond {
+				misses = append(misses, fmt.Sprintf("cpu %d: %v outside the workload's time (host %v, workload %v), start alone takes %v", n, out, s.Host, s.Wall, start))
+			}
+			in, h = append(in, s.Wall), append(h, s.Host)
+		}
+		return medianDuration(in), medianDuration(h)
+	}
+	const n = 100_000_000
+	in1, h1 := cpu(n)
+	in4, h4 := cpu(4 * n)
+	rate := float64(in4-in1) / float64(h4-h1)
+	t.Logf("start %v; cpu %d: workload %v, host %v; cpu %d: workload %v, host %v; workload/host rate %.3f",
+		start, n, in1, h1, 4*n, in4, h4, rate)
+	if math.Abs(rate-1) > 0.10 {
+		misses = append(misses, fmt.Sprintf("the workload's clock runs at %.3f× the host's (want within 10%%)", rate))
+	}
+	return strings.Join(misses, "; ")
 }
 
 func medianDuration(ds []time.Duration) time.Duration {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -206,12 +207,29 @@ func (d *ociDriver) Run(ctx context.Context, w Workload) (Sample, error) {
 // the runs after it); in any case its cgroups, once its processes are gone (the runtime's
 // own rmdir races their exit, and loses on a busy machine).
 func (d *ociDriver) remove(ctx context.Context, id string, deleted bool) error {
-	if deleted {
+	if deleted && d.hasState(id) {
 		if err := d.delete(ctx, id); err != nil {
 			return err
 		}
 	}
 	return removeCgroups(ctx, id)
+}
+
+// hasState reports whether the runtime keeps state for container id under its root (runc
+// and crun a directory named id, runsc files whose names hold it): without it there is
+// no container to delete — the runtime failed before making one, perhaps failing even to
+// read its flags, as runsc does for a platform it lacks, and so would its delete.
+func (d *ociDriver) hasState(id string) bool {
+	entries, err := os.ReadDir(d.state)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), id) {
+			return true
+		}
+	}
+	return false
 }
 
 // kill sends SIGKILL to container id's init.

@@ -122,6 +122,11 @@ func (localKernel) Namespace(ctx context.Context, kind string, rootless bool) (s
 		defer r.Close()
 		defer pw.Close()
 	}
+	// Pdeathsig fires when the thread that forked the child exits, not the process
+	// (golang/go#27505): this goroutine keeps its thread from the fork until the child is
+	// reaped, so no other goroutine can end that thread under the child.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := cmd.Start(); err != nil {
 		return "", missing("clone("+names+")", err)
 	}

@@ -26,8 +26,9 @@ checking || go mod download
 for part in scripts/setup-*.sh; do
   [ -x "$part" ] || continue
   if checking && ! grep -q 'lib/need.sh' "$part"; then
-    echo "$(basename "$part" .sh): cannot be checked without installing (it does not use scripts/lib/need.sh)"
-    rc=1; continue
+    # It would install rather than report: its tests say for themselves what they miss.
+    echo "$(basename "$part" .sh): not checked (it does not use scripts/lib/need.sh)"
+    continue
   fi
   "$part" || rc=1
 done

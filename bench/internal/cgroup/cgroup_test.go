@@ -188,3 +188,18 @@ func TestRemoveGivesUp(t *testing.T) {
 		t.Errorf("Remove with its context ended: %v, want context.Canceled naming %q", err, want)
 	}
 }
+
+func FuzzParseOwn(f *testing.F) {
+	f.Add([]byte("4:cpu,cpuacct:/user.slice\n0::/\n"))
+	f.Add([]byte("12:name=systemd:/a:b\n::\n:\n1::\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		mounts := mountinfo.Parse([]byte("1 0 0:1 / /sys/fs/cgroup/x rw - cgroup cgroup rw,cpu\n2 0 0:2 /r /sys/fs/cgroup/u rw - cgroup2 cgroup2 rw\n"))
+		for _, p := range []string{"c", "/ns/c"} {
+			for _, d := range dirs(mounts, parseOwn(b), p, func(string) bool { return true }) {
+				if !strings.HasPrefix(d, "/sys/fs/cgroup/") || !strings.HasSuffix(d, "/c") {
+					t.Errorf("dirs(%q) gave %q, outside the hierarchies or not the cgroup", p, d)
+				}
+			}
+		}
+	})
+}
