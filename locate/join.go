@@ -301,8 +301,17 @@ func (j *joiner) breakdown(i int) Breakdown {
 	switch th := j.threadOf(s); {
 	case th != nil:
 		b.Match = fmt.Sprintf("thread %d of process %d", th.TID, th.PID)
+		// Sampled, a Go thread parked in futex waits for whatever its goroutine waits for
+		// (the network, a timer, a lock): the waker that would tell is not seen.
+		goParked := j.tl.Sampled && s.Runtime == "go"
 		for _, w := range j.self[i] {
-			covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) { a.piece(iv, lo, hi, Exact) })
+			covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) {
+				conf := Exact
+				if goParked && iv.State == Blocked && iv.Kind == string(CauseLock) {
+					conf = Share
+				}
+				a.piece(iv, lo, hi, conf)
+			})
 			a.add(CatUnexplained, "", None, w.hi-w.lo-covered, "thread not observed then")
 		}
 	case s.PID != 0 && len(j.byPID[s.PID]) > 0:
@@ -310,10 +319,10 @@ func (j *joiner) breakdown(i int) Breakdown {
 		if s.TID != 0 {
 			unseen = fmt.Sprintf("; its thread %d was not observed", s.TID)
 		}
-		if th, how := j.learn(s); th != nil {
+		if th, how, conf := j.learn(s); th != nil {
 			b.Match = fmt.Sprintf("thread %d of process %d, learned: %s%s%s", th.TID, th.PID, how, unseen, tied)
 			for _, w := range j.self[i] {
-				covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) { j.pieceShared(s.PID, iv, lo, hi, a.piece) })
+				covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) { j.pieceShared(s.PID, iv, lo, hi, conf, a.piece) })
 				a.add(CatUnexplained, "", None, w.hi-w.lo-covered, "thread not observed then")
 			}
 			break
@@ -345,7 +354,9 @@ const EdgeTolerance = 200 * time.Microsecond
 
 func (j *joiner) edgeTolerance() int64 {
 	if j.tl.Sampled {
-		return int64(cmp.Or(j.tl.Period, 2*time.Millisecond))
+		// A sampled thread's time on CPU is placed somewhere in its sampling period, and
+		// periods stretch while the sampler reads many threads.
+		return 2 * int64(cmp.Or(j.tl.Period, 2*time.Millisecond))
 	}
 	return int64(EdgeTolerance)
 }
@@ -374,34 +385,39 @@ func (j *joiner) atEdges(s Span, tol int64) []*Thread {
 	return out
 }
 
-// learn finds the thread that ran a span that names none, and says how it was found: the
-// main thread of a Node.js process (JavaScript runs on the event loop there); the
-// process's only thread; or the one thread on CPU both when the span started and when
-// it ended — the code that starts and ends a span runs on the span's thread, and in
-// Python, Java, C or C++ a handler stays on one thread. Not for Go: goroutines move
-// between threads, and the threads' states are the runtime's.
-func (j *joiner) learn(s Span) (*Thread, string) {
+// learn finds the thread that ran a span that names none, says how it was found and how
+// sure that is: the main thread of a Node.js process (JavaScript runs on the event loop
+// there); the process's only thread; or the one thread on CPU both when the span started
+// and when it ended — the code that starts and ends a span runs on the span's thread, and
+// in Python, Java, C or C++ a handler stays on one thread. Not for Go: goroutines move
+// between threads, and the threads' states are the runtime's. On a sampled timeline the
+// edges are only known to a sampling period or two, and a thread that handed the span its
+// work or took its result ran there too: a thread learned from them is only a share.
+func (j *joiner) learn(s Span) (*Thread, string, Confidence) {
 	ths := j.byPID[s.PID]
 	switch s.Runtime {
 	case "go":
-		return nil, ""
+		return nil, "", None
 	case "nodejs":
 		if th := j.tl.Threads[s.PID]; th != nil && th.PID == s.PID {
-			return th, "Node.js runs JavaScript on the process's main thread, its event loop"
+			return th, "Node.js runs JavaScript on the process's main thread, its event loop", Learned
 		}
 	}
 	if len(ths) == 1 {
-		return ths[0], "the process's only thread"
+		return ths[0], "the process's only thread", Learned
 	}
 	tol := j.edgeTolerance()
 	edge := j.atEdges(s, tol)
 	if len(edge) > 1 && !j.tl.Sampled {
 		edge = j.atEdges(s, 0) // switch by switch: on CPU at the very moments
 	}
-	if len(edge) == 1 {
-		return edge[0], fmt.Sprintf("the only thread of the process on CPU within %s of both the span's start and its end", time.Duration(tol))
+	if len(edge) != 1 {
+		return nil, "", None
 	}
-	return nil, ""
+	if j.tl.Sampled {
+		return edge[0], fmt.Sprintf("the only thread of the process on CPU within %s of both the span's start and its end, at the sampling period's resolution", time.Duration(tol)), Share
+	}
+	return edge[0], fmt.Sprintf("the only thread of the process on CPU within %s of both the span's start and its end", time.Duration(tol)), Learned
 }
 
 // candidates are the threads that may have run a span whose thread could not be learned:
@@ -431,9 +447,9 @@ func (j *joiner) candidates(s Span) ([]*Thread, string) {
 }
 
 // pieceShared adds the piece [lo, hi) of a learned thread's interval, cut where the
-// number of spans running in the process changes: where the span was alone it is the
-// thread's time (Learned), elsewhere the thread's time was shared (Share).
-func (j *joiner) pieceShared(pid int32, iv *Interval, lo, hi int64, add func(iv *Interval, lo, hi int64, conf Confidence)) {
+// number of spans running in the process changes: where the span was alone it has the
+// confidence of the learning (alone), elsewhere the thread's time was shared (Share).
+func (j *joiner) pieceShared(pid int32, iv *Interval, lo, hi int64, alone Confidence, add func(iv *Interval, lo, hi int64, conf Confidence)) {
 	st := j.busy[pid]
 	k := sort.Search(len(st), func(k int) bool { return st[k].t > lo })
 	for at := lo; at < hi; {
@@ -442,7 +458,7 @@ func (j *joiner) pieceShared(pid int32, iv *Interval, lo, hi int64, add func(iv 
 			next = st[k].t
 			k++
 		}
-		conf := Learned
+		conf := alone
 		if j.concurrency(pid, at) > 1 {
 			conf = Share
 		}

@@ -214,3 +214,19 @@ func TestTieCycle(t *testing.T) {
 		checkSum(t, b)
 	}
 }
+
+// TestSampledGoFutexIsNotExact: sampled, a pinned Go thread parked in futex may wait for
+// the network or a timer as well as a lock (the waker that tells them apart is not seen):
+// the part used to claim exact.
+func TestSampledGoFutexIsNotExact(t *testing.T) {
+	tl := &Timeline{Source: "procfs", Sampled: true, Period: 2e6, Threads: map[int32]*Thread{10: {TID: 10, PID: 1, Intervals: []Interval{
+		{Start: at(0), End: at(1), State: OnCPU}, {Start: at(1), End: at(40), State: Blocked, Kind: string(CauseLock)}}}}}
+	for rt, want := range map[string]Confidence{"go": Share, "": Exact} {
+		sp := span("s", "", 0, 40, 1, 10)
+		sp.Runtime = rt
+		b := Join([]Span{sp}, tl, JoinOptions{}).Breakdowns[0]
+		if d := b.Dominant(); d.Label() != "blocked/lock" || d.Confidence != want {
+			t.Errorf("runtime %q: %s (%s), want blocked/lock (%s)", rt, d.Label(), d.Confidence, want)
+		}
+	}
+}

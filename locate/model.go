@@ -181,9 +181,10 @@ const (
 	CauseOther   Cause = "other"   // blocked outside a syscall we can name
 )
 
-// causeRank orders causes for the process-wide view: when several threads are blocked at
-// once, the most telling cause stands for the process.
-var causeRank = map[Cause]int{CauseDisk: 0, CauseNetwork: 1, CausePipe: 2, CauseChild: 3, CauseIO: 4, CauseSleep: 5, CauseLock: 6, CauseOther: 7}
+// causeRank orders causes for the process-wide view: when several threads that may run
+// the span are blocked at once, the most telling cause stands for them. A wait whose cause
+// is not known (io, other) tells least.
+var causeRank = map[Cause]int{CauseDisk: 0, CauseNetwork: 1, CausePipe: 2, CauseChild: 3, CauseSleep: 4, CauseLock: 5, CauseIO: 6, CauseOther: 7}
 
 // Interval is a stretch of time during which a thread was in one state.
 type Interval struct {

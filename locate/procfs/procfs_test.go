@@ -2,11 +2,13 @@ package procfs
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net"
 	"os"
 	"os/exec"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -196,6 +198,28 @@ func TestTimelineBlockedThenWaits(t *testing.T) {
 	for l, want := range map[string]time.Duration{"blocked/sleep": 5 * time.Millisecond, "runqueue": 2 * time.Millisecond, "cpu-user": time.Millisecond} {
 		if got := b.Get(l); got != want {
 			t.Errorf("%s %v, want %v: %+v", l, got, want, b.Parts)
+		}
+	}
+}
+
+// TestFDKindOfFIFO: a FIFO on disk links to its path, and used to be taken for a file
+// (a sampled read on it was "disk").
+func TestFDKindOfFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := dir + "/f"
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	reg, _ := os.Create(dir + "/r")
+	defer reg.Close()
+	for fd, want := range map[uintptr]locate.FDKind{f.Fd(): locate.FDPipe, reg.Fd(): locate.FDFile} {
+		if got := fdKind(fmt.Sprintf("/proc/self/fd/%d", fd)); got != want {
+			t.Errorf("fd %d: %v, want %v", fd, got, want)
 		}
 	}
 }

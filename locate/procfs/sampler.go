@@ -142,11 +142,35 @@ func (s *Sampler) read(pid, tid int32, dir string) (Sample, bool) {
 			smp.Wchan = string(b)
 		}
 		if smp.Syscall.Nr >= 0 && locate.SyscallClass(smp.Syscall.Nr) != locate.ClassOther && smp.Syscall.Arg0 < 1<<20 {
-			link, _ := os.Readlink(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatInt(smp.Syscall.Arg0, 10)))
-			smp.FDKind = locate.FDKindOf(link)
+			smp.FDKind = fdKind(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatInt(smp.Syscall.Arg0, 10)))
 		}
 	}
 	return smp, true
+}
+
+// fdKind is what the descriptor at /proc/PID/fd/N is: by its link for sockets, pipes and
+// anonymous inodes, by the type of the file it leads to for the rest (a FIFO on disk links
+// to its path, and is a pipe).
+func fdKind(path string) locate.FDKind {
+	link, err := os.Readlink(path)
+	if err != nil {
+		return locate.FDUnknown
+	}
+	k := locate.FDKindOf(link)
+	if k != locate.FDFile {
+		return k
+	}
+	if fi, err := os.Stat(path); err == nil {
+		switch {
+		case fi.Mode()&os.ModeNamedPipe != 0:
+			return locate.FDPipe
+		case fi.Mode()&os.ModeSocket != 0:
+			return locate.FDSocket
+		case fi.Mode()&(os.ModeDevice|os.ModeCharDevice) != 0:
+			return locate.FDOther
+		}
+	}
+	return k
 }
 
 // Stop returns the recording: the sampled timeline.
