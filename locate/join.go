@@ -210,7 +210,8 @@ func (j *joiner) concurrency(pid int32, t int64) int {
 
 // acc accumulates parts, with their evidence weighted by time.
 type acc struct {
-	parts map[partKey]*partAcc
+	parts   map[partKey]*partAcc
+	sampled bool
 }
 
 type partKey struct {
@@ -243,6 +244,12 @@ func (a *acc) add(cat Category, cause string, conf Confidence, d int64, evidence
 	}
 }
 
+// stronger says whether confidence a is stronger than b.
+func stronger(a, b Confidence) bool {
+	order := map[Confidence]int{Exact: 0, Learned: 1, Process: 2, Share: 3, None: 4}
+	return order[a] < order[b]
+}
+
 // piece adds the part [lo, hi) of interval iv.
 func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
 	d := hi - lo
@@ -250,6 +257,12 @@ func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
 	case RunQueue:
 		a.add(CatRunQueue, "", conf, d, iv.Evidence)
 	case Blocked:
+		// A wait whose cause is not known is no answer, whoever's it was; sampled, a
+		// futex may be a lock, a timed sleep or a parked goroutine (the return value and
+		// the waker that would tell are not seen).
+		if (iv.Kind == string(CauseIO) || iv.Kind == string(CauseOther) || (a.sampled && iv.Kind == string(CauseLock))) && stronger(conf, Share) {
+			conf = Share
+		}
 		a.add(CatBlocked, iv.Kind, conf, d, iv.Evidence)
 	case OnCPU:
 		if iv.Kind != "" {
@@ -283,7 +296,7 @@ func (j *joiner) breakdown(i int) Breakdown {
 	if b.Wall < 0 {
 		b.Wall = 0
 	}
-	var a acc
+	a := acc{sampled: j.tl.Sampled}
 	var selfLen int64
 	for _, w := range j.self[i] {
 		selfLen += w.hi - w.lo
@@ -301,17 +314,8 @@ func (j *joiner) breakdown(i int) Breakdown {
 	switch th := j.threadOf(s); {
 	case th != nil:
 		b.Match = fmt.Sprintf("thread %d of process %d", th.TID, th.PID)
-		// Sampled, a Go thread parked in futex waits for whatever its goroutine waits for
-		// (the network, a timer, a lock): the waker that would tell is not seen.
-		goParked := j.tl.Sampled && s.Runtime == "go"
 		for _, w := range j.self[i] {
-			covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) {
-				conf := Exact
-				if goParked && iv.State == Blocked && iv.Kind == string(CauseLock) {
-					conf = Share
-				}
-				a.piece(iv, lo, hi, conf)
-			})
+			covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) { j.pieceVia(iv, lo, hi, Exact, &a) })
 			a.add(CatUnexplained, "", None, w.hi-w.lo-covered, "thread not observed then")
 		}
 	case s.PID != 0 && len(j.byPID[s.PID]) > 0:
@@ -322,7 +326,9 @@ func (j *joiner) breakdown(i int) Breakdown {
 		if th, how, conf := j.learn(s); th != nil {
 			b.Match = fmt.Sprintf("thread %d of process %d, learned: %s%s%s", th.TID, th.PID, how, unseen, tied)
 			for _, w := range j.self[i] {
-				covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) { j.pieceShared(s.PID, iv, lo, hi, conf, a.piece) })
+				covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) {
+					j.pieceShared(s.PID, iv, lo, hi, conf, func(iv *Interval, lo, hi int64, c Confidence) { j.pieceVia(iv, lo, hi, c, &a) })
+				})
 				a.add(CatUnexplained, "", None, w.hi-w.lo-covered, "thread not observed then")
 			}
 			break
@@ -444,6 +450,30 @@ func (j *joiner) candidates(s Span) ([]*Thread, string) {
 		return either, fmt.Sprintf("no thread was on CPU at both its start and its end; %d were at one of them", len(either))
 	}
 	return all, "no thread was on CPU at its start or its end"
+}
+
+// pieceVia adds the piece [lo, hi) of the span's thread's interval iv. A wait that a
+// thread of the same process ended through an eventfd (work handed to a thread pool, as
+// Node's libuv does with file system calls) is what that thread did meanwhile.
+func (j *joiner) pieceVia(iv *Interval, lo, hi int64, conf Confidence, a *acc) {
+	wt := j.tl.Threads[iv.waker]
+	if iv.State != Blocked || iv.waker == 0 || wt == nil {
+		a.piece(iv, lo, hi, conf)
+		return
+	}
+	at := lo
+	j.walkThread(wt, window{lo, hi}, func(w *Interval, l, h int64) {
+		if l > at {
+			a.piece(iv, at, l, conf)
+		}
+		c := *w
+		c.Evidence = joinEvidence(fmt.Sprintf("on thread %d, which then woke this one through an eventfd", wt.TID), w.Evidence)
+		a.piece(&c, l, h, conf)
+		at = h
+	})
+	if at < hi {
+		a.piece(iv, at, hi, conf)
+	}
 }
 
 // pieceShared adds the piece [lo, hi) of a learned thread's interval, cut where the

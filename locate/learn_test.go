@@ -215,18 +215,55 @@ func TestTieCycle(t *testing.T) {
 	}
 }
 
-// TestSampledGoFutexIsNotExact: sampled, a pinned Go thread parked in futex may wait for
-// the network or a timer as well as a lock (the waker that tells them apart is not seen):
-// the part used to claim exact.
+// TestSampledGoFutexIsNotExact: sampled, a futex may be a lock, a timed sleep (its
+// ETIMEDOUT is not seen) or a parked goroutine (its waker is not seen): the part used to
+// claim exact.
 func TestSampledGoFutexIsNotExact(t *testing.T) {
 	tl := &Timeline{Source: "procfs", Sampled: true, Period: 2e6, Threads: map[int32]*Thread{10: {TID: 10, PID: 1, Intervals: []Interval{
 		{Start: at(0), End: at(1), State: OnCPU}, {Start: at(1), End: at(40), State: Blocked, Kind: string(CauseLock)}}}}}
-	for rt, want := range map[string]Confidence{"go": Share, "": Exact} {
+	for rt, want := range map[string]Confidence{"go": Share, "": Share} {
 		sp := span("s", "", 0, 40, 1, 10)
 		sp.Runtime = rt
 		b := Join([]Span{sp}, tl, JoinOptions{}).Breakdowns[0]
 		if d := b.Dominant(); d.Label() != "blocked/lock" || d.Confidence != want {
 			t.Errorf("runtime %q: %s (%s), want blocked/lock (%s)", rt, d.Label(), d.Confidence, want)
 		}
+	}
+}
+
+// TestEventfdWaitIsTheWakersWork: Node hands fs.promises calls to its libuv thread pool;
+// the event loop's epoll_pwait returns the pool's eventfd. That wait was io; it is what
+// the pool thread that woke the loop did meanwhile (here an fsync: disk).
+func TestEventfdWaitIsTheWakersWork(t *testing.T) {
+	s := sysc(1, 50, 1, 281, 1, FDUnknown)
+	s.Ready = kinds(FDEvent)
+	w := wake(50, 1, 5, -1, 0)
+	w.WakerPID = 1
+	evs := []Event{ev(EvSwitchIn, 0, 1), out(1, 1, 1, 281), s, w, ev(EvSwitchIn, 50, 1),
+		ev(EvSwitchIn, 0, 5), out(2, 5, 1, 74), sysc(2, 49, 5, 74, 0, FDFile), wake(49, 5, 0, -1, 0), ev(EvSwitchIn, 49, 5)}
+	sp := span("write", "", 0.5, 51, 1, 0)
+	sp.Runtime = "nodejs"
+	b := Join([]Span{sp}, Build(evs, at(0), at(60)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	near(t, b, "blocked/disk", 47)
+	if d := b.Dominant(); d.Label() != "blocked/disk" || !strings.Contains(strings.Join(d.Evidence, " "), "eventfd") {
+		t.Errorf("dominant %s %v, want blocked/disk through the eventfd: %+v", d.Label(), d.Evidence, b.Parts)
+	}
+	// A pipe among what became ready: the wait is the pipe's, not the waker's work.
+	s.Ready = kinds(FDEvent, FDPipe)
+	evs[2] = s
+	b = Join([]Span{sp}, Build(evs, at(0), at(60)), JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Label() != "blocked/pipe" {
+		t.Errorf("eventfd and pipe: dominant %s, want blocked/pipe", d.Label())
+	}
+}
+
+// TestTimedFutexIsSleep: a futex wait that ran out (ETIMEDOUT: Atomics.wait with a
+// timeout, sem_timedwait) was a sleep, not a lock.
+func TestTimedFutexIsSleep(t *testing.T) {
+	evs := []Event{ev(EvSwitchIn, 0, 10), out(1, 10, 1, 202), sysc(1, 41, 10, 202, -110, FDUnknown), wake(41, 10, 0, -1, 0), ev(EvSwitchIn, 41, 10)}
+	b := Join([]Span{span("s", "", 0, 42, 1, 10)}, Build(evs, at(0), at(42)), JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Label() != "blocked/sleep" {
+		t.Errorf("dominant %s, want blocked/sleep", d.Label())
 	}
 }

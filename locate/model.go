@@ -198,7 +198,8 @@ type Interval struct {
 	Short    [NClass]int64 `json:"short,omitzero"`
 	Evidence string        `json:"evidence,omitempty"`
 
-	bySyscall bool // already labeled by a long syscall: later overlapping ones are noise
+	bySyscall bool  // already labeled by a long syscall: later overlapping ones are noise
+	waker     int32 // blocked until a thread of the process notified it (an eventfd): that thread's time is the wait's
 }
 
 // Len is the interval's length in nanoseconds.

@@ -93,6 +93,9 @@ func blockedCause(nr int32, fdk FDKind, ret int64, haveRet bool, ready FDKinds) 
 	case "fsync", "fdatasync", "sync", "syncfs", "sync_file_range":
 		return CauseDisk
 	case "futex":
+		if haveRet && ret == -110 { // ETIMEDOUT: a timed wait that ran out is a sleep (Atomics.wait, sem_timedwait)
+			return CauseSleep
+		}
 		return CauseLock
 	case "nanosleep", "clock_nanosleep", "pause":
 		return CauseSleep

@@ -91,6 +91,7 @@ type threadState struct {
 	fdk      FDKind
 	waker    string // evidence from the wakeup
 	wakeHint Cause  // cause the waker's last poll suggests ("" none)
+	wakerTID int32  // the thread of the same process that woke it (0: none, or another process)
 	early    *Event // a wakeup seen while the thread was still on CPU
 	syscalls []Event
 	blockIO  []Event
@@ -147,7 +148,7 @@ func (b *builder) event(e *Event) {
 			iv.Evidence = fmt.Sprintf("%d short syscalls", e.ShortCount)
 		}
 		b.emit(e.TID, iv)
-		s.since, s.outState, s.sys, s.fd, s.fdk, s.waker, s.wakeHint = e.Time, e.State, e.Syscall, e.FD, e.FDKind, "", ""
+		s.since, s.outState, s.sys, s.fd, s.fdk, s.waker, s.wakeHint, s.wakerTID = e.Time, e.State, e.Syscall, e.FD, e.FDKind, "", "", 0
 		early := s.early
 		s.early = nil
 		switch {
@@ -159,6 +160,7 @@ func (b *builder) event(e *Event) {
 			// Woken just before the switch-out was recorded: runnable from here on.
 			s.mode, s.wakeAt = modeWoken, e.Time
 			s.waker, s.wakeHint = b.wakerEvidence(early)
+			s.wakerTID = sameProcessWaker(early)
 			s.waker = joinEvidence(s.waker, fmt.Sprintf("woken %s before its switch-out", time.Duration(e.Time-early.Time)))
 		default:
 			s.mode = modeBlocked
@@ -174,6 +176,7 @@ func (b *builder) event(e *Event) {
 			}
 			s.mode, s.wakeAt = modeWoken, e.Time
 			s.waker, s.wakeHint = b.wakerEvidence(e)
+			s.wakerTID = sameProcessWaker(e)
 		}
 	case EvExit:
 		if s.mode == modeOn {
@@ -219,6 +222,15 @@ func (b *builder) wakerEvidence(e *Event) (string, Cause) {
 	return ev, ""
 }
 
+// sameProcessWaker is the thread that made this wakeup when it is another thread of the
+// same process.
+func sameProcessWaker(e *Event) int32 {
+	if e.Waker != 0 && e.Waker != e.TID && (e.WakerPID == e.PID || e.WakerPID == 0) {
+		return e.Waker
+	}
+	return 0
+}
+
 // waitEnds closes the off-CPU stretch that ends when the thread gets a CPU at t.
 func (b *builder) waitEnds(tid int32, s *threadState, t int64) {
 	switch s.mode {
@@ -236,6 +248,9 @@ func (b *builder) waitEnds(tid int32, s *threadState, t int64) {
 // refines it with the syscall that covered it.
 func (b *builder) blocked(s *threadState, from, to int64, evidence string) Interval {
 	iv := Interval{Start: from, End: to, State: Blocked, Evidence: evidence}
+	if s.sys >= 0 && IsPoll(s.sys) {
+		iv.waker = s.wakerTID // kept only if the poll's exit shows an eventfd (splitBySyscall)
+	}
 	switch {
 	case s.sys >= 0:
 		iv.Kind = string(blockedCause(s.sys, s.fdk, 0, false, 0))
@@ -382,6 +397,11 @@ func splitBySyscall(p Interval, sc Event) []Interval {
 		}
 		mid.Kind = string(cause)
 		mid.Evidence = joinEvidence(syscallEvidence(sc), p.Evidence)
+		// Woken through an eventfd by a thread of its own (a thread pool finishing work
+		// it was handed): what that thread did meanwhile is what the wait waited for.
+		if cause != CauseIO || !sc.Ready.Has(FDEvent) || sc.Ready.Has(FDSocket) || sc.Ready.Has(FDPipe) {
+			mid.waker = 0
+		}
 	}
 	out = append(out, mid)
 	if after > 0 {

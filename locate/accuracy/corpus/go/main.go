@@ -164,8 +164,7 @@ func (c *corpus) disk() {
 	}
 	f := v.(*os.File)
 	buf := make([]byte, 256<<10)
-	end := time.Now().Add(d)
-	for i := 0; i < 2 || time.Now().Before(end); i++ {
+	for range 4 {
 		f.WriteAt(buf, 0)
 		f.Sync()
 	}

@@ -42,12 +42,9 @@ def disk():
         fd = disk_files.fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         os.unlink(path)
     buf = b"x" * (256 << 10)
-    end = time.monotonic() + D
-    i = 0
-    while i < 2 or time.monotonic() < end:
+    for _ in range(4):
         os.pwrite(fd, buf, 0)
         os.fsync(fd)
-        i += 1
 
 
 def sleep():
