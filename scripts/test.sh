@@ -33,11 +33,14 @@ echo "== go test -race"
 # The locate end-to-end test judges where a live service's time goes, so it runs alone in
 # the plain run below rather than beside every other package's tests on 2 cores.
 # The browser tests drive Chromium and Firefox; they run once, below, keeping their screenshots.
-go test -race -count=1 -timeout 25m -skip 'TestBenchQuick|TestHelpExamples/(bench|verify)|TestLocateDemo$|TestE2E' $(go list ./... | grep -v '/bench$\|/bench/')
+go test -race -count=1 -timeout 25m -skip 'TestBenchQuick|TestHelpExamples/(bench|verify)|TestLocateDemo$|TestE2E|TestAccuracy$' $(go list ./... | grep -v '/bench$\|/bench/')
 
 echo "== go test (real runtimes: bench drivers, strata bench --quick, strata locate on the demo)"
 go test -count=1 -timeout 20m ./bench/...
 go test -count=1 -timeout 10m -run 'TestBenchQuick|TestHelpExamples|TestLocateDemo$' ./internal/cli/
+# strata locate's accuracy benchmark, quick: the corpus in four languages, eBPF and sampled,
+# idle and beside stress-ng (about 2 minutes; BENCHMARKS.md has the full run).
+go test -count=1 -timeout 15m -run 'TestAccuracy$' ./locate/accuracy/
 
 echo "== cleanup beside a CPU hog (stress-ng --cpu 2): cancelled runs leave nothing, on a busy machine too"
 # The tests that cancel runs of every runtime and check, the moment a run returns, that no

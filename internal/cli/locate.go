@@ -53,8 +53,11 @@ var locateStopDelay = 5 * time.Second
 // the observation ended, for spans still on their way.
 var locateSpanGrace = 200 * time.Millisecond
 
-// locatePortScan is how often the ports the observed processes listen on are read.
-var locatePortScan = 250 * time.Millisecond
+// locatePortScan is how often the ports the observed processes listen on are read until
+// one is found, and locatePortRescan how often after that (and at once when a span names
+// a port not seen yet): reading /proc/net/tcp costs in proportion to every connection on
+// the host, tens of thousands on a loaded server.
+var locatePortScan, locatePortRescan = 250 * time.Millisecond, 5 * time.Second
 
 func (a *app) locateCommand() *cobra.Command {
 	var f locateFlags
@@ -434,14 +437,18 @@ func (p *portWatch) onSpans(spans []locate.Span) {
 }
 
 func (p *portWatch) run(ctx context.Context) {
-	t := time.NewTicker(locatePortScan)
-	defer t.Stop()
 	for {
 		p.scan()
+		p.mu.Lock()
+		wait := locatePortScan
+		if len(p.ports) > 0 {
+			wait = locatePortRescan
+		}
+		p.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 		}
 	}
 }

@@ -26,12 +26,13 @@ func ListeningInodes(b []byte, port int) []string {
 // listenLine parses one line of /proc/net/tcp or tcp6: the inode and port of a listening
 // socket.
 func listenLine(line string) (inode string, port int, ok bool) {
-	f := strings.Fields(line)
 	// sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode
-	if len(f) < 10 || f[3] != "0A" { // 0A: LISTEN
+	// Most lines are connections, not listeners (a loaded server has tens of thousands in
+	// TIME_WAIT): look at the state before splitting anything.
+	if field(line, 3) != "0A" { // 0A: LISTEN
 		return "", 0, false
 	}
-	_, hexPort, ok := strings.Cut(f[1], ":")
+	_, hexPort, ok := strings.Cut(field(line, 1), ":")
 	if !ok {
 		return "", 0, false
 	}
@@ -39,7 +40,26 @@ func listenLine(line string) (inode string, port int, ok bool) {
 	if err != nil {
 		return "", 0, false
 	}
-	return f[9], int(p), true
+	inode = field(line, 9)
+	return inode, int(p), inode != ""
+}
+
+// field is the n-th space-separated field of line, without splitting the rest.
+func field(line string, n int) string {
+	for i := 0; ; i++ {
+		line = strings.TrimLeft(line, " \t")
+		if line == "" {
+			return ""
+		}
+		end := strings.IndexAny(line, " \t")
+		if end < 0 {
+			end = len(line)
+		}
+		if i == n {
+			return line[:end]
+		}
+		line = line[end:]
+	}
 }
 
 // ListeningPorts returns the TCP ports that the candidate processes listen on, and which
