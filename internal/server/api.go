@@ -163,13 +163,19 @@ func checkParams(r *http.Request, op operation) error {
 	for key, vals := range r.URL.Query() {
 		pr, ok := declared[key]
 		if !ok {
-			msg := fmt.Sprintf("%s takes no query parameter %q", r.URL.Path, key)
+			shown, suggestion := key, ""
+			if len(key) > MaxParamBytes {
+				shown = key[:64] + "…"
+			} else {
+				suggestion = network.Suggest(key, names)
+			}
+			msg := fmt.Sprintf("%s takes no query parameter %q", r.URL.Path, shown)
 			if len(names) == 0 {
 				msg += "; it takes none"
 			} else {
 				msg += "; it takes " + strings.Join(names, ", ")
 			}
-			return &apiError{Status: http.StatusBadRequest, Code: "unknown-parameter", Message: msg, Suggestion: network.Suggest(key, names)}
+			return &apiError{Status: http.StatusBadRequest, Code: "unknown-parameter", Message: msg, Suggestion: suggestion}
 		}
 		if !pr.array {
 			if len(vals) > 1 {

@@ -209,6 +209,7 @@ func TestAPI(t *testing.T) {
 		{"manifests long image", "GET", "/api/v1/manifests?scenario=edge&image=" + strings.Repeat("x", server.MaxImageBytes+1), "", "", 400, []string{`"code":"too-long"`}},
 		{"unknown parameter", "GET", "/api/v1/why?a=L-4&op=%3E&b=L-2&relaton=overhead", "", "", 400, []string{`"code":"unknown-parameter"`, `"suggestion":"relation"`}},
 		{"parameter on a route without any", "GET", "/api/v1/scenarios?x=1", "", "", 400, []string{`"code":"unknown-parameter"`, `takes none`}},
+		{"long unknown parameter", "GET", "/api/v1/scenarios?" + strings.Repeat("k", 40<<10) + "=1", "", "", 400, []string{`"code":"unknown-parameter"`, `kkkk…`}},
 		{"parameter given twice", "GET", "/api/v1/compare?a=L-4&a=L-3&b=L-2", "", "", 400, []string{`given 2 times`}},
 		{"results", "GET", "/api/v1/results", "", "", 200, []string{`"results":[]`}},
 		{"result unknown", "GET", "/api/v1/results/x.json", "", "", 404, []string{`"code":"unknown-result"`}},
