@@ -47,6 +47,7 @@ type answer struct {
 	match                        string
 	evidence                     []string
 	wall                         time.Duration
+	parts                        string
 }
 
 // judge is a span's dominant part other than children and run-queue wait.
@@ -63,6 +64,15 @@ func judge(b locate.Breakdown) (locate.Part, float64) {
 		}
 	}
 	return d, float64(d.Time) / float64(max(own, 1))
+}
+
+// partsLine lists a breakdown's parts, largest first, for the log.
+func partsLine(b locate.Breakdown) string {
+	var ps []string
+	for _, p := range b.Parts {
+		ps = append(ps, fmt.Sprintf("%s %v", p.Label(), p.Time.Round(10*time.Microsecond)))
+	}
+	return strings.Join(ps, ", ")
 }
 
 // slowServer answers each connection's line handlerTime later: the network handlers'
@@ -246,7 +256,7 @@ func run(t *testing.T, strata string, p program, mode, load, slow, dir string) [
 			continue
 		}
 		d, share := judge(b)
-		as = append(as, answer{config: mode + " " + load, lang: p.lang, cause: cause, variant: variant, got: d.Label(), conf: d.Confidence, share: share, right: d.Label() == want[cause] || (cause == "disk" && d.Label() == "cpu-kernel/file"), match: b.Match, evidence: d.Evidence, wall: b.Wall})
+		as = append(as, answer{config: mode + " " + load, lang: p.lang, cause: cause, variant: variant, got: d.Label(), conf: d.Confidence, share: share, right: d.Label() == want[cause] || (cause == "disk" && d.Label() == "cpu-kernel/file"), match: b.Match, evidence: d.Evidence, wall: b.Wall, parts: partsLine(b)})
 	}
 	if n := 2 * *repsFlag * len(causes); len(as) != n {
 		t.Errorf("%s %s %s: %d spans judged, want %d (notes %v)", p.lang, mode, load, len(as), n, rep.Notes)
@@ -283,7 +293,7 @@ func TestAccuracy(t *testing.T) {
 				all = append(all, as...)
 				for _, a := range as {
 					if !a.right {
-						t.Logf("wrong: %s %s %s/%s (wall %v): %s (%s, %.0f%%) %q; %s", a.config, a.lang, a.cause, a.variant, a.wall, a.got, a.conf, 100*a.share, a.evidence, a.match)
+						t.Logf("wrong: %s %s %s/%s (wall %v): %s (%s, %.0f%%) %q; %s; parts %s", a.config, a.lang, a.cause, a.variant, a.wall, a.got, a.conf, 100*a.share, a.evidence, a.match, a.parts)
 					}
 				}
 			}

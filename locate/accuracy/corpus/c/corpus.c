@@ -88,8 +88,8 @@ static void do_cpu(void) {
 
 static __thread int disk_fd = -1;
 
-static void do_disk(void) { /* 256 KiB written over the file's start and fsync'd, 4 times */
-	static char buf[256 << 10];
+static void do_disk(void) { /* 1 MiB written over the file's start and fsync'd, 4 times */
+	static char buf[1 << 20];
 	if (disk_fd < 0) {
 		char path[512];
 		snprintf(path, sizeof path, "%s/c-%d-%d", dir, getpid(), gettid());

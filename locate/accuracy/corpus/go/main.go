@@ -163,7 +163,7 @@ func (c *corpus) disk() {
 		v = f
 	}
 	f := v.(*os.File)
-	buf := make([]byte, 256<<10)
+	buf := make([]byte, 1<<20)
 	for range 4 {
 		f.WriteAt(buf, 0)
 		f.Sync()

@@ -69,7 +69,7 @@ function cpu() {
   }
 }
 
-const buf = Buffer.alloc(256 << 10, 'x');
+const buf = Buffer.alloc(1 << 20, 'x');
 let diskFd = -1;
 function diskSync() {
   if (diskFd < 0) {

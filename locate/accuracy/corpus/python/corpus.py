@@ -41,7 +41,7 @@ def disk():
         path = os.path.join(DIR, "py-%d-%d" % (os.getpid(), threading.get_native_id()))
         fd = disk_files.fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         os.unlink(path)
-    buf = b"x" * (256 << 10)
+    buf = b"x" * (1 << 20)
     for _ in range(4):
         os.pwrite(fd, buf, 0)
         os.fsync(fd)
