@@ -1,0 +1,379 @@
+package kb
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/strata-dev/strata/network"
+)
+
+// Limits bound the work of a read before any parsing: how many documents, how large one
+// may be, and how large all together.
+type Limits struct {
+	MaxFiles      int   // default 100,000
+	MaxFileBytes  int64 // default 16 MiB
+	MaxTotalBytes int64 // default 512 MiB
+}
+
+// DefaultLimits are the limits a zero Limits stands for.
+var DefaultLimits = Limits{MaxFiles: 100_000, MaxFileBytes: 16 << 20, MaxTotalBytes: 512 << 20}
+
+// ErrLimit is matched (errors.Is) by the error of a read past its Limits.
+var ErrLimit = errors.New("knowledge base too large")
+
+// Options tune a Reader.
+type Options struct {
+	// Base is the network the documents are read against: the names they use are looked
+	// up there first (a row that names an entity of the base describes that entity), its
+	// relation types are the ones chain labels can name, and its names help choose the
+	// characters that lost bytes to mojibake. Nil reads the documents alone (then no
+	// chain label names a relation unless NewRelations is set).
+	Base *network.Network
+	// NewRelations declares a relation type for each chain label that names none,
+	// instead of reporting it.
+	NewRelations bool
+	Limits       Limits
+}
+
+// Reader reads Markdown knowledge bases. It keeps what it read of each document, so
+// reading the same documents again after one of them changed only reads that one again
+// (resolution across documents and the network documents are made anew). A Reader is
+// safe for concurrent use; reads are serialised.
+type Reader struct {
+	opts Options
+	base *baseIndex
+	lex  *lexicon // names of the base network and the vocabulary, shared by every read
+
+	mu    sync.Mutex
+	cache map[string]*cachedDoc
+}
+
+type cachedDoc struct {
+	raw      []byte
+	text     string // decoded; holds holeRune where characters lost bytes
+	decoding Decoding
+	holes    []hole
+	err      error
+	// the parse of filled (the text with its holes chosen)
+	filled string
+	parsed *parsedDoc
+}
+
+// NewReader returns a Reader with the options.
+func NewReader(opts Options) *Reader {
+	if opts.Limits.MaxFiles <= 0 {
+		opts.Limits.MaxFiles = DefaultLimits.MaxFiles
+	}
+	if opts.Limits.MaxFileBytes <= 0 {
+		opts.Limits.MaxFileBytes = DefaultLimits.MaxFileBytes
+	}
+	if opts.Limits.MaxTotalBytes <= 0 {
+		opts.Limits.MaxTotalBytes = DefaultLimits.MaxTotalBytes
+	}
+	r := &Reader{opts: opts, base: newBaseIndex(opts.Base), cache: map[string]*cachedDoc{}}
+	r.lex = newLexicon()
+	if opts.Base != nil {
+		addNetworkNames(r.lex, opts.Base)
+	}
+	for _, w := range vocab().words() {
+		r.lex.addName(w)
+	}
+	return r
+}
+
+// Document is what one Markdown document became.
+type Document struct {
+	// Source is the Markdown file's name, as positions cite it.
+	Source string `json:"source" yaml:"source"`
+	// Name is the network file written for it: Source with .yaml for .md.
+	Name string `json:"name" yaml:"name"`
+	// YAML holds the network documents (strata.dev/v1alpha1) the Markdown declares; each
+	// line ends with the Markdown line it came from.
+	YAML     []byte   `json:"-" yaml:"-"`
+	Decoding Decoding `json:"decoding" yaml:"decoding"`
+	// Read lists what was read (tables, chains, formulas, definitions, new entities),
+	// Skipped what was not (links, metadata, prose, code in other languages), and
+	// Problems what is wrong, each with its line.
+	Read     []Note           `json:"read" yaml:"read"`
+	Skipped  []Note           `json:"skipped" yaml:"skipped"`
+	Problems network.Problems `json:"problems" yaml:"problems"`
+	// Warnings are what the reader did without certainty: characters that lost bytes to
+	// mojibake and were chosen with a confidence under 0.75. They do not stop the
+	// network from loading.
+	Warnings network.Problems `json:"warnings,omitempty" yaml:"warnings,omitempty"`
+
+	pm *posMap
+}
+
+// Import is what a Reader made of a knowledge base.
+type Import struct {
+	Documents []*Document `json:"documents" yaml:"documents"`
+	// Problems is every document's problems, sorted by position; Warnings every
+	// document's warnings.
+	Problems network.Problems `json:"problems" yaml:"problems"`
+	Warnings network.Problems `json:"warnings,omitempty" yaml:"warnings,omitempty"`
+}
+
+// WarnBelow is the confidence under which a choice of a character is a warning.
+const WarnBelow = 0.75
+
+// Read reads the documents. Every problem of every document is in the Import; the error
+// is for a read that could not be done at all (the context, a limit).
+func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error) {
+	lim := r.opts.Limits
+	if len(files) > lim.MaxFiles {
+		return nil, fmt.Errorf("%w: %d documents, more than the limit of %d", ErrLimit, len(files), lim.MaxFiles)
+	}
+	var total int64
+	for _, f := range files {
+		total += int64(len(f.Data))
+	}
+	if total > lim.MaxTotalBytes {
+		return nil, fmt.Errorf("%w: %d bytes in all, more than the limit of %d", ErrLimit, total, lim.MaxTotalBytes)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[string]bool{}
+	docs := make([]*cachedDoc, len(files))
+	anyHoles := false
+	for i, f := range files {
+		if i%64 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		seen[f.Name] = true
+		c := r.cache[f.Name]
+		if c == nil || !bytes.Equal(c.raw, f.Data) {
+			c = &cachedDoc{raw: bytes.Clone(f.Data)}
+			if int64(len(f.Data)) > lim.MaxFileBytes {
+				c.err = fmt.Errorf("%w: %d bytes, more than the limit of %d for one document", ErrLimit, len(f.Data), lim.MaxFileBytes)
+			} else {
+				c.text, c.decoding, c.holes, c.err = decodeBytes(f.Data)
+			}
+			r.cache[f.Name] = c
+		}
+		docs[i] = c
+		anyHoles = anyHoles || len(c.holes) > 0
+	}
+	for name := range r.cache {
+		if !seen[name] {
+			delete(r.cache, name)
+		}
+	}
+	var lex *lexicon
+	if anyHoles {
+		lex = r.lex.withCounts()
+		for _, c := range docs {
+			if c.err == nil {
+				lex.addText(c.text)
+			}
+		}
+	}
+	parsed := make([]*parsedDoc, 0, len(files))
+	for i, c := range docs {
+		name := files[i].Name
+		if c.err != nil {
+			d := &parsedDoc{name: name}
+			code, hint := CodeEncoding, "convert it to UTF-8 text, or leave it out of the knowledge base"
+			if errors.Is(c.err, ErrLimit) {
+				code, hint = CodeLimit, "split it into several documents"
+			}
+			d.problem(network.Pos{File: name, Line: 1}, code, hint, "not read: %v", c.err)
+			parsed = append(parsed, d)
+			continue
+		}
+		text, dec := c.text, c.decoding
+		if len(c.holes) > 0 {
+			holes := append([]hole{}, c.holes...)
+			text = lex.fillHoles(c.text, holes)
+			m := *dec.Mojibake
+			m.Choices = make([]Choice, len(holes))
+			for j, h := range holes {
+				m.Choices[j] = h.choice
+			}
+			dec.Mojibake = &m
+		}
+		if c.parsed == nil || c.filled != text || c.parsed.name != name {
+			d := &parsedDoc{name: name, decoding: dec}
+			src := normalise(d, text)
+			extract(d, src)
+			c.filled, c.parsed = text, d
+		}
+		c.parsed.decoding = dec
+		parsed = append(parsed, c.parsed)
+	}
+	res := newResolver(r.base, r.opts)
+	outs, err := res.run(ctx, parsed)
+	if err != nil {
+		return nil, err
+	}
+	im := &Import{Documents: make([]*Document, len(outs))}
+	for i, o := range outs {
+		y, pm := emit(o)
+		d := &Document{Source: o.src.name, Name: yamlName(o.src.name), YAML: y, Decoding: o.src.decoding, pm: pm,
+			Read: append(append([]Note{}, o.src.read...), o.read...), Skipped: append(append([]Note{}, o.src.skipped...), o.skipped...)}
+		d.Problems = append(append(network.Problems{}, o.src.problems...), o.problems...)
+		if m := d.Decoding.Mojibake; m != nil {
+			for _, c := range m.Choices {
+				if c.Confidence < WarnBelow {
+					d.Warnings = append(d.Warnings, network.Problem{Pos: network.Pos{File: o.src.name, Line: c.Line, Col: c.Col},
+						Code: CodeEncoding, Message: "a character that lost bytes to mojibake was chosen without certainty: " + c.String(),
+						Hint: "check the character and correct the file"})
+				}
+			}
+		}
+		sort.SliceStable(d.Read, func(a, b int) bool { return d.Read[a].Pos.Line < d.Read[b].Pos.Line })
+		d.Problems.Sort()
+		im.Documents[i] = d
+		im.Problems = append(im.Problems, d.Problems...)
+		im.Warnings = append(im.Warnings, d.Warnings...)
+	}
+	im.Problems.Sort()
+	im.Warnings.Sort()
+	return im, nil
+}
+
+// withCounts is a lexicon sharing l's names with empty counts.
+func (l *lexicon) withCounts() *lexicon {
+	return &lexicon{names: l.names, byRune: l.byRune, uni: map[rune]int{}, bi: map[[2]rune]int{}}
+}
+
+// normalise makes line ends "\n" and blanks a front matter block (keeping its lines, so
+// line numbers stay those of the file), reporting it.
+func normalise(d *parsedDoc, text string) []byte {
+	if strings.ContainsRune(text, '\r') {
+		text = strings.ReplaceAll(text, "\r\n", "\n")
+		text = strings.ReplaceAll(text, "\r", "\n")
+	}
+	lines := strings.SplitAfter(text, "\n")
+	if len(lines) > 1 {
+		open := strings.TrimRight(lines[0], "\n")
+		closeWith := ""
+		switch open {
+		case "---":
+			closeWith = "---"
+		case "+++":
+			closeWith = "+++"
+		}
+		if closeWith != "" {
+			for i := 1; i < len(lines); i++ {
+				l := strings.TrimRight(lines[i], "\n")
+				if l == closeWith || closeWith == "---" && l == "..." {
+					var keys []string
+					for j := 1; j < i; j++ {
+						if k, _, ok := strings.Cut(lines[j], ":"); ok && !strings.HasPrefix(k, " ") {
+							keys = append(keys, strings.TrimSpace(k))
+						}
+						lines[j] = "\n"
+					}
+					lines[0], lines[i] = "\n", "\n"
+					d.skip(1, "front matter, lines 1–%d (%s): not read", i+1, strings.Join(keys, ", "))
+					break
+				}
+			}
+		}
+	}
+	return []byte(strings.Join(lines, ""))
+}
+
+func yamlName(src string) string {
+	ext := path.Ext(src)
+	switch strings.ToLower(ext) {
+	case ".md", ".markdown", ".mdown", ".mkd":
+		return strings.TrimSuffix(src, ext) + ".yaml"
+	}
+	return src + ".yaml"
+}
+
+// Files returns the network files of the import, named by their Markdown documents so
+// that positions in them name the Markdown.
+func (im *Import) Files() []network.File {
+	out := make([]network.File, len(im.Documents))
+	for i, d := range im.Documents {
+		out[i] = network.File{Name: d.Source, Data: d.YAML}
+	}
+	return out
+}
+
+// Load builds the network of the base files and the import's documents, with every
+// position in the Markdown (file:line:col). The error holds the loader's problems, also
+// at their Markdown positions; the import's own problems are in im.Problems.
+func (im *Import) Load(base []network.File, opts ...network.Options) (*network.Network, error) {
+	files := append(append([]network.File{}, base...), im.Files()...)
+	n, err := network.Load(files, opts...)
+	if err != nil {
+		if ps, ok := network.AsProblems(err); ok {
+			out := make(network.Problems, len(ps))
+			for i, p := range ps {
+				p.Pos = im.Pos(p.Pos)
+				out[i] = p
+			}
+			out.Sort()
+			return nil, out
+		}
+		return nil, err
+	}
+	im.remap(n)
+	return n, nil
+}
+
+// Pos maps a position in one of the import's YAML documents to the Markdown; other
+// positions are returned as they are.
+func (im *Import) Pos(p network.Pos) network.Pos {
+	for _, d := range im.Documents {
+		if d.Source == p.File {
+			return d.pm.pos(p)
+		}
+	}
+	return p
+}
+
+// remap moves every position of the network that is in a generated document to the
+// Markdown.
+func (im *Import) remap(n *network.Network) {
+	maps := map[string]*posMap{}
+	for _, d := range im.Documents {
+		maps[d.Source] = d.pm
+	}
+	fix := func(p *network.Pos) {
+		if m, ok := maps[p.File]; ok {
+			*p = m.pos(*p)
+		}
+	}
+	for _, e := range n.Entities {
+		fix(&e.Source)
+		for i := range e.Attributes {
+			fix(&e.Attributes[i].Source)
+		}
+	}
+	for _, d := range n.Dimensions {
+		fix(&d.Source)
+	}
+	for _, r := range n.Relations {
+		fix(&r.Source)
+	}
+	for i := range n.Facts {
+		fix(&n.Facts[i].Source)
+	}
+	for i := range n.Chains {
+		fix(&n.Chains[i].Source)
+	}
+	for i := range n.Formulas {
+		fix(&n.Formulas[i].Source)
+	}
+}
+
+// IsMarkdown reports whether a file name is a Markdown document's.
+func IsMarkdown(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".md", ".markdown", ".mdown", ".mkd":
+		return true
+	}
+	return false
+}
