@@ -40,6 +40,7 @@ type attrDecl struct {
 	text  network.Text // for a text attribute
 	num   int64        // for a number (a year, a coordinate)
 	isNum bool
+	rel   bool // the raw text of a cell that names entities
 	pos   network.Pos
 }
 
@@ -386,7 +387,9 @@ func readTable(d *parsedDoc, dd *dimDecl, b block) {
 				r.attrs = append(r.attrs, textAttr(attrName(headers[i]), c.text, cp))
 			case colRef:
 				r.refs = append(r.refs, refDecl{relation: refs[i].Relation, category: refs[i].Category, header: headers[i], text: c.text, pos: cp})
-				r.attrs = append(r.attrs, textAttr(attrName(headers[i]), c.text, cp))
+				a := textAttr(attrName(headers[i]), c.text, cp)
+				a.rel = true
+				r.attrs = append(r.attrs, a)
 			default:
 				r.attrs = append(r.attrs, textAttr(attrName(headers[i]), c.text, cp))
 			}

@@ -153,6 +153,9 @@ func (r *resolver) row(o *docOut, do *dimOut, dd *dimDecl, row *rowDecl) *entity
 		}
 	}
 	for _, a := range row.attrs {
+		if a.rel {
+			continue // the relations say it; the entity's own declaration keeps its words
+		}
 		if have[a.name+"\x00"+attrValue(a)] || !a.isNum && (have["\x00"+a.text.En] && a.text.En != "" || have["\x00"+a.text.Zh] && a.text.Zh != "") {
 			continue
 		}

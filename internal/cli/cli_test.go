@@ -621,7 +621,20 @@ func TestHelp(t *testing.T) {
 // expects it to succeed, so the help never shows a command that fails. check's examples
 // name the reader's own files and are skipped.
 func TestHelpExamples(t *testing.T) {
+	// import's examples read a knowledge base kb/ and a document doc.md: the seed
+	zh, err := os.ReadFile("../../kb/testdata/multi-dimensional-network.zh.md")
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(t.TempDir()) // examples that write files (plan --emit) write them there
+	if err := os.Mkdir("kb", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"kb/seed.zh.md", "doc.md"} {
+		if err := os.WriteFile(f, zh, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	root := (&app{}).rootCommand()
 	n := 0
 	for _, c := range append(root.Commands(), root) {

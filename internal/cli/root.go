@@ -43,8 +43,9 @@ func (e inputError) Unwrap() error { return e.err }
 
 // app is the state shared by every command: global flags and the loaded network.
 type app struct {
-	networks  []string
-	noDefault bool
+	networks     []string
+	noDefault    bool
+	newRelations bool
 	output    string
 	stdout    io.Writer
 	stderr    io.Writer
@@ -152,12 +153,13 @@ with --network (they overlay it) or replace it with --no-default.`,
 		SilenceErrors: true,
 	}
 	pf := root.PersistentFlags()
-	pf.StringArrayVar(&a.networks, "network", nil, "network `FILE` to load on top of the embedded one (repeatable)")
+	pf.StringArrayVar(&a.networks, "network", nil, "network `FILE` (YAML or Markdown) or directory of them to load on top of the embedded one (repeatable)")
+	pf.BoolVar(&a.newRelations, "new-relations", false, "in Markdown, a chain label that names no relation type declares one (otherwise it is a problem)")
 	pf.BoolVar(&a.noDefault, "no-default", false, "do not load the embedded default network; use only --network files")
 	pf.StringVarP(&a.output, "output", "o", "table", "output `format`: table, json or yaml")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.showCommand(), a.compareCommand(), a.whyCommand(), a.rankCommand(),
-		a.pathCommand(), a.paretoCommand(), a.checkCommand(), a.exportCommand(),
+		a.pathCommand(), a.paretoCommand(), a.checkCommand(), a.importCommand(), a.exportCommand(),
 		a.planCommand(), a.scenariosCommand(), a.coordinatesCommand(), a.benchCommand(), a.verifyCommand(), a.serveCommand(), a.probeCommand(), a.locateCommand())
 	return root
 }
@@ -180,23 +182,17 @@ func (a *app) load() error {
 	if a.net != nil {
 		return nil
 	}
-	var files []network.File
-	if !a.noDefault {
-		files = network.DefaultFiles()
-	} else if len(a.networks) == 0 {
+	if a.noDefault && len(a.networks) == 0 {
 		return usagef("--no-default needs at least one --network FILE")
 	}
-	extra, err := network.ReadFiles(a.networks...)
+	l, err := a.loadPaths(context.Background(), a.networks)
 	if err != nil {
-		return usageError{err} // as in check: a file named on the command line is missing
+		return err // a file named on the command line is missing: a usage error, as in check
 	}
-	n, err := network.Load(append(files, extra...))
-	if err != nil {
-		if ps, ok := network.AsProblems(err); ok {
-			return inputError{fmt.Errorf("%s\n%d problem(s) in the network; fix them and run again (strata check lists them)", ps.Error(), len(ps))}
-		}
-		return err
+	if ps := l.problems; len(ps) > 0 {
+		return inputError{fmt.Errorf("%s\n%d problem(s) in the network; fix them and run again (strata check lists them)", ps.Error(), len(ps))}
 	}
+	n := l.net
 	r, err := reason.New(n)
 	if err != nil {
 		return err

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/strata-dev/strata/kb"
+	"github.com/strata-dev/strata/network"
+)
+
+// inputs are the files named on a command line (--network, check's arguments): network
+// YAML documents, and the Markdown documents of a knowledge base. A directory stands for
+// the .md, .yaml and .yml files under it.
+type inputs struct {
+	yaml []network.File
+	md   []network.File
+	// skipped are files in a directory that are neither Markdown nor YAML.
+	skipped []string
+}
+
+func isYAML(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml":
+		return true
+	}
+	return false
+}
+
+// readInputs reads the paths. A file named directly is Markdown by its extension and
+// YAML otherwise; in a directory, files and directories whose names start with "." are
+// left out, as are symbolic links to directories.
+func readInputs(paths []string) (inputs, error) {
+	var in inputs
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			_, err = os.ReadFile(p) // the error says "open", as for any file
+			return in, fmt.Errorf("read network file: %w", err)
+		}
+		if !st.IsDir() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return in, fmt.Errorf("read network file: %w", err)
+			}
+			if kb.IsMarkdown(p) {
+				in.md = append(in.md, network.File{Name: p, Data: b})
+			} else {
+				in.yaml = append(in.yaml, network.File{Name: p, Data: b})
+			}
+			continue
+		}
+		var names []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				names = append(names, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return in, fmt.Errorf("read network directory: %w", err)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			md, y := kb.IsMarkdown(name), isYAML(name)
+			if !md && !y {
+				in.skipped = append(in.skipped, name)
+				continue
+			}
+			b, err := os.ReadFile(name)
+			if err != nil {
+				return in, fmt.Errorf("read network file: %w", err)
+			}
+			if md {
+				in.md = append(in.md, network.File{Name: name, Data: b})
+			} else {
+				in.yaml = append(in.yaml, network.File{Name: name, Data: b})
+			}
+		}
+	}
+	return in, nil
+}
+
+// loaded is a network loaded from the embedded default, YAML files and Markdown, with
+// everything said about the inputs.
+type loaded struct {
+	net *network.Network
+	imp *kb.Import // nil without Markdown
+	in  inputs
+	// problems are the import's and the loader's, at their Markdown or YAML positions.
+	problems network.Problems
+}
+
+// loadPaths loads the embedded network (unless --no-default) and the files and
+// directories. Markdown is read against the network of everything else, so its names
+// resolve there. The error is for I/O and usage; problems in the input are in
+// loaded.problems.
+func (a *app) loadPaths(ctx context.Context, paths []string) (loaded, error) {
+	var l loaded
+	in, err := readInputs(paths)
+	if err != nil {
+		return l, usageError{err}
+	}
+	l.in = in
+	var base []network.File
+	if !a.noDefault {
+		base = network.DefaultFiles()
+	}
+	base = append(base, in.yaml...)
+	n, err := network.Load(base)
+	if err != nil {
+		ps, ok := network.AsProblems(err)
+		if !ok {
+			return l, err
+		}
+		l.problems = ps
+		return l, nil
+	}
+	if len(in.md) == 0 {
+		l.net = n
+		return l, nil
+	}
+	im, err := kb.NewReader(kb.Options{Base: n, NewRelations: a.newRelations}).Read(ctx, in.md)
+	if err != nil {
+		return l, err
+	}
+	l.imp = im
+	l.problems = append(l.problems, im.Problems...)
+	full, err := im.Load(base)
+	if err != nil {
+		ps, ok := network.AsProblems(err)
+		if !ok {
+			return l, err
+		}
+		l.problems = append(l.problems, ps...)
+	}
+	l.problems.Sort()
+	if len(l.problems) == 0 {
+		l.net = full
+	} else if full != nil && len(im.Problems) == len(l.problems) {
+		l.net = full // the import's problems only: what it could read still loads
+	}
+	return l, nil
+}
