@@ -46,9 +46,9 @@ type app struct {
 	networks     []string
 	noDefault    bool
 	newRelations bool
-	output    string
-	stdout    io.Writer
-	stderr    io.Writer
+	output       string
+	stdout       io.Writer
+	stderr       io.Writer
 
 	net *network.Network
 	rsn *reason.Reasoner
