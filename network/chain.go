@@ -301,7 +301,7 @@ func (sp *splitNames) names(text string, start int, fn func(end int, key string)
 // them (the text did not parse, often because of such a name) it looks for the name in the
 // text where a term could stand. It reports whether it found one. The cost is the text's
 // length times the longest such name's, whatever the input.
-func (b *builder) refuseSplit(n *node, text string, terms []Term, formula bool) bool {
+func (b *builder) refuseSplit(n scalar, text string, terms []Term, formula bool) bool {
 	sp := b.splitNames()
 	if len(sp.nodes) == 1 {
 		return false
@@ -393,15 +393,15 @@ func (sp *splitNames) splitText(text string) (int, string, string) {
 // termPositions is offsetPos for each term, counting the scalar's runes once from term to
 // term (terms come in increasing offsets), so a chain of k terms costs its length, not k
 // times its length.
-func termPositions(n *node, terms []Term) []Pos {
+func termPositions(n scalar, terms []Term) []Pos {
 	out := make([]Pos, len(terms))
 	off, runes := 0, 0
 	for i, t := range terms {
-		if !n.exact || t.Offset < off || t.Offset > len(n.str) || n.pos.Line == 0 {
+		if !n.verbatim || t.Offset < off || t.Offset > len(n.text) || n.pos.Line == 0 {
 			out[i] = offsetPos(n, t.Offset)
 			continue
 		}
-		runes += utf8.RuneCountInString(n.str[off:t.Offset])
+		runes += utf8.RuneCountInString(n.text[off:t.Offset])
 		off = t.Offset
 		p := n.pos
 		p.Col += runes

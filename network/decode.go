@@ -1,11 +1,11 @@
 package network
 
 import (
-	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/strata-dev/strata/network/yamlpos"
 )
 
 // Document kinds.
@@ -17,74 +17,55 @@ const (
 	KindFacts        = "Facts"
 )
 
-// Kinds lists the document kinds a network file may hold. Other packages add their own
+// Kinds returns the document kinds a network file may hold. Other packages add their own
 // kinds (a Workload, a probe result) and load them through [Load]'s ExtraKinds option.
-var Kinds = []string{KindDimension, KindEntities, KindEntity, KindRelationType, KindFacts}
+func Kinds() []string {
+	return []string{KindDimension, KindEntities, KindEntity, KindRelationType, KindFacts}
+}
+
+func isNetworkKind(k string) bool {
+	switch k {
+	case KindDimension, KindEntities, KindEntity, KindRelationType, KindFacts:
+		return true
+	}
+	return false
+}
 
 // decoder turns YAML nodes into declarations, collecting every problem.
 type decoder struct {
-	problemList
+	r yamlpos.Reader
 }
+
+func (d *decoder) add(pos Pos, code, hint, format string, args ...any) {
+	d.r.Addf(pos, code, hint, format, args...)
+}
+
+// problems returns every problem so far, sorted.
+func (d *decoder) problems() Problems { return d.r.Problems() }
 
 // fields checks a mapping's keys against the allowed set and reports unknown ones with the
 // nearest allowed key.
-func (d *decoder) fields(n *node, where string, allowed ...string) bool {
-	if n == nil {
-		return false
-	}
-	if n.kind != mapNode {
-		d.add(n.pos, CodeSchema, "", "%s must be a mapping, not %s", where, n.kindName())
-		return false
-	}
-	for _, k := range n.keys {
-		ok := false
-		for _, a := range allowed {
-			if k.str == a {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			hint := didYouMean(k.str, allowed)
-			if hint == "" {
-				hint = "allowed: " + strings.Join(allowed, ", ")
-			}
-			d.add(k.pos, CodeUnknownField, hint, "unknown field %q in %s", k.str, where)
-		}
-	}
-	return true
+func (d *decoder) fields(n *yamlpos.Node, where string, allowed ...string) bool {
+	return d.r.Fields(n, where, allowed...)
 }
 
-func (d *decoder) str(n *node, where string) (string, Pos, bool) {
+func (d *decoder) str(n *yamlpos.Node, where string) (string, Pos, bool) {
 	if n == nil {
 		return "", Pos{}, false
 	}
-	if n.kind != scalarNode || n.tag == "null" {
-		d.add(n.pos, CodeSchema, "", "%s must be a string, not %s", where, n.kindName())
-		return "", n.pos, false
-	}
-	return n.str, n.pos, true
+	s, ok := d.r.String(n, where)
+	return s, n.Pos(), ok
 }
 
-func (d *decoder) required(parent *node, key, where string) (string, Pos, bool) {
-	v := parent.get(key)
-	if v == nil {
-		d.add(parent.pos, CodeSchema, "add "+key+": …", "%s needs %q", where, key)
-		return "", parent.pos, false
-	}
-	s, p, ok := d.str(v, where+"."+key)
-	if ok && strings.TrimSpace(s) == "" {
-		d.add(p, CodeSchema, "", "%s.%s must not be empty", where, key)
-		return "", p, false
-	}
-	return s, p, ok
+func (d *decoder) required(parent *yamlpos.Node, key, where string) (string, Pos, bool) {
+	return d.r.Required(parent, key, where)
 }
 
-func (d *decoder) text(n *node, where string) Text {
+func (d *decoder) text(n *yamlpos.Node, where string) Text {
 	if n == nil {
 		return Text{}
 	}
-	if n.kind == scalarNode {
+	if n.IsScalar() {
 		s, _, _ := d.str(n, where)
 		return Text{En: s}
 	}
@@ -92,45 +73,18 @@ func (d *decoder) text(n *node, where string) Text {
 		return Text{}
 	}
 	var t Text
-	if v := n.get("en"); v != nil {
+	if v := n.Get("en"); v != nil {
 		t.En, _, _ = d.str(v, where+".en")
 	}
-	if v := n.get("zh"); v != nil {
+	if v := n.Get("zh"); v != nil {
 		t.Zh, _, _ = d.str(v, where+".zh")
 	}
 	return t
 }
 
-func (d *decoder) strList(n *node, where string) []string {
-	if n == nil {
-		return nil
-	}
-	if n.kind == scalarNode && n.tag != "null" {
-		return []string{n.str}
-	}
-	if n.kind != seqNode {
-		d.add(n.pos, CodeSchema, "", "%s must be a list of strings, not %s", where, n.kindName())
-		return nil
-	}
-	out := make([]string, 0, len(n.items))
-	for i, it := range n.items {
-		if s, _, ok := d.str(it, fmt.Sprintf("%s[%d]", where, i)); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func (d *decoder) strList(n *yamlpos.Node, where string) []string { return d.r.Strings(n, where) }
 
-func (d *decoder) boolean(n *node, where string) bool {
-	if n == nil {
-		return false
-	}
-	if n.kind != scalarNode || n.tag != "bool" {
-		d.add(n.pos, CodeSchema, "write true or false", "%s must be true or false", where)
-		return false
-	}
-	return n.str == "true"
-}
+func (d *decoder) boolean(n *yamlpos.Node, where string) bool { return d.r.Bool(n, where) }
 
 // docHeader is what every document has.
 type docHeader struct {
@@ -140,13 +94,13 @@ type docHeader struct {
 	aliases []string
 	desc    Text
 	pos     Pos
-	spec    *node
+	spec    *yamlpos.Node
 }
 
-func (d *decoder) header(n *node, extraKinds []string) (docHeader, bool) {
-	h := docHeader{pos: n.pos}
-	if n.kind != mapNode {
-		d.add(n.pos, CodeSchema, "start each document with apiVersion, kind, metadata and spec", "a document must be a mapping, not %s", n.kindName())
+func (d *decoder) header(n *yamlpos.Node, extraKinds []string) (docHeader, bool) {
+	h := docHeader{pos: n.Pos()}
+	if !n.IsMap() {
+		d.add(n.Pos(), CodeSchema, "start each document with apiVersion, kind, metadata and spec", "a document must be a mapping, not %s", n.KindName())
 		return h, false
 	}
 	d.fields(n, "document", "apiVersion", "kind", "metadata", "spec")
@@ -158,7 +112,7 @@ func (d *decoder) header(n *node, extraKinds []string) (docHeader, bool) {
 	if !ok {
 		return h, false
 	}
-	all := append(append([]string{}, Kinds...), extraKinds...)
+	all := append(Kinds(), extraKinds...)
 	known := false
 	for _, k := range all {
 		if k == kind {
@@ -174,9 +128,9 @@ func (d *decoder) header(n *node, extraKinds []string) (docHeader, bool) {
 		return h, false
 	}
 	h.kind = kind
-	md := n.get("metadata")
+	md := n.Get("metadata")
 	if md == nil {
-		d.add(n.pos, CodeSchema, "add metadata: {name: …}", "document of kind %s needs metadata", kind)
+		d.add(n.Pos(), CodeSchema, "add metadata: {name: …}", "document of kind %s needs metadata", kind)
 		return h, false
 	}
 	if !d.fields(md, "metadata", "name", "names", "aliases", "description", "labels", "annotations") {
@@ -186,12 +140,12 @@ func (d *decoder) header(n *node, extraKinds []string) (docHeader, bool) {
 	if !ok {
 		return h, false
 	}
-	h.names = d.text(md.get("names"), "metadata.names")
-	h.aliases = d.strList(md.get("aliases"), "metadata.aliases")
-	h.desc = d.text(md.get("description"), "metadata.description")
-	h.spec = n.get("spec")
+	h.names = d.text(md.Get("names"), "metadata.names")
+	h.aliases = d.strList(md.Get("aliases"), "metadata.aliases")
+	h.desc = d.text(md.Get("description"), "metadata.description")
+	h.spec = n.Get("spec")
 	if h.spec == nil {
-		d.add(n.pos, CodeSchema, "add spec: …", "document %s %q needs a spec", kind, h.name)
+		d.add(n.Pos(), CodeSchema, "add spec: …", "document %s %q needs a spec", kind, h.name)
 		return h, false
 	}
 	return h, true
@@ -213,7 +167,7 @@ type relDecl struct {
 
 var entityFields = []string{"id", "category", "names", "aliases", "description", "attributes", "relations", "merge"}
 
-func (d *decoder) entity(n *node, where, defaultCategory string, withID bool) (entityDecl, bool) {
+func (d *decoder) entity(n *yamlpos.Node, where, defaultCategory string, withID bool) (entityDecl, bool) {
 	var ed entityDecl
 	allowed := entityFields
 	if !withID {
@@ -222,7 +176,7 @@ func (d *decoder) entity(n *node, where, defaultCategory string, withID bool) (e
 	if !d.fields(n, where, allowed...) {
 		return ed, false
 	}
-	ed.e.Source = n.pos
+	ed.e.Source = n.Pos()
 	if withID {
 		id, p, ok := d.required(n, "id", where)
 		if !ok {
@@ -231,45 +185,47 @@ func (d *decoder) entity(n *node, where, defaultCategory string, withID bool) (e
 		ed.e.ID, ed.e.Source = id, p
 	}
 	ed.e.Category = defaultCategory
-	if c := n.get("category"); c != nil {
+	if c := n.Get("category"); c != nil {
 		if s := d.category(c, where+".category"); s != "" {
 			ed.e.Category = s
 		}
 	}
-	ed.merge = d.boolean(n.get("merge"), where+".merge")
+	ed.merge = d.boolean(n.Get("merge"), where+".merge")
 	// An overlay (merge: true) extends an entity that already has its category.
 	if ed.e.Category == "" && !ed.merge {
-		d.add(n.pos, CodeSchema, "one of: "+strings.Join(Categories, ", "), "%s needs a category", where)
+		d.add(n.Pos(), CodeSchema, "one of: "+strings.Join(Categories(), ", "), "%s needs a category", where)
 	}
-	ed.e.Names = d.text(n.get("names"), where+".names")
-	ed.e.Aliases = d.strList(n.get("aliases"), where+".aliases")
-	if desc := n.get("description"); desc != nil {
-		ed.e.Attributes = append(ed.e.Attributes, Attribute{Name: "description", Type: TypeText, Text: d.text(desc, where+".description"), Source: desc.pos})
+	ed.e.Names = d.text(n.Get("names"), where+".names")
+	ed.e.Aliases = d.strList(n.Get("aliases"), where+".aliases")
+	if desc := n.Get("description"); desc != nil {
+		ed.e.Attributes = append(ed.e.Attributes, Attribute{Name: "description", Type: TypeText, Text: d.text(desc, where+".description"), Source: desc.Pos()})
 	}
-	if attrs := n.get("attributes"); attrs != nil {
-		if attrs.kind != mapNode {
-			d.add(attrs.pos, CodeSchema, "", "%s.attributes must be a mapping of name: value", where)
+	if attrs := n.Get("attributes"); attrs != nil {
+		if !attrs.IsMap() {
+			d.add(attrs.Pos(), CodeSchema, "", "%s.attributes must be a mapping of name: value", where)
 		} else {
-			for i, k := range attrs.keys {
-				if a, ok := d.attribute(k.str, attrs.items[i], where+".attributes."+k.str); ok {
+			for i := range attrs.Len() {
+				name := attrs.Key(i).Value()
+				if a, ok := d.attribute(name, attrs.ValueAt(i), where+".attributes."+name); ok {
 					ed.e.Attributes = append(ed.e.Attributes, a)
 				}
 			}
 		}
 	}
-	if rels := n.get("relations"); rels != nil {
-		if rels.kind != mapNode {
-			d.add(rels.pos, CodeSchema, "", "%s.relations must be a mapping of relation: [ids]", where)
+	if rels := n.Get("relations"); rels != nil {
+		if !rels.IsMap() {
+			d.add(rels.Pos(), CodeSchema, "", "%s.relations must be a mapping of relation: [ids]", where)
 		} else {
-			for i, k := range rels.keys {
-				v := rels.items[i]
-				objs := []*node{v}
-				if v.kind == seqNode {
-					objs = v.items
+			for i := range rels.Len() {
+				k, v := rels.Key(i), rels.ValueAt(i)
+				rel := k.Value()
+				objs := []*yamlpos.Node{v}
+				if v.IsList() {
+					objs = v.Items()
 				}
 				for _, o := range objs {
-					if s, p, ok := d.str(o, where+".relations."+k.str); ok {
-						ed.relations = append(ed.relations, relDecl{relation: k.str, relPos: k.pos, object: s, objPos: p})
+					if s, p, ok := d.str(o, where+".relations."+rel); ok {
+						ed.relations = append(ed.relations, relDecl{relation: rel, relPos: k.Pos(), object: s, objPos: p})
 					}
 				}
 			}
@@ -278,47 +234,48 @@ func (d *decoder) entity(n *node, where, defaultCategory string, withID bool) (e
 	return ed, true
 }
 
-// category reads an entity category and checks that it is one of Categories. An unknown
+// category reads an entity category and checks that it is one of [Categories]. An unknown
 // category is reported and still returned, so that the entities using it are not reported
 // again for having none.
-func (d *decoder) category(n *node, where string) string {
+func (d *decoder) category(n *yamlpos.Node, where string) string {
 	s, p, ok := d.str(n, where)
-	if ok && !contains(Categories, s) {
-		d.add(p, CodeSchema, didYouMeanOr(s, Categories), "unknown category %q", s)
+	if ok && !isCategory(s) {
+		d.add(p, CodeSchema, didYouMeanOr(s, Categories()), "unknown category %q", s)
 	}
 	return s
 }
 
-func (d *decoder) attribute(name string, v *node, where string) (Attribute, bool) {
-	a := Attribute{Name: name, Source: v.pos}
-	switch v.kind {
-	case seqNode:
+func (d *decoder) attribute(name string, v *yamlpos.Node, where string) (Attribute, bool) {
+	a := Attribute{Name: name, Source: v.Pos()}
+	switch {
+	case v.IsList():
 		a.Type, a.List = TypeList, d.strList(v, where)
-	case mapNode:
+	case v.IsMap():
 		a.Type, a.Text = TypeText, d.text(v, where)
 	default:
-		switch v.tag {
-		case "int":
-			i, err := strconv.ParseInt(strings.ReplaceAll(v.str, "_", ""), 0, 64)
+		s := v.Value()
+		switch v.Tag() {
+		case yamlpos.Int:
+			i, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
 			if err != nil {
-				d.add(v.pos, CodeSchema, "", "%s: %q is not a 64-bit integer", where, v.str)
+				d.add(v.Pos(), CodeSchema, "", "%s: %q is not a 64-bit integer", where, s)
 				return a, false
 			}
 			a.Type, a.Int = TypeInt, i
-		case "float":
-			f, err := strconv.ParseFloat(v.str, 64)
+		case yamlpos.Float:
+			f, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-				d.add(v.pos, CodeSchema, "", "%s: %q is not a finite number", where, v.str)
+				d.add(v.Pos(), CodeSchema, "", "%s: %q is not a finite number", where, s)
 				return a, false
 			}
 			a.Type, a.Float = TypeFloat, f
-		case "bool":
-			a.Type, a.Bool = TypeBool, v.str == "true"
-		case "null":
-			d.add(v.pos, CodeSchema, "give a value or remove the attribute", "%s has no value", where)
+		case yamlpos.Bool:
+			a.Type, a.Bool = TypeBool, s == "true"
+		case yamlpos.Null:
+			d.add(v.Pos(), CodeSchema, "give a value or remove the attribute", "%s has no value", where)
 			return a, false
 		default:
-			a.Type, a.String = TypeString, v.str
+			a.Type, a.String = TypeString, s
 		}
 	}
 	return a, true
@@ -326,15 +283,17 @@ func (d *decoder) attribute(name string, v *node, where string) (Attribute, bool
 
 var relationFields = []string{"symbol", "equivalence", "operator", "properties", "inverse", "greater", "less", "description"}
 
-// Relation properties a RelationType may declare.
-var Properties = []string{"transitive", "symmetric", "reflexive", "irreflexive", "antisymmetric"}
+// Properties returns the relation properties a RelationType may declare.
+func Properties() []string {
+	return []string{"transitive", "symmetric", "reflexive", "irreflexive", "antisymmetric"}
+}
 
 func (d *decoder) relationType(h docHeader) (RelationType, bool) {
 	r := RelationType{ID: h.name, Names: h.names, Description: h.desc, Source: h.pos}
 	if !d.fields(h.spec, "RelationType spec", relationFields...) {
 		return r, false
 	}
-	if v := h.spec.get("symbol"); v != nil {
+	if v := h.spec.Get("symbol"); v != nil {
 		s, p, _ := d.str(v, "spec.symbol")
 		switch s {
 		case ">", "→", "":
@@ -347,14 +306,14 @@ func (d *decoder) relationType(h docHeader) (RelationType, bool) {
 			d.add(p, CodeSchema, `use ">" for orders or "→" for flows`, "unknown symbol %q", s)
 		}
 	}
-	if v := h.spec.get("equivalence"); v != nil {
+	if v := h.spec.Get("equivalence"); v != nil {
 		s, p, ok := d.str(v, "spec.equivalence")
 		if ok && s != "=" {
 			d.add(p, CodeSchema, `the paired equivalence of an order is written "="`, "unknown equivalence symbol %q", s)
 		}
 		r.Equivalence = s
 	}
-	if v := h.spec.get("operator"); v != nil {
+	if v := h.spec.Get("operator"); v != nil {
 		s, p, ok := d.str(v, "spec.operator")
 		switch {
 		case !ok:
@@ -366,11 +325,11 @@ func (d *decoder) relationType(h docHeader) (RelationType, bool) {
 			d.add(p, CodeSchema, `use "+" (all of) or "×" (product of)`, "unknown formula operator %q", s)
 		}
 	}
-	if v := h.spec.get("properties"); v != nil {
+	if v := h.spec.Get("properties"); v != nil {
 		for i, p := range d.strList(v, "spec.properties") {
-			pos := v.pos
-			if v.kind == seqNode && i < len(v.items) {
-				pos = v.items[i].pos
+			pos := v.Pos()
+			if v.IsList() && i < v.Len() {
+				pos = v.Items()[i].Pos()
 			}
 			switch p {
 			case "transitive":
@@ -384,16 +343,16 @@ func (d *decoder) relationType(h docHeader) (RelationType, bool) {
 			case "antisymmetric":
 				r.Antisymmetric = true
 			default:
-				d.add(pos, CodeSchema, didYouMeanOr(p, Properties), "unknown relation property %q", p)
+				d.add(pos, CodeSchema, didYouMeanOr(p, Properties()), "unknown relation property %q", p)
 			}
 		}
 	}
-	if v := h.spec.get("description"); v != nil {
+	if v := h.spec.Get("description"); v != nil {
 		r.Description = d.text(v, "spec.description") // overrides metadata.description
 	}
-	r.Inverse, _, _ = d.str(h.spec.get("inverse"), "spec.inverse")
-	r.Greater, _, _ = d.str(h.spec.get("greater"), "spec.greater")
-	r.Less, _, _ = d.str(h.spec.get("less"), "spec.less")
+	r.Inverse, _, _ = d.str(h.spec.Get("inverse"), "spec.inverse")
+	r.Greater, _, _ = d.str(h.spec.Get("greater"), "spec.greater")
+	r.Less, _, _ = d.str(h.spec.Get("less"), "spec.less")
 	if r.Symmetric && r.Antisymmetric {
 		d.add(h.pos, CodeProperty, "a relation cannot be both; drop one", "relation %s is declared both symmetric and antisymmetric", r.ID)
 	}
@@ -407,22 +366,4 @@ func (d *decoder) relationType(h docHeader) (RelationType, bool) {
 		d.add(h.pos, CodeProperty, `add symbol: ">"`, "relation %s has an equivalence but no strict symbol", r.ID)
 	}
 	return r, true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func didYouMeanOr(s string, list []string) string {
-	if h := didYouMean(s, list); h != "" {
-		return h
-	}
-	l := append([]string{}, list...)
-	sort.Strings(l)
-	return "one of: " + strings.Join(l, ", ")
 }

@@ -9,7 +9,8 @@
 // such as "problem-location = O1 × O2" are parsed by [ParseChain] and [ParseFormula].
 //
 // [Load] turns files into a [Network] and reports every problem it finds at once as
-// [Problems], each with file:line:col and a hint. [Default] returns the embedded network
+// [Problems], each with file:line:col and a hint; [LoadContext] stops when its context is
+// done. The YAML underneath is read by package [yamlpos], with bounded work. [Default] returns the embedded network
 // that holds every fact of the seed. A loaded Network is immutable and safe for concurrent
 // readers.
 package network

@@ -1,10 +1,15 @@
 package network
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/strata-dev/strata/network/yamlpos"
 )
 
 // File is one input: a name used in positions (a path, or "default/isolation.yaml" for the
@@ -32,76 +37,140 @@ type Options struct {
 	// ExtraKinds are document kinds that other packages read from the same files; Load
 	// skips them instead of reporting an unknown kind.
 	ExtraKinds []string
+	// Limits bound the work of reading each file: nesting depth, documents, values and
+	// sizes. The zero value is [yamlpos.DefaultLimits]; a server reading a request body
+	// sets smaller ones.
+	Limits yamlpos.Limits
 }
 
 // Load reads every file and builds one network. Later files overlay earlier ones: they add
 // entities, relation types and facts, and an entity declared with merge: true extends the
 // entity of the same id. Every problem in every file is reported at once, as [Problems].
 func Load(files []File, opts ...Options) (*Network, error) {
+	return LoadContext(context.Background(), files, opts...)
+}
+
+// LoadContext is [Load] that stops when ctx is done and then returns ctx's error. It
+// checks ctx between documents, every few thousand values while reading, and while facts
+// are resolved, so a server stops the work of a request whose client went away.
+func LoadContext(ctx context.Context, files []File, opts ...Options) (*Network, error) {
 	var o Options
 	for _, x := range opts {
 		o.ExtraKinds = append(o.ExtraKinds, x.ExtraKinds...)
+		if x.Limits != (yamlpos.Limits{}) {
+			o.Limits = x.Limits
+		}
 	}
 	b := newBuilder()
-	var facts []factsDoc
 	for _, f := range files {
-		docs, p := parseYAML(f.Name, f.Data)
-		if p != nil {
-			b.ps = append(b.ps, *p)
-			continue
-		}
-		for _, n := range docs {
-			h, ok := b.header(n, o.ExtraKinds)
-			if !ok {
-				continue
+		err := yamlpos.Parse(ctx, f.Name, f.Data, o.Limits, func(n *yamlpos.Node) error {
+			b.document(n, o.ExtraKinds)
+			return nil
+		})
+		if err != nil {
+			var p *Problem
+			if !errors.As(err, &p) {
+				return nil, err
 			}
-			switch h.kind {
-			case KindRelationType:
-				if r, ok := b.relationType(h); ok {
-					b.addRelation(r)
-				}
-			case KindDimension:
-				b.dimension(h)
-			case KindEntities:
-				b.entities(h)
-			case KindEntity:
-				if ed, ok := b.entity(h.spec, "Entity spec", "", false); ok {
-					ed.e.ID = h.name
-					ed.e.Source = h.pos
-					if ed.e.Names == (Text{}) {
-						ed.e.Names = h.names
-					}
-					ed.e.Aliases = append(ed.e.Aliases, h.aliases...)
-					b.addEntity(ed)
-				}
-			case KindFacts:
-				facts = append(facts, factsDoc{h})
-			}
+			b.r.Add(*p)
 		}
 	}
 	// Facts refer to entities and relations from any file, so they are resolved last.
-	for _, ed := range b.pendingRels {
-		for _, r := range ed.relations {
-			b.fact(ed.e.ID, ed.e.Source, r.relation, r.relPos, r.object, r.objPos, false, Declared, "")
+	for i, pr := range b.pendingRels {
+		if i%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		for _, r := range pr.relations {
+			b.fact(pr.id, pr.source, r.relation, r.relPos, r.object, r.objPos, false, Declared, "")
 		}
 	}
-	for _, fd := range facts {
-		b.facts(fd.h)
+	b.pendingRels = nil
+	for _, fd := range b.pendingFacts {
+		if err := b.resolveFacts(ctx, fd); err != nil {
+			return nil, err
+		}
 	}
-	if len(b.ps) > 0 {
-		b.ps.Sort()
-		return nil, b.ps
+	if ps := b.problems(); len(ps) > 0 {
+		return nil, ps
 	}
 	return b.n, nil
 }
 
-type factsDoc struct{ h docHeader }
+// document builds what one document declares.
+func (b *builder) document(n *yamlpos.Node, extraKinds []string) {
+	h, ok := b.header(n, extraKinds)
+	if !ok {
+		return
+	}
+	switch h.kind {
+	case KindRelationType:
+		if r, ok := b.relationType(h); ok {
+			b.addRelation(r)
+		}
+	case KindDimension:
+		b.dimension(h)
+	case KindEntities:
+		b.entities(h)
+	case KindEntity:
+		if ed, ok := b.entity(h.spec, "Entity spec", "", false); ok {
+			ed.e.ID = h.name
+			ed.e.Source = h.pos
+			if ed.e.Names == (Text{}) {
+				ed.e.Names = h.names
+			}
+			ed.e.Aliases = append(ed.e.Aliases, h.aliases...)
+			b.addEntity(ed)
+		}
+	case KindFacts:
+		b.factsDoc(h)
+	}
+}
 
 type builder struct {
 	decoder
-	n           *Network
-	pendingRels []*entityDecl
-	split       *splitNames // see refuseSplit
+	n            *Network
+	pendingRels  []pendingRel
+	pendingFacts []factsDecl
+	suggestions  int         // "did you mean" hints given; each costs a pass over every name
+	split        *splitNames // see refuseSplit
+}
+
+// pendingRel is an entity's relations, resolved once every file is read.
+type pendingRel struct {
+	id        string
+	source    Pos
+	relations []relDecl
+}
+
+// factsDecl is a Facts document as written, resolved once every file is read.
+type factsDecl struct {
+	chains   []chainDecl
+	facts    []factDecl
+	formulas []scalar
+}
+
+type chainDecl struct {
+	relation string
+	relPos   Pos
+	chain    scalar
+}
+
+type factDecl struct {
+	subject, relation, object string
+	sp, rp, op                Pos
+	equal                     bool
+	kind, note                string
+}
+
+// scalar is a string value with what is needed to place offsets inside it.
+type scalar struct {
+	text             string
+	pos              Pos
+	verbatim, quoted bool
+}
+
+func scalarOf(n *yamlpos.Node) scalar {
+	return scalar{text: n.Value(), pos: n.Pos(), verbatim: n.Verbatim() && n.Tag() == yamlpos.Str, quoted: n.Quoted()}
 }
 
 func newBuilder() *builder {
@@ -147,21 +216,21 @@ func (b *builder) dimension(h docHeader) {
 		return
 	}
 	d := &Dimension{ID: h.name, Names: h.names, Aliases: h.aliases, Source: h.pos}
-	d.Definition = b.text(h.spec.get("definition"), "spec.definition")
-	d.Axis, _, _ = b.str(h.spec.get("axis"), "spec.axis")
-	d.Columns = b.strList(h.spec.get("columns"), "spec.columns")
+	d.Definition = b.text(h.spec.Get("definition"), "spec.definition")
+	d.Axis, _, _ = b.str(h.spec.Get("axis"), "spec.axis")
+	d.Columns = b.strList(h.spec.Get("columns"), "spec.columns")
 	cat := CategoryValue
 	if d.Axis != "" {
 		cat = CategoryAxisPoint
 	}
-	if c := h.spec.get("category"); c != nil {
+	if c := h.spec.Get("category"); c != nil {
 		cat = b.category(c, "spec.category")
 	}
-	vals := h.spec.get("values")
-	if vals == nil || vals.kind != seqNode {
+	vals := h.spec.Get("values")
+	if vals == nil || !vals.IsList() {
 		p := h.pos
 		if vals != nil {
-			p = vals.pos
+			p = vals.Pos()
 		}
 		b.add(p, CodeSchema, "list the dimension's values under spec.values", "dimension %s needs a list of values", d.ID)
 		return
@@ -170,8 +239,8 @@ func (b *builder) dimension(h docHeader) {
 		b.add(h.pos, CodeDuplicate, "rename one of them", "dimension %s is already declared at %s", d.ID, prev.Source)
 		return
 	}
-	for i, v := range vals.items {
-		ed, ok := b.entity(v, fmt.Sprintf("spec.values[%d]", i), cat, true)
+	for i, v := range vals.Items() {
+		ed, ok := b.entity(v, "spec.values["+strconv.Itoa(i)+"]", cat, true)
 		if !ok {
 			continue
 		}
@@ -193,16 +262,16 @@ func (b *builder) entities(h docHeader) {
 		return
 	}
 	var cat string
-	if c := h.spec.get("category"); c != nil {
+	if c := h.spec.Get("category"); c != nil {
 		cat = b.category(c, "spec.category")
 	}
-	items := h.spec.get("items")
-	if items == nil || items.kind != seqNode {
+	items := h.spec.Get("items")
+	if items == nil || !items.IsList() {
 		b.add(h.pos, CodeSchema, "list the entities under spec.items", "Entities %s needs a list of items", h.name)
 		return
 	}
-	for i, v := range items.items {
-		if ed, ok := b.entity(v, fmt.Sprintf("spec.items[%d]", i), cat, true); ok {
+	for i, v := range items.Items() {
+		if ed, ok := b.entity(v, "spec.items["+strconv.Itoa(i)+"]", cat, true); ok {
 			b.addEntity(ed)
 		}
 	}
@@ -240,11 +309,11 @@ func (b *builder) addEntity(ed entityDecl) bool {
 			b.indexName(ed.e.Names.Zh, prev)
 		}
 		// The overlay's relations are the earlier entity's, cited at the overlay.
-		b.pendingRels = append(b.pendingRels, &ed)
+		b.pend(ed)
 		return false
 	}
 	if ed.merge {
-		hint := didYouMean(ed.e.ID, b.entityIDs())
+		hint := b.didYouMean(ed.e.ID, b.entityIDs)
 		if hint == "" {
 			hint = "declare the entity before extending it, or drop merge: true"
 		}
@@ -259,8 +328,14 @@ func (b *builder) addEntity(ed entityDecl) bool {
 		b.indexName(k, ep)
 	}
 	ed.e = *ep
-	b.pendingRels = append(b.pendingRels, &ed)
+	b.pend(ed)
 	return true
+}
+
+func (b *builder) pend(ed entityDecl) {
+	if len(ed.relations) > 0 {
+		b.pendingRels = append(b.pendingRels, pendingRel{id: ed.e.ID, source: ed.e.Source, relations: ed.relations})
+	}
 }
 
 func (b *builder) indexName(k string, e *Entity) {
@@ -285,25 +360,35 @@ func (b *builder) entityIDs() []string {
 	return out
 }
 
-func (b *builder) facts(h docHeader) {
+// factsDoc checks a Facts document and keeps what it declares for resolving.
+func (b *builder) factsDoc(h docHeader) {
 	if !b.fields(h.spec, "Facts spec", "chains", "facts", "formulas") {
 		return
 	}
-	if v := h.spec.get("chains"); v != nil {
-		if v.kind != seqNode {
-			b.add(v.pos, CodeSchema, "", "spec.chains must be a list of {relation, chain}")
+	var fd factsDecl
+	if v := h.spec.Get("chains"); v != nil {
+		if !v.IsList() {
+			b.add(v.Pos(), CodeSchema, "", "spec.chains must be a list of {relation, chain}")
 		} else {
-			for i, c := range v.items {
-				b.chain(c, fmt.Sprintf("spec.chains[%d]", i))
+			for i, c := range v.Items() {
+				where := "spec.chains[" + strconv.Itoa(i) + "]"
+				if !b.fields(c, where, "relation", "chain") {
+					continue
+				}
+				rel, rp, ok1 := b.required(c, "relation", where)
+				_, _, ok2 := b.required(c, "chain", where)
+				if ok1 && ok2 {
+					fd.chains = append(fd.chains, chainDecl{relation: rel, relPos: rp, chain: scalarOf(c.Get("chain"))})
+				}
 			}
 		}
 	}
-	if v := h.spec.get("facts"); v != nil {
-		if v.kind != seqNode {
-			b.add(v.pos, CodeSchema, "", "spec.facts must be a list of {subject, relation, object}")
+	if v := h.spec.Get("facts"); v != nil {
+		if !v.IsList() {
+			b.add(v.Pos(), CodeSchema, "", "spec.facts must be a list of {subject, relation, object}")
 		} else {
-			for i, f := range v.items {
-				where := fmt.Sprintf("spec.facts[%d]", i)
+			for i, f := range v.Items() {
+				where := "spec.facts[" + strconv.Itoa(i) + "]"
 				if !b.fields(f, where, "subject", "relation", "object", "equal", "kind", "note") {
 					continue
 				}
@@ -311,7 +396,7 @@ func (b *builder) facts(h docHeader) {
 				r, rp, ok2 := b.required(f, "relation", where)
 				o, op, ok3 := b.required(f, "object", where)
 				kind := Declared
-				if k := f.get("kind"); k != nil {
+				if k := f.Get("kind"); k != nil {
 					kk, kp, _ := b.str(k, where+".kind")
 					switch kk {
 					case Declared, Measured:
@@ -322,24 +407,47 @@ func (b *builder) facts(h docHeader) {
 						b.add(kp, CodeSchema, "use declared or measured", "unknown fact kind %q", kk)
 					}
 				}
-				note, _, _ := b.str(f.get("note"), where+".note")
+				note, _, _ := b.str(f.Get("note"), where+".note")
+				equal := b.boolean(f.Get("equal"), where+".equal")
 				if ok1 && ok2 && ok3 {
-					b.fact(s, sp, r, rp, o, op, b.boolean(f.get("equal"), where+".equal"), kind, note)
+					fd.facts = append(fd.facts, factDecl{subject: s, relation: r, object: o, sp: sp, rp: rp, op: op, equal: equal, kind: kind, note: note})
 				}
 			}
 		}
 	}
-	if v := h.spec.get("formulas"); v != nil {
-		if v.kind != seqNode {
-			b.add(v.pos, CodeSchema, "", "spec.formulas must be a list of strings")
+	if v := h.spec.Get("formulas"); v != nil {
+		if !v.IsList() {
+			b.add(v.Pos(), CodeSchema, "", "spec.formulas must be a list of strings")
 		} else {
-			for i, f := range v.items {
-				if s, _, ok := b.str(f, fmt.Sprintf("spec.formulas[%d]", i)); ok {
-					b.formula(s, f)
+			for i, f := range v.Items() {
+				if _, _, ok := b.str(f, "spec.formulas["+strconv.Itoa(i)+"]"); ok {
+					fd.formulas = append(fd.formulas, scalarOf(f))
 				}
 			}
 		}
 	}
+	b.pendingFacts = append(b.pendingFacts, fd)
+}
+
+// resolveFacts turns a Facts document's declarations into facts, in the order written:
+// chains, facts, formulas.
+func (b *builder) resolveFacts(ctx context.Context, fd factsDecl) error {
+	for i, c := range fd.chains {
+		if i%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		b.chain(c)
+	}
+	for i, f := range fd.facts {
+		if i%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		b.fact(f.subject, f.sp, f.relation, f.rp, f.object, f.op, f.equal, f.kind, f.note)
+	}
+	for _, f := range fd.formulas {
+		b.formula(f)
+	}
+	return ctx.Err()
 }
 
 // fact resolves the names of one fact and records it.
@@ -374,20 +482,13 @@ func (b *builder) relation(name string, pos Pos) (*RelationType, bool) {
 	return nil, false
 }
 
-func (b *builder) chain(c *node, where string) {
-	if !b.fields(c, where, "relation", "chain") {
-		return
-	}
-	rel, rp, ok1 := b.required(c, "relation", where)
-	text, tp, ok2 := b.required(c, "chain", where)
-	if !ok1 || !ok2 {
-		return
-	}
+func (b *builder) chain(c chainDecl) {
+	rel, rp, text, tp := c.relation, c.relPos, c.chain.text, c.chain.pos
 	r, ok := b.relation(rel, rp)
 	if !ok {
 		return
 	}
-	tn := c.get("chain")
+	tn := c.chain
 	ch, err := ParseChain(text)
 	if err != nil {
 		if b.refuseSplit(tn, text, nil, false) {
@@ -446,8 +547,8 @@ func (b *builder) chain(c *node, where string) {
 	}
 }
 
-func (b *builder) formula(text string, n *node) {
-	pos := n.pos
+func (b *builder) formula(n scalar) {
+	text, pos := n.text, n.pos
 	f, err := ParseFormula(text)
 	if err != nil {
 		if b.refuseSplit(n, text, nil, true) {
@@ -491,12 +592,12 @@ func (b *builder) formula(text string, n *node) {
 // offsetPos is the position of byte offset off inside scalar n. Offsets are columns only
 // when the scalar is written verbatim on one line; otherwise (block scalars, escapes,
 // folded lines) the scalar's start is the best we can say.
-func offsetPos(n *node, off int) Pos {
+func offsetPos(n scalar, off int) Pos {
 	p := n.pos
-	if !n.exact || off < 0 || off > len(n.str) || p.Line == 0 {
+	if !n.verbatim || off < 0 || off > len(n.text) || p.Line == 0 {
 		return p
 	}
-	p.Col += utf8.RuneCountInString(n.str[:off])
+	p.Col += utf8.RuneCountInString(n.text[:off])
 	if n.quoted {
 		p.Col++
 	}
@@ -517,7 +618,7 @@ func (b *builder) resolveTerm(t string, pos Pos) (string, bool) {
 	} else {
 		return e.ID, true
 	}
-	b.add(pos, CodeUnknownEntity, didYouMean(t, b.n.names()), "unknown entity %s", t)
+	b.add(pos, CodeUnknownEntity, b.didYouMean(t, b.n.names), "unknown entity %s", t)
 	return "", false
 }
 
@@ -575,4 +676,18 @@ func (b *builder) isLabel(e *Entity, label string) bool {
 		}
 	}
 	return false
+}
+
+// maxSuggestions bounds the "did you mean" hints of one load: each compares the name with
+// every name of the network, so a file of ten thousand unknown ids would otherwise cost
+// minutes.
+const maxSuggestions = 200
+
+// didYouMean is the hint for an unknown name, while the budget for hints lasts.
+func (b *builder) didYouMean(s string, candidates func() []string) string {
+	if b.suggestions >= maxSuggestions {
+		return ""
+	}
+	b.suggestions++
+	return didYouMean(s, candidates())
 }

@@ -33,8 +33,18 @@ const (
 	CategoryExample     = "example"     // a stack placed in the X/Y/Z space by the seed
 )
 
-// Categories lists the entity categories a document may use.
-var Categories = []string{CategoryValue, CategoryAxisPoint, CategoryTechnology, CategoryScenario, CategoryRequirement, CategoryConcept, CategoryExample}
+// Categories returns the entity categories a document may use.
+func Categories() []string {
+	return []string{CategoryValue, CategoryAxisPoint, CategoryTechnology, CategoryScenario, CategoryRequirement, CategoryConcept, CategoryExample}
+}
+
+func isCategory(s string) bool {
+	switch s {
+	case CategoryValue, CategoryAxisPoint, CategoryTechnology, CategoryScenario, CategoryRequirement, CategoryConcept, CategoryExample:
+		return true
+	}
+	return false
+}
 
 // Entity is a node of the network.
 type Entity struct {

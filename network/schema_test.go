@@ -226,9 +226,9 @@ func TestSchemaMatchesModel(t *testing.T) {
 	}{
 		{"$id", []string{s.ID}, []string{schemaID}},
 		{"apiVersion", []string{s.Properties.APIVersion.Const}, []string{network.APIVersion}},
-		{"kind enum", s.Properties.Kind.Enum, network.Kinds},
-		{"category enum", s.Defs.Category.Enum, network.Categories},
-		{"property enum", s.Defs.Property.Enum, network.Properties},
+		{"kind enum", s.Properties.Kind.Enum, network.Kinds()},
+		{"category enum", s.Defs.Category.Enum, network.Categories()},
+		{"property enum", s.Defs.Property.Enum, network.Properties()},
 	} {
 		if !sameSet(c.got, c.want) {
 			t.Errorf("schema %s = %q; the package has %q", c.what, c.got, c.want)

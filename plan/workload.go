@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/network/yamlpos"
 	"github.com/strata-dev/strata/plan/manifest"
 )
 
@@ -54,8 +56,18 @@ var dns1123 = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 // impossible combinations and a name used twice (the workload's objects and output
 // directory are named after it) are problems with file:line:col, all reported at once.
 func ReadWorkloads(files []network.File) ([]Workload, error) {
-	docs, ps := network.ReadDocuments(files, KindWorkload)
-	var r network.Reader
+	return ReadWorkloadsContext(context.Background(), files)
+}
+
+// ReadWorkloadsContext is [ReadWorkloads] that stops when ctx is done and returns ctx's
+// error (a server reading a request body whose client went away).
+func ReadWorkloadsContext(ctx context.Context, files []network.File) ([]Workload, error) {
+	docs, err := network.ReadDocuments(ctx, files, KindWorkload)
+	ps, _ := network.AsProblems(err)
+	if err != nil && ps == nil {
+		return nil, err
+	}
+	var r yamlpos.Reader
 	var out []Workload
 	first := map[string]network.Pos{}
 	for _, d := range docs {
@@ -81,7 +93,7 @@ func ReadWorkloads(files []network.File) ([]Workload, error) {
 	return out, nil
 }
 
-func readWorkload(r *network.Reader, d network.Document) Workload {
+func readWorkload(r *yamlpos.Reader, d network.Document) Workload {
 	w := Workload{Name: d.Name, Kind: "Deployment", Trust: "trusted", Artifact: "any", Footprint: "normal", Availability: "standard", Source: d.Pos}
 	// The Collector's Service is named after the workload, and Service names are DNS-1035
 	// labels: they start with a letter and leave room for the "-otel-collector" suffix.
@@ -168,7 +180,7 @@ func readWorkload(r *network.Reader, d network.Document) Workload {
 
 // quantity reads a Kubernetes resource quantity ("500m", "2", "256Mi"), written as a
 // string or a number.
-func quantity(r *network.Reader, v *network.Node, where, example string) string {
+func quantity(r *yamlpos.Reader, v *yamlpos.Node, where, example string) string {
 	if v == nil {
 		return ""
 	}
@@ -188,7 +200,7 @@ func quantity(r *network.Reader, v *network.Node, where, example string) string 
 const maxLabels = 32
 
 // labels reads spec.labels: Kubernetes label keys and values, none under strata.dev/.
-func labels(r *network.Reader, v *network.Node) map[string]string {
+func labels(r *yamlpos.Reader, v *yamlpos.Node) map[string]string {
 	if !v.IsMap() {
 		r.Addf(v.Pos(), network.CodeSchema, "write a mapping such as {team: payments}", "spec.labels is not a mapping")
 		return nil
@@ -220,11 +232,11 @@ func labels(r *network.Reader, v *network.Node) map[string]string {
 	return out
 }
 
-func siteNodes(v *network.Node) []*network.Node {
+func siteNodes(v *yamlpos.Node) []*yamlpos.Node {
 	if v.IsList() {
 		return v.Items()
 	}
-	return []*network.Node{v}
+	return []*yamlpos.Node{v}
 }
 
 // Requirement ids the workload's fields stand for, before its own requirements list.

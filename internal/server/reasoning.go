@@ -64,8 +64,8 @@ func (s *Server) entities(r *request) result {
 	q := r.URL.Query()
 	query := strings.ToLower(strings.TrimSpace(q.Get("q")))
 	category, dimension := q.Get("category"), q.Get("dimension")
-	if category != "" && !slices.Contains(network.Categories, category) {
-		return result{err: badRequest("unknown category %q: use one of %s", category, strings.Join(network.Categories, ", "))}
+	if category != "" && !slices.Contains(network.Categories(), category) {
+		return result{err: badRequest("unknown category %q: use one of %s", category, strings.Join(network.Categories(), ", "))}
 	}
 	limit := 50
 	if v := q.Get("limit"); v != "" {
