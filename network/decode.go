@@ -2,6 +2,7 @@ package network
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,6 +84,68 @@ func (d *decoder) text(n *yamlpos.Node, where string) Text {
 }
 
 func (d *decoder) strList(n *yamlpos.Node, where string) []string { return d.r.Strings(n, where) }
+
+// The ...At readers take the path of the value as prefix and field, and join them only to
+// report a problem: loading 50,000 entities then builds no path at all.
+
+func (d *decoder) textAt(n *yamlpos.Node, prefix, field string) Text {
+	if s, ok := stringValue(n); ok {
+		return Text{En: s}
+	}
+	if n != nil && n.IsMap() && n.Len() <= 2 {
+		var t Text
+		good := true
+		for i := range n.Len() {
+			s, ok := stringValue(n.ValueAt(i))
+			switch k := n.Key(i).Value(); {
+			case !ok:
+				good = false
+			case k == "en":
+				t.En = s
+			case k == "zh":
+				t.Zh = s
+			default:
+				good = false
+			}
+		}
+		if good {
+			return t
+		}
+	}
+	if n == nil {
+		return Text{}
+	}
+	return d.text(n, prefix+field)
+}
+
+func (d *decoder) strListAt(n *yamlpos.Node, prefix, field string) []string {
+	if n == nil {
+		return nil
+	}
+	if s, ok := stringValue(n); ok {
+		return []string{s}
+	}
+	if n.IsList() {
+		out := make([]string, 0, n.Len())
+		for _, it := range n.Items() {
+			s, ok := stringValue(it)
+			if !ok {
+				return d.strList(n, prefix+field)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	return d.strList(n, prefix+field)
+}
+
+// stringValue is a scalar's value where a string is expected: any scalar but null.
+func stringValue(n *yamlpos.Node) (string, bool) {
+	if n != nil && n.IsScalar() && !n.IsNull() {
+		return n.Value(), true
+	}
+	return "", false
+}
 
 func (d *decoder) boolean(n *yamlpos.Node, where string) bool { return d.r.Bool(n, where) }
 
@@ -195,18 +258,22 @@ func (d *decoder) entity(n *yamlpos.Node, where, defaultCategory string, withID 
 	if ed.e.Category == "" && !ed.merge {
 		d.add(n.Pos(), CodeSchema, "one of: "+strings.Join(Categories(), ", "), "%s needs a category", where)
 	}
-	ed.e.Names = d.text(n.Get("names"), where+".names")
-	ed.e.Aliases = d.strList(n.Get("aliases"), where+".aliases")
-	if desc := n.Get("description"); desc != nil {
+	ed.e.Names = d.textAt(n.Get("names"), where, ".names")
+	ed.e.Aliases = d.strListAt(n.Get("aliases"), where, ".aliases")
+	desc, attrs := n.Get("description"), n.Get("attributes")
+	if k := attrs.Len(); desc != nil || k > 0 {
+		ed.e.Attributes = make([]Attribute, 0, k+1) // every entity keeps its attributes: no slack
+	}
+	if desc != nil {
 		ed.e.Attributes = append(ed.e.Attributes, Attribute{Name: "description", Type: TypeText, Text: d.text(desc, where+".description"), Source: desc.Pos()})
 	}
-	if attrs := n.Get("attributes"); attrs != nil {
+	if attrs != nil {
 		if !attrs.IsMap() {
 			d.add(attrs.Pos(), CodeSchema, "", "%s.attributes must be a mapping of name: value", where)
 		} else {
 			for i := range attrs.Len() {
 				name := attrs.Key(i).Value()
-				if a, ok := d.attribute(name, attrs.ValueAt(i), where+".attributes."+name); ok {
+				if a, ok := d.attribute(name, attrs.ValueAt(i), where); ok {
 					ed.e.Attributes = append(ed.e.Attributes, a)
 				}
 			}
@@ -223,9 +290,12 @@ func (d *decoder) entity(n *yamlpos.Node, where, defaultCategory string, withID 
 				if v.IsList() {
 					objs = v.Items()
 				}
+				ed.relations = slices.Grow(ed.relations, len(objs))
 				for _, o := range objs {
-					if s, p, ok := d.str(o, where+".relations."+rel); ok {
-						ed.relations = append(ed.relations, relDecl{relation: rel, relPos: k.Pos(), object: s, objPos: p})
+					if s, ok := stringValue(o); ok {
+						ed.relations = append(ed.relations, relDecl{relation: rel, relPos: k.Pos(), object: s, objPos: o.Pos()})
+					} else {
+						d.str(o, where+".relations."+rel) // says what is wrong
 					}
 				}
 			}
@@ -245,34 +315,36 @@ func (d *decoder) category(n *yamlpos.Node, where string) string {
 	return s
 }
 
-func (d *decoder) attribute(name string, v *yamlpos.Node, where string) (Attribute, bool) {
+// attribute reads the attribute name of the entity at entity (its path, for messages).
+func (d *decoder) attribute(name string, v *yamlpos.Node, entity string) (Attribute, bool) {
 	a := Attribute{Name: name, Source: v.Pos()}
+	where := func() string { return entity + ".attributes." + name } // for problems only
 	switch {
 	case v.IsList():
-		a.Type, a.List = TypeList, d.strList(v, where)
+		a.Type, a.List = TypeList, d.strListAt(v, entity, ".attributes."+name)
 	case v.IsMap():
-		a.Type, a.Text = TypeText, d.text(v, where)
+		a.Type, a.Text = TypeText, d.textAt(v, entity, ".attributes."+name)
 	default:
 		s := v.Value()
 		switch v.Tag() {
 		case yamlpos.Int:
 			i, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
 			if err != nil {
-				d.add(v.Pos(), CodeSchema, "", "%s: %q is not a 64-bit integer", where, s)
+				d.add(v.Pos(), CodeSchema, "", "%s: %q is not a 64-bit integer", where(), s)
 				return a, false
 			}
 			a.Type, a.Int = TypeInt, i
 		case yamlpos.Float:
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-				d.add(v.Pos(), CodeSchema, "", "%s: %q is not a finite number", where, s)
+				d.add(v.Pos(), CodeSchema, "", "%s: %q is not a finite number", where(), s)
 				return a, false
 			}
 			a.Type, a.Float = TypeFloat, f
 		case yamlpos.Bool:
 			a.Type, a.Bool = TypeBool, s == "true"
 		case yamlpos.Null:
-			d.add(v.Pos(), CodeSchema, "give a value or remove the attribute", "%s has no value", where)
+			d.add(v.Pos(), CodeSchema, "give a value or remove the attribute", "%s has no value", where())
 			return a, false
 		default:
 			a.Type, a.String = TypeString, s

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -63,7 +64,8 @@ func LoadContext(ctx context.Context, files []File, opts ...Options) (*Network, 
 	}
 	b := newBuilder()
 	for _, f := range files {
-		err := yamlpos.Parse(ctx, f.Name, f.Data, o.Limits, func(n *yamlpos.Node) error {
+		// The model keeps values, never nodes, so one document's tree can hold the next.
+		err := yamlpos.Scan(ctx, f.Name, f.Data, o.Limits, func(n *yamlpos.Node) error {
 			b.document(n, o.ExtraKinds)
 			return nil
 		})
@@ -76,6 +78,7 @@ func LoadContext(ctx context.Context, files []File, opts ...Options) (*Network, 
 		}
 	}
 	// Facts refer to entities and relations from any file, so they are resolved last.
+	b.growFacts()
 	for i, pr := range b.pendingRels {
 		if i%4096 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -94,6 +97,21 @@ func LoadContext(ctx context.Context, files []File, opts ...Options) (*Network, 
 		return nil, ps
 	}
 	return b.n, nil
+}
+
+// growFacts makes room for the facts and chains about to be resolved, at least one fact
+// per declaration.
+func (b *builder) growFacts() {
+	facts, chains := 0, 0
+	for _, pr := range b.pendingRels {
+		facts += len(pr.relations)
+	}
+	for _, fd := range b.pendingFacts {
+		facts += len(fd.chains) + len(fd.facts) + 2*len(fd.formulas)
+		chains += len(fd.chains)
+	}
+	b.n.Facts = slices.Grow(b.n.Facts, facts)
+	b.n.Chains = slices.Grow(b.n.Chains, chains)
 }
 
 // document builds what one document declares.
@@ -176,7 +194,6 @@ func scalarOf(n *yamlpos.Node) scalar {
 func newBuilder() *builder {
 	return &builder{n: &Network{
 		byID:     map[string]*Entity{},
-		byName:   map[string][]*Entity{},
 		dims:     map[string]*Dimension{},
 		rels:     map[string]*RelationType{},
 		relAlias: map[string]*RelationType{},
@@ -296,17 +313,12 @@ func (b *builder) addEntity(ed entityDecl) bool {
 				prev.Attributes = append(prev.Attributes, a)
 			}
 		}
-		for _, al := range ed.e.Aliases {
-			prev.Aliases = append(prev.Aliases, al)
-			b.indexName(al, prev)
-		}
+		prev.Aliases = append(prev.Aliases, ed.e.Aliases...)
 		if ed.e.Names.En != "" {
 			prev.Names.En = ed.e.Names.En
-			b.indexName(ed.e.Names.En, prev)
 		}
 		if ed.e.Names.Zh != "" {
 			prev.Names.Zh = ed.e.Names.Zh
-			b.indexName(ed.e.Names.Zh, prev)
 		}
 		// The overlay's relations are the earlier entity's, cited at the overlay.
 		b.pend(ed)
@@ -324,9 +336,6 @@ func (b *builder) addEntity(ed entityDecl) bool {
 	ep := &e
 	b.n.Entities = append(b.n.Entities, ep)
 	b.n.byID[e.ID] = ep
-	for _, k := range append([]string{e.ID, e.Names.En, e.Names.Zh}, e.Aliases...) {
-		b.indexName(k, ep)
-	}
 	ed.e = *ep
 	b.pend(ed)
 	return true
@@ -336,20 +345,6 @@ func (b *builder) pend(ed entityDecl) {
 	if len(ed.relations) > 0 {
 		b.pendingRels = append(b.pendingRels, pendingRel{id: ed.e.ID, source: ed.e.Source, relations: ed.relations})
 	}
-}
-
-func (b *builder) indexName(k string, e *Entity) {
-	k = strings.ToLower(strings.TrimSpace(k))
-	if k == "" {
-		return
-	}
-	for _, x := range b.n.byName[k] {
-		if x == e {
-			return
-		}
-	}
-	b.n.byName[k] = append(b.n.byName[k], e)
-	b.n.nameWords = max(b.n.nameWords, len(strings.Fields(k)))
 }
 
 func (b *builder) entityIDs() []string {
@@ -370,6 +365,7 @@ func (b *builder) factsDoc(h docHeader) {
 		if !v.IsList() {
 			b.add(v.Pos(), CodeSchema, "", "spec.chains must be a list of {relation, chain}")
 		} else {
+			fd.chains = make([]chainDecl, 0, v.Len())
 			for i, c := range v.Items() {
 				where := "spec.chains[" + strconv.Itoa(i) + "]"
 				if !b.fields(c, where, "relation", "chain") {
@@ -387,6 +383,7 @@ func (b *builder) factsDoc(h docHeader) {
 		if !v.IsList() {
 			b.add(v.Pos(), CodeSchema, "", "spec.facts must be a list of {subject, relation, object}")
 		} else {
+			fd.facts = make([]factDecl, 0, v.Len())
 			for i, f := range v.Items() {
 				where := "spec.facts[" + strconv.Itoa(i) + "]"
 				if !b.fields(f, where, "subject", "relation", "object", "equal", "kind", "note") {

@@ -1,8 +1,11 @@
 package network
 
 import (
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"unicode"
 )
 
 // APIVersion is the apiVersion every strata document carries.
@@ -197,13 +200,55 @@ type Network struct {
 	Chains     []ChainDecl     `json:"chains" yaml:"chains"`
 	Formulas   []FormulaDecl   `json:"formulas" yaml:"formulas"`
 
-	byID   map[string]*Entity
-	byName map[string][]*Entity // lower-cased ids, names and aliases
-	// nameWords is the most space-separated words of any key of byName (ResolveList).
-	nameWords int
+	byID map[string]*Entity
+	// The index of names is built on the first lookup by name: loading resolves facts by
+	// id, and a check of a large network never needs it.
+	nameOnce  sync.Once
+	byName    map[string][]*Entity // lower-cased ids, names and aliases
+	nameWords int                  // the most space-separated words of any key (ResolveList)
 	dims      map[string]*Dimension
 	rels      map[string]*RelationType
 	relAlias  map[string]*RelationType
+}
+
+// nameIndex returns the index of lower-cased ids, names and aliases, building it once.
+func (n *Network) nameIndex() map[string][]*Entity {
+	n.nameOnce.Do(func() {
+		n.byName = make(map[string][]*Entity, 4*len(n.Entities))
+		ones := make([]*Entity, 0, 4*len(n.Entities)) // most names name one entity
+		for _, e := range n.Entities {
+			for _, k := range append([]string{e.ID, e.Names.En, e.Names.Zh}, e.Aliases...) {
+				k = strings.ToLower(strings.TrimSpace(k))
+				if k == "" {
+					continue
+				}
+				es := n.byName[k]
+				switch {
+				case slices.Contains(es, e):
+				case len(es) > 0:
+					n.byName[k] = append(es, e)
+				default:
+					ones = append(ones, e)
+					n.byName[k] = ones[len(ones)-1 : len(ones) : len(ones)]
+				}
+				n.nameWords = max(n.nameWords, countWords(k))
+			}
+		}
+	})
+	return n.byName
+}
+
+// countWords is len(strings.Fields(s)) without making the slice.
+func countWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			in = false
+		} else if !in {
+			in, n = true, n+1
+		}
+	}
+	return n
 }
 
 // Entity returns the entity with exactly this id.
@@ -233,7 +278,7 @@ func (n *Network) Resolve(name string) (*Entity, error) {
 	if e, ok := n.byID[name]; ok {
 		return e, nil
 	}
-	es := n.byName[strings.ToLower(strings.TrimSpace(name))]
+	es := n.nameIndex()[strings.ToLower(strings.TrimSpace(name))]
 	switch len(es) {
 	case 1:
 		return es[0], nil
@@ -252,7 +297,7 @@ func (n *Network) find(name string) (*Entity, bool) {
 	if e, ok := n.byID[name]; ok {
 		return e, true
 	}
-	es := n.byName[strings.ToLower(strings.TrimSpace(name))]
+	es := n.nameIndex()[strings.ToLower(strings.TrimSpace(name))]
 	if len(es) == 1 {
 		return es[0], true
 	}
@@ -260,7 +305,7 @@ func (n *Network) find(name string) (*Entity, bool) {
 }
 
 func (n *Network) names() []string {
-	out := make([]string, 0, len(n.byName))
+	out := make([]string, 0, 4*len(n.Entities))
 	for _, e := range n.Entities {
 		out = append(out, e.ID)
 		out = append(out, e.Aliases...)

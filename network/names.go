@@ -25,6 +25,7 @@ func (n *Network) ResolveRelation(name string) (*RelationType, error) {
 // resolves; an unknown word gets the error of [Network.Resolve], with its suggestion.
 func (n *Network) ResolveList(text string) ([]*Entity, error) {
 	words := strings.FieldsFunc(text, func(r rune) bool { return r == '+' || r == ',' || unicode.IsSpace(r) })
+	n.nameIndex()
 	most := max(n.nameWords, 1)
 	var out []*Entity
 	for i := 0; i < len(words); {

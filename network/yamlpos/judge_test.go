@@ -73,12 +73,11 @@ func gconvert(n ast.Node, anchors map[string]*Node, depth int) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if out.kind == Scalar {
-			// goccy places "&a" with nothing after it, and anchored scalars followed by a
-			// blank, a column off; yaml.v3 places anchored values at the anchor: no judge.
-			out.line, out.col = 0, 0
-			out.flags &^= flagImplicit
-		}
+		// goccy places "&a" with nothing after it, anchored scalars followed by a blank and
+		// anchored values after a tab a column off; yaml.v3 places anchored values at the
+		// anchor: no judge of where an anchored value is.
+		out.line, out.col = 0, 0
+		out.flags &^= flagImplicit
 		if v.Name != nil {
 			anchors[v.Name.String()] = out
 		}

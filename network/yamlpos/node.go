@@ -99,8 +99,11 @@ func (n *Node) Items() []*Node {
 	return n.kids
 }
 
-// Len is the number of items of a list or pairs of a mapping.
+// Len is the number of items of a list or pairs of a mapping (0 for a nil node).
 func (n *Node) Len() int {
+	if n == nil {
+		return 0
+	}
 	switch n.kind {
 	case List:
 		return len(n.kids)

@@ -64,7 +64,11 @@ func (l Limits) withDefaults() Limits {
 // between documents and every few thousand values), or a *[Problem] saying where the
 // input is not YAML strata reads or goes past a limit (then errors.Is(err, ErrLimit)).
 // Documents before the problem have been handed to each.
-func Parse(ctx context.Context, file string, data []byte, lim Limits, each func(doc *Node) error) (err error) {
+func Parse(ctx context.Context, file string, data []byte, lim Limits, each func(doc *Node) error) error {
+	return parse(ctx, file, data, lim, each, false)
+}
+
+func parse(ctx context.Context, file string, data []byte, lim Limits, each func(doc *Node) error, reuse bool) (err error) {
 	lim = lim.withDefaults()
 	if len(data) > lim.MaxBytes {
 		return &Problem{Pos: Pos{File: file, Line: 1, Col: 1}, Code: CodeLimit,
@@ -73,7 +77,7 @@ func Parse(ctx context.Context, file string, data []byte, lim Limits, each func(
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p := &parser{ctx: ctx, file: file, lim: lim, line: 1, each: each}
+	p := &parser{ctx: ctx, file: file, lim: lim, line: 1, each: each, reuse: reuse}
 	src, perr := p.decode(data)
 	if perr != nil {
 		return perr
@@ -90,6 +94,14 @@ func Parse(ctx context.Context, file string, data []byte, lim Limits, each func(
 	}()
 	p.stream()
 	return nil
+}
+
+// Scan is [Parse] for a reader that does not keep the trees: a document's tree is valid
+// only until each returns, and its memory then holds the next document's. Reading a
+// large file then allocates for its largest document, not for every one. Values
+// (strings) stay valid.
+func Scan(ctx context.Context, file string, data []byte, lim Limits, each func(doc *Node) error) error {
+	return parse(ctx, file, data, lim, each, true)
 }
 
 // ParseAll is [Parse] collecting the documents.
@@ -132,6 +144,14 @@ type parser struct {
 	kids     []*Node // children of the collections being read, innermost last
 	ptrs     []*Node // storage that finished collections' children are carved from
 	ptrSize  int
+
+	// With reuse (Scan), the slabs of a document are kept and handed out again for the
+	// next one.
+	reuse    bool
+	slabs    [][]Node
+	nextSlab int
+	ptrSlabs [][]*Node
+	nextPtrs int
 	fold     []byte // scratch for folded scalars
 	ticks    int
 }
@@ -427,8 +447,15 @@ func (p *parser) stream() {
 				panic(bailout{err})
 			}
 		}
-		p.slab, p.kids, p.ptrs = nil, p.kids[:0], nil // the tree is the caller's now
-		p.slabSize, p.ptrSize = 0, 0
+		p.kids = p.kids[:0]
+		if p.reuse {
+			// The caller is done with the tree: its memory serves the next document.
+			p.nextSlab, p.nextPtrs = 0, 0
+			p.slab, p.ptrs = nil, nil
+		} else {
+			p.slab, p.ptrs = nil, nil // the tree is the caller's now
+			p.slabSize, p.ptrSize = 0, 0
+		}
 	}
 }
 
@@ -466,15 +493,48 @@ const (
 func (p *parser) newNode(kind Kind, off int) *Node {
 	p.count(1, off)
 	if len(p.slab) == 0 {
-		// Slabs grow with the document, so that many small documents stay small.
-		p.slabSize = min(max(2*p.slabSize, 2), 1024)
-		p.slab = make([]Node, p.slabSize)
+		p.slab = p.newSlab()
 	}
 	n := &p.slab[0]
 	p.slab = p.slab[1:]
 	line, col := p.lineCol(off)
 	*n = Node{file: p.file, line: int32(line), col: int32(col), kind: kind}
 	return n
+}
+
+// newSlab returns storage for nodes. Slabs grow with the document, so that many small
+// documents stay small; with reuse, those of earlier documents come back first.
+func (p *parser) newSlab() []Node {
+	if p.reuse && p.nextSlab < len(p.slabs) {
+		p.nextSlab++
+		return p.slabs[p.nextSlab-1]
+	}
+	p.slabSize = min(max(2*p.slabSize, 2), 1024)
+	s := make([]Node, p.slabSize)
+	if p.reuse {
+		p.slabs = append(p.slabs, s)
+		p.nextSlab++
+	}
+	return s
+}
+
+// newPtrs returns storage for at least k children.
+func (p *parser) newPtrs(k int) []*Node {
+	if p.reuse {
+		for p.nextPtrs < len(p.ptrSlabs) {
+			p.nextPtrs++
+			if s := p.ptrSlabs[p.nextPtrs-1]; len(s) >= k {
+				return s
+			}
+		}
+	}
+	p.ptrSize = min(max(2*p.ptrSize, 16), 4096)
+	s := make([]*Node, max(k, p.ptrSize))
+	if p.reuse {
+		p.ptrSlabs = append(p.ptrSlabs, s)
+		p.nextPtrs++
+	}
+	return s
 }
 
 func (p *parser) count(n, off int) {
@@ -503,8 +563,7 @@ func (p *parser) finish(n *Node, base int) {
 	k := len(p.kids) - base
 	if k > 0 {
 		if len(p.ptrs) < k {
-			p.ptrSize = min(max(2*p.ptrSize, 16), 4096)
-			p.ptrs = make([]*Node, max(k, p.ptrSize))
+			p.ptrs = p.newPtrs(k)
 		}
 		n.kids = p.ptrs[:k:k]
 		p.ptrs = p.ptrs[k:]

@@ -293,3 +293,36 @@ func reconcile(g, y *Node, seen map[*Node]bool) {
 		}
 	}
 }
+
+// Scan, which reuses one document's memory for the next, hands out the same trees as Parse.
+func TestScanReadsAsParse(t *testing.T) {
+	inputs := map[string][]byte{}
+	for i, c := range yamlCases {
+		inputs["case"+strings.Repeat("I", i)] = []byte(c)
+	}
+	for path, b := range repoYAML(t) {
+		inputs[path] = b
+	}
+	var many strings.Builder
+	for i := range 300 {
+		many.WriteString("---\n" + strings.Repeat("- [a, {b: c}]\n", i%17))
+	}
+	inputs["many documents"] = []byte(many.String())
+	for name, data := range inputs {
+		want, werr := ParseAll(context.Background(), name, data, Limits{})
+		i := 0
+		err := Scan(context.Background(), name, data, Limits{}, func(d *Node) error {
+			if i >= len(want) {
+				t.Fatalf("%s: Scan gives more documents than Parse", name)
+			}
+			if diff := diffTrees("", d, want[i], true, true, true); diff != "" {
+				t.Errorf("%s: document %d: %s", name, i, diff)
+			}
+			i++
+			return nil
+		})
+		if (err == nil) != (werr == nil) || i != len(want) {
+			t.Errorf("%s: Scan: %d documents, %v; Parse: %d, %v", name, i, err, len(want), werr)
+		}
+	}
+}

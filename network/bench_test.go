@@ -1,0 +1,71 @@
+package network_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"sync"
+	"testing"
+
+	gparser "github.com/goccy/go-yaml/parser"
+	yaml3 "go.yaml.in/yaml/v3"
+
+	"github.com/strata-dev/strata/internal/netgen"
+	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/network/yamlpos"
+)
+
+var largeYAML = sync.OnceValue(func() []byte {
+	var b bytes.Buffer
+	if err := netgen.WriteYAML(&b, netgen.LargeYAMLEntities, netgen.LargeYAMLFacts, netgen.DefaultSeed); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+})
+
+// BenchmarkLoadLarge loads the large generated network (50,000 entities, 147,000 facts,
+// 15 MB: netgen.WriteYAML) beside its peers, the plain parse of the same bytes by the two
+// YAML libraries alone (goccy/go-yaml, which strata used to read networks with, and
+// go.yaml.in/yaml/v3 into yaml.Node), and strata's own parse without the model:
+//
+//	go test -run '^$' -bench LoadLarge -benchtime 5x -benchmem ./network/
+func BenchmarkLoadLarge(b *testing.B) {
+	data := largeYAML()
+	files := []network.File{{Name: "large.yaml", Data: data}}
+	run := func(name string, f func() error) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	run("strata-load", func() error {
+		n, err := network.Load(files)
+		if err == nil && len(n.Facts) != netgen.LargeYAMLFacts {
+			b.Fatalf("%d facts", len(n.Facts))
+		}
+		return err
+	})
+	run("strata-parse", func() error {
+		return yamlpos.Parse(context.Background(), "large.yaml", data, yamlpos.Limits{}, func(*yamlpos.Node) error { return nil })
+	})
+	run("peer-goccy-parse", func() error {
+		_, err := gparser.ParseBytes(data, 0)
+		return err
+	})
+	run("peer-yaml.v3-node", func() error {
+		dec := yaml3.NewDecoder(bytes.NewReader(data))
+		for {
+			var n yaml3.Node
+			if err := dec.Decode(&n); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+	})
+}
