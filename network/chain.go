@@ -254,27 +254,42 @@ func (b *builder) splitNames() *splitNames {
 		return b.split
 	}
 	sp := &splitNames{nodes: []trieNode{{}}}
-	for k := range b.n.byName {
-		if !strings.ContainsAny(k, "=<>→+×*") && !strings.Contains(k, " x") {
-			continue
-		}
-		at := int32(0)
-		for _, r := range k {
-			nx, ok := sp.nodes[at].next[r]
-			if !ok {
-				nx = int32(len(sp.nodes))
-				sp.nodes = append(sp.nodes, trieNode{})
-				if sp.nodes[at].next == nil {
-					sp.nodes[at].next = map[rune]int32{}
-				}
-				sp.nodes[at].next[r] = nx
+	// From the entities rather than the index of names, which loading does not build.
+	seen := map[string]bool{}
+	for _, e := range b.n.Entities {
+		for _, k := range append([]string{e.ID, e.Names.En, e.Names.Zh}, e.Aliases...) {
+			if !strings.ContainsAny(k, "=<>→+×*xX") {
+				continue
 			}
-			at = nx
+			if k = strings.ToLower(strings.TrimSpace(k)); k != "" && !seen[k] {
+				seen[k] = true
+				sp.add(k)
+			}
 		}
-		sp.nodes[at].key = k
 	}
 	b.split = sp
 	return sp
+}
+
+// add puts one lower-cased name into the trie if it holds an operator.
+func (sp *splitNames) add(k string) {
+	if !strings.ContainsAny(k, "=<>→+×*") && !strings.Contains(k, " x") {
+		return
+	}
+	at := int32(0)
+	for _, r := range k {
+		nx, ok := sp.nodes[at].next[r]
+		if !ok {
+			nx = int32(len(sp.nodes))
+			sp.nodes = append(sp.nodes, trieNode{})
+			if sp.nodes[at].next == nil {
+				sp.nodes[at].next = map[rune]int32{}
+			}
+			sp.nodes[at].next[r] = nx
+		}
+		at = nx
+	}
+	sp.nodes[at].key = k
 }
 
 // names calls fn with the end offset and key of every name that text[start:] begins with,
