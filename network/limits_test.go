@@ -96,10 +96,10 @@ func measure(t *testing.T, f func()) (allocated uint64, cpu time.Duration) {
 
 // The cost of reading a hostile file is bounded in proportion to its size, whether it is a
 // network file (Load) or a document another package reads (ReadDocuments, the path of a
-// Workload posted to the server): at most 64 bytes allocated per input byte plus 2 MB (the
-// densest input, "[1,1,1,…]", makes a 72-byte value of every 2 bytes), and 100 ns of CPU
-// per byte plus 100 ms. Before the reader bounded its work, 20 KB of "[" took 1 GB and
-// seconds.
+// Workload posted to the server): at most 100 bytes allocated per input byte plus 2 MB
+// (the densest input, "[1,1,1,…]", makes a 64-byte value of every 2 bytes: about 60 per
+// byte in all), and 100 ns of CPU per byte plus 100 ms (ten times that under the race
+// detector). Before the reader bounded its work, 20 KB of "[" took 1 GB and seconds.
 func TestHostileInputCostIsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads several megabytes of hostile input")
@@ -120,10 +120,17 @@ func TestHostileInputCostIsBounded(t *testing.T) {
 				var err error
 				bytes, cpu := measure(t, func() { err = path.read() })
 				size := uint64(len(in.data))
-				if maxBytes := 64*size + 2<<20; bytes > maxBytes {
+				if maxBytes := 100*size + 2<<20; bytes > maxBytes {
 					t.Errorf("%s: allocated %d MB for %d KB of input; want at most %d MB", path.name, bytes>>20, size>>10, maxBytes>>20)
 				}
-				if maxCPU := time.Duration(size)*100*time.Nanosecond + 100*time.Millisecond; cpu > maxCPU {
+				maxCPU := time.Duration(size)*100*time.Nanosecond + 100*time.Millisecond
+				if raceEnabled {
+					maxCPU *= 10
+				}
+				if testing.Verbose() {
+					t.Logf("%s: %d KB in, %d KB allocated (%.1f per byte), %v of CPU", path.name, size>>10, bytes>>10, float64(bytes)/float64(size), cpu)
+				}
+				if cpu > maxCPU {
 					t.Errorf("%s: took %v of CPU for %d KB of input; want at most %v", path.name, cpu, size>>10, maxCPU)
 				}
 				ps, ok := network.AsProblems(err)

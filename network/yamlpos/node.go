@@ -37,7 +37,7 @@ const (
 // Node is a YAML value with its position. A mapping holds its keys (scalars) and values in
 // order; an alias is the very node its anchor names, so a tree may share subtrees.
 type Node struct {
-	file  string
+	file  *string // shared by the nodes of a file
 	str   string  // scalars: the value
 	kids  []*Node // lists: the items; mappings: key, value, key, value…
 	line  int32
@@ -50,7 +50,13 @@ type Node struct {
 // Pos is where the value starts: a scalar's first character (its quote, if quoted), a flow
 // collection's bracket, a block list's first "-", a block mapping's first key. An implicit
 // null ("key:" or "- " with nothing after it) is placed at its key or its "-".
-func (n *Node) Pos() Pos { return Pos{File: n.file, Line: int(n.line), Col: int(n.col)} }
+func (n *Node) Pos() Pos {
+	p := Pos{Line: int(n.line), Col: int(n.col)}
+	if n.file != nil {
+		p.File = *n.file
+	}
+	return p
+}
 
 // Kind is the node's shape.
 func (n *Node) Kind() Kind { return n.kind }

@@ -77,7 +77,7 @@ func parse(ctx context.Context, file string, data []byte, lim Limits, each func(
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p := &parser{ctx: ctx, file: file, lim: lim, line: 1, each: each, reuse: reuse}
+	p := &parser{ctx: ctx, file: file, fileRef: &file, lim: lim, line: 1, each: each, reuse: reuse}
 	src, perr := p.decode(data)
 	if perr != nil {
 		return perr
@@ -115,11 +115,12 @@ func ParseAll(ctx context.Context, file string, data []byte, lim Limits) ([]*Nod
 type bailout struct{ err error }
 
 type parser struct {
-	ctx  context.Context
-	file string
-	src  string
-	lim  Limits
-	each func(*Node) error
+	ctx     context.Context
+	file    string
+	fileRef *string // the nodes' copy of file
+	src     string
+	lim     Limits
+	each    func(*Node) error
 
 	i      int // read offset
 	line   int // line of i, 1-based
@@ -498,7 +499,7 @@ func (p *parser) newNode(kind Kind, off int) *Node {
 	n := &p.slab[0]
 	p.slab = p.slab[1:]
 	line, col := p.lineCol(off)
-	*n = Node{file: p.file, line: int32(line), col: int32(col), kind: kind}
+	*n = Node{file: p.fileRef, line: int32(line), col: int32(col), kind: kind}
 	return n
 }
 
