@@ -216,7 +216,8 @@ func schemaOf(t reflect.Type, defs map[string]any) map[string]any {
 	name := ""
 	if t.Name() != "" {
 		name = strings.ToUpper(t.Name()[:1]) + t.Name()[1:]
-		if pkg := t.PkgPath(); strings.HasSuffix(pkg, "/network") && name != "Network" {
+		// network.Pos and network.Problem are network/yamlpos's types under network's name.
+		if pkg := t.PkgPath(); (strings.HasSuffix(pkg, "/network") || strings.HasSuffix(pkg, "/network/yamlpos")) && name != "Network" {
 			name = "Network" + name
 		}
 		if _, ok := defs[name]; ok {
