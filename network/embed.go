@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -30,9 +31,46 @@ var (
 	defaultErr  error
 )
 
-// Default returns the embedded default network. It is loaded once and shared; callers
-// must not modify it.
+// Default returns the embedded default network, the same as loading [DefaultFiles]. It is
+// compiled into the binary (default_gen.go, made by go generate from the YAML files), so
+// it costs only its lookup maps, built once; callers share it and must not modify it.
 func Default() (*Network, error) {
-	defaultOnce.Do(func() { defaultNet, defaultErr = Load(DefaultFiles()) })
+	defaultOnce.Do(func() {
+		if compiledDefault == nil { // built with -tags strata_regen, to regenerate
+			defaultNet, defaultErr = Load(DefaultFiles())
+			return
+		}
+		compiledDefault.index()
+		defaultNet = compiledDefault
+	})
 	return defaultNet, defaultErr
+}
+
+//go:generate go run -tags strata_regen ./internal/gendefault -o default_gen.go
+
+// index builds the lookup maps of a network whose exported fields are set and valid, as
+// [Load] builds them along the way.
+func (n *Network) index() {
+	n.byID = make(map[string]*Entity, len(n.Entities))
+	for _, e := range n.Entities {
+		n.byID[e.ID] = e
+	}
+	n.dims = map[string]*Dimension{}
+	for _, d := range n.Dimensions {
+		for _, k := range append([]string{d.ID, d.Names.En, d.Names.Zh, d.Axis}, d.Aliases...) {
+			if k != "" {
+				n.dims[strings.ToLower(k)] = d
+			}
+		}
+	}
+	n.rels = make(map[string]*RelationType, len(n.Relations))
+	n.relAlias = map[string]*RelationType{}
+	for _, r := range n.Relations {
+		n.rels[r.ID] = r
+		for _, alias := range []string{r.Names.En, r.Names.Zh, r.Inverse} {
+			if alias != "" {
+				n.relAlias[strings.ToLower(alias)] = r
+			}
+		}
+	}
 }

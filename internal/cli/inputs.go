@@ -115,6 +115,10 @@ func (a *app) loadPaths(ctx context.Context, paths []string) (loaded, error) {
 		return l, usageError{err}
 	}
 	l.in = in
+	if !a.noDefault && len(in.yaml) == 0 && len(in.md) == 0 {
+		l.net, err = network.Default() // compiled into the binary: no YAML to read
+		return l, err
+	}
 	var base []network.File
 	if !a.noDefault {
 		base = network.DefaultFiles()
