@@ -15,7 +15,6 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
-	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 
 	"github.com/strata-dev/strata/locate"
@@ -97,9 +96,10 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
 		return nil, fmt.Errorf("%w: no kernel BTF (/sys/kernel/btf/vmlinux): %v", locate.ErrNotSupported, err)
 	}
-	if err := rlimit.RemoveMemlock(); err != nil {
-		return nil, fmt.Errorf("%w: raise RLIMIT_MEMLOCK (eBPF needs root, or CAP_BPF and CAP_PERFMON): %v", locate.ErrNotSupported, err)
-	}
+	// No RLIMIT_MEMLOCK to raise: since Linux 5.11 (minKernel is later) eBPF memory is
+	// charged to the cgroup. cilium/ebpf's rlimit package would raise it, but its init
+	// lowers the limit and creates a BPF map in every process that links it: every strata
+	// command, not only locate.
 	c := &Collector{log: log, max: opts.MaxEvents, done: make(chan struct{})}
 	if err := loadLocateObjects(&c.objs, nil); err != nil {
 		var uts unix.Utsname
