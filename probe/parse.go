@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The parsers below read kernel files and program output. Each takes bytes and never
@@ -93,7 +94,9 @@ func parseKeyValues(b []byte) map[string]string {
 	return out
 }
 
-var versionRE = regexp.MustCompile(`\bv?(\d+(?:\.\d+)+(?:[-+~][0-9A-Za-z][0-9A-Za-z.+~-]*)?)`)
+var versionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\bv?(\d+(?:\.\d+)+(?:[-+~][0-9A-Za-z][0-9A-Za-z.+~-]*)?)`)
+}) // compiled on first use, not by every strata command
 
 // parseVersion finds the version a program printed: the first dotted number, without a
 // leading v and trailing punctuation ("Docker version 28.2.2, build e6534b4" → 28.2.2).
@@ -101,7 +104,7 @@ func parseVersion(out []byte) string {
 	if len(out) > 4096 {
 		out = out[:4096]
 	}
-	m := versionRE.FindSubmatch(out)
+	m := versionRE().FindSubmatch(out)
 	if m == nil {
 		return ""
 	}
@@ -114,7 +117,7 @@ func versionLine(out []byte) string {
 	if len(out) > 4096 {
 		out = out[:4096]
 	}
-	if loc := versionRE.FindIndex(out); loc != nil {
+	if loc := versionRE().FindIndex(out); loc != nil {
 		start := bytes.LastIndexByte(out[:loc[0]], '\n') + 1
 		end := bytes.IndexByte(out[loc[0]:], '\n')
 		if end < 0 {
@@ -168,7 +171,9 @@ type containerdRuntime struct {
 	Type string // runtime_type, e.g. io.containerd.runc.v2
 }
 
-var runtimeHeaderRE = regexp.MustCompile(`^\[\s*plugins\s*\.\s*("io\.containerd\.[a-z0-9.]+"|'io\.containerd\.[a-z0-9.]+')\s*\.\s*containerd\s*\.\s*runtimes\s*\.\s*("[^"]+"|'[^']+'|[A-Za-z0-9_-]+)\s*\]$`)
+var runtimeHeaderRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\[\s*plugins\s*\.\s*("io\.containerd\.[a-z0-9.]+"|'io\.containerd\.[a-z0-9.]+')\s*\.\s*containerd\s*\.\s*runtimes\s*\.\s*("[^"]+"|'[^']+'|[A-Za-z0-9_-]+)\s*\]$`)
+})
 
 // parseContainerdRuntimes reads the runtime handlers of a containerd config (version 2:
 // plugins."io.containerd.grpc.v1.cri".containerd.runtimes.NAME; version 3:
@@ -185,7 +190,7 @@ func parseContainerdRuntimes(b []byte) []containerdRuntime {
 		}
 		if s[0] == '[' {
 			cur = -1
-			if m := runtimeHeaderRE.FindStringSubmatch(stripComment(s)); m != nil {
+			if m := runtimeHeaderRE().FindStringSubmatch(stripComment(s)); m != nil {
 				name := strings.Trim(m[2], `"'`)
 				cur = slices.IndexFunc(out, func(r containerdRuntime) bool { return r.Name == name })
 				if cur < 0 {
