@@ -111,6 +111,8 @@ type Planner struct {
 	rsn      *reason.Reasoner
 	strength *reason.Relation
 	overhead *reason.Relation
+
+	exclusions []Exclusion // see Excluding
 }
 
 // New prepares a planner. The network must have the isolation-strength and overhead
@@ -435,6 +437,11 @@ func (p *Planner) check(w Workload, reqs []requirement, role string, c *candidat
 	}
 	if why := p.available(w, c.e); why != "" {
 		reject(fmt.Sprintf("as-of %d", w.AsOf), "%s", why)
+	}
+	for _, x := range p.exclusions {
+		if why := x.Why(role, c.e.ID); why != "" {
+			reject(x.Name, "%s", why)
+		}
 	}
 	if w.StartupBudget > 0 {
 		if v, ok := number(c.e, "startup-ms"); ok && v > float64(w.StartupBudget.Milliseconds()) {

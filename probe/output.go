@@ -17,7 +17,8 @@ const NFDPrefix = "feature.node.kubernetes.io/"
 // NFD renders the report as Node Feature Discovery local feature lines (the features.d
 // file format): strata-layer-L-n=true for every layer the host can serve and
 // strata-runtime-HANDLER=true for every containerd runtime handler it has what it needs
-// for. NFD publishes them as node labels with [NFDPrefix]. Layers and handlers the host
+// for, and strata-probed-at=UNIX-SECONDS. NFD publishes them as node labels with
+// [NFDPrefix]. Layers and handlers the host
 // cannot serve are left out: a label that is absent means false.
 func NFD(r Report) []byte {
 	var b bytes.Buffer
@@ -32,6 +33,10 @@ func NFD(r Report) []byte {
 		if h.Offered {
 			fmt.Fprintf(&b, "strata-runtime-%s=true\n", h.Name)
 		}
+	}
+	// When: strata fleet calls labels older than the probe interval stale.
+	if !r.Host.Time.IsZero() {
+		fmt.Fprintf(&b, "strata-probed-at=%d\n", r.Host.Time.Unix())
 	}
 	return b.Bytes()
 }

@@ -619,7 +619,8 @@ func TestHelp(t *testing.T) {
 
 // TestHelpExamples runs every example in the help text (up to a pipe or redirect) and
 // expects it to succeed, so the help never shows a command that fails. check's examples
-// name the reader's own files and are skipped.
+// name the reader's own files and are skipped; fleet's need a cluster, and
+// TestFleetControlPlane runs them against one.
 func TestHelpExamples(t *testing.T) {
 	// import's examples read a knowledge base kb/ and a document doc.md: the seed
 	zh, err := os.ReadFile("../../kb/testdata/multi-dimensional-network.zh.md")
@@ -647,7 +648,7 @@ func TestHelpExamples(t *testing.T) {
 				}
 				args = append(args, strings.Trim(f, "'"))
 			}
-			if len(args) < 2 || args[0] != "strata" || args[1] == "check" || args[1] == "serve" || namesMissingFile(args) {
+			if len(args) < 2 || args[0] != "strata" || args[1] == "check" || args[1] == "serve" || args[1] == "fleet" || namesMissingFile(args) {
 				continue
 			}
 			n++

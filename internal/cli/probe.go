@@ -2,16 +2,20 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-dev/strata/fleet"
 	"github.com/strata-dev/strata/probe"
 )
 
@@ -32,6 +36,9 @@ func (a *app) probeCommand() *cobra.Command {
 		layers       []string
 		unprivileged bool
 		write        string
+		interval     time.Duration
+		labelNode    string
+		kubeconfig   string
 	)
 	cmd := &cobra.Command{
 		Use:   "probe",
@@ -64,63 +71,116 @@ Exit code 1 when --layer names isolation layers and the host can serve none of t
 			if err != nil {
 				return err
 			}
-			var keep []string
-			for _, l := range layers {
-				n, err := probe.NormalizeLayer(l)
-				if err != nil {
-					return usageError{err}
+			if interval < 0 {
+				return usagef("--interval must not be negative")
+			}
+			var cluster *fleet.Cluster
+			if labelNode != "" {
+				if cluster, err = fleet.Connect(kubeconfig, "", 30*time.Second); err != nil {
+					return inputError{err}
 				}
-				keep = append(keep, n)
+			} else if cmd.Flags().Changed("kubeconfig") {
+				return usagef("--kubeconfig applies to --label-node only")
 			}
-			h, err := probeEnv.host()
-			if err != nil {
-				return err
+			once := func(ctx context.Context) error {
+				return a.probeOnce(ctx, f, layers, unprivileged, write, labelNode, cluster)
 			}
-			if unprivileged {
-				h.Privileged = false
+			if interval == 0 {
+				return once(cmd.Context())
 			}
-			r, err := probe.Run(cmd.Context(), h, probe.Options{Layers: keep, Now: probeEnv.now, EmbeddedWasm: probeEnv.embedded()})
-			if err != nil {
-				return err
-			}
-			var out bytes.Buffer
-			switch f {
-			case "table":
-				writeProbeTable(&out, r)
-			case "nfd":
-				out.Write(probe.NFD(r))
-			case "facts":
-				if err := a.load(); err != nil {
-					return err
+			// Again every interval until SIGTERM (the DaemonSet's pod is stopped) or SIGINT;
+			// a failed round is reported and the next one tried.
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
+			defer stop()
+			tick := time.NewTicker(interval)
+			defer tick.Stop()
+			for {
+				if err := once(ctx); err != nil && !errors.Is(err, errNo) {
+					fmt.Fprintf(a.stderr, "strata probe: %v (next round in %s)\n", err, interval)
 				}
-				b, err := probe.Facts(r, a.net)
-				if err != nil {
-					return err
-				}
-				out.Write(b)
-			default:
-				if err := encode(&out, f, r); err != nil {
-					return err
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-tick.C:
 				}
 			}
-			if write != "" {
-				if err := writeAtomic(write, out.Bytes()); err != nil {
-					return err
-				}
-			} else if _, err := a.stdout.Write(out.Bytes()); err != nil {
-				return err
-			}
-			if len(keep) > 0 && len(r.Coordinates) > 0 && len(r.Offered()) == 0 {
-				return errNo // --layer asked about isolation layers the host cannot serve
-			}
-			return nil
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&layers, "layer", nil, "only this `layer`'s checks: L-0 … L-4, observability or gpu (repeatable, or comma-separated)")
 	fl.BoolVar(&unprivileged, "unprivileged", false, "skip the checks that need root and create namespaces the rootless way (inside a user namespace); it does not drop privileges")
 	fl.StringVar(&write, "write", "", "write the output to `PATH` atomically instead of standard output")
+	fl.DurationVar(&interval, "interval", 0, "probe again every `DURATION` until stopped (SIGTERM), as the chart's DaemonSet does; 0 probes once")
+	fl.StringVar(&labelNode, "label-node", "", "also set the strata labels of `NODE` through the Kubernetes API (what Node Feature Discovery would set from -o nfd), removing those no longer true; needs get and patch on nodes")
+	fl.StringVar(&kubeconfig, "kubeconfig", "", "with --label-node: the kubeconfig `FILE` (default: $KUBECONFIG, ~/.kube/config, else the pod's own credentials)")
 	return cmd
+}
+
+// probeOnce probes the host once, writes the output, and labels the node when asked.
+func (a *app) probeOnce(ctx context.Context, f string, layers []string, unprivileged bool, write, labelNode string, cluster *fleet.Cluster) error {
+	var keep []string
+	for _, l := range layers {
+		n, err := probe.NormalizeLayer(l)
+		if err != nil {
+			return usageError{err}
+		}
+		keep = append(keep, n)
+	}
+	h, err := probeEnv.host()
+	if err != nil {
+		return err
+	}
+	if unprivileged {
+		h.Privileged = false
+	}
+	r, err := probe.Run(ctx, h, probe.Options{Layers: keep, Now: probeEnv.now, EmbeddedWasm: probeEnv.embedded()})
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	switch f {
+	case "table":
+		writeProbeTable(&out, r)
+	case "nfd":
+		out.Write(probe.NFD(r))
+	case "facts":
+		if err := a.load(); err != nil {
+			return err
+		}
+		b, err := probe.Facts(r, a.net)
+		if err != nil {
+			return err
+		}
+		out.Write(b)
+	default:
+		if err := encode(&out, f, r); err != nil {
+			return err
+		}
+	}
+	if write != "" {
+		if err := writeAtomic(write, out.Bytes()); err != nil {
+			return err
+		}
+	} else if _, err := a.stdout.Write(out.Bytes()); err != nil {
+		return err
+	}
+	if labelNode != "" {
+		labels, err := fleet.LabelsFromNFD(probe.NFD(r))
+		if err != nil {
+			return err
+		}
+		changed, err := cluster.LabelNode(ctx, labelNode, labels)
+		if err != nil {
+			return fleetError(err)
+		}
+		if len(changed) > 0 {
+			fmt.Fprintf(a.stderr, "strata probe: node %s: set or removed %s\n", labelNode, strings.Join(changed, ", "))
+		}
+	}
+	if len(keep) > 0 && len(r.Coordinates) > 0 && len(r.Offered()) == 0 {
+		return errNo // --layer asked about isolation layers the host cannot serve
+	}
+	return nil
 }
 
 func yesNo(b bool) string {

@@ -160,7 +160,7 @@ with --network (they overlay it) or replace it with --no-default.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.showCommand(), a.compareCommand(), a.whyCommand(), a.rankCommand(),
 		a.pathCommand(), a.paretoCommand(), a.checkCommand(), a.importCommand(), a.exportCommand(),
-		a.planCommand(), a.scenariosCommand(), a.coordinatesCommand(), a.benchCommand(), a.verifyCommand(), a.serveCommand(), a.probeCommand(), a.locateCommand())
+		a.planCommand(), a.scenariosCommand(), a.coordinatesCommand(), a.benchCommand(), a.verifyCommand(), a.serveCommand(), a.probeCommand(), a.locateCommand(), a.fleetCommand())
 	return root
 }
 

@@ -1,0 +1,166 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// Cluster is a connection to one cluster, as one kubeconfig context (or the pod's
+// in-cluster credentials) describes it.
+type Cluster struct {
+	// Context is the kubeconfig context used; "in-cluster" for a pod's own credentials.
+	Context string
+	// Server is the API server's URL.
+	Server string
+	// Kubeconfig says where the credentials came from: the file(s), or "in-cluster".
+	Kubeconfig string
+
+	Config  *rest.Config
+	Client  kubernetes.Interface
+	Dynamic dynamic.Interface
+}
+
+// ErrNoConfig is returned by [Connect] when there is no kubeconfig and strata does not run
+// in a pod.
+var ErrNoConfig = errors.New("no kubeconfig: none given with --kubeconfig, none in $KUBECONFIG or ~/.kube/config, and not running in a pod; point --kubeconfig at one (scripts/cluster-up.sh prints one for a local control plane)")
+
+// Connect finds the cluster the way kubectl does: the kubeconfig file given (or the files
+// in $KUBECONFIG, or ~/.kube/config), its current context or the one named, and, when
+// there is no kubeconfig at all, the credentials of the pod strata runs in. It makes no
+// request; the first one says whether the server is reachable.
+func Connect(kubeconfig, context string, timeout time.Duration) (*Cluster, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	if kubeconfig != "" {
+		if _, err := os.Stat(kubeconfig); err != nil {
+			return nil, fmt.Errorf("--kubeconfig %s: %w", kubeconfig, err)
+		}
+	}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
+	raw, err := cc.RawConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", describeFiles(rules), err)
+	}
+	c := &Cluster{Context: context, Kubeconfig: describeFiles(rules)}
+	if c.Context == "" {
+		c.Context = raw.CurrentContext
+	}
+	if len(raw.Contexts) == 0 && context == "" {
+		cfg, err := rest.InClusterConfig()
+		if err != nil {
+			return nil, ErrNoConfig
+		}
+		c.Config, c.Context, c.Kubeconfig = cfg, "in-cluster", "in-cluster"
+	} else {
+		if _, ok := raw.Contexts[c.Context]; !ok {
+			names := make([]string, 0, len(raw.Contexts))
+			for n := range raw.Contexts {
+				names = append(names, n)
+			}
+			return nil, fmt.Errorf("kubeconfig %s has no context %q (it has: %s)", c.Kubeconfig, c.Context, strings.Join(names, ", "))
+		}
+		if c.Config, err = cc.ClientConfig(); err != nil {
+			return nil, fmt.Errorf("kubeconfig %s, context %s: %w", c.Kubeconfig, c.Context, err)
+		}
+	}
+	c.Server = c.Config.Host
+	c.Config.Timeout = timeout
+	c.Config.UserAgent = "strata"
+	// Protocol buffers: a LIST of thousands of nodes decodes several times faster.
+	c.Config.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	c.Config.ContentType = "application/vnd.kubernetes.protobuf"
+	c.Config.QPS, c.Config.Burst = 100, 200
+	if c.Client, err = kubernetes.NewForConfig(c.Config); err != nil {
+		return nil, err
+	}
+	dc := rest.CopyConfig(c.Config)
+	dc.AcceptContentTypes, dc.ContentType = "application/json", "application/json" // custom resources speak JSON only
+	if c.Dynamic, err = dynamic.NewForConfig(dc); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func describeFiles(rules *clientcmd.ClientConfigLoadingRules) string {
+	if rules.ExplicitPath != "" {
+		return rules.ExplicitPath
+	}
+	var files []string
+	for _, f := range rules.GetLoadingPrecedence() {
+		if _, err := os.Stat(f); err == nil {
+			files = append(files, f)
+		}
+	}
+	if len(files) == 0 {
+		return strings.Join(rules.GetLoadingPrecedence(), string(filepath.ListSeparator))
+	}
+	return strings.Join(files, string(filepath.ListSeparator))
+}
+
+// Unreachable is the error for an API server strata cannot talk to.
+type Unreachable struct {
+	Server, Context, Kubeconfig string
+	Err                         error
+}
+
+func (e *Unreachable) Error() string {
+	return fmt.Sprintf("cannot reach the Kubernetes API server %s (context %s, kubeconfig %s): %v; is the cluster up and the kubeconfig current?", e.Server, e.Context, e.Kubeconfig, e.Err)
+}
+
+func (e *Unreachable) Unwrap() error { return e.Err }
+
+// Forbidden is the error for a request RBAC denied: who may not do what to which resource.
+type Forbidden struct {
+	Verb, Resource, Namespace string
+	Context                   string
+	Err                       error
+}
+
+func (e *Forbidden) Error() string {
+	where := "cluster-wide"
+	if e.Namespace != "" {
+		where = "in namespace " + e.Namespace
+	}
+	return fmt.Sprintf("forbidden: the credentials of context %s may not %s %s %s (%v); grant the verb %q on %q with a Role or ClusterRole and a binding", e.Context, e.Verb, e.Resource, where, apierrors.ReasonForError(e.Err), e.Verb, e.Resource)
+}
+
+func (e *Forbidden) Unwrap() error { return e.Err }
+
+// wrap turns a request's error into [Forbidden], [Unreachable] or an error naming the
+// request.
+func (c *Cluster) wrap(err error, verb, resource, namespace string) error {
+	if err == nil {
+		return nil
+	}
+	var status apierrors.APIStatus
+	switch {
+	case apierrors.IsForbidden(err):
+		return &Forbidden{Verb: verb, Resource: resource, Namespace: namespace, Context: c.Context, Err: err}
+	case apierrors.IsUnauthorized(err):
+		return fmt.Errorf("the API server %s rejected the credentials of context %s (kubeconfig %s): %w", c.Server, c.Context, c.Kubeconfig, err)
+	case errors.As(err, &status):
+		return fmt.Errorf("%s %s: %w", verb, resource, err)
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return &Unreachable{Server: c.Server, Context: c.Context, Kubeconfig: c.Kubeconfig, Err: err}
+}
+
+// discovery is a discovery client for the cluster.
+func (c *Cluster) discovery() (discovery.DiscoveryInterface, error) {
+	dc := rest.CopyConfig(c.Config)
+	dc.AcceptContentTypes, dc.ContentType = "application/json", "application/json"
+	return discovery.NewDiscoveryClientForConfig(dc)
+}
