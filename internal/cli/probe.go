@@ -39,6 +39,7 @@ func (a *app) probeCommand() *cobra.Command {
 		interval     time.Duration
 		labelNode    string
 		kubeconfig   string
+		hostRoot     string
 	)
 	cmd := &cobra.Command{
 		Use:   "probe",
@@ -82,9 +83,8 @@ Exit code 1 when --layer names isolation layers and the host can serve none of t
 			} else if cmd.Flags().Changed("kubeconfig") {
 				return usagef("--kubeconfig applies to --label-node only")
 			}
-			once := func(ctx context.Context) error {
-				return a.probeOnce(ctx, f, layers, unprivileged, write, labelNode, cluster)
-			}
+			pp := probeParams{format: f, layers: layers, unprivileged: unprivileged, write: write, labelNode: labelNode, hostRoot: hostRoot, cluster: cluster}
+			once := func(ctx context.Context) error { return a.probeOnce(ctx, pp) }
 			if interval == 0 {
 				return once(cmd.Context())
 			}
@@ -112,12 +112,23 @@ Exit code 1 when --layer names isolation layers and the host can serve none of t
 	fl.StringVar(&write, "write", "", "write the output to `PATH` atomically instead of standard output")
 	fl.DurationVar(&interval, "interval", 0, "probe again every `DURATION` until stopped (SIGTERM), as the chart's DaemonSet does; 0 probes once")
 	fl.StringVar(&labelNode, "label-node", "", "also set the strata labels of `NODE` through the Kubernetes API (what Node Feature Discovery would set from -o nfd), removing those no longer true; needs get and patch on nodes")
+	fl.StringVar(&hostRoot, "host-root", "", "read the host's /proc, /sys, /dev, /etc, /run and PATH directories under `DIR` (the chart mounts them at /host)")
 	fl.StringVar(&kubeconfig, "kubeconfig", "", "with --label-node: the kubeconfig `FILE` (default: $KUBECONFIG, ~/.kube/config, else the pod's own credentials)")
 	return cmd
 }
 
+// probeParams are the options of one probe round.
+type probeParams struct {
+	format                     string
+	layers                     []string
+	unprivileged               bool
+	write, labelNode, hostRoot string
+	cluster                    *fleet.Cluster
+}
+
 // probeOnce probes the host once, writes the output, and labels the node when asked.
-func (a *app) probeOnce(ctx context.Context, f string, layers []string, unprivileged bool, write, labelNode string, cluster *fleet.Cluster) error {
+func (a *app) probeOnce(ctx context.Context, pp probeParams) error {
+	f, layers, unprivileged, write, labelNode, cluster := pp.format, pp.layers, pp.unprivileged, pp.write, pp.labelNode, pp.cluster
 	var keep []string
 	for _, l := range layers {
 		n, err := probe.NormalizeLayer(l)
@@ -132,6 +143,9 @@ func (a *app) probeOnce(ctx context.Context, f string, layers []string, unprivil
 	}
 	if unprivileged {
 		h.Privileged = false
+	}
+	if pp.hostRoot != "" {
+		h.Root = pp.hostRoot
 	}
 	r, err := probe.Run(ctx, h, probe.Options{Layers: keep, Now: probeEnv.now, EmbeddedWasm: probeEnv.embedded()})
 	if err != nil {

@@ -1,0 +1,262 @@
+package charttest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/lint"
+	"helm.sh/helm/v3/pkg/lint/support"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/wait"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/strata-dev/strata/internal/controlplane"
+)
+
+const chartDir = "../strata"
+
+func load(t *testing.T) *chart.Chart {
+	t.Helper()
+	c, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestLint runs Helm's own linter (helm lint) on the chart with each labeler mode.
+func TestLint(t *testing.T) {
+	for _, mode := range []string{"nfd", "direct"} {
+		vals := map[string]any{"labeler": map[string]any{"mode": mode}, "serviceMonitor": map[string]any{"enabled": true}}
+		l := lint.All(chartDir, vals, "strata", false)
+		for _, m := range l.Messages {
+			if m.Severity >= support.WarningSev { // INFO "icon is recommended" is advice, not a lint failure
+				t.Errorf("mode %s: helm lint: %s", mode, m)
+			}
+		}
+	}
+}
+
+// render renders the chart with the values and returns every object, strictly decoded
+// with the Kubernetes scheme (unknown or duplicate fields fail); kinds the scheme does
+// not know are returned as unstructured.
+func render(t *testing.T, vals map[string]any) ([]runtime.Object, string) {
+	t.Helper()
+	c := load(t)
+	rv, err := chartutil.ToRenderValues(c, vals, chartutil.ReleaseOptions{Name: "strata", Namespace: "strata", IsInstall: true}, chartutil.DefaultCapabilities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := engine.Render(c, rv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
+	var objs []runtime.Object
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if strings.HasSuffix(name, "NOTES.txt") || strings.HasSuffix(name, ".tpl") {
+			continue
+		}
+		r := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(files[name])))
+		for {
+			doc, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if len(bytes.TrimSpace(doc)) == 0 || string(bytes.TrimSpace(doc)) == "---" {
+				continue
+			}
+			obj, gvk, err := strict.Decode(doc, nil, nil)
+			if runtime.IsNotRegisteredError(err) {
+				u := &unstructured.Unstructured{}
+				if err := utilyaml.Unmarshal(doc, &u.Object); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				objs = append(objs, u)
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s (%v): %v\n%s", name, gvk, err, doc)
+			}
+			objs = append(objs, obj)
+		}
+	}
+	return objs, files["strata/templates/NOTES.txt"]
+}
+
+func TestRender(t *testing.T) {
+	for _, mode := range []string{"nfd", "direct"} {
+		t.Run(mode, func(t *testing.T) {
+			objs, notes := render(t, map[string]any{"labeler": map[string]any{"mode": mode}, "serviceMonitor": map[string]any{"enabled": true}})
+			kinds := map[string]int{}
+			var ds *appsv1.DaemonSet
+			var dep *appsv1.Deployment
+			for _, o := range objs {
+				kind := o.GetObjectKind().GroupVersionKind().Kind
+				kinds[kind]++
+				switch v := o.(type) {
+				case *appsv1.DaemonSet:
+					ds = v
+				case *appsv1.Deployment:
+					dep = v
+				}
+				m, err := metaOf(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range []string{"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/managed-by", "helm.sh/chart"} {
+					if m.GetLabels()[l] == "" {
+						t.Errorf("%s %s lacks label %s", kind, m.GetName(), l)
+					}
+				}
+			}
+			want := map[string]int{"DaemonSet": 1, "Deployment": 1, "Service": 1, "PodDisruptionBudget": 1, "ServiceAccount": 2, "ConfigMap": 1, "ServiceMonitor": 1}
+			if mode == "direct" {
+				want["ClusterRole"], want["ClusterRoleBinding"] = 1, 1
+			}
+			for k, n := range want {
+				if kinds[k] != n {
+					t.Errorf("%d %s, want %d (all: %v)", kinds[k], k, n, kinds)
+				}
+			}
+			args := strings.Join(ds.Spec.Template.Spec.Containers[0].Args, " ")
+			if mode == "direct" && !strings.Contains(args, "--label-node=$(NODE_NAME)") || mode == "nfd" && !strings.Contains(args, "--write=/features.d/strata") {
+				t.Errorf("probe args %q", args)
+			}
+			c := dep.Spec.Template.Spec.Containers[0]
+			sc := c.SecurityContext
+			psc := dep.Spec.Template.Spec.SecurityContext
+			if c.ReadinessProbe.HTTPGet.Path != "/readyz" || c.LivenessProbe.HTTPGet.Path != "/healthz" ||
+				sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot ||
+				psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault || !slices.Contains(c.Args, "--web.shutdown-delay=5s") {
+				t.Errorf("serve container: %+v / %+v", c, psc)
+			}
+			if !strings.Contains(notes, "strata fleet") {
+				t.Errorf("NOTES.txt: %s", notes)
+			}
+		})
+	}
+	// A mode the chart does not know is refused, not rendered into something odd.
+	c := load(t)
+	rv, _ := chartutil.ToRenderValues(c, map[string]any{"labeler": map[string]any{"mode": "magic"}}, chartutil.ReleaseOptions{Name: "s", Namespace: "s"}, chartutil.DefaultCapabilities)
+	if _, err := engine.Render(c, rv); err == nil || !strings.Contains(err.Error(), "labeler.mode must be nfd or direct") {
+		t.Errorf("labeler.mode magic: %v", err)
+	}
+}
+
+func metaOf(o runtime.Object) (metav1.Object, error) {
+	if u, ok := o.(*unstructured.Unstructured); ok {
+		return u, nil
+	}
+	m, ok := o.(metav1.Object)
+	if !ok {
+		return nil, fmt.Errorf("%T has no metadata", o)
+	}
+	return m, nil
+}
+
+// TestInstall installs the chart with Helm's install action on a real control plane
+// whose six simulated nodes carry the probe's labels, and waits until the DaemonSet
+// controller and the scheduler have bound a probe pod to every node.
+func TestInstall(t *testing.T) {
+	cp := controlplane.ForTest(t)
+	ctx := t.Context()
+	trees := []string{"kvm-host", "kvm-host", "kvm-host", "amd-no-kvm", "pvm-guest", "gvisor-sandbox"}
+	var nodes []string
+	for i, tree := range trees {
+		labels, err := controlplane.ProbedLabels(ctx, filepath.Join("..", "..", "..", "probe", "testdata", tree), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("%s-%d", tree, i)
+		nodes = append(nodes, name)
+		if err := cp.AddNode(ctx, controlplane.Node{Name: name, Labels: labels}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig = &cp.Kubeconfig
+	cfg := new(action.Configuration)
+	if err := cfg.Init(flags, "strata", "secret", t.Logf); err != nil {
+		t.Fatal(err)
+	}
+	inst := action.NewInstall(cfg)
+	inst.ReleaseName, inst.Namespace, inst.CreateNamespace = "strata", "strata", true
+	inst.Timeout = 2 * time.Minute
+	rel, err := inst.RunWithContext(ctx, load(t), map[string]any{"labeler": map[string]any{"mode": "direct"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rel.Info.Notes, "strata fleet") {
+		t.Errorf("notes: %s", rel.Info.Notes)
+	}
+	var bound map[string]bool
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		pods, err := cp.Client.CoreV1().Pods("strata").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=probe"})
+		if err != nil {
+			return false, err
+		}
+		bound = map[string]bool{}
+		for _, p := range pods.Items {
+			if p.Spec.NodeName != "" {
+				bound[p.Spec.NodeName] = true
+			}
+		}
+		return len(bound) == len(nodes), nil
+	})
+	if err != nil {
+		t.Fatalf("probe pods bound to %v of %v: %v", bound, nodes, err)
+	}
+	for _, n := range nodes {
+		if !bound[n] {
+			t.Errorf("no probe pod on %s", n)
+		}
+	}
+	// serve: both replicas scheduled.
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		pods, err := cp.Client.CoreV1().Pods("strata").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=serve"})
+		if err != nil {
+			return false, err
+		}
+		n := 0
+		for _, p := range pods.Items {
+			if p.Spec.NodeName != "" {
+				n++
+			}
+		}
+		return n == 2, nil
+	})
+	if err != nil {
+		t.Errorf("serve pods: %v", err)
+	}
+}

@@ -1,0 +1,2 @@
+// Package charttest holds the tests of the Helm chart deploy/helm/strata.
+package charttest
