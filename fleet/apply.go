@@ -78,11 +78,10 @@ func objectName(ns, name string) string {
 // strict field validation: an unknown or duplicate field is an error, not dropped. It
 // stops at the first object the server refuses.
 func (c *Cluster) Apply(ctx context.Context, objs []manifest.Object, o ApplyOptions) ([]Applied, error) {
-	dc, err := c.discovery()
+	mapper, err := c.restMapper()
 	if err != nil {
 		return nil, err
 	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
 	var out []Applied
 	for _, obj := range objs {
 		if obj.Target != "" || obj.Kind == manifest.KindContainerdConfig {
@@ -195,4 +194,19 @@ func hintFor(gvk schema.GroupVersionKind) string {
 		return "; install Gatekeeper first (its ConstraintTemplate CRD, and for a constraint the template's own CRD that Gatekeeper makes from it)"
 	}
 	return ""
+}
+
+// restMapper maps kinds to resources from the cluster's discovery, read once and again
+// when a kind is missing.
+func (c *Cluster) restMapper() (*restmapper.DeferredDiscoveryRESTMapper, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mapper == nil {
+		dc, err := c.discovery()
+		if err != nil {
+			return nil, err
+		}
+		c.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
+	}
+	return c.mapper, nil
 }
