@@ -16,3 +16,4 @@ fi
 scripts/build-controlplane.sh >/dev/null
 (cd /tmp && go mod download github.com/open-policy-agent/gatekeeper/v3@v3.23.1)
 (cd deploy/helm/charttest && go mod download)
+(cd deploy/image && go mod download)

@@ -40,6 +40,8 @@ go test -race -count=1 -timeout 25m -skip 'TestBenchQuick|TestHelpExamples/(benc
 
 echo "== go test (the Helm chart, its own module: helm lint, render, install on the control plane)"
 (cd deploy/helm/charttest && go vet ./... && go test -count=1 -timeout 15m ./...)
+echo "== go test (the image, its own module: reproducible OCI layout, ctr import, probe and serve from it)"
+(cd deploy/image && go vet ./... && go test -count=1 -timeout 15m ./...)
 
 echo "== go test (real runtimes: bench drivers, strata bench --quick, strata locate on the demo)"
 go test -count=1 -timeout 20m ./bench/...
