@@ -75,7 +75,8 @@ func (c *Cluster) Read(ctx context.Context) (*Snapshot, error) {
 			return c.Client.CoreV1().Pods("").List(ctx, o)
 		}, metav1.ListOptions{FieldSelector: "spec.nodeName!="}, func(o runtime.Object) {
 			p := o.(*corev1.Pod)
-			if p.Spec.RuntimeClassName != nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+			// Terminating pods are on their way out, whatever their node offers now.
+			if p.Spec.RuntimeClassName != nil && p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
 				s.Pods = append(s.Pods, Pod{Namespace: p.Namespace, Name: p.Name, Node: p.Spec.NodeName, RuntimeClass: *p.Spec.RuntimeClassName})
 			}
 		}); err != nil {

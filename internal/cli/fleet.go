@@ -65,7 +65,7 @@ Exit code 1 when the cluster cannot be reached or a request is forbidden: the me
 names the server and kubeconfig, or the verb and resource.`,
 		Example: `  strata fleet
   strata fleet -o json
-  strata fleet --kubeconfig /tmp/strata-cluster/kubeconfig --context strata
+  strata fleet --context strata --probe-interval 30m
   strata fleet --context east,west
   strata fleet plan --scenario edge --image ghcr.io/example/edge:1.0 --apply --dry-run=server`,
 		Args: cobra.NoArgs,
