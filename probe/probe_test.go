@@ -397,6 +397,7 @@ func ExampleNFD() {
 	// strata-layer-L-4=true
 	// strata-runtime-runc=true
 	// strata-runtime-crun=true
+	// strata-probed-at=1748779200
 }
 
 // BenchmarkFake is the probe's own cost: every check against a fake tree, no processes.
