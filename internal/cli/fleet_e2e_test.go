@@ -171,8 +171,13 @@ func TestFleetControlPlane(t *testing.T) {
 	if err := cp.InstallGatekeeper(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// vault asks for application-level policy: Gatekeeper enforces its runtime classes.
+	vault := filepath.Join(t.TempDir(), "vault.yaml")
+	if err := os.WriteFile(vault, []byte("apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: vault}\nspec:\n  trust: untrusted\n  artifact: oci\n  kind: Deployment\n  replicas: 4\n  policy: application\n  image: registry.example/vault:1.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
-	if r := strata(t, "plan", "--scenario", "edge", "--image", "registry.example/edge:1.0", "--emit", dir); r.code != 0 {
+	if r := strata(t, "plan", vault, "--emit", dir); r.code != 0 {
 		t.Fatalf("plan --emit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	tmplFile, _ := filepath.Glob(filepath.Join(dir, "20-constrainttemplate-*.yaml"))
@@ -288,8 +293,8 @@ func TestFleetControlPlane(t *testing.T) {
 						t.Errorf("%s not applied: %+v", k, r.Applied)
 					}
 				}
-				if r.Plan.Coordinates.Z >= 2 && (!kinds["ConstraintTemplate"] || !kinds[manifest.ConstraintKind]) {
-					t.Errorf("Z=%d but no Gatekeeper objects applied: %+v", r.Plan.Coordinates.Z, r.Applied)
+				if r.Plan.Technology(plan.RolePolicy) == "Gatekeeper" && (!kinds["ConstraintTemplate"] || !kinds[manifest.ConstraintKind]) {
+					t.Errorf("Gatekeeper planned but no Gatekeeper objects applied: %+v", r.Applied)
 				}
 				d, err := client.AppsV1().Deployments(sc).Get(ctx, sc, metav1.GetOptions{})
 				if err != nil {
@@ -328,15 +333,18 @@ func TestFleetControlPlane(t *testing.T) {
 		}
 	})
 
-	vault := filepath.Join(t.TempDir(), "vault.yaml")
-	if err := os.WriteFile(vault, []byte("apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: vault}\nspec:\n  trust: untrusted\n  artifact: oci\n  kind: Deployment\n  replicas: 4\n  image: registry.example/vault:1.0\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 
 	t.Run("apply conflict names the field and its manager", func(t *testing.T) {
 		r := apply(t, "vault", vault)
 		if e := chosen(t, r); e.Handler != "runsc" {
 			t.Fatalf("vault runs on %+v, want runsc", e)
+		}
+		kinds := map[string]bool{}
+		for _, a := range r.Applied {
+			kinds[a.Kind] = true
+		}
+		if !kinds["ConstraintTemplate"] || !kinds[manifest.ConstraintKind] {
+			t.Errorf("Gatekeeper's objects were not applied: %+v", r.Applied)
 		}
 		placed(t, "vault", 4, chosen(t, r))
 		// Someone else takes spec.replicas over.
