@@ -333,7 +333,6 @@ func TestFleetControlPlane(t *testing.T) {
 		}
 	})
 
-
 	t.Run("apply conflict names the field and its manager", func(t *testing.T) {
 		r := apply(t, "vault", vault)
 		if e := chosen(t, r); e.Handler != "runsc" {
