@@ -50,6 +50,9 @@ go test -count=1 -timeout 10m -run 'TestBenchQuick|TestHelpExamples|TestLocateDe
 # idle and beside stress-ng (about 2 minutes; BENCHMARKS.md has the full run).
 go test -count=1 -timeout 15m -run 'TestAccuracy$' ./locate/accuracy/
 
+echo "== strata serve under a burst of hostile bodies (its peak RSS is measured, which the race detector's shadow memory would swamp)"
+go test -count=1 -timeout 5m -run 'TestHostileBodies' ./internal/server/
+
 echo "== cleanup beside a CPU hog (stress-ng --cpu 2): cancelled runs leave nothing, on a busy machine too"
 # The tests that cancel runs of every runtime and check, the moment a run returns, that no
 # process, container, cgroup, mount, socket or temp file is left; the cgroup removal they

@@ -160,7 +160,7 @@ func unsupportedMedia(why string) *apiError {
 
 // workloads parses the Workload documents of the body.
 func (s *Server) workloads(r *request) (ws []plan.Workload, err error) {
-	s.span(r, "plan.ReadWorkloads", func() { ws, err = plan.ReadWorkloads([]network.File{r.doc}) })
+	s.span(r, "plan.ReadWorkloads", func() { ws, err = plan.ReadWorkloadsContext(r.Context(), []network.File{r.doc}) })
 	if err == nil && len(ws) > MaxWorkloads {
 		err = tooManyWorkloads(fmt.Sprintf("%d Workload documents", len(ws)))
 	}
