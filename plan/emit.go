@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/strata-dev/strata/network"
@@ -76,10 +77,12 @@ func (p *Planner) Choice(pl *Plan, w Workload, o EmitOptions) (manifest.Choice, 
 	if len(pl.Allowed) == 0 {
 		c.Runtime = p.runtimeOf(placed.runtime, &errs)
 	}
+	if len(errs) == 0 {
+		c.Policy = p.policyOf(pl, w, placed, c, &errs)
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("plan of %s: %w", w.Name, errors.Join(errs...))
 	}
-	c.Policy = p.policyOf(pl, placed)
 	for _, ch := range pl.Stack {
 		if ch.Role == RoleObservability {
 			c.Observability = append(c.Observability, ch.Technology)
@@ -143,6 +146,9 @@ func (p *Planner) runtimeOf(e *network.Entity, errs *[]error) manifest.Runtime {
 		OverheadCPU:                  text(e, "overhead-cpu"),
 		PrivilegedWithoutHostDevices: boolAttr(e, "privileged-without-host-devices"),
 	}
+	if err := manifest.CheckHandler(rt.Handler); err != nil {
+		*errs = append(*errs, fmt.Errorf("%s's handler %q (%s) is not a RuntimeClass handler: %v; change the handler attribute", e.ID, rt.Handler, attrSource(e, "handler"), err))
+	}
 	if layer := p.layerOf(e); layer != nil {
 		rt.Layer = layer.ID
 	}
@@ -159,9 +165,14 @@ func boolAttr(e *network.Entity, name string) bool {
 
 // policyOf is what enforces the plan's Z: the policy objects of the engine the plan chose
 // (policy-objects, or policy-objects-in-cluster at X ≥ 1), and those of each weaker level
-// every higher one keeps (kept-below). Without an engine, only the kept levels: Z then
-// comes from the stack itself (a sandbox's policy-level), which the files say.
-func (p *Planner) policyOf(pl *Plan, placed placement) manifest.Policy {
+// kept below it (kept-below). Without an engine, only the kept levels: Z then comes from
+// the stack itself (a sandbox's policy-level), which the files say.
+//
+// It refuses what would leave Z or the isolation unenforced: an engine with no objects
+// strata writes; an engine at Z ≥ 3 (admission) whose objects do not keep the pods on their
+// runtime classes; and a workload that needs a minimum isolation (untrusted code) with no
+// object that keeps it there.
+func (p *Planner) policyOf(pl *Plan, w Workload, placed placement, c manifest.Choice, errs *[]error) manifest.Policy {
 	var pol manifest.Policy
 	clustered := placed.coords.X > 0
 	objectsOf := func(e *network.Entity) []string {
@@ -172,16 +183,46 @@ func (p *Planner) policyOf(pl *Plan, placed placement) manifest.Policy {
 		}
 		return listAttr(e, "policy-objects")
 	}
+	attrOf := func(e *network.Entity) string {
+		if clustered && len(listAttr(e, "policy-objects-in-cluster")) > 0 {
+			return "policy-objects-in-cluster"
+		}
+		return "policy-objects"
+	}
+	level := placed.coords.Z
 	if id := pl.Technology(RolePolicy); id != "" {
 		e, _ := p.net.Entity(id)
 		pol.Engine = id
-		pol.Objects = append(pol.Objects, objectsOf(e)...)
+		objs := objectsOf(e)
+		level, _ = p.zOf(e, clustered)
+		if len(objs) == 0 {
+			*errs = append(*errs, fmt.Errorf("%s, the plan's policy engine for Z=%d (%s), declares no %s: strata would write nothing that enforces it; give %s a %s attribute (the object sets strata writes are listed in network/default/80-planning.yaml)",
+				id, placed.coords.Z, e.Source.Short(), attrOf(e), id, attrOf(e)))
+		}
+		pol.Objects = append(pol.Objects, objs...)
 	} else if placed.zBy != nil {
 		_, why := p.zOf(placed.zBy, clustered)
 		pol.EnforcedBy = placed.zBy.ID + ": " + why
 	}
-	for _, k := range p.keptBelow(placed.coords.Z, pl.AsOf, placed.orchestrator) {
+	reqs, err := p.requirements(w)
+	if err != nil {
+		*errs = append(*errs, err)
+		return pol
+	}
+	for _, k := range p.keptBelow(w, reqs, level, placed.orchestrator) {
 		pol.Objects = append(pol.Objects, objectsOf(k.engine)...)
+	}
+	if e, _ := p.net.Entity(pol.Engine); e != nil && level >= 3 && len(pol.Objects) > 0 && !slices.ContainsFunc(pol.Objects, manifest.KeepsRuntimeClass) {
+		*errs = append(*errs, fmt.Errorf("%s stands for Z=%d, admission, but neither its %s (%s, %s) nor a level kept below it keeps the pods on their runtime classes: add an object set that does, e.g. gatekeeper-runtime-classes",
+			e.ID, level, attrOf(e), strings.Join(objectsOf(e), ", "), attrSource(e, attrOf(e))))
+		return pol
+	}
+	for _, r := range reqs {
+		if a, ok := r.e.Attr("min-isolation-strength"); ok && !slices.ContainsFunc(pol.Objects, manifest.KeepsRuntimeClass) {
+			*errs = append(*errs, fmt.Errorf("%s needs isolation-strength ≥ %s (%s), but none of the policy objects (%s) keeps the pods on the runtime classes that give it; give the policy engine an object set that does, e.g. gatekeeper-runtime-classes",
+				r.e.ID, a.String, a.Source.Short(), strings.Join(pol.Objects, ", ")))
+			break
+		}
 	}
 	return pol
 }

@@ -221,7 +221,7 @@ func (p *Planner) Plan(w Workload) (*Plan, error) {
 	pl.Reasons = append(pl.Reasons,
 		fmt.Sprintf("X=%d: %s represents %s (%s)", pl.Coordinates.X, orch.best.e.ID, orch.best.point.Label(), p.factSource(orch.best.e.ID, "represents", orch.best.point.ID)),
 		p.yReason(pl.Coordinates.Y, rt, reqs),
-		p.zReason(pl, placed, pol, required, requiredBy, orch.best.e))
+		p.zReason(pl, w, reqs, placed, pol, required, requiredBy, orch.best.e))
 
 	// Observability: the tools of complete observability (O1 + O2).
 	pl.Stack = append(pl.Stack, p.observability(w)...)
@@ -230,7 +230,7 @@ func (p *Planner) Plan(w Workload) (*Plan, error) {
 
 // zReason says what Z is and what enforces it: the engine the workload asked for, or the
 // technology whose own level Z is, and the weaker levels every higher one keeps.
-func (p *Planner) zReason(pl *Plan, placed placement, pol *picked, required int, requiredBy string, orch *network.Entity) string {
+func (p *Planner) zReason(pl *Plan, w Workload, reqs []requirement, placed placement, pol *picked, required int, requiredBy string, orch *network.Entity) string {
 	z := pl.Coordinates.Z
 	if z == 0 {
 		return "Z=0: no requirement asks for policy and the stack implies none"
@@ -245,7 +245,11 @@ func (p *Planner) zReason(pl *Plan, placed placement, pol *picked, required int,
 	default:
 		s = fmt.Sprintf("Z=%d: %s; no policy engine was asked for, so %s itself enforces it", z, strings.TrimPrefix(placed.reasons[len(placed.reasons)-1], fmt.Sprintf("Z=%d: ", z)), placed.zBy.ID)
 	}
-	for _, k := range p.keptBelow(z, pl.AsOf, orch) {
+	level := z
+	if pol != nil {
+		level = pol.best.z
+	}
+	for _, k := range p.keptBelow(w, reqs, level, orch) {
 		if pol == nil || k.engine != pol.best.e {
 			s += fmt.Sprintf("; %s (Z=%d) is kept below it (kept-below, %s)", k.engine.ID, k.z, attrSource(k.point, "kept-below"))
 		}
@@ -259,15 +263,18 @@ type keptLevel struct {
 	point, engine *network.Entity
 }
 
-// keptBelow are the levels below z marked kept-below, each with the first technology that
-// represents it, existed as of asOf and suits the orchestrator (orchestrator-needs).
-func (p *Planner) keptBelow(z, asOf int, orch *network.Entity) []keptLevel {
+// keptBelow are the levels marked kept-below that lie strictly below level (the chosen
+// engine's own level, or Z when no engine was chosen), each with the first technology that
+// represents it, meets the workload's requirements and suits the orchestrator
+// (orchestrator-needs). A level no technology can keep for this workload is left out: the
+// emitter then refuses a workload whose isolation would go unenforced.
+func (p *Planner) keptBelow(w Workload, reqs []requirement, level int, orch *network.Entity) []keptLevel {
 	zd, _ := p.net.Dimension("Z")
 	var out []keptLevel
 	for _, pid := range zd.Values {
 		pt, _ := p.net.Entity(pid)
 		kept, ok := pt.Attr("kept-below")
-		if c := p.coordinate(pt); !ok || kept.Type != network.TypeBool || !kept.Bool || c < 1 || c > z {
+		if c := p.coordinate(pt); !ok || kept.Type != network.TypeBool || !kept.Bool || c < 1 || c >= level {
 			continue
 		}
 		for _, f := range p.net.Facts {
@@ -275,7 +282,11 @@ func (p *Planner) keptBelow(z, asOf int, orch *network.Entity) []keptLevel {
 				continue
 			}
 			e, _ := p.net.Entity(f.Subject)
-			if p.available(Workload{AsOf: asOf}, e) == "" && p.suits(e, orch) == "" {
+			// The workload's bounds and year apply; the capabilities it asks of its engine
+			// (policy-needs) are the chosen engine's to have, not each kept level's.
+			c := &candidate{e: e}
+			p.check(w, reqs, "", c)
+			if len(c.rejected) == 0 && p.suits(e, orch) == "" {
 				out = append(out, keptLevel{p.coordinate(pt), pt, e})
 				break
 			}

@@ -241,7 +241,7 @@ spec:
 		t.Fatalf("err = %v, want problems", err)
 	}
 	want := []string{
-		`bad.yaml:3:18: workload name "Bad_Name" is not a valid Kubernetes name (start with a lower-case letter; use lower-case letters, digits and '-', at most 48 characters (objects are named after the workload))`,
+		`bad.yaml:3:18: workload name "Bad_Name" is not a valid Kubernetes name (start with a lower-case letter; use lower-case letters, digits and '-', at most 47 characters (objects are named after the workload))`,
 		`bad.yaml:5:10: spec.trust: unknown value "maybe" (one of: trusted, untrusted)`,
 		`bad.yaml:6:3: unknown field "gpus" in Workload spec (did you mean gpu?)`,
 		`bad.yaml:8:17: availability: high cannot apply to kind: Job (a Job runs to completion; use kind: Deployment for a highly available service)`,

@@ -51,6 +51,10 @@ var PolicyLevels = []string{"none", "infrastructure", "runtime", "application", 
 // Sites a workload may name; each is the site attribute of an X axis point.
 var Sites = []string{"single-host", "cluster", "edge", "multi-cluster", "cloud-edge"}
 
+// maxWorkloadName leaves room for the longest suffix of an object named after the
+// workload ("-runtime-classes") within Gatekeeper's 63 characters.
+const maxWorkloadName = 47
+
 var dns1123 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`) })
 
 // ReadWorkloads reads every Workload document in the files. Unknown keys, bad values,
@@ -97,9 +101,10 @@ func ReadWorkloadsContext(ctx context.Context, files []network.File) ([]Workload
 func readWorkload(r *yamlpos.Reader, d network.Document) Workload {
 	w := Workload{Name: d.Name, Kind: "Deployment", Trust: "trusted", Artifact: "any", Footprint: "normal", Availability: "standard", Source: d.Pos}
 	// The Collector's Service is named after the workload, and Service names are DNS-1035
-	// labels: they start with a letter and leave room for the "-otel-collector" suffix.
-	if !dns1123().MatchString(w.Name) || len(w.Name) > 48 || w.Name[0] < 'a' || w.Name[0] > 'z' {
-		r.Addf(d.Pos, network.CodeSchema, "start with a lower-case letter; use lower-case letters, digits and '-', at most 48 characters (objects are named after the workload)", "workload name %q is not a valid Kubernetes name", w.Name)
+	// labels: they start with a letter and leave room for the "-otel-collector" suffix; the
+	// Gatekeeper constraint <name>-runtime-classes holds 63 characters at most.
+	if !dns1123().MatchString(w.Name) || len(w.Name) > maxWorkloadName || w.Name[0] < 'a' || w.Name[0] > 'z' {
+		r.Addf(d.Pos, network.CodeSchema, "start with a lower-case letter; use lower-case letters, digits and '-', at most 47 characters (objects are named after the workload)", "workload name %q is not a valid Kubernetes name", w.Name)
 	}
 	s := d.Spec
 	if !r.Fields(s, "Workload spec", "kind", "image", "replicas", "trust", "artifact", "startupBudget", "footprint", "gpu",

@@ -119,14 +119,14 @@ func Build(c Choice) ([]Object, error) {
 	}
 	if s.hasPolicy(PolicyGatekeeperRuntimeClasses) {
 		cons := runtimeClassConstraint(s)
-		name := s.Workload + "-runtime-classes"
+		name := s.Workload + constraintSuffixes[PolicyGatekeeperRuntimeClasses]
 		if err := add("30-constraint-"+name+".yaml", ConstraintKind, name, cons); err != nil {
 			return nil, err
 		}
 	}
 	if s.hasPolicy(PolicyGatekeeperBusinessRules) {
 		cons := labelsConstraint(s)
-		name := s.Workload + "-business-rules"
+		name := s.Workload + constraintSuffixes[PolicyGatekeeperBusinessRules]
 		if err := add("31-constraint-"+name+".yaml", LabelsConstraintKind, name, cons); err != nil {
 			return nil, err
 		}
@@ -186,7 +186,11 @@ func Build(c Choice) ([]Object, error) {
 // ClusterObject reports whether the object is applied to the cluster (kubectl apply), as
 // opposed to a file for the nodes or the Docker host.
 func (o Object) ClusterObject() bool {
-	return o.Target == "" && o.Kind != KindComposeFile && o.Kind != KindDockerRun
+	switch o.Kind {
+	case KindComposeFile, KindDockerRun, KindDockerDaemonConfig, KindOPAPolicy, KindContainerdConfig:
+		return false
+	}
+	return o.Target == ""
 }
 
 // encode renders a Kubernetes object as YAML with sorted keys, dropping the empty status

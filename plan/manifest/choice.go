@@ -145,14 +145,18 @@ type Runtime struct {
 	Handler string // containerd handler, the table name
 	Layer   string // isolation layer "L-0" … "L-4" the runtime represents
 
-	RuntimeType    string            // containerd runtime_type (the shim), e.g. io.containerd.wasmedge.v1
-	Options        map[string]string // the handler's options table (BinaryName, ConfigPath, …)
-	PodAnnotations []string          // pod annotations containerd passes to the shim
+	RuntimeType string // containerd runtime_type (the shim), e.g. io.containerd.wasmedge.v1
+	// Options is the handler's options table (BinaryName, ConfigPath, SystemdCgroup, …).
+	// containerd decodes it into the shim's own options type, so each value keeps a type
+	// (see [OptionValue]): true and false are booleans, a decimal number is an integer, a
+	// value in double quotes is the string inside them, anything else a string.
+	Options        map[string]string
+	PodAnnotations []string // pod annotations containerd passes to the shim
 	// PrivilegedWithoutHostDevices: privileged pods get no host devices (VM runtimes).
 	PrivilegedWithoutHostDevices bool
 
 	GPU        bool              // can give the workload an NVIDIA GPU
-	GPUOptions map[string]string // options added when the workload has a GPU
+	GPUOptions map[string]string // options added when the workload has a GPU, typed as Options
 
 	NodeNeeds, GPUNodeNeeds []string // what else a node needs, as comments in the node file
 
@@ -234,6 +238,61 @@ func CheckImage(ref string) error {
 	}
 	return nil
 }
+
+// CheckHandler reports whether h can be a runtime handler: kube-apiserver takes a
+// RuntimeClass handler only as a lowercase DNS-1123 label, and the node label that says a
+// node runs it ([RuntimeLabel]) must be a label key, whose name part holds 63 characters.
+// The error says what a handler must be, not which value failed.
+func CheckHandler(h string) error {
+	if len(validation.IsDNS1123Label(h)) > 0 || len(validation.IsQualifiedName(RuntimeLabel(h))) > 0 {
+		return fmt.Errorf("it must be a lowercase DNS-1123 label (a-z, 0-9 and '-', starting and ending with a letter or digit) of at most %d characters, so that the node label %s fits",
+			maxHandler, RuntimeLabel("<handler>"))
+	}
+	return nil
+}
+
+// maxHandler is the longest handler whose [RuntimeLabel] is a label key.
+var maxHandler = validation.DNS1123LabelMaxLength - len(strings.TrimPrefix(RuntimeLabel(""), NFDPrefix))
+
+// OptionValue is the typed value of a runtime option written as text (see
+// [Runtime].Options): a bool for true and false, an int64 for a decimal integer, the
+// string inside double quotes, any other text as it is.
+func OptionValue(text string) (any, error) {
+	switch {
+	case text == "true":
+		return true, nil
+	case text == "false":
+		return false, nil
+	case isDecimal(text):
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s is out of range for an integer option; quote it (\"%s\") for a string", text, text)
+		}
+		return n, nil
+	case strings.HasPrefix(text, `"`):
+		s, err := strconv.Unquote(text)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not a quoted string: %v", text, err)
+		}
+		return s, nil
+	}
+	return text, nil
+}
+
+// isDecimal reports whether text is a decimal integer, optionally negative.
+func isDecimal(text string) bool {
+	digits := strings.TrimPrefix(text, "-")
+	return digits != "" && strings.Trim(digits, "0123456789") == ""
+}
+
+// runtimeClassPolicies are the object sets that keep the workload's pods (or containers) on
+// the runtime classes the plan allows.
+var runtimeClassPolicies = []string{PolicyGatekeeperRuntimeClasses, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyOPAWasm}
+
+// KeepsRuntimeClass reports whether a policy object set keeps the workload on the runtime
+// classes the plan allows (an admission or invocation policy over runtimeClassName), as
+// opposed to one that governs something else (the NetworkPolicy, the business rules).
+func KeepsRuntimeClass(set string) bool { return slices.Contains(runtimeClassPolicies, set) }
 
 // The formats and object sets Build can write.
 var (
@@ -433,8 +492,8 @@ func checkRuntime(ps *problems, field string, r Runtime) {
 		class = r.Handler
 	}
 	ps.dns(field+".Class", class, true)
-	if r.Handler == "" || strings.IndexFunc(r.Handler, notTOMLKeyRune) >= 0 || len(r.Handler) > 63 {
-		ps.add(field+".Handler", "%q is not a handler name: use letters, digits, '-' and '_' (the runtime's handler attribute)", r.Handler)
+	if err := CheckHandler(r.Handler); err != nil {
+		ps.add(field+".Handler", "%q is not a RuntimeClass handler: %v (the runtime's handler attribute)", r.Handler, err)
 	}
 	if !layerName.MatchString(r.Layer) {
 		ps.add(field+".Layer", "%q is not an isolation layer L-0 … L-4 (the runtime represents no layer)", r.Layer)
@@ -449,6 +508,8 @@ func checkRuntime(ps *problems, field string, r Runtime) {
 			}
 			if strings.IndexFunc(opts[k], notPrintable) >= 0 {
 				ps.add(field+"."+name, "value %q of %s has characters a configuration file cannot hold", opts[k], k)
+			} else if _, err := OptionValue(opts[k]); err != nil {
+				ps.add(field+"."+name, "value of %s: %v", k, err)
 			}
 		}
 	}
@@ -482,6 +543,9 @@ func validateAllowed(s *spec, ps *problems) {
 			class = r.Handler
 		}
 		ps.dns(field+".Class", class, true)
+		if err := CheckHandler(r.Handler); err != nil {
+			ps.add(field+".Handler", "%q is not a RuntimeClass handler: %v", r.Handler, err)
+		}
 		if r.Layer != "" && !layerName.MatchString(r.Layer) {
 			ps.add(field+".Layer", "%q is not an isolation layer L-0 … L-4", r.Layer)
 		}
@@ -511,6 +575,19 @@ func validatePolicy(s *spec, ps *problems) {
 	s.objects = slices.Compact(s.objects)
 	if len(s.objects) > 0 && s.Coordinates.Z == 0 {
 		ps.add("Coordinates.Z", "is 0 but policy objects %s are to be emitted", strings.Join(s.objects, ", "))
+	}
+	// Engine and EnforcedBy are written into comments of Rego and shell files.
+	for field, v := range map[string]string{"Policy.Engine": s.Policy.Engine, "Policy.EnforcedBy": s.Policy.EnforcedBy} {
+		if strings.IndexFunc(v, isLineBreak) >= 0 {
+			ps.add(field, "%q cannot be written into a comment: it holds a line break or control character", v)
+		}
+	}
+	// Gatekeeper takes constraint names of at most 63 characters.
+	for set, suffix := range constraintSuffixes {
+		if name := s.Workload + suffix; s.hasPolicy(set) && len(name) > validation.DNS1123LabelMaxLength {
+			ps.add("Workload", "%q is too long for the Gatekeeper constraint %q (Gatekeeper takes at most %d characters); shorten it to %d",
+				s.Workload, name, validation.DNS1123LabelMaxLength, validation.DNS1123LabelMaxLength-len(suffix))
+		}
 	}
 	if s.hasPolicy(PolicyGatekeeperBusinessRules) && len(s.Labels) == 0 {
 		ps.add("Labels", "are empty, but business rules (%s) require the pods to carry the labels the workload names; give the workload labels", PolicyGatekeeperBusinessRules)
@@ -627,6 +704,12 @@ func notPathRune(r rune) bool {
 // notTOMLKeyRune reports a rune a bare TOML key cannot hold.
 func notTOMLKeyRune(r rune) bool {
 	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+}
+
+// isLineBreak reports a rune that would end a comment line or hide text (control
+// characters and Unicode's line and paragraph separators).
+func isLineBreak(r rune) bool {
+	return r < ' ' || r == 0x7f || r == '\u0085' || r == '\u2028' || r == '\u2029'
 }
 
 // notPrintable reports a rune outside printable ASCII, where Go's and TOML's string escapes

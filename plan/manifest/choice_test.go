@@ -20,7 +20,27 @@ func TestValidationErrors(t *testing.T) {
 		{"name too long", func(c *Choice) { c.Workload = strings.Repeat("a", 64) }, []string{`Workload: "aaaa`, `must be no more than 63 characters`}},
 		{"bad namespace", func(c *Choice) { c.Namespace = "Edge" }, []string{`Namespace: "Edge" is not a valid name`}},
 		{"bad handler", func(c *Choice) { c.Runtime.Handler = "fire cracker" },
-			[]string{`Runtime.Handler: "fire cracker" is not a handler name`}},
+			[]string{`Runtime.Handler: "fire cracker" is not a RuntimeClass handler: it must be a lowercase DNS-1123 label`}},
+		// kube-apiserver refuses such a RuntimeClass.handler, though containerd takes the table.
+		{"handler in upper case", func(c *Choice) { c.Runtime.Handler, c.Runtime.Class = "Bare_Metal", "bare-metal" },
+			[]string{`Runtime.Handler: "Bare_Metal" is not a RuntimeClass handler`}},
+		// feature.node.kubernetes.io/strata-runtime-<handler>: the name part holds 63.
+		{"handler too long for its node label", func(c *Choice) { c.Runtime.Handler, c.Runtime.Class = strings.Repeat("h", 49), "h" },
+			[]string{`is not a RuntimeClass handler: it must be a lowercase DNS-1123 label (a-z, 0-9 and '-', starting and ending with a letter or digit) of at most 48 characters`}},
+		{"allowed handler", func(c *Choice) { c.Allowed = []Runtime{{Handler: "Kata_QEMU", Class: "kata", Layer: "L-1"}} },
+			[]string{`Allowed[0].Handler: "Kata_QEMU" is not a RuntimeClass handler`}},
+		{"option quoted badly", func(c *Choice) { c.Runtime.Options = map[string]string{"BinaryName": `"runc`} },
+			[]string{`Runtime.Options: value of BinaryName: "runc is not a quoted string`}},
+		{"integer option out of range", func(c *Choice) { c.Runtime.Options = map[string]string{"IoUid": "99999999999999999999"} },
+			[]string{`Runtime.Options: value of IoUid: 99999999999999999999 is out of range for an integer option; quote it`}},
+		// The engine's name and what enforces Z are written into Rego and shell comments.
+		{"line break in the engine", func(c *Choice) { c.Policy.Engine = "evil\npackage x" },
+			[]string{`Policy.Engine: "evil\npackage x" cannot be written into a comment`}},
+		{"line separator in enforced-by", func(c *Choice) { c.Policy.EnforcedBy = "a\u2028b" },
+			[]string{`Policy.EnforcedBy: "a\u2028b" cannot be written into a comment`}},
+		// gator: "metadata.name: Too long: may not be more than 63 bytes".
+		{"constraint name too long", func(c *Choice) { c.Workload = strings.Repeat("a", 48) },
+			[]string{`Workload: "aaaa`, `is too long for the Gatekeeper constraint "` + strings.Repeat("a", 48) + `-runtime-classes" (Gatekeeper takes at most 63 characters); shorten it to 47`}},
 		{"no shim", func(c *Choice) { c.Runtime.RuntimeType = "" },
 			[]string{`Runtime.RuntimeType: "" is not a containerd runtime type`}},
 		{"GPU without the capability", func(c *Choice) { c.GPU = 1; c.Runtime = spin },

@@ -166,7 +166,7 @@ func (r *ContainerdRuntime) render() string {
 	if len(r.Options) > 0 {
 		fmt.Fprintf(&table, "\n[%s.options]\n", r.Table())
 		for _, k := range sortedKeys(r.Options) {
-			fmt.Fprintf(&table, "  %s = %s\n", k, tomlString(r.Options[k]))
+			fmt.Fprintf(&table, "  %s = %s\n", k, tomlValue(r.Options[k]))
 		}
 	}
 
@@ -180,6 +180,21 @@ func (r *ContainerdRuntime) render() string {
 		b.WriteString(table.String())
 	}
 	return b.String()
+}
+
+// tomlValue writes an option's text as the TOML value of its type (see [OptionValue]):
+// containerd decodes the table into the shim's typed options, where SystemdCgroup = "true"
+// is an error. Validation has refused values OptionValue cannot read.
+func tomlValue(text string) string {
+	switch v, _ := OptionValue(text); v := v.(type) {
+	case bool:
+		return strconv.FormatBool(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case string:
+		return tomlString(v)
+	}
+	return tomlString(text)
 }
 
 // tomlString quotes s as a TOML basic string. Validation keeps the values printable ASCII,

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -129,12 +130,66 @@ func TestContainerdConfig(t *testing.T) {
 				t.Errorf("runtime_type %q, want %q", rt.RuntimeType, h.RuntimeType)
 			}
 			for k, v := range h.Options {
-				if rt.Options[k] != any(v) {
-					t.Errorf("option %s = %q, want %q", k, rt.Options[k], v)
+				if want, _ := OptionValue(v); rt.Options[k] != want {
+					t.Errorf("option %s = %#v, want %#v", k, rt.Options[k], want)
 				}
 			}
 		})
 	}
+}
+
+// TestOptionTypes: containerd decodes a handler's options into the shim's typed options, so
+// true/false are TOML booleans, decimal numbers integers, and a quoted value a string; the
+// Docker daemon.json entry keeps the same types.
+func TestOptionTypes(t *testing.T) {
+	for text, want := range map[string]any{
+		"true": true, "false": false, "0": int64(0), "-12": int64(-12), "runc": "runc",
+		`"123"`: "123", `"true"`: "true", `"a \"b\""`: `a "b"`, "/usr/bin/crun": "/usr/bin/crun", "1.5": "1.5", "True": "True",
+	} {
+		if got, err := OptionValue(text); err != nil || got != want {
+			t.Errorf("OptionValue(%q) = %#v, %v; want %#v", text, got, err, want)
+		}
+	}
+	c := valid()
+	c.Orchestrator = kubernetes
+	c.Coordinates.X = 1
+	c.Runtime = runc
+	c.Runtime.Options = map[string]string{"BinaryName": `"0"`, "SystemdCgroup": "true", "IoUid": "1000", "Root": "/run/x"}
+	c.Coordinates.Y = 3
+	c.Allowed = nil
+	var node Object
+	for _, o := range buildCase(t, c) {
+		if o.Kind == KindContainerdConfig {
+			node = o
+		}
+	}
+	doc := decodeContainerd(t, string(node.YAML))
+	opts := doc.Plugins[pluginKey(2)].Containerd.Runtimes["runc"].Options
+	if opts["SystemdCgroup"] != true || opts["IoUid"] != int64(1000) || opts["BinaryName"] != "0" || opts["Root"] != "/run/x" {
+		t.Errorf("options %#v from\n%s", opts, node.YAML)
+	}
+
+	c.Orchestrator, c.Coordinates.X, c.Policy = docker, 0, Policy{}
+	c.Coordinates.Z = 0
+	c.Orchestrator.ConfiguresRuntimes = nil
+	for _, o := range buildCase(t, c) {
+		if o.Kind != KindDockerDaemonConfig {
+			continue
+		}
+		var daemon struct {
+			Runtimes map[string]struct {
+				Options map[string]any `json:"options"`
+			} `json:"runtimes"`
+		}
+		if err := json.Unmarshal(o.YAML, &daemon); err != nil {
+			t.Fatal(err)
+		}
+		if got := daemon.Runtimes["runc"].Options; got["SystemdCgroup"] != true || got["IoUid"] != float64(1000) || got["BinaryName"] != "0" {
+			t.Errorf("daemon.json options %#v", got)
+		}
+		return
+	}
+	t.Error("no daemon.json")
 }
 
 // everyRuntime are the fixture runtimes, each at its layer.

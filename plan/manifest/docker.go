@@ -68,7 +68,7 @@ func (s *spec) dockerRuntime() map[string]any {
 	if opts := s.runtimeOptions(); len(opts) > 0 {
 		o := map[string]any{}
 		for k, v := range opts {
-			o[k] = v
+			o[k], _ = OptionValue(v) // validated: typed as in the containerd table
 		}
 		r["options"] = o
 	}

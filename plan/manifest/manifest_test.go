@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/yaml"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -435,6 +436,36 @@ func TestApplyOrder(t *testing.T) {
 		names := files(buildCase(t, tc.choice))
 		if !slices.IsSorted(names) {
 			t.Errorf("%s: files not in apply order: %v", tc.name, names)
+		}
+	}
+}
+
+// TestClusterObjects: what ClusterObject calls a cluster object is a Kubernetes object
+// (apiVersion, kind, name), and every file for a node or the Docker host is not. The OPA-Wasm
+// policy written for a Docker host (a .rego file with no target) was called a cluster object,
+// so a server-side apply or a YAML stream of cluster objects would have carried Rego.
+func TestClusterObjects(t *testing.T) {
+	dockerWasm := valid()
+	dockerWasm.Orchestrator, dockerWasm.Coordinates = docker, Coordinates{0, 4, 3}
+	dockerWasm.Policy = Policy{Engine: "OPA-Wasm", Objects: []string{PolicyOPAWasm}}
+	all := append([]struct {
+		name   string
+		choice Choice
+	}{{"docker-opa-wasm", dockerWasm}}, cases...)
+	for _, tc := range all {
+		for _, o := range buildCase(t, tc.choice) {
+			var head struct {
+				APIVersion string `json:"apiVersion"`
+				Kind       string `json:"kind"`
+				Metadata   struct {
+					Name string `json:"name"`
+				} `json:"metadata"`
+			}
+			isKube := yaml.Unmarshal(o.YAML, &head) == nil &&
+				head.APIVersion != "" && head.Kind == o.Kind && head.Metadata.Name != ""
+			if o.ClusterObject() != isKube {
+				t.Errorf("%s %s: ClusterObject() = %v, but it is %sa Kubernetes object", tc.name, o.File, o.ClusterObject(), map[bool]string{true: "", false: "not "}[isKube])
+			}
 		}
 	}
 }

@@ -30,6 +30,12 @@ const (
 	LabelsConstraintKind = "StrataRequiredLabels"
 )
 
+// constraintSuffixes name each workload's constraints: the workload's name and the suffix.
+var constraintSuffixes = map[string]string{
+	PolicyGatekeeperRuntimeClasses: "-runtime-classes",
+	PolicyGatekeeperBusinessRules:  "-business-rules",
+}
+
 // LabelPolicyEngine is the annotation on every policy object that names the engine (or,
 // for the floor every higher level keeps, the technology) whose objects they are.
 const LabelPolicyEngine = "strata.dev/policy-engine"
@@ -180,7 +186,7 @@ func runtimeClassConstraint(s *spec) map[string]any {
 	for i, a := range s.allowed {
 		allowed[i] = a
 	}
-	return constraint(s, ConstraintKind, s.Workload+"-runtime-classes", map[string]any{"allowed": allowed})
+	return constraint(s, ConstraintKind, s.Workload+constraintSuffixes[PolicyGatekeeperRuntimeClasses], map[string]any{"allowed": allowed})
 }
 
 func labelsConstraint(s *spec) map[string]any {
@@ -188,7 +194,7 @@ func labelsConstraint(s *spec) map[string]any {
 	for k, v := range s.Labels {
 		req[k] = v
 	}
-	return constraint(s, LabelsConstraintKind, s.Workload+"-business-rules", map[string]any{"required": req})
+	return constraint(s, LabelsConstraintKind, s.Workload+constraintSuffixes[PolicyGatekeeperBusinessRules], map[string]any{"required": req})
 }
 
 // regoLiteral writes v as a Rego term: JSON is valid Rego.
