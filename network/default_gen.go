@@ -170,7 +170,8 @@ var compiledDefault = &Network{
 		{ID: "Z2", Category: "axis-point", Names: Text{En: "runtime", Zh: "运行时"}, Aliases: []string{"Z=2", "runtime policy"}, Dimension: "z-policy", Attributes: []Attribute{
 			{Name: "coordinate", Type: "int", Int: 2, Source: Pos{File: file6, Line: 94, Col: 32}}}, Source: Pos{File: file6, Line: 91, Col: 11}},
 		{ID: "Z3", Category: "axis-point", Names: Text{En: "application", Zh: "应用"}, Aliases: []string{"Z=3", "application policy", "应用策略"}, Dimension: "z-policy", Attributes: []Attribute{
-			{Name: "coordinate", Type: "int", Int: 3, Source: Pos{File: file6, Line: 98, Col: 32}}}, Source: Pos{File: file6, Line: 95, Col: 11}},
+			{Name: "coordinate", Type: "int", Int: 3, Source: Pos{File: file6, Line: 98, Col: 32}},
+			{Name: "kept-below", Type: "bool", Bool: true, Source: Pos{File: file8, Line: 373, Col: 54}}}, Source: Pos{File: file6, Line: 95, Col: 11}},
 		{ID: "Z4", Category: "axis-point", Names: Text{En: "business", Zh: "业务"}, Aliases: []string{"Z=4", "business policy"}, Dimension: "z-policy", Attributes: []Attribute{
 			{Name: "coordinate", Type: "int", Int: 4, Source: Pos{File: file6, Line: 102, Col: 32}}}, Source: Pos{File: file6, Line: 99, Col: 11}},
 		{ID: "k3s-wasmedge", Category: "example", Names: Text{En: "K3s + WasmEdge"}, Attributes: []Attribute{
@@ -316,11 +317,12 @@ var compiledDefault = &Network{
 			{Name: "capabilities", Type: "list", List: []string{"in-process"}, Source: Pos{File: file8, Line: 272, Col: 64}},
 			{Name: "policy-objects", Type: "list", List: []string{"opa-wasm"}, Source: Pos{File: file8, Line: 272, Col: 94}}}, Source: Pos{File: file7, Line: 102, Col: 11}},
 		{ID: "business-rules", Category: "technology", Names: Text{En: "OPA + business rules", Zh: "OPA + 业务规则"}, Attributes: []Attribute{
-			{Name: "description", Type: "text", Text: Text{En: "Gatekeeper with the business rules the workload names (spec.labels it must carry)"}, Source: Pos{File: file8, Line: 278, Col: 20}},
+			{Name: "description", Type: "text", Text: Text{En: "Gatekeeper with the business rules the workload names (spec.labels it must carry); its webhook is on the start-up path as Gatekeeper's is"}, Source: Pos{File: file8, Line: 278, Col: 20}},
 			{Name: "since", Type: "int", Int: 2019, Source: Pos{File: file8, Line: 277, Col: 27}},
-			{Name: "orchestrator-needs", Type: "list", List: []string{"kubernetes-api"}, Source: Pos{File: file8, Line: 277, Col: 53}},
-			{Name: "capabilities", Type: "list", List: []string{"admission", "audit"}, Source: Pos{File: file8, Line: 277, Col: 85}},
-			{Name: "policy-objects", Type: "list", List: []string{"gatekeeper-runtime-classes", "gatekeeper-business-rules"}, Source: Pos{File: file8, Line: 277, Col: 121}}}, Source: Pos{File: file7, Line: 106, Col: 11}},
+			{Name: "startup-ms", Type: "int", Int: 15, Source: Pos{File: file8, Line: 277, Col: 45}},
+			{Name: "orchestrator-needs", Type: "list", List: []string{"kubernetes-api"}, Source: Pos{File: file8, Line: 277, Col: 69}},
+			{Name: "capabilities", Type: "list", List: []string{"admission", "audit"}, Source: Pos{File: file8, Line: 277, Col: 101}},
+			{Name: "policy-objects", Type: "list", List: []string{"gatekeeper-runtime-classes", "gatekeeper-business-rules"}, Source: Pos{File: file8, Line: 277, Col: 137}}}, Source: Pos{File: file7, Line: 106, Col: 11}},
 		{ID: "OTLP", Category: "technology", Names: Text{En: "OTLP traces"}, Aliases: []string{"OTLP Trace", "OpenTelemetry"}, Attributes: []Attribute{
 			{Name: "description", Type: "text", Text: Text{En: "the OTLP trace protocol was declared stable (1.0) in 2021; OpenTelemetry itself started in 2019"}, Source: Pos{File: file8, Line: 291, Col: 20}},
 			{Name: "since", Type: "int", Int: 2021, Source: Pos{File: file8, Line: 290, Col: 27}}}, Source: Pos{File: file7, Line: 110, Col: 11}},
