@@ -18,6 +18,7 @@ import (
 	"github.com/strata-dev/strata/plan"
 	"github.com/strata-dev/strata/plan/manifest"
 	"github.com/strata-dev/strata/reason"
+	"sigs.k8s.io/yaml"
 )
 
 const (
@@ -161,7 +162,7 @@ func applyAll(b *testing.B, ctx context.Context, cp *controlplane.ControlPlane, 
 	{
 		// 500 workloads of mixed needs, each planned against the fleet, emitted and applied.
 		kinds := []struct{ trust, artifact, footprint string }{
-			{"trusted", "wasm", "constrained"}, {"trusted", "oci", "normal"}, {"untrusted", "oci", "normal"}, {"trusted", "any", "normal"},
+			{"trusted", "wasm", "normal"}, {"trusted", "oci", "normal"}, {"untrusted", "oci", "normal"}, {"untrusted", "wasm", "normal"},
 		}
 		type want struct{ handler, layer string }
 		wants := map[string]want{}
@@ -169,7 +170,7 @@ func applyAll(b *testing.B, ctx context.Context, cp *controlplane.ControlPlane, 
 		for i := range benchWorkloads {
 			k := kinds[i%len(kinds)]
 			wl := plan.Workload{Name: fmt.Sprintf("w-%03d", i), Kind: "Deployment", Image: "registry.example/w:1.0", Replicas: 1,
-				Trust: k.trust, Artifact: k.artifact, Footprint: k.footprint, Availability: "standard", Policy: "none", Sites: []string{"cluster"}}
+				Trust: k.trust, Artifact: k.artifact, Footprint: k.footprint, Availability: "standard", Policy: "none"}
 			pl, err := p.Excluding(fl.Exclusion(net, false)).Plan(wl)
 			if err != nil {
 				b.Fatal(err)
@@ -181,6 +182,24 @@ func applyAll(b *testing.B, ctx context.Context, cp *controlplane.ControlPlane, 
 			r, _ := fleet.RuntimeOf(net, pl.Technology(plan.RoleRuntime))
 			wants[wl.Name] = want{r.Handler, r.Layer}
 			objs = append(objs, o)
+		}
+		// Untrusted workloads get Gatekeeper's objects: its ConstraintTemplate CRD, and the
+		// constraint kind of strata's template.
+		if err := cp.InstallGatekeeper(ctx); err != nil {
+			b.Fatal(err)
+		}
+		for _, o := range objs {
+			for _, obj := range o {
+				if obj.Kind == "ConstraintTemplate" {
+					var tmpl map[string]any
+					if err := yaml.Unmarshal(obj.YAML, &tmpl); err != nil {
+						b.Fatal(err)
+					}
+					if err := cp.InstallConstraintCRD(ctx, tmpl); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
 		}
 		if _, err := cp.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}}, metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)

@@ -225,7 +225,7 @@ func Start(ctx context.Context, bins Binaries, opts Options) (_ *ControlPlane, e
 		"--client-ca-file="+caFile,
 		"--service-account-key-file="+saKey, "--service-account-signing-key-file="+saKey,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-cluster-ip-range=10.0.0.0/24",
+		"--service-cluster-ip-range=10.0.0.0/16", // 500 workloads bring 500 Services in the benchmark
 		"--authorization-mode=Node,RBAC",
 		"--allow-privileged=true",
 		// Loopback cannot be the kubernetes Service's endpoint; nothing here needs one.
