@@ -196,6 +196,26 @@ func TestFleetControlPlane(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	t.Run("README's fleet commands", func(t *testing.T) {
+		ran := 0
+		for _, b := range readmeBlocks(t, "sh") {
+			for line := range strings.Lines(b) {
+				line, _, _ = strings.Cut(line, "#")
+				args := strings.Fields(line)
+				if len(args) < 2 || args[0] != "strata" || args[1] != "fleet" {
+					continue
+				}
+				ran++
+				if r := strata(t, args[1:]...); r.code != 0 {
+					t.Errorf("%s: exit %d\n%s%s", strings.TrimSpace(line), r.code, r.stdout, r.stderr)
+				}
+			}
+		}
+		if ran < 3 {
+			t.Errorf("ran %d of the README's strata fleet commands, want 3", ran)
+		}
+	})
+
 	// placed waits until the scheduler has bound every pod of the workload's RuntimeClass in
 	// the namespace, then checks each is on a node whose labels offer the handler and the
 	// layer, and that the nodes strata counted as eligible are exactly the nodes with those
