@@ -15,6 +15,7 @@ const (
 	file6 = "default/60-axes.yaml"
 	file7 = "default/70-technologies.yaml"
 	file8 = "default/80-planning.yaml"
+	file9 = "default/85-measured.yaml"
 )
 
 // compiledDefault is the embedded default network as loaded from its YAML files, without
@@ -184,7 +185,11 @@ var compiledDefault = &Network{
 			{Name: "coordinates", Type: "string", String: "(3, 4, 3)", Source: Pos{File: file6, Line: 126, Col: 33}}}, Source: Pos{File: file6, Line: 124, Col: 11}},
 		{ID: "VT-x", Category: "technology", Names: Text{En: "Intel VT-x"}, Aliases: []string{"vmx"}, Source: Pos{File: file7, Line: 11, Col: 11}},
 		{ID: "AMD-V", Category: "technology", Names: Text{En: "AMD-V"}, Aliases: []string{"svm"}, Source: Pos{File: file7, Line: 15, Col: 11}},
-		{ID: "KVM", Category: "technology", Names: Text{En: "KVM"}, Source: Pos{File: file7, Line: 19, Col: 11}},
+		{ID: "KVM", Category: "technology", Names: Text{En: "KVM"}, Attributes: []Attribute{
+			{Name: "bench-drivers", Type: "list", List: []string{"kvm-direct"}, Source: Pos{File: file9, Line: 129, Col: 24}},
+			{Name: "bench-notes", Type: "list", List: []string{"kvm-direct=the hypervisor's floor: a VM of three instructions created through /dev/kvm, no guest OS"}, Source: Pos{File: file9, Line: 130, Col: 22}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 131, Col: 23}},
+			{Name: "probe-check", Type: "string", String: "kvm-create-vm", Source: Pos{File: file9, Line: 132, Col: 22}}}, Source: Pos{File: file7, Line: 19, Col: 11}},
 		{ID: "ESXi", Category: "technology", Names: Text{En: "VMware ESXi"}, Source: Pos{File: file7, Line: 22, Col: 11}},
 		{ID: "virtio", Category: "technology", Names: Text{En: "virtio"}, Source: Pos{File: file7, Line: 25, Col: 11}},
 		{ID: "Xen-PV", Category: "technology", Names: Text{En: "Xen PV"}, Aliases: []string{"Xen paravirtualization"}, Source: Pos{File: file7, Line: 28, Col: 11}},
@@ -196,9 +201,17 @@ var compiledDefault = &Network{
 			{Name: "startup-ms", Type: "int", Int: 120, Source: Pos{File: file8, Line: 65, Col: 21}},
 			{Name: "workload-footprint-mb", Type: "int", Int: 8, Source: Pos{File: file8, Line: 66, Col: 32}},
 			{Name: "capabilities", Type: "list", List: []string{"oci", "gpu"}, Source: Pos{File: file8, Line: 67, Col: 23}},
-			{Name: "since", Type: "int", Int: 2015, Source: Pos{File: file8, Line: 68, Col: 16}}}, Source: Pos{File: file7, Line: 32, Col: 11}},
+			{Name: "since", Type: "int", Int: 2015, Source: Pos{File: file8, Line: 68, Col: 16}},
+			{Name: "bench-drivers", Type: "list", List: []string{"runc"}, Source: Pos{File: file9, Line: 69, Col: 24}},
+			{Name: "bench-notes", Type: "list", List: []string{"runc=runc run on an OCI bundle, without containerd's shim"}, Source: Pos{File: file9, Line: 70, Col: 22}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 71, Col: 23}},
+			{Name: "probe-check", Type: "string", String: "runc", Source: Pos{File: file9, Line: 72, Col: 22}}}, Source: Pos{File: file7, Line: 32, Col: 11}},
 		{ID: "containerd", Category: "technology", Names: Text{En: "containerd"}, Attributes: []Attribute{
-			{Name: "since", Type: "int", Int: 2015, Source: Pos{File: file8, Line: 159, Col: 27}}}, Source: Pos{File: file7, Line: 35, Col: 11}},
+			{Name: "since", Type: "int", Int: 2015, Source: Pos{File: file8, Line: 159, Col: 27}},
+			{Name: "bench-drivers", Type: "list", List: []string{"containerd"}, Source: Pos{File: file9, Line: 83, Col: 24}},
+			{Name: "bench-notes", Type: "list", List: []string{"containerd=ctr run through containerd and its runc v2 shim, image present"}, Source: Pos{File: file9, Line: 84, Col: 22}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 85, Col: 23}},
+			{Name: "probe-check", Type: "string", String: "containerd", Source: Pos{File: file9, Line: 86, Col: 22}}}, Source: Pos{File: file7, Line: 35, Col: 11}},
 		{ID: "crun", Category: "technology", Names: Text{En: "crun"}, Attributes: []Attribute{
 			{Name: "handler", Type: "string", String: "crun", Source: Pos{File: file8, Line: 72, Col: 18}},
 			{Name: "runtime-type", Type: "string", String: "io.containerd.runc.v2", Source: Pos{File: file8, Line: 73, Col: 23}},
@@ -207,7 +220,11 @@ var compiledDefault = &Network{
 			{Name: "startup-ms", Type: "int", Int: 100, Source: Pos{File: file8, Line: 76, Col: 21}},
 			{Name: "workload-footprint-mb", Type: "int", Int: 4, Source: Pos{File: file8, Line: 77, Col: 32}},
 			{Name: "capabilities", Type: "list", List: []string{"oci", "gpu"}, Source: Pos{File: file8, Line: 78, Col: 23}},
-			{Name: "since", Type: "int", Int: 2017, Source: Pos{File: file8, Line: 79, Col: 16}}}, Source: Pos{File: file7, Line: 38, Col: 11}},
+			{Name: "since", Type: "int", Int: 2017, Source: Pos{File: file8, Line: 79, Col: 16}},
+			{Name: "bench-drivers", Type: "list", List: []string{"crun"}, Source: Pos{File: file9, Line: 76, Col: 24}},
+			{Name: "bench-notes", Type: "list", List: []string{"crun=crun run on an OCI bundle, without containerd's shim"}, Source: Pos{File: file9, Line: 77, Col: 22}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 78, Col: 23}},
+			{Name: "probe-check", Type: "string", String: "crun", Source: Pos{File: file9, Line: 79, Col: 22}}}, Source: Pos{File: file7, Line: 38, Col: 11}},
 		{ID: "WasmEdge", Category: "technology", Names: Text{En: "WasmEdge"}, Attributes: []Attribute{
 			{Name: "handler", Type: "string", String: "wasmedge", Source: Pos{File: file8, Line: 134, Col: 18}},
 			{Name: "runtime-type", Type: "string", String: "io.containerd.wasmedge.v1", Source: Pos{File: file8, Line: 135, Col: 23}},
@@ -217,7 +234,10 @@ var compiledDefault = &Network{
 			{Name: "workload-footprint-mb", Type: "int", Int: 6, Source: Pos{File: file8, Line: 139, Col: 32}},
 			{Name: "capabilities", Type: "list", List: []string{"wasm", "gpu"}, Source: Pos{File: file8, Line: 140, Col: 23}},
 			{Name: "since", Type: "int", Int: 2021, Source: Pos{File: file8, Line: 141, Col: 16}},
-			{Name: "policy-level", Type: "int", Int: 3, Source: Pos{File: file8, Line: 142, Col: 23}}}, Source: Pos{File: file7, Line: 41, Col: 11}},
+			{Name: "policy-level", Type: "int", Int: 3, Source: Pos{File: file8, Line: 142, Col: 23}},
+			{Name: "bench-drivers", Type: "list", List: []string{"wasmedge"}, Source: Pos{File: file9, Line: 137, Col: 35}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 137, Col: 61}},
+			{Name: "probe-check", Type: "string", String: "containerd-shim-wasmedge-v1", Source: Pos{File: file9, Line: 137, Col: 88}}}, Source: Pos{File: file7, Line: 41, Col: 11}},
 		{ID: "gVisor", Category: "technology", Names: Text{En: "gVisor"}, Aliases: []string{"runsc"}, Attributes: []Attribute{
 			{Name: "handler", Type: "string", String: "runsc", Source: Pos{File: file8, Line: 83, Col: 18}},
 			{Name: "runtime-class", Type: "string", String: "gvisor", Source: Pos{File: file8, Line: 84, Col: 24}},
@@ -229,7 +249,11 @@ var compiledDefault = &Network{
 			{Name: "workload-footprint-mb", Type: "int", Int: 40, Source: Pos{File: file8, Line: 91, Col: 32}},
 			{Name: "capabilities", Type: "list", List: []string{"oci", "gpu"}, Source: Pos{File: file8, Line: 92, Col: 23}},
 			{Name: "since", Type: "int", Int: 2018, Source: Pos{File: file8, Line: 93, Col: 16}},
-			{Name: "policy-level", Type: "int", Int: 2, Source: Pos{File: file8, Line: 94, Col: 23}}}, Source: Pos{File: file7, Line: 44, Col: 11}},
+			{Name: "policy-level", Type: "int", Int: 2, Source: Pos{File: file8, Line: 94, Col: 23}},
+			{Name: "bench-drivers", Type: "list", List: []string{"gvisor-systrap", "gvisor-ptrace", "gvisor-kvm"}, Source: Pos{File: file9, Line: 92, Col: 24}},
+			{Name: "bench-notes", Type: "list", List: []string{"gvisor-systrap=platform systrap", "gvisor-ptrace=platform ptrace; a handler whose runsc.toml names another platform starts differently", "gvisor-kvm=platform kvm; a handler whose runsc.toml names another platform starts differently"}, Source: Pos{File: file9, Line: 94, Col: 11}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 97, Col: 23}},
+			{Name: "probe-check", Type: "string", String: "runsc", Source: Pos{File: file9, Line: 98, Col: 22}}}, Source: Pos{File: file7, Line: 44, Col: 11}},
 		{ID: "Docker", Category: "technology", Names: Text{En: "Docker"}, Attributes: []Attribute{
 			{Name: "node-footprint-mb", Type: "int", Int: 150, Source: Pos{File: file8, Line: 173, Col: 28}},
 			{Name: "capabilities", Type: "list", List: []string{"gpu"}, Source: Pos{File: file8, Line: 174, Col: 23}},
@@ -344,7 +368,10 @@ var compiledDefault = &Network{
 			{Name: "workload-footprint-mb", Type: "int", Int: 160, Source: Pos{File: file8, Line: 107, Col: 32}},
 			{Name: "overhead-cpu", Type: "string", String: "250m", Source: Pos{File: file8, Line: 108, Col: 23}},
 			{Name: "capabilities", Type: "list", List: []string{"oci", "gpu"}, Source: Pos{File: file8, Line: 109, Col: 23}},
-			{Name: "since", Type: "int", Int: 2018, Source: Pos{File: file8, Line: 110, Col: 16}}}, Source: Pos{File: file8, Line: 96, Col: 11}},
+			{Name: "since", Type: "int", Int: 2018, Source: Pos{File: file8, Line: 110, Col: 16}},
+			{Name: "bench-drivers", Type: "list", List: []string{"kata-qemu"}, Source: Pos{File: file9, Line: 143, Col: 35}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 143, Col: 62}},
+			{Name: "probe-check", Type: "string", String: "containerd-shim-kata-v2", Source: Pos{File: file9, Line: 143, Col: 89}}}, Source: Pos{File: file8, Line: 96, Col: 11}},
 		{ID: "kata-fc", Category: "technology", Names: Text{En: "Kata Containers (Firecracker)"}, Aliases: []string{"firecracker"}, Attributes: []Attribute{
 			{Name: "handler", Type: "string", String: "kata-fc", Source: Pos{File: file8, Line: 116, Col: 18}},
 			{Name: "runtime-type", Type: "string", String: "io.containerd.kata.v2", Source: Pos{File: file8, Line: 117, Col: 23}},
@@ -356,7 +383,10 @@ var compiledDefault = &Network{
 			{Name: "workload-footprint-mb", Type: "int", Int: 60, Source: Pos{File: file8, Line: 125, Col: 32}},
 			{Name: "overhead-cpu", Type: "string", String: "250m", Source: Pos{File: file8, Line: 126, Col: 23}},
 			{Name: "capabilities", Type: "list", List: []string{"oci"}, Source: Pos{File: file8, Line: 127, Col: 23}},
-			{Name: "since", Type: "int", Int: 2019, Source: Pos{File: file8, Line: 128, Col: 16}}}, Source: Pos{File: file8, Line: 112, Col: 11}},
+			{Name: "since", Type: "int", Int: 2019, Source: Pos{File: file8, Line: 128, Col: 16}},
+			{Name: "bench-drivers", Type: "list", List: []string{"kata-fc"}, Source: Pos{File: file9, Line: 146, Col: 35}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 146, Col: 60}},
+			{Name: "probe-check", Type: "string", String: "containerd-shim-kata-v2", Source: Pos{File: file9, Line: 146, Col: 87}}}, Source: Pos{File: file8, Line: 112, Col: 11}},
 		{ID: "spin", Category: "technology", Names: Text{En: "Spin"}, Aliases: []string{"Fermyon Spin"}, Attributes: []Attribute{
 			{Name: "handler", Type: "string", String: "spin", Source: Pos{File: file8, Line: 148, Col: 18}},
 			{Name: "runtime-type", Type: "string", String: "io.containerd.spin.v2", Source: Pos{File: file8, Line: 149, Col: 23}},
@@ -365,7 +395,10 @@ var compiledDefault = &Network{
 			{Name: "workload-footprint-mb", Type: "int", Int: 5, Source: Pos{File: file8, Line: 152, Col: 32}},
 			{Name: "capabilities", Type: "list", List: []string{"wasm"}, Source: Pos{File: file8, Line: 153, Col: 23}},
 			{Name: "since", Type: "int", Int: 2022, Source: Pos{File: file8, Line: 154, Col: 16}},
-			{Name: "policy-level", Type: "int", Int: 3, Source: Pos{File: file8, Line: 155, Col: 23}}}, Source: Pos{File: file8, Line: 144, Col: 11}},
+			{Name: "policy-level", Type: "int", Int: 3, Source: Pos{File: file8, Line: 155, Col: 23}},
+			{Name: "bench-drivers", Type: "list", List: []string{"spin"}, Source: Pos{File: file9, Line: 140, Col: 35}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 140, Col: 57}},
+			{Name: "probe-check", Type: "string", String: "containerd-shim-spin-v2", Source: Pos{File: file9, Line: 140, Col: 84}}}, Source: Pos{File: file8, Line: 144, Col: 11}},
 		{ID: "untrusted-code", Category: "requirement", Names: Text{En: "untrusted code", Zh: "不可信代码"}, Aliases: []string{"untrusted"}, Attributes: []Attribute{
 			{Name: "description", Type: "text", Text: Text{En: "code you did not write or review must not share a kernel attack surface: isolation at least L-1, and admission policy (Z=3) that keeps it off weaker runtime classes"}, Source: Pos{File: file8, Line: 333, Col: 20}},
 			{Name: "min-isolation-strength", Type: "string", String: "L-1", Source: Pos{File: file8, Line: 332, Col: 44}},
@@ -374,7 +407,33 @@ var compiledDefault = &Network{
 		{ID: "wasm-artifact", Category: "requirement", Names: Text{En: "Wasm module"}, Attributes: []Attribute{
 			{Name: "runtime-needs", Type: "list", List: []string{"wasm"}, Source: Pos{File: file8, Line: 336, Col: 35}}}, Source: Pos{File: file8, Line: 334, Col: 11}},
 		{ID: "oci-artifact", Category: "requirement", Names: Text{En: "OCI container image"}, Attributes: []Attribute{
-			{Name: "runtime-needs", Type: "list", List: []string{"oci"}, Source: Pos{File: file8, Line: 339, Col: 35}}}, Source: Pos{File: file8, Line: 337, Col: 11}}},
+			{Name: "runtime-needs", Type: "list", List: []string{"oci"}, Source: Pos{File: file8, Line: 339, Col: 35}}}, Source: Pos{File: file8, Line: 337, Col: 11}},
+		{ID: "startup-measurement", Category: "concept", Names: Text{En: "measured start-up time"}, Attributes: []Attribute{
+			{Name: "description", Type: "text", Text: Text{En: "startup-ms as strata bench measures it: the median start-to-exit time of a process doing nothing, on the host's clock"}, Source: Pos{File: file9, Line: 49, Col: 20}},
+			{Name: "measures", Type: "string", String: "startup-ms", Source: Pos{File: file9, Line: 51, Col: 19}},
+			{Name: "unit", Type: "string", String: "ms", Source: Pos{File: file9, Line: 52, Col: 15}},
+			{Name: "bench-workload", Type: "string", String: "start", Source: Pos{File: file9, Line: 53, Col: 25}},
+			{Name: "bench-clock", Type: "string", String: "host", Source: Pos{File: file9, Line: 54, Col: 22}},
+			{Name: "bench-statistic", Type: "string", String: "median", Source: Pos{File: file9, Line: 55, Col: 26}},
+			{Name: "bench-unit", Type: "string", String: "ms", Source: Pos{File: file9, Line: 56, Col: 21}},
+			{Name: "bench-min-samples", Type: "int", Int: 5, Source: Pos{File: file9, Line: 57, Col: 28}}}, Source: Pos{File: file9, Line: 47, Col: 11}},
+		{ID: "wazero", Category: "technology", Names: Text{En: "wazero"}, Attributes: []Attribute{
+			{Name: "description", Type: "text", Text: Text{En: "a Wasm runtime compiled into the host program: modules run inside its process, no runtime process of their own (strata links it; so does OPA-Wasm's way of evaluating policy)"}, Source: Pos{File: file9, Line: 101, Col: 20}},
+			{Name: "bench-drivers", Type: "list", List: []string{"wazero", "wazero-interp"}, Source: Pos{File: file9, Line: 103, Col: 24}},
+			{Name: "bench-notes", Type: "list", List: []string{"wazero=optimizing compiler", "wazero-interp=interpreter"}, Source: Pos{File: file9, Line: 104, Col: 22}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 105, Col: 23}},
+			{Name: "probe-check", Type: "string", String: "embedded-wasm", Source: Pos{File: file9, Line: 106, Col: 22}}}, Source: Pos{File: file9, Line: 99, Col: 11}},
+		{ID: "node-wasi", Category: "technology", Names: Text{En: "Node.js WASI"}, Aliases: []string{"node:wasi"}, Attributes: []Attribute{
+			{Name: "bench-drivers", Type: "list", List: []string{"node-wasi"}, Source: Pos{File: file9, Line: 113, Col: 24}},
+			{Name: "bench-notes", Type: "list", List: []string{"node-wasi=node started per run, module loaded through node:wasi"}, Source: Pos{File: file9, Line: 114, Col: 22}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 115, Col: 23}},
+			{Name: "probe-check", Type: "string", String: "node-wasi", Source: Pos{File: file9, Line: 116, Col: 22}}}, Source: Pos{File: file9, Line: 109, Col: 11}},
+		{ID: "QEMU", Category: "technology", Names: Text{En: "QEMU"}, Attributes: []Attribute{
+			{Name: "description", Type: "text", Text: Text{En: "a machine emulator and virtualizer; Kata Containers runs its guests under it"}, Source: Pos{File: file9, Line: 119, Col: 20}},
+			{Name: "bench-drivers", Type: "list", List: []string{"qemu-microvm", "qemu-pc"}, Source: Pos{File: file9, Line: 121, Col: 24}},
+			{Name: "bench-notes", Type: "list", List: []string{"qemu-microvm=machine microvm with virtio devices, a Linux guest booted to power-off", "qemu-pc=machine pc with emulated devices, a Linux guest booted to power-off"}, Source: Pos{File: file9, Line: 122, Col: 22}},
+			{Name: "bench-covers", Type: "list", List: []string{"startup-ms"}, Source: Pos{File: file9, Line: 123, Col: 23}},
+			{Name: "probe-check", Type: "string", String: "qemu-system", Source: Pos{File: file9, Line: 124, Col: 22}}}, Source: Pos{File: file9, Line: 117, Col: 11}}},
 	Dimensions: []*Dimension{
 		{ID: "isolation", Names: Text{En: "four-layer isolation stack", Zh: "四层隔离栈"}, Aliases: []string{"isolation stack", "隔离栈", "D"}, Definition: Text{En: "isolation levels L-0 to L-4", Zh: "L-0 到 L-4 的隔离层级"}, Values: []string{"L-0", "L-1", "L-2", "L-3", "L-4"}, Columns: []string{"value", "represented-by", "key-relation"}, Source: Pos{File: file1, Line: 5, Col: 9}},
 		{ID: "architecture", Names: Text{En: "seven-view architecture framework", Zh: "七维架构框架"}, Aliases: []string{"architecture views", "A", "架构"}, Definition: Text{En: "architecture views according to CNCF and Wikipedia", Zh: "根据 CNCF 和 Wikipedia 标准的架构维度"}, Values: []string{"A1", "A2", "A3", "A4", "A5", "A6", "A7"}, Columns: []string{"concern", "represented-by"}, Source: Pos{File: file2, Line: 5, Col: 9}},
@@ -507,6 +566,8 @@ var compiledDefault = &Network{
 		{Subject: "kata-fc", Relation: "uses", Object: "virtio", Kind: "declared", Source: Pos{File: file8, Line: 112, Col: 11}},
 		{Subject: "spin", Relation: "represents", Object: "L-4", Kind: "declared", Source: Pos{File: file8, Line: 144, Col: 11}},
 		{Subject: "OPA-Wasm", Relation: "represents", Object: "Z3", Kind: "declared", Source: Pos{File: file8, Line: 270, Col: 11}},
+		{Subject: "wazero", Relation: "represents", Object: "L-4", Kind: "declared", Source: Pos{File: file9, Line: 99, Col: 11}},
+		{Subject: "QEMU", Relation: "uses", Object: "KVM", Kind: "declared", Source: Pos{File: file9, Line: 117, Col: 11}},
 		{Subject: "L-0", Relation: "isolation-strength", Object: "L-4", Equal: true, Kind: "declared", Source: Pos{File: file1, Line: 56, Col: 14}},
 		{Subject: "L-4", Relation: "isolation-strength", Object: "L-1", Kind: "declared", Source: Pos{File: file1, Line: 56, Col: 20}},
 		{Subject: "L-1", Relation: "isolation-strength", Object: "L-2", Kind: "declared", Source: Pos{File: file1, Line: 56, Col: 26}},

@@ -44,6 +44,9 @@ type Plan struct {
 	// chosen one and every other that meets all requirements and isolates at least as
 	// strongly (isolation-strength), best first.
 	Allowed []string `json:"allowedRuntimes" yaml:"allowedRuntimes"`
+	// Measured says, for a plan made with measurements (Planner.Measuring), which figures
+	// the decision read and where each came from, and what the measurements changed.
+	Measured *Measured `json:"measured,omitempty" yaml:"measured,omitempty"`
 }
 
 // Technology returns the chosen technology of a role, or "".
@@ -88,6 +91,8 @@ type Unsatisfiable struct {
 	Role      string        `json:"role" yaml:"role"`
 	Rejected  []Alternative `json:"rejected" yaml:"rejected"`
 	Conflicts []string      `json:"conflicts" yaml:"conflicts"` // the requirements that together leave nothing
+	// Flips are the choices measured figures changed (Planner.Measuring), this one among them.
+	Flips []Flip `json:"flips,omitempty" yaml:"flips,omitempty"`
 }
 
 func (e *Unsatisfiable) Error() string {
@@ -97,6 +102,9 @@ func (e *Unsatisfiable) Error() string {
 		fmt.Fprintf(&b, "  %s: %s\n", r.Technology, r.Reason)
 	}
 	fmt.Fprintf(&b, "requirements in conflict: %s; relax one of them", strings.Join(e.Conflicts, ", "))
+	for _, f := range e.Flips {
+		fmt.Fprintf(&b, "\n%s: %s", f.Role, f.Because)
+	}
 	return b.String()
 }
 
@@ -112,7 +120,9 @@ type Planner struct {
 	strength *reason.Relation
 	overhead *reason.Relation
 
-	exclusions []Exclusion // see Excluding
+	exclusions []Exclusion   // see Excluding
+	meas       *measurements // see Measuring
+	rec        *recorder     // the figures one plan read (a copy per Plan call)
 }
 
 // New prepares a planner. The network must have the isolation-strength and overhead
@@ -153,6 +163,13 @@ type candidate struct {
 
 // Plan plans one workload.
 func (p *Planner) Plan(w Workload) (*Plan, error) {
+	if p.meas != nil {
+		return p.planMeasured(w)
+	}
+	return p.plan(w)
+}
+
+func (p *Planner) plan(w Workload) (*Plan, error) {
 	reqs, err := p.requirements(w)
 	if err != nil {
 		return nil, err
@@ -416,7 +433,7 @@ func (p *Planner) choose(w Workload, reqs []requirement, role string, cands []*c
 			ch.Alternatives = append(ch.Alternatives, Alternative{Technology: c.e.ID, Excluded: true, Reason: strings.Join(c.rejected, "; ")})
 		}
 	}
-	ch.Reasons = p.satisfies(reqs, role, best)
+	ch.Reasons = p.satisfies(w, reqs, role, best)
 	return picked{best, ch}, nil
 }
 
@@ -455,8 +472,9 @@ func (p *Planner) check(w Workload, reqs []requirement, role string, c *candidat
 		}
 	}
 	if w.StartupBudget > 0 {
-		if v, ok := number(c.e, "startup-ms"); ok && v > float64(w.StartupBudget.Milliseconds()) {
-			reject("startupBudget "+w.StartupBudget.String(), "startup-ms %s > %s (spec.startupBudget)", fmtNum(v), w.StartupBudget)
+		budget := float64(w.StartupBudget.Milliseconds())
+		if v, ok := p.num(c.e, "startup-ms"); ok && v > budget {
+			reject("startupBudget "+w.StartupBudget.String(), "startup-ms %s > %s (spec.startupBudget%s)", p.numText(c.e, "startup-ms", v), w.StartupBudget, p.within(c.e, "startup-ms", budget))
 		}
 	}
 	for _, r := range reqs {
@@ -484,15 +502,15 @@ func (p *Planner) check(w Workload, reqs []requirement, role string, c *candidat
 					continue
 				}
 				bound, ok := attrNumber(a)
-				v, has := number(c.e, attr)
+				v, has := p.num(c.e, attr)
 				if !ok || !has {
 					continue
 				}
 				if strings.HasPrefix(a.Name, "max-") && v > bound {
-					reject(r.e.ID, "%s %s > %s (%s)", attr, fmtNum(v), fmtNum(bound), r.e.ID)
+					reject(r.e.ID, "%s %s > %s (%s%s)", attr, p.numText(c.e, attr, v), fmtNum(bound), r.e.ID, p.within(c.e, attr, bound))
 				}
 				if strings.HasPrefix(a.Name, "min-") && v < bound {
-					reject(r.e.ID, "%s %s < %s (%s)", attr, fmtNum(v), fmtNum(bound), r.e.ID)
+					reject(r.e.ID, "%s %s < %s (%s%s)", attr, p.numText(c.e, attr, v), fmtNum(bound), r.e.ID, p.within(c.e, attr, bound))
 				}
 			}
 		}
@@ -559,8 +577,14 @@ func (p *Planner) cite(d reason.Derivation) string {
 }
 
 // satisfies lists, for the chosen candidate, each requirement it meets and how.
-func (p *Planner) satisfies(reqs []requirement, role string, c *candidate) []string {
+func (p *Planner) satisfies(w Workload, reqs []requirement, role string, c *candidate) []string {
 	var out []string
+	if w.StartupBudget > 0 {
+		budget := float64(w.StartupBudget.Milliseconds())
+		if v, ok := p.num(c.e, "startup-ms"); ok {
+			out = append(out, fmt.Sprintf("spec.startupBudget %s: startup-ms %s within it%s", w.StartupBudget, p.numText(c.e, "startup-ms", v), p.within(c.e, "startup-ms", budget)))
+		}
+	}
 	for _, r := range reqs {
 		for _, a := range r.e.Attributes {
 			switch {
@@ -585,8 +609,9 @@ func (p *Planner) satisfies(reqs []requirement, role string, c *candidate) []str
 					}
 					continue
 				}
-				if v, ok := number(c.e, attr); ok {
-					out = append(out, fmt.Sprintf("%s: %s %s within %s %s", r.e.ID, attr, fmtNum(v), a.Name, attrText(a)))
+				if v, ok := p.num(c.e, attr); ok {
+					bound, _ := attrNumber(a)
+					out = append(out, fmt.Sprintf("%s: %s %s within %s %s%s", r.e.ID, attr, p.numText(c.e, attr, v), a.Name, attrText(a), p.within(c.e, attr, bound)))
 				}
 			}
 		}
@@ -718,8 +743,8 @@ func (p *Planner) preferPolicy(a, b *candidate) (bool, string) {
 // preferBy compares numeric attributes in turn, smaller first; a missing value loses.
 func (p *Planner) preferBy(a, b *candidate, attrs ...string) (bool, string) {
 	for _, attr := range attrs {
-		va, oka := number(a.e, attr)
-		vb, okb := number(b.e, attr)
+		va, oka := p.num(a.e, attr)
+		vb, okb := p.num(b.e, attr)
 		if !oka {
 			va = math.Inf(1)
 		}
@@ -727,20 +752,20 @@ func (p *Planner) preferBy(a, b *candidate, attrs ...string) (bool, string) {
 			vb = math.Inf(1)
 		}
 		if va < vb {
-			return true, fmt.Sprintf("%s %s > %s's %s", attr, fmtOrNone(vb, okb), a.e.ID, fmtNum(va))
+			return true, fmt.Sprintf("%s %s > %s's %s", attr, p.orNone(b.e, attr, vb, okb), a.e.ID, p.numText(a.e, attr, va))
 		}
 		if vb < va {
-			return false, fmt.Sprintf("%s %s > %s's %s", attr, fmtOrNone(va, oka), b.e.ID, fmtNum(vb))
+			return false, fmt.Sprintf("%s %s > %s's %s", attr, p.orNone(a.e, attr, va, oka), b.e.ID, p.numText(b.e, attr, vb))
 		}
 	}
 	return a.e.ID < b.e.ID, "ties; ordered by id"
 }
 
-func fmtOrNone(v float64, ok bool) string {
+func (p *Planner) orNone(e *network.Entity, attr string, v float64, ok bool) string {
 	if !ok {
 		return "unknown"
 	}
-	return fmtNum(v)
+	return p.numText(e, attr, v)
 }
 
 // yPoint is the Y axis point that corresponds to an isolation layer.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -71,7 +72,8 @@ A workload:
   strata plan workload.yaml -o yaml
   strata plan workload.yaml --as-of 2019
   strata plan workload.yaml --emit manifests/
-  strata plan --scenario edge --image ghcr.io/example/edge:1.0 --namespace edge --emit out/`,
+  strata plan --scenario edge --image ghcr.io/example/edge:1.0 --namespace edge --emit out/
+  strata plan workload.yaml --measured bench.json --host probe.json   # from strata bench -o json and strata probe -o json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.setAsOf = cmd.Flags().Changed("as-of")
@@ -82,7 +84,7 @@ A workload:
 					}
 				}
 			}
-			return a.runPlan(args, f)
+			return a.runPlan(cmd.Context(), args, f)
 		},
 	}
 	cmd.Flags().StringVar(&f.scenario, "scenario", "", "plan a scenario of the network (edge, ai-inference, serverless, microservices)")
@@ -92,6 +94,7 @@ A workload:
 	cmd.Flags().StringVar(&f.emit.Namespace, "namespace", "", "with --emit: the namespace of the emitted objects (default \"default\")")
 	cmd.Flags().IntVar(&f.emit.ContainerdConfigVersion, "containerd-config-version", 2, "with --emit: the nodes' containerd configuration `version`: 2 for containerd 1.x, 3 for 2.x")
 	cmd.Flags().BoolVar(&f.overwrite, "overwrite", false, "with --emit: replace existing files that differ")
+	f.measure.register(cmd)
 	return cmd
 }
 
@@ -103,12 +106,13 @@ type planFlags struct {
 	emitDir   string
 	emit      plan.EmitOptions
 	overwrite bool
+	measure   measureFlags
 }
 
 // runPlan plans the workloads (a file's, or a scenario's), writes the files that enforce
 // the plans when asked, and prints the plans; unsatisfiable workloads are reported last and
 // make the exit code 1.
-func (a *app) runPlan(args []string, f planFlags) error {
+func (a *app) runPlan(ctx context.Context, args []string, f planFlags) error {
 	format, err := a.format()
 	if err != nil {
 		return err
@@ -127,6 +131,13 @@ func (a *app) runPlan(args []string, f planFlags) error {
 	p, err := a.planner()
 	if err != nil {
 		return err
+	}
+	p, notes, err := a.measuring(ctx, p, f.measure)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(a.stderr, "strata: "+n)
 	}
 	ws, err := a.planWorkloads(p, args, f.scenario)
 	if err != nil {
@@ -274,6 +285,7 @@ func (a *app) writePlan(pl *plan.Plan) {
 		fmt.Fprintln(w, "\nalternatives")
 		alt.write(w)
 	}
+	writeMeasured(w, pl.Measured)
 }
 
 func (a *app) scenariosCommand() *cobra.Command {

@@ -381,14 +381,48 @@ export interface components {
         Error: {
             error: components["schemas"]["ApiError"];
         };
+        Figure: {
+            attribute: string;
+            ci?: components["schemas"]["Interval"];
+            driver?: string;
+            host?: string;
+            kind: string;
+            n?: number;
+            notMeasured?: string;
+            note?: string;
+            source: string;
+            stale?: string;
+            statistic?: string;
+            technology: string;
+            time: components["schemas"]["Time"];
+            value: number;
+        };
+        Flip: {
+            because: string;
+            declared: string;
+            measured: string;
+            role: string;
+        };
         Front: {
             criteria: string[];
             dominated: components["schemas"]["Dominated"][];
             front: string[];
         };
+        Interval: {
+            hi: number;
+            level: number;
+            lo: number;
+        };
         Layer: {
             entities: string[];
             rank: number;
+        };
+        Measured: {
+            declaredCoordinates?: components["schemas"]["Coordinates"];
+            figures: components["schemas"]["Figure"][];
+            flips?: components["schemas"]["Flip"][];
+            notes?: string[];
+            sources: string[];
         };
         NetworkAttribute: {
             bool?: boolean;
@@ -500,6 +534,7 @@ export interface components {
             asOf?: number;
             coordinates: components["schemas"]["Coordinates"];
             layer: string;
+            measured?: components["schemas"]["Measured"];
             reasons: string[];
             requirements: string[];
             stack: components["schemas"]["Choice"][];
@@ -533,8 +568,10 @@ export interface components {
             requirements: string[];
             scenario: string;
         };
+        Time: Record<string, never>;
         Unsatisfiable: {
             conflicts: string[];
+            flips?: components["schemas"]["Flip"][];
             rejected: components["schemas"]["Alternative"][];
             role: string;
             workload: string;
