@@ -14,5 +14,11 @@
 // is the test oracle: planning each seed scenario from its key requirements reproduces its
 // stack and coordinates.
 //
+// [Planner.Measuring] plans with figures measured on a host (package measured makes them
+// from strata bench results) in place of the declared ones they cover; such a plan lists
+// every measurable figure it read with its source and says which choices the measurements
+// changed. [Planner.Excluding] rejects technologies for reasons outside the workload, such
+// as a host or a fleet that cannot serve them.
+//
 // A [Planner] is immutable and safe for concurrent use.
 package plan

@@ -288,7 +288,7 @@ func (p *Planner) flips(declared *Plan, derr error, measured *Plan, merr error) 
 	}
 	var out []Flip
 	for _, role := range chosenRoles {
-		d, m := chosen(declared, du, role), chosen(measured, mu, role)
+		d, m := chosen(declared, role), chosen(measured, role)
 		if d == m || (d == "" && du != nil && du.Role != role) || (m == "" && mu != nil && mu.Role != role) {
 			continue // the same, or a role neither plan got to
 		}
@@ -298,7 +298,7 @@ func (p *Planner) flips(declared *Plan, derr error, measured *Plan, merr error) 
 }
 
 // chosen is the technology a plan chose for a role, "" when it has none.
-func chosen(pl *Plan, u *Unsatisfiable, role string) string {
+func chosen(pl *Plan, role string) string {
 	if pl == nil {
 		return ""
 	}

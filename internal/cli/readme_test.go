@@ -35,7 +35,7 @@ func readmeBlocks(t *testing.T, info string) []string {
 // TestReadmePlanExamples: the README's sample Workload, copied verbatim into workload.yaml,
 // plans and emits, and every plan, coordinates, scenarios, probe and bench command of its sh
 // blocks runs as written and exits 0, its output written where "> FILE" says (with -short
-// the bench is the recorded one).
+// or -race the bench is the recorded one; scripts/test.sh runs it for real without -race).
 func TestReadmePlanExamples(t *testing.T) {
 	var workload string
 	for _, b := range readmeBlocks(t, "yaml") {
@@ -71,9 +71,10 @@ func TestReadmePlanExamples(t *testing.T) {
 			switch args[1] {
 			case "plan", "coordinates", "scenarios", "probe":
 			case "bench":
-				if testing.Short() {
-					// A real bench takes half a minute; -short stands a recorded one in.
-					t.Logf("-short: %s is the recorded measured/testdata/bench.json, not a new run", out)
+				if testing.Short() || raceEnabled {
+					// A real bench takes half a minute, several under the race detector;
+					// -short and -race stand a recorded one in.
+					t.Logf("-short or -race: %s is the recorded measured/testdata/bench.json, not a new run", out)
 					copyFile(t, recorded, out)
 					continue
 				}
