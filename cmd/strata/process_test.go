@@ -20,7 +20,11 @@ import (
 //	go test -run '^$' -bench Process -benchtime 50x ./cmd/strata/
 //
 // check-large loads and checks the large generated network (netgen.WriteYAML: 50,000
-// entities, 147,000 facts); it runs only when the -bench pattern names it or without -short.
+// entities, 147,000 facts); it is skipped with -short. STRATA_BENCH_BEFORE names another
+// strata binary (an earlier build) to run the same commands with, side by side.
+//
+// max-rss-MB is at least the benchmark process's own (about 34 MB), which a child shares
+// until it execs: it says something only above that, as for check-large.
 func BenchmarkProcess(b *testing.B) {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "strata")
@@ -38,18 +42,25 @@ func BenchmarkProcess(b *testing.B) {
 	if err := f.Close(); err != nil {
 		b.Fatal(err)
 	}
-	for _, c := range []struct {
+	type run struct {
 		name  string
 		path  string
 		args  []string
 		large bool
-	}{
-		{"peer-true", "/bin/true", nil, false},
-		{"help", bin, []string{"--help"}, false},
-		{"compare", bin, []string{"compare", "L-4", "L-2"}, false},
-		{"plan-scenario-edge", bin, []string{"plan", "--scenario", "edge"}, false},
-		{"check-large", bin, []string{"check", "--no-default", large}, true},
-	} {
+	}
+	runs := []run{{"peer-true", "/bin/true", nil, false}}
+	bins := []struct{ prefix, path string }{{"", bin}}
+	if before := os.Getenv("STRATA_BENCH_BEFORE"); before != "" {
+		bins = append(bins, struct{ prefix, path string }{"before-", before})
+	}
+	for _, x := range bins {
+		runs = append(runs,
+			run{x.prefix + "help", x.path, []string{"--help"}, false},
+			run{x.prefix + "compare", x.path, []string{"compare", "L-4", "L-2"}, false},
+			run{x.prefix + "plan-scenario-edge", x.path, []string{"plan", "--scenario", "edge"}, false},
+			run{x.prefix + "check-large", x.path, []string{"check", "--no-default", large}, true})
+	}
+	for _, c := range runs {
 		b.Run(c.name, func(b *testing.B) {
 			if c.large && testing.Short() {
 				b.Skip("the large network: run without -short")
