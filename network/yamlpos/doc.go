@@ -5,7 +5,8 @@
 // file:line:col the same way.
 //
 // [Parse] reads a stream of documents and hands each to a callback as soon as it is read,
-// so a reader holds one document's tree at a time. Work is bounded while reading, before
+// so a reader holds one document's tree at a time; [Scan] also reuses that tree's memory
+// for the next document, for readers that keep values, not nodes. Work is bounded while reading, before
 // any tree is built: [Limits] caps nesting depth, documents, values (counting what aliases
 // stand for, so "billion laughs" stops early) and scalar size, and the context is checked
 // as the input is read. Reading is linear in the input's size.

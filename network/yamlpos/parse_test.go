@@ -2,6 +2,7 @@ package yamlpos
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -324,5 +325,36 @@ func TestScanReadsAsParse(t *testing.T) {
 		if (err == nil) != (werr == nil) || i != len(want) {
 			t.Errorf("%s: Scan: %d documents, %v; Parse: %d, %v", name, i, err, len(want), werr)
 		}
+	}
+}
+
+// Each limit stops reading at the place it is passed, with a problem errors.Is matches to
+// ErrLimit; a negative limit is none.
+func TestLimits(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		lim  Limits
+		data string
+		want string // position and message
+	}{
+		{"depth", Limits{MaxDepth: 2}, "a: [b, [c, [d]]]", "f.yaml:1:8: YAML nested too deeply"},
+		{"documents", Limits{MaxDocuments: 2}, "a: 1\n---\nb: 2\n---\nc: 3\n", "f.yaml:4:1: more than 2 documents in one file"},
+		{"values", Limits{MaxNodes: 5}, "[1, 2, 3, 4, 5, 6]", "f.yaml:1:14: more than 5 YAML values in one file"},
+		{"aliases", Limits{MaxAliasNodes: 9}, "a: &a [1, 2, 3, 4]\nb: [*a, *a]\n", "f.yaml:2:9: aliases stand for more than 9 YAML values in one file"},
+		{"scalar", Limits{MaxScalarBytes: 4}, "a: hello", "f.yaml:1:4: a value of 5 bytes; strata reads values of at most 4"},
+		{"quoted scalar", Limits{MaxScalarBytes: 4}, `a: "hello"`, "f.yaml:1:4: a value of more than 4 bytes"},
+		{"file", Limits{MaxBytes: 4}, "a: hello", "f.yaml:1:1: file is 8 bytes; strata reads at most 4"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseAll(context.Background(), "f.yaml", []byte(c.data), c.lim)
+			p, ok := err.(*Problem)
+			if !ok || !errors.Is(err, ErrLimit) || !strings.HasPrefix(p.Pos.String()+": "+p.Message, c.want) {
+				t.Fatalf("got %v; want a limit problem %s…", err, c.want)
+			}
+			none := Limits{MaxDepth: -1, MaxDocuments: -1, MaxNodes: -1, MaxAliasNodes: -1, MaxScalarBytes: -1, MaxBytes: -1}
+			if _, err := ParseAll(context.Background(), "f.yaml", []byte(c.data), none); err != nil {
+				t.Errorf("without limits: %v", err)
+			}
+		})
 	}
 }
