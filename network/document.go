@@ -21,12 +21,13 @@ type Document struct {
 // ReadDocuments parses files and returns their documents of the given kinds, in order.
 // Documents of the network's own kinds are skipped: they belong to [Load]. Every problem
 // in every file is returned at once as [Problems]; when ctx is done reading stops and
-// ctx's error is returned. Reading is bounded by [yamlpos.DefaultLimits].
-func ReadDocuments(ctx context.Context, files []File, kinds ...string) ([]Document, error) {
+// ctx's error is returned. Reading each file is bounded by lim (the zero value is
+// [yamlpos.DefaultLimits]).
+func ReadDocuments(ctx context.Context, files []File, lim yamlpos.Limits, kinds ...string) ([]Document, error) {
 	var d decoder
 	var out []Document
 	for _, f := range files {
-		err := yamlpos.Parse(ctx, f.Name, f.Data, yamlpos.Limits{}, func(n *yamlpos.Node) error {
+		err := yamlpos.Parse(ctx, f.Name, f.Data, lim, func(n *yamlpos.Node) error {
 			h, ok := d.header(n, kinds)
 			if ok && !isNetworkKind(h.kind) {
 				out = append(out, Document{Kind: h.kind, Name: h.name, Names: h.names, Pos: h.pos, Spec: h.spec})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/strata-dev/strata/internal/netgen"
 	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/network/yamlpos"
 )
 
 // hostileInputs are small files built to make a YAML reader do far more work, or hold far
@@ -113,7 +114,7 @@ func TestHostileInputCostIsBounded(t *testing.T) {
 			}{
 				{"Load", func() error { _, err := network.Load(files); return err }},
 				{"ReadDocuments", func() error {
-					_, err := network.ReadDocuments(context.Background(), files, "Workload")
+					_, err := network.ReadDocuments(context.Background(), files, yamlpos.Limits{}, "Workload")
 					return err
 				}},
 			} {
@@ -221,7 +222,7 @@ func TestLoadStopsWhenCancelled(t *testing.T) {
 			if used > full/2 {
 				t.Errorf("cancelled load allocated %d KB, a full one %d KB: the work did not stop", used>>10, full>>10)
 			}
-			_, err = network.ReadDocuments(c.ctx, files, "Workload")
+			_, err = network.ReadDocuments(c.ctx, files, yamlpos.Limits{}, "Workload")
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("ReadDocuments returned %v; want context.Canceled", err)
 			}

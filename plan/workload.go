@@ -64,10 +64,15 @@ func ReadWorkloads(files []network.File) ([]Workload, error) {
 	return ReadWorkloadsContext(context.Background(), files)
 }
 
+// workloadLimits bound reading a file of Workloads, each a few dozen values: far below
+// the limits of a network file, so that a request body costs at most a few megabytes.
+var workloadLimits = yamlpos.Limits{MaxDocuments: 1000, MaxNodes: 100_000, MaxAliasNodes: 10_000, MaxScalarBytes: 64 << 10}
+
 // ReadWorkloadsContext is [ReadWorkloads] that stops when ctx is done and returns ctx's
-// error (a server reading a request body whose client went away).
+// error (a server reading a request body whose client went away). Reading is bounded
+// (1,000 documents, 100,000 values, 64 KiB a value).
 func ReadWorkloadsContext(ctx context.Context, files []network.File) ([]Workload, error) {
-	docs, err := network.ReadDocuments(ctx, files, KindWorkload)
+	docs, err := network.ReadDocuments(ctx, files, workloadLimits, KindWorkload)
 	ps, _ := network.AsProblems(err)
 	if err != nil && ps == nil {
 		return nil, err

@@ -28,4 +28,11 @@ func TestReadWorkloadsContext(t *testing.T) {
 	if !ok || len(ps) != 1 || ps[0].Code != network.CodeLimit || ps[0].Pos.Line != 1 || ps[0].Pos.Col != 65 {
 		t.Errorf("hostile body: %v; want one limit problem at body.yaml:1:65", err)
 	}
+	// A Workload file is a few dozen values: reading stops after 100,000 (a network file
+	// may hold millions), so the densest 1 MiB body costs a few megabytes, not sixty.
+	dense := []network.File{{Name: "body.yaml", Data: []byte("[" + strings.Repeat("1,", 500_000) + "1]")}}
+	_, err = plan.ReadWorkloadsContext(context.Background(), dense)
+	if ps, ok := network.AsProblems(err); !ok || len(ps) != 1 || ps[0].Code != network.CodeLimit || !strings.Contains(ps[0].Message, "100000 YAML values") {
+		t.Errorf("dense body: %v; want the values limit", err)
+	}
 }
