@@ -22,7 +22,7 @@ const schemaID = "https://strata.dev/schema/v1alpha1/network.schema.json"
 
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(network.Schema))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(network.Schema()))
 	if err != nil {
 		t.Fatalf("schema is not JSON: %v", err)
 	}
@@ -217,7 +217,7 @@ func TestSchemaMatchesModel(t *testing.T) {
 			} `json:"property"`
 		} `json:"$defs"`
 	}
-	if err := json.Unmarshal(network.Schema, &s); err != nil {
+	if err := json.Unmarshal(network.Schema(), &s); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -246,7 +246,7 @@ func sameSet(a, b []string) bool {
 // Every property the schema names says what it is, so that editors can show help.
 func TestSchemaDescribesEveryProperty(t *testing.T) {
 	var root map[string]any
-	if err := json.Unmarshal(network.Schema, &root); err != nil {
+	if err := json.Unmarshal(network.Schema(), &root); err != nil {
 		t.Fatal(err)
 	}
 	defs, _ := root["$defs"].(map[string]any)
@@ -295,8 +295,8 @@ func TestSchemaFileIsFormatted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(b, network.Schema) {
-		t.Error("network.Schema differs from schema/network.schema.json")
+	if !bytes.Equal(b, network.Schema()) {
+		t.Error("network.Schema() differs from schema/network.schema.json")
 	}
 	if !json.Valid(b) {
 		t.Error("schema/network.schema.json is not valid JSON")
