@@ -30,7 +30,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}),
 	}
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "strata_locate_otlp_refused_requests_total", Help: "OTLP requests the receiver refused, by HTTP status, reason (content-type, content-encoding, gzip, too-large, read, decode, method) and client address.",
+		Name: "strata_locate_otlp_refused_requests_total", Help: "OTLP requests the receiver refused, by HTTP status, reason (content-type, content-encoding, gzip, too-large, too-many-values, read, decode, method, busy) and client address.",
 	}, []string{"status", "reason", "client"})
 	for _, c := range []prometheus.Collector{m.parts, m.wall, m.refused} {
 		if err := reg.Register(c); err != nil {

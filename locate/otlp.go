@@ -262,6 +262,13 @@ type Receiver struct {
 	// MaxSpans limits how many spans are kept (default 1,000,000); later ones are counted
 	// as dropped and answered with a partial success.
 	MaxSpans int
+	// MaxValues limits the values one request may hold (default [DefaultMaxValues]):
+	// every message of a protobuf body, every object, array and item of a JSON one. They
+	// are counted in the body before it is decoded; a body with more is refused (413).
+	MaxValues int
+	// MaxDecoding limits how many requests are decompressed and decoded at once (default
+	// [DefaultMaxDecoding]); the rest wait for their turn with their body read.
+	MaxDecoding int
 	// Logger receives one line per rejected request (default: silent).
 	Logger *slog.Logger
 	// OnSpans, when set, is called with each accepted batch's spans.
@@ -270,20 +277,22 @@ type Receiver struct {
 	// context ends before it closes their connections (default 2s).
 	ShutdownTimeout time.Duration
 
-	stopped chan struct{} // closed when the server Listen started has shut down
-	mu      sync.Mutex
-	batches []*Traces
-	spans   int
-	dropped int
-	refused map[refusalKey]*Refusal
+	stopped  chan struct{} // closed when the server Listen started has shut down
+	decoding chan struct{} // a slot per request being decoded (MaxDecoding)
+	mu       sync.Mutex
+	batches  []*Traces
+	spans    int
+	dropped  int
+	refused  map[refusalKey]*Refusal
 }
 
 // Refusal is a group of OTLP requests the receiver refused: how many, with which HTTP
 // status and reason, from which client.
 type Refusal struct {
 	Status int `json:"status"`
-	// Reason is a short code: method, content-encoding, gzip, too-large, read,
-	// content-type or decode.
+	// Reason is a short code: method, content-encoding, gzip, too-large,
+	// too-many-values, read, content-type, decode or busy (the client left while waiting
+	// for a decoding slot).
 	Reason string `json:"reason"`
 	// Client is the client's IP address.
 	Client string `json:"client"`
@@ -437,47 +446,83 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if maxBody <= 0 {
 		maxBody = 16 << 20
 	}
-	var body io.Reader = http.MaxBytesReader(w, req.Body, maxBody)
-	switch enc := strings.ToLower(req.Header.Get("Content-Encoding")); enc {
-	case "", "identity":
-	case "gzip":
-		zr, err := gzip.NewReader(body)
+	enc := strings.ToLower(req.Header.Get("Content-Encoding"))
+	if enc != "" && enc != "identity" && enc != "gzip" {
+		fail(http.StatusUnsupportedMediaType, "content-encoding", "unsupported Content-Encoding "+enc+": use gzip or none")
+		return
+	}
+	ct := req.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if mt != "application/json" && mt != "application/x-protobuf" && mt != "application/protobuf" {
+		fail(http.StatusUnsupportedMediaType, "content-type", fmt.Sprintf("%v: content type %q: send application/x-protobuf or application/json", ErrFormat, ct))
+		return
+	}
+	// The body as sent is read before a decoding slot is taken, so a client that sends
+	// slowly holds none.
+	data, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		fail(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("body larger than %d bytes", maxBody))
+		return
+	case err != nil: // a body cut short
+		fail(http.StatusBadRequest, "read", "read body: "+err.Error())
+		return
+	}
+	release, err := r.acquire(req.Context())
+	if err != nil {
+		fail(http.StatusServiceUnavailable, "busy", "the client left while waiting to be decoded: "+err.Error())
+		return
+	}
+	defer release()
+	if enc == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
 			fail(http.StatusBadRequest, "gzip", "bad gzip body: "+err.Error())
 			return
 		}
-		defer zr.Close()
-		body = zr
-	default:
-		fail(http.StatusUnsupportedMediaType, "content-encoding", "unsupported Content-Encoding "+enc+": use gzip or none")
-		return
-	}
-	data, err := io.ReadAll(io.LimitReader(body, maxBody+1))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge) || (err == nil && int64(len(data)) > maxBody):
-		fail(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("body larger than %d bytes", maxBody))
-		return
-	case err != nil: // a truncated or corrupt gzip stream, a body cut short
-		fail(http.StatusBadRequest, "read", "read body: "+err.Error())
-		return
-	}
-	ct := req.Header.Get("Content-Type")
-	t, err := DecodeTraces(data, ct)
-	if err != nil {
-		code, reason := http.StatusBadRequest, "decode"
-		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" && mt != "application/x-protobuf" && mt != "application/protobuf" {
-			code, reason = http.StatusUnsupportedMediaType, "content-type"
+		data, err = io.ReadAll(io.LimitReader(zr, maxBody+1))
+		switch {
+		case err == nil && int64(len(data)) > maxBody:
+			fail(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("body larger than %d bytes once decompressed", maxBody))
+			return
+		case err != nil: // a truncated or corrupt gzip stream
+			fail(http.StatusBadRequest, "read", "read body: "+err.Error())
+			return
 		}
-		fail(code, reason, err.Error())
+	}
+	var counted wireCount
+	if mt == "application/json" {
+		counted, err = countJSON(data, r.maxValues())
+	} else {
+		counted, err = countProtobuf(data, r.maxValues())
+	}
+	if err != nil {
+		fail(http.StatusRequestEntityTooLarge, "too-many-values", err.Error()+"; export smaller batches (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, or the collector's send_batch_max_size)")
 		return
 	}
-	spans := SpansOf(t)
-	resp := &coltracepb.ExportTraceServiceResponse{}
 	maxSpans := r.MaxSpans
 	if maxSpans <= 0 {
 		maxSpans = 1_000_000
 	}
+	r.mu.Lock()
+	full := r.spans+counted.spans > maxSpans
+	if full {
+		r.dropped += counted.spans
+	}
+	r.mu.Unlock()
+	if full { // refused unread: the spans counted are the spans the body holds
+		r.answer(w, mt, &coltracepb.ExportTraceServiceResponse{PartialSuccess: &coltracepb.ExportTracePartialSuccess{
+			RejectedSpans: int64(counted.spans), ErrorMessage: "strata locate keeps at most " + strconv.Itoa(maxSpans) + " spans"}})
+		return
+	}
+	t, err := DecodeTraces(data, ct)
+	if err != nil {
+		fail(http.StatusBadRequest, "decode", err.Error())
+		return
+	}
+	spans := SpansOf(t)
+	resp := &coltracepb.ExportTraceServiceResponse{}
 	r.mu.Lock()
 	if r.spans+len(spans) > maxSpans {
 		r.dropped += len(spans)
@@ -488,11 +533,17 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.spans += len(spans)
 	}
 	r.mu.Unlock()
+	release()
 	if r.OnSpans != nil && len(spans) > 0 {
 		r.OnSpans(spans)
 	}
+	r.answer(w, mt, resp)
+}
+
+// answer writes an export response in the request's encoding.
+func (r *Receiver) answer(w http.ResponseWriter, mt string, resp *coltracepb.ExportTraceServiceResponse) {
 	var out []byte
-	if mt, _, _ := mime.ParseMediaType(ct); mt == "application/json" {
+	if mt == "application/json" {
 		w.Header().Set("Content-Type", "application/json")
 		out, _ = protojson.Marshal(resp)
 	} else {
@@ -500,6 +551,35 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		out, _ = proto.Marshal(resp)
 	}
 	_, _ = w.Write(out)
+}
+
+func (r *Receiver) maxValues() int {
+	if r.MaxValues > 0 {
+		return r.MaxValues
+	}
+	return DefaultMaxValues
+}
+
+// acquire waits for a decoding slot while ctx lasts; release frees it and may be called
+// more than once.
+func (r *Receiver) acquire(ctx context.Context) (release func(), err error) {
+	r.mu.Lock()
+	if r.decoding == nil {
+		n := r.MaxDecoding
+		if n <= 0 {
+			n = DefaultMaxDecoding
+		}
+		r.decoding = make(chan struct{}, n)
+	}
+	slots := r.decoding
+	r.mu.Unlock()
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-slots }) }, nil
 }
 
 // Listen serves the receiver on addr (host:port; port 0 picks one) at /v1/traces until ctx
