@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
+	"syscall"
 
 	"github.com/strata-dev/strata/bench"
 	"github.com/strata-dev/strata/network"
@@ -79,7 +82,7 @@ func (s *Server) resultFile(name string) ([]byte, *apiError) {
 }
 
 func readResult(name, path string) ([]byte, *apiError) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, &apiError{Status: http.StatusInternalServerError, Code: "read-results", Message: err.Error()}
 	}
@@ -96,6 +99,43 @@ func readResult(name, path string) ([]byte, *apiError) {
 		return nil, &apiError{Status: http.StatusInternalServerError, Code: "invalid-results", Message: name + " is not valid JSON"}
 	}
 	return b, nil
+}
+
+// openRegular opens a results file without waiting: it is opened non-blocking (opening a
+// named pipe that no one writes would otherwise wait for a writer, holding the request's
+// work slot for good), and anything but a regular file is refused, since a pipe or a
+// device (/dev/zero) may never end. The file may have been replaced since the server
+// started, so this is checked on every read.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = notRegular(filepath.Base(path), fi.Mode())
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// notRegular is the error of a results file that is not a regular file.
+func notRegular(name string, m fs.FileMode) error {
+	what := "not a file"
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	}
+	return fmt.Errorf("%s is not a regular file but %s; give the JSON file strata probe -o json or strata bench -o json wrote", name, what)
 }
 
 // resultKind tells a probe report from bench results by decoding b into each and checking

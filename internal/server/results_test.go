@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/strata-dev/strata/bench"
 	"github.com/strata-dev/strata/internal/server"
@@ -246,4 +248,64 @@ func svgRoot(t *testing.T, b []byte) xml.StartElement {
 		t.Fatal("chart has no root element")
 	}
 	return *root
+}
+
+// TestResultsOnlyRegularFiles: a results file is read on every request, so one whose
+// read never ends (a FIFO with no writer, /dev/zero) once held every work slot forever
+// and every route that works waited behind it. Such a file is refused at start, and a
+// file replaced by one after start answers 500 at once.
+func TestResultsOnlyRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	rsn, pl := deps(t)
+	for _, p := range []string{fifo, "/dev/zero", dir} {
+		if _, err := server.New(server.Config{Reasoner: rsn, Planner: pl, Results: []string{p}}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("--results %s: %v, want an error saying it is not a regular file", p, err)
+		}
+	}
+	// Replaced after start: a regular file that becomes a FIFO, and one that becomes a
+	// link to /dev/zero.
+	swapped, linked := filepath.Join(dir, "swapped.json"), filepath.Join(dir, "linked.json")
+	writeFile(t, swapped, `{}`)
+	writeFile(t, linked, `{}`)
+	s := newServer(t, server.Config{Results: []string{swapped, linked}})
+	if err := os.Remove(swapped); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(swapped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(linked); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", linked); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 { // more than the work slots
+			for _, target := range []string{"/api/v1/results", "/api/v1/results/swapped.json", "/api/v1/results/linked.json", "/api/v1/results/swapped.json/chart.svg"} {
+				a := do(t, s, "GET", target, "", nil)
+				if target == "/api/v1/results" {
+					if a.status != 200 || !bytes.Contains(a.body, []byte("not a regular file")) {
+						t.Errorf("%s: %d %s", target, a.status, a.body)
+					}
+				} else if a.status != 500 || !bytes.Contains(a.body, []byte("not a regular file")) {
+					t.Errorf("%s: %d %s", target, a.status, a.body)
+				}
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("reading a results file that became a FIFO or a device did not end")
+	}
+	if a := do(t, s, "GET", "/api/v1/entities/L-3", "", nil); a.status != 200 {
+		t.Errorf("the API after: %d", a.status)
+	}
 }

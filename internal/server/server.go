@@ -141,8 +141,12 @@ func New(cfg Config) (*Server, error) {
 		if _, dup := s.results[name]; dup {
 			return nil, fmt.Errorf("--results: two files are named %s; rename one", name)
 		}
-		if _, err := os.Stat(p); err != nil {
+		fi, err := os.Stat(p)
+		if err != nil {
 			return nil, fmt.Errorf("--results: %w", err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("--results: %w", notRegular(p, fi.Mode()))
 		}
 		s.results[name] = p
 	}
