@@ -69,7 +69,7 @@ func TestCancelLeavesNothing(t *testing.T) {
 			if kids := children(tmp); len(kids) > 0 {
 				t.Errorf("processes left: %v", kids)
 			}
-			assertNothingLeft(t, d.Name())
+			assertNothingLeft(t, d.Name(), tmp)
 		})
 	}
 }
@@ -80,14 +80,15 @@ var runContainerdExisted bool
 
 // assertNothingLeft checks the host, strictly and by its own means (not the driver's), for
 // what a driver's runs may leave: processes in a cgroup of this test process's containers
-// or naming one of them (or its containerd namespace) on their command line, mounts of a
-// run's directory, cgroups anywhere below /sys/fs/cgroup, containerd's run directory and
-// socket directories.
-func assertNothingLeft(t *testing.T, driver string) {
+// or naming one of them (or its containerd namespace) on their command line, mounts below
+// the runs' directories (dirs) or naming this process's containers, cgroups anywhere below
+// /sys/fs/cgroup, containerd's run directory and socket directories. What other processes
+// on the machine run (another bench, say) is theirs and not looked at.
+func assertNothingLeft(t *testing.T, driver string, dirs ...string) {
 	t.Helper()
 	mine := "strata-bench-" + strconv.Itoa(os.Getpid())
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range procs {
 		if d == "/proc/"+strconv.Itoa(os.Getpid()) {
 			continue
 		}
@@ -100,7 +101,11 @@ func assertNothingLeft(t *testing.T, driver string) {
 	}
 	mi, _ := os.ReadFile("/proc/self/mountinfo")
 	for l := range strings.Lines(string(mi)) {
-		if strings.Contains(l, "strata-bench") {
+		ours := strings.Contains(l, mine)
+		for _, d := range dirs {
+			ours = ours || strings.Contains(l, " "+d+"/") || strings.Contains(l, " "+d+" ")
+		}
+		if ours {
 			t.Errorf("%s: mount left: %s", driver, strings.TrimSpace(l))
 		}
 	}
@@ -150,14 +155,15 @@ func TestContainerdFailedRunRemovesContainer(t *testing.T) {
 	if ok, why := d.Available(context.Background()); !ok {
 		t.Skip(why)
 	}
-	if err := d.Prepare(context.Background(), t.TempDir()); err != nil {
+	dir := t.TempDir()
+	if err := d.Prepare(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if err := d.Close(); err != nil {
 			t.Error(err)
 		}
-		assertNothingLeft(t, d.Name())
+		assertNothingLeft(t, d.Name(), dir)
 	})
 	id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), containerSeq.Load()+1)
 	runCancelled(t, d, func() bool { return len(pidsWithArg(id)) > 0 }, "the container's shim never appeared")
@@ -196,14 +202,15 @@ func TestOCIFailedRunRemovesContainer(t *testing.T) {
 			if ok, why := d.Available(context.Background()); !ok {
 				t.Skip(why)
 			}
-			if err := d.Prepare(context.Background(), t.TempDir()); err != nil {
+			dir := t.TempDir()
+			if err := d.Prepare(context.Background(), dir); err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() {
 				if err := d.Close(); err != nil {
 					t.Error(err)
 				}
-				assertNothingLeft(t, d.Name())
+				assertNothingLeft(t, d.Name(), dir)
 			})
 			id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), containerSeq.Load()+1)
 			state := func() string {

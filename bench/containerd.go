@@ -88,7 +88,7 @@ func (d *containerdDriver) Prepare(ctx context.Context, dir string) error {
 	d.dir, d.exe = dir, self
 	d.root, d.state = filepath.Join(dir, "root"), filepath.Join(dir, "state")
 	d.fifo, d.runcRoot = filepath.Join(dir, "fifo"), filepath.Join(dir, "runc")
-	d.ns = fmt.Sprintf("strata-bench-%d", os.Getpid())
+	d.ns = containerID() // a namespace per driver: what one leaves is told from what another does
 	d.image = "strata.local/bench:busybox"
 	d.sock = filepath.Join(dir, "ctrd.sock")
 	if len(d.sock) > sockMax {

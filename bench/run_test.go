@@ -145,7 +145,8 @@ func TestContainerdDriver(t *testing.T) {
 	if ok, why := d.Available(context.Background()); !ok {
 		t.Skip(why)
 	}
-	res, err := Run(context.Background(), []Driver{d}, Options{Runs: 3, Warmup: 1, Workloads: DefaultWorkloads(true), TempDir: t.TempDir()})
+	tmp := t.TempDir()
+	res, err := Run(context.Background(), []Driver{d}, Options{Runs: 3, Warmup: 1, Workloads: DefaultWorkloads(true), TempDir: tmp})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestContainerdDriver(t *testing.T) {
 		}
 		t.Logf("containerd %s: median %.3f %s", w.Workload, w.Summary.Median, w.Unit)
 	}
-	assertNothingLeft(t, dr.Name)
+	assertNothingLeft(t, dr.Name, tmp)
 }
 
 // TestGuestClock checks the guest-side times against the host's clock: the host notes when
