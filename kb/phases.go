@@ -3,6 +3,7 @@ package kb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/strata-dev/strata/network"
@@ -243,7 +244,10 @@ func (r *resolver) conflicts(o *docOut, e *entity, row *rowDecl) {
 	for _, a := range row.attrs {
 		for _, b := range prev.attrs {
 			if a.name == b.name && attrValue(a) != attrValue(b) {
-				diffs = append(diffs, fmt.Sprintf("%s %q there, %q here", a.name, b.String(), a.String()))
+				// a name column is an attribute too: say its difference once
+				if d := fmt.Sprintf("%s %q there, %q here", a.name, b.String(), a.String()); !slices.Contains(diffs, d) {
+					diffs = append(diffs, d)
+				}
 			}
 		}
 	}

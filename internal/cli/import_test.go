@@ -115,3 +115,28 @@ func TestCheckMarkdownContradiction(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckBadKnowledgeBase: strata check of a knowledge base with a binary file, rows
+// with a missing cell and an extra pipe, a chain naming an unknown id and an id defined
+// in two documents differently reports each at its file:line, all in one run.
+func TestCheckBadKnowledgeBase(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("logo.md", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
+	write("a.md", "# a\n\n| id | name | speed |\n|---|---|---|\n| **R1** | fast |\n| **R2** | slow | 2 | 9 |\n\n```text\n隔离强度: R1 > R2 > R4\n```\n")
+	write("b.md", "# b\n\n| id | name | speed |\n|---|---|---|\n| **R1** | quick | 1 |\n")
+	r := strata(t, "check", dir)
+	if r.code != exitNo {
+		t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"logo.md:1: not read: binary data", "a.md:5: table row has no cell under \"speed\"",
+		"a.md:6: table row has more cells", "a.md:9:17: unknown entity R4 (did you mean R1?)", "b.md:5:3: R1 is defined differently here and at " + filepath.Join(dir, "a.md") + ":5:3"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("check output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
