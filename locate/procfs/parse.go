@@ -63,6 +63,9 @@ func ParseSchedstat(b []byte) (Schedstat, error) {
 type Syscall struct {
 	Nr   int32 // -1: running in user space or not in a syscall
 	Arg0 int64
+	// Args are the six arguments as the kernel prints them (unsigned, in hex); Arg0 is
+	// Args[0].
+	Args [6]int64
 }
 
 // ParseSyscall parses "nr arg0 … sp pc", "running" or "-1 sp pc".
@@ -79,12 +82,16 @@ func ParseSyscall(b []byte) (Syscall, error) {
 		return Syscall{}, fmt.Errorf("%w syscall: %q", errFormat, f[0])
 	}
 	s := Syscall{Nr: int32(nr)}
-	if nr >= 0 && len(f) > 1 {
-		a, err := strconv.ParseUint(strings.TrimPrefix(f[1], "0x"), 16, 64)
-		if err != nil {
-			return Syscall{}, fmt.Errorf("%w syscall arg0: %q", errFormat, f[1])
-		}
-		s.Arg0 = int64(a)
+	if nr < 0 {
+		return s, nil
 	}
+	for i := 0; i < len(s.Args) && i+1 < len(f); i++ {
+		a, err := strconv.ParseUint(strings.TrimPrefix(f[i+1], "0x"), 16, 64)
+		if err != nil {
+			return Syscall{}, fmt.Errorf("%w syscall arg%d: %q", errFormat, i, f[i+1])
+		}
+		s.Args[i] = int64(a)
+	}
+	s.Arg0 = s.Args[0]
 	return s, nil
 }

@@ -223,3 +223,39 @@ func TestFDKindOfFIFO(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelinePollTimeout: a sampled poll's return value is not seen, so every sampled
+// poll was "io". Its timeout is in /proc/PID/task/TID/syscall: a poll seen blocked for
+// as long as its timeout ran out (Node's event loop waiting for a timer) is a sleep, one
+// that ended well before its timeout, or had none, found something ready: still io.
+func TestTimelinePollTimeout(t *testing.T) {
+	ms := int64(time.Millisecond)
+	const epollPwait = 281
+	run := func(timeout int64, n int) locate.Breakdown {
+		var ss []Sample
+		for i := 0; i <= n; i++ {
+			s := Sample{Time: int64(i) * 2 * ms, PID: 1, TID: 2, Stat: Stat{State: 'S'}, Syscall: Syscall{Nr: epollPwait, Arg0: 9, Args: [6]int64{9, 0x7f00, 1024, timeout}}}
+			if i == n {
+				s.Stat.State, s.Syscall = 'R', Syscall{Nr: -1}
+			}
+			ss = append(ss, s)
+		}
+		tl := Timeline(map[int32][]Sample{2: ss}, 100, 2*time.Millisecond)
+		sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, int64(n)*2*ms), PID: 1, TID: 2}
+		return locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	}
+	for _, c := range []struct {
+		timeout int64
+		n       int
+		want    string
+	}{
+		{40, 21, "blocked/sleep"},      // waited 40-42 ms with a 40 ms timeout: it ran out
+		{0xffffffff, 21, "blocked/io"}, // no timeout (-1 as the kernel prints an int): something became ready
+		{5000, 21, "blocked/io"},       // woken long before its 5 s timeout
+	} {
+		b := run(c.timeout, c.n)
+		if d := b.Dominant(); d.Label() != c.want {
+			t.Errorf("timeout %d: %s, want %s: %+v", c.timeout, d.Label(), c.want, b.Parts)
+		}
+	}
+}

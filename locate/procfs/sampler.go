@@ -223,6 +223,7 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 				w -= take
 			}
 		}
+		timedOut := pollsTimedOut(ss, period)
 		th := &locate.Thread{TID: tid}
 		for i := 1; i < len(ss); i++ {
 			a, b, p := ss[i-1], ss[i], per[i]
@@ -235,7 +236,7 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 				if a.Stat.State == 'R' && b.Stat.State == 'R' {
 					th.Intervals = append(th.Intervals, locate.Interval{Start: at, End: at + p.free, State: locate.RunQueue, Evidence: "sampled: runnable (state R), not running"})
 				} else {
-					th.Intervals = append(th.Intervals, blockedInterval(at, at+p.free, a, b))
+					th.Intervals = append(th.Intervals, blockedInterval(at, at+p.free, a, b, timedOut[i-1], timedOut[i]))
 				}
 				at += p.free
 			}
@@ -273,13 +274,68 @@ func clampDelta(a, b uint64, limit int64) int64 {
 	return min(int64(b-a), limit)
 }
 
-func blockedInterval(from, to int64, a, b Sample) locate.Interval {
-	s := b
+// pollTimeout is the timeout in milliseconds of a poll or epoll_wait as its sampled
+// arguments show it, and whether it has one (ppoll, select, pselect6 and epoll_pwait2
+// pass theirs by pointer: not known; a negative timeout waits for ever).
+func pollTimeout(sc Syscall) (int64, bool) {
+	var ms int32 // an int: the kernel prints the register, -1 as 0xffffffff
+	switch locate.SyscallName(sc.Nr) {
+	case "poll":
+		ms = int32(sc.Args[2])
+	case "epoll_wait", "epoll_pwait":
+		ms = int32(sc.Args[3])
+	default:
+		return 0, false
+	}
+	return int64(ms), ms > 0
+}
+
+// pollsTimedOut says, for each sample, whether it shows the thread blocked in a poll
+// that then ran out its timeout. A poll's return value is not sampled, but its timeout
+// is: the samples that show one call (the same syscall with the same arguments, in a row)
+// bound how long it lasted — at least from the first of them to the last, at most from the
+// sample before to the sample after. A call that lasted about as long as its timeout
+// (within two periods: sampling jitter), and possibly all of it, ran out; one that ended
+// sooner found a descriptor ready (what kind is not known: io).
+func pollsTimedOut(ss []Sample, period time.Duration) []bool {
+	out := make([]bool, len(ss))
+	same := func(i, j int) bool {
+		return ss[i].Stat.State != 'R' && ss[j].Stat.State != 'R' && ss[i].Syscall == ss[j].Syscall
+	}
+	for f := 0; f < len(ss); {
+		l := f
+		for l+1 < len(ss) && same(f, l+1) {
+			l++
+		}
+		if ms, ok := pollTimeout(ss[f].Syscall); ok && ss[f].Stat.State != 'R' {
+			timeout := ms * int64(time.Millisecond)
+			least := ss[l].Time - ss[f].Time
+			most := int64(math.MaxInt64)
+			if f > 0 && l+1 < len(ss) {
+				most = ss[l+1].Time - ss[f-1].Time
+			}
+			if most >= timeout && least >= timeout-2*int64(period) {
+				for k := f; k <= l; k++ {
+					out[k] = true
+				}
+			}
+		}
+		f = l + 1
+	}
+	return out
+}
+
+func blockedInterval(from, to int64, a, b Sample, aTimedOut, bTimedOut bool) locate.Interval {
+	s, timedOut := b, bTimedOut
 	if s.Syscall.Nr < 0 && s.Stat.State != 'D' {
-		s = a
+		s, timedOut = a, aTimedOut
 	}
 	iv := locate.Interval{Start: from, End: to, State: locate.Blocked, Kind: string(locate.CauseOther)}
 	switch {
+	case s.Syscall.Nr >= 0 && timedOut:
+		ms, _ := pollTimeout(s.Syscall)
+		iv.Kind = string(locate.CauseSleep)
+		iv.Evidence = fmt.Sprintf("sampled: in %s with a %dms timeout, blocked about that long (it ran out: a timer)", locate.SyscallName(s.Syscall.Nr), ms)
 	case s.Syscall.Nr >= 0:
 		iv.Kind = string(locate.BlockedCause(s.Syscall.Nr, s.FDKind))
 		iv.Evidence = fmt.Sprintf("sampled: in %s, state %c", locate.SyscallName(s.Syscall.Nr), s.Stat.State)
