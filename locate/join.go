@@ -325,9 +325,21 @@ func (j *joiner) breakdown(i int) Breakdown {
 		}
 		if th, how, conf := j.learn(s); th != nil {
 			b.Match = fmt.Sprintf("thread %d of process %d, learned: %s%s%s", th.TID, th.PID, how, unseen, tied)
+			// An event loop that waited in its poll during the span turned while the span
+			// awaited: the callbacks it ran meanwhile were other work's as much as the
+			// span's, so its time on CPU is shared. (Its waits are the loop's: learned.)
+			loopTurned := s.Runtime == "nodejs" && j.polledDuring(th, j.self[i])
+			if loopTurned {
+				b.Match += "; the event loop waited in its poll during the span (it awaited), so its time on CPU then is shared with the other callbacks it ran"
+			}
 			for _, w := range j.self[i] {
 				covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) {
-					j.pieceShared(s.PID, iv, lo, hi, conf, func(iv *Interval, lo, hi int64, c Confidence) { j.pieceVia(iv, lo, hi, c, &a) })
+					j.pieceShared(s.PID, iv, lo, hi, conf, func(iv *Interval, lo, hi int64, c Confidence) {
+						if loopTurned && iv.State == OnCPU && stronger(c, Share) {
+							c = Share
+						}
+						j.pieceVia(iv, lo, hi, c, &a)
+					})
 				})
 				a.add(CatUnexplained, "", None, w.hi-w.lo-covered, "thread not observed then")
 			}
@@ -351,6 +363,15 @@ func (j *joiner) breakdown(i int) Breakdown {
 	}
 	b.Parts = a.list()
 	return b
+}
+
+// polledDuring says whether th waited in a poll-family call inside the windows.
+func (j *joiner) polledDuring(th *Thread, ws []window) bool {
+	found := false
+	for _, w := range ws {
+		j.walkThread(th, w, func(iv *Interval, _, _ int64) { found = found || (iv.State == Blocked && iv.Poll) })
+	}
+	return found
 }
 
 // EdgeTolerance is how near a span's start (or end) a thread must have been on CPU to
@@ -456,6 +477,26 @@ func (j *joiner) candidates(s Span) ([]*Thread, string) {
 // thread of the same process ended through an eventfd (work handed to a thread pool, as
 // Node's libuv does with file system calls) is what that thread did meanwhile.
 func (j *joiner) pieceVia(iv *Interval, lo, hi int64, conf Confidence, a *acc) {
+	if ht := j.tl.Threads[iv.holder]; iv.State == Blocked && iv.Kind == string(CauseLock) && iv.holder != 0 && ht != nil {
+		// A lock released by another thread of the process: while that thread waited for
+		// a CPU, the lock wait was a wait for a CPU (the holder preempted: the GIL
+		// handed to a thread the machine's load keeps off the CPU).
+		at := lo
+		j.walkThread(ht, window{lo, hi}, func(w *Interval, l, h int64) {
+			if w.State != RunQueue {
+				return
+			}
+			if l > at {
+				a.piece(iv, at, l, conf)
+			}
+			a.add(CatRunQueue, "", conf, h-l, fmt.Sprintf("waiting for a lock whose holder, thread %d, waited for a CPU", ht.TID))
+			at = h
+		})
+		if at < hi {
+			a.piece(iv, at, hi, conf)
+		}
+		return
+	}
 	wt := j.tl.Threads[iv.waker]
 	if iv.State != Blocked || iv.waker == 0 || wt == nil {
 		a.piece(iv, lo, hi, conf)

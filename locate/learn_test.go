@@ -3,6 +3,7 @@ package locate
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // on is a switch-in at from and a switch-out at to into syscall nr (blocking).
@@ -266,4 +267,116 @@ func TestTimedFutexIsSleep(t *testing.T) {
 	if d := b.Dominant(); d.Label() != "blocked/sleep" {
 		t.Errorf("dominant %s, want blocked/sleep", d.Label())
 	}
+}
+
+// TestDescendantEndsPipeWait: Node's spawn reads a pipe until its child has exec'd, and
+// spawnSync polls the child's socketpairs until it exits; under load the child takes long
+// to start or to end, and those waits were "pipe" or "network" with confidence learned.
+// A descriptor wait that a thread of a followed process (a descendant, not a target)
+// ends was a wait for the child; one that a target's thread ends stays the descriptor's,
+// and a futex the descendant wakes stays a lock (a lock shared with a child process).
+func TestDescendantEndsPipeWait(t *testing.T) {
+	child := func(k EventKind, m float64) Event { e := ev(k, m, 20); e.PID = 20; return e }
+	build := func(sys int32, fdk FDKind, ret int64, ready FDKinds, targets []int32) Breakdown {
+		s := sysc(1, 60, 10, sys, ret, fdk)
+		s.Ready = ready
+		o := out(1, 10, 1, sys)
+		o.FDKind = fdk
+		w := wake(60, 10, 20, -1, 0)
+		w.WakerPID = 20
+		evs := []Event{ev(EvSwitchIn, 0, 10), o, s, w, ev(EvSwitchIn, 60, 10)}
+		for i := range evs {
+			evs[i].PID = 10
+		}
+		evs = append(evs, child(EvSwitchIn, 55), child(EvSwitchOut, 61))
+		sp := span("spawn", "", 0.5, 61, 10, 0)
+		sp.Runtime = "nodejs"
+		b := Join([]Span{sp}, BuildFollowing(evs, at(0), at(70), targets), JoinOptions{}).Breakdowns[0]
+		checkSum(t, b)
+		return b
+	}
+	for _, c := range []struct {
+		name    string
+		sys     int32
+		fdk     FDKind
+		ready   FDKinds
+		targets []int32
+		want    string
+	}{
+		{"read on a pipe, ended by a descendant", 0, FDPipe, 0, []int32{10}, "blocked/child"},
+		{"epoll on a socketpair, ended by a descendant", 281, FDUnknown, kinds(FDSocket), []int32{10}, "blocked/child"},
+		{"read on a pipe, ended by another target", 0, FDPipe, 0, []int32{10, 20}, "blocked/pipe"},
+		{"futex, woken by a descendant", 202, FDUnknown, 0, []int32{10}, "blocked/lock"},
+	} {
+		b := build(c.sys, c.fdk, 1, c.ready, c.targets)
+		if d := b.Dominant(); d.Label() != c.want {
+			t.Errorf("%s: dominant %s, want %s: %+v", c.name, d.Label(), c.want, b.Parts)
+		}
+	}
+}
+
+// TestNodeAwaitSharesTheLoop: an awaited Node span (disk through the thread pool, under
+// load) whose event loop also ran 12 ms of JavaScript while the span awaited was
+// "cpu-user, learned" — but that JavaScript was the loop's other callbacks as much as the
+// span's. Once the loop has waited in its poll during the span, its time on CPU is shared;
+// a span that never yields (synchronous work) keeps its on-CPU time learned.
+func TestNodeAwaitSharesTheLoop(t *testing.T) {
+	// Main thread 1: on CPU [0,14), epoll [14,20) ready socket, on CPU [20,32).
+	evs := []Event{ev(EvSwitchIn, 0, 1)}
+	evs = append(evs, pollBlock(1, 14, 20, 281, 1, kinds(FDSocket))...)
+	evs = append(evs, out(32, 1, 1, 281))
+	sp := span("await", "", 0.5, 31, 1, 0)
+	sp.Runtime = "nodejs"
+	b := Join([]Span{sp}, Build(evs, at(0), at(40)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	for _, p := range b.Parts {
+		if p.Category == CatUser && p.Confidence != Share {
+			t.Errorf("cpu-user %v claims %s, want share: the loop turned during the span; match %q", p.Time, p.Confidence, b.Match)
+		}
+		if p.Label() == "blocked/network" && p.Confidence != Learned {
+			t.Errorf("the loop's own wait claims %s, want learned", p.Confidence)
+		}
+	}
+	sync := span("sync", "", 0.5, 13.5, 1, 0)
+	sync.Runtime = "nodejs"
+	b = Join([]Span{sync}, Build(evs, at(0), at(40)), JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Label() != "cpu-user" || d.Confidence != Learned {
+		t.Errorf("synchronous span: %s (%s), want cpu-user (learned)", d.Label(), d.Confidence)
+	}
+}
+
+// TestLockHolderWaitingForCPU: a Python thread running its loop beside a CPU hog hands
+// the GIL to a helper thread and waits (futex) until the helper has run — but the helper
+// waits on the run queue first. The wait was "blocked/lock, learned" and outweighed the
+// thread's own CPU time; it was a wait for a CPU. The part of a lock wait during which
+// the thread that released the lock waited for a CPU is run-queue time; the rest (the
+// holder running, or itself blocked) stays the lock.
+func TestLockHolderWaitingForCPU(t *testing.T) {
+	// Thread 10 runs [0,10), futex [10,30) woken by 11; runs [30,40).
+	// Thread 11 is woken at 12 (from interrupt context), waits for a CPU [12,26), runs
+	// [26,29) and wakes 10 at 29.
+	w := wake(29, 10, 11, -1, 0)
+	w.WakerPID = 1
+	evs := []Event{ev(EvSwitchIn, 0, 10), out(10, 10, 1, 202), sysc(10, 30, 10, 202, 0, FDUnknown), w, ev(EvSwitchIn, 30, 10), out(40, 10, 1, 35),
+		out(0, 11, 1, 7), wake(12, 11, 0, -1, 0), ev(EvSwitchIn, 26, 11), out(29.5, 11, 1, 7)}
+	sp := span("cpu", "", 0, 40, 1, 10)
+	b := Join([]Span{sp}, Build(evs, at(0), at(40)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	near(t, b, "runqueue", 15) // 14 of the holder's, 1 of its own after its wakeup
+	near(t, b, "blocked/lock", 5)
+	if d, _ := dominantOwn(b); d.Label() != "cpu-user" {
+		t.Errorf("dominant %s, want cpu-user: %+v", d.Label(), b.Parts)
+	}
+}
+
+// dominantOwn is the largest part other than children and run-queue wait (the accuracy
+// benchmark's judge).
+func dominantOwn(b Breakdown) (Part, time.Duration) {
+	var d Part
+	for _, p := range b.Parts {
+		if p.Category != CatChildren && p.Category != CatRunQueue && p.Time > d.Time {
+			d = p
+		}
+	}
+	return d, d.Time
 }

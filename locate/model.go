@@ -197,9 +197,13 @@ type Interval struct {
 	Kind     string        `json:"kind,omitempty"`
 	Short    [NClass]int64 `json:"short,omitzero"`
 	Evidence string        `json:"evidence,omitempty"`
+	// Poll: Blocked in a waiting poll-family call (poll, select, epoll_wait…): an event
+	// loop waiting for whatever it has pending.
+	Poll bool `json:"poll,omitempty"`
 
 	bySyscall bool  // already labeled by a long syscall: later overlapping ones are noise
 	waker     int32 // blocked until a thread of the process notified it (an eventfd): that thread's time is the wait's
+	holder    int32 // a lock wait: the thread of the process that woke it (released the lock)
 }
 
 // Len is the interval's length in nanoseconds.

@@ -43,7 +43,7 @@ func (r *Recording) Timeline() *Timeline {
 		c := *r.Sampled
 		tl = &c
 	} else {
-		tl = Build(r.Events, r.Start, r.End)
+		tl = BuildFollowing(r.Events, r.Start, r.End, r.PIDs)
 	}
 	tl.Source = r.Source
 	tl.Lost, tl.Missed, tl.Dropped = r.Lost, r.Missed, r.Dropped

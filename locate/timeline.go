@@ -36,8 +36,18 @@ const taskDead = 0x80
 // Build turns kernel events into a [Timeline]: for each thread, when it ran, waited for a
 // CPU, or was blocked and why. Events need not be sorted. start and end bound the
 // observation; a thread's state before its first event is unknown (left unexplained)
-// unless its first event says it was running or blocked. Build is pure.
+// unless its first event says it was running or blocked. Build is pure. Every process in
+// the events is taken for one the collector followed from a fork (see [BuildFollowing]).
 func Build(events []Event, start, end int64) *Timeline {
+	return BuildFollowing(events, start, end, nil)
+}
+
+// BuildFollowing is [Build] for events of the processes targets and of those the
+// collector followed from their forks: a wait on a pipe, a socket or a poll that a thread
+// of a followed process (not one of targets) ended was a wait for that descendant — a
+// child writing its output, closing its end as it execs or exits (Node's spawn reads a
+// pipe until its child has exec'd; spawnSync polls the child's socketpairs).
+func BuildFollowing(events []Event, start, end int64, targets []int32) *Timeline {
 	evs := slices.Clone(events)
 	slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.Time, b.Time) })
 	tl := &Timeline{Source: "ebpf", Start: start, End: end, Threads: map[int32]*Thread{}, Events: uint64(len(events))}
@@ -49,7 +59,12 @@ func Build(events []Event, start, end int64) *Timeline {
 			tl.End = evs[len(evs)-1].Time
 		}
 	}
-	b := &builder{tl: tl, st: map[int32]*threadState{}, died: map[int32]int64{}}
+	b := &builder{tl: tl, st: map[int32]*threadState{}, died: map[int32]int64{}, followed: map[int32]bool{}}
+	for i := range evs {
+		if e := &evs[i]; e.PID != 0 && !slices.Contains(targets, e.PID) {
+			b.followed[e.PID] = true
+		}
+	}
 	for i := range evs {
 		if e := &evs[i]; (e.Kind == EvSwitchOut && e.State&taskDead != 0) || e.Kind == EvExit {
 			if _, ok := b.died[e.TID]; !ok {
@@ -101,6 +116,9 @@ type builder struct {
 	tl   *Timeline
 	st   map[int32]*threadState
 	died map[int32]int64 // when each thread that exited left its CPU for the last time
+	// followed are the processes observed because the collector followed a fork of a
+	// target: descendants.
+	followed map[int32]bool
 }
 
 func (b *builder) thread(e *Event) *threadState {
@@ -204,6 +222,9 @@ func (b *builder) wakerEvidence(e *Event) (string, Cause) {
 		if d, ok := b.died[e.Waker]; ok && d >= e.Time && d-e.Time <= int64(ChildExitWindow) {
 			return ev + fmt.Sprintf(" of process %d, which exited %s later (a child ending)", e.WakerPID, time.Duration(d-e.Time)), CauseChild
 		}
+		if b.followed[e.WakerPID] {
+			return ev + fmt.Sprintf(" of process %d, a descendant strata followed from its fork", e.WakerPID), causeDescendant
+		}
 	}
 	if e.WakerPoll != 0 && e.Time >= e.WakerPoll && e.Time-e.WakerPoll <= int64(WakerWindow) {
 		after := time.Duration(e.Time - e.WakerPoll)
@@ -221,6 +242,10 @@ func (b *builder) wakerEvidence(e *Event) (string, Cause) {
 	}
 	return ev, ""
 }
+
+// causeDescendant is the hint of a wakeup by a thread of a followed process: it makes a
+// descriptor wait a wait for the child, and says nothing about other waits.
+const causeDescendant Cause = "descendant"
 
 // sameProcessWaker is the thread that made this wakeup when it is another thread of the
 // same process.
@@ -247,7 +272,7 @@ func (b *builder) waitEnds(tid int32, s *threadState, t int64) {
 // blocked is a blocked interval with the cause the switch-out and wakeup suggest; overlay
 // refines it with the syscall that covered it.
 func (b *builder) blocked(s *threadState, from, to int64, evidence string) Interval {
-	iv := Interval{Start: from, End: to, State: Blocked, Evidence: evidence}
+	iv := Interval{Start: from, End: to, State: Blocked, Evidence: evidence, Poll: s.sys >= 0 && IsPoll(s.sys)}
 	if s.sys >= 0 && IsPoll(s.sys) {
 		iv.waker = s.wakerTID // kept only if the poll's exit shows an eventfd (splitBySyscall)
 	}
@@ -265,9 +290,16 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 	switch {
 	case s.wakeHint == CauseChild && iv.Kind != string(CauseDisk):
 		iv.Kind = string(CauseChild)
-	case s.wakeHint != "" && iv.Kind == string(CauseLock):
+	case s.wakeHint == causeDescendant && (iv.Kind == string(CausePipe) || iv.Kind == string(CauseNetwork) || iv.Kind == string(CauseIO)):
+		// A descriptor wait ended by a descendant: its output, or its exec or exit
+		// closing its end. (A futex it woke is a lock shared with it, not this.)
+		iv.Kind = string(CauseChild)
+	case s.wakeHint != "" && s.wakeHint != causeDescendant && iv.Kind == string(CauseLock):
 		iv.Kind = string(s.wakeHint)
 		iv.Evidence = joinEvidence("futex wait", iv.Evidence)
+	}
+	if iv.Kind == string(CauseLock) {
+		iv.holder = s.wakerTID
 	}
 	return iv
 }
@@ -396,6 +428,10 @@ func splitBySyscall(p Interval, sc Event) []Interval {
 			cause = CauseDisk
 		}
 		mid.Kind = string(cause)
+		if cause != CauseLock {
+			mid.holder = 0
+		}
+		mid.Poll = IsPoll(sc.Syscall)
 		mid.Evidence = joinEvidence(syscallEvidence(sc), p.Evidence)
 		// Woken through an eventfd by a thread of its own (a thread pool finishing work
 		// it was handed): what that thread did meanwhile is what the wait waited for.

@@ -259,3 +259,70 @@ func TestTimelinePollTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelinePollForChild: Node's spawnSync (and an awaited spawn) waits in epoll_pwait
+// on the child's pipes, and sampled that was "io". A poll that held a live child of its
+// thread and ended as that child exited waited for the child.
+func TestTimelinePollForChild(t *testing.T) {
+	ms := int64(time.Millisecond)
+	var ss []Sample
+	for i := 0; i <= 21; i++ {
+		s := Sample{Time: int64(i) * 2 * ms, PID: 1, TID: 2, Stat: Stat{State: 'S'}, Syscall: Syscall{Nr: 281, Arg0: 9, Args: [6]int64{9, 0x7f00, 1024, 0xffffffff}}, Children: []int32{77}}
+		if i == 21 {
+			s.Stat.State, s.Syscall, s.Children, s.ChildExited = 'R', Syscall{Nr: -1}, nil, true
+		}
+		ss = append(ss, s)
+	}
+	tl := Timeline(map[int32][]Sample{2: ss}, 100, 2*time.Millisecond)
+	sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 42*ms), PID: 1, TID: 2}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Label() != "blocked/child" || d.Time < 40*time.Millisecond {
+		t.Errorf("%s %v, want blocked/child: %+v", d.Label(), d.Time, b.Parts)
+	}
+	// A child that lives on says nothing: the poll found something else.
+	ss[21].ChildExited = false
+	tl = Timeline(map[int32][]Sample{2: ss}, 100, 2*time.Millisecond)
+	b = locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Label() != "blocked/io" {
+		t.Errorf("child alive: %s, want blocked/io: %+v", d.Label(), b.Parts)
+	}
+}
+
+// TestSamplePollForChild samples a real program that selects on its child's stdout
+// until the child (sleep 0.3) exits, as Node's spawnSync does with epoll.
+func TestSamplePollForChild(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	cmd := exec.Command(py, "-c", `import select, subprocess, sys
+sys.stdin.read(1)
+p = subprocess.Popen(["sleep", "0.3"], stdout=subprocess.PIPE)
+select.select([p.stdout], [], [])
+p.wait()`)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Period: 5 * time.Millisecond})
+	if err := s.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan bool)
+	go func() { s.Run(ctx); done <- true }()
+	from := time.Now()
+	in.Write([]byte("g"))
+	cmd.Wait()
+	cancel()
+	<-done
+	tl := s.Stop().Timeline()
+	sp := locate.Span{SpanID: "s", Start: from, End: time.Now(), PID: int32(cmd.Process.Pid), TID: int32(cmd.Process.Pid)}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	if got := b.Get("blocked/child"); got < 200*time.Millisecond {
+		t.Errorf("blocked/child %v, want most of the 300ms: %+v", got, b.Parts)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +27,12 @@ type Sample struct {
 	Syscall Syscall
 	FDKind  locate.FDKind
 	Wchan   string
+	// Children are the live child processes of the thread (/proc/PID/task/TID/children),
+	// read while it waits in a poll.
+	Children []int32
+	// ChildExited says a child listed at the thread's previous sample has exited since
+	// (gone, or a zombie).
+	ChildExited bool
 }
 
 // Options configure a [Sampler].
@@ -110,7 +117,13 @@ func (s *Sampler) SampleOnce() {
 			if err != nil {
 				continue
 			}
-			if smp, ok := s.read(pid, int32(tid), filepath.Join(dir, e.Name())); ok {
+			s.mu.Lock()
+			var prev []int32
+			if ss := s.samples[int32(tid)]; len(ss) > 0 {
+				prev = ss[len(ss)-1].Children
+			}
+			s.mu.Unlock()
+			if smp, ok := s.read(pid, int32(tid), filepath.Join(dir, e.Name()), prev); ok {
 				s.mu.Lock()
 				s.samples[smp.TID] = append(s.samples[smp.TID], smp)
 				s.n++
@@ -120,7 +133,7 @@ func (s *Sampler) SampleOnce() {
 	}
 }
 
-func (s *Sampler) read(pid, tid int32, dir string) (Sample, bool) {
+func (s *Sampler) read(pid, tid int32, dir string, prevChildren []int32) (Sample, bool) {
 	smp := Sample{Time: time.Now().UnixNano(), PID: pid, TID: tid, Syscall: Syscall{Nr: -1}}
 	b, err := os.ReadFile(filepath.Join(dir, "stat"))
 	if err != nil {
@@ -144,8 +157,46 @@ func (s *Sampler) read(pid, tid int32, dir string) (Sample, bool) {
 		if smp.Syscall.Nr >= 0 && locate.SyscallClass(smp.Syscall.Nr) != locate.ClassOther && smp.Syscall.Arg0 < 1<<20 {
 			smp.FDKind = fdKind(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatInt(smp.Syscall.Arg0, 10)))
 		}
+		if locate.IsPoll(smp.Syscall.Nr) {
+			if b, err = os.ReadFile(filepath.Join(dir, "children")); err == nil {
+				smp.Children = parseChildren(b)
+			}
+		}
+	}
+	for _, c := range prevChildren {
+		if exited(filepath.Join(s.opts.Proc, strconv.Itoa(int(c)), "stat")) {
+			smp.ChildExited = true
+			break
+		}
 	}
 	return smp, true
+}
+
+// maxChildren bounds the children kept per sample.
+const maxChildren = 16
+
+// parseChildren reads /proc/PID/task/TID/children: pids separated by spaces.
+func parseChildren(b []byte) []int32 {
+	var out []int32
+	for _, f := range strings.Fields(string(b)) {
+		if len(out) == maxChildren {
+			break
+		}
+		if n, err := strconv.ParseInt(f, 10, 32); err == nil && n > 0 {
+			out = append(out, int32(n))
+		}
+	}
+	return out
+}
+
+// exited says whether the process whose stat file this is has exited: gone, or a zombie.
+func exited(stat string) bool {
+	b, err := os.ReadFile(stat)
+	if err != nil {
+		return true
+	}
+	st, err := ParseStat(b)
+	return err == nil && (st.State == 'Z' || st.State == 'X')
 }
 
 // fdKind is what the descriptor at /proc/PID/fd/N is: by its link for sockets, pipes and
@@ -223,7 +274,7 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 				w -= take
 			}
 		}
-		timedOut := pollsTimedOut(ss, period)
+		ended := pollsEnded(ss, period)
 		th := &locate.Thread{TID: tid}
 		for i := 1; i < len(ss); i++ {
 			a, b, p := ss[i-1], ss[i], per[i]
@@ -236,7 +287,7 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 				if a.Stat.State == 'R' && b.Stat.State == 'R' {
 					th.Intervals = append(th.Intervals, locate.Interval{Start: at, End: at + p.free, State: locate.RunQueue, Evidence: "sampled: runnable (state R), not running"})
 				} else {
-					th.Intervals = append(th.Intervals, blockedInterval(at, at+p.free, a, b, timedOut[i-1], timedOut[i]))
+					th.Intervals = append(th.Intervals, blockedInterval(at, at+p.free, a, b, ended[i-1], ended[i]))
 				}
 				at += p.free
 			}
@@ -290,15 +341,21 @@ func pollTimeout(sc Syscall) (int64, bool) {
 	return int64(ms), ms > 0
 }
 
-// pollsTimedOut says, for each sample, whether it shows the thread blocked in a poll
-// that then ran out its timeout. A poll's return value is not sampled, but its timeout
-// is: the samples that show one call (the same syscall with the same arguments, in a row)
-// bound how long it lasted — at least from the first of them to the last, at most from the
-// sample before to the sample after. A call that lasted about as long as its timeout
-// (within two periods: sampling jitter), and possibly all of it, ran out; one that ended
-// sooner found a descriptor ready (what kind is not known: io).
-func pollsTimedOut(ss []Sample, period time.Duration) []bool {
-	out := make([]bool, len(ss))
+// pollEnd is what a sampled poll is known to have ended by: nothing known (""), its
+// timeout running out (sleep) or its thread's child exiting (child).
+type pollEnd = locate.Cause
+
+// pollsEnded says, for each sample, what ended the poll it shows the thread blocked in,
+// where that can be known. A poll's return value is not sampled, but its timeout is:
+// the samples that show one call (the same syscall with the same arguments, in a row)
+// bound how long it lasted — at least from the first of them to the last, at most from
+// the sample before to the sample after. A call that lasted about as long as its timeout
+// (within two periods: sampling jitter), and possibly all of it, ran out: sleep. One
+// that ended as a child of its thread, alive while it waited, exited waited for the
+// child (Node's spawnSync polls the child's pipes). Otherwise it found a descriptor
+// ready, of a kind not known: io.
+func pollsEnded(ss []Sample, period time.Duration) []pollEnd {
+	out := make([]pollEnd, len(ss))
 	same := func(i, j int) bool {
 		return ss[i].Stat.State != 'R' && ss[j].Stat.State != 'R' && ss[i].Syscall == ss[j].Syscall
 	}
@@ -307,35 +364,45 @@ func pollsTimedOut(ss []Sample, period time.Duration) []bool {
 		for l+1 < len(ss) && same(f, l+1) {
 			l++
 		}
-		if ms, ok := pollTimeout(ss[f].Syscall); ok && ss[f].Stat.State != 'R' {
-			timeout := ms * int64(time.Millisecond)
-			least := ss[l].Time - ss[f].Time
-			most := int64(math.MaxInt64)
-			if f > 0 && l+1 < len(ss) {
-				most = ss[l+1].Time - ss[f-1].Time
-			}
-			if most >= timeout && least >= timeout-2*int64(period) {
-				for k := f; k <= l; k++ {
-					out[k] = true
+		var end pollEnd
+		if ss[f].Stat.State != 'R' && locate.IsPoll(ss[f].Syscall.Nr) {
+			if ms, ok := pollTimeout(ss[f].Syscall); ok {
+				timeout := ms * int64(time.Millisecond)
+				least := ss[l].Time - ss[f].Time
+				most := int64(math.MaxInt64)
+				if f > 0 && l+1 < len(ss) {
+					most = ss[l+1].Time - ss[f-1].Time
+				}
+				if most >= timeout && least >= timeout-2*int64(period) {
+					end = locate.CauseSleep
 				}
 			}
+			if end == "" && l+1 < len(ss) && ss[l+1].ChildExited && len(ss[l].Children) > 0 {
+				end = locate.CauseChild
+			}
+		}
+		for k := f; k <= l; k++ {
+			out[k] = end
 		}
 		f = l + 1
 	}
 	return out
 }
 
-func blockedInterval(from, to int64, a, b Sample, aTimedOut, bTimedOut bool) locate.Interval {
-	s, timedOut := b, bTimedOut
+func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd) locate.Interval {
+	s, end := b, bEnd
 	if s.Syscall.Nr < 0 && s.Stat.State != 'D' {
-		s, timedOut = a, aTimedOut
+		s, end = a, aEnd
 	}
-	iv := locate.Interval{Start: from, End: to, State: locate.Blocked, Kind: string(locate.CauseOther)}
+	iv := locate.Interval{Start: from, End: to, State: locate.Blocked, Kind: string(locate.CauseOther), Poll: locate.IsPoll(s.Syscall.Nr)}
 	switch {
-	case s.Syscall.Nr >= 0 && timedOut:
+	case s.Syscall.Nr >= 0 && end == locate.CauseSleep:
 		ms, _ := pollTimeout(s.Syscall)
 		iv.Kind = string(locate.CauseSleep)
 		iv.Evidence = fmt.Sprintf("sampled: in %s with a %dms timeout, blocked about that long (it ran out: a timer)", locate.SyscallName(s.Syscall.Nr), ms)
+	case s.Syscall.Nr >= 0 && end == locate.CauseChild:
+		iv.Kind = string(locate.CauseChild)
+		iv.Evidence = fmt.Sprintf("sampled: in %s while a child of its thread ran, ended as the child exited", locate.SyscallName(s.Syscall.Nr))
 	case s.Syscall.Nr >= 0:
 		iv.Kind = string(locate.BlockedCause(s.Syscall.Nr, s.FDKind))
 		iv.Evidence = fmt.Sprintf("sampled: in %s, state %c", locate.SyscallName(s.Syscall.Nr), s.Stat.State)
