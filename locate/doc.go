@@ -13,7 +13,10 @@
 // interval with a [Cause] read from the syscall it was in (fsync: disk; futex: lock;
 // nanosleep: sleep; epoll that returned ready descriptors: network, that timed out: sleep;
 // reads and writes by the kind of their descriptor) and from who woke it (the waking
-// thread, or none for wakeups from interrupt context: timers, devices, the network).
+// thread, or none for wakeups from interrupt context: timers, devices, the network). A
+// wait on a pipe, a socket or a poll that a thread of a process followed from a fork
+// ended is child ([BuildFollowing]); a lock wait, while the thread that released the lock
+// waited for a CPU, is run-queue time.
 //
 // Spans come from an OTLP/HTTP [Receiver] (protobuf or JSON, gzip), from files
 // ([ReadSpanFile]: OTLP JSON, one document or one per line, or protobuf), through

@@ -249,7 +249,9 @@ const (
 	// Learned: the span named no thread, but the thread that ran it was learned — the
 	// main thread of a runtime that runs its handlers there (Node.js), or the one thread
 	// of the process on CPU both when the span started and when it ended — and the time
-	// is that thread's. The breakdown's Match says how it was learned.
+	// is that thread's. The breakdown's Match says how it was learned. A Node.js event
+	// loop that waited in its poll during the span ran other callbacks too: its time on
+	// CPU then is Share.
 	Learned Confidence = "learned"
 	// Process: the thread that ran the span is not known, but every thread that could
 	// have (those on CPU at the span's start and end) was in the same state, and the span
