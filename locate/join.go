@@ -260,7 +260,7 @@ func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
 		// A wait whose cause is not known is no answer, whoever's it was; sampled, a
 		// futex may be a lock, a timed sleep or a parked goroutine (the return value and
 		// the waker that would tell are not seen).
-		if (iv.Kind == string(CauseIO) || iv.Kind == string(CauseOther) || (a.sampled && iv.Kind == string(CauseLock))) && stronger(conf, Share) {
+		if (iv.Kind == string(CauseIO) || iv.Kind == string(CauseOther) || iv.Unsure || (a.sampled && iv.Kind == string(CauseLock))) && stronger(conf, Share) {
 			conf = Share
 		}
 		a.add(CatBlocked, iv.Kind, conf, d, iv.Evidence)
@@ -268,6 +268,12 @@ func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
 		if iv.Kind != "" {
 			a.add(CatKernel, iv.Kind, conf, d, iv.Evidence)
 			return
+		}
+		kconf := conf
+		if a.sampled && stronger(kconf, Share) {
+			// Sampled, kernel time is utime and stime ticks (10 ms each) spread over the
+			// period, its class the syscall seen at the next sample: an estimate.
+			kconf = Share
 		}
 		var k [NClass]int64
 		var sum int64
@@ -284,7 +290,7 @@ func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
 			sum = s2
 		}
 		for c, ns := range k {
-			a.add(CatKernel, Class(c).String(), conf, ns, "short syscalls")
+			a.add(CatKernel, Class(c).String(), kconf, ns, "short syscalls")
 		}
 		a.add(CatUser, "", conf, d-sum, "")
 	}

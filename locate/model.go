@@ -200,6 +200,9 @@ type Interval struct {
 	// Poll: Blocked in a waiting poll-family call (poll, select, epoll_wait…): an event
 	// loop waiting for whatever it has pending.
 	Poll bool `json:"poll,omitempty"`
+	// Unsure: the cause was inferred where the collector could not tell it from others
+	// (sampled: a poll's timeout, a child beside a pipe): its part is at most Share.
+	Unsure bool `json:"unsure,omitempty"`
 
 	bySyscall bool  // already labeled by a long syscall: later overlapping ones are noise
 	waker     int32 // blocked until a thread of the process notified it (an eventfd): that thread's time is the wait's

@@ -28,7 +28,7 @@ type Sample struct {
 	FDKind  locate.FDKind
 	Wchan   string
 	// Children are the live child processes of the thread (/proc/PID/task/TID/children),
-	// read while it waits in a poll.
+	// read while it waits in a poll or on a pipe or socket.
 	Children []int32
 	// ChildExited says a child listed at the thread's previous sample has exited since
 	// (gone, or a zombie).
@@ -157,7 +157,7 @@ func (s *Sampler) read(pid, tid int32, dir string, prevChildren []int32) (Sample
 		if smp.Syscall.Nr >= 0 && locate.SyscallClass(smp.Syscall.Nr) != locate.ClassOther && smp.Syscall.Arg0 < 1<<20 {
 			smp.FDKind = fdKind(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatInt(smp.Syscall.Arg0, 10)))
 		}
-		if locate.IsPoll(smp.Syscall.Nr) {
+		if locate.IsPoll(smp.Syscall.Nr) || smp.FDKind == locate.FDPipe || smp.FDKind == locate.FDSocket {
 			if b, err = os.ReadFile(filepath.Join(dir, "children")); err == nil {
 				smp.Children = parseChildren(b)
 			}
@@ -398,10 +398,10 @@ func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd) locate.Int
 	switch {
 	case s.Syscall.Nr >= 0 && end == locate.CauseSleep:
 		ms, _ := pollTimeout(s.Syscall)
-		iv.Kind = string(locate.CauseSleep)
+		iv.Kind, iv.Unsure = string(locate.CauseSleep), true
 		iv.Evidence = fmt.Sprintf("sampled: in %s with a %dms timeout, blocked about that long (it ran out: a timer)", locate.SyscallName(s.Syscall.Nr), ms)
 	case s.Syscall.Nr >= 0 && end == locate.CauseChild:
-		iv.Kind = string(locate.CauseChild)
+		iv.Kind, iv.Unsure = string(locate.CauseChild), true
 		iv.Evidence = fmt.Sprintf("sampled: in %s while a child of its thread ran, ended as the child exited", locate.SyscallName(s.Syscall.Nr))
 	case s.Syscall.Nr >= 0:
 		iv.Kind = string(locate.BlockedCause(s.Syscall.Nr, s.FDKind))
@@ -411,6 +411,12 @@ func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd) locate.Int
 		iv.Evidence = "sampled: state D outside a syscall"
 	default:
 		iv.Evidence = fmt.Sprintf("sampled: state %c", s.Stat.State)
+	}
+	if k := locate.Cause(iv.Kind); len(s.Children) > 0 && (k == locate.CausePipe || k == locate.CauseNetwork) {
+		// A child of the thread was running: the descriptor may be the child's (Node's
+		// spawn reads a pipe until its child has exec'd). Sampled, its writer is not seen.
+		iv.Unsure = true
+		iv.Evidence += ", while a child of its thread ran"
 	}
 	if s.Wchan != "" && s.Wchan != "0" {
 		iv.Evidence += ", wchan " + s.Wchan
