@@ -29,7 +29,7 @@ var ErrNoImage = errors.New("no image to run")
 // Choice turns a plan of w into what [manifest.Build] needs. Everything about a technology
 // is read from the network through the same model the planner reads: the orchestrator's X
 // and its files (manifests, runtime-config, runtime-config-path, configures-runtimes,
-// node-selector), the runtime's handler, shim, options, layer, GPU capability and node
+// node-selector, node-agent-config, node-agent-config-path, runtime-endpoint), the runtime's handler, shim, options, layer, GPU capability and node
 // needs, and the policy engine's objects (policy-objects) for the Z the plan chose, with
 // those of the weaker levels every higher one keeps. So an overlay changes the files as it
 // changes the plan, and a technology the network adds needs no change here.
@@ -129,6 +129,9 @@ func (p *Planner) orchestratorOf(e *network.Entity, x int, errs *[]error) manife
 		ConfiguresRuntimes:  listAttr(e, "configures-runtimes"),
 		NodeSelector:        keyValues(e, "node-selector", errs),
 		NodeNeeds:           listAttr(e, "node-needs"),
+		NodeAgentConfig:     text(e, "node-agent-config"),
+		NodeAgentConfigPath: text(e, "node-agent-config-path"),
+		RuntimeEndpoint:     text(e, "runtime-endpoint"),
 	}
 }
 

@@ -40,6 +40,8 @@ var emitCases = []emitCase{
 	{name: "edge-fleet", file: "testdata/workloads/edge-fleet.yaml"},
 	{name: "single-host", file: "testdata/workloads/single-host.yaml"},
 	{name: "billing", file: "testdata/workloads/billing.yaml"},
+	{name: "edge-untrusted", file: "testdata/workloads/edge-untrusted.yaml"},
+	{name: "karmada-untrusted", file: "testdata/workloads/karmada-untrusted.yaml"},
 }
 
 // emit plans the case and builds its objects, returning them with the plan.
@@ -121,16 +123,18 @@ var wantPolicy = map[string]struct {
 	engine string
 	kinds  []string // policy kinds emitted, sorted
 }{
-	"edge":           {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
-	"ai-inference":   {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
-	"serverless":     {plan.Coordinates{X: 2, Y: 4, Z: 3}, "OPA-Wasm", []string{"ConfigMap/opa-wasm", "NetworkPolicy"}},
-	"microservices":  {plan.Coordinates{X: 1, Y: 3, Z: 0}, "", nil},
-	"untrusted-cuda": {plan.Coordinates{X: 1, Y: 4, Z: 3}, "Gatekeeper", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses"}},
-	"checkout":       {plan.Coordinates{X: 1, Y: 3, Z: 1}, "NetworkPolicy", []string{"NetworkPolicy"}},
-	"karmada-wasm":   {plan.Coordinates{X: 3, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
-	"edge-fleet":     {plan.Coordinates{X: 4, Y: 3, Z: 0}, "", nil},
-	"single-host":    {plan.Coordinates{X: 0, Y: 3, Z: 2}, "OPA", []string{"OPAPolicy"}},
-	"billing":        {plan.Coordinates{X: 1, Y: 4, Z: 4}, "business-rules", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses", "StrataRequiredLabels"}},
+	"edge":              {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
+	"ai-inference":      {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
+	"serverless":        {plan.Coordinates{X: 2, Y: 4, Z: 3}, "OPA-Wasm", []string{"ConfigMap/opa-wasm", "NetworkPolicy"}},
+	"microservices":     {plan.Coordinates{X: 1, Y: 3, Z: 0}, "", nil},
+	"untrusted-cuda":    {plan.Coordinates{X: 1, Y: 4, Z: 3}, "Gatekeeper", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses"}},
+	"checkout":          {plan.Coordinates{X: 1, Y: 3, Z: 1}, "NetworkPolicy", []string{"NetworkPolicy"}},
+	"karmada-wasm":      {plan.Coordinates{X: 3, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
+	"edge-fleet":        {plan.Coordinates{X: 4, Y: 3, Z: 0}, "", nil},
+	"single-host":       {plan.Coordinates{X: 0, Y: 3, Z: 2}, "OPA", []string{"OPAPolicy"}},
+	"billing":           {plan.Coordinates{X: 1, Y: 4, Z: 4}, "business-rules", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses", "StrataRequiredLabels"}},
+	"edge-untrusted":    {plan.Coordinates{X: 4, Y: 4, Z: 3}, "Gatekeeper", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses"}},
+	"karmada-untrusted": {plan.Coordinates{X: 3, Y: 4, Z: 3}, "Gatekeeper", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses"}},
 }
 
 // policyKinds are the policy objects among the emitted ones.
@@ -197,6 +201,8 @@ func TestEmitDecodesStrictly(t *testing.T) {
 						t.Errorf("%s has no runtime_type", o.File)
 					}
 					continue
+				case manifest.KindEdgeCoreConfig:
+					continue // TestKubeEdgePlacement, with the kubelet's own configuration type
 				case "ConstraintTemplate", manifest.ConstraintKind, manifest.LabelsConstraintKind:
 					continue // TestEmitAdmission decodes them against Gatekeeper's CRDs
 				case manifest.KindPropagationPolicy, manifest.KindClusterPropagationPolicy:

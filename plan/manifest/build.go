@@ -32,7 +32,8 @@ type Object struct {
 	Target string
 
 	// Obj is the object: a k8s.io/api value (*nodev1.RuntimeClass, *appsv1.Deployment, …),
-	// a map[string]any for Gatekeeper's custom resources, or a *ContainerdRuntime.
+	// a map[string]any for Gatekeeper's custom resources, a *ContainerdRuntime or an
+	// *EdgeCoreConfig.
 	Obj any
 
 	YAML []byte // the file's content: YAML for cluster objects, TOML for node files
@@ -88,6 +89,13 @@ func Build(c Choice) ([]Object, error) {
 
 	if node := containerdConfig(s); node != nil {
 		objs = append(objs, node.object())
+	}
+	if agent := edgeCoreConfig(s); agent != nil {
+		o, err := agent.object()
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, o)
 	}
 	rc := runtimeClass(s)
 	if err := add("10-runtimeclass-"+rc.Name+".yaml", "RuntimeClass", rc.Name, rc); err != nil {
@@ -187,7 +195,7 @@ func Build(c Choice) ([]Object, error) {
 // opposed to a file for the nodes or the Docker host.
 func (o Object) ClusterObject() bool {
 	switch o.Kind {
-	case KindComposeFile, KindDockerRun, KindDockerDaemonConfig, KindOPAPolicy, KindContainerdConfig:
+	case KindComposeFile, KindDockerRun, KindDockerDaemonConfig, KindOPAPolicy, KindContainerdConfig, KindEdgeCoreConfig:
 		return false
 	}
 	return o.Target == ""

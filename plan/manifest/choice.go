@@ -135,6 +135,11 @@ type Orchestrator struct {
 	NodeSelector map[string]string
 	// NodeNeeds say what else each node needs, as comments in the node file.
 	NodeNeeds []string
+	// NodeAgentConfig is the node agent's configuration Build writes beside the runtime's
+	// (NodeAgentEdgeCore: the edge node's edgecore.yaml), or "" for none; it goes at
+	// NodeAgentConfigPath and points the agent at RuntimeEndpoint, the CRI socket of the
+	// containerd the node file configures (e.g. unix:///run/containerd/containerd.sock).
+	NodeAgentConfig, NodeAgentConfigPath, RuntimeEndpoint string
 }
 
 // Runtime is an isolation runtime as containerd and Kubernetes see it: a RuntimeClass naming
@@ -468,6 +473,31 @@ func validateOrchestrator(s *spec, ps *problems) {
 	}
 	for _, n := range o.NodeNeeds {
 		ps.comment("Orchestrator.NodeNeeds", n)
+	}
+	validateNodeAgent(o, ps)
+}
+
+// validateNodeAgent: the node agent's configuration, its path and the CRI endpoint it uses.
+func validateNodeAgent(o Orchestrator, ps *problems) {
+	if o.NodeAgentConfig == "" {
+		if o.NodeAgentConfigPath != "" || o.RuntimeEndpoint != "" {
+			ps.add("Orchestrator.NodeAgentConfig", "is empty, but %s gives a node agent path or runtime endpoint; name the format (one of %s) or drop them",
+				o.Name, strings.Join(nodeAgentConfigs, ", "))
+		}
+		return
+	}
+	if !slices.Contains(nodeAgentConfigs, o.NodeAgentConfig) {
+		ps.add("Orchestrator.NodeAgentConfig", "%s's node-agent-config %q is not a format strata writes; use one of %s",
+			o.Name, o.NodeAgentConfig, strings.Join(nodeAgentConfigs, ", "))
+	} else if o.Manifests != ManifestsKubernetes || (o.RuntimeConfig != RuntimeConfigContainerd && o.RuntimeConfig != "") {
+		ps.add("Orchestrator.NodeAgentConfig", "%s's node agent (%s) runs Kubernetes pods through containerd, but its files are %s with %s",
+			o.Name, o.NodeAgentConfig, o.Manifests, o.RuntimeConfig)
+	}
+	if p := o.NodeAgentConfigPath; !strings.HasPrefix(p, "/") || strings.IndexFunc(p, notPathRune) >= 0 || strings.ContainsAny(p, "{}") {
+		ps.add("Orchestrator.NodeAgentConfigPath", "%q is not an absolute path (the orchestrator's node-agent-config-path attribute)", p)
+	}
+	if e := o.RuntimeEndpoint; !strings.HasPrefix(e, "unix:///") || strings.IndexFunc(strings.TrimPrefix(e, "unix://"), notPathRune) >= 0 || strings.ContainsAny(e, "{}") || strings.Contains(e, "/../") {
+		ps.add("Orchestrator.RuntimeEndpoint", "%q is not a CRI endpoint unix:///PATH such as unix:///run/containerd/containerd.sock (the orchestrator's runtime-endpoint attribute)", e)
 	}
 }
 

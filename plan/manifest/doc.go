@@ -13,6 +13,9 @@
 //
 //	00-containerd-<handler>.toml[.tmpl]   node file: registers the runtime with containerd
 //	                                      (K3s config template, or a configuration to merge)
+//	01-edgecore-<handler>.yaml.merge      node file of a KubeEdge edge node (the orchestrator's
+//	                                      node-agent-config): edgecore.yaml keys pointing edged
+//	                                      at that containerd, and the labels the node registers
 //	10-runtimeclass-<class>.yaml          RuntimeClass: real handler, overhead.podFixed,
 //	                                      scheduling on the label the host probe publishes
 //	20-constrainttemplate-….yaml          Gatekeeper ConstraintTemplate (gatekeeper-runtime-
@@ -37,15 +40,16 @@
 // daemon.json runtimes entry), 25-opa-docker-authz-<workload>.rego (OPA's Docker
 // authorization policy, at Z=2), 60-compose-<workload>.yaml and 61-docker-run-<workload>.sh,
 // both running the workload with --runtime <handler>. KubeEdge (X=4) is Kubernetes files whose
-// pods select the edge nodes (the orchestrator's node-selector) and whose node file is the
-// edge node's containerd.
+// pods select the edge nodes (the orchestrator's node-selector) and whose node files are the
+// edge node's containerd and the edgecore.yaml keys that make edged use it and register the
+// node with the runtime and layer labels the pods and RuntimeClass select ([EdgeCoreConfig]).
 //
 // Admission policies select the workload's pods by the strata.dev/workload label of the pod
 // template, which the Deployment's selector, the NetworkPolicy and the scrape job also use:
 // a pod cannot drop it and stay the workload's, so no other label can be dropped to escape.
 //
-// The numeric prefixes keep `kubectl apply -f DIR` in that order; kubectl skips the .toml
-// files, which belong on the nodes (see [Object].Target). Gatekeeper creates the Constraint's
+// The numeric prefixes keep `kubectl apply -f DIR` in that order; kubectl skips the .toml,
+// .tmpl and .merge files, which belong on the nodes (see [Object].Target). Gatekeeper creates the Constraint's
 // kind asynchronously after the template, so a first apply may need a retry for file 30.
 //
 // K3s reads one containerd template per node, and every K3s node file targets that one path
