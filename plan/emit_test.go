@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/strata-dev/strata/internal/admissiontest"
+	"github.com/strata-dev/strata/internal/golden"
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
 	"github.com/strata-dev/strata/plan/manifest"
@@ -81,36 +81,14 @@ func TestEmitGolden(t *testing.T) {
 	for _, c := range emitCases {
 		t.Run(c.name, func(t *testing.T) {
 			objs, _ := emit(t, p, c)
-			dir := filepath.Join("testdata", "emit", c.name)
-			if *update {
-				if err := os.RemoveAll(dir); err != nil {
-					t.Fatal(err)
-				}
-				if err := manifest.WriteDir(dir, objs, manifest.WriteOptions{}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			entries, err := os.ReadDir(dir)
-			if err != nil {
-				t.Fatalf("%v (run go test ./plan -update)", err)
-			}
-			var want, got []string
-			for _, e := range entries {
-				want = append(want, e.Name())
-			}
+			var files []golden.File
 			for _, o := range objs {
-				got = append(got, o.File)
-				data, err := os.ReadFile(filepath.Join(dir, o.File))
-				if err != nil {
-					continue
-				}
-				if !bytes.Equal(data, o.YAML) {
-					t.Errorf("%s differs from the golden file (go test ./plan -update):\n%s", o.File, o.YAML)
-				}
+				files = append(files, golden.File{Name: o.File, Data: o.YAML})
 			}
-			if !slices.Equal(got, want) {
-				t.Errorf("files %v, golden %v", got, want)
+			if !slices.IsSortedFunc(files, func(a, b golden.File) int { return strings.Compare(a.Name, b.Name) }) {
+				t.Errorf("files %v are not numbered in apply order", files)
 			}
+			golden.CheckDir(t, filepath.Join("testdata", "emit", c.name), files, *update)
 		})
 	}
 }

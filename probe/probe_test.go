@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strata-dev/strata/internal/golden"
 	"github.com/strata-dev/strata/internal/probetest"
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/probe"
@@ -63,44 +64,10 @@ func runFake(t testing.TB, host string, layers ...string) probe.Report {
 	return r
 }
 
-func golden(t *testing.T, name string, got []byte) {
+// checkGolden compares got with testdata/golden/name; -update rewrites it.
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./probe -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run go test ./probe -update to accept):\n%s", path, diff(string(want), string(got)))
-	}
-}
-
-func diff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i, n := 0, 0; i < max(len(w), len(g)) && n < 8; i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			b.WriteString("  want: " + wl + "\n  got:  " + gl + "\n")
-			n++
-		}
-	}
-	return b.String()
+	golden.Check(t, filepath.Join("testdata", "golden", name), got, *update)
 }
 
 func defaultNetwork(t testing.TB) *network.Network {
@@ -123,13 +90,13 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, host+".json", append(js, '\n'))
-			golden(t, host+".nfd", probe.NFD(r))
+			checkGolden(t, host+".json", append(js, '\n'))
+			checkGolden(t, host+".nfd", probe.NFD(r))
 			facts, err := probe.Facts(r, base)
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, host+".facts.yaml", facts)
+			checkGolden(t, host+".facts.yaml", facts)
 		})
 	}
 }

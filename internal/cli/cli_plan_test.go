@@ -32,7 +32,7 @@ func TestPlanGolden(t *testing.T) {
 				t.Fatalf("exit %d, want %d\n%s%s", r.code, c.code, r.stdout, r.stderr)
 			}
 			parses(t, format(c.args), r.stdout)
-			golden(t, c.name, r)
+			checkGolden(t, c.name, r)
 		})
 	}
 }

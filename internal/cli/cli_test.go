@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/strata-dev/strata/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -31,57 +33,15 @@ func strata(t *testing.T, args ...string) result {
 	return result{out.String(), errOut.String(), code}
 }
 
-// golden compares the output with testdata/golden/<name>.golden: stdout, then stderr
+// checkGolden compares the output with testdata/golden/<name>.golden: stdout, then stderr
 // after a "-- stderr --" line when there is any. -update rewrites the file.
-func golden(t *testing.T, name string, r result) {
+func checkGolden(t *testing.T, name string, r result) {
 	t.Helper()
 	got := r.stdout
 	if r.stderr != "" {
 		got += "-- stderr --\n" + r.stderr
 	}
-	path := filepath.Join("testdata", "golden", name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test ./internal/cli -update to accept it)\n%s", path, lineDiff(string(want), got))
-	}
-}
-
-// lineDiff shows the first lines where want and got part.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	shown := 0
-	for i := 0; i < max(len(w), len(g)) && shown < 10; i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			b.WriteString("line " + itoa(i+1) + ":\n  want: " + wl + "\n  got:  " + gl + "\n")
-			shown++
-		}
-	}
-	return b.String()
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
+	golden.Check(t, filepath.Join("testdata", "golden", name+".golden"), []byte(got), *update)
 }
 
 // format is the -o value in args, "" when there is none.
@@ -213,7 +173,7 @@ func TestGolden(t *testing.T) {
 			if r.code != tc.code {
 				t.Errorf("strata %s: exit code %d, want %d\nstderr: %s", strings.Join(tc.args, " "), r.code, tc.code, r.stderr)
 			}
-			golden(t, tc.name, r)
+			checkGolden(t, tc.name, r)
 			if tc.code != exitUsage {
 				parses(t, format(tc.args), r.stdout)
 			}
@@ -231,7 +191,7 @@ func TestEntityNames(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got := strata(t, "show", name)
 			if got != want {
-				t.Errorf("show %s differs from show L-3:\n%s", name, lineDiff(want.stdout, got.stdout)+got.stderr)
+				t.Errorf("show %s differs from show L-3:\n%s", name, golden.Diff("show L-3", []byte(want.stdout), "show "+name, []byte(got.stdout))+got.stderr)
 			}
 		})
 	}

@@ -71,7 +71,7 @@ func TestLocateReplayGolden(t *testing.T) {
 			if r.code != exitOK {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
-			golden(t, tc.name, r)
+			checkGolden(t, tc.name, r)
 		})
 	}
 	r := strata(t, "locate", "--events", events, "--spans", spans, "-o", "json")
@@ -104,7 +104,7 @@ func TestLocateUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", tc.args, r.code, r.stderr)
 		}
 	}
-	golden(t, "locate-usage", strata(t, "locate"))
+	checkGolden(t, "locate-usage", strata(t, "locate"))
 }
 
 // TestLocateDemo is the end-to-end test: the demo service runs under strata locate,

@@ -48,7 +48,7 @@ func TestPlanMeasuredGolden(t *testing.T) {
 			if r.code != tc.code {
 				t.Errorf("exit %d, want %d\n%s%s", r.code, tc.code, r.stdout, r.stderr)
 			}
-			golden(t, tc.name, r)
+			checkGolden(t, tc.name, r)
 		})
 	}
 }

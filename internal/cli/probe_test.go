@@ -52,7 +52,7 @@ func TestProbeGolden(t *testing.T) {
 			if r.code != tc.code {
 				t.Errorf("exit %d, want %d\n%s%s", r.code, tc.code, r.stdout, r.stderr)
 			}
-			golden(t, tc.name, r)
+			checkGolden(t, tc.name, r)
 		})
 	}
 }

@@ -1,13 +1,11 @@
 package server_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
-	"strings"
 	"testing"
 
+	"github.com/strata-dev/strata/internal/golden"
 	"github.com/strata-dev/strata/internal/server"
 )
 
@@ -32,39 +30,7 @@ func TestOpenAPIGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	if *update {
-		if err := os.WriteFile(openAPIGolden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(openAPIGolden)
-	if err != nil {
-		t.Fatalf("%v (go test ./internal/server -run TestOpenAPIGolden -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("the OpenAPI document differs from %s; if the change is meant, rerun with -update and review the diff:\n%s",
-			openAPIGolden, firstDifference(string(want), string(got)))
-	}
-}
-
-// firstDifference shows the lines around the first line where want and got differ.
-func firstDifference(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	i := 0
-	for i < len(w) && i < len(g) && w[i] == g[i] {
-		i++
-	}
-	var b strings.Builder
-	for j := max(0, i-3); j < i; j++ {
-		b.WriteString("  " + w[j] + "\n")
-	}
-	for j := i; j < min(len(w), i+3); j++ {
-		b.WriteString("- " + w[j] + "\n")
-	}
-	for j := i; j < min(len(g), i+3); j++ {
-		b.WriteString("+ " + g[j] + "\n")
-	}
-	return b.String()
+	golden.Check(t, openAPIGolden, got, *update)
 }
 
 // TestOpenAPIValid lints the document with kin-openapi's loader and validator: every

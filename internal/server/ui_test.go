@@ -10,10 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
+	"github.com/strata-dev/strata/internal/golden"
 	"github.com/strata-dev/strata/internal/server"
 )
 
@@ -79,7 +78,7 @@ func TestUIAPITypes(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("web/src/api.gen.d.ts is not what openapi-typescript makes of the server's OpenAPI document now; run\n"+
-			"  go test ./internal/server -run TestUIAPITypes -update-ui\nthen make the UI type-check again and rebuild it (scripts/build-web.sh)\n%s", lineDiff(string(want), string(got)))
+			"  go test ./internal/server -run TestUIAPITypes -update-ui\nthen make the UI type-check again and rebuild it (scripts/build-web.sh)\n%s", golden.Diff(committed, want, "openapi-typescript", got))
 	}
 	tscAbs, err := filepath.Abs(tsc)
 	if err != nil {
@@ -132,22 +131,4 @@ func tree(t *testing.T, root string) map[string][]byte {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// lineDiff shows the first lines where two texts part.
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return "line " + strconv.Itoa(i+1) + ":\n- " + x + "\n+ " + y
-		}
-	}
-	return ""
 }

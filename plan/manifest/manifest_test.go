@@ -3,13 +3,13 @@ package manifest
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/strata-dev/strata/internal/admissiontest"
+	"github.com/strata-dev/strata/internal/golden"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -193,38 +193,21 @@ func TestGolden(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			objs := buildCase(t, tc.choice)
-			dir := filepath.Join("testdata", "golden", tc.name)
-			if *update {
-				if err := os.RemoveAll(dir); err != nil {
-					t.Fatal(err)
-				}
-				if err := WriteDir(dir, objs, WriteOptions{}); err != nil {
-					t.Fatal(err)
-				}
-				return
+			if !slices.IsSortedFunc(objs, func(a, b Object) int { return strings.Compare(a.File, b.File) }) {
+				t.Errorf("files %v are not numbered in apply order", files(objs))
 			}
-			entries, err := os.ReadDir(dir)
-			if err != nil {
-				t.Fatalf("%v (run go test ./plan/manifest -update)", err)
-			}
-			var have []string
-			for _, e := range entries {
-				have = append(have, e.Name())
-			}
-			if want := files(objs); !slices.Equal(have, want) {
-				t.Fatalf("golden files %v, emitted %v (run with -update if intended)", have, want)
-			}
-			for _, o := range objs {
-				want, err := os.ReadFile(filepath.Join(dir, o.File))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(o.YAML, want) {
-					t.Errorf("%s differs from the golden file (run with -update if intended):\n%s", o.File, o.YAML)
-				}
-			}
+			golden.CheckDir(t, filepath.Join("testdata", "golden", tc.name), goldenFiles(objs), *update)
 		})
 	}
+}
+
+// goldenFiles are the emitted objects as the golden directory holds them.
+func goldenFiles(objs []Object) []golden.File {
+	var out []golden.File
+	for _, o := range objs {
+		out = append(out, golden.File{Name: o.File, Data: o.YAML})
+	}
+	return out
 }
 
 // TestDeterministic builds each case twice and expects identical bytes.
