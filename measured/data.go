@@ -2,6 +2,7 @@ package measured
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/strata-dev/strata/network"
@@ -73,7 +74,7 @@ func readData(n *network.Network) (*data, error) {
 			bad(a, e, "write a word", "%s is not a string", name)
 			return ""
 		}
-		if len(allowed) > 0 && !contains(allowed, a.String) {
+		if len(allowed) > 0 && !slices.Contains(allowed, a.String) {
 			bad(a, e, "use one of "+strings.Join(allowed, ", "), "%s %q is not one of them", name, a.String)
 			return ""
 		}
@@ -138,7 +139,7 @@ func readData(n *network.Network) (*data, error) {
 					bad(a, e, "write DRIVER=NOTE", "bench-notes entry %q is not DRIVER=NOTE", s)
 					continue
 				}
-				if !contains(t.drivers, k) {
+				if !slices.Contains(t.drivers, k) {
 					bad(a, e, "note a driver listed in bench-drivers", "bench-notes names %s, which bench-drivers does not list", k)
 				}
 				t.notes[k] = v
@@ -168,15 +169,6 @@ func readData(n *network.Network) (*data, error) {
 func attrPos(e *network.Entity, name string) string {
 	a, _ := e.Attr(name)
 	return a.Source.Short()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // convert turns v in unit from into unit to (both checked by readData).

@@ -142,7 +142,7 @@ func (p *Planner) runtimeOf(e *network.Entity, errs *[]error) manifest.Runtime {
 		RuntimeType:                  text(e, "runtime-type"),
 		Options:                      keyValues(e, "containerd-options", errs),
 		PodAnnotations:               listAttr(e, "containerd-pod-annotations"),
-		GPU:                          contains(listAttr(e, "capabilities"), "gpu"),
+		GPU:                          slices.Contains(listAttr(e, "capabilities"), "gpu"),
 		GPUOptions:                   keyValues(e, "gpu-containerd-options", errs),
 		NodeNeeds:                    listAttr(e, "node-needs"),
 		GPUNodeNeeds:                 listAttr(e, "gpu-node-needs"),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -321,7 +322,7 @@ func (p *Planner) suits(e, orch *network.Entity) string {
 	caps := listAttr(orch, "capabilities")
 	var lacks []string
 	for _, need := range listAttr(e, "orchestrator-needs") {
-		if !contains(caps, need) {
+		if !slices.Contains(caps, need) {
 			lacks = append(lacks, need)
 		}
 	}
@@ -487,7 +488,7 @@ func (p *Planner) check(w Workload, reqs []requirement, role string, c *candidat
 				}
 				caps := listAttr(c.e, "capabilities")
 				for _, need := range a.List {
-					if !contains(caps, need) {
+					if !slices.Contains(caps, need) {
 						reject(r.e.ID, "lacks %s (%s needs it)", need, r.e.ID)
 					}
 				}
@@ -642,7 +643,7 @@ func (p *Planner) orchestrators(w Workload) []*candidate {
 	for _, pid := range x.Values {
 		pt, _ := p.net.Entity(pid)
 		site, _ := pt.Attr("site")
-		if !contains(sites, site.String) {
+		if !slices.Contains(sites, site.String) {
 			continue
 		}
 		for _, f := range p.net.Facts {
@@ -673,7 +674,7 @@ func (p *Planner) runtimes() []*candidate {
 func (p *Planner) layerOf(e *network.Entity) *network.Entity {
 	iso, _ := p.net.Dimension("isolation")
 	for _, f := range p.net.FactsOf(e.ID, "represents") {
-		if contains(iso.Values, f.Object) {
+		if slices.Contains(iso.Values, f.Object) {
 			layer, _ := p.net.Entity(f.Object)
 			return layer
 		}
@@ -823,7 +824,7 @@ func (p *Planner) requiredZ(w Workload, reqs []requirement) (int, string) {
 
 func (p *Planner) isAxisPoint(e *network.Entity, axis string) bool {
 	d, ok := p.net.Dimension(axis)
-	return ok && d.Axis == axis && contains(d.Values, e.ID)
+	return ok && d.Axis == axis && slices.Contains(d.Values, e.ID)
 }
 
 // observability chooses the tools of complete observability: the technologies that
@@ -908,13 +909,4 @@ func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 func listAttr(e *network.Entity, name string) []string {
 	a, _ := e.Attr(name)
 	return a.List
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

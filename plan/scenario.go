@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,7 +76,7 @@ func (p *Planner) Scenarios() []ScenarioRow {
 		}
 		techs := row.Plan.Technologies()
 		for _, t := range row.Declared.Stack {
-			if !contains(techs, t) {
+			if !slices.Contains(techs, t) {
 				row.Differences = append(row.Differences, fmt.Sprintf("declared %s is not in the plan", t))
 			}
 		}
