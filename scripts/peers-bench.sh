@@ -10,7 +10,8 @@
 # full closure on SQLite and strata. networkx closure on medium takes minutes: NX_CLOSURE=1.
 #
 # Environment:
-#   PEERS_DATA     data folder (default /tmp/strata-peers-data); gen.py fills it if absent
+#   PEERS_DATA     data folder (default /tmp/strata-peers-data); go run ./internal/netgen/peerdata
+#                  fills it if absent
 #   PEERS_DIR      the peers' scripts (default ../shared/peers/reason beside the repo)
 #   OUT            results folder (default /tmp/strata-peers-results): *.json, go.txt, summary
 #   SQLITE_BUDGET  seconds for one SQLite query loop (default 120)
@@ -39,8 +40,8 @@ for s in "${sizes[@]}"; do
     ;;
   esac
 done
-if [ ! -f "$PEERS_DIR/gen.py" ]; then
-  echo "peers-bench: no gen.py in $PEERS_DIR: set PEERS_DIR to shared/peers/reason" >&2
+if [ ! -f "$PEERS_DIR/sqlite_bench.py" ]; then
+  echo "peers-bench: no sqlite_bench.py in $PEERS_DIR: set PEERS_DIR to shared/peers/reason" >&2
   exit 1
 fi
 mkdir -p "$OUT" "$PEERS_DATA"
@@ -60,7 +61,7 @@ for s in "${sizes[@]}"; do
   [ -f "$PEERS_DATA/$s/pairs.csv" ] || missing+=("$s")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  $PY "$PEERS_DIR/gen.py" "${missing[@]}"
+  go run ./internal/netgen/peerdata "${missing[@]}"
 fi
 
 have_nx=0

@@ -1,15 +1,17 @@
 // Package netgen makes synthetic relation networks for the reason package's
-// tests and benchmarks, with the same structure as the peers' generator
-// (shared/peers/reason/gen.py), and reads the CSV files that generator
-// writes so that strata and its peers can be measured on identical data.
+// tests and benchmarks, writes them as the CSV files the peer benchmarks
+// (SQLite, networkx) read ([WritePeerDir]; go run ./internal/netgen/peerdata),
+// and reads such files back ([LoadPeerDir]) so that strata and its peers are
+// measured on identical data.
 //
 // Structure: max(1, m/100) equal facts join random nodes into classes; each
 // class gets a random rank; the remaining facts are distinct strict facts
 // from a node of lower rank to one of higher rank, so the network has no
 // contradiction. WithBackEdge adds one strict fact that closes a cycle.
 //
-// The random streams differ from Python's, so Generate does not reproduce
-// gen.py's files edge for edge; use LoadPeerDir for that.
+// The structure is that of the Python generator the peers' figures in
+// BENCHMARKS.md were first measured on; its random streams differ from Go's,
+// so the files are alike in structure and size, not edge for edge.
 package netgen
 
 import (
@@ -34,7 +36,7 @@ const (
 	Large
 )
 
-// DefaultSeed is the seed gen.py uses; the benchmarks use it too.
+// DefaultSeed is the seed of the benchmarks and of the peers' data.
 const DefaultSeed = 42
 
 // PairCount is how many point queries the peers' pairs.csv holds.
@@ -195,7 +197,7 @@ func Pairs(n, count int, seed uint64) [][2]int32 {
 	return out
 }
 
-// LoadPeerDir reads one size folder written by gen.py: nodes.csv (one id a
+// LoadPeerDir reads one size folder as [WritePeerDir] writes it: nodes.csv (one id a
 // line; n is the line count), gt.csv ("a,b" means a > b), eq.csv ("a,b"
 // means a = b) and pairs.csv (query pairs).
 func LoadPeerDir(dir string) (n int, strict, equal []reason.Edge, pairs [][2]int32, err error) {

@@ -1,9 +1,12 @@
 package netgen
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/strata-dev/strata/reason"
@@ -151,4 +154,37 @@ func FuzzReadPairs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWritePeerDir: gt_cyc.csv is gt.csv plus the one back edge, which closes a cycle, and
+// sources.csv holds SourceCount ids below n.
+func TestWritePeerDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := WritePeerDir(dir, Small, DefaultSeed); err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	gt, cyc, back := read("gt.csv"), read("gt_cyc.csv"), read("backedge.csv")
+	if cyc != gt+back || strings.Count(back, "\n") != 1 {
+		t.Fatalf("gt_cyc.csv is not gt.csv plus one back edge (%q)", back)
+	}
+	strict, _, bi := WithBackEdge(Small.Nodes(), Small.Facts(), DefaultSeed)
+	if want := fmt.Sprintf("%d,%d\n", strict[bi].From, strict[bi].To); back != want {
+		t.Errorf("backedge.csv %q, want %q", back, want)
+	}
+	sources := strings.Fields(read("sources.csv"))
+	if len(sources) != SourceCount {
+		t.Errorf("%d sources, want %d", len(sources), SourceCount)
+	}
+	for _, s := range sources {
+		if v, err := strconv.Atoi(s); err != nil || v < 0 || v >= Small.Nodes() {
+			t.Fatalf("source %q is no id below %d", s, Small.Nodes())
+		}
+	}
 }
