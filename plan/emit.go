@@ -29,8 +29,8 @@ var ErrNoImage = errors.New("no image to run")
 // Choice turns a plan of w into what [manifest.Build] needs. Everything about a technology
 // is read from the network through the same model the planner reads: the orchestrator's X
 // and its files (manifests, runtime-config, runtime-config-path, configures-runtimes,
-// node-selector, node-agent-config, node-agent-config-path, runtime-endpoint), the runtime's handler, shim, options, layer, GPU capability and node
-// needs, and the policy engine's objects (policy-objects) for the Z the plan chose, with
+// node-selector, node-agent-config, node-agent-config-path, runtime-endpoint), the
+// runtime's handler, shim, options, layer, GPU capability and node needs, and the policy engine's objects (policy-objects) for the Z the plan chose, with
 // those of the weaker levels every higher one keeps. So an overlay changes the files as it
 // changes the plan, and a technology the network adds needs no change here.
 func (p *Planner) Choice(pl *Plan, w Workload, o EmitOptions) (manifest.Choice, error) {
@@ -76,6 +76,9 @@ func (p *Planner) Choice(pl *Plan, w Workload, o EmitOptions) (manifest.Choice, 
 	}
 	if len(pl.Allowed) == 0 {
 		c.Runtime = p.runtimeOf(placed.runtime, &errs)
+	}
+	if rt, ok := p.net.Entity(c.Runtime.Name); ok {
+		checkConfiguredRuntime(placed.orchestrator, rt, &errs)
 	}
 	if len(errs) == 0 {
 		c.Policy = p.policyOf(pl, w, placed, c, &errs)
@@ -126,12 +129,38 @@ func (p *Planner) orchestratorOf(e *network.Entity, x int, errs *[]error) manife
 		RuntimeConfig:       text(e, "runtime-config"),
 		RuntimeConfigPath:   text(e, "runtime-config-path"),
 		RuntimeConfigPathV3: text(e, "runtime-config-path-v3"),
-		ConfiguresRuntimes:  listAttr(e, "configures-runtimes"),
+		ConfiguresRuntimes:  configuredHandlers(e),
 		NodeSelector:        keyValues(e, "node-selector", errs),
 		NodeNeeds:           listAttr(e, "node-needs"),
 		NodeAgentConfig:     text(e, "node-agent-config"),
 		NodeAgentConfigPath: text(e, "node-agent-config-path"),
 		RuntimeEndpoint:     text(e, "runtime-endpoint"),
+	}
+}
+
+// configuredHandlers are the handlers of an orchestrator's configures-runtimes items
+// (HANDLER or HANDLER=RUNTIME_TYPE).
+func configuredHandlers(e *network.Entity) []string {
+	var out []string
+	for _, item := range listAttr(e, "configures-runtimes") {
+		h, _, _ := strings.Cut(item, "=")
+		out = append(out, h)
+	}
+	return out
+}
+
+// checkConfiguredRuntime refuses a runtime whose handler the orchestrator's own
+// configuration declares with another runtime type (configures-runtimes HANDLER=TYPE): no
+// node file is written for such a handler, so the node would run the orchestrator's shim,
+// not the one the plan and the files name.
+func checkConfiguredRuntime(orch, rt *network.Entity, errs *[]error) {
+	handler, shim := text(rt, "handler"), text(rt, "runtime-type")
+	for _, item := range listAttr(orch, "configures-runtimes") {
+		h, declared, typed := strings.Cut(item, "=")
+		if h == handler && typed && declared != shim {
+			*errs = append(*errs, fmt.Errorf("%s declares the handler %s itself, with runtime type %s (%s), so strata writes no node file for it and the node would run that shim, not %s's %s (%s); give %s its own handler",
+				orch.ID, h, declared, attrSource(orch, "configures-runtimes"), rt.ID, shim, attrSource(rt, "runtime-type"), rt.ID))
+		}
 	}
 }
 

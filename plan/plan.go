@@ -142,7 +142,50 @@ func New(r *reason.Reasoner) (*Planner, error) {
 			return nil, fmt.Errorf("planner needs the %s axis (a Dimension with axis: %s)", axis, axis)
 		}
 	}
+	if err := p.checkHandlers(); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// checkHandlers refuses two runtimes on one containerd handler or one RuntimeClass name:
+// containerd keeps one table per handler and Kubernetes one RuntimeClass per name, so the
+// files could not say which of the two runs (a VM runtime overlaid onto runc's handler ran
+// untrusted code under runc while the plan said L-1).
+func (p *Planner) checkHandlers() error {
+	var errs []error
+	handlers, classes := map[string]*network.Entity{}, map[string]*network.Entity{}
+	for _, e := range p.net.Entities {
+		h, ok := e.Attr("handler")
+		if !ok {
+			continue
+		}
+		if prev, dup := handlers[h.String]; dup {
+			errs = append(errs, fmt.Errorf("%s (%s) and %s (%s) both declare the containerd handler %q: containerd keeps one runtime table per handler, so the files could not say which runs; give one of them its own handler",
+				prev.ID, attrSource(prev, "handler"), e.ID, attrSource(e, "handler"), h.String))
+		} else {
+			handlers[h.String] = e
+		}
+		class, attr := h.String, "handler"
+		if c, ok := e.Attr("runtime-class"); ok {
+			class, attr = c.String, "runtime-class"
+		}
+		prev, dup := classes[class]
+		switch {
+		case !dup:
+			classes[class] = e
+		case attr == "handler" && handlers[h.String] != e:
+			// the same handler, said above
+		default:
+			prevAttr := "handler"
+			if _, ok := prev.Attr("runtime-class"); ok {
+				prevAttr = "runtime-class"
+			}
+			errs = append(errs, fmt.Errorf("%s (%s) and %s (%s) both name the RuntimeClass %q: a pod under it runs whichever handler the class names, so a policy admitting one admits both; give one of them its own runtime-class",
+				prev.ID, attrSource(prev, prevAttr), e.ID, attrSource(e, attr), class))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // requirement is a requirement entity the workload has, and why it has it.
