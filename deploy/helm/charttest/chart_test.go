@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -258,5 +260,124 @@ func TestInstall(t *testing.T) {
 	})
 	if err != nil {
 		t.Errorf("serve pods: %v", err)
+	}
+}
+
+// TestServeAnswersToServiceNames runs the strata binary with the serve container's
+// arguments as the chart renders them (the downward API's $(POD_IPS) expanded as the
+// kubelet would, only the listen address moved to a free loopback port) and asks it with
+// the Host headers clients in the cluster send: the Service's DNS names, the pod's IPs
+// (kubelet probes, Prometheus), loopback (kubectl port-forward) and a name from
+// serve.allowedHosts get answers; a name it was not given gets 421.
+func TestServeAnswersToServiceNames(t *testing.T) {
+	objs, _ := render(t, map[string]any{"serve": map[string]any{"allowedHosts": []any{"strata.example.com"}, "clusterDomain": "corp.internal."}})
+	var dep *appsv1.Deployment
+	var svc *corev1.Service
+	for _, o := range objs {
+		switch v := o.(type) {
+		case *appsv1.Deployment:
+			dep = v
+		case *corev1.Service:
+			svc = v
+		}
+	}
+	if dep == nil || svc == nil {
+		t.Fatalf("no serve Deployment or Service among %d objects", len(objs))
+	}
+	c := dep.Spec.Template.Spec.Containers[0]
+	env := map[string]string{}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil || e.ValueFrom.FieldRef == nil {
+			t.Fatalf("env %s: only downward API values expected", e.Name)
+		}
+		switch e.ValueFrom.FieldRef.FieldPath {
+		case "status.podIPs": // a dual-stack pod, as the kubelet writes it
+			env[e.Name] = "10.244.3.7,fd00:10:244::7"
+		default:
+			t.Fatalf("env %s: unexpected field %s", e.Name, e.ValueFrom.FieldRef.FieldPath)
+		}
+	}
+	var args []string
+	listen := false
+	for _, a := range c.Args {
+		// The kubelet's $(VAR) expansion, for the variables the container defines.
+		for k, v := range env {
+			a = strings.ReplaceAll(a, "$("+k+")", v)
+		}
+		if strings.Contains(a, "$(") {
+			t.Fatalf("argument %q names a variable the container does not define", a)
+		}
+		if strings.HasPrefix(a, "--web.listen-address=") {
+			a, listen = "--web.listen-address=127.0.0.1:0", true
+		}
+		args = append(args, a)
+	}
+	if !listen || args[0] != "serve" {
+		t.Fatalf("serve args %q", c.Args)
+	}
+
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "strata")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/strata")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = root
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // the chart's shutdown delay is for Services, not for tests
+		_ = cmd.Wait()
+	})
+	// The first line says where it listens; the rest is drained so it never blocks.
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	if err != nil {
+		t.Fatalf("strata %s: no address: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	addr := strings.TrimSpace(strings.TrimPrefix(line, "strata serve: "))
+	port := fmt.Sprint(svc.Spec.Ports[0].Port)
+	name, ns := svc.Name, svc.Namespace
+	for host, want := range map[string]int{
+		name:                                   200,
+		name + "." + ns:                        200,
+		name + "." + ns + ".svc":               200,
+		name + "." + ns + ".svc:" + port:       200,
+		name + "." + ns + ".svc.corp.internal": 200,
+		"10.244.3.7:8080":                      200, // the kubelet's readiness probe
+		"[fd00:10:244::7]:8080":                200,
+		"127.0.0.1:8080":                       200, // kubectl port-forward
+		"localhost:8080":                       200,
+		"strata.example.com":                   200, // serve.allowedHosts
+		"10.244.3.8:8080":                      421, // another pod's address
+		name + ".other.svc":                    421,
+		"rebind.attacker.example":              421,
+	} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, addr+"/readyz", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
 	}
 }

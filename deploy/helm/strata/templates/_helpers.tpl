@@ -37,3 +37,19 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "strata.image" -}}
 {{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
 {{- end }}
+
+{{/* The host names strata serve answers to: the Service's DNS names, loopback for
+kubectl port-forward, and serve.allowedHosts; the pod's IPs are added from the
+downward API. */}}
+{{- define "strata.serveHosts" -}}
+{{- $svc := printf "%s-serve" (include "strata.fullname" .) -}}
+{{- $ns := .Release.Namespace -}}
+{{- $hosts := list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.%s" $svc $ns (trimSuffix "." .Values.serve.clusterDomain)) "localhost" "127.0.0.1" "::1" -}}
+{{- range .Values.serve.allowedHosts }}
+{{- if or (contains "," .) (contains "/" .) (contains " " .) }}
+{{- fail (printf "serve.allowedHosts: %q: give host names or addresses, one an entry, without a scheme or port" .) }}
+{{- end }}
+{{- $hosts = append $hosts . -}}
+{{- end }}
+{{- join "," $hosts -}}
+{{- end }}
