@@ -2,7 +2,7 @@
 # Builds kube-apiserver, kube-controller-manager and kube-scheduler from the
 # nested module internal/controlplane/k8s into a cache keyed by the Kubernetes
 # version and the module's go.sum, and prints that directory. A second run
-# with the same key only prints it. Cold, the build takes about 22 CPU-minutes
+# with the same key only prints it. Cold, the build takes about 16 CPU-minutes
 # (see README.md, "A local control plane"); set STRATA_CACHE to move the cache.
 #
 #   scripts/build-controlplane.sh          # build if needed, print the bin dir
@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 minor=$(echo "$version" | cut -d. -f2)
 ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
 start=$(date +%s)
-echo "build-controlplane: building Kubernetes $version control plane into $bin (cold: ~22 CPU-minutes)" >&2
+echo "build-controlplane: building Kubernetes $version control plane into $bin (cold: ~16 CPU-minutes)" >&2
 (cd "$mod" && CGO_ENABLED=0 nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$tmp/" \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A local Kubernetes control plane to try strata fleet on: etcd, kube-apiserver,
 # kube-controller-manager and kube-scheduler (built from k8s.io/kubernetes by
-# scripts/build-controlplane.sh, cached; a cold build takes about 22 CPU-minutes) on
+# scripts/build-controlplane.sh, cached; a cold build takes about 16 CPU-minutes) on
 # loopback, with six simulated nodes labelled by strata probe on the probe's fake host
 # trees. It runs in the background and prints the line that points kubectl and strata at it.
 #
