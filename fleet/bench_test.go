@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -90,6 +91,7 @@ func BenchmarkFleet(b *testing.B) {
 	}
 
 	b.Run("summary", func(b *testing.B) {
+		self0, api0 := cpu(b, cp)
 		for b.Loop() {
 			s, err := c.Read(ctx)
 			if err != nil {
@@ -101,6 +103,7 @@ func BenchmarkFleet(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/summary")
+		reportCPU(b, cp, self0, api0)
 	})
 
 	w, err := p.ScenarioWorkload("edge")
@@ -108,8 +111,9 @@ func BenchmarkFleet(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("plan", func(b *testing.B) {
+		self0, api0 := cpu(b, cp)
 		for b.Loop() {
-			s, err := c.Read(ctx)
+			s, err := c.ReadNodes(ctx) // what strata fleet plan reads
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -125,6 +129,7 @@ func BenchmarkFleet(b *testing.B) {
 			f.Check(pl, net, place)
 		}
 		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/plan")
+		reportCPU(b, cp, self0, api0)
 	})
 
 	s, err := c.Read(ctx)
@@ -134,6 +139,8 @@ func BenchmarkFleet(b *testing.B) {
 	fl := &fleet.Fleet{Clusters: []*fleet.Snapshot{s}}
 	b.Run("plan-given-snapshot", func(b *testing.B) {
 		for b.Loop() {
+			// A new Fleet each time: a Fleet remembers the counts it made.
+			fl := &fleet.Fleet{Clusters: []*fleet.Snapshot{s}}
 			pl, err := p.Excluding(fl.Exclusion(net, false)).Plan(w)
 			if err != nil {
 				b.Fatal(err)
@@ -246,6 +253,27 @@ func applyAll(b *testing.B, ctx context.Context, cp *controlplane.ControlPlane, 
 		b.Logf("%d objects applied at %.0f/s; all %d workload pods bound, each on a node offering its handler and layer", n, rate, benchWorkloads)
 	}
 	return rate, objects
+}
+
+// cpu is the processor time this process and the API server have used so far.
+func cpu(b *testing.B, cp *controlplane.ControlPlane) (self, apiserver time.Duration) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	api, err := cp.CPUTime("kube-apiserver")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), api
+}
+
+// reportCPU reports the processor time per operation since self0 and api0: wall time on
+// a machine others load too counts their time; this does not.
+func reportCPU(b *testing.B, cp *controlplane.ControlPlane, self0, api0 time.Duration) {
+	self, api := cpu(b, cp)
+	b.ReportMetric(float64((self-self0).Microseconds())/1000/float64(b.N), "client-cpu-ms/op")
+	b.ReportMetric(float64((api-api0).Microseconds())/1000/float64(b.N), "apiserver-cpu-ms/op")
 }
 
 func eachPod(ctx context.Context, cp *controlplane.ControlPlane, fn func(*corev1.Pod)) error {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
@@ -11,8 +12,16 @@ import (
 )
 
 // Fleet is the clusters a plan will run on: one, or several kubeconfig contexts.
+//
+// A Fleet is what was read at one moment: [Fleet.Exclusion] and [Fleet.Check] remember
+// the count of each node selector they asked for (each is a pass over every node), so
+// its Clusters must not change once it has been asked; read the clusters again into a
+// new Fleet.
 type Fleet struct {
 	Clusters []*Snapshot
+
+	mu     sync.Mutex
+	counts map[string]int // by selectorString
 }
 
 // Selector is the node selector a runtime's pods get from the emitted objects: the
@@ -36,6 +45,22 @@ func (f *Fleet) Eligible(selector map[string]string) int {
 				n++
 			}
 		}
+	}
+	return n
+}
+
+// eligible is [Fleet.Eligible], remembered per selector.
+func (f *Fleet) eligible(selector map[string]string) int {
+	key := selectorString(selector)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.counts[key]
+	if !ok {
+		n = f.Eligible(selector)
+		if f.counts == nil {
+			f.counts = map[string]int{}
+		}
+		f.counts[key] = n
 	}
 	return n
 }
@@ -82,7 +107,8 @@ func (f *Fleet) Exclusion(net *network.Network, gpu bool) plan.Exclusion {
 		if !ok {
 			return ""
 		}
-		if f.Eligible(Selector(r.Handler, r.Layer, gpu)) > 0 {
+		n := f.eligible(Selector(r.Handler, r.Layer, gpu))
+		if n > 0 {
 			return ""
 		}
 		what := fmt.Sprintf("handler %s on layer %s", r.Handler, r.Layer)
@@ -194,7 +220,7 @@ func (f *Fleet) Check(pl *plan.Plan, net *network.Network, place Place) Check {
 			return
 		}
 		c.Runtimes = append(c.Runtimes, Eligibility{Runtime: r, Chosen: chosen, Excluded: excluded, Reason: reason,
-			Nodes: f.Eligible(Selector(r.Handler, r.Layer, gpu))})
+			Nodes: f.eligible(Selector(r.Handler, r.Layer, gpu))})
 	}
 	for _, ch := range pl.Stack {
 		if ch.Role != plan.RoleRuntime {

@@ -45,18 +45,9 @@ type Pod struct {
 // [PageSize] objects per request as kubectl does, so a cluster of thousands of nodes
 // never needs one huge response.
 func (c *Cluster) Read(ctx context.Context) (*Snapshot, error) {
-	s := &Snapshot{Context: c.Context, Server: c.Server}
-	v, err := c.Client.Discovery().ServerVersion()
+	s, err := c.ReadNodes(ctx)
 	if err != nil {
-		return nil, c.wrap(err, "get", "version", "")
-	}
-	s.Version = v.GitVersion
-	if err := each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-		return c.Client.CoreV1().Nodes().List(ctx, o)
-	}, metav1.ListOptions{}, func(o runtime.Object) {
-		s.Nodes = append(s.Nodes, ParseNode(o.(*corev1.Node)))
-	}); err != nil {
-		return nil, c.wrap(err, "list", "nodes", "")
+		return nil, err
 	}
 	if err := each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 		return c.Client.NodeV1().RuntimeClasses().List(ctx, o)
@@ -82,6 +73,27 @@ func (c *Cluster) Read(ctx context.Context) (*Snapshot, error) {
 		}); err != nil {
 			return nil, c.wrap(err, "list", "pods", "")
 		}
+	}
+	s.Taken = time.Now().UTC()
+	return s, nil
+}
+
+// ReadNodes is the part of [Cluster.Read] a plan needs: the API server's version and the
+// nodes, without the RuntimeClasses and the pods (a cluster running thousands of pods
+// would make every plan wait for them).
+func (c *Cluster) ReadNodes(ctx context.Context) (*Snapshot, error) {
+	s := &Snapshot{Context: c.Context, Server: c.Server}
+	v, err := c.Client.Discovery().ServerVersion()
+	if err != nil {
+		return nil, c.wrap(err, "get", "version", "")
+	}
+	s.Version = v.GitVersion
+	if err := each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+		return c.Client.CoreV1().Nodes().List(ctx, o)
+	}, metav1.ListOptions{}, func(o runtime.Object) {
+		s.Nodes = append(s.Nodes, ParseNode(o.(*corev1.Node)))
+	}); err != nil {
+		return nil, c.wrap(err, "list", "nodes", "")
 	}
 	s.Taken = time.Now().UTC()
 	return s, nil

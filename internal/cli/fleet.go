@@ -82,8 +82,9 @@ names the server and kubeconfig, or the verb and resource.`,
 	return cmd
 }
 
-// readFleet reads the cluster of every --context (or of the current context).
-func (a *app) readFleet(ctx context.Context, f fleetFlags) (*fleet.Fleet, error) {
+// readFleet reads the cluster of every --context (or of the current context); with
+// nodesOnly, only what a plan needs: the nodes and the server's version.
+func (a *app) readFleet(ctx context.Context, f fleetFlags, nodesOnly bool) (*fleet.Fleet, error) {
 	contexts := f.contexts
 	if len(contexts) == 0 {
 		contexts = []string{""}
@@ -94,7 +95,11 @@ func (a *app) readFleet(ctx context.Context, f fleetFlags) (*fleet.Fleet, error)
 		if err != nil {
 			return nil, inputError{err}
 		}
-		s, err := c.Read(ctx)
+		read := c.Read
+		if nodesOnly {
+			read = c.ReadNodes
+		}
+		s, err := read(ctx)
 		if err != nil {
 			return nil, fleetError(err)
 		}
@@ -132,7 +137,7 @@ func (a *app) runFleet(ctx context.Context, f fleetFlags) error {
 	if err != nil {
 		return err
 	}
-	fl, err := a.readFleet(ctx, f)
+	fl, err := a.readFleet(ctx, f, false)
 	if err != nil {
 		return err
 	}
@@ -222,6 +227,7 @@ schedulable node offers — its handler's and its layer's labels, and a GPU when
 workload asks for one — is excluded with that reason. Every runtime alternative carries
 the number of nodes its pods could be scheduled on, and the plan's X is checked against
 the cluster's (Kubernetes X=1, K3s X=2, several --context X=3): a mismatch is said.
+It reads only the nodes (RBAC: list on nodes).
 
 With --apply the emitted objects (the node files such as the containerd configuration
 excepted) are applied with server-side apply, field manager "strata" and strict field
@@ -305,7 +311,7 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 		}
 	}
 	ctx := cmd.Context()
-	fl, err := a.readFleet(ctx, f)
+	fl, err := a.readFleet(ctx, f, true)
 	if err != nil {
 		return err
 	}
