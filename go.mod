@@ -11,6 +11,7 @@ require (
 	github.com/containerd/containerd/api v1.10.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/goccy/go-yaml v1.19.2
 	github.com/karmada-io/karmada v1.16.0
 	github.com/mattn/go-runewidth v0.0.31

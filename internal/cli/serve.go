@@ -20,7 +20,8 @@ import (
 func (a *app) serveCommand() *cobra.Command {
 	var listen, logLevel string
 	var results, allowedHosts []string
-	var shutdownDelay time.Duration
+	var shutdownDelay, debounce time.Duration
+	var watch bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI, the JSON API (/api/v1) and /metrics",
@@ -35,6 +36,7 @@ than the readiness probe's period, so that no new request meets a closed port.
   strata serve                      # http://127.0.0.1:8080
   strata serve --web.listen-address :9090 --results probe.json --results bench.json
   strata serve --web.listen-address :8080 --web.shutdown-delay 5s   # in a Kubernetes pod
+  strata serve --network kb/ --watch  # reload as the Markdown or YAML files change
 
 It answers only to requests whose Host header names it, so that a web page whose DNS
 name rebinds to this machine cannot read it: on loopback to localhost, 127.0.0.1 and
@@ -58,6 +60,12 @@ span_id.`,
 			}
 			if shutdownDelay < 0 {
 				return usagef("--web.shutdown-delay %v: use a duration of 0 or more, e.g. 5s", shutdownDelay)
+			}
+			if watch && len(a.networks) == 0 {
+				return usagef("--watch follows the --network files and directories; name at least one")
+			}
+			if debounce <= 0 {
+				return usagef("--watch.debounce %v: use a duration above 0, e.g. 200ms", debounce)
 			}
 			for _, f := range results {
 				if _, err := os.Stat(f); err != nil {
@@ -93,7 +101,20 @@ span_id.`,
 				return fmt.Errorf("--web.listen-address: %w", err)
 			}
 			fmt.Fprintf(a.stdout, "strata serve: http://%s\n", ln.Addr())
-			return srv.Serve(ctx, ln)
+			if !watch {
+				return srv.Serve(ctx, ln)
+			}
+			wctx, stopWatch := context.WithCancel(ctx)
+			watched := make(chan error, 1)
+			go func() {
+				watched <- watchFiles(wctx, a.networks, debounce, log, func() { a.reloadInto(wctx, srv, log) })
+			}()
+			err = srv.Serve(ctx, ln)
+			stopWatch()
+			if werr := <-watched; err == nil {
+				err = werr
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -102,6 +123,8 @@ span_id.`,
 	f.StringVar(&logLevel, "log.level", "info", "log `level`: debug, info, warn or error")
 	f.StringSliceVar(&allowedHosts, "web.allowed-hosts", nil, "host `names` (or IP addresses) the server answers to, comma-separated or repeated; '*' for any (default: those of --web.listen-address: localhost, 127.0.0.1 and ::1 on loopback)")
 	f.DurationVar(&shutdownDelay, "web.shutdown-delay", 0, "`duration` to keep serving after SIGINT or SIGTERM while /readyz answers 503 (default 0; a few seconds behind Kubernetes)")
+	f.BoolVar(&watch, "watch", false, "reload the --network files and directories when they change; while they have problems keep serving the last good network and report the problems at /api/v1/network/status and in the UI")
+	f.DurationVar(&debounce, "watch.debounce", 200*time.Millisecond, "with --watch, wait until the files have been quiet for this `duration` before reloading (an editor's save is a burst of events)")
 	return cmd
 }
 

@@ -23,6 +23,7 @@ import (
 type request struct {
 	*http.Request
 	doc network.File
+	st  *state // the network this request is answered from, taken once when it starts
 }
 
 // result is a handler's answer: data, encoded as JSON with status 200 unless it is a
@@ -46,6 +47,7 @@ func (s *Server) apiRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/openapi.json", s.openapi, opOpenAPI},
 		{"GET", "/api/v1/network", s.network, opNetwork},
+		{"GET", "/api/v1/network/status", s.networkStatus, opNetworkStatus},
 		{"GET", "/api/v1/entities", s.entities, opEntities},
 		{"GET", "/api/v1/entities/{name}", s.entity, opEntity},
 		{"GET", "/api/v1/compare", s.compare, opCompare},
@@ -73,7 +75,7 @@ func (s *Server) serveRoute(rt route) http.Handler {
 			encodeError(err).write(w, r)
 			return
 		}
-		rq := &request{Request: r}
+		rq := &request{Request: r, st: s.state()}
 		if rt.op.body {
 			doc, err := readBody(w, r)
 			if err != nil {
@@ -90,32 +92,32 @@ func (s *Server) serveRoute(rt route) http.Handler {
 				return
 			}
 		}
-		a := s.encode(rt.handler(rq))
+		a := rq.st.encode(rt.handler(rq))
 		release()
 		a.write(w, r)
 	})
 }
 
 // encode turns a handler's result into the response to write.
-func (s *Server) encode(res result) response {
+func (st *state) encode(res result) response {
 	switch {
 	case res.err != nil:
-		return s.rewritten(encodeError(res.err))
+		return st.paths.rewritten(encodeError(res.err))
 	case res.data == nil:
 		return encodeError(fmt.Errorf("a handler answered nothing"))
 	}
 	if b, ok := res.data.(body); ok {
 		if !b.final {
-			b.data = s.paths.rewrite(b.media, b.data)
+			b.data = st.paths.rewrite(b.media, b.data)
 		}
 		return response{http.StatusOK, b}
 	}
-	return s.rewritten(encodeJSON(http.StatusOK, res.data))
+	return st.paths.rewritten(encodeJSON(http.StatusOK, res.data))
 }
 
 // rewritten shows clients the file names they may see (pathNames) in a JSON answer.
-func (s *Server) rewritten(a response) response {
-	a.data = s.paths.rewrite(a.media, a.data)
+func (p pathNames) rewritten(a response) response {
+	a.data = p.rewrite(a.media, a.data)
 	return a
 }
 
@@ -259,10 +261,10 @@ func asOfParam(r *request) (year int, set bool, err error) {
 }
 
 // resolve finds the entity of each name.
-func (s *Server) resolve(names ...string) ([]*network.Entity, error) {
+func (st *state) resolve(names ...string) ([]*network.Entity, error) {
 	out := make([]*network.Entity, len(names))
 	for i, n := range names {
-		e, err := s.net.Resolve(n)
+		e, err := st.net.Resolve(n)
 		if err != nil {
 			return nil, err
 		}
@@ -277,7 +279,7 @@ func (s *Server) entityParams(r *request, names ...string) ([]*network.Entity, e
 	if err != nil {
 		return nil, err
 	}
-	return s.resolve(args...)
+	return r.st.resolve(args...)
 }
 
 // span runs f in a span of its own without a histogram.

@@ -87,7 +87,7 @@ func (s *Server) manifests(r *request, ws []plan.Workload) result {
 		}
 		var pl *plan.Plan
 		s.planStep(r.Context(), wl.Name, func() string {
-			pl, err = s.planner.Plan(wl)
+			pl, err = r.st.planner.Plan(wl)
 			var u *plan.Unsatisfiable
 			switch {
 			case err == nil:
@@ -101,7 +101,7 @@ func (s *Server) manifests(r *request, ws []plan.Workload) result {
 			return result{err: asInput(err)} // 422 for an unsatisfiable workload
 		}
 		var objs []manifest.Object
-		s.span(r, "plan.Emit", func() { objs, err = s.planner.Emit(pl, wl, opts) })
+		s.span(r, "plan.Emit", func() { objs, err = r.st.planner.Emit(pl, wl, opts) })
 		switch {
 		case errors.Is(err, plan.ErrNoImage):
 			return result{err: badRequest("workload %s (%s): no image to run; set spec.image in the workload or give the query parameter image=REF", wl.Name, wl.Source.Short())}
@@ -138,7 +138,7 @@ func (s *Server) manifests(r *request, ws []plan.Workload) result {
 	mtime := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, st := range sets {
 		for _, o := range st.objs {
-			data := s.paths.rewrite(mediaYAML, o.YAML) // the writer cannot see into the archive
+			data := r.st.paths.rewrite(mediaYAML, o.YAML) // the writer cannot see into the archive
 			hdr := &tar.Header{Name: path.Join(name, st.dir, o.File), Mode: 0o644, Size: int64(len(data)), ModTime: mtime, Typeflag: tar.TypeReg}
 			if err := tw.WriteHeader(hdr); err != nil {
 				return result{err: err}

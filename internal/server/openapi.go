@@ -59,6 +59,8 @@ var (
 	opOpenAPI = operation{id: "openapi", summary: "This document.", answer: typeOf[map[string]any]()}
 	opNetwork = operation{id: "getNetwork", summary: "The whole network: entities, dimensions, relation types, declared facts, and the facts the reasoner derives.",
 		answer: typeOf[networkDoc]()}
+	opNetworkStatus = operation{id: "getNetworkStatus", summary: "Which network is served (its generation, when it was loaded) and the problems of the files as they are now; with --watch, while they have problems the last good network stays served (stale). Poll it with If-None-Match: it answers 304 until something changes.",
+		answer: typeOf[NetworkStatus]()}
 	opEntities = operation{id: "searchEntities", summary: "List or search entities by id, English or Chinese name, or alias (exact matches first, then prefixes, then substrings).",
 		params: []param{q("q", "search text, e.g. 容器, container or L-3", false), q("category", "only this category", false),
 			q("dimension", "only values of this dimension", false), q("limit", "at most this many (default 50)", false)},

@@ -36,7 +36,7 @@ func (s *Server) planAll(r *request, ws []plan.Workload, asOf int, setAsOf bool)
 		var err error
 		s.planStep(r.Context(), wl.Name, func() string {
 			var pl *plan.Plan
-			pl, err = s.planner.Plan(wl)
+			pl, err = r.st.planner.Plan(wl)
 			var u *plan.Unsatisfiable
 			switch {
 			case err == nil:
@@ -92,7 +92,7 @@ func (s *Server) scenarioWorkload(r *request) (plan.Workload, error) {
 	if err != nil {
 		return plan.Workload{}, err
 	}
-	wl, err := s.planner.ScenarioWorkload(args[0])
+	wl, err := r.st.planner.ScenarioWorkload(args[0])
 	if err != nil {
 		var ue *network.UnknownError
 		if !errors.As(err, &ue) {
@@ -193,7 +193,7 @@ func countDocuments(b []byte) int {
 func (s *Server) scenarios(r *request) result {
 	var rows []plan.ScenarioRow
 	// Its own outcome: the whole table is not one workload's plan.
-	s.planStep(r.Context(), "scenarios", func() string { rows = s.planner.Scenarios(); return "scenarios" })
+	s.planStep(r.Context(), "scenarios", func() string { rows = r.st.planner.Scenarios(); return "scenarios" })
 	if rows == nil {
 		rows = []plan.ScenarioRow{}
 	}
@@ -207,7 +207,7 @@ func (s *Server) coordinates(r *request) result {
 	if len(names) == 0 {
 		return result{err: badRequest("missing query parameter stack, e.g. stack=K3s,WasmEdge")}
 	}
-	pl, err := s.planner.Coordinates(names)
+	pl, err := r.st.planner.Coordinates(names)
 	if err != nil {
 		var ue *network.UnknownError
 		if !errors.As(err, &ue) {

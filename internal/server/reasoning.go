@@ -15,7 +15,7 @@ import (
 
 // staticJSON holds the answers that never change while the server runs.
 type staticJSON struct {
-	network, openapi body
+	openapi body
 }
 
 // networkDoc is the network with the facts the reasoner derives, for the explorer.
@@ -26,21 +26,23 @@ type networkDoc struct {
 }
 
 func (st *staticJSON) build(s *Server) error {
-	doc := networkDoc{Network: s.net, Derived: []network.Fact{}, Orders: []string{}}
-	for _, rel := range s.rsn.Orders() {
-		doc.Orders = append(doc.Orders, rel.Type.ID)
-		doc.Derived = append(doc.Derived, s.rsn.Derived(rel)...)
-	}
 	var err error
-	if st.network, err = s.newBlob(doc); err != nil {
-		return err
-	}
 	st.openapi, err = s.newBlob(openAPIDocument(s))
 	return err
 }
 
-func (s *Server) openapi(*request) result { return result{data: s.static.openapi} }
-func (s *Server) network(*request) result { return result{data: s.static.network} }
+// networkBlob is the network document of a state, encoded once with its ETag.
+func (s *Server) networkBlob(n *network.Network, rsn *reason.Reasoner, paths pathNames) (body, error) {
+	doc := networkDoc{Network: n, Derived: []network.Fact{}, Orders: []string{}}
+	for _, rel := range rsn.Orders() {
+		doc.Orders = append(doc.Orders, rel.Type.ID)
+		doc.Derived = append(doc.Derived, rsn.Derived(rel)...)
+	}
+	return blob(doc, paths)
+}
+
+func (s *Server) openapi(*request) result   { return result{data: s.static.openapi} }
+func (s *Server) network(r *request) result { return result{data: r.st.network} }
 
 // EntitySummary is an entity in a search answer.
 type EntitySummary struct {
@@ -80,7 +82,7 @@ func (s *Server) entities(r *request) result {
 		score int
 	}
 	var hits []hit
-	for _, e := range s.net.Entities {
+	for _, e := range r.st.net.Entities {
 		if (category != "" && e.Category != category) || (dimension != "" && !strings.EqualFold(e.Dimension, dimension)) {
 			continue
 		}
@@ -141,11 +143,11 @@ type EntityAnswer struct {
 }
 
 func (s *Server) entity(r *request) result {
-	e, err := s.net.Resolve(r.PathValue("name"))
+	e, err := r.st.net.Resolve(r.PathValue("name"))
 	if err != nil {
 		return result{err: err}
 	}
-	a := EntityAnswer{Entity: e, Facts: s.rsn.FactsAbout(e), Derived: s.rsn.DerivedAbout(e)}
+	a := EntityAnswer{Entity: e, Facts: r.st.rsn.FactsAbout(e), Derived: r.st.rsn.DerivedAbout(e)}
 	if a.Facts == nil {
 		a.Facts = []network.Fact{}
 	}
@@ -168,7 +170,7 @@ func (s *Server) compare(r *request) result {
 		return result{err: err}
 	}
 	a := CompareAnswer{A: es[0].ID, B: es[1].ID}
-	s.reasonStep(r.Context(), "compare", func() { a.Comparisons = s.rsn.Compare(es[0], es[1]) })
+	s.reasonStep(r.Context(), "compare", func() { a.Comparisons = r.st.rsn.Compare(es[0], es[1]) })
 	if a.Comparisons == nil {
 		a.Comparisons = []reason.Comparison{}
 	}
@@ -192,28 +194,28 @@ func (s *Server) why(r *request) result {
 	default:
 		return result{err: badRequest("unknown operator %q: use >, <, = or → (URL-encode > as %%3E and < as %%3C)", op)}
 	}
-	es, err := s.resolve(args[0], args[2])
+	es, err := r.st.resolve(args[0], args[2])
 	if err != nil {
 		return result{err: err}
 	}
 	relation := r.URL.Query().Get("relation")
 	var rels []*reason.Relation
 	if relation != "" {
-		rel, err := s.rsn.Relation(relation)
+		rel, err := r.st.rsn.Relation(relation)
 		if err != nil {
 			return result{err: asInput(err)}
 		}
 		rels = append(rels, rel)
 	} else {
-		rels = s.rsn.Orders()
+		rels = r.st.rsn.Orders()
 	}
 	a := WhyAnswer{Derivations: []reason.Derivation{}}
 	s.reasonStep(r.Context(), "why", func() {
 		for _, rel := range rels {
-			if relation == "" && (!s.rsn.Involves(rel, es[0]) || !s.rsn.Involves(rel, es[1])) {
+			if relation == "" && (!r.st.rsn.Involves(rel, es[0]) || !r.st.rsn.Involves(rel, es[1])) {
 				continue
 			}
-			d, e := s.rsn.Why(rel, es[0], op, es[1])
+			d, e := r.st.rsn.Why(rel, es[0], op, es[1])
 			if e != nil {
 				err = e
 				return
@@ -238,7 +240,7 @@ type RankAnswer struct {
 }
 
 func (s *Server) rank(r *request) result {
-	rel, err := s.rsn.Relation(r.PathValue("relation"))
+	rel, err := r.st.rsn.Relation(r.PathValue("relation"))
 	if err != nil {
 		return result{err: asInput(err)}
 	}
@@ -246,7 +248,7 @@ func (s *Server) rank(r *request) result {
 	if a.Greatest == "" {
 		a.Greatest = "greatest"
 	}
-	s.reasonStep(r.Context(), "rank", func() { a.Layers = s.rsn.Rank(rel) })
+	s.reasonStep(r.Context(), "rank", func() { a.Layers = r.st.rsn.Rank(rel) })
 	if a.Layers == nil {
 		a.Layers = []reason.Layer{}
 	}
@@ -268,12 +270,12 @@ func (s *Server) path(r *request) result {
 	}
 	var relation *reason.Relation // nil: every relation
 	if v := r.URL.Query().Get("relation"); v != "" {
-		if relation, err = s.rsn.Relation(v); err != nil {
+		if relation, err = r.st.rsn.Relation(v); err != nil {
 			return result{err: asInput(err)}
 		}
 	}
 	a := PathAnswer{From: es[0].ID, To: es[1].ID}
-	s.reasonStep(r.Context(), "path", func() { a.Facts, a.Found = s.rsn.Path(es[0], es[1], relation) })
+	s.reasonStep(r.Context(), "path", func() { a.Facts, a.Found = r.st.rsn.Path(es[0], es[1], relation) })
 	if a.Facts == nil {
 		a.Facts = []network.Fact{}
 	}
@@ -285,11 +287,11 @@ func (s *Server) pareto(r *request) result {
 	if len(crit) == 0 {
 		return result{err: badRequest("missing query parameter criteria, e.g. criteria=isolation-strength:max,overhead:min")}
 	}
-	cs, err := s.rsn.ParseCriteria(crit)
+	cs, err := r.st.rsn.ParseCriteria(crit)
 	if err != nil {
 		return result{err: asInput(err)}
 	}
-	among, err := s.resolve(list(r, "among")...)
+	among, err := r.st.resolve(list(r, "among")...)
 	if err != nil {
 		return result{err: err}
 	}
@@ -300,7 +302,7 @@ func (s *Server) pareto(r *request) result {
 		return dup
 	})
 	var f reason.Front
-	s.reasonStep(r.Context(), "pareto", func() { f = s.rsn.Pareto(cs, among) })
+	s.reasonStep(r.Context(), "pareto", func() { f = r.st.rsn.Pareto(cs, among) })
 	return result{data: f}
 }
 
@@ -311,7 +313,7 @@ type ContradictionList struct {
 
 func (s *Server) contradictions(r *request) result {
 	var ps network.Problems
-	s.reasonStep(r.Context(), "contradictions", func() { ps = s.rsn.Contradictions() })
+	s.reasonStep(r.Context(), "contradictions", func() { ps = r.st.rsn.Contradictions() })
 	if ps == nil {
 		ps = network.Problems{}
 	}

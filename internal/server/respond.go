@@ -99,12 +99,15 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) { encodeError
 
 // newBlob encodes v once, with an ETag, for an answer that never changes while the
 // server runs.
-func (s *Server) newBlob(v any) (body, error) {
+func (s *Server) newBlob(v any) (body, error) { return blob(v, s.state().paths) }
+
+// blob encodes v once, with an ETag, its file names shown as paths shows them.
+func blob(v any, paths pathNames) (body, error) {
 	a := encodeJSON(http.StatusOK, v)
 	if a.status != http.StatusOK {
 		return body{}, fmt.Errorf("encode %T", v)
 	}
-	a = s.rewritten(a)
+	a = paths.rewritten(a)
 	a.final = true
 	sum := sha256.Sum256(a.data)
 	a.etag = `"` + hex.EncodeToString(sum[:8]) + `"`

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,7 +21,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
 	"github.com/strata-dev/strata/reason"
 )
@@ -89,21 +89,23 @@ type Config struct {
 
 // Server is the HTTP handler of strata serve.
 type Server struct {
-	net     *network.Network
-	rsn     *reason.Reasoner
-	planner *plan.Planner
-	results map[string]string // name → path
-	version string
-	log     *slog.Logger
-	tracer  trace.Tracer
-	metrics *metrics
-	routes  []route
-	mux     http.Handler // the routes, without the guard
-	handler http.Handler // the guard around mux: what ServeHTTP serves
-	hosts   *hostPolicy  // Config.AllowedHosts; nil: Serve's listener decides
-	paths   pathNames
-	ready   atomic.Bool
-	static  staticJSON
+	// cur is the network served: each request takes it once, so a reload (Update) swaps
+	// it for new requests while those in flight finish on the one they started with.
+	cur         atomic.Pointer[state]
+	gen         atomic.Uint64
+	swap        sync.Mutex        // serialises Update
+	results     map[string]string // name → path
+	version     string
+	log         *slog.Logger
+	tracer      trace.Tracer
+	metrics     *metrics
+	routes      []route
+	mux         http.Handler // the routes, without the guard
+	handler     http.Handler // the guard around mux: what ServeHTTP serves
+	hosts       *hostPolicy  // Config.AllowedHosts; nil: Serve's listener decides
+	ready       atomic.Bool
+	static      staticJSON // the answers that never change (the OpenAPI document)
+	resultFiles []string   // Config.Results, for the file names a reloaded network may show
 	// work holds a slot per request that parses, plans or emits, so a burst queues
 	// instead of starving every other request of CPU.
 	work chan struct{}
@@ -117,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Reasoner == nil || cfg.Planner == nil {
 		return nil, errors.New("server needs a reasoner and a planner")
 	}
-	s := &Server{net: cfg.Reasoner.Network(), rsn: cfg.Reasoner, planner: cfg.Planner, version: cfg.Version, log: cfg.Logger, results: map[string]string{},
+	s := &Server{version: cfg.Version, log: cfg.Logger, results: map[string]string{},
 		work: make(chan struct{}, runtime.GOMAXPROCS(0)*4), shutdownDelay: cfg.ShutdownDelay, shutdownTimeout: cfg.ShutdownTimeout}
 	if s.shutdownDelay < 0 {
 		return nil, fmt.Errorf("shutdown delay %v is negative", s.shutdownDelay)
@@ -155,10 +157,15 @@ func New(cfg Config) (*Server, error) {
 		reg = NewRegistry()
 	}
 	var err error
-	if s.metrics, err = newMetrics(reg, s.net, s.version); err != nil {
+	if s.metrics, err = newMetrics(reg, cfg.Reasoner.Network(), s.version); err != nil {
 		return nil, err
 	}
-	s.paths = newPathNames(s.net, cfg.Results)
+	s.resultFiles = cfg.Results
+	st, err := s.newState(cfg.Reasoner, cfg.Planner, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.cur.Store(st)
 	if err := s.static.build(s); err != nil {
 		return nil, err
 	}
@@ -263,7 +270,8 @@ func (s *Server) readyz(*request) result {
 	if !s.ready.Load() {
 		return result{err: &apiError{Status: http.StatusServiceUnavailable, Code: "not-ready", Message: "strata is shutting down"}}
 	}
-	return result{data: ReadyAnswer{"ready", len(s.net.Entities), len(s.net.Facts)}}
+	n := s.state().net
+	return result{data: ReadyAnswer{"ready", len(n.Entities), len(n.Facts)}}
 }
 
 // Serve serves on the listener until ctx is cancelled, then shuts down gracefully: it
@@ -292,7 +300,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	s.log.Info("serving", "address", ln.Addr().String(), "entities", len(s.net.Entities), "facts", len(s.net.Facts))
+	s.log.Info("serving", "address", ln.Addr().String(), "entities", len(s.state().net.Entities), "facts", len(s.state().net.Facts))
 	select {
 	case err := <-errc:
 		return err
