@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -17,7 +19,7 @@ func TestChart(t *testing.T) {
 	dec := xml.NewDecoder(bytes.NewReader(buf.Bytes()))
 	for {
 		if _, err := dec.Token(); err != nil {
-			if err.Error() != "EOF" {
+			if !errors.Is(err, io.EOF) {
 				t.Fatalf("chart is not well-formed: %v", err)
 			}
 			break

@@ -22,8 +22,9 @@ type EmitOptions struct {
 	ContainerdConfigVersion int
 }
 
-// ErrNoImage is returned by [Planner.Choice] when neither the workload nor the options
-// name an image.
+// ErrNoImage is wrapped by the error [Planner.Choice] returns when neither the workload
+// nor the options name an image. The message says to set spec.image; a front end that has
+// its own way to pass an image (a flag, a query parameter) adds it by wrapping the error.
 var ErrNoImage = errors.New("no image to run")
 
 // Choice turns a plan of w into what [manifest.Build] needs. Everything about a technology
@@ -43,7 +44,7 @@ func (p *Planner) Choice(pl *Plan, w Workload, o EmitOptions) (manifest.Choice, 
 		c.Image = o.Image
 	}
 	if c.Image == "" {
-		return c, fmt.Errorf("workload %s (%s): %w; set spec.image in the workload or pass an image (strata plan --image REF)", w.Name, w.Source.Short(), ErrNoImage)
+		return c, fmt.Errorf("workload %s (%s): %w; set spec.image in the workload", w.Name, w.Source.Short(), ErrNoImage)
 	}
 	if c.Replicas == 0 && w.Availability == "high" && w.Kind == manifest.KindDeployment {
 		c.Replicas = 2 // high availability needs a second replica; the workload reader refuses 1

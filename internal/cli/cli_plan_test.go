@@ -127,7 +127,7 @@ spec: {image: ghcr.io/example/sandbox:1, trust: untrusted, policy: runtime}
 		code int
 		msg  string
 	}{
-		{[]string{"plan", "--scenario", "edge", "--emit", t.TempDir()}, exitUsage, "no image to run; set spec.image in the workload or pass an image (strata plan --image REF)"},
+		{[]string{"plan", "--scenario", "edge", "--emit", t.TempDir()}, exitUsage, "no image to run; set spec.image in the workload or pass --image REF"},
 		{[]string{"plan", "--scenario", "edge", "--image", "x"}, exitUsage, "--image applies to --emit DIR only"},
 		{[]string{"plan", "--scenario", "edge", "--image", "x", "--emit", t.TempDir(), "--containerd-config-version", "1"}, exitUsage, "use 2 (containerd 1.x) or 3 (containerd 2.x)"},
 	} {

@@ -338,7 +338,7 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 		if pf.apply {
 			objs, err := p.Emit(pl, w, pf.emit)
 			if errors.Is(err, plan.ErrNoImage) {
-				return usageError{err}
+				return usageError{fmt.Errorf("%w or pass --image REF", err)}
 			}
 			if err != nil {
 				return inputError{err}

@@ -163,7 +163,7 @@ func (a *app) runPlan(ctx context.Context, args []string, f planFlags) error {
 		if f.emitDir != "" {
 			objs, err := p.Emit(pl, w, f.emit)
 			if errors.Is(err, plan.ErrNoImage) {
-				return usageError{err}
+				return usageError{fmt.Errorf("%w or pass --image REF", err)}
 			}
 			if err != nil {
 				return inputError{err}

@@ -104,7 +104,7 @@ func (s *Server) manifests(r *request, ws []plan.Workload) result {
 		s.span(r, "plan.Emit", func() { objs, err = r.st.planner.Emit(pl, wl, opts) })
 		switch {
 		case errors.Is(err, plan.ErrNoImage):
-			return result{err: badRequest("workload %s (%s): no image to run; set spec.image in the workload or give the query parameter image=REF", wl.Name, wl.Source.Short())}
+			return result{err: badRequest("%v or give the query parameter image=REF", err)}
 		case err != nil:
 			return result{err: &apiError{Status: http.StatusUnprocessableEntity, Code: "not-emittable", Message: err.Error()}}
 		}
