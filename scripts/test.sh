@@ -45,7 +45,7 @@ echo "== go test (the image, its own module: reproducible OCI layout, ctr import
 
 echo "== go test (real runtimes: bench drivers, strata bench --quick, strata locate on the demo)"
 go test -count=1 -timeout 20m ./bench/...
-go test -count=1 -timeout 10m -run 'TestBenchQuick|TestHelpExamples|TestLocateDemo$|TestReadmePlanExamples' ./internal/cli/
+go test -count=1 -timeout 10m -run 'TestBenchQuick|TestHelpExamples|TestLocateDemo$|TestReadmeCommands' ./internal/cli/
 # strata locate's accuracy benchmark, quick: the corpus in four languages, eBPF and sampled,
 # idle and beside stress-ng (about 2 minutes; BENCHMARKS.md has the full run).
 go test -count=1 -timeout 15m -run 'TestAccuracy$' ./locate/accuracy/
