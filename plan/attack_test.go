@@ -78,3 +78,20 @@ func plannerErr(extra ...network.File) (*plan.Planner, error) {
 	}
 	return plan.New(r)
 }
+
+// TestBusinessEngineWithoutRules: a policy engine an overlay adds at Z=4 must write the
+// business rules the workload names; one whose objects hold none cannot stand for Z=4.
+// Before, an engine with policy-objects [network-policy] was planned at (1, 3, 4) and
+// emitted a NetworkPolicy and the runtime-class constraint kept below: no business rule.
+func TestBusinessEngineWithoutRules(t *testing.T) {
+	p := planner(t, overlay("corp.yaml", `    - {id: business-rules, merge: true, attributes: {since: 2030}}
+    - {id: corp-rules, names: {en: Corp rules}, attributes: {since: 2018, capabilities: [admission], orchestrator-needs: [kubernetes-api], policy-objects: [network-policy]}, relations: {represents: Z4}}
+`))
+	pl, objs, err := planEmit(t, p, workload(t, `{artifact: oci, policy: business, sites: [cluster], labels: {team: a}, asOf: 2026}`))
+	if err == nil {
+		t.Fatalf("planned %v at %v and emitted %v; want corp-rules refused for writing no business rules", pl.Technologies(), pl.Coordinates, policyKinds(objs))
+	}
+	if !strings.Contains(err.Error(), "corp-rules stands for Z=4, business rules") || !strings.Contains(err.Error(), "corp.yaml:") {
+		t.Errorf("the error does not say which engine and where: %v", err)
+	}
+}

@@ -203,7 +203,7 @@ func boolAttr(e *network.Entity, name string) bool {
 //
 // It refuses what would leave Z or the isolation unenforced: an engine with no objects
 // strata writes; an engine at Z ≥ 3 (admission) whose objects do not keep the pods on their
-// runtime classes; and a workload that needs a minimum isolation (untrusted code) with no
+// runtime classes; an engine at Z=4 whose objects enforce no business rules; and a workload that needs a minimum isolation (untrusted code) with no
 // object that keeps it there.
 func (p *Planner) policyOf(pl *Plan, w Workload, placed placement, c manifest.Choice, errs *[]error) manifest.Policy {
 	var pol manifest.Policy
@@ -247,6 +247,11 @@ func (p *Planner) policyOf(pl *Plan, w Workload, placed placement, c manifest.Ch
 	}
 	if e, _ := p.net.Entity(pol.Engine); e != nil && level >= 3 && len(pol.Objects) > 0 && !slices.ContainsFunc(pol.Objects, manifest.KeepsRuntimeClass) {
 		*errs = append(*errs, fmt.Errorf("%s stands for Z=%d, admission, but neither its %s (%s, %s) nor a level kept below it keeps the pods on their runtime classes: add an object set that does, e.g. gatekeeper-runtime-classes",
+			e.ID, level, attrOf(e), strings.Join(objectsOf(e), ", "), attrSource(e, attrOf(e))))
+		return pol
+	}
+	if e, _ := p.net.Entity(pol.Engine); e != nil && level >= 4 && !slices.ContainsFunc(pol.Objects, manifest.EnforcesBusinessRules) {
+		*errs = append(*errs, fmt.Errorf("%s stands for Z=%d, business rules, but none of its %s (%s, %s) enforces the rules the workload names: add an object set that does, e.g. gatekeeper-business-rules",
 			e.ID, level, attrOf(e), strings.Join(objectsOf(e), ", "), attrSource(e, attrOf(e))))
 		return pol
 	}

@@ -299,6 +299,14 @@ var runtimeClassPolicies = []string{PolicyGatekeeperRuntimeClasses, PolicyOPAAdm
 // opposed to one that governs something else (the NetworkPolicy, the business rules).
 func KeepsRuntimeClass(set string) bool { return slices.Contains(runtimeClassPolicies, set) }
 
+// businessRulePolicies are the object sets that enforce the business rules a workload names
+// (Z=4).
+var businessRulePolicies = []string{PolicyGatekeeperBusinessRules}
+
+// EnforcesBusinessRules reports whether a policy object set enforces the business rules the
+// workload names (the labels its pods must carry), which Z=4 stands for.
+func EnforcesBusinessRules(set string) bool { return slices.Contains(businessRulePolicies, set) }
+
 // The formats and object sets Build can write.
 var (
 	manifestFormats = []string{ManifestsDocker, ManifestsKarmada, ManifestsKubernetes}
