@@ -1,6 +1,3 @@
-// Package cli is the strata command line: it wires flags to the network, reason and other
-// library packages and renders their answers as tables, JSON or YAML. [Run] is the whole
-// program, so tests drive it without a process.
 package cli
 
 import (
