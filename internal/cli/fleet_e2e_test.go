@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -554,6 +557,57 @@ func TestFleetControlPlane(t *testing.T) {
 		r := strata(t, "fleet", "--kubeconfig", kc)
 		if r.code != 1 || !strings.Contains(r.stderr, "may not list nodes cluster-wide") {
 			t.Errorf("exit %d, want 1 naming list nodes\n%s", r.code, r.stderr)
+		}
+
+		// A user RBAC lets list nodes and get RuntimeClasses, nothing more: strata fleet
+		// stops at the RuntimeClasses' list, fleet plan (which reads only the nodes) plans,
+		// and its --apply stops at the first patch.
+		kc, err = cp.UserKubeconfig("planner")
+		if err != nil {
+			t.Fatal(err)
+		}
+		role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "strata-planner"}, Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"list"}},
+			{APIGroups: []string{"node.k8s.io"}, Resources: []string{"runtimeclasses"}, Verbs: []string{"get"}},
+		}}
+		if _, err := client.RbacV1().ClusterRoles().Create(ctx, role, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "strata-planner"},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+			Subjects: []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: "planner"}}}
+		if _, err := client.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// The RBAC authorizer sees the binding through its informers: wait until the API
+		// server's own access review says the planner may list nodes.
+		err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+			r, err := client.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+				User: "planner", ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "get", Group: "node.k8s.io", Resource: "runtimeclasses"}}}, metav1.CreateOptions{})
+			return err == nil && r.Status.Allowed, err
+		})
+		if err != nil {
+			t.Fatalf("the planner's binding never took effect: %v", err)
+		}
+		r = strata(t, "fleet", "--kubeconfig", kc)
+		if r.code != 1 || !strings.Contains(r.stderr, "may not list runtimeclasses.node.k8s.io cluster-wide") || !strings.Contains(r.stderr, "context strata") {
+			t.Errorf("strata fleet as planner: exit %d, want 1 naming list runtimeclasses.node.k8s.io\n%s", r.code, r.stderr)
+		}
+		w := filepath.Join(t.TempDir(), "api.yaml")
+		doc := "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: api}\nspec:\n  kind: Deployment\n  image: registry.example/api:1.0\n  trust: trusted\n  artifact: oci\n"
+		if err := os.WriteFile(w, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r = strata(t, "fleet", "plan", w, "--kubeconfig", kc)
+		if r.code != 0 {
+			t.Errorf("strata fleet plan as planner: exit %d, want 0 (it lists only nodes)\n%s", r.code, r.stderr)
+		}
+		r = strata(t, "fleet", "plan", w, "--namespace", "api", "--apply", "--dry-run=server", "--kubeconfig", kc)
+		// The first object the planner may not write: its GET (only RuntimeClasses may be
+		// read) or its patch.
+		m := regexp.MustCompile(`may not (get|patch) ([a-z.]+) (cluster-wide|in namespace api) .*grant the verb "(get|patch)" on "([a-z.]+)"`).FindStringSubmatch(r.stderr)
+		if r.code != 1 || m == nil || m[1] != m[4] || m[2] != m[5] || m[1] == "get" && m[2] == "runtimeclasses" {
+			t.Errorf("strata fleet plan --apply as planner: exit %d, want 1 naming the verb and the resource\n%s", r.code, r.stderr)
 		}
 	})
 }
