@@ -261,6 +261,26 @@ func TestInstall(t *testing.T) {
 	if err != nil {
 		t.Errorf("serve pods: %v", err)
 	}
+	// The Service the cluster made is one of the names serve answers to.
+	svcs, err := cp.Client.CoreV1().Services("strata").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=serve"})
+	if err != nil || len(svcs.Items) != 1 {
+		t.Fatalf("serve Service: %v (%d)", err, len(svcs.Items))
+	}
+	deps, err := cp.Client.AppsV1().Deployments("strata").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=serve"})
+	if err != nil || len(deps.Items) != 1 {
+		t.Fatalf("serve Deployment: %v (%d)", err, len(deps.Items))
+	}
+	svc := svcs.Items[0]
+	want := fmt.Sprintf("%s.%s.svc.cluster.local", svc.Name, svc.Namespace)
+	var hosts []string
+	for _, a := range deps.Items[0].Spec.Template.Spec.Containers[0].Args {
+		if h, ok := strings.CutPrefix(a, "--web.allowed-hosts="); ok {
+			hosts = strings.Split(h, ",")
+		}
+	}
+	if !slices.Contains(hosts, want) || !slices.Contains(hosts, svc.Name+"."+svc.Namespace) {
+		t.Errorf("serve answers to %q, not to its Service %s", hosts, want)
+	}
 }
 
 // TestServeAnswersToServiceNames runs the strata binary with the serve container's
