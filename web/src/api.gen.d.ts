@@ -124,6 +124,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/network/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which network is served (its generation, when it was loaded) and the problems of the files as they are now; with --watch, while they have problems the last good network stays served (stale). Poll it with If-None-Match: it answers 304 until something changes. */
+        get: operations["getNetworkStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -513,6 +530,15 @@ export interface components {
             symbol?: string;
             symmetric: boolean;
             transitive: boolean;
+        };
+        NetworkStatus: {
+            checkedAt: string;
+            entities: number;
+            facts: number;
+            generation: number;
+            loadedAt: string;
+            problems: components["schemas"]["NetworkProblem"][];
+            stale: boolean;
         };
         NetworkText: {
             en?: string;
@@ -1120,6 +1146,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NetworkDoc"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Misdirected Request */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getNetworkStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NetworkStatus"];
                 };
             };
             /** @description Bad Request */

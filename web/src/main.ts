@@ -9,6 +9,7 @@ import { matrices } from "./views/matrices";
 import { planner } from "./views/planner";
 import { results } from "./views/results";
 import { notFound } from "./views/notfound";
+import { followNetwork } from "./live";
 
 const main = document.getElementById("main") as HTMLElement;
 const search = searchBox(
@@ -24,9 +25,10 @@ document.querySelector("a.skip")?.addEventListener("click", (ev) => {
   main.focus();
 });
 
-startRouter({
+const router = startRouter({
   main,
   views: { explorer: lanes, graph, matrices, planner, results },
   notFound,
   onView: (v) => search.scope(v.search),
 });
+followNetwork(document.getElementById("network-status") as HTMLElement, () => router.refresh());

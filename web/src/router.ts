@@ -68,7 +68,7 @@ export interface RouterOptions {
  * (or "error") and data-view its name, and the first view drawn since the page loaded
  * leaves the performance mark "strata:first-view" (what BENCHMARKS.md measures).
  */
-export function startRouter(o: RouterOptions) {
+export function startRouter(o: RouterOptions): { refresh: () => void } {
   let current: { name: string; view: View; ctl: AbortController } | null = null;
   let first = true;
 
@@ -79,9 +79,9 @@ export function startRouter(o: RouterOptions) {
     });
   };
 
-  async function route() {
+  async function route(fresh = false) {
     const r = parseHash();
-    if (current && current.name === r.view && current.view.update?.(r)) return;
+    if (!fresh && current && current.name === r.view && current.view.update?.(r)) return;
     if (current) {
       current.ctl.abort();
       try { current.view.dispose(); } catch { /* already gone */ }
@@ -119,4 +119,6 @@ export function startRouter(o: RouterOptions) {
 
   window.addEventListener("hashchange", () => { route(); });
   route();
+  /** refresh draws the current view again from fresh data (a new network was loaded). */
+  return { refresh: () => { route(true); } };
 }

@@ -24,6 +24,11 @@ export function network(signal?: AbortSignal): Promise<NetworkDoc> {
   });
 }
 
+/** forgetNetwork drops the shared network document: the next view fetches the new one. */
+export function forgetNetwork() {
+  netPromise = null;
+}
+
 /** Index holds lookups over a network document that several views need. */
 export interface Index {
   entity: Map<string, Entity>;
