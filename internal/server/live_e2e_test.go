@@ -52,4 +52,3 @@ func TestE2ELiveReload(t *testing.T) {
 	b.do("the banner goes with the fix", chromedp.Poll[chromedp.Void](`document.getElementById("network-status").hidden`))
 	b.verdict()
 }
-
