@@ -253,6 +253,9 @@ func stronger(a, b Confidence) bool {
 // piece adds the part [lo, hi) of interval iv.
 func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
 	d := hi - lo
+	if iv.Unsure && stronger(conf, Share) {
+		conf = Share
+	}
 	switch iv.State {
 	case RunQueue:
 		a.add(CatRunQueue, "", conf, d, iv.Evidence)
@@ -265,15 +268,15 @@ func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
 		}
 		a.add(CatBlocked, iv.Kind, conf, d, iv.Evidence)
 	case OnCPU:
-		if iv.Kind != "" {
-			a.add(CatKernel, iv.Kind, conf, d, iv.Evidence)
-			return
-		}
 		kconf := conf
 		if a.sampled && stronger(kconf, Share) {
 			// Sampled, kernel time is utime and stime ticks (10 ms each) spread over the
 			// period, its class the syscall seen at the next sample: an estimate.
 			kconf = Share
+		}
+		if iv.Kind != "" {
+			a.add(CatKernel, iv.Kind, kconf, d, iv.Evidence)
+			return
 		}
 		var k [NClass]int64
 		var sum int64
@@ -351,10 +354,10 @@ func (j *joiner) breakdown(i int) Breakdown {
 			}
 			break
 		}
-		cands, how := j.candidates(s)
+		cands, how, atBoth := j.candidates(s)
 		b.Match = fmt.Sprintf("process %d (%d threads; the span's thread is not known: %s)%s%s", s.PID, len(j.byPID[s.PID]), how, unseen, tied)
 		for _, w := range j.self[i] {
-			j.processWide(s.PID, cands, w, &a)
+			j.processWide(s.PID, cands, atBoth, w, &a)
 		}
 	default:
 		switch {
@@ -458,14 +461,18 @@ func (j *joiner) learn(s Span) (*Thread, string, Confidence) {
 // process (and every one for Go, whose goroutines move between them). A thread that was
 // idle at the span's start and end did not start or end it, and its waits do not stand
 // for the span's.
-func (j *joiner) candidates(s Span) ([]*Thread, string) {
+//
+// Only threads on CPU at both edges, or all of a Go process's, can all be the span's:
+// when no thread was on CPU at both (sampled edges are a period wide), the span's own
+// thread may be none of those found, and atBoth is false.
+func (j *joiner) candidates(s Span) (ths []*Thread, how string, atBoth bool) {
 	all := j.byPID[s.PID]
 	if s.Runtime == "go" {
-		return all, "Go runs goroutines on any of its threads"
+		return all, "Go runs goroutines on any of its threads", true
 	}
 	tol := j.edgeTolerance()
 	if edge := j.atEdges(s, tol); len(edge) > 0 {
-		return edge, fmt.Sprintf("%d threads were on CPU at its start and its end", len(edge))
+		return edge, fmt.Sprintf("%d threads were on CPU at its start and its end", len(edge)), true
 	}
 	var either []*Thread
 	for _, th := range all {
@@ -474,9 +481,9 @@ func (j *joiner) candidates(s Span) ([]*Thread, string) {
 		}
 	}
 	if len(either) > 0 {
-		return either, fmt.Sprintf("no thread was on CPU at both its start and its end; %d were at one of them", len(either))
+		return either, fmt.Sprintf("no thread was on CPU at both its start and its end; %d were at one of them", len(either)), false
 	}
-	return all, "no thread was on CPU at its start or its end"
+	return all, "no thread was on CPU at its start or its end", false
 }
 
 // pieceVia adds the piece [lo, hi) of the span's thread's interval iv. A wait that a
@@ -578,7 +585,7 @@ func rank(iv *Interval) int {
 // processWide attributes window w to the state of the threads that may have run the span:
 // at each moment the most telling of their states. Where they all agree and the span ran
 // alone in its process, the state is the span's (Process); otherwise it is shared.
-func (j *joiner) processWide(pid int32, ths []*Thread, w window, a *acc) {
+func (j *joiner) processWide(pid int32, ths []*Thread, atBoth bool, w window, a *acc) {
 	cuts := []int64{w.lo, w.hi}
 	for _, th := range ths {
 		j.walkThread(th, w, func(_ *Interval, lo, hi int64) { cuts = append(cuts, lo, hi) })
@@ -619,7 +626,7 @@ func (j *joiner) processWide(pid int32, ths []*Thread, w window, a *acc) {
 			continue
 		}
 		conf := Process
-		if !agree || j.concurrency(pid, lo) > 1 {
+		if !agree || !atBoth || j.concurrency(pid, lo) > 1 {
 			conf = Share
 		}
 		a.piece(best, lo, hi, conf)

@@ -127,12 +127,15 @@ func TestKnownAnswers(t *testing.T) {
 			dom:    "cpu-user", match: Exact,
 		},
 		{
+			// No thread was on CPU at the span's start: thread 10, on CPU at its end
+			// only, may not be the span's thread, so its state is a share (it claimed
+			// process, and was wrong in the accuracy benchmark's sampled runs).
 			name: "process-wide: a blocked read on a pipe beats an idle futex",
 			events: []Event{out(0, 10, 1, 0), sysc(0, 30, 10, 0, 3, FDPipe), wake(30, 10, 0, -1, 0), ev(EvSwitchIn, 30, 10),
 				out(0, 11, 1, 202), sysc(0, 40, 11, 202, 0, FDUnknown), wake(40, 11, 0, -1, 0), ev(EvSwitchIn, 40, 11)},
 			span: span("f", "", 0, 40, 1, 0),
 			want: map[string]float64{"blocked/pipe": 30, "cpu-user": 10},
-			dom:  "blocked/pipe", match: Process,
+			dom:  "blocked/pipe", match: Share,
 		},
 	}
 	for _, tc := range cases {

@@ -380,3 +380,26 @@ func dominantOwn(b Breakdown) (Part, time.Duration) {
 	}
 	return d, d.Time
 }
+
+// TestLateHandoffIsNoSureLock: beside a CPU hog, Go's netpoller thread can be preempted
+// between its poll returning (a pipe ready) and its waking the locked thread that parked
+// on the pipe; the wakeup then came later than WakerWindow and the wait was called a lock
+// with confidence exact — wrong. Woken within LateHandoffWindow of such a poll, the lock
+// is only a share; later, a lock as before.
+func TestLateHandoffIsNoSureLock(t *testing.T) {
+	for _, c := range []struct {
+		after float64 // ms between the waker's poll and the wakeup
+		want  string
+		conf  Confidence
+	}{{0.1, "blocked/pipe", Exact}, {3, "blocked/lock", Share}, {30, "blocked/lock", Exact}} {
+		w := wake(50, 10, 11, 50-c.after, 1)
+		w.WakerPID, w.WakerReady = 1, kinds(FDPipe)
+		evs := []Event{ev(EvSwitchIn, 0, 10), out(1, 10, 1, 202), sysc(1, 50, 10, 202, 0, FDUnknown), w, ev(EvSwitchIn, 50, 10)}
+		sp := span("s", "", 0.5, 50.5, 1, 10)
+		sp.Runtime = "go"
+		b := Join([]Span{sp}, Build(evs, at(0), at(60)), JoinOptions{}).Breakdowns[0]
+		if d := b.Dominant(); d.Label() != c.want || d.Confidence != c.conf {
+			t.Errorf("woken %vms after the poll: %s (%s), want %s (%s)", c.after, d.Label(), d.Confidence, c.want, c.conf)
+		}
+	}
+}

@@ -240,8 +240,21 @@ func (b *builder) wakerEvidence(e *Event) (string, Cause) {
 			}
 		}
 	}
+	if e.WakerPoll != 0 && e.PollRet >= 0 && e.Time >= e.WakerPoll && e.Time-e.WakerPoll <= int64(LateHandoffWindow) && (e.PollRet == 0 || e.WakerReady&^(1<<FDEvent) != 0) {
+		// Later than a handoff takes on an idle machine, but soon: a handoff the
+		// waker was preempted in the middle of, or a lock released after a poll.
+		return ev + fmt.Sprintf(" %s after its poll returned %d (a delayed netpoller handoff, or a lock)", time.Duration(e.Time-e.WakerPoll), e.PollRet), causeMaybePoll
+	}
 	return ev, ""
 }
+
+// LateHandoffWindow: a futex wait woken later than [WakerWindow] but within this long
+// after the waker's poll returned is a lock or a netpoller handoff the waker was
+// preempted in: the lock it is called is only a share.
+const LateHandoffWindow = 20 * time.Millisecond
+
+// causeMaybePoll is the hint of a wakeup a little too late for a netpoller handoff.
+const causeMaybePoll Cause = "maybe-poll"
 
 // causeDescendant is the hint of a wakeup by a thread of a followed process: it makes a
 // descriptor wait a wait for the child, and says nothing about other waits.
@@ -294,7 +307,9 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 		// A descriptor wait ended by a descendant: its output, or its exec or exit
 		// closing its end. (A futex it woke is a lock shared with it, not this.)
 		iv.Kind = string(CauseChild)
-	case s.wakeHint != "" && s.wakeHint != causeDescendant && iv.Kind == string(CauseLock):
+	case s.wakeHint == causeMaybePoll && iv.Kind == string(CauseLock):
+		iv.Unsure = true
+	case s.wakeHint != "" && s.wakeHint != causeDescendant && s.wakeHint != causeMaybePoll && iv.Kind == string(CauseLock):
 		iv.Kind = string(s.wakeHint)
 		iv.Evidence = joinEvidence("futex wait", iv.Evidence)
 	}

@@ -283,6 +283,10 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 			}
 			th.PID = b.PID
 			at := a.Time
+			first := len(th.Intervals)
+			// The sampler fell behind (a loaded machine keeps it off the CPU): where in
+			// this long period the thread ran, waited or blocked is laid out, not seen.
+			late := b.Time-a.Time > 2*int64(period)
 			if p.free > 0 {
 				if a.Stat.State == 'R' && b.Stat.State == 'R' {
 					th.Intervals = append(th.Intervals, locate.Interval{Start: at, End: at + p.free, State: locate.RunQueue, Evidence: "sampled: runnable (state R), not running"})
@@ -301,7 +305,13 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 				if b.Stat.UTime < a.Stat.UTime || b.Stat.STime < a.Stat.STime {
 					du, ds = 0, 0
 				}
-				if du+ds > 0 {
+				if du+ds == 0 && a.Syscall.Nr >= 0 && a.Syscall == b.Syscall && a.Stat.State != 'R' && b.Stat.State != 'R' {
+					// No clock tick fell in the period (they are 10 ms apart), and the
+					// thread was in the same syscall at both samples (fsync's file
+					// system work): kernel time of that syscall, most likely.
+					iv.Kind, iv.Unsure = locate.SyscallClass(b.Syscall.Nr).String(), true
+					iv.Evidence = fmt.Sprintf("sampled: on CPU between two samples in %s", locate.SyscallName(b.Syscall.Nr))
+				} else if du+ds > 0 {
 					cls := locate.ClassOther
 					if b.Syscall.Nr >= 0 {
 						cls = locate.SyscallClass(b.Syscall.Nr)
@@ -309,6 +319,11 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 					iv.Short[cls] = p.run * ds / (du + ds)
 				}
 				th.Intervals = append(th.Intervals, iv)
+			}
+			if late {
+				for k := first; k < len(th.Intervals); k++ {
+					th.Intervals[k].Unsure = true
+				}
 			}
 		}
 		if len(th.Intervals) > 0 {
