@@ -324,7 +324,16 @@ func (j *joiner) breakdown(i int) Breakdown {
 	case th != nil:
 		b.Match = fmt.Sprintf("thread %d of process %d", th.TID, th.PID)
 		for _, w := range j.self[i] {
-			covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) { j.pieceVia(iv, lo, hi, Exact, &a) })
+			covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) {
+				conf := Exact
+				if s.Runtime == "go" && iv.State == Blocked && iv.Kind == string(CauseLock) {
+					// A locked Go thread parks in futex whatever its goroutine waits for
+					// (a mutex, a channel, a timer, a P after a syscall); unless its
+					// waker said (the netpoller), "lock" is a guess.
+					conf = Share
+				}
+				j.pieceVia(iv, lo, hi, conf, &a)
+			})
 			a.add(CatUnexplained, "", None, w.hi-w.lo-covered, "thread not observed then")
 		}
 	case s.PID != 0 && len(j.byPID[s.PID]) > 0:

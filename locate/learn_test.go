@@ -395,11 +395,28 @@ func TestLateHandoffIsNoSureLock(t *testing.T) {
 		w := wake(50, 10, 11, 50-c.after, 1)
 		w.WakerPID, w.WakerReady = 1, kinds(FDPipe)
 		evs := []Event{ev(EvSwitchIn, 0, 10), out(1, 10, 1, 202), sysc(1, 50, 10, 202, 0, FDUnknown), w, ev(EvSwitchIn, 50, 10)}
-		sp := span("s", "", 0.5, 50.5, 1, 10)
-		sp.Runtime = "go"
+		sp := span("s", "", 0.5, 50.5, 1, 10) // no runtime: in Go every park is a share (TestGoParkIsNoSureLock)
 		b := Join([]Span{sp}, Build(evs, at(0), at(60)), JoinOptions{}).Breakdowns[0]
 		if d := b.Dominant(); d.Label() != c.want || d.Confidence != c.conf {
 			t.Errorf("woken %vms after the poll: %s (%s), want %s (%s)", c.after, d.Label(), d.Confidence, c.want, c.conf)
+		}
+	}
+}
+
+// TestGoParkIsNoSureLock: a locked Go thread parks in futex whatever its goroutine waits
+// for; beside a hog, a goroutine waiting for a P after fsync, or for a timer run by a busy
+// M, was "blocked/lock, exact" with no waker that polled. In Go the lock is a share;
+// a C thread's futex stays an exact lock.
+func TestGoParkIsNoSureLock(t *testing.T) {
+	w := wake(50, 10, 11, -1, 0)
+	w.WakerPID = 1
+	evs := []Event{ev(EvSwitchIn, 0, 10), out(1, 10, 1, 202), sysc(1, 50, 10, 202, 0, FDUnknown), w, ev(EvSwitchIn, 50, 10)}
+	for rt, want := range map[string]Confidence{"go": Share, "": Exact} {
+		sp := span("s", "", 0.5, 50.5, 1, 10)
+		sp.Runtime = rt
+		b := Join([]Span{sp}, Build(evs, at(0), at(60)), JoinOptions{}).Breakdowns[0]
+		if d := b.Dominant(); d.Label() != "blocked/lock" || d.Confidence != want {
+			t.Errorf("runtime %q: %s (%s), want blocked/lock (%s)", rt, d.Label(), d.Confidence, want)
 		}
 	}
 }
