@@ -412,9 +412,14 @@ func TestReadRecordingRejects(t *testing.T) {
 		"short":  `{"version":1,"source":"procfs","start":0,"end":5,"sampled":{"source":"procfs","start":0,"end":5,"threads":{"4":{"tid":4,"pid":4,"intervals":[{"start":0,"end":5,"state":1,"short":[0,-1,0,0,0,0,0,0]}]}}}}`,
 		"ports":  `{"version":1,"source":"ebpf","start":0,"end":5,"ports":{"70000":4}}`,
 		"events": `{"version":1,"source":"ebpf","start":0,"end":5,"events":[{"k":9,"t":1}]}`,
+		// What encoding/json alone lets pass: the second end would win, the second
+		// recording would never be read.
+		"twice":    `{"version":1,"source":"ebpf","start":0,"end":5,"end":9}`,
+		"trailing": `{"version":1,"source":"ebpf","start":0,"end":5}` + "\n" + `{"version":1,"source":"ebpf","start":7,"end":9}`,
+		"garbage":  `{"version":1,"source":"ebpf","start":0,"end":5}]`,
 	} {
 		_, err := ReadRecording(strings.NewReader(doc))
-		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), map[string]string{"state": "interval 0: state 0", "short": "negative kernel time -1 for class file", "ports": "port 70000", "events": "unknown kind"}[name]) {
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), map[string]string{"state": "interval 0: state 0", "short": "negative kernel time -1 for class file", "ports": "port 70000", "events": "unknown kind", "twice": `duplicate object member name "end"`, "trailing": "more after the recording ends at byte 47", "garbage": "more after the recording"}[name]) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

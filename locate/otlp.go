@@ -207,10 +207,16 @@ func EncodeJSON(t *Traces) ([]byte, error) {
 	return json.Marshal(v)
 }
 
+// MaxSpanFileBytes bounds what [ReadSpanFile] reads, once decompressed: a few kilobytes of
+// gzip can stand for gigabytes, and a device (/dev/zero) for no end at all.
+const MaxSpanFileBytes = 256 << 20
+
 // ReadSpanFile reads exported spans: OTLP JSON, either one document or one per line (the
 // OpenTelemetry Collector's file exporter writes that), or binary protobuf; gzip is
-// detected and undone.
-func ReadSpanFile(r io.Reader) ([]*Traces, error) {
+// detected and undone. More than [MaxSpanFileBytes] is refused.
+func ReadSpanFile(r io.Reader) ([]*Traces, error) { return readSpanFile(r, MaxSpanFileBytes) }
+
+func readSpanFile(r io.Reader, limit int64) ([]*Traces, error) {
 	br := bufio.NewReader(r)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -220,9 +226,12 @@ func ReadSpanFile(r io.Reader) ([]*Traces, error) {
 		defer zr.Close()
 		br = bufio.NewReader(zr)
 	}
-	data, err := io.ReadAll(br)
+	data, err := io.ReadAll(io.LimitReader(br, limit+1))
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: more than %d MiB of spans (once decompressed); split the file", ErrFormat, limit>>20)
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {

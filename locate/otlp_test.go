@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -173,6 +174,33 @@ func TestSpanFileRoundTrip(t *testing.T) {
 	defer f.Close()
 	if got, err := ReadSpanFile(f); err != nil || len(got) == 0 {
 		t.Errorf("testdata/spans.json: %v", err)
+	}
+}
+
+// TestReadSpanFileBounded: a span file is read up to a bound, once decompressed. A gzip
+// bomb (here 64 times the bound in 1/1000 of it) and a file without end (/dev/zero)
+// are refused with what to do; the bound itself is read.
+func TestReadSpanFileBounded(t *testing.T) {
+	const limit = 1 << 20
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write(bytes.Repeat([]byte(" "), 64*limit))
+	zw.Close()
+	t.Logf("gzip bomb: %d bytes standing for %d", zb.Len(), 64*limit)
+	if _, err := readSpanFile(&zb, limit); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "once decompressed); split the file") {
+		t.Errorf("gzip bomb: %v", err)
+	}
+	if dz, err := os.Open("/dev/zero"); err == nil {
+		_, err := readSpanFile(dz, limit)
+		dz.Close()
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "more than 1 MiB") {
+			t.Errorf("/dev/zero: %v", err)
+		}
+	}
+	line, _ := os.ReadFile("testdata/spans.json")
+	exact := append(bytes.Repeat([]byte(" "), limit-len(line)), line...)
+	if got, err := readSpanFile(bytes.NewReader(exact), limit); err != nil || len(got) == 0 {
+		t.Errorf("a file of exactly the bound: %d batches, %v", len(got), err)
 	}
 }
 

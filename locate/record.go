@@ -1,10 +1,13 @@
 package locate
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // RecordingVersion is the version of the recording file format.
@@ -60,11 +63,21 @@ func WriteRecording(w io.Writer, r *Recording) error {
 
 // ReadRecording reads a recording written by [WriteRecording] and checks it.
 func ReadRecording(rd io.Reader) (*Recording, error) {
+	// The syntax first, for what encoding/json lets pass without a word: a member named
+	// twice (the last would win) and anything after the recording (never read).
+	syn := jsontext.NewDecoder(rd)
+	raw, err := syn.ReadValue()
+	if err != nil {
+		return nil, fmt.Errorf("%w: recording: %v", ErrFormat, err)
+	}
 	var r Recording
-	dec := json.NewDecoder(rd)
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("%w: recording: %v", ErrFormat, err)
+	}
+	if _, err := syn.ReadToken(); err != io.EOF {
+		return nil, fmt.Errorf("%w: recording: more after the recording ends at byte %d; a recording file holds one (strata locate --record writes it)", ErrFormat, len(raw))
 	}
 	if r.Version != RecordingVersion {
 		return nil, fmt.Errorf("%w: recording version %d, this strata reads version %d", ErrFormat, r.Version, RecordingVersion)
