@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/strata-dev/strata/network"
 )
@@ -162,6 +165,9 @@ func checkParams(r *http.Request, op operation) error {
 		declared[pr.name] = pr
 		names = append(names, pr.name)
 	}
+	if err := checkQuery(r.URL.RawQuery); err != nil {
+		return err
+	}
 	for key, vals := range r.URL.Query() {
 		pr, ok := declared[key]
 		if !ok {
@@ -202,6 +208,40 @@ func checkParams(r *http.Request, op operation) error {
 		if n > pr.maxItems {
 			return &apiError{Status: http.StatusBadRequest, Code: "too-many-items",
 				Message: fmt.Sprintf("query parameter %s lists %d items; at most %d are allowed", key, n, pr.maxItems)}
+		}
+	}
+	return nil
+}
+
+// checkQuery refuses a query string that url.ParseQuery would read only in part: it drops
+// a pair with a semicolon or a bad %-escape without a word (and a handler would then use
+// the parameter's default), so such a query is answered 400 naming the pair. A name or
+// value that is not UTF-8 or holds a control character is refused too: no name of the
+// network is one, and echoed in an answer it would come back changed.
+func checkQuery(raw string) error {
+	for pair := range strings.SplitSeq(raw, "&") {
+		shown := pair
+		if len(shown) > 80 {
+			shown = shown[:64] + "…"
+		}
+		bad := func(format string, args ...any) error {
+			return &apiError{Status: http.StatusBadRequest, Code: "bad-query",
+				Message: fmt.Sprintf("query %q: ", shown) + fmt.Sprintf(format, args...)}
+		}
+		if strings.Contains(pair, ";") {
+			return bad("a semicolon does not separate parameters; separate them with &, and write a semicolon inside a value as %%3B")
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		for _, part := range []string{k, v} {
+			u, err := url.QueryUnescape(part)
+			switch {
+			case err != nil:
+				return bad("%v; write a literal %% as %%25", err)
+			case !utf8.ValidString(u):
+				return bad("not UTF-8 once %%-decoded; encode the text as UTF-8 before escaping it")
+			case strings.ContainsFunc(u, unicode.IsControl):
+				return bad("holds a control character once %%-decoded; names and values are printable text")
+			}
 		}
 	}
 	return nil

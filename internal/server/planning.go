@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
@@ -121,10 +122,12 @@ func readBody(w http.ResponseWriter, r *http.Request) (network.File, error) {
 	if ct == "" {
 		return doc, unsupportedMedia("the request has no Content-Type")
 	}
-	mt, _, err := mime.ParseMediaType(ct)
+	mt, params, err := mime.ParseMediaType(ct)
 	switch {
 	case err != nil:
 		return doc, badRequest("Content-Type %q: %v", ct, err)
+	case !readableCharset(params["charset"]):
+		return doc, unsupportedMedia("charset " + params["charset"] + " is not read here: YAML and JSON are read as UTF-8 (or UTF-16 with a byte-order mark); convert the body to UTF-8")
 	case mt == "application/json":
 		doc.Name = "request.json"
 	case mt == "application/yaml", mt == "application/x-yaml", mt == "text/yaml", mt == "text/x-yaml":
@@ -132,6 +135,11 @@ func readBody(w http.ResponseWriter, r *http.Request) (network.File, error) {
 		return doc, unsupportedMedia("Content-Type " + mt + " is refused: any web page can make a browser send it here unasked")
 	default:
 		return doc, unsupportedMedia("Content-Type " + mt + " is not a workload")
+	}
+	// A coding strata does not undo would be read as the text itself (RFC 9110 §8.4.1: refuse it).
+	if ce := r.Header.Values("Content-Encoding"); len(ce) > 0 && !(len(ce) == 1 && strings.EqualFold(strings.TrimSpace(ce[0]), "identity")) {
+		return doc, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported-media-type",
+			Message: fmt.Sprintf("Content-Encoding %q is not undone here; send the body uncompressed (without Content-Encoding)", strings.Join(ce, ", "))}
 	}
 	if r.ContentLength > MaxBodyBytes {
 		return doc, &http.MaxBytesError{Limit: MaxBodyBytes}
@@ -149,6 +157,16 @@ func readBody(w http.ResponseWriter, r *http.Request) (network.File, error) {
 	}
 	doc.Data = b
 	return doc, nil
+}
+
+// readableCharset reports whether a body in charset is read as it was meant: the YAML
+// parser reads UTF-8, and UTF-16 by its byte-order mark; no charset means UTF-8.
+func readableCharset(cs string) bool {
+	switch strings.ToLower(cs) {
+	case "", "utf-8", "utf8", "us-ascii", "utf-16":
+		return true
+	}
+	return false
 }
 
 // unsupportedMedia is the 415 of a body that is not JSON or YAML; why says what was sent.

@@ -172,6 +172,11 @@ func TestAPI(t *testing.T) {
 		{"plan form", "POST", "/api/v1/plan", "application/x-www-form-urlencoded", edgeWorkload, 415, []string{`x-www-form-urlencoded is refused`, `--data-binary`}},
 		{"plan multipart", "POST", "/api/v1/plan", "multipart/form-data; boundary=x", "--x\r\n\r\n" + edgeWorkload + "\r\n--x--\r\n", 415, []string{`multipart/form-data is refused`}},
 		{"plan no content type", "POST", "/api/v1/plan", "", edgeWorkload, 415, []string{`no Content-Type`}},
+		// A charset says how to read the bytes: one strata does not read them as is refused,
+		// not ignored (the YAML would be read as UTF-8 and fail, or worse, pass, elsewhere).
+		{"plan charset utf-8", "POST", "/api/v1/plan", "application/yaml; charset=UTF-8", edgeWorkload, 200, []string{`"workload":"thumbnailer"`}},
+		{"plan charset latin1", "POST", "/api/v1/plan", "application/yaml; charset=iso-8859-1", edgeWorkload, 415, []string{`"code":"unsupported-media-type"`, `charset iso-8859-1`, `UTF-8`}},
+		{"plan json charset shift_jis", "POST", "/api/v1/plan", "application/json; charset=shift_jis", `{}`, 415, []string{`charset shift_jis`}},
 		{"manifests text/plain", "POST", "/api/v1/manifests?image=x", "text/plain", edgeWorkload, 415, []string{`text/plain is refused`}},
 		{"manifests no content type", "POST", "/api/v1/manifests?image=x", "", edgeWorkload, 415, []string{`no Content-Type`}},
 		{"plan text/yaml", "POST", "/api/v1/plan", "text/yaml", edgeWorkload, 200, []string{`"workload":"thumbnailer"`}},
@@ -211,6 +216,14 @@ func TestAPI(t *testing.T) {
 		{"parameter on a route without any", "GET", "/api/v1/scenarios?x=1", "", "", 400, []string{`"code":"unknown-parameter"`, `takes none`}},
 		{"long unknown parameter", "GET", "/api/v1/scenarios?" + strings.Repeat("k", 40<<10) + "=1", "", "", 400, []string{`"code":"unknown-parameter"`, `kkkk…`}},
 		{"parameter given twice", "GET", "/api/v1/compare?a=L-4&a=L-3&b=L-2", "", "", 400, []string{`given 2 times`}},
+		// A query Go's parser cannot read drops the pair without a word: the relation (or any
+		// other parameter) would silently fall back to its default.
+		{"semicolon in the query", "GET", "/api/v1/compare?a=L-4&b=L-2;relation=overhead", "", "", 400, []string{`"code":"bad-query"`, `b=L-2;relation=overhead`, `semicolon`, `%3B`}},
+		{"bad escape in the query", "GET", "/api/v1/compare?a=L-4&b=L-2&relation=overhead%zz", "", "", 400, []string{`"code":"bad-query"`, `relation=overhead%zz`, `%25`}},
+		{"bad escape in a name", "GET", "/api/v1/scenarios?x%zz=1", "", "", 400, []string{`"code":"bad-query"`}},
+		{"value not UTF-8", "GET", "/api/v1/compare?a=L-4&b=L-%ff", "", "", 400, []string{`"code":"bad-query"`, `UTF-8`}},
+		{"NUL in a value", "GET", "/api/v1/compare?a=L-4&b=L-2%00", "", "", 400, []string{`"code":"bad-query"`, `control character`}},
+		{"escaped semicolon is a value", "GET", "/api/v1/entities?q=a%3Bb", "", "", 200, nil},
 		{"results", "GET", "/api/v1/results", "", "", 200, []string{`"results":[]`}},
 		{"result unknown", "GET", "/api/v1/results/x.json", "", "", 404, []string{`"code":"unknown-result"`}},
 		{"method not allowed", "DELETE", "/api/v1/compare", "", "", 405, []string{`"code":"method-not-allowed"`}},
@@ -245,6 +258,44 @@ func TestAPI(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestContentEncodingRefused: a body whose Content-Encoding strata does not undo is
+// refused (415, RFC 9110 §8.4.1), never read as if it were plain: gzip bytes came back as
+// "control character U+001F at 1:1", and a plain body labelled br was planned.
+func TestContentEncodingRefused(t *testing.T) {
+	s := newServer(t, server.Config{})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(edgeWorkload))
+	zw.Close()
+	for _, tc := range []struct {
+		encoding string
+		body     []byte
+		status   int
+	}{
+		{"gzip", gz.Bytes(), 415},
+		{"br", []byte(edgeWorkload), 415},
+		{"gzip, identity", gz.Bytes(), 415},
+		{"identity", []byte(edgeWorkload), 200},
+		{"", []byte(edgeWorkload), 200},
+	} {
+		for _, path := range []string{"/api/v1/plan", "/api/v1/manifests?image=x"} {
+			r := httptest.NewRequest("POST", path, bytes.NewReader(tc.body))
+			r.Header.Set("Content-Type", "application/yaml")
+			if tc.encoding != "" {
+				r.Header.Set("Content-Encoding", tc.encoding)
+			}
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			if w.Code != tc.status {
+				t.Errorf("%s Content-Encoding %q: %d, want %d\n%.300s", path, tc.encoding, w.Code, tc.status, w.Body)
+			}
+			if tc.status == 415 && !strings.Contains(w.Body.String(), "send the body uncompressed") {
+				t.Errorf("%s Content-Encoding %q: the answer does not say what to do:\n%.300s", path, tc.encoding, w.Body)
+			}
+		}
 	}
 }
 
