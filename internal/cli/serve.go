@@ -22,6 +22,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var results, allowedHosts []string
 	var shutdownDelay, debounce time.Duration
 	var watch bool
+	var maxConns int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web UI, the JSON API (/api/v1) and /metrics",
@@ -58,6 +59,9 @@ span_id.`,
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return usagef("--log.level %q: use debug, info, warn or error", logLevel)
 			}
+			if maxConns < 1 {
+				return usagef("--web.max-connections %d: use 1 or more", maxConns)
+			}
 			if shutdownDelay < 0 {
 				return usagef("--web.shutdown-delay %v: use a duration of 0 or more, e.g. 5s", shutdownDelay)
 			}
@@ -92,7 +96,7 @@ span_id.`,
 				}
 			}()
 			srv, err := server.New(server.Config{Reasoner: a.rsn, Planner: p, Results: results, Version: version, Logger: log, TracerProvider: tp,
-				ShutdownDelay: shutdownDelay, AllowedHosts: allowedHosts})
+				ShutdownDelay: shutdownDelay, AllowedHosts: allowedHosts, MaxConnections: maxConns})
 			if err != nil {
 				return usageError{err}
 			}
@@ -122,6 +126,7 @@ span_id.`,
 	f.StringArrayVar(&results, "results", nil, "probe or bench results JSON `FILE` to show (repeatable; read on each request)")
 	f.StringVar(&logLevel, "log.level", "info", "log `level`: debug, info, warn or error")
 	f.StringSliceVar(&allowedHosts, "web.allowed-hosts", nil, "host `names` (or IP addresses) the server answers to, comma-separated or repeated; '*' for any (default: those of --web.listen-address: localhost, 127.0.0.1 and ::1 on loopback)")
+	f.IntVar(&maxConns, "web.max-connections", server.DefaultMaxConnections, "`number` of connections kept open at once; more wait to be accepted")
 	f.DurationVar(&shutdownDelay, "web.shutdown-delay", 0, "`duration` to keep serving after SIGINT or SIGTERM while /readyz answers 503 (default 0; a few seconds behind Kubernetes)")
 	f.BoolVar(&watch, "watch", false, "reload the --network files and directories when they change; while they have problems keep serving the last good network and report the problems at /api/v1/network/status and in the UI")
 	f.DurationVar(&debounce, "watch.debounce", 200*time.Millisecond, "with --watch, wait until the files have been quiet for this `duration` before reloading (an editor's save is a burst of events)")

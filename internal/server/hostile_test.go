@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/strata-dev/strata/internal/cli"
+	"github.com/strata-dev/strata/internal/server"
 )
 
 // The hostile-body test runs strata serve in a process of its own, so that its peak memory
@@ -320,4 +321,83 @@ func sendAndHangUp(addr, target, ctype string, body []byte) error {
 		err = nil // the server may refuse a body over the limit before it has all been sent
 	}
 	return err
+}
+
+// TestSlowHeadersBounded: a client that opens thousands of connections and sends each a
+// request line and most of a 64 KiB header, never finishing it (slowloris with big
+// headers), holds each connection until ReadHeaderTimeout. Without a bound on open
+// connections the server kept every one with its header buffer: 1,500 cost 160 MB, 3,000
+// passed 300 MB. The server's peak memory is watched for as long as the connections are
+// held (ReadHeaderTimeout, then they are cut) and must stay under the hostile-body bound;
+// once the client lets go, the server answers at once.
+func TestSlowHeadersBounded(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory would be measured with the server's; scripts/test.sh runs this test without -race")
+	}
+	if testing.Short() {
+		t.Skip("opens 3,000 connections for 5 s")
+	}
+	const conns = 3000
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < conns+200 {
+		t.Skipf("needs %d open files; the limit is %d (%v)", conns+200, lim.Cur, err)
+	}
+	const limitKB = 200 << 10
+	base, proc := serveProcess(t)
+	addr := strings.TrimPrefix(base, "http://")
+	startKB, err := procStatusKB(proc.Pid, "VmHWM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := []byte("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + strings.Repeat("a", 60<<10))
+	var open []net.Conn
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	held := time.Now()
+	peak := startKB
+	watch := func() {
+		if kb, err := procStatusKB(proc.Pid, "VmHWM"); err == nil && kb > peak {
+			peak = kb
+		}
+		if peak > limitKB {
+			t.Fatalf("peak RSS %d MB with %d slow connections open (from %d MB); the bound is %d MB", peak>>10, len(open), startKB>>10, limitKB>>10)
+		}
+	}
+	for range conns {
+		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+		if err != nil {
+			t.Fatalf("connection %d: %v", len(open)+1, err)
+		}
+		open = append(open, c)
+		c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write(head); err != nil {
+			t.Fatalf("connection %d: %v", len(open), err)
+		}
+		if len(open)%100 == 0 {
+			watch()
+		}
+	}
+	// The connections are held until the server cuts them (ReadHeaderTimeout after each
+	// was accepted); watch its memory over that time.
+	for time.Since(held) < server.ReadHeaderTimeout {
+		watch()
+		time.Sleep(20 * time.Millisecond) // the sampling period of the watch, not a synchronisation
+	}
+	watch()
+	t.Logf("peak RSS %d MB with %d slow connections (from %d MB)", peak>>10, conns, startKB>>10)
+	for _, c := range open {
+		c.Close()
+	}
+	open = nil
+	resp, err := (&http.Client{Timeout: 2 * server.ReadHeaderTimeout}).Get(base + "/healthz")
+	if err != nil {
+		t.Fatalf("after the slow connections closed: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("after the slow connections closed: %s", resp.Status)
+	}
 }

@@ -85,6 +85,9 @@ type Config struct {
 	// address: that address, localhost and the host name), and ServeHTTP used on its own
 	// checks nothing.
 	AllowedHosts []string
+	// MaxConnections bounds the connections Serve keeps open at once; more wait to be
+	// accepted until one closes. Zero means DefaultMaxConnections.
+	MaxConnections int
 }
 
 // Server is the HTTP handler of strata serve.
@@ -109,6 +112,8 @@ type Server struct {
 	// work holds a slot per request that parses, plans or emits, so a burst queues
 	// instead of starving every other request of CPU.
 	work chan struct{}
+	// maxConns is Config.MaxConnections.
+	maxConns int
 
 	shutdownDelay, shutdownTimeout time.Duration
 }
@@ -121,6 +126,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{version: cfg.Version, log: cfg.Logger, results: map[string]string{},
 		work: make(chan struct{}, runtime.GOMAXPROCS(0)*4), shutdownDelay: cfg.ShutdownDelay, shutdownTimeout: cfg.ShutdownTimeout}
+	switch s.maxConns = cfg.MaxConnections; {
+	case s.maxConns == 0:
+		s.maxConns = DefaultMaxConnections
+	case s.maxConns < 0:
+		return nil, fmt.Errorf("max connections %d is negative", s.maxConns)
+	}
 	if s.shutdownDelay < 0 {
 		return nil, fmt.Errorf("shutdown delay %v is negative", s.shutdownDelay)
 	}
@@ -299,7 +310,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(newLimitListener(ln, s.maxConns)) }()
 	s.log.Info("serving", "address", ln.Addr().String(), "entities", len(s.state().net.Entities), "facts", len(s.state().net.Facts))
 	select {
 	case err := <-errc:
