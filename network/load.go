@@ -1,9 +1,11 @@
 package network
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -20,17 +22,77 @@ type File struct {
 	Data []byte
 }
 
-// ReadFiles reads the named files from disk.
+// ReadFiles reads the named files from disk, each of at most the default limit of
+// [ReadFile].
 func ReadFiles(paths ...string) ([]File, error) {
 	out := make([]File, 0, len(paths))
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
+		b, err := ReadFile(p, 0)
 		if err != nil {
-			return nil, fmt.Errorf("read network file: %w", err)
+			return nil, err
 		}
 		out = append(out, File{Name: p, Data: b})
 	}
 	return out, nil
+}
+
+// ReadFile reads a file of at most limit bytes (0: the default limit of a YAML file,
+// [yamlpos.DefaultLimits] MaxBytes). A larger regular file is refused by its size before
+// it is read; a file whose size is not known beforehand (a pipe, a device) is read up to
+// the limit and refused past it, so that /dev/zero or a generator that never stops cannot
+// fill memory. The refusal is a [Problem] with [CodeLimit] at the file's start; an error
+// of the file system says "read network file".
+func ReadFile(path string, limit int) ([]byte, error) {
+	if limit <= 0 {
+		limit = yamlpos.DefaultLimits().MaxBytes
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read network file: %w", err)
+	}
+	defer f.Close()
+	tooLarge := func(what string) error {
+		return Problems{{Pos: Pos{File: path, Line: 1, Col: 1}, Code: CodeLimit,
+			Message: fmt.Sprintf("%s; strata reads at most %d bytes of a file", what, limit), Hint: "split it into several files"}}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read network file: %w", err)
+	}
+	if fi.Mode().IsRegular() {
+		if fi.Size() > int64(limit) {
+			return nil, tooLarge(fmt.Sprintf("file is %d bytes", fi.Size()))
+		}
+		b, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+		if err != nil {
+			return nil, fmt.Errorf("read network file: %w", err)
+		}
+		if len(b) > limit { // it grew while it was read
+			return nil, tooLarge(fmt.Sprintf("more than %d bytes", limit))
+		}
+		return b, nil
+	}
+	// A pipe or a device: read in pieces, and stop at a NUL byte, which no text file
+	// holds (/dev/zero, /dev/urandom, a binary piped in), rather than at the limit.
+	var b []byte
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := f.Read(buf)
+		if i := bytes.IndexByte(buf[:n], 0); i >= 0 {
+			return nil, Problems{{Pos: Pos{File: path, Line: 1, Col: 1}, Code: CodeSyntax,
+				Message: fmt.Sprintf("a NUL byte at offset %d: this is not a text file", len(b)+i), Hint: "give a YAML or Markdown file"}}
+		}
+		if len(b)+n > limit {
+			return nil, tooLarge(fmt.Sprintf("more than %d bytes", limit))
+		}
+		b = append(b, buf[:n]...)
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read network file: %w", err)
+		}
+	}
 }
 
 // Options tune Load.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-dev/strata/bench"
+	"github.com/strata-dev/strata/measured"
 )
 
 func (a *app) benchCommand() *cobra.Command {
@@ -285,16 +285,14 @@ Exit code 1 when a measurement disagrees with the claimed order.`,
 			if err != nil {
 				return err
 			}
-			b, err := os.ReadFile(args[0])
+			// Read as plan --measured reads them: at most measured.MaxFileBytes, strictly
+			// (an unknown or repeated member is an error at file:line:col, not ignored).
+			res, err := readInput(args[0], measured.ReadBench)
+			if ue, ok := err.(usageError); ok {
+				return usageError{fmt.Errorf("read results: %w", ue.err)}
+			}
 			if err != nil {
-				return usageError{fmt.Errorf("read results: %w", err)}
-			}
-			var res bench.Results
-			if err := json.Unmarshal(b, &res); err != nil {
-				return inputError{fmt.Errorf("%s: not strata bench results (make them with 'strata bench -o json'): %v", args[0], err)}
-			}
-			if len(res.Drivers) == 0 {
-				return inputError{fmt.Errorf("%s: no drivers in the results; run 'strata bench -o json' first", args[0])}
+				return err
 			}
 			if err := a.load(); err != nil {
 				return err
@@ -302,13 +300,13 @@ Exit code 1 when a measurement disagrees with the claimed order.`,
 			if _, err := a.relation(relation); err != nil {
 				return err
 			}
-			checks, err := bench.Verify(a.rsn, relation, &res)
+			checks, err := bench.Verify(a.rsn, relation, res)
 			if err != nil {
 				return err
 			}
 			if facts != "" {
-				fs := bench.MeasuredFacts(checks, &res, workload)
-				if err := writeFile(facts, func(w io.Writer) error { return bench.WriteFacts(w, bench.FactsName(&res), fs) }); err != nil {
+				fs := bench.MeasuredFacts(checks, res, workload)
+				if err := writeFile(facts, func(w io.Writer) error { return bench.WriteFacts(w, bench.FactsName(res), fs) }); err != nil {
 					return err
 				}
 			}
@@ -320,7 +318,7 @@ Exit code 1 when a measurement disagrees with the claimed order.`,
 					return err
 				}
 			} else {
-				a.writeChecks(&res, checks)
+				a.writeChecks(res, checks)
 			}
 			if bench.Tally(checks)[bench.Disagrees] > 0 {
 				return errNo

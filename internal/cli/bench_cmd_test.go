@@ -108,11 +108,23 @@ func TestVerifySynthetic(t *testing.T) {
 		return bench.DriverResult{Name: name, Layer: layer, Available: true,
 			Results: []bench.WorkloadResult{{Workload: bench.Start, Unit: "ms", Samples: s, Summary: bench.Summarize(s)}}}
 	}
-	res := bench.Results{Version: 1, Host: bench.Host{Hostname: "h"}, Workloads: []bench.Workload{{Name: bench.Start}},
+	res := bench.Results{Version: 1, Host: bench.Host{Hostname: "h"}, Started: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Workloads: []bench.Workload{{Name: bench.Start}},
 		Drivers: []bench.DriverResult{mk("native", bench.Native, 0.5), mk("crun", bench.L3, 8), mk("wazero", bench.L4, 0.02)}}
 	b, _ := json.Marshal(res)
-	file := filepath.Join(t.TempDir(), "r.json")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "r.json")
 	os.WriteFile(file, b, 0o644)
+	// What a hand edit or another tool leaves in a results file is an error at its
+	// position, never ignored: verify reads as plan --measured does.
+	variant := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(data), 0o644)
+		return p
+	}
+	unknown := variant("unknown.json", strings.Replace(string(b), `{"version":1`, `{"version":1,"verison":2`, 1))
+	repeated := variant("repeated.json", strings.Replace(string(b), `{"version":1`, `{"version":1,"version":1`, 1))
+	trailing := variant("trailing.json", string(b)+`{"version":1}`)
+	noDrivers := variant("nodrivers.json", `{"version":1,"started":"2026-12-01T00:00:00Z","drivers":[]}`)
 	tests := []struct {
 		args []string
 		code int
@@ -123,6 +135,11 @@ func TestVerifySynthetic(t *testing.T) {
 		{[]string{"verify", file, "--facts", "-"}, exitNo, "kind: measured"},
 		{[]string{"verify", file, "--relation", "nope"}, exitUsage, "nope"},
 		{[]string{"verify", "/no/such.json"}, exitUsage, "read results"},
+		{[]string{"verify", unknown}, exitNo, `unknown.json:1:`},
+		{[]string{"verify", unknown}, exitNo, `verison`},
+		{[]string{"verify", repeated}, exitNo, `repeated.json:1:`},
+		{[]string{"verify", trailing}, exitNo, `trailing.json:1:`},
+		{[]string{"verify", noDrivers}, exitNo, `no drivers`},
 		{[]string{"bench", "--layer", "L-9"}, exitUsage, "unknown layer"},
 		{[]string{"bench", "--layers", "L-9"}, exitUsage, "--layers has been deprecated, use --layer"},
 		{[]string{"bench", "--runs", "0"}, exitUsage, "--runs"},

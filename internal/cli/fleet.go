@@ -301,7 +301,7 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 	} else {
 		files, err := network.ReadFiles(args[0])
 		if err != nil {
-			return usageError{err}
+			return readError(err)
 		}
 		if ws, err = plan.ReadWorkloads(files); err != nil {
 			if ps, ok := network.AsProblems(err); ok {

@@ -93,7 +93,7 @@ type importReport struct {
 func (a *app) runImport(ctx context.Context, p importParams, args []string) error {
 	in, err := readInputs(args)
 	if err != nil {
-		return usageError{err}
+		return readError(err)
 	}
 	if len(in.md) == 0 {
 		return usagef("no Markdown document (.md) in %s", strings.Join(args, ", "))
@@ -101,7 +101,7 @@ func (a *app) runImport(ctx context.Context, p importParams, args []string) erro
 	// the base: the embedded network and --network files, and YAML among the arguments
 	baseIn, err := readInputs(a.networks)
 	if err != nil {
-		return usageError{err}
+		return readError(err)
 	}
 	var base []network.File
 	if !a.noDefault {

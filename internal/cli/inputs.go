@@ -43,9 +43,9 @@ func readInputs(paths []string) (inputs, error) {
 			return in, fmt.Errorf("read network file: %w", err)
 		}
 		if !st.IsDir() {
-			b, err := os.ReadFile(p)
+			b, err := readNamed(p)
 			if err != nil {
-				return in, fmt.Errorf("read network file: %w", err)
+				return in, err
 			}
 			if kb.IsMarkdown(p) {
 				in.md = append(in.md, network.File{Name: p, Data: b})
@@ -80,9 +80,9 @@ func readInputs(paths []string) (inputs, error) {
 				in.skipped = append(in.skipped, name)
 				continue
 			}
-			b, err := os.ReadFile(name)
+			b, err := readNamed(name)
 			if err != nil {
-				return in, fmt.Errorf("read network file: %w", err)
+				return in, err
 			}
 			if md {
 				in.md = append(in.md, network.File{Name: name, Data: b})
@@ -92,6 +92,26 @@ func readInputs(paths []string) (inputs, error) {
 		}
 	}
 	return in, nil
+}
+
+// readNamed reads a file named on the command line up to the limit of its kind (a
+// Markdown document kb's, any other file a YAML file's), never more: a device or a pipe
+// that does not end is refused at the limit.
+func readNamed(path string) ([]byte, error) {
+	limit := 0
+	if kb.IsMarkdown(path) {
+		limit = int(kb.DefaultLimits.MaxFileBytes)
+	}
+	return network.ReadFile(path, limit)
+}
+
+// readError is the error of a file that could not be read: one past a limit is an input
+// error at its position (exit 1), one the file system refused a usage error (exit 2).
+func readError(err error) error {
+	if ps, ok := network.AsProblems(err); ok {
+		return inputError{ps}
+	}
+	return usageError{err}
 }
 
 // loaded is a network loaded from the embedded default, YAML files and Markdown, with
@@ -112,7 +132,7 @@ func (a *app) loadPaths(ctx context.Context, paths []string) (loaded, error) {
 	var l loaded
 	in, err := readInputs(paths)
 	if err != nil {
-		return l, usageError{err}
+		return l, readError(err)
 	}
 	l.in = in
 	if !a.noDefault && len(in.yaml) == 0 && len(in.md) == 0 {

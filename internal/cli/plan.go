@@ -204,7 +204,7 @@ func (a *app) planWorkloads(p *plan.Planner, args []string, scenario string) ([]
 	}
 	files, err := network.ReadFiles(args[0])
 	if err != nil {
-		return nil, usageError{err}
+		return nil, readError(err)
 	}
 	ws, err := plan.ReadWorkloads(files)
 	if err != nil {
