@@ -13,6 +13,7 @@ package reason_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ func hasOp(id string) bool { return strings.ContainsAny(id, "=<>→") }
 
 func genOracle(rng *rand.Rand) *oNet {
 	g := &oNet{lines: map[oFact][]int{}}
-	n := 2 + rng.IntN(10)
+	n := 2 + rng.IntN(oracleSize-1)
 	for i := range n {
 		g.ids = append(g.ids, fmt.Sprintf(idForms[rng.IntN(len(idForms))], i))
 	}
@@ -413,9 +414,33 @@ type oracle struct {
 	rel    map[string]int // relation id -> index
 }
 
+// The oracle's hunt is widened from the environment, for a long run by hand:
+// STRATA_ORACLE_ITERS networks (default 800, 300 under -race, 200 with -short),
+// STRATA_ORACLE_SIZE entities at most in each (default 11), STRATA_ORACLE_SEED another
+// series of networks (default 0x0a11ce).
+var (
+	oracleSize  = envInt("STRATA_ORACLE_SIZE", 11)
+	oracleIters = envInt("STRATA_ORACLE_ITERS", 0)
+	oracleSeed  = uint64(envInt("STRATA_ORACLE_SEED", 0x0a11ce))
+)
+
+func envInt(name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 2 {
+		panic(fmt.Sprintf("%s=%q: want a whole number of at least 2", name, v))
+	}
+	return n
+}
+
 func TestOracle(t *testing.T) {
 	iters := 800
 	switch {
+	case oracleIters > 0:
+		iters = oracleIters
 	case testing.Short():
 		iters = 200
 	case raceEnabled:
@@ -423,7 +448,7 @@ func TestOracle(t *testing.T) {
 	}
 	var cov coverage
 	for iter := range iters {
-		rng := rand.New(rand.NewPCG(0x0a11ce, uint64(iter)))
+		rng := rand.New(rand.NewPCG(oracleSeed, uint64(iter)))
 		g := genOracle(rng)
 		net, err := network.Load([]network.File{{Name: oracleFile, Data: []byte(g.text)}})
 		if err != nil {
