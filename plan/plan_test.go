@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -303,6 +304,43 @@ func BenchmarkPlanEdge(b *testing.B) {
 	for b.Loop() {
 		if _, err := p.Plan(w); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestWorkloadQuantitiesExact: a CPU or memory quantity is carried into the emitted files
+// in millicores and bytes (int64), so one finer or larger than those can carry is refused
+// where it is written, never rounded or clamped in the files without a word.
+func TestWorkloadQuantitiesExact(t *testing.T) {
+	for _, tc := range []struct {
+		cpu, memory string
+		want        []string // problems; none: accepted
+	}{
+		{"500m", "256Mi", nil},
+		{"1.5", "1Gi", nil},
+		{"9223372036854775806m", "9223372036854775806", nil},
+		{"1e308", "9999999999999999999Ei", []string{
+			`w.yaml:4:13: spec.cpu: "1e308" is not a whole number of millicores within what the emitted files can carry`,
+			`spec.memory: "9999999999999999999Ei" is not a whole number of bytes`}},
+		{"0.0001", "0.5", []string{`spec.cpu: "0.0001" is not a whole number of millicores`, `spec.memory: "0.5" is not a whole number of bytes`}},
+		{"9223372036854775808m", "9223372036854775807", []string{`spec.cpu: "9223372036854775808m"`, `spec.memory: "9223372036854775807"`}},
+	} {
+		doc := fmt.Sprintf("apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: w}\nspec: {cpu: %q, memory: %q}\n", tc.cpu, tc.memory)
+		ws, err := plan.ReadWorkloads([]network.File{{Name: "w.yaml", Data: []byte(doc)}})
+		if tc.want == nil {
+			if err != nil || ws[0].CPU != tc.cpu || ws[0].Memory != tc.memory {
+				t.Errorf("cpu %s memory %s: %v", tc.cpu, tc.memory, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("cpu %s memory %s accepted: the files would carry another amount", tc.cpu, tc.memory)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("cpu %s memory %s: the problems lack %s:\n%v", tc.cpu, tc.memory, w, err)
+			}
 		}
 	}
 }

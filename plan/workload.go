@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"sync"
@@ -164,8 +165,8 @@ func readWorkload(r *yamlpos.Reader, d network.Document) Workload {
 		w.AsOf = int(n)
 	}
 	w.Requirements = r.Strings(s.Get("requirements"), "spec.requirements")
-	w.CPU = quantity(r, s.Get("cpu"), "spec.cpu", "500m")
-	w.Memory = quantity(r, s.Get("memory"), "spec.memory", "256Mi")
+	w.CPU = quantity(r, s.Get("cpu"), "spec.cpu", "500m", resource.Milli, "millicores")
+	w.Memory = quantity(r, s.Get("memory"), "spec.memory", "256Mi", 0, "bytes")
 	if v := s.Get("port"); v != nil {
 		n, _ := r.Int(v, "spec.port", 1, 65535)
 		w.Port = int32(n)
@@ -190,8 +191,12 @@ func readWorkload(r *yamlpos.Reader, d network.Document) Workload {
 }
 
 // quantity reads a Kubernetes resource quantity ("500m", "2", "256Mi"), written as a
-// string or a number.
-func quantity(r *yamlpos.Reader, v *yamlpos.Node, where, example string) string {
+// string or a number, that is a whole number of units at scale (millicores for CPU,
+// bytes for memory) within int64: the emitted files (the docker run line's --cpus and
+// --memory, the Kubernetes objects) carry it in those units, and a finer or larger one
+// would be rounded or clamped there without a word ("1e308" CPUs became
+// 9223372036854775.807, "9999999999999999999Ei" of memory 9223372036854775807 bytes).
+func quantity(r *yamlpos.Reader, v *yamlpos.Node, where, example string, scale resource.Scale, units string) string {
 	if v == nil {
 		return ""
 	}
@@ -202,6 +207,13 @@ func quantity(r *yamlpos.Reader, v *yamlpos.Node, where, example string) string 
 	q, err := resource.ParseQuantity(text)
 	if err != nil || q.Sign() <= 0 {
 		r.Addf(v.Pos(), network.CodeSchema, fmt.Sprintf("write a positive Kubernetes quantity such as %q", example), "%s: %q is not a positive quantity", where, text)
+		return ""
+	}
+	// ScaledValue rounds up and may overflow: either way it no longer equals q. A value
+	// ParseQuantity found too large it has already clamped to MaxInt64.
+	if n := q.ScaledValue(scale); n == math.MaxInt64 || resource.NewScaledQuantity(n, scale).Cmp(q) != 0 {
+		r.Addf(v.Pos(), network.CodeSchema, fmt.Sprintf("write a whole number of %s below %d, such as %q", units, int64(math.MaxInt64), example),
+			"%s: %q is not a whole number of %s within what the emitted files can carry", where, text, units)
 		return ""
 	}
 	return text
