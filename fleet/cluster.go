@@ -53,6 +53,9 @@ func Connect(kubeconfig, context string, timeout time.Duration) (*Cluster, error
 			return nil, fmt.Errorf("--kubeconfig %s: %w", kubeconfig, err)
 		}
 	}
+	if err := checkKubeconfigs(rules); err != nil {
+		return nil, err
+	}
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
 	raw, err := cc.RawConfig()
 	if err != nil {
@@ -96,6 +99,33 @@ func Connect(kubeconfig, context string, timeout time.Duration) (*Cluster, error
 		return nil, err
 	}
 	return c, nil
+}
+
+// MaxKubeconfigBytes bounds each kubeconfig file Connect reads (one with its
+// certificates inline is a few tens of kilobytes).
+const MaxKubeconfigBytes = 16 << 20
+
+// checkKubeconfigs refuses, before client-go reads them whole, kubeconfig files that are
+// devices, sockets or directories (client-go read /dev/zero without end: 560 MB in 20 s)
+// or are larger than MaxKubeconfigBytes. A pipe is let through, for --kubeconfig
+// <(command); files that do not exist are client-go's to judge.
+func checkKubeconfigs(rules *clientcmd.ClientConfigLoadingRules) error {
+	paths := rules.GetLoadingPrecedence()
+	if rules.ExplicitPath != "" {
+		paths = []string{rules.ExplicitPath}
+	}
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		switch {
+		case err != nil:
+			continue
+		case !fi.Mode().IsRegular() && fi.Mode().Type() != os.ModeNamedPipe:
+			return fmt.Errorf("kubeconfig %s is not a regular file (%s); give the file kubectl reads (--kubeconfig or $KUBECONFIG)", p, fi.Mode().Type())
+		case fi.Size() > MaxKubeconfigBytes:
+			return fmt.Errorf("kubeconfig %s is %d bytes, more than the %d MiB strata reads; give the file kubectl reads (--kubeconfig or $KUBECONFIG)", p, fi.Size(), MaxKubeconfigBytes>>20)
+		}
+	}
+	return nil
 }
 
 func describeFiles(rules *clientcmd.ClientConfigLoadingRules) string {

@@ -3,6 +3,8 @@ package fleet_test
 import (
 	"maps"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -196,6 +198,39 @@ func TestEligibleMatchesBruteForce(t *testing.T) {
 		}
 		if got := f.Eligible(fleet.Selector(h, l, gpu)); got != want {
 			t.Fatalf("round %d: Eligible(%s, %s, gpu %v) = %d, brute force %d", round, h, l, gpu, got, want)
+		}
+	}
+}
+
+// TestConnectRefusesHostileKubeconfig: a kubeconfig that is a device or larger than any
+// kubeconfig is refused before client-go reads it whole (it read /dev/zero without end),
+// named by --kubeconfig or by $KUBECONFIG, and the error says what to give instead.
+func TestConnectRefusesHostileKubeconfig(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	huge := filepath.Join(t.TempDir(), "config")
+	if f, err := os.Create(huge); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Truncate(fleet.MaxKubeconfigBytes + 1)
+		f.Close()
+	}
+	for _, tc := range []struct{ flag, env, want string }{
+		{"/dev/zero", "", "kubeconfig /dev/zero is not a regular file"},
+		{"", "/dev/zero", "kubeconfig /dev/zero is not a regular file"},
+		{huge, "", "more than the 16 MiB strata reads"},
+	} {
+		t.Setenv("KUBECONFIG", tc.env)
+		done := make(chan error, 1)
+		go func() { _, err := fleet.Connect(tc.flag, "", time.Second); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "give the file kubectl reads") {
+				t.Errorf("--kubeconfig %q KUBECONFIG=%q: %v", tc.flag, tc.env, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("--kubeconfig %q KUBECONFIG=%q: still reading after 30 s", tc.flag, tc.env)
 		}
 	}
 }
