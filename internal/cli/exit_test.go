@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -51,5 +54,27 @@ func TestFailureWithUsageWordsIsNotUsage(t *testing.T) {
 	r := strata(t, "plan", "--scenario", "edge", "--image", "ghcr.io/example/edge:1.0", "--emit", filepath.Join(blocker, "out"))
 	if r.code != exitFailure || strings.Contains(r.stderr, "--help") {
 		t.Errorf("exit %d, want %d without a usage hint:\n%s", r.code, exitFailure, r.stderr)
+	}
+}
+
+// fullWriter fails every write, as a full disk does (strata show > /dev/full).
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestWriteErrorsReported: an answer that could not be written is a failure with the
+// reason on stderr, whatever the command: show, rank, scenarios and plan printed their
+// tables with fmt and exited 0 into a full disk (only export checked its writes).
+func TestWriteErrorsReported(t *testing.T) {
+	for _, args := range [][]string{
+		{"show"}, {"show", "L-3"}, {"rank", "isolation-strength"}, {"compare", "L-4", "L-2"}, {"scenarios"},
+		{"plan", "--scenario", "edge"}, {"export", "-o", "json"}, {"coordinates", "K3s", "+", "WasmEdge"},
+		{"--help"},
+	} {
+		var stderr bytes.Buffer
+		code := Run(context.Background(), args, fullWriter{}, &stderr)
+		if code != exitFailure || !strings.Contains(stderr.String(), "no space left on device") {
+			t.Errorf("strata %s > /dev/full: exit %d, stderr %q; want exit %d and the reason", strings.Join(args, " "), code, stderr.String(), exitFailure)
+		}
 	}
 }

@@ -53,10 +53,11 @@ type app struct {
 
 // Run runs strata with the arguments (without the program name) and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
+	out := &checkedWriter{w: stdout}
+	a := &app{stdout: out, stderr: stderr}
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetOut(stdout)
+	root.SetOut(out)
 	root.SetErr(stderr)
 	// What cobra adds at Execute (help, completion) gets the same marking as the rest.
 	root.InitDefaultHelpCmd()
@@ -68,6 +69,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// Cobra failed before any command ran: the command line itself is wrong (an unknown
 		// command, a bad flag, the wrong number of arguments, a missing required flag).
 		err = usageError{err}
+	}
+	if out.err != nil && (err == nil || exitCode(err) == exitNo) {
+		// The answer did not reach its reader (a full disk, a closed file): that is the
+		// outcome, not the answer's own 0 or 1.
+		err = fmt.Errorf("write standard output: %w", out.err)
 	}
 	code := exitCode(err)
 	switch code {
@@ -92,6 +98,25 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "strata: %v\n", err)
 	return code
+}
+
+// checkedWriter remembers the first error of a write, and refuses every write after it:
+// a command that prints its answer with fmt.Fprint* does not look at each write's error,
+// and one lost line would make the rest a wrong answer.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // exitCode is the exit code for a command's error: by its type, never by its text.
