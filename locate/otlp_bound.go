@@ -24,6 +24,8 @@ const (
 	DefaultMaxValues = 1 << 18
 	// DefaultMaxDecoding is the default of [Receiver.MaxDecoding].
 	DefaultMaxDecoding = 2
+	// DefaultMaxReading is how many requests may have their body read and held at once.
+	DefaultMaxReading = 8
 	// maxNesting bounds how deeply messages (protobuf) or objects and arrays (JSON) nest
 	// in one body. OTLP nests spans 4 deep and an attribute's value a few more.
 	maxNesting = 32

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -275,4 +276,65 @@ func FuzzCountJSON(f *testing.F) {
 			t.Fatalf("counted %d values; decoded %d spans", c.values, n)
 		}
 	})
+}
+
+// TestReceiverBoundsSlowBodies: clients that each send most of a body as large as MaxBody
+// and never finish it are read only MaxReading at a time, so the memory the receiver holds
+// does not grow with their number (24 clients of 15 MiB held 560 MB before). The heap is
+// watched while 64 such clients of 1 MiB hold their connections; once they leave, a
+// batch is received at once.
+func TestReceiverBoundsSlowBodies(t *testing.T) {
+	const clients, body = 64, 1 << 20
+	r := &Receiver{MaxBody: body}
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	start := heap()
+	part := append([]byte("{"), bytes.Repeat([]byte(" "), body-2)...)
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range clients {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		fmt.Fprintf(c, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", body)
+		go c.Write(part) // blocks once the receiver stops reading; ends when c is closed
+	}
+	// The bound: MaxReading bodies and their growth while read, and room for the rest of
+	// the process; 64 bodies read at once pass it.
+	const bound = 24 << 20
+	var peak uint64
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) { // the sampling period, not a synchronisation
+		if h := heap(); h > start && h-start > peak {
+			peak = h - start
+		}
+		if peak > bound {
+			t.Fatalf("heap grew by %d MiB with %d clients sending %d KiB bodies slowly; the bound is %d MiB", peak>>20, clients, body>>10, bound>>20)
+		}
+	}
+	t.Logf("heap grew by at most %d MiB with %d slow clients", peak>>20, clients)
+	for _, c := range conns {
+		c.Close()
+	}
+	conns = nil
+	resp, err := http.Post(srv.URL+"/v1/traces", "application/json", strings.NewReader(`{"resourceSpans":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("after the slow clients left: %s", resp.Status)
+	}
 }
