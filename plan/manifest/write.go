@@ -38,13 +38,13 @@ func WriteDir(dir string, objs []Object, opts WriteOptions) error {
 			return fmt.Errorf("manifest: write %s: two objects share the file name %s", dir, o.File)
 		}
 		seen[o.File] = true
-		old, err := os.ReadFile(filepath.Join(dir, o.File))
+		same, err := sameFile(filepath.Join(dir, o.File), o.YAML)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			todo = append(todo, o)
 		case err != nil:
 			return fmt.Errorf("manifest: write %s: %w", dir, err)
-		case bytes.Equal(old, o.YAML):
+		case same:
 			// Already there.
 		case opts.Overwrite:
 			todo = append(todo, o)
@@ -65,6 +65,19 @@ func WriteDir(dir string, objs []Object, opts WriteOptions) error {
 		}
 	}
 	return nil
+}
+
+// sameFile reports whether path is a regular file holding data. Anything else there is
+// different and is never opened: a symbolic link (the rename that writes the file replaces
+// the link, not what it points at), a named pipe (reading it waited forever), a device
+// (reading /dev/zero grew without end), or a file of another size.
+func sameFile(path string, data []byte) (bool, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
+		return false, err
+	}
+	old, err := os.ReadFile(path)
+	return err == nil && bytes.Equal(old, data), err
 }
 
 // writeAtomic writes data to a temporary file beside path, syncs it and renames it over

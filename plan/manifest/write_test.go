@@ -4,7 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestWriteDir(t *testing.T) {
@@ -65,5 +68,52 @@ func TestWriteDirRejectsBadNames(t *testing.T) {
 	o := Object{File: "a.yaml", YAML: []byte("x")}
 	if err := WriteDir(t.TempDir(), []Object{o, o}, WriteOptions{}); err == nil {
 		t.Error("duplicate file names accepted")
+	}
+}
+
+// TestWriteDirNonRegular: what stands in the output directory under a file's name and is
+// no regular file is a conflict, never opened: a named pipe made WriteDir wait forever for
+// a writer, a link to /dev/zero read without end. With Overwrite each is replaced by the
+// file, and what a link pointed at is left as it was.
+func TestWriteDirNonRegular(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	objs := buildCase(t, cases[0].choice)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, objs[0].File), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	target := filepath.Join(t.TempDir(), "target")
+	os.WriteFile(target, []byte("mine\n"), 0o644)
+	if err := os.Symlink(target, filepath.Join(dir, objs[1].File)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- WriteDir(dir, objs, WriteOptions{}) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), objs[0].File) || !strings.Contains(err.Error(), objs[1].File) {
+			t.Errorf("a pipe and a link in the way: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		// Unblock the reader so the test can end: open the pipe for writing and close it.
+		if f, err := os.OpenFile(filepath.Join(dir, objs[0].File), os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+		<-done
+		t.Fatal("WriteDir waited 10 s on a named pipe in the output directory")
+	}
+	if err := WriteDir(dir, objs, WriteOptions{Overwrite: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs[:2] {
+		fi, err := os.Lstat(filepath.Join(dir, o.File))
+		if err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("%s after overwrite: %v %v", o.File, fi.Mode(), err)
+		}
+	}
+	if b, _ := os.ReadFile(target); string(b) != "mine\n" {
+		t.Errorf("the link's target was changed")
 	}
 }
