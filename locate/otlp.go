@@ -307,7 +307,7 @@ type Refusal struct {
 	Status int `json:"status"`
 	// Reason is a short code: method, content-encoding, gzip, too-large,
 	// too-many-values, read, content-type, decode or busy (the client left while waiting
-	// for a decoding slot).
+	// for its body to be read or decoded).
 	Reason string `json:"reason"`
 	// Client is the client's IP address.
 	Client string `json:"client"`
