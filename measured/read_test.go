@@ -96,7 +96,7 @@ func TestReadFileBound(t *testing.T) {
 	}
 	f.Close()
 	_, err = ReadFile(path)
-	if ps, ok := network.AsProblems(err); !ok || !strings.Contains(ps.Error(), "larger than") {
+	if ps, ok := network.AsProblems(err); !ok || !strings.Contains(ps.Error(), "huge.json:1:1: file is 16777217 bytes; strata reads at most 16777216") {
 		t.Errorf("a file over the bound: %v", err)
 	}
 	if _, err := ReadFile(filepath.Join(t.TempDir(), "missing.json")); !os.IsNotExist(err) {

@@ -70,8 +70,9 @@ func TestHostileFiles(t *testing.T) {
 		{[]string{"check", sparse}, "huge.yaml:1:1: file is 269484032 bytes; strata reads at most 268435456 bytes"},
 		{[]string{"check", dir}, "huge.md:1:1: file is 17825792 bytes; strata reads at most 16777216 bytes"},
 		{[]string{"import", sparseMD}, "huge.md:1:1: file is 17825792 bytes"},
-		{[]string{"verify", "/dev/zero"}, "larger than 16 MiB"},
-		{[]string{"plan", "--scenario", "edge", "--measured", "/dev/zero"}, "larger than 16 MiB"},
+		{[]string{"verify", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0: this is not a text file: not a strata bench or probe result"},
+		{[]string{"plan", "--scenario", "edge", "--measured", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0"},
+		{[]string{"verify", sparseMD}, "huge.md:1:1: file is 17825792 bytes; strata reads at most 16777216 bytes of a file: not a strata bench or probe result"},
 		{[]string{"locate", "--events", "/dev/zero"}, "/dev/zero: "},
 	} {
 		t.Run(strings.ReplaceAll(strings.Join(tc.args, " "), dir, "DIR"), func(t *testing.T) {
