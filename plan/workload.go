@@ -20,6 +20,14 @@ import (
 // KindWorkload is the document kind of a workload description.
 const KindWorkload = "Workload"
 
+// MinAsOf and MaxAsOf bound the year an asOf may name, wherever it is given: a Workload's
+// spec.asOf, strata plan --as-of, and the API's asOf parameter (whose OpenAPI schema
+// states them, and the web UI's "as of" fields read them from there).
+const (
+	MinAsOf = 1900
+	MaxAsOf = 2200
+)
+
 // Workload is what a platform engineer knows about a workload: its requirements in the
 // seed's vocabulary and a little more.
 type Workload struct {
@@ -161,7 +169,7 @@ func readWorkload(r *yamlpos.Reader, d network.Document) Workload {
 		}
 	}
 	if v := s.Get("asOf"); v != nil {
-		n, _ := r.Int(v, "spec.asOf", 1990, 2100)
+		n, _ := r.Int(v, "spec.asOf", MinAsOf, MaxAsOf)
 		w.AsOf = int(n)
 	}
 	w.Requirements = r.Strings(s.Get("requirements"), "spec.requirements")

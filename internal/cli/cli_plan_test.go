@@ -60,7 +60,8 @@ func TestPlanAnswers(t *testing.T) {
 	if !strings.Contains(r.stderr, "requirements in conflict: as-of 2016, resource-constrained") {
 		t.Errorf("unsatisfiable plan should say which requirements conflict:\n%s", r.stderr)
 	}
-	for _, args := range [][]string{{"plan"}, {"plan", "x.yaml", "--scenario", "edge"}, {"plan", "--scenario", "nowhere"}, {"coordinates", "WasmEdg"}} {
+	for _, args := range [][]string{{"plan"}, {"plan", "x.yaml", "--scenario", "edge"}, {"plan", "--scenario", "nowhere"}, {"coordinates", "WasmEdg"},
+		{"plan", "--scenario", "edge", "--as-of", "1899"}, {"plan", "--scenario", "edge", "--as-of", "2201"}} {
 		if r := strata(t, args...); r.code != exitUsage {
 			t.Errorf("%v: exit %d, want %d\n%s", args, r.code, exitUsage, r.stderr)
 		}

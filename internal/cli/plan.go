@@ -125,6 +125,9 @@ func (a *app) runPlan(ctx context.Context, args []string, f planFlags) error {
 			return usagef("--image: %v", err)
 		}
 	}
+	if f.setAsOf && (f.asOf < plan.MinAsOf || f.asOf > plan.MaxAsOf) {
+		return usagef("--as-of is %d; give a year from %d to %d", f.asOf, plan.MinAsOf, plan.MaxAsOf)
+	}
 	if v := f.emit.ContainerdConfigVersion; v != 2 && v != 3 {
 		return usagef("--containerd-config-version is %d; use 2 (containerd 1.x) or 3 (containerd 2.x)", v)
 	}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/strata-dev/strata/network"
+	"github.com/strata-dev/strata/plan"
 )
 
 // Handlers have one shape, as Prometheus's API does: an apiFunc reads the request and
@@ -294,8 +295,8 @@ func asOfParam(r *request) (year int, set bool, err error) {
 		return 0, false, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1900 || n > 2200 {
-		return 0, false, badRequest("asOf must be a year such as 2019, not %q", v)
+	if err != nil || n < plan.MinAsOf || n > plan.MaxAsOf {
+		return 0, false, badRequest("asOf must be a year from %d to %d, such as 2019, not %q", plan.MinAsOf, plan.MaxAsOf, v)
 	}
 	return n, true, nil
 }

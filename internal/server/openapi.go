@@ -26,8 +26,9 @@ type operation struct {
 type param struct {
 	name, in, description string
 	required, array       bool
-	maxItems              int // an array's most items, repeated or comma-separated
-	maxLength             int // most bytes of the value, of each item of an array; 0: MaxParamBytes
+	maxItems              int  // an array's most items, repeated or comma-separated
+	maxLength             int  // most bytes of the value, of each item of an array; 0: MaxParamBytes
+	year                  bool // an integer from plan.MinAsOf to plan.MaxAsOf (asOf)
 }
 
 func q(name, desc string, required bool) param {
@@ -36,6 +37,13 @@ func q(name, desc string, required bool) param {
 func qlist(name, desc string, required bool, maxItems int) param {
 	return param{name: name, in: "query", description: desc, required: required, array: true, maxItems: maxItems}
 }
+
+// asOf is the asOf parameter: a year within the bounds plan.MinAsOf and plan.MaxAsOf,
+// which the schema states (the web UI's "as of" fields take their bounds from it).
+func asOf() param {
+	return param{name: "asOf", in: "query", description: "only technologies that existed in this year", year: true}
+}
+
 func p(name, desc string) param {
 	return param{name: name, in: "path", description: desc, required: true}
 }
@@ -85,17 +93,17 @@ var (
 	opContradictions = operation{id: "contradictions", summary: "Facts that contradict the orders' properties, each with its source.",
 		answer: typeOf[ContradictionList](), work: true}
 	opPlanGet = operation{id: "planScenario", summary: "Plan one of the network's scenarios from its key requirements.",
-		params: []param{q("scenario", "a scenario, e.g. edge", true), q("asOf", "only technologies that existed in this year", false)},
+		params: []param{q("scenario", "a scenario, e.g. edge", true), asOf()},
 		answer: typeOf[PlanAnswer](), errors: []int{400, 404, 422, 503}, work: true}
 	opPlanPost = operation{id: "planWorkload", summary: "Plan the Workload documents in the body (YAML, or the same document as JSON)." + workloadLimits,
-		params: []param{q("asOf", "only technologies that existed in this year", false)}, body: true, work: true,
+		params: []param{asOf()}, body: true, work: true,
 		answer: typeOf[PlanAnswer](), errors: []int{400, 413, 415, 422, 503}}
 	manifestParams = []param{
 		{name: "image", in: "query", description: "the image to run when the workload names none (scenarios name none)", maxLength: MaxImageBytes},
 		q("namespace", "the namespace of the objects (default: default)", false),
 		q("format", "tar (default): a .tar.gz with one file per object, as strata plan --emit writes; yaml: the cluster objects as one YAML stream for kubectl apply -f -", false),
 		q("containerdConfigVersion", "2 (containerd 1.x, default) or 3 (containerd 2.x)", false),
-		q("asOf", "only technologies that existed in this year", false),
+		asOf(),
 	}
 	opManifestsGet = operation{id: "manifestsScenario", summary: "The Kubernetes/K3s files that enforce a scenario's plan (RuntimeClass, workload, Gatekeeper policy, containerd config, observability).",
 		params: append([]param{q("scenario", "a scenario, e.g. edge", true)}, manifestParams...),
@@ -125,6 +133,9 @@ func openAPIDocument(s *Server) map[string]any {
 		var ps []any
 		for _, pr := range op.params {
 			sch := map[string]any{"type": "string", "maxLength": pr.maxLen()}
+			if pr.year {
+				sch = map[string]any{"type": "integer", "minimum": plan.MinAsOf, "maximum": plan.MaxAsOf}
+			}
 			if pr.array {
 				sch = map[string]any{"type": "array", "maxItems": pr.maxItems, "items": sch}
 			}

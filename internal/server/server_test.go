@@ -160,6 +160,13 @@ func TestAPI(t *testing.T) {
 		{"plan not a scenario", "GET", "/api/v1/plan?scenario=L-3", "", "", 400, []string{`not a scenario`}},
 		{"plan unknown scenario", "GET", "/api/v1/plan?scenario=edg", "", "", 404, []string{`"suggestion"`}},
 		{"plan bad asOf", "GET", "/api/v1/plan?scenario=edge&asOf=soon", "", "", 400, []string{`asOf`}},
+		// The years asOf takes are the same in the query and in a Workload (plan.MinAsOf, plan.MaxAsOf).
+		{"plan asOf first year", "GET", fmt.Sprintf("/api/v1/plan?scenario=edge&asOf=%d", plan.MinAsOf), "", "", 422, []string{`"code":"unsatisfiable"`}},
+		{"plan asOf before", "GET", fmt.Sprintf("/api/v1/plan?scenario=edge&asOf=%d", plan.MinAsOf-1), "", "", 400, []string{fmt.Sprintf("from %d to %d", plan.MinAsOf, plan.MaxAsOf)}},
+		{"plan asOf last year", "GET", fmt.Sprintf("/api/v1/plan?scenario=edge&asOf=%d", plan.MaxAsOf), "", "", 200, []string{`"workload":"edge"`}},
+		{"plan asOf after", "GET", fmt.Sprintf("/api/v1/plan?scenario=edge&asOf=%d", plan.MaxAsOf+1), "", "", 400, []string{`asOf`}},
+		{"workload asOf first year", "POST", "/api/v1/plan", "application/yaml", fmt.Sprintf("apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: w}\nspec: {asOf: %d}\n", plan.MinAsOf), 422, []string{`"code":"unsatisfiable"`}},
+		{"workload asOf after", "POST", "/api/v1/plan", "application/yaml", fmt.Sprintf("apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: w}\nspec: {asOf: %d}\n", plan.MaxAsOf+1), 400, []string{`spec.asOf`}},
 		{"plan yaml", "POST", "/api/v1/plan", "application/yaml", edgeWorkload, 200, []string{`"workload":"thumbnailer"`, `"layer":"L-4"`}},
 		{"plan json", "POST", "/api/v1/plan", "application/json", `{"apiVersion":"strata.dev/v1alpha1","kind":"Workload","metadata":{"name":"fn"},"spec":{"trust":"untrusted","artifact":"wasm"}}`, 200, []string{`"workload":"fn"`}},
 		{"plan bad yaml", "POST", "/api/v1/plan", "application/yaml", "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: fn}\nspec:\n  trust: sometimes\n  colour: blue\n", 400,

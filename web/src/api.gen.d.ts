@@ -956,7 +956,7 @@ export interface operations {
                 /** @description 2 (containerd 1.x, default) or 3 (containerd 2.x) */
                 containerdConfigVersion?: string;
                 /** @description only technologies that existed in this year */
-                asOf?: string;
+                asOf?: number;
             };
             header?: never;
             path?: never;
@@ -1042,7 +1042,7 @@ export interface operations {
                 /** @description 2 (containerd 1.x, default) or 3 (containerd 2.x) */
                 containerdConfigVersion?: string;
                 /** @description only technologies that existed in this year */
-                asOf?: string;
+                asOf?: number;
             };
             header?: never;
             path?: never;
@@ -1421,7 +1421,7 @@ export interface operations {
                 /** @description a scenario, e.g. edge */
                 scenario: string;
                 /** @description only technologies that existed in this year */
-                asOf?: string;
+                asOf?: number;
             };
             header?: never;
             path?: never;
@@ -1498,7 +1498,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description only technologies that existed in this year */
-                asOf?: string;
+                asOf?: number;
             };
             header?: never;
             path?: never;

@@ -57,3 +57,19 @@ export function index(net: NetworkDoc): Index {
   indexes.set(net, ix);
   return ix;
 }
+
+let yearsPromise: Promise<{ min: number; max: number } | null> | null = null;
+
+/**
+ * asOfYears is the range of years the API's asOf takes, as its OpenAPI document states it
+ * (the schema of GET /api/v1/plan's asOf parameter), so that the planner's "as of" fields
+ * take what the server takes. Null when the document does not say.
+ */
+export function asOfYears(): Promise<{ min: number; max: number } | null> {
+  yearsPromise ??= getJSON("/api/v1/openapi.json").then((doc) => {
+    const op = (doc.paths as Record<string, { get?: { parameters?: { name: string; schema?: { minimum?: number; maximum?: number } }[] } }>)?.["/api/v1/plan"]?.get;
+    const sch = op?.parameters?.find((p) => p.name === "asOf")?.schema;
+    return typeof sch?.minimum === "number" && typeof sch?.maximum === "number" ? { min: sch.minimum, max: sch.maximum } : null;
+  }, () => { yearsPromise = null; return null; });
+  return yearsPromise;
+}

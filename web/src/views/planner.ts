@@ -4,7 +4,7 @@
 import { stringify } from "yaml";
 import { getJSON, postJSON, download, APIError, PlanAnswer, Plan, Unsatisfiable, posText, errorText, isAbort, Body, ScenarioRow } from "../api";
 import { h, clear, table, breakable } from "../dom";
-import { network } from "../state";
+import { network, asOfYears } from "../state";
 import { href, Route, View } from "../router";
 import { matching } from "../search";
 
@@ -80,7 +80,7 @@ export function planner(): View {
 
       const sel = select("scenario", scenarios.map((e) => e.id), params.get("scenario") ?? scenarios[0]?.id ?? "");
       scenarioSel = sel;
-      const scenarioAsOf = h("input", { id: "scenario-asof", type: "number", min: 1990, max: 2100, placeholder: "year", inputmode: "numeric" });
+      const scenarioAsOf = h("input", { id: "scenario-asof", type: "number", placeholder: "year", inputmode: "numeric" });
       const scenarioForm = h("form", { id: "scenario-form", class: "panel", onsubmit: (ev: Event) => { ev.preventDefault(); doScenario(); } },
         h("h2", {}, "Plan a scenario"),
         h("div", { class: "inline-fields" }, field("scenario", sel), field("as of", scenarioAsOf),
@@ -100,7 +100,7 @@ export function planner(): View {
           field("GPUs", h("input", { id: "w-gpu", type: "number", min: 0, value: 0, inputmode: "numeric" })),
           field("availability", select("w-availability", ["standard", "high"], "standard")),
           field("policy", select("w-policy", ["", "none", "infrastructure", "runtime", "application", "business"], "", { "": "(derived)" })),
-          field("as of", h("input", { id: "w-asof", type: "number", min: 1990, max: 2100, placeholder: "year", inputmode: "numeric" })),
+          field("as of", h("input", { id: "w-asof", type: "number", placeholder: "year", inputmode: "numeric" })),
           h("div", { class: "field" }, h("label", { class: "check" }, h("input", { type: "checkbox", id: "w-scale" }), " scale on demand"))),
         h("fieldset", {}, h("legend", {}, "sites"), h("div", { class: "checks-grid" }, siteBoxes)),
         h("fieldset", {}, h("legend", {}, "requirements"), h("div", { class: "checks-grid" }, reqBoxes)),
@@ -111,6 +111,11 @@ export function planner(): View {
       clear(main, h("div", { class: "planner-page" }, h("h1", {}, "Planner"),
         h("div", { class: "planner" }, h("div", { class: "planner-forms" }, scenarioForm, form), out)));
 
+      // The years the "as of" fields take are the server's (its OpenAPI document says them).
+      asOfYears().then((y) => {
+        if (!y || signal.aborted) return;
+        for (const el of main.querySelectorAll<HTMLInputElement>("#scenario-asof, #w-asof")) { el.min = String(y.min); el.max = String(y.max); }
+      });
       const val = (id: string) => (document.getElementById(id) as HTMLInputElement).value.trim();
       const checked = (name: string) => [...form!.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked`)].map((x) => x.value);
       const yaml = () => workloadDocument({
