@@ -66,9 +66,11 @@ func TestE2E(t *testing.T) {
 	if err != nil {
 		t.Fatalf("axe-core is not installed (scripts/setup-web.sh runs npm ci in web/): %v", err)
 	}
+	// Serious and critical violations fail, and so do landmarks that cannot be told apart
+	// (moderate to axe, but a screen reader's landmark list is how its user moves around).
 	serious := func(vs []axeViolation) (out []axeViolation) {
 		for _, v := range vs {
-			if v.Impact == "serious" || v.Impact == "critical" {
+			if v.Impact == "serious" || v.Impact == "critical" || strings.HasPrefix(v.ID, "landmark-") {
 				out = append(out, v)
 			}
 		}
@@ -115,8 +117,9 @@ func TestE2E(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "first-view.txt"), []byte(fmt.Sprintf("%.0f ms\n", first)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if first <= 0 || first > 5000 {
-			t.Errorf("first view drawn after %.0f ms; the lanes should draw in well under a second (BenchmarkUIFirstView)", first)
+		// How long is BenchmarkUIFirstView's to judge (a timed test fails on a busy machine).
+		if first <= 0 {
+			t.Errorf("first view mark at %.0f ms", first)
 		}
 		b.shot(dir, "01-lanes.png")
 
@@ -183,6 +186,8 @@ func TestE2E(t *testing.T) {
 			chromedp.Poll[chromedp.Void](`location.hash.includes("draw=same") && document.querySelectorAll("#lanes svg.links path").length > 0`))
 		b.do("focus WasmEdge", chromedp.Click(chromedp.CSS(`#lanes a.tag[data-entity="WasmEdge"]`)),
 			chromedp.Poll[chromedp.Void](`document.getElementById("entity-title")?.textContent.startsWith("WasmEdge")`))
+		// Following the link moves the keyboard focus to the details' title.
+		b.do("focus on the details", chromedp.Poll[chromedp.Void](`document.activeElement?.id === "entity-title"`))
 		if n := eval[int](b, "focus", `document.querySelectorAll("#lanes .is-focus").length`); n < 3 {
 			t.Errorf("WasmEdge is highlighted in %d places, want it in every lane that shows it", n)
 		}
@@ -205,6 +210,13 @@ func TestE2E(t *testing.T) {
 		if s := b.text("#graph-status"); !strings.Contains(s, "around WasmEdge") {
 			t.Errorf("free graph status %q, want the focus kept", s)
 		}
+		// The drawing takes keys: a widget with a name and its keys described, not an image.
+		if a := eval[[]string](b, "graph role", `(() => { const g = document.getElementById("graph"); return [g.getAttribute("role"), g.tabIndex, ...(g.getAttribute("aria-describedby") ?? "").split(" ").map((id) => document.getElementById(id)?.textContent ?? "")].map(String); })()`); len(a) < 3 || a[0] != "application" || a[1] != "0" || !strings.Contains(a[2], "arrows pan") {
+			t.Errorf("graph element: role, tabIndex and description %q; want an application that says its keys", a)
+		}
+		// A link in the details moves on to that entity, and the focus with it.
+		b.do("follow a fact link in the graph", chromedp.Click(chromedp.CSS(`#details .fact-list a[href*="focus=L-4"]`)),
+			chromedp.Poll[chromedp.Void](`document.getElementById("entity-title")?.textContent.startsWith("L-4") && document.activeElement?.id === "entity-title"`))
 		b.shot(dir, "03-free-graph.png")
 		b.do("back to the lanes", chromedp.Click(chromedp.CSS("#to-lanes")))
 		b.waitView("explorer")
@@ -307,6 +319,8 @@ func TestE2E(t *testing.T) {
 		if !slices.Contains(files, "edge-manifests/60-deployment-edge.yaml") || !slices.Contains(files, "edge-manifests/50-networkpolicy-edge.yaml") {
 			t.Errorf("downloaded archive %s holds %v", archive, files)
 		}
+		// The "as of" fields take the years the API's OpenAPI document states.
+		b.do("as-of bounds", chromedp.Poll[chromedp.Void](fmt.Sprintf(`[...document.querySelectorAll("#scenario-asof, #w-asof")].every((i) => i.min === "%d" && i.max === "%d")`, plan.MinAsOf, plan.MaxAsOf)))
 		if status := b.text("#manifests-status"); status != "saved edge-manifests.tar.gz" {
 			t.Errorf("download status %q", status)
 		}
@@ -402,6 +416,14 @@ func TestE2E(t *testing.T) {
 		seen.Medians = b.text(`#bench-medians tbody tr[data-driver="` + want.driver + `"]`)
 		seen.Unavailable = b.text("#bench-unavailable")
 		seen.check(t, want)
+		// The file picked in place (not a fresh view) is as accessible as one loaded.
+		for _, x := range serious(b.axe(string(axeSrc))) {
+			t.Errorf("results after picking bench.json: axe %s (%s): %s at %v", x.ID, x.Impact, x.Help, x.Nodes)
+		}
+		// How many runs a median is of and how they spread show in the table, not in a tooltip.
+		if spread := b.text(`#bench-medians tbody tr[data-driver="` + want.driver + `"] .spread`); !strings.HasPrefix(spread, "n=") || !strings.Contains(spread, "MAD") {
+			t.Errorf("medians row of %s: spread %q, want n= and MAD in view", want.driver, spread)
+		}
 		// The search box finds a driver of the file on screen.
 		b.do("find a driver", chromedp.Click(chromedp.CSS("#search")), chromedp.SendKeys(chromedp.CSS("#search"), want.driver), chromedp.WaitVisible(chromedp.CSS("#search-results li")),
 			chromedp.SendKeys(chromedp.CSS("#search"), kb.Enter), chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.activeElement?.dataset.driver === %q`, want.driver)))
@@ -453,7 +475,7 @@ func TestE2E(t *testing.T) {
 						t.Errorf("%s: axe %s (%s): %s at %v", where, x.ID, x.Impact, x.Help, x.Nodes)
 					}
 					for _, x := range all {
-						if x.Impact != "serious" && x.Impact != "critical" {
+						if !slices.ContainsFunc(serious(all), func(y axeViolation) bool { return y.ID == x.ID }) {
 							t.Logf("%s: axe (%s, not failing): %s: %s at %v", where, x.Impact, x.ID, x.Help, x.Nodes)
 						}
 					}

@@ -27,9 +27,12 @@ function factList(net: NetworkDoc, view: string, facts: Fact[], keep: Record<str
 
 /**
  * showDetails fills el with the entity's details. view is the explorer view whose links
- * it writes (explorer or graph) and keep the parameters those links carry along.
+ * it writes (explorer or graph) and keep the parameters those links carry along. With
+ * moveFocus (the user followed a link to the entity, or picked it in the search box) the
+ * focus moves to the details' title once they are shown, so that a keyboard or screen
+ * reader user lands on what they asked for rather than on a link that is gone.
  */
-export async function showDetails(el: HTMLElement, net: NetworkDoc, id: string, view: string, keep: Record<string, string | undefined>, signal: AbortSignal) {
+export async function showDetails(el: HTMLElement, net: NetworkDoc, id: string, view: string, keep: Record<string, string | undefined>, signal: AbortSignal, moveFocus = false) {
   clear(el, h("p", { class: "muted" }, "Loading ", id, "…"));
   let a: EntityAnswer;
   try {
@@ -40,10 +43,16 @@ export async function showDetails(el: HTMLElement, net: NetworkDoc, id: string, 
     return;
   }
   if (signal.aborted) return;
+  showEntity(el, net, a, view, keep);
+  if (moveFocus) el.querySelector<HTMLElement>("#entity-title")?.focus();
+}
+
+function showEntity(el: HTMLElement, net: NetworkDoc, a: EntityAnswer, view: string, keep: Record<string, string | undefined>) {
   const e = a.entity;
+  const id = e.id;
   const close = h("a", { href: href(view, keep), class: "close", "aria-label": "Close the details and show everything" }, "✕ close");
   clear(el,
-    h("div", { class: "details-head" }, h("h2", { id: "entity-title" }, label(e)), close),
+    h("div", { class: "details-head" }, h("h2", { id: "entity-title", tabindex: -1 }, label(e)), close),
     h("p", {}, e.names.zh ? [h("span", { lang: "zh" }, e.names.zh), " · "] : null, e.category, e.dimension ? [" in dimension ", h("span", { class: "id" }, e.dimension)] : ""),
     e.aliases?.length ? h("p", {}, "aliases: ", e.aliases.join(", ")) : null,
     h("p", {}, source(e, "declared at")),

@@ -15,7 +15,7 @@ function groupOf(e: { dimension?: string; category: string }): string {
 
 export function graph(): View {
   let cy: cytoscape.Core | null = null;
-  let refocus: (p: URLSearchParams) => void = () => {};
+  let refocus: (p: URLSearchParams, moveFocus?: boolean) => void = () => {};
   let detailsCtl: AbortController | null = null;
 
   return {
@@ -30,7 +30,10 @@ export function graph(): View {
       const symbol = new Map(net.relations.map((r) => [r.id, r.symbol || r.id]));
       const state = { groups: new Set(groups), rels: new Set(rels), derived: false, hops: 1, focus: "" };
 
-      const graphEl = h("div", { id: "graph", class: "graph", role: "img", "aria-label": "Graph of the relation network. Arrow keys pan, plus and minus zoom, 0 fits, Escape shows all; the search box and the fact lists move between entities" });
+      // The drawing takes keys of its own, so it is an application region (not an image):
+      // its name says what it is, its description the keys, which also show beside it.
+      const keysHelp = h("p", { class: "muted graph-keys", id: "graph-keys" }, "Keys on the graph: arrows pan, + and − zoom, 0 fits, Escape shows all. The search box and the details' fact lists move between entities.");
+      const graphEl = h("div", { id: "graph", class: "graph", role: "application", "aria-roledescription": "graph", "aria-label": "The relation network, drawn", "aria-describedby": "graph-keys graph-status" });
       const details = h("aside", { id: "details", class: "details", "aria-label": "Details", hidden: true });
       const status = h("p", { class: "muted", id: "graph-status", role: "status" });
 
@@ -56,7 +59,7 @@ export function graph(): View {
           h("nav", { class: "switch", "aria-label": "Show the network as" },
             h("a", { href: href("explorer", { focus: route.params.get("focus") ?? undefined }), id: "to-lanes" }, "Lanes"),
             h("a", { href: href("graph"), "aria-current": "page" }, "Free graph"))),
-        h("div", { class: "graph-body" }, controls, h("div", { class: "graph-wrap" }, graphEl, status), details));
+        h("div", { class: "graph-body" }, controls, h("div", { class: "graph-wrap" }, graphEl, status, keysHelp), details));
       clear(main, root);
 
       const elements: cytoscape.ElementDefinition[] = [];
@@ -136,9 +139,14 @@ export function graph(): View {
         if (c.zoom() > 1.6) { c.zoom(1.6); c.center(visible); } // a small neighbourhood stays readable, not huge
       }
 
-      refocus = (p: URLSearchParams) => {
+      // refocus shows the entity the address names; moveFocus (the user followed a link or
+      // picked a search hit) moves the keyboard focus to its details, or, when the focus
+      // is left, to the drawing.
+      refocus = (p: URLSearchParams, moveFocus = false) => {
         if (c.destroyed()) return;
+        const was = state.focus;
         state.focus = p.get("focus") || "";
+        moveFocus &&= was !== state.focus;
         focusBox.hidden = !state.focus;
         details.hidden = !state.focus;
         root.classList.toggle("focused", !!state.focus);
@@ -148,16 +156,20 @@ export function graph(): View {
         apply();
         detailsCtl?.abort();
         c.$(":selected").unselect();
-        if (!state.focus) { clear(details); return; }
+        if (!state.focus) {
+          clear(details);
+          if (moveFocus && !graphEl.contains(document.activeElement)) graphEl.focus();
+          return;
+        }
         c.getElementById(state.focus).select();
         detailsCtl = new AbortController();
-        showDetails(details, net, state.focus, "graph", {}, detailsCtl.signal);
+        showDetails(details, net, state.focus, "graph", {}, detailsCtl.signal, moveFocus);
       };
       refocus(route.params);
     },
     update(route: Route) {
       if (!cy || cy.destroyed()) return false;
-      refocus(route.params);
+      refocus(route.params, true);
       return true;
     },
     dispose() {

@@ -402,7 +402,10 @@ export function lanes(): View {
     drawControls();
   }
 
-  function applyFocus() {
+  // applyFocus marks the entity in focus and shows its details; moveFocus (the user asked
+  // for it) moves the keyboard focus to the details' title, and closing the details
+  // moves it back to where the entity sits in the lanes.
+  function applyFocus(moveFocus = false) {
     const focus = params.get("focus") ?? "";
     root.classList.toggle("focused", !!focus);
     details.hidden = !focus;
@@ -413,13 +416,17 @@ export function lanes(): View {
       for (const id of near) for (const a of anchors.get(id) ?? []) if (!a.el.classList.contains("is-focus")) a.el.classList.add("is-near");
     }
     if (focus !== shownFocus) {
+      const was = shownFocus;
       shownFocus = focus;
       detailsCtl?.abort();
       if (focus) {
         detailsCtl = new AbortController();
-        showDetails(details, net, focus, "explorer", keep(), detailsCtl.signal);
-        if (!anchors.has(focus)) clear(details, h("p", { class: "muted" }, "Loading ", focus, "…"));
-      } else clear(details);
+        showDetails(details, net, focus, "explorer", keep(), detailsCtl.signal, moveFocus);
+      } else {
+        clear(details);
+        const back = (anchors.get(was) ?? []).find((a) => !hidden(a.el));
+        if (moveFocus && back) (back.el.matches("a") ? back.el : back.el.querySelector<HTMLElement>("a"))?.focus();
+      }
     }
   }
 
@@ -479,7 +486,7 @@ export function lanes(): View {
       if (nav) nav.href = href("explorer", keep({ focus: params.get("focus") ?? undefined }));
       const toGraph = root.querySelector<HTMLAnchorElement>("#to-graph");
       if (toGraph) toGraph.href = href("graph", { focus: params.get("focus") ?? undefined });
-      applyFocus();
+      applyFocus((before.get("focus") ?? "") !== (params.get("focus") ?? ""));
       relayout();
       const focus = params.get("focus");
       if (focus && (before.get("focus") ?? "") !== focus) {

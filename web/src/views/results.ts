@@ -209,14 +209,16 @@ function cell(d: BenchDriver, w: BenchWorkloadResult | undefined): Node {
   if (!w) return h("span", { class: "muted" }, "—");
   if (w.error || !w.summary || w.summary.n === 0) return h("span", { class: "muted" }, h("span", { class: "sr" }, "not measured: "), w.error ?? "not measured");
   const s = w.summary;
-  const spread = `n=${s.n}, min ${num(s.min)}, max ${num(s.max)}, MAD ${num(s.mad)} ${w.unit}`;
+  // The median, and under it how many runs it is of and how far they spread (MAD, the
+  // median absolute deviation, and the range), in view rather than in a tooltip.
   return h("span", { class: "measure" },
-    h("span", { class: "median", title: spread }, num(s.median), " ", h("span", { class: "unit" }, w.unit)),
+    h("span", { class: "median" }, num(s.median), " ", h("span", { class: "unit" }, w.unit)),
     w.clock === "guest" ? h("abbr", { class: "clock", title: "timed by the workload inside the guest, boot excluded" }, " g") : null,
     w.clock === "workload" ? h("abbr", { class: "clock", title: "timed by the workload itself, the runtime's start excluded" }, " w") : null,
     d.layer === "native" ? h("span", { class: "ratio muted" }, " baseline")
       : w.vs_native ? h("span", { class: "ratio" + (w.vs_native.lo > 1 || w.vs_native.hi < 1 ? " significant" : "") }, " ", ratio(w.vs_native.value),
-        w.vs_native.level ? h("small", { class: "muted" }, ` (${Math.round(w.vs_native.level * 100)}% CI ${num(w.vs_native.lo)}–${num(w.vs_native.hi)})`) : null) : null);
+        w.vs_native.level ? h("small", { class: "muted" }, ` (${Math.round(w.vs_native.level * 100)}% CI ${num(w.vs_native.lo)}–${num(w.vs_native.hi)})`) : null) : null,
+    h("small", { class: "spread muted" }, `n=${s.n} · MAD ${num(s.mad)} · ${num(s.min)}–${num(s.max)}`));
 }
 
 function benchView(f: ResultFile, r: BenchResults, found: Findable[]): Node {
