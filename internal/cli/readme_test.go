@@ -209,6 +209,10 @@ func TestReadmeCommands(t *testing.T) {
 			if r.code != 1 || !strings.Contains(r.stderr, no.says) {
 				t.Errorf("%s: exit %d, want 1 saying %q (%s)\n%s%s", c.line, r.code, no.says, no.why, r.stdout, r.stderr)
 			}
+		} else if !short && r.code == 1 && strings.Contains(c.line, "--measured") && strings.Contains(r.stderr, "(measured)") {
+			// A real bench on this host decided: on a loaded machine a runtime's measured
+			// start can miss a budget its declared figure meets, and the plan says so.
+			t.Logf("%s: no, by this host's own measurement:\n%s", c.line, r.stderr)
 		} else if (!ok && r.code != 0) || r.code > 1 {
 			t.Errorf("%s: exit %d\n%s%s", c.line, r.code, r.stdout, r.stderr)
 		}
