@@ -820,3 +820,68 @@ func tarFiles(path string) []string {
 		out = append(out, hdr.Name)
 	}
 }
+
+// TestE2EHostileNetwork opens the explorer on a user's network laid over the default one
+// that no one designed the UI for: 500 technologies that all represent one isolation layer
+// (500 chips on one rung), names far longer than a lane is wide, right-to-left (Arabic,
+// Hebrew) and CJK names, and a dimension of 40 such values. At 1280 and 390 px the page
+// must not scroll sideways, cut anything off, break a word between two letters or draw a
+// label over another, and the free graph must draw all of it.
+func TestE2EHostileNetwork(t *testing.T) {
+	bin := needBrowser(t)
+	long := "a-technology-whose-name-is-far-longer-than-any-lane-was-ever-meant-to-hold-" + strings.Repeat("x", 60)
+	var techs, vals strings.Builder
+	for i := range 500 {
+		name := fmt.Sprintf("tech-%03d", i)
+		switch i % 5 {
+		case 1:
+			name = fmt.Sprintf("%s-%03d", long, i)
+		case 2:
+			name = fmt.Sprintf("تقنية-العزل-%03d", i)
+		case 3:
+			name = fmt.Sprintf("טכנולוגיה-%03d", i)
+		case 4:
+			name = fmt.Sprintf("容器隔离技术运行时沙盒虚拟化-%03d", i)
+		}
+		fmt.Fprintf(&techs, "    - id: %q\n      names: {en: %q}\n      relations: {represents: L-3}\n", name, "hostile "+name)
+	}
+	for i := range 40 {
+		fmt.Fprintf(&vals, "    - id: H%d\n      names: {en: %q, zh: %q}\n      attributes: {note: {en: %q}}\n", i,
+			fmt.Sprintf("حالة طويلة جدا %d %s", i, strings.Repeat("mixed עברית text ", 4)), "非常长的中文名称没有空格也不应该撑破页面宽度"+strconv.Itoa(i), strings.Repeat("a long note ", 12))
+	}
+	overlay := "apiVersion: strata.dev/v1alpha1\nkind: Entities\nmetadata:\n  name: hostile-technologies\nspec:\n  category: technology\n  items:\n" + techs.String() +
+		"---\napiVersion: strata.dev/v1alpha1\nkind: Dimension\nmetadata:\n  name: hostile\n  names: {en: \"" + strings.Repeat("a very long dimension name ", 4) + "\", zh: 敌对维度}\nspec:\n  columns: [note]\n  values:\n" + vals.String()
+	ts := httptest.NewServer(overlayServer(t, network.File{Name: "hostile.yaml", Data: []byte(overlay)}))
+	defer ts.Close()
+	b := startBrowser(t, bin)
+	dir := t.ArtifactDir()
+	for _, w := range []int64{1280, 390} {
+		for _, v := range []struct{ name, hash, view string }{{"lanes", "#/explorer", "explorer"}, {"lanes-focus", "#/explorer?focus=L-3&draw=same", "explorer"}, {"graph", "#/graph", "graph"}} {
+			b.viewport(w, 800)
+			b.load(ts.URL+"/"+v.hash, v.view)
+			where := fmt.Sprintf("hostile network, %s at %d px", v.name, w)
+			l := b.layout()
+			if l.ScrollWidth > l.ClientWidth {
+				t.Errorf("%s: the page scrolls sideways (%d > %d px)", where, l.ScrollWidth, l.ClientWidth)
+			}
+			for _, c := range l.Cut {
+				t.Errorf("%s: cut off: %s", where, c)
+			}
+			if m := b.midWord("main"); len(m.Breaks) > 0 {
+				t.Errorf("%s: words broken mid-word: %q", where, m.Breaks)
+			}
+			if o := b.overlaps("main"); len(o.Overlaps) > 0 {
+				t.Errorf("%s: overlapping labels: %q", where, o.Overlaps)
+			}
+			if v.view == "explorer" {
+				if n := eval[int](b, "chips", `document.querySelectorAll('#lanes .lane-ladder a.tag').length`); n < 500 {
+					t.Errorf("%s: %d chips in the isolation ladder, want the 500 technologies", where, n)
+				}
+			} else if s := b.text("#graph-status"); !strings.HasPrefix(s, "6") {
+				t.Errorf("%s: status %q, want the 600-odd entities shown", where, s)
+			}
+			b.shot(dir, fmt.Sprintf("hostile-%04d-%s.png", w, v.name))
+		}
+	}
+	t.Logf("first view of the last load: %.0f ms", eval[float64](b, "first view", `performance.getEntriesByName("strata:first-view")[0].startTime`))
+}

@@ -83,7 +83,9 @@
         range.selectNodeContents(n);
         rs = [...range.getClientRects()];
       }
-      const clips = clippers(p).map((c) => c.el.getBoundingClientRect());
+      // Text is cut to its own element too when that clips (an ellipsis).
+      const own = getComputedStyle(p);
+      const clips = [...(own.overflowX !== "visible" ? [{ el: p }] : []), ...clippers(p)].map((c) => c.el.getBoundingClientRect());
       for (const r0 of rs) {
         let r = rect(r0);
         for (const c of clips) r = cutTo(r, c);

@@ -134,7 +134,7 @@ export function lanes(): View {
     return [...groups].map(([rid, ids]) => {
       const r = ix.relation.get(rid);
       return h("p", { class: "chips" }, h("span", { class: "muted" }, (r?.inverse ?? rid).replace(/-/g, " ") + ": "),
-        ids.map((t) => { const c = h("a", { class: "tag", href: link(t) }, t); anchor(t, c, lane, true); return [c, " "]; }));
+        ids.map((t) => { const c = h("a", { class: "tag", href: link(t), title: t }, t); anchor(t, c, lane, true); return [c, " "]; }));
     });
   }
 
