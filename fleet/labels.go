@@ -47,10 +47,12 @@ type Node struct {
 	Schedulable bool `json:"schedulable" yaml:"schedulable"`
 	Cordoned    bool `json:"cordoned,omitempty" yaml:"cordoned,omitempty"`
 	// Problems are the node's malformed strata labels, each with what is wrong.
-	Problems       []string          `json:"problems,omitempty" yaml:"problems,omitempty"`
-	KubeletVersion string            `json:"kubeletVersion,omitempty" yaml:"kubeletVersion,omitempty"`
-	Labels         map[string]string `json:"-" yaml:"-"`
-	Taints         []corev1.Taint    `json:"-" yaml:"-"`
+	Problems       []string `json:"problems,omitempty" yaml:"problems,omitempty"`
+	KubeletVersion string   `json:"kubeletVersion,omitempty" yaml:"kubeletVersion,omitempty"`
+	// KernelVersion is the kernel the node reports running (status.nodeInfo).
+	KernelVersion string            `json:"kernelVersion,omitempty" yaml:"kernelVersion,omitempty"`
+	Labels        map[string]string `json:"-" yaml:"-"`
+	Taints        []corev1.Taint    `json:"-" yaml:"-"`
 }
 
 // Offers says whether the node's labels offer the runtime handler.
@@ -64,7 +66,7 @@ func (n *Node) Offers(handler string) bool {
 // probed-at that is no Unix time — is left out and reported in Problems; it never fails.
 func ParseNode(n *corev1.Node) Node {
 	out := Node{Name: n.Name, Labels: n.Labels, Taints: n.Spec.Taints, Layers: []string{}, Runtimes: []string{},
-		KubeletVersion: n.Status.NodeInfo.KubeletVersion}
+		KubeletVersion: n.Status.NodeInfo.KubeletVersion, KernelVersion: n.Status.NodeInfo.KernelVersion}
 	keys := make([]string, 0, len(n.Labels))
 	for k := range n.Labels {
 		if strings.HasPrefix(k, LabelPrefix) {

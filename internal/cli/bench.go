@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/strata-dev/strata/bench"
+	"github.com/strata-dev/strata/fleet"
 	"github.com/strata-dev/strata/measured"
 )
 
@@ -27,6 +30,7 @@ func (a *app) benchCommand() *cobra.Command {
 		chart   string
 		budget  time.Duration
 		timeout time.Duration
+		store   string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -48,7 +52,13 @@ the runtime's start and exit left out; "g" one the guest's clock timed inside a 
 machine, boot left out.
 A runtime this host lacks is listed with the reason; scripts/setup-bench.sh installs them.
 
-Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.`,
+Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.
+
+--configmap NAMESPACE/NAME also writes the results, as -o json writes them, into that
+ConfigMap's bench.json with server-side apply (field manager strata-bench; RBAC: patch on
+it): what the Helm chart's bench Job does on one node of each node class, for strata fleet
+plan --measured and strata verify --fleet. The cluster is found as kubectl finds it, the
+pod's own credentials in a Job.`,
 		// sudo: namespaces, containers and /dev/kvm need root (and TestHelpExamples, which
 		// runs every "strata …" example, is spared a four-minute bench).
 		Example: `  strata bench --quick --layer wazero    # the embedded Wasm sandbox against native, in seconds
@@ -63,6 +73,12 @@ Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.
 			}
 			if runs < 1 {
 				return usagef("--runs must be at least 1")
+			}
+			var storeNS, storeName string
+			if store != "" {
+				if storeNS, storeName, err = configMapRef(store); err != nil {
+					return usageError{err}
+				}
 			}
 			opt := bench.Options{Runs: runs, Warmup: warmup, Budget: budget, RunTimeout: timeout, Workloads: bench.DefaultWorkloads(quick)}
 			if quick {
@@ -115,6 +131,11 @@ Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.
 					return err
 				}
 			}
+			if store != "" {
+				if serr := a.storeBench(cmd.Context(), storeNS, storeName, res); serr != nil {
+					return errors.Join(serr, err)
+				}
+			}
 			if f != "table" {
 				return errors.Join(encode(a.stdout, f, res), err)
 			}
@@ -133,7 +154,40 @@ Progress goes to stderr when it is a terminal. Save -o json for 'strata verify'.
 	fl.StringVar(&chart, "chart", "", "also write an SVG chart to `FILE`")
 	fl.DurationVar(&budget, "budget", 10*time.Second, "time per driver and workload after which no new run starts once 3 are in (2s with --quick)")
 	fl.DurationVar(&timeout, "run-timeout", 60*time.Second, "limit for one run; a run past it fails the workload")
+	fl.StringVar(&store, "configmap", "", "also write the results into the ConfigMap `NAMESPACE/NAME` (key bench.json), as the chart's bench Job does")
 	return cmd
+}
+
+// configMapRef reads NAMESPACE/NAME.
+func configMapRef(s string) (string, string, error) {
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok {
+		return "", "", fmt.Errorf("--configmap %q: want NAMESPACE/NAME", s)
+	}
+	if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+		return "", "", fmt.Errorf("--configmap %q: namespace: %s", s, strings.Join(errs, "; "))
+	}
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return "", "", fmt.Errorf("--configmap %q: name: %s", s, strings.Join(errs, "; "))
+	}
+	return ns, name, nil
+}
+
+// storeBench writes results into a bench ConfigMap of the cluster kubectl would reach.
+func (a *app) storeBench(ctx context.Context, ns, name string, res *bench.Results) error {
+	var buf bytes.Buffer
+	if err := encode(&buf, "json", res); err != nil {
+		return err
+	}
+	c, err := fleet.Connect("", "", 30*time.Second)
+	if err != nil {
+		return inputError{fmt.Errorf("--configmap %s/%s: %w", ns, name, err)}
+	}
+	if err := c.StoreBench(ctx, ns, name, buf.Bytes()); err != nil {
+		return fleetError(fmt.Errorf("--configmap %s/%s: %w", ns, name, err))
+	}
+	fmt.Fprintf(a.stderr, "results written to ConfigMap %s/%s (%s)\n", ns, name, fleet.BenchKey)
+	return nil
 }
 
 func driverNames(ds []bench.Driver) []string {
@@ -263,9 +317,11 @@ func short(v float64) string {
 }
 
 func (a *app) verifyCommand() *cobra.Command {
-	var relation, facts, workload string
+	var relation, facts, workload, benchNS string
+	var onFleet bool
+	var f fleetFlags
 	cmd := &cobra.Command{
-		Use:   "verify RESULTS.json",
+		Use:   "verify RESULTS.json | --fleet",
 		Short: "Put the measured order of layers beside the order the network claims",
 		Long: `Read results from 'strata bench -o json' and check every pair of the relation's
 order (default: overhead, "L-3 < L-4 < L-2 < L-1 < L-0" in the seed) against each
@@ -275,12 +331,30 @@ A difference inside the interval's noise is marked "~".
 
 --facts writes the significant measurements of one workload as a kind: Facts document of
 measured facts (with host and time in each note), to load with --network.
+--fleet reads the results the Helm chart's bench Job wrote for each node class of the
+cluster (ConfigMaps in --bench-namespace; nodes grouped by their strata labels) and prints
+the verdicts of every class side by side.
 Exit code 1 when a measurement disagrees with the claimed order.`,
 		Example: `  strata verify --network my.yaml results.json
   sudo strata bench -o json > results.json && strata verify results.json
-  strata verify results.json --facts measured.yaml   # then: strata --network measured.yaml why L-3 '>' L-4 --relation overhead`,
-		Args: cobra.ExactArgs(1),
+  strata verify results.json --facts measured.yaml   # then: strata --network measured.yaml why L-3 '>' L-4 --relation overhead
+  strata verify --fleet --context strata`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if onFleet {
+				if len(args) > 0 || facts != "" {
+					return usagef("--fleet reads the cluster's results: give no RESULTS.json and no --facts")
+				}
+				return a.runVerifyFleet(cmd.Context(), f, benchNS, relation)
+			}
+			for _, name := range []string{"kubeconfig", "context", "bench-namespace", "request-timeout"} {
+				if cmd.Flags().Changed(name) {
+					return usagef("--%s applies to --fleet only", name)
+				}
+			}
+			if len(args) != 1 {
+				return usagef("give the results file strata bench -o json wrote, or --fleet")
+			}
 			f, err := a.format()
 			if err != nil {
 				return err
@@ -329,6 +403,11 @@ Exit code 1 when a measurement disagrees with the claimed order.`,
 	cmd.Flags().StringVar(&relation, "relation", "overhead", "the order to verify")
 	cmd.Flags().StringVar(&facts, "facts", "", "write the measurements as measured facts (kind: Facts YAML) to `FILE` (- for stdout)")
 	cmd.Flags().StringVar(&workload, "facts-workload", bench.Start, "the workload whose measurements --facts writes")
+	cmd.Flags().BoolVar(&onFleet, "fleet", false, "verify what the chart's bench Jobs measured on each node class of the cluster, side by side")
+	cmd.Flags().StringVar(&benchNS, "bench-namespace", "strata", "with --fleet: the `namespace` of the bench ConfigMaps (the chart's release namespace)")
+	cmd.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "with --fleet: the kubeconfig `FILE` (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)")
+	cmd.Flags().StringSliceVar(&f.contexts, "context", nil, "with --fleet: the kubeconfig `context`; several, comma-separated, make one fleet")
+	cmd.Flags().DurationVar(&f.timeout, "request-timeout", 30*time.Second, "with --fleet: how long one API request may take")
 	return cmd
 }
 

@@ -31,6 +31,7 @@ type fleetPlanFlags struct {
 	dryRun   string
 	force    bool
 	emit     plan.EmitOptions
+	meas     fleetMeasureFlags
 }
 
 // fleetNow is the clock strata fleet judges label ages by; tests set it.
@@ -253,6 +254,7 @@ reached, a request is forbidden, or the server refuses an object.`,
 	fl.BoolVar(&pf.force, "force-conflicts", false, "with --apply: take over fields other managers own")
 	fl.StringVar(&pf.emit.Image, "image", "", "the image to run when the workload has no spec.image (scenarios have none)")
 	fl.StringVar(&pf.emit.Namespace, "namespace", "", "the namespace of the emitted objects (default \"default\")")
+	pf.meas.register(cmd)
 	return cmd
 }
 
@@ -261,6 +263,9 @@ type fleetPlanResult struct {
 	Plan    *plan.Plan      `json:"plan" yaml:"plan"`
 	Fleet   fleet.Check     `json:"fleet" yaml:"fleet"`
 	Applied []fleet.Applied `json:"applied,omitempty" yaml:"applied,omitempty"`
+	// Measured is what each node class measured, with --measured.
+	Measured *fleet.FleetMeasurements `json:"measured,omitempty" yaml:"measured,omitempty"`
+	workload plan.Workload
 }
 
 func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, args []string) error {
@@ -319,6 +324,19 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 	if err != nil {
 		return err
 	}
+	var fm *fleet.FleetMeasurements
+	if pf.meas.on {
+		if fm, err = a.readFleetBench(ctx, f, pf.meas, fl); err != nil {
+			return err
+		}
+		p = p.Measuring(fm.Plan)
+	} else {
+		for _, name := range []string{"allow-stale", "max-age", "bench-namespace"} {
+			if cmd.Flags().Changed(name) {
+				return usagef("--%s applies to --measured only", name)
+			}
+		}
+	}
 	var results []fleetPlanResult
 	var failures []error
 	for _, w := range ws {
@@ -334,7 +352,7 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 			failures = append(failures, err)
 			continue
 		}
-		r := fleetPlanResult{Plan: pl, Fleet: fl.Check(pl, a.net, place)}
+		r := fleetPlanResult{Plan: pl, Fleet: fl.Check(pl, a.net, place), Measured: fm, workload: w}
 		if pf.apply {
 			objs, err := p.Emit(pl, w, pf.emit)
 			if errors.Is(err, plan.ErrNoImage) {
@@ -387,6 +405,9 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 			}
 			a.writePlan(r.Plan)
 			a.writeFleetCheck(r.Fleet)
+			if r.Measured != nil {
+				writeSpreads(a.stdout, r.Measured, r.Plan, r.workload)
+			}
 		}
 	}
 	for _, e := range failures {
