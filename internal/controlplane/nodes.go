@@ -24,6 +24,8 @@ type Node struct {
 	Extended map[string]string
 	// KubeletVersion is what status.nodeInfo says; empty for the control plane's version.
 	KubeletVersion string
+	// KernelVersion is what status.nodeInfo says; empty for none.
+	KernelVersion string
 }
 
 // AddNode creates a Node and makes it schedulable the way a kubelet and the node lifecycle
@@ -80,7 +82,7 @@ func (c *ControlPlane) AddNode(ctx context.Context, n Node) error {
 			{Type: corev1.NodeDiskPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasNoDiskPressure", LastHeartbeatTime: now, LastTransitionTime: now},
 			{Type: corev1.NodePIDPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientPID", LastHeartbeatTime: now, LastTransitionTime: now},
 		},
-		NodeInfo:  corev1.NodeSystemInfo{KubeletVersion: n.KubeletVersion, OperatingSystem: "linux", Architecture: "amd64", ContainerRuntimeVersion: "containerd://1.7.13"},
+		NodeInfo:  corev1.NodeSystemInfo{KubeletVersion: n.KubeletVersion, OperatingSystem: "linux", Architecture: "amd64", ContainerRuntimeVersion: "containerd://1.7.13", KernelVersion: n.KernelVersion},
 		Addresses: []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: n.Name}, {Type: corev1.NodeInternalIP, Address: "127.0.0.1"}},
 	}
 	if _, err := nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
