@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -24,7 +25,9 @@ import (
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -33,7 +36,9 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 
+	"github.com/strata-dev/strata/fleet"
 	"github.com/strata-dev/strata/internal/controlplane"
 )
 
@@ -399,5 +404,206 @@ func TestServeAnswersToServiceNames(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
 		}
+	}
+}
+
+// TestRenderBench renders the bench with classes listed in values (as helm template
+// must: it cannot read the nodes): per class a ConfigMap carrying the class ID strata
+// computes (fleet.ClassID) and a Job whose node selector is the class's labels and whose
+// affinity keeps it off nodes with another class's labels; one Role that may get and patch
+// exactly those ConfigMaps. Without any class nothing of the bench renders: a Role with
+// no resourceNames would grant every ConfigMap.
+func TestRenderBench(t *testing.T) {
+	const p = "feature.node.kubernetes.io/strata-"
+	classes := [][]any{{p + "layer-L-3", p + "runtime-runc", p + "runtime-crun"}, {p + "layer-L-3", p + "runtime-runc"}}
+	objs, _ := render(t, map[string]any{"bench": map[string]any{"classes": classes}})
+	var cms []*corev1.ConfigMap
+	var jobs []*batchv1.Job
+	var roles []*rbacv1.Role
+	for _, o := range objs {
+		switch v := o.(type) {
+		case *corev1.ConfigMap:
+			if v.Labels["app.kubernetes.io/component"] == fleet.BenchComponent {
+				cms = append(cms, v)
+			}
+		case *batchv1.Job:
+			jobs = append(jobs, v)
+		case *rbacv1.Role:
+			roles = append(roles, v)
+		}
+	}
+	if len(cms) != 2 || len(jobs) != 2 || len(roles) != 1 {
+		t.Fatalf("%d ConfigMaps, %d Jobs, %d Roles; want 2, 2, 1", len(cms), len(jobs), len(roles))
+	}
+	var names []string
+	for _, cm := range cms {
+		key := cm.Annotations[fleet.ClassLabelsAnnotation]
+		if cm.Labels[fleet.ClassLabel] != fleet.ClassID(key) || cm.Name != "strata-bench-"+fleet.ClassID(key) {
+			t.Errorf("ConfigMap %s: class %s, strata computes %s for %q", cm.Name, cm.Labels[fleet.ClassLabel], fleet.ClassID(key), key)
+		}
+		names = append(names, cm.Name)
+	}
+	r := roles[0].Rules
+	if len(r) != 1 || !slices.Equal(r[0].Verbs, []string{"get", "patch"}) || !slices.Equal(r[0].Resources, []string{"configmaps"}) || !slices.Equal(r[0].ResourceNames, names) {
+		t.Errorf("Role rules %+v, want get and patch on %v", r, names)
+	}
+	for _, j := range jobs {
+		id := j.Labels[fleet.ClassLabel]
+		spec := j.Spec.Template.Spec
+		c := spec.Containers[0]
+		if !slices.Contains(c.Args, "--configmap=$(POD_NAMESPACE)/strata-bench-"+id) || !slices.Contains(c.Args, "--quick") || spec.ServiceAccountName != "strata-bench" {
+			t.Errorf("Job %s: args %v, account %s", j.Name, c.Args, spec.ServiceAccountName)
+		}
+		// The node selector and affinity select exactly the nodes of the class.
+		for _, labels := range []map[string]string{
+			{p + "layer-L-3": "true", p + "runtime-runc": "true", p + "runtime-crun": "true"},
+			{p + "layer-L-3": "true", p + "runtime-runc": "true"},
+			{p + "layer-L-3": "true", p + "runtime-runc": "true", p + "runtime-crun": "false"},
+			{p + "layer-L-3": "true"},
+		} {
+			want := fleet.ClassKey(labels) != "" && fleet.ClassID(fleet.ClassKey(labels)) == id
+			if got := selects(t, spec, labels); got != want {
+				t.Errorf("Job %s on a node labelled %v: scheduled %v, want %v", j.Name, labels, got, want)
+			}
+		}
+	}
+	objs, _ = render(t, map[string]any{})
+	for _, o := range objs {
+		m, _ := metaOf(o)
+		if m.GetLabels()["app.kubernetes.io/component"] == fleet.BenchComponent {
+			t.Errorf("without a node class the chart renders %T %s", o, m.GetName())
+		}
+	}
+	c := load(t)
+	rv, _ := chartutil.ToRenderValues(c, map[string]any{"bench": map[string]any{"classes": [][]any{{"zone=a"}}}}, chartutil.ReleaseOptions{Name: "s", Namespace: "s"}, chartutil.DefaultCapabilities)
+	if _, err := engine.Render(c, rv); err == nil || !strings.Contains(err.Error(), "is no strata layer or runtime label") {
+		t.Errorf("a class of other labels: %v", err)
+	}
+}
+
+// selects says whether a pod with the spec may be scheduled on a node with the labels, by
+// the kube-scheduler NodeAffinity plugin's own matcher (its nodeSelector and required node
+// affinity together).
+func selects(t *testing.T, spec corev1.PodSpec, labels map[string]string) bool {
+	t.Helper()
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n", Labels: labels}}
+	ok, err := nodeaffinity.GetRequiredNodeAffinity(&corev1.Pod{Spec: spec}).Match(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// TestInstallBench installs the chart on a control plane whose nodes the probe labelled:
+// the chart reads the nodes (Helm's lookup) and makes one bench Job per node class, the
+// class IDs strata computes from the same nodes; the scheduler binds each Job's pod to a
+// node of its class; the Job's ServiceAccount may patch its ConfigMaps and nothing else,
+// and what it writes is what strata reads back.
+func TestInstallBench(t *testing.T) {
+	cp := controlplane.ForTest(t)
+	ctx := t.Context()
+	for i, tree := range []string{"kvm-host", "kvm-host", "amd-no-kvm", "pvm-guest", "gvisor-sandbox"} {
+		labels, err := controlplane.ProbedLabels(ctx, filepath.Join("..", "..", "..", "probe", "testdata", tree), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cp.AddNode(ctx, controlplane.Node{Name: fmt.Sprintf("%s-%d", tree, i), Labels: labels}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig = &cp.Kubeconfig
+	cfg := new(action.Configuration)
+	if err := cfg.Init(flags, "strata", "secret", t.Logf); err != nil {
+		t.Fatal(err)
+	}
+	inst := action.NewInstall(cfg)
+	inst.ReleaseName, inst.Namespace, inst.CreateNamespace = "strata", "strata", true
+	inst.Timeout = 2 * time.Minute
+	if _, err := inst.RunWithContext(ctx, load(t), map[string]any{"labeler": map[string]any{"mode": "direct"}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := fleet.Connect(cp.Kubeconfig, "", 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := c.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := fleet.Classes(snap)
+	classOf := map[string]string{}
+	for _, cl := range classes {
+		for _, n := range cl.Nodes {
+			classOf[n] = cl.ID
+		}
+	}
+	rs, err := c.ReadBench(ctx, "strata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != len(classes) || len(classes) < 3 {
+		t.Fatalf("%d bench ConfigMaps for %d node classes: %+v", len(rs), len(classes), rs)
+	}
+	for i, r := range rs {
+		if !slices.ContainsFunc(classes, func(cl fleet.Class) bool { return cl.ID == r.Class && cl.Key == r.Key }) || r.Results != nil || !strings.Contains(r.Problem, "has not written its results") {
+			t.Errorf("ConfigMap %d: %+v; classes %+v", i, r, classes)
+		}
+	}
+	// Each class's Job runs on a node of that class: the scheduler judges the selector.
+	var bound map[string]string
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		pods, err := cp.Client.CoreV1().Pods("strata").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=bench"})
+		if err != nil {
+			return false, err
+		}
+		bound = map[string]string{}
+		for _, p := range pods.Items {
+			if p.Spec.NodeName != "" {
+				bound[p.Labels[fleet.ClassLabel]] = p.Spec.NodeName
+			}
+		}
+		return len(bound) == len(classes), nil
+	})
+	if err != nil {
+		t.Fatalf("bench pods bound %v for classes %+v: %v", bound, classes, err)
+	}
+	for id, node := range bound {
+		if classOf[node] != id {
+			t.Errorf("class %s's bench pod is on %s, of class %s", id, node, classOf[node])
+		}
+	}
+	// The Job's ServiceAccount writes its results; it can write nothing else.
+	kc, err := cp.UserKubeconfig("system:serviceaccount:strata:strata-bench", "system:serviceaccounts", "system:serviceaccounts:strata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, err := fleet.Connect(kc, "", 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := os.ReadFile(filepath.Join("..", "..", "..", "measured", "testdata", "bench-quick.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(rs[0].ConfigMap, "strata/")
+	if err := sa.StoreBench(ctx, "strata", name, results); err != nil {
+		t.Fatalf("the bench Job's own write: %v", err)
+	}
+	for _, other := range []string{"strata-bench-0000000000", "strata-dashboard"} {
+		var fb *fleet.Forbidden
+		if err := sa.StoreBench(ctx, "strata", other, results); !errors.As(err, &fb) {
+			t.Errorf("write to %s: %v, want forbidden", other, err)
+		}
+	}
+	if _, err := sa.Client.CoreV1().ConfigMaps("strata").List(ctx, metav1.ListOptions{}); err == nil {
+		t.Error("the bench account may list ConfigMaps")
+	}
+	rs, err = c.ReadBench(ctx, "strata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs[0].Results == nil || rs[0].Results.Host.Kernel == "" || rs[0].Problem != "" {
+		t.Errorf("read back: %+v", rs[0])
 	}
 }
