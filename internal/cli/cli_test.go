@@ -608,7 +608,7 @@ func TestHelpExamples(t *testing.T) {
 				}
 				args = append(args, strings.Trim(f, "'"))
 			}
-			if len(args) < 2 || args[0] != "strata" || args[1] == "check" || args[1] == "serve" || args[1] == "fleet" || namesMissingFile(args) {
+			if len(args) < 2 || args[0] != "strata" || args[1] == "check" || args[1] == "serve" || args[1] == "fleet" || slices.Contains(args, "--fleet") || namesMissingFile(args) {
 				continue
 			}
 			n++

@@ -241,7 +241,8 @@ reached, a request is forbidden, or the server refuses an object.`,
 		Example: `  strata fleet plan workload.yaml
   strata fleet plan --scenario edge -o yaml
   strata fleet plan --scenario edge --image ghcr.io/example/edge:1.0 --apply --dry-run=server
-  strata fleet plan workload.yaml --apply --namespace apps`,
+  strata fleet plan workload.yaml --apply --namespace apps
+  strata fleet plan workload.yaml --measured    # with what the chart's bench Job measured per node class`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runFleetPlan(cmd, *f, pf, args)

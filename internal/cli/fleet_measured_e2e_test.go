@@ -160,6 +160,13 @@ func TestFleetMeasuredControlPlane(t *testing.T) {
 		if len(out) != len(classes) || got[kvm.ID] == 0 || got[amd.ID] != got[kvm.ID] || got[pvm.ID] != 0 {
 			t.Errorf("classes %v, want %d with checks for all but %s", got, len(classes), pvm.ID)
 		}
+		for _, line := range strings.Split((&app{}).verifyCommand().Example, "\n") {
+			if args := strings.Fields(line); slices.Contains(args, "--fleet") {
+				if r := strata(t, args[1:]...); r.code != exitNo || !strings.Contains(r.stdout, "node classes") {
+					t.Errorf("help example %s: exit %d\n%s%s", line, r.code, r.stdout, r.stderr)
+				}
+			}
+		}
 		r = strata(t, "verify", "--fleet", "--bench-namespace", ns)
 		header, _, _ := strings.Cut(r.stdout, "\n")
 		for _, cl := range classes {
