@@ -178,7 +178,7 @@ func (a *app) runVerifyFleet(ctx context.Context, f fleetFlags, namespace, relat
 	if _, err := a.relation(relation); err != nil {
 		return err
 	}
-	fl, err := a.readFleet(ctx, f)
+	fl, err := a.readFleet(ctx, f, true)
 	if err != nil {
 		return err
 	}
