@@ -10,8 +10,8 @@ import (
 
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
+	"github.com/strata-dev/strata/plan/plantest"
 	"github.com/strata-dev/strata/probe"
-	"github.com/strata-dev/strata/reason"
 )
 
 // The files under testdata are real runs on this project's development VM (Debian 12,
@@ -24,23 +24,12 @@ const (
 
 func loadNet(t testing.TB, extra ...network.File) *network.Network {
 	t.Helper()
-	n, err := network.Load(append(network.DefaultFiles(), extra...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return plantest.Network(t, extra...)
 }
 
 func planner(t testing.TB, n *network.Network) *plan.Planner {
 	t.Helper()
-	r, err := reason.New(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.New(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := plantest.Planner(t, n)
 	return p
 }
 

@@ -9,23 +9,12 @@ import (
 
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
-	"github.com/strata-dev/strata/reason"
+	"github.com/strata-dev/strata/plan/plantest"
 )
 
 func planner(t testing.TB, extra ...network.File) *plan.Planner {
 	t.Helper()
-	n, err := network.Load(append(network.DefaultFiles(), extra...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := reason.New(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.New(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := plantest.Planner(t, plantest.Network(t, extra...))
 	return p
 }
 

@@ -27,8 +27,8 @@ import (
 	"github.com/strata-dev/strata/internal/server"
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
+	"github.com/strata-dev/strata/plan/plantest"
 	"github.com/strata-dev/strata/probe"
-	"github.com/strata-dev/strata/reason"
 )
 
 // TestE2E drives the embedded UI in a real headless Chromium. It fails on every console
@@ -568,18 +568,7 @@ func danglingLinks(b *tab) (lines, stray int) {
 // --network does.
 func overlayServer(t *testing.T, files ...network.File) *server.Server {
 	t.Helper()
-	n, err := network.Load(append(network.DefaultFiles(), files...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := reason.New(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.New(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, p := plantest.Planner(t, plantest.Network(t, files...))
 	s, err := server.New(server.Config{Reasoner: r, Planner: p})
 	if err != nil {
 		t.Fatal(err)
