@@ -1,7 +1,7 @@
 // Package controlplane runs a real Kubernetes control plane on loopback for strata's
 // tests, benchmarks and scripts/cluster-up.sh: etcd, kube-apiserver,
-// kube-controller-manager (the deployment, replicaset, daemonset and serviceaccount
-// controllers) and kube-scheduler, built from k8s.io/kubernetes by
+// kube-controller-manager (the deployment, replicaset, daemonset, job and serviceaccount
+// controllers: the chart's bench runs as Jobs) and kube-scheduler, built from k8s.io/kubernetes by
 // scripts/build-controlplane.sh. Every port is chosen at start, every certificate is made
 // at start, and everything lives in one temporary directory that [ControlPlane.Stop]
 // removes after the processes have exited.
@@ -268,7 +268,7 @@ func Start(ctx context.Context, bins Binaries, opts Options) (_ *ControlPlane, e
 		bin        string
 	}{
 		{"kube-controller-manager", "system:kube-controller-manager", ports[3], []string{
-			"--controllers=deployment,replicaset,daemonset,serviceaccount",
+			"--controllers=deployment,replicaset,daemonset,job,serviceaccount",
 			// Each controller acts as its own service account with the RBAC role the
 			// bootstrap policy gives it, as in a real cluster.
 			"--use-service-account-credentials=true",
