@@ -18,7 +18,7 @@ import (
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/plan"
 	"github.com/strata-dev/strata/plan/manifest"
-	"github.com/strata-dev/strata/reason"
+	"github.com/strata-dev/strata/plan/plantest"
 	"sigs.k8s.io/yaml"
 )
 
@@ -77,18 +77,8 @@ func BenchmarkFleet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	net, err := network.Load(network.DefaultFiles())
-	if err != nil {
-		b.Fatal(err)
-	}
-	rsn, err := reason.New(net)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := plan.New(rsn)
-	if err != nil {
-		b.Fatal(err)
-	}
+	net := plantest.Network(b)
+	_, p := plantest.Planner(b, net)
 
 	b.Run("summary", func(b *testing.B) {
 		self0, api0 := cpu(b, cp)

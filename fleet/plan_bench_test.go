@@ -12,9 +12,7 @@ import (
 
 	"github.com/strata-dev/strata/fleet"
 	"github.com/strata-dev/strata/internal/controlplane"
-	"github.com/strata-dev/strata/network"
-	"github.com/strata-dev/strata/plan"
-	"github.com/strata-dev/strata/reason"
+	"github.com/strata-dev/strata/plan/plantest"
 )
 
 // BenchmarkPlanSnapshot is the part of strata fleet plan after the LIST, without a
@@ -42,18 +40,8 @@ func BenchmarkPlanSnapshot(b *testing.B) {
 			Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}}
 		s.Nodes = append(s.Nodes, fleet.ParseNode(n))
 	}
-	net, err := network.Load(network.DefaultFiles())
-	if err != nil {
-		b.Fatal(err)
-	}
-	rsn, err := reason.New(net)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := plan.New(rsn)
-	if err != nil {
-		b.Fatal(err)
-	}
+	net := plantest.Network(b)
+	_, p := plantest.Planner(b, net)
 	w, err := p.ScenarioWorkload("edge")
 	if err != nil {
 		b.Fatal(err)

@@ -23,17 +23,7 @@ const (
 func WriteYAML(w io.Writer, n, m int, seed uint64) error {
 	strict, equal := Generate(n, m, seed)
 	bw := bufio.NewWriterSize(w, 1<<16)
-	fmt.Fprint(bw, `apiVersion: strata.dev/v1alpha1
-kind: RelationType
-metadata: {name: rank, names: {en: rank, zh: 等级}}
-spec:
-  symbol: ">"
-  equivalence: "="
-  properties: [transitive, irreflexive, antisymmetric]
-  inverse: rank-below
-  greater: higher
-  less: lower
-`)
+	fmt.Fprint(bw, KBRelations)
 	// Strict facts whose index is 0 mod 3 are written as the subject's relations.
 	rels := make([][]int32, n)
 	for i, e := range strict {
