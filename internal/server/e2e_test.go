@@ -463,6 +463,13 @@ func TestE2E(t *testing.T) {
 				if o := b.overlaps("main"); len(o.Overlaps) > 0 {
 					t.Errorf("%s: overlapping labels: %q", where, o.Overlaps)
 				}
+				// Scrolled halfway down, nothing sticks over what scrolls under it (the lanes'
+				// headers once took the page header's sticky rule and covered their own rungs).
+				eval[bool](b, "scroll halfway", `(() => { scrollTo(0, (document.scrollingElement.scrollHeight - innerHeight) / 2); return true; })()`)
+				if o := b.overlaps("main"); len(o.Overlaps) > 0 {
+					t.Errorf("%s, scrolled halfway: overlapping labels: %q", where, o.Overlaps)
+				}
+				eval[bool](b, "scroll back", `(() => { scrollTo(0, 0); return true; })()`)
 				if v.name == "lanes-focus" {
 					if n, stray := danglingLinks(b); n == 0 || stray > 0 {
 						t.Errorf("%s: %d relations drawn, %d of their ends on no entity shown", where, n, stray)
