@@ -2,12 +2,16 @@ package fleet
 
 import (
 	"context"
+	"fmt"
+	"mime"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/pager"
 )
 
@@ -45,7 +49,7 @@ type Pod struct {
 // [PageSize] objects per request as kubectl does, so a cluster of thousands of nodes
 // never needs one huge response.
 func (c *Cluster) Read(ctx context.Context) (*Snapshot, error) {
-	s, err := c.ReadNodes(ctx)
+	s, err := c.ReadNodes(ctx, Consistent)
 	if err != nil {
 		return nil, err
 	}
@@ -78,25 +82,95 @@ func (c *Cluster) Read(ctx context.Context) (*Snapshot, error) {
 	return s, nil
 }
 
+// Freshness is how current a read of the nodes must be.
+type Freshness int
+
+const (
+	// Consistent reads the nodes as etcd holds them now (a LIST without resourceVersion,
+	// as kubectl get): a change made before the read is in it. On etcd older than 3.4.31
+	// or 3.5.13 the API server reads every page from etcd; on newer, from its watch cache
+	// once that cache has caught up with etcd.
+	Consistent Freshness = iota
+	// Cached reads the nodes from the API server's watch cache (resourceVersion=0, as
+	// client-go's informers and so the scheduler start from), in one response. The cache
+	// follows etcd's watch and is usually milliseconds behind it, but nothing bounds that:
+	// a label changed a moment before may not be in it yet. It is the view the scheduler
+	// places pods by, and several times cheaper for the API server than reading etcd.
+	Cached
+)
+
 // ReadNodes is the part of [Cluster.Read] a plan needs: the API server's version and the
 // nodes, without the RuntimeClasses and the pods (a cluster running thousands of pods
-// would make every plan wait for them).
-func (c *Cluster) ReadNodes(ctx context.Context) (*Snapshot, error) {
+// would make every plan wait for them), read as fresh as f says.
+func (c *Cluster) ReadNodes(ctx context.Context, f Freshness) (*Snapshot, error) {
 	s := &Snapshot{Context: c.Context, Server: c.Server}
 	v, err := c.Client.Discovery().ServerVersion()
 	if err != nil {
 		return nil, c.wrap(err, "get", "version", "")
 	}
 	s.Version = v.GitVersion
-	if err := each(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-		return c.Client.CoreV1().Nodes().List(ctx, o)
-	}, metav1.ListOptions{}, func(o runtime.Object) {
-		s.Nodes = append(s.Nodes, ParseNode(o.(*corev1.Node)))
+	var opts metav1.ListOptions
+	if f == Cached {
+		opts.ResourceVersion = "0"
+	}
+	if err := c.listNodes(ctx, opts, func(n *corev1.Node) {
+		s.Nodes = append(s.Nodes, ParseNode(n))
 	}); err != nil {
 		return nil, c.wrap(err, "list", "nodes", "")
 	}
 	s.Taken = time.Now().UTC()
 	return s, nil
+}
+
+// listNodes lists the nodes [PageSize] per request (the watch cache answers a
+// resourceVersion=0 LIST in one response whatever the limit) and calls fn with each. A protobuf
+// page (what [Connect] asks for) is read by [nodeDecoder], which keeps only what
+// [ParseNode] reads; any other answer is decoded whole. A continue token that expired
+// between pages (the API server compacted its history) restarts the list without
+// pages, as client-go's pager does.
+func (c *Cluster) listNodes(ctx context.Context, opts metav1.ListOptions, fn func(*corev1.Node)) error {
+	first := opts
+	opts.Limit = PageSize
+	var d nodeDecoder
+	var nodes []*corev1.Node // the pages so far, handed to fn only once the list is whole
+	for {
+		var ct string
+		res := c.Client.CoreV1().RESTClient().Get().Resource("nodes").VersionedParams(&opts, scheme.ParameterCodec).Do(ctx).ContentType(&ct)
+		// Error, not Raw's error: it decodes the Status the server sent (Raw's says only
+		// the code: 410 is no "Expired" without the Status's reason).
+		err := res.Error()
+		if apierrors.IsResourceExpired(err) && opts.Continue != "" {
+			opts, nodes = first, nodes[:0]
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		body, _ := res.Raw()
+		var cont string
+		if mt, _, _ := mime.ParseMediaType(ct); mt == runtime.ContentTypeProtobuf {
+			if cont, err = d.decodeNodeList(body, func(n *corev1.Node) { nodes = append(nodes, n) }); err != nil {
+				return fmt.Errorf("list nodes: %w", err)
+			}
+		} else {
+			var list corev1.NodeList
+			if err := res.Into(&list); err != nil {
+				return fmt.Errorf("list nodes: %w", err)
+			}
+			for i := range list.Items {
+				nodes = append(nodes, &list.Items[i])
+			}
+			cont = list.Continue
+		}
+		if cont == "" {
+			break
+		}
+		opts.Continue, opts.ResourceVersion, opts.ResourceVersionMatch = cont, "", ""
+	}
+	for _, n := range nodes {
+		fn(n)
+	}
+	return nil
 }
 
 // each lists page by page and calls fn for every item.

@@ -84,7 +84,9 @@ names the server and kubeconfig, or the verb and resource.`,
 }
 
 // readFleet reads the cluster of every --context (or of the current context); with
-// nodesOnly, only what a plan needs: the nodes and the server's version.
+// nodesOnly, only what a plan needs: the nodes and the server's version, from the API
+// server's watch cache (fleet.Cached: the scheduler's view, possibly a moment behind
+// etcd).
 func (a *app) readFleet(ctx context.Context, f fleetFlags, nodesOnly bool) (*fleet.Fleet, error) {
 	contexts := f.contexts
 	if len(contexts) == 0 {
@@ -98,7 +100,7 @@ func (a *app) readFleet(ctx context.Context, f fleetFlags, nodesOnly bool) (*fle
 		}
 		read := c.Read
 		if nodesOnly {
-			read = c.ReadNodes
+			read = func(ctx context.Context) (*fleet.Snapshot, error) { return c.ReadNodes(ctx, fleet.Cached) }
 		}
 		s, err := read(ctx)
 		if err != nil {
@@ -228,7 +230,10 @@ schedulable node offers — its handler's and its layer's labels, and a GPU when
 workload asks for one — is excluded with that reason. Every runtime alternative carries
 the number of nodes its pods could be scheduled on, and the plan's X is checked against
 the cluster's (Kubernetes X=1, K3s X=2, several --context X=3): a mismatch is said.
-It reads only the nodes (RBAC: list on nodes).
+It reads only the nodes (RBAC: list on nodes), from the API server's watch cache
+(resourceVersion=0): the view the scheduler places pods by, which follows etcd within
+moments but may not yet hold a label changed just before; strata fleet reads etcd's
+current state.
 
 With --apply the emitted objects (the node files such as the containerd configuration
 excepted) are applied with server-side apply, field manager "strata" and strict field
