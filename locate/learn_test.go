@@ -1,6 +1,8 @@
 package locate
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -419,4 +421,83 @@ func TestGoParkIsNoSureLock(t *testing.T) {
 			t.Errorf("runtime %q: %s (%s), want blocked/lock (%s)", rt, d.Label(), d.Confidence, want)
 		}
 	}
+}
+
+// withFaults is a switch-out that says the slice it ends took n page faults in user mode,
+// of which the collector timed timedMS. The fields are set from JSON, as a recording has
+// them.
+func withFaults(t *testing.T, e Event, n int, timedMS float64) Event {
+	t.Helper()
+	if err := json.Unmarshal(fmt.Appendf(nil, `{"faultn":%d,"fault":%d}`, n, int64(timedMS*float64(ms))), &e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestPageFaultsAreNoSureUserTime: the accuracy corpus's disk handlers allocate a fresh
+// 1 MiB buffer and write it four times, each write fsync'd. On a VM the buffer's 256
+// first-touch page faults took longer than the fsyncs, and, with no syscall to show them,
+// read as the handler's cpu-user with confidence learned or exact — a confidently wrong
+// answer. The collector times the kernel's fault handler (cpu-kernel/fault) and counts
+// the faults; the user time of a slice with faults, up to FaultCostBound a fault, is
+// only a share. A slice without faults keeps its confidence.
+func TestPageFaultsAreNoSureUserTime(t *testing.T) {
+	// Thread 10: on CPU [0,8) touching the buffer (256 faults, 0.4 ms timed), fsync
+	// blocked [8,12) on the disk, on CPU [12,13) without faults.
+	fs := sysc(8, 12, 10, 74, 0, FDFile)
+	evs := []Event{ev(EvSwitchIn, 0, 10), withFaults(t, out(8, 10, 2, 74), 256, 0.4), fs, wake(12, 10, 0, -1, 0), ev(EvSwitchIn, 12, 10), out(13, 10, 1, 7)}
+	for _, tid := range []int32{10, 0} { // thread.id named (exact), or learned as the only thread
+		sp := span("disk", "", 0, 13, 1, tid)
+		b := Join([]Span{sp}, Build(evs, at(0), at(20)), JoinOptions{}).Breakdowns[0]
+		checkSum(t, b)
+		near(t, b, "cpu-kernel/fault", 0.4)
+		near(t, b, "blocked/disk", 4)
+		var sure time.Duration
+		for _, p := range b.Parts {
+			if p.Label() == "cpu-user" && stronger(p.Confidence, Share) {
+				sure += p.Time
+			}
+		}
+		if sure != time.Millisecond {
+			t.Errorf("tid %d: cpu-user claimed at more than a share %v, want 1ms (the slice without faults): %+v", tid, sure, b.Parts)
+		}
+		if d, _ := dominantOwn(b); d.Label() != "blocked/disk" && stronger(d.Confidence, Share) {
+			t.Errorf("tid %d: dominant %s claims %s: %+v", tid, d.Label(), d.Confidence, b.Parts)
+		}
+	}
+}
+
+// TestNodeAwaitOtherWaitsShare: a Node.js span that awaited a write (its loop's epoll
+// woken through an eventfd by the thread pool's worker) while the loop also waited in a
+// futex that a V8 helper thread released after 19 ms of its own work (garbage
+// collection). The futex wait was "blocked/lock, learned" and outweighed the write: a
+// wait outside the loop's poll, and the user time of the thread that woke the poll, are
+// not what the span awaited, and are only a share. The poll's wait through the worker's
+// fsync stays learned.
+func TestNodeAwaitOtherWaitsShare(t *testing.T) {
+	s := sysc(2, 10, 1, 281, 1, FDUnknown)
+	s.Ready = kinds(FDEvent)
+	w := wake(10, 1, 5, -1, 0)
+	w.WakerPID = 1
+	g := wake(30, 1, 6, -1, 0)
+	g.WakerPID = 1
+	evs := []Event{ev(EvSwitchIn, 0, 1), out(2, 1, 1, 281), s, w, ev(EvSwitchIn, 10, 1),
+		out(11, 1, 1, 202), sysc(11, 30, 1, 202, 0, FDUnknown), g, ev(EvSwitchIn, 30, 1), out(31, 1, 1, 281),
+		// Worker 5: user time [2,4), fsync [4,9.5) blocked, on CPU [9.5,10).
+		out(0.5, 5, 1, 202), wake(2, 5, 1, -1, 0), ev(EvSwitchIn, 2, 5), out(4, 5, 2, 74), sysc(4, 9.5, 5, 74, 0, FDFile), wake(9.5, 5, 0, -1, 0), ev(EvSwitchIn, 9.5, 5), out(10, 5, 1, 202),
+		// V8 helper 6: runs [11,30).
+		ev(EvSwitchIn, 11, 6), out(30, 6, 1, 202)}
+	sp := span("disk/async", "", 0.5, 30.5, 1, 0)
+	sp.Runtime = "nodejs"
+	b := Join([]Span{sp}, Build(evs, at(0), at(40)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	for _, p := range b.Parts {
+		if (p.Category == CatUser || p.Label() == "blocked/lock") && p.Confidence != Share {
+			t.Errorf("%s %v claims %s, want share: %+v", p.Label(), p.Time, p.Confidence, b.Parts)
+		}
+		if p.Label() == "blocked/disk" && p.Confidence != Learned {
+			t.Errorf("the worker's fsync, through the loop's poll, claims %s, want learned", p.Confidence)
+		}
+	}
+	near(t, b, "blocked/disk", 5.5)
 }

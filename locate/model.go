@@ -130,9 +130,14 @@ type Event struct {
 	Ret        int64          `json:"ret,omitempty"`
 	Short      [NClass]uint64 `json:"short,omitzero"`
 	ShortCount uint32         `json:"shortn,omitempty"`
-	Waker      int32          `json:"waker,omitempty"`
-	WakerPoll  int64          `json:"wpoll,omitempty"` // when the waker last returned from a waiting poll (poll, select, epoll_wait…) that found descriptors or blocked and timed out
-	PollRet    int64          `json:"wpret,omitempty"` // what that poll returned
+	// FaultCount: for EvSwitchOut, the page faults the thread took in user mode during
+	// the slice; Fault the time timed in them, in ns (from the fault's entry to its
+	// mapping the page: the kernel's handler, without what a hypervisor adds).
+	FaultCount uint32 `json:"faultn,omitempty"`
+	Fault      uint64 `json:"fault,omitempty"`
+	Waker      int32  `json:"waker,omitempty"`
+	WakerPoll  int64  `json:"wpoll,omitempty"` // when the waker last returned from a waiting poll (poll, select, epoll_wait…) that found descriptors or blocked and timed out
+	PollRet    int64  `json:"wpret,omitempty"` // what that poll returned
 	// WakerReady is the kinds of the descriptors the waker's last poll found ready.
 	WakerReady FDKinds `json:"wready,omitempty"`
 	// WakerPID is the waker's process; WakerExiting says the waker was exiting (its
@@ -194,9 +199,14 @@ type Interval struct {
 	// Kind: for OnCPU inside a long syscall, that syscall's class (the time is kernel time);
 	// for Blocked, the Cause. Empty for OnCPU outside long syscalls: then Short holds the
 	// kernel time of short syscalls inside, and the rest is user time.
-	Kind     string        `json:"kind,omitempty"`
-	Short    [NClass]int64 `json:"short,omitzero"`
-	Evidence string        `json:"evidence,omitempty"`
+	Kind  string        `json:"kind,omitempty"`
+	Short [NClass]int64 `json:"short,omitzero"`
+	// Fault: for OnCPU outside long syscalls, the kernel time timed in page faults
+	// inside the interval (not user time); FaultCount how many page faults the thread
+	// took in user mode in it (their untimed part reads as user time).
+	Fault      int64  `json:"fault,omitempty"`
+	FaultCount int64  `json:"faultn,omitempty"`
+	Evidence   string `json:"evidence,omitempty"`
 	// Poll: Blocked in a waiting poll-family call (poll, select, epoll_wait…): an event
 	// loop waiting for whatever it has pending.
 	Poll bool `json:"poll,omitempty"`
@@ -280,6 +290,10 @@ const (
 	CatRunQueue    Category = "runqueue"    // runnable, waiting for a CPU
 	CatUnexplained Category = "unexplained" // nothing observed
 )
+
+// CauseFault is the cause of the [CatKernel] part spent handling page faults outside
+// syscalls ("cpu-kernel/fault"): a fresh buffer's first touch maps its pages one by one.
+const CauseFault = "fault"
 
 // Part is one share of a span's wall time.
 type Part struct {

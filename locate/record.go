@@ -108,6 +108,9 @@ func ReadRecording(rd io.Reader) (*Recording, error) {
 				if iv.State < OnCPU || iv.State > Blocked {
 					return nil, fmt.Errorf("%w: recording thread %d interval %d: state %d, want %d (on-cpu), %d (runqueue) or %d (blocked)", ErrFormat, tid, k, iv.State, OnCPU, RunQueue, Blocked)
 				}
+				if iv.Fault < 0 {
+					return nil, fmt.Errorf("%w: recording thread %d interval %d: negative page fault time %d", ErrFormat, tid, k, iv.Fault)
+				}
 				for c, ns := range iv.Short {
 					if ns < 0 {
 						return nil, fmt.Errorf("%w: recording thread %d interval %d: negative kernel time %d for class %s", ErrFormat, tid, k, ns, Class(c))

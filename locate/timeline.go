@@ -162,6 +162,7 @@ func (b *builder) event(e *Event) {
 		for c, ns := range e.Short {
 			iv.Short[c] = int64(min(ns, math.MaxInt64))
 		}
+		iv.Fault, iv.FaultCount = int64(min(e.Fault, math.MaxInt64)), int64(e.FaultCount)
 		if e.ShortCount > 0 {
 			iv.Evidence = fmt.Sprintf("%d short syscalls", e.ShortCount)
 		}
@@ -407,6 +408,19 @@ func splitBySyscall(p Interval, sc Event) []Interval {
 	var out []Interval
 	before, after := lo-p.Start, p.End-hi
 	var shortBefore, shortAfter [NClass]int64
+	// Page faults in user mode were outside this syscall too.
+	var faultBefore, faultAfter, nBefore, nAfter int64
+	switch {
+	case before > 0 && after > 0:
+		faultBefore = mulDiv(p.Fault, before, before+after)
+		faultAfter = p.Fault - faultBefore
+		nBefore = mulDiv(p.FaultCount, before, before+after)
+		nAfter = p.FaultCount - nBefore
+	case before > 0:
+		faultBefore, nBefore = p.Fault, p.FaultCount
+	case after > 0:
+		faultAfter, nAfter = p.Fault, p.FaultCount
+	}
 	for c, ns := range p.Short {
 		switch {
 		case before > 0 && after > 0:
@@ -418,15 +432,15 @@ func splitBySyscall(p Interval, sc Event) []Interval {
 			shortAfter[c] = ns
 		}
 	}
-	part := func(a, b int64, short [NClass]int64) Interval {
+	part := func(a, b int64, short [NClass]int64, fault, faults int64) Interval {
 		q := p
-		q.Start, q.End, q.Short = a, b, short
+		q.Start, q.End, q.Short, q.Fault, q.FaultCount = a, b, short, fault, faults
 		return q
 	}
 	if before > 0 {
-		out = append(out, part(p.Start, lo, shortBefore))
+		out = append(out, part(p.Start, lo, shortBefore, faultBefore, nBefore))
 	}
-	mid := part(lo, hi, [NClass]int64{})
+	mid := part(lo, hi, [NClass]int64{}, 0, 0)
 	mid.bySyscall = true
 	name := SyscallName(sc.Syscall)
 	if p.State == OnCPU {
@@ -456,7 +470,7 @@ func splitBySyscall(p Interval, sc Event) []Interval {
 	}
 	out = append(out, mid)
 	if after > 0 {
-		out = append(out, part(hi, p.End, shortAfter))
+		out = append(out, part(hi, p.End, shortAfter, faultAfter, nAfter))
 	}
 	return out
 }

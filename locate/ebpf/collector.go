@@ -136,7 +136,8 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	// a CPU marked as in an interrupt; an exit without its entry is ignored.
 	progs := []*ebpf.Program{c.objs.OnIrqExit, c.objs.OnSoftirqExit, c.objs.OnHrtimerExit,
 		c.objs.OnIrqEntry, c.objs.OnSoftirqEntry, c.objs.OnHrtimerEntry,
-		c.objs.OnSwitch, c.objs.OnWaking, c.objs.OnSysEnter, c.objs.OnSysExit, c.objs.OnRqIssue, c.objs.OnRqComplete, c.objs.OnFork, c.objs.OnExit}
+		c.objs.OnSwitch, c.objs.OnWaking, c.objs.OnSysEnter, c.objs.OnSysExit, c.objs.OnRqIssue, c.objs.OnRqComplete, c.objs.OnFork, c.objs.OnExit,
+		c.objs.OnFaultUser, c.objs.OnRssStat}
 	for _, p := range progs {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p})
 		if err != nil {
@@ -238,7 +239,7 @@ func sumPerCPU(m *ebpf.Map) uint64 {
 }
 
 // eventSize is sizeof(struct event).
-const eventSize = 160
+const eventSize = 168
 
 // DecodeEvent decodes one ring-buffer record (struct event) with monotonic times.
 func DecodeEvent(b []byte) (locate.Event, error) {
@@ -269,6 +270,8 @@ func DecodeEvent(b []byte) (locate.Event, error) {
 	e.WakerReady = locate.FDKinds(le.Uint32(b[144:]))
 	e.WakerPID = int32(le.Uint32(b[148:]))
 	e.WakerExiting = le.Uint32(b[152:])&1 != 0
+	e.FaultCount = le.Uint32(b[156:])
+	e.Fault = le.Uint64(b[160:])
 	if e.FDKind > locate.FDSignal {
 		e.FDKind = locate.FDUnknown
 	}

@@ -44,6 +44,8 @@ func TestMain(m *testing.M) {
 		helperSleeper()
 	case "ready":
 		helperReady()
+	case "faults":
+		helperFaults()
 	}
 	os.Exit(0)
 }
@@ -245,6 +247,30 @@ func helperReady() {
 	fd := int(out.(*os.File).Fd())
 	unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
 	cmd.Wait()
+}
+
+// helperFaults touches every page of a fresh 64 MiB anonymous mapping on its own thread,
+// with no syscall between the first touch and the last, and writes the thread's user
+// and system time during the touching, as the kernel accounts them (getrusage
+// RUSAGE_THREAD), to LOCATE_OUT: "utime_ns stime_ns minflt".
+func helperFaults() {
+	runtime.LockOSThread()
+	fmt.Println(unix.Gettid())
+	waitGo()
+	mem, err := unix.Mmap(-1, 0, 64<<20, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		panic(err)
+	}
+	var a, b unix.Rusage
+	unix.Getrusage(unix.RUSAGE_THREAD, &a)
+	for i := 0; i < len(mem); i += 4096 {
+		mem[i] = 1
+	}
+	unix.Getrusage(unix.RUSAGE_THREAD, &b)
+	out := fmt.Sprintf("%d %d %d", b.Utime.Nano()-a.Utime.Nano(), b.Stime.Nano()-a.Stime.Nano(), b.Minflt-a.Minflt)
+	if err := os.WriteFile(os.Getenv("LOCATE_OUT"), []byte(out), 0o644); err != nil {
+		panic(err)
+	}
 }
 
 func newCollector(t *testing.T, opts Options) *Collector {
@@ -633,5 +659,65 @@ func TestReadyKinds(t *testing.T) {
 	}
 	if w := []string{"pipe", "network", "sleep", "pipe", "network", "child"}; !slices.Equal(causes, w) {
 		t.Errorf("blocked causes %v, want %v", causes, w)
+	}
+}
+
+// TestPageFaultsAreKernelTime: a thread that first-touches 64 MiB of fresh memory spends
+// its time in page faults, with no syscall to show it. The kernel's own accounting of the
+// thread (getrusage RUSAGE_THREAD) judges: strata must not claim as the program's user
+// time, at more than a share, what the kernel accounted as system time (before faults
+// were counted, all of it read as user time, exact), and the fault time it times must
+// not exceed that system time.
+func TestPageFaultsAreKernelTime(t *testing.T) {
+	c := newCollector(t, Options{})
+	out := filepath.Join(t.TempDir(), "rusage")
+	cmd, line, run := startHelper(t, "faults", "LOCATE_OUT="+out)
+	tid, _ := strconv.Atoi(line)
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Now()
+	run()
+	to := time.Now()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var utime, stime, minflt int64
+	if _, err := fmt.Sscan(string(raw), &utime, &stime, &minflt); err != nil {
+		t.Fatalf("helper's rusage %q: %v", raw, err)
+	}
+	sp := locate.Span{TraceID: "t", SpanID: "s", Name: "touch", Start: from, End: to, PID: int32(cmd.Process.Pid), TID: int32(tid)}
+	b := locate.Join([]locate.Span{sp}, rec.Timeline(), locate.JoinOptions{}).Breakdowns[0]
+	t.Logf("kernel's accounting of the touching: utime %v, stime %v, %d minor faults", time.Duration(utime), time.Duration(stime), minflt)
+	for _, p := range b.Parts {
+		t.Logf("  %-20s %-8s %10v  %v", p.Label(), p.Confidence, p.Time, p.Evidence)
+	}
+	if minflt < 16000 {
+		t.Fatalf("%d minor faults, want one per page (16384)", minflt)
+	}
+	var sure time.Duration // user time strata claims at more than a share
+	for _, p := range b.Parts {
+		if p.Label() == "cpu-user" && p.Confidence != locate.Share && p.Confidence != locate.None {
+			sure += p.Time
+		}
+	}
+	fault, cpu := b.Get("cpu-kernel/fault"), time.Duration(utime+stime)
+	t.Logf("cpu-user claimed at more than a share: %v", sure)
+	// getrusage splits the thread's time by clock ticks, so its system time is known to
+	// a few ticks; the margins are wide enough for that, too narrow for the faults read
+	// as the program's own user time.
+	if limit := cpu - time.Duration(stime)/2; sure > limit {
+		t.Errorf("%v claimed as user time (not a share), more than the thread's CPU time %v less half its system time %v", sure, cpu, time.Duration(stime))
+	}
+	if fault == 0 {
+		t.Error("no page fault time timed")
+	}
+	if hi := time.Duration(stime)*3/2 + 20*time.Millisecond; fault > hi {
+		t.Errorf("cpu-kernel/fault %v, more than the thread's system time %v allows", fault, time.Duration(stime))
 	}
 }

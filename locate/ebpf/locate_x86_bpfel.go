@@ -42,7 +42,8 @@ type locateEvent struct {
 	WakerReady uint32
 	WakerPid   uint32
 	Flags      uint32
-	Pad        uint32
+	FaultN     uint32
+	FaultNs    uint64
 }
 
 type locateIoStart struct {
@@ -55,23 +56,27 @@ type locateIoStart struct {
 }
 
 type locateTstate struct {
-	_         structs.HostLayout
-	SysStart  uint64
-	PollTs    uint64
-	PollRet   int64
-	Sys       int32
-	Fd        int32
-	Switched  uint32
-	ShortN    uint32
-	ShortNs   [8]uint64
-	Arg0      uint64
-	Arg1      uint64
-	Arg2      uint64
-	Ret       int64
-	Cls       uint32
-	Fdk       uint32
-	PollReady uint32
-	Pad       uint32
+	_          structs.HostLayout
+	SysStart   uint64
+	PollTs     uint64
+	PollRet    int64
+	Sys        int32
+	Fd         int32
+	Switched   uint32
+	ShortN     uint32
+	ShortNs    [8]uint64
+	Arg0       uint64
+	Arg1       uint64
+	Arg2       uint64
+	Ret        int64
+	Cls        uint32
+	Fdk        uint32
+	PollReady  uint32
+	Pad        uint32
+	FaultStart uint64
+	FaultNs    uint64
+	FaultN     uint32
+	Pad2       uint32
 }
 
 // Names of all BPF objects in the ELF.
@@ -88,6 +93,7 @@ const (
 	locateMapTargets         = "targets"
 	locateMapThreads         = "threads"
 	locateProgOnExit         = "on_exit"
+	locateProgOnFaultUser    = "on_fault_user"
 	locateProgOnFork         = "on_fork"
 	locateProgOnHrtimerEntry = "on_hrtimer_entry"
 	locateProgOnHrtimerExit  = "on_hrtimer_exit"
@@ -95,6 +101,7 @@ const (
 	locateProgOnIrqExit      = "on_irq_exit"
 	locateProgOnRqComplete   = "on_rq_complete"
 	locateProgOnRqIssue      = "on_rq_issue"
+	locateProgOnRssStat      = "on_rss_stat"
 	locateProgOnSoftirqEntry = "on_softirq_entry"
 	locateProgOnSoftirqExit  = "on_softirq_exit"
 	locateProgOnSwitch       = "on_switch"
@@ -147,6 +154,7 @@ type locateSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type locateProgramSpecs struct {
 	OnExit         *ebpf.ProgramSpec `ebpf:"on_exit"`
+	OnFaultUser    *ebpf.ProgramSpec `ebpf:"on_fault_user"`
 	OnFork         *ebpf.ProgramSpec `ebpf:"on_fork"`
 	OnHrtimerEntry *ebpf.ProgramSpec `ebpf:"on_hrtimer_entry"`
 	OnHrtimerExit  *ebpf.ProgramSpec `ebpf:"on_hrtimer_exit"`
@@ -154,6 +162,7 @@ type locateProgramSpecs struct {
 	OnIrqExit      *ebpf.ProgramSpec `ebpf:"on_irq_exit"`
 	OnRqComplete   *ebpf.ProgramSpec `ebpf:"on_rq_complete"`
 	OnRqIssue      *ebpf.ProgramSpec `ebpf:"on_rq_issue"`
+	OnRssStat      *ebpf.ProgramSpec `ebpf:"on_rss_stat"`
 	OnSoftirqEntry *ebpf.ProgramSpec `ebpf:"on_softirq_entry"`
 	OnSoftirqExit  *ebpf.ProgramSpec `ebpf:"on_softirq_exit"`
 	OnSwitch       *ebpf.ProgramSpec `ebpf:"on_switch"`
@@ -241,6 +250,7 @@ type locateVariables struct {
 // It can be passed to loadLocateObjects or ebpf.CollectionSpec.LoadAndAssign.
 type locatePrograms struct {
 	OnExit         *ebpf.Program `ebpf:"on_exit"`
+	OnFaultUser    *ebpf.Program `ebpf:"on_fault_user"`
 	OnFork         *ebpf.Program `ebpf:"on_fork"`
 	OnHrtimerEntry *ebpf.Program `ebpf:"on_hrtimer_entry"`
 	OnHrtimerExit  *ebpf.Program `ebpf:"on_hrtimer_exit"`
@@ -248,6 +258,7 @@ type locatePrograms struct {
 	OnIrqExit      *ebpf.Program `ebpf:"on_irq_exit"`
 	OnRqComplete   *ebpf.Program `ebpf:"on_rq_complete"`
 	OnRqIssue      *ebpf.Program `ebpf:"on_rq_issue"`
+	OnRssStat      *ebpf.Program `ebpf:"on_rss_stat"`
 	OnSoftirqEntry *ebpf.Program `ebpf:"on_softirq_entry"`
 	OnSoftirqExit  *ebpf.Program `ebpf:"on_softirq_exit"`
 	OnSwitch       *ebpf.Program `ebpf:"on_switch"`
@@ -259,6 +270,7 @@ type locatePrograms struct {
 func (p *locatePrograms) Close() error {
 	return _LocateClose(
 		p.OnExit,
+		p.OnFaultUser,
 		p.OnFork,
 		p.OnHrtimerEntry,
 		p.OnHrtimerExit,
@@ -266,6 +278,7 @@ func (p *locatePrograms) Close() error {
 		p.OnIrqExit,
 		p.OnRqComplete,
 		p.OnRqIssue,
+		p.OnRssStat,
 		p.OnSoftirqEntry,
 		p.OnSoftirqExit,
 		p.OnSwitch,

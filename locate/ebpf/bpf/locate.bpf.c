@@ -11,7 +11,10 @@
  *     descriptors they found ready, read from the arrays they return (epoll_event.data
  *     as libuv, CPython, the JVM and most C keep it: the descriptor; as Go keeps it: a
  *     tagged pointer to its pollDesc, whose second word is the descriptor);
- *   - block I/O requests the threads issued, at completion.
+ *   - block I/O requests the threads issued, at completion;
+ *   - the time the threads spent handling page faults in user mode (a fresh buffer's
+ *     first touch is kernel work, not the program's own), summed per thread and riding on
+ *     the next switch-out like the short syscalls.
  * Descriptor kinds are read from the task's file table when the syscall runs: socket,
  * pipe, file, timerfd, eventfd, signalfd, other.
  * Short syscalls are not sent one by one: they are summed per thread and class and ride on
@@ -84,7 +87,8 @@ struct event {
 	__u32 waker_ready; /* wakeup: kinds the waker's last poll found ready */
 	__u32 waker_pid; /* wakeup: the waker's tgid */
 	__u32 flags;	 /* wakeup: WAKER_EXITING */
-	__u32 pad;
+	__u32 fault_n;	 /* switch-out: page faults in user mode in the slice */
+	__u64 fault_ns;	 /* switch-out: time timed in those faults */
 };
 
 #define WAKER_EXITING 1
@@ -109,6 +113,10 @@ struct tstate {
 	__u32 fdk;	 /* 1 + kind of its descriptor, once looked up; 0: not yet */
 	__u32 poll_ready; /* kinds the last waiting poll found ready */
 	__u32 pad;
+	__u64 fault_start; /* entry of the page fault in flight outside a syscall; 0: none */
+	__u64 fault_ns;	   /* time timed in page faults in user mode since the last switch-out */
+	__u32 fault_n;	   /* page faults in user mode since the last switch-out */
+	__u32 pad2;
 };
 
 struct io_start {
@@ -456,6 +464,18 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 				for (int i = 0; i < NCLASS; i++)
 					e->short_ns[i] = s->short_ns[i];
 			}
+			/* A thread that blocks in user mode blocks in its fault (waiting for I/O):
+			 * its time on CPU so far was the fault's, its wait is the switch-out's.
+			 * Preempted, whether the fault had ended is not known: not counted. */
+			if (s->fault_start && s->sys < 0 && !preempt && (prev_state & 0xff))
+				s->fault_ns += ts - s->fault_start;
+			s->fault_start = 0;
+			if (e) {
+				e->fault_ns = s->fault_ns;
+				e->fault_n = s->fault_n;
+			}
+			s->fault_ns = 0;
+			s->fault_n = 0;
 			s->short_n = 0;
 #pragma unroll
 			for (int i = 0; i < NCLASS; i++)
@@ -530,6 +550,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	s->sys = nr;
 	s->sys_start = bpf_ktime_get_ns();
+	s->fault_start = 0; /* a fault that changed no memory counter ended before this */
 	s->arg0 = BPF_CORE_READ(regs, di);
 	s->fd = (__s32)s->arg0;
 	s->switched = 0;
@@ -597,6 +618,46 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	}
 	s->sys = -1;
 	s->switched = 0;
+	return 0;
+}
+
+/* Page faults of target threads in user mode: their time is kernel time that the on-CPU
+ * slice would otherwise show as user time (a fresh buffer's first touch maps and zeroes
+ * its pages one by one). Kprobes are not available everywhere (this program runs on
+ * kernels without them), so a fault is timed from its entry (exceptions:page_fault_user)
+ * to the first change of the process's memory counters after it (rss_stat: the new page
+ * is zeroed, or copied, and being mapped), which ends every fault that maps memory. A
+ * fault that changes no counter is not timed: its time stays user time. Under a
+ * hypervisor much of a first touch is the host's, and lands outside that window: the
+ * faults are counted too, so that user space can say how sure its user time is. The thread's
+ * state is looked up, not created: it exists from its first syscall. */
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(on_fault_user)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_target(id >> 32))
+		return 0;
+	__u32 tid = (__u32)id;
+	struct tstate *s = bpf_map_lookup_elem(&threads, &tid);
+	if (s) {
+		s->fault_start = bpf_ktime_get_ns();
+		s->fault_n++;
+	}
+	return 0;
+}
+
+SEC("tp_btf/rss_stat")
+int BPF_PROG(on_rss_stat)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!is_target(id >> 32))
+		return 0;
+	__u32 tid = (__u32)id;
+	struct tstate *s = bpf_map_lookup_elem(&threads, &tid);
+	if (s && s->fault_start) {
+		s->fault_ns += bpf_ktime_get_ns() - s->fault_start;
+		s->fault_start = 0;
+	}
 	return 0;
 }
 
