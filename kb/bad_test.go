@@ -116,10 +116,14 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("a problem not at a line of the document: %s", p)
 			}
 		}
-		if _, err := im.Load(bf); err != nil {
+		n, err := im.Load(bf)
+		if err != nil {
 			if _, ok := network.AsProblems(err); !ok {
 				t.Fatalf("load: %v", err)
 			}
+		} else if len(im.Problems) == 0 {
+			// what was read comes back the same from its own export
+			markdownRoundTrip(t, n)
 		}
 		// reading the same bytes again gives the same documents
 		again, err := r.Read(context.Background(), []network.File{{Name: "f.md", Data: data}})

@@ -20,6 +20,11 @@
 //     and against the base network, including the seed's glued forms: "A1技术架构" and
 //     "T4Wasm化" (an id, then a label that becomes a name), "横坐标(O1)" and
 //     "X=2(边缘编排)";
+//   - a yaml code block holding network documents ("apiVersion: strata.dev/v1alpha1")
+//     is read as it is written, its positions in the Markdown; [WriteMarkdown] writes a
+//     network that way, so that reading its output gives the network again (its
+//     entities are not among the names the tables and chains of the knowledge base
+//     resolve against: they meet when the network is loaded);
 //   - front matter, link lines, metadata and prose that holds no chain are reported as
 //     not read, never dropped silently.
 //

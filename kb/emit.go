@@ -22,6 +22,9 @@ import (
 type anchor struct {
 	col int
 	pos network.Pos
+	// verbatim: the line was copied from the Markdown as it is, so a column further on
+	// the line is as far from pos.
+	verbatim bool
 }
 
 // posMap maps positions in a generated YAML file back to the Markdown.
@@ -42,6 +45,11 @@ func (m *posMap) pos(p network.Pos) network.Pos {
 		i := sort.Search(len(as), func(i int) bool { return as[i].col > p.Col }) - 1
 		if i < 0 {
 			i = 0
+		}
+		if a := as[i]; a.verbatim && p.Col >= a.col {
+			q := a.pos
+			q.Col += p.Col - a.col
+			return q
 		}
 		return as[i].pos
 	}
@@ -286,6 +294,30 @@ func emit(o *docOut) ([]byte, *posMap) {
 				w.put("\"")
 				w.end()
 			}
+		}
+	}
+	for _, lines := range o.src.embedded {
+		// a block that opens with its own "---" needs none before it
+		opens := false
+		for _, l := range lines {
+			if t := strings.TrimSpace(l.text); t != "" && !strings.HasPrefix(t, "#") {
+				opens = t == "---" || strings.HasPrefix(t, "--- ")
+				break
+			}
+		}
+		if !opens {
+			sep()
+		}
+		first = false
+		for _, l := range lines {
+			w.marks = append(w.marks, anchor{col: 1, pos: network.Pos{File: o.src.name, Line: l.line, Col: l.col}, verbatim: true})
+			w.put(l.text)
+			w.b.WriteString(w.cur.String())
+			w.b.WriteByte('\n')
+			w.m.lines[w.line] = w.marks
+			w.cur.Reset()
+			w.col, w.marks, w.src = 0, nil, network.Pos{}
+			w.line++
 		}
 	}
 	return []byte(w.b.String()), w.m

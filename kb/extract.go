@@ -98,6 +98,8 @@ type parsedDoc struct {
 	dims     []*dimDecl
 	chains   []*chainDecl
 	formulas []*formulaDecl
+	// embedded are the network documents of yaml code blocks, read as they are written.
+	embedded [][]srcLine
 	read     []Note
 	skipped  []Note
 	problems network.Problems
@@ -451,7 +453,28 @@ func chainBlock(lang string) bool {
 	return false
 }
 
+// networkBlock reports whether a code block holds network documents: its language is
+// yaml and a line of it says "apiVersion: strata.dev/v1alpha1".
+func networkBlock(b block) bool {
+	switch strings.ToLower(strings.Fields(b.lang + " x")[0]) {
+	case "yaml", "yml":
+	default:
+		return false
+	}
+	for _, l := range b.lines {
+		if strings.TrimSpace(l.text) == "apiVersion: "+network.APIVersion {
+			return true
+		}
+	}
+	return false
+}
+
 func readCode(d *parsedDoc, b block, caption, heading string) {
+	if networkBlock(b) {
+		d.embedded = append(d.embedded, b.lines)
+		d.note(b.line, "network documents (%d lines of YAML): read as written", len(b.lines))
+		return
+	}
 	if !chainBlock(b.lang) {
 		d.skip(b.line, "code block (%s): not read", b.lang)
 		return

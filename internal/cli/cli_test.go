@@ -374,6 +374,24 @@ func TestAnswers(t *testing.T) {
 			t.Errorf("export without -o differs from export -o yaml")
 		}
 	})
+	t.Run("export markdown round trip", func(t *testing.T) {
+		// export → import → export is a fixed point, through the commands a user runs,
+		// for the whole network and for one dimension
+		for _, args := range [][]string{{"export", "-o", "markdown"}, {"export", "-o", "markdown", "--dimension", "isolation"}} {
+			first := strata(t, args...)
+			if first.code != exitOK {
+				t.Fatalf("%s: exit %d: %s", args, first.code, first.stderr)
+			}
+			f := filepath.Join(t.TempDir(), "net.md")
+			if err := os.WriteFile(f, []byte(first.stdout), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			again := strata(t, append([]string{"--no-default", "--network", f}, args[:3]...)...)
+			if again.code != exitOK || again.stdout != first.stdout {
+				t.Errorf("%s, imported and exported again: exit %d, %s\n%s\n--- then ---\n%s", args, again.code, again.stderr, first.stdout, again.stdout)
+			}
+		}
+	})
 	t.Run("export dot isolation", func(t *testing.T) {
 		r := strata(t, "export", "-o", "dot", "--dimension", "isolation")
 		for _, s := range []string{`"L-0" -> "L-4" [label="isolation-strength =", dir=none, style=dashed];`,

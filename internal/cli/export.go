@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-dev/strata/kb"
 	"github.com/strata-dev/strata/network"
 )
 
@@ -19,7 +20,9 @@ func (a *app) exportCommand() *cobra.Command {
 		Long: `Write the whole network, or one dimension with --dimension, in a format other tools
 read: json and yaml (the loaded model: entities, dimensions, relation types, facts with
 sources, chains, formulas), dot (Graphviz: dot -Tsvg), mermaid (a flowchart for Markdown
-renderers) or markdown (the seed's tables and chains). Default: yaml.`,
+renderers) or markdown (a section per relation types, dimension, entities and facts, each
+with its network documents in a yaml block: strata import --no-default reads it back into
+the same network, and what documents cannot say is an error naming it). Default: yaml.`,
 		Example: `  strata export -o json > network.json
   strata export -o dot --dimension isolation | dot -Tsvg > isolation.svg
   strata export -o mermaid
@@ -50,7 +53,7 @@ renderers) or markdown (the seed's tables and chains). Default: yaml.`,
 			case "mermaid":
 				a.writeMermaid(a.stdout, view)
 			case "markdown":
-				a.writeMarkdown(a.stdout, view)
+				return kb.WriteMarkdown(a.stdout, view.Network)
 			default:
 				return encode(a.stdout, f, view.Network)
 			}
@@ -64,7 +67,8 @@ renderers) or markdown (the seed's tables and chains). Default: yaml.`,
 type exportView struct{ *network.Network }
 
 // dimensionSubset keeps a dimension's values, the facts that touch them, and the entities
-// at the other end of those facts.
+// at the other end of those facts: those are values of other dimensions the subset does
+// not hold, so they are kept as plain entities (copies without their dimension).
 func (a *app) dimensionSubset(d *network.Dimension) exportView {
 	in := map[string]bool{}
 	for _, v := range d.Values {
@@ -79,8 +83,13 @@ func (a *app) dimensionSubset(d *network.Dimension) exportView {
 		}
 	}
 	for _, e := range a.net.Entities {
-		if in[e.ID] || keep[e.ID] {
+		switch {
+		case in[e.ID]:
 			sub.Entities = append(sub.Entities, e)
+		case keep[e.ID]:
+			c := *e
+			c.Dimension = ""
+			sub.Entities = append(sub.Entities, &c)
 		}
 	}
 	for _, c := range a.net.Chains {
@@ -182,54 +191,5 @@ func (a *app) writeMermaid(w io.Writer, v exportView) {
 			arrow, label = "---", f.Relation+" ="
 		}
 		fmt.Fprintf(w, "  %s %s|\"%s\"| %s\n", mermaidID(f.Subject), arrow, mermaidText(label), mermaidID(f.Object))
-	}
-}
-
-func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
-func (a *app) writeMarkdown(w io.Writer, v exportView) {
-	fmt.Fprintln(w, "# strata network")
-	for _, d := range v.Dimensions {
-		fmt.Fprintf(w, "\n## %s — %s", d.ID, d.Names.En)
-		if d.Names.Zh != "" {
-			fmt.Fprintf(w, " (%s)", d.Names.Zh)
-		}
-		fmt.Fprintln(w)
-		if d.Definition.En != "" {
-			fmt.Fprintf(w, "\n%s\n", d.Definition.En)
-		}
-		header := append([]string{"id", "name", "名称"}, d.Columns...)
-		fmt.Fprintf(w, "\n| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
-		for _, id := range d.Values {
-			e, _ := a.net.Entity(id)
-			row := []string{id, e.Names.En, e.Names.Zh}
-			for _, c := range d.Columns {
-				row = append(row, a.cell(e, c))
-			}
-			for i := range row {
-				row[i] = mdCell(row[i])
-			}
-			fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
-		}
-		var chains []string
-		for _, c := range v.Chains {
-			if ds := a.dimensionViews([]*network.Dimension{d}); len(ds) > 0 {
-				for _, dc := range ds[0].Chains {
-					if dc == c {
-						chains = append(chains, c.Relation+": "+c.Text)
-					}
-				}
-			}
-		}
-		if len(chains) > 0 {
-			fmt.Fprintf(w, "\n```text\n%s\n```\n", strings.Join(chains, "\n"))
-		}
-	}
-	if len(v.Formulas) > 0 {
-		fmt.Fprintln(w, "\n## formulas\n\n```text")
-		for _, f := range v.Formulas {
-			fmt.Fprintln(w, f.Text)
-		}
-		fmt.Fprintln(w, "```")
 	}
 }

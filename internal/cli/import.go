@@ -43,7 +43,9 @@ requirements, 关系矩阵, coordinates, or a relation type's name) name other e
 the other columns are attributes. Lines "LABEL: A = B > C" in code blocks or prose are
 chains of the relation the label names (in English or Chinese); an unlabelled chain
 takes its relation from the caption before its block or its heading; "RESULT = A + B"
-and "RESULT = A × B" are formulas. Names resolve by id, name or alias in either language,
+and "RESULT = A × B" are formulas. A yaml code block of network documents
+(apiVersion: strata.dev/v1alpha1) is read as written: strata export -o markdown writes
+one, and strata import --no-default reads it back into the same network. Names resolve by id, name or alias in either language,
 against the embedded network (unless --no-default), the --network files and every
 document; "A1技术架构" and "T4Wasm化" (an id glued to a label) and "横坐标(O1)" resolve
 too. A table row that names an entity the network has describes that entity.
