@@ -15,19 +15,26 @@ import (
 	"github.com/strata-dev/strata/plan/manifest"
 )
 
-// TestGatorEveryGolden: every golden at Z ≥ 3 either carries Gatekeeper's objects, and
-// Gatekeeper's own gator admits its workload and denies it under a weaker runtime class (see
-// TestGator), or its plan names what else enforces Z (TestEmitPolicyFollowsThePlan); no
-// golden is skipped because it has no files of a kind.
+// TestGatorEveryGolden: every golden at Z ≥ 3 carries an admission object that denies its
+// pods a weaker runtime class, so that nothing at admission lets them run under runc and lose
+// the Z and isolation the plan claims. That object is either Gatekeeper's constraint, which
+// Gatekeeper's own gator judges (TestGator, TestGatorBypassShapes: it admits the workload and
+// denies it under a weaker class), or, where the plan's Z rests on the runtime itself
+// (WasmEdge's sandbox) or on an engine that admits nothing (OPA-Wasm) and no engine pins the
+// runtime class, kube-apiserver's own ValidatingAdmissionPolicy and its binding, which gator
+// cannot judge: for those goldens the judge is a real kube-apiserver
+// (TestRuntimeClassPinAPIServer, every bypass shape), and TestRuntimeClassPinObjects decodes
+// them strictly. No golden is skipped because it has no files of a kind.
 func TestGatorEveryGolden(t *testing.T) {
 	dirs, _ := filepath.Glob("testdata/emit/*")
 	if len(dirs) != len(emitCases) {
 		t.Fatalf("%d golden directories, %d cases", len(dirs), len(emitCases))
 	}
-	withGatekeeper := 0
+	withGatekeeper, withPin := 0, 0
 	for _, c := range emitCases {
+		dir := filepath.Join("testdata", "emit", c.name)
 		want := wantPolicy[c.name]
-		has := len(gatekeeperFiles(t, filepath.Join("testdata", "emit", c.name))) > 0
+		has := len(gatekeeperFiles(t, dir)) > 0
 		wantHas := slices.Contains(want.kinds, manifest.ConstraintKind)
 		if has != wantHas {
 			t.Errorf("%s: Gatekeeper objects %v, but its plan's engine %q gives %v", c.name, has, want.engine, want.kinds)
@@ -35,13 +42,41 @@ func TestGatorEveryGolden(t *testing.T) {
 		if want.coords.Z >= 3 && !has && want.engine == "Gatekeeper" {
 			t.Errorf("%s: Z=%d with Gatekeeper and no Gatekeeper objects", c.name, want.coords.Z)
 		}
+		pin := len(pinFiles(t, dir)) == 2
+		if want.coords.Z >= 3 && !has && !pin {
+			t.Errorf("%s: Z=%d, but no emitted admission object denies its pods a weaker runtime class (neither Gatekeeper's constraint nor a ValidatingAdmissionPolicy with its binding)", c.name, want.coords.Z)
+		}
+		if has && pin {
+			t.Errorf("%s: both Gatekeeper's constraint and a ValidatingAdmissionPolicy pin the runtime class; the pin is for plans no engine pins", c.name)
+		}
 		if has {
 			withGatekeeper++
+		}
+		if pin {
+			withPin++
 		}
 	}
 	if withGatekeeper < 4 {
 		t.Errorf("%d goldens with Gatekeeper policy; untrusted-cuda, billing, edge-untrusted and karmada-untrusted have it", withGatekeeper)
 	}
+	if withPin < 4 {
+		t.Errorf("%d goldens with a ValidatingAdmissionPolicy runtime-class pin; edge, ai-inference, karmada-wasm and serverless need it", withPin)
+	}
+}
+
+// pinFiles are the ValidatingAdmissionPolicy and its binding of a golden directory.
+func pinFiles(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	policy, _ := filepath.Glob(filepath.Join(dir, "[23][0-9]-validatingadmissionpolicy*.yaml"))
+	files := map[string][]byte{}
+	for _, f := range policy {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[filepath.Base(f)] = data
+	}
+	return files
 }
 
 // gatekeeperFiles are the Gatekeeper templates and constraints of a golden directory.

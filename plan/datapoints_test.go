@@ -58,16 +58,16 @@ spec:
 		// policy: runtime at the edge planned (2, 3, 2) beside OPA, which is Z=3 in a cluster.
 		{name: "runtime policy at the edge", spec: `{artifact: oci, policy: runtime, sites: [edge]}`,
 			stack: []string{"K3s", "containerd", "runc", "OPA-Wasm", "OTLP", "eBPF"}, coords: plan.Coordinates{X: 2, Y: 3, Z: 3},
-			kinds: []string{"ConfigMap/opa-wasm", "NetworkPolicy"}, reason: "OPA reaches Z=3 only inside a cluster"},
+			kinds: []string{"ConfigMap/opa-wasm", "NetworkPolicy", manifest.KindValidatingAdmissionPolicy}, reason: "OPA reaches Z=3 only inside a cluster"},
 		// policy: infrastructure beside WasmEdge: NetworkPolicy enforces Z=1, WasmEdge's
 		// sandbox implies Z=3; the emitter no longer refuses it.
 		{name: "infrastructure policy beside WasmEdge", spec: `{artifact: wasm, policy: infrastructure, sites: [edge]}`,
 			stack: []string{"K3s", "containerd", "WasmEdge", "NetworkPolicy", "OTLP", "eBPF"}, coords: plan.Coordinates{X: 2, Y: 4, Z: 3},
-			kinds: []string{"NetworkPolicy"}, reason: "which NetworkPolicy enforces"},
+			kinds: []string{"NetworkPolicy", manifest.KindValidatingAdmissionPolicy}, reason: "which NetworkPolicy enforces"},
 		// Spin given a GPU by overlay: planned, and now emitted.
 		{name: "Spin with a GPU", overlay: []network.File{spinGPU}, spec: `{artifact: wasm, gpu: 1, sites: [edge], startupBudget: 4ms}`,
 			stack: []string{"K3s", "containerd", "spin", "GPU", "OTLP", "eBPF"}, coords: plan.Coordinates{X: 2, Y: 4, Z: 3},
-			kinds: []string{"NetworkPolicy"}},
+			kinds: []string{"NetworkPolicy", manifest.KindValidatingAdmissionPolicy}, reason: "ValidatingAdmissionPolicy pins the runtime class at admission"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := planner(t, tc.overlay...)

@@ -201,6 +201,10 @@ func boolAttr(e *network.Entity, name string) bool {
 // kept below it (kept-below). Without an engine, only the kept levels: Z then comes from
 // the stack itself (a sandbox's policy-level), which the files say.
 //
+// When the plan rests on the runtime class and none of those objects pins it at admission,
+// the objects of the technology that pins it (see [Planner.runtimePin]) are added, e.g.
+// kube-apiserver's ValidatingAdmissionPolicy beside WasmEdge's sandbox.
+//
 // It refuses what would leave Z or the isolation unenforced: an engine with no objects
 // strata writes; an engine at Z ≥ 3 (admission) whose objects do not keep the pods on their
 // runtime classes; an engine at Z=4 whose objects enforce no business rules; and a workload that needs a minimum isolation (untrusted code) with no
@@ -209,18 +213,12 @@ func (p *Planner) policyOf(pl *Plan, w Workload, placed placement, c manifest.Ch
 	var pol manifest.Policy
 	clustered := placed.coords.X > 0
 	objectsOf := func(e *network.Entity) []string {
-		if clustered {
-			if in := listAttr(e, "policy-objects-in-cluster"); len(in) > 0 {
-				return in
-			}
-		}
-		return listAttr(e, "policy-objects")
+		sets, _ := objectSets(e, clustered)
+		return sets
 	}
 	attrOf := func(e *network.Entity) string {
-		if clustered && len(listAttr(e, "policy-objects-in-cluster")) > 0 {
-			return "policy-objects-in-cluster"
-		}
-		return "policy-objects"
+		_, attr := objectSets(e, clustered)
+		return attr
 	}
 	level := placed.coords.Z
 	if id := pl.Technology(RolePolicy); id != "" {
@@ -254,6 +252,10 @@ func (p *Planner) policyOf(pl *Plan, w Workload, placed placement, c manifest.Ch
 		*errs = append(*errs, fmt.Errorf("%s stands for Z=%d, business rules, but none of its %s (%s, %s) enforces the rules the workload names: add an object set that does, e.g. gatekeeper-business-rules",
 			e.ID, level, attrOf(e), strings.Join(objectsOf(e), ", "), attrSource(e, attrOf(e))))
 		return pol
+	}
+	if pin, _, _ := p.runtimePin(w, reqs, placed, pol.Objects); pin != nil {
+		pol.Objects = append(pol.Objects, objectsOf(pin)...)
+		pol.Pin = pin.ID
 	}
 	for _, r := range reqs {
 		if a, ok := r.e.Attr("min-isolation-strength"); ok && !slices.ContainsFunc(pol.Objects, manifest.KeepsRuntimeClass) {

@@ -101,13 +101,13 @@ var wantPolicy = map[string]struct {
 	engine string
 	kinds  []string // policy kinds emitted, sorted
 }{
-	"edge":              {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
-	"ai-inference":      {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
-	"serverless":        {plan.Coordinates{X: 2, Y: 4, Z: 3}, "OPA-Wasm", []string{"ConfigMap/opa-wasm", "NetworkPolicy"}},
+	"edge":              {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy", "ValidatingAdmissionPolicy"}},
+	"ai-inference":      {plan.Coordinates{X: 2, Y: 4, Z: 3}, "", []string{"NetworkPolicy", "ValidatingAdmissionPolicy"}},
+	"serverless":        {plan.Coordinates{X: 2, Y: 4, Z: 3}, "OPA-Wasm", []string{"ConfigMap/opa-wasm", "NetworkPolicy", "ValidatingAdmissionPolicy"}},
 	"microservices":     {plan.Coordinates{X: 1, Y: 3, Z: 0}, "", nil},
 	"untrusted-cuda":    {plan.Coordinates{X: 1, Y: 4, Z: 3}, "Gatekeeper", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses"}},
 	"checkout":          {plan.Coordinates{X: 1, Y: 3, Z: 1}, "NetworkPolicy", []string{"NetworkPolicy"}},
-	"karmada-wasm":      {plan.Coordinates{X: 3, Y: 4, Z: 3}, "", []string{"NetworkPolicy"}},
+	"karmada-wasm":      {plan.Coordinates{X: 3, Y: 4, Z: 3}, "", []string{"NetworkPolicy", "ValidatingAdmissionPolicy"}},
 	"edge-fleet":        {plan.Coordinates{X: 4, Y: 3, Z: 0}, "", nil},
 	"single-host":       {plan.Coordinates{X: 0, Y: 3, Z: 2}, "OPA", []string{"OPAPolicy"}},
 	"billing":           {plan.Coordinates{X: 1, Y: 4, Z: 4}, "business-rules", []string{"NetworkPolicy", "StrataAllowedRuntimeClasses", "StrataRequiredLabels"}},
@@ -120,7 +120,8 @@ func policyKinds(objs []manifest.Object) []string {
 	var out []string
 	for _, o := range objs {
 		switch {
-		case o.Kind == "NetworkPolicy", o.Kind == manifest.ConstraintKind, o.Kind == manifest.LabelsConstraintKind, o.Kind == manifest.KindOPAPolicy:
+		case o.Kind == "NetworkPolicy", o.Kind == manifest.ConstraintKind, o.Kind == manifest.LabelsConstraintKind, o.Kind == manifest.KindOPAPolicy,
+			o.Kind == manifest.KindValidatingAdmissionPolicy:
 			out = append(out, o.Kind)
 		case o.Kind == "ConfigMap" && strings.Contains(o.File, "-opa-wasm-"):
 			out = append(out, "ConfigMap/opa-wasm")

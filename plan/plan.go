@@ -307,15 +307,19 @@ func (p *Planner) zReason(pl *Plan, w Workload, reqs []requirement, placed place
 		s = fmt.Sprintf("Z=%d: %s; no policy engine was asked for, so %s itself enforces it", z, strings.TrimPrefix(placed.reasons[len(placed.reasons)-1], fmt.Sprintf("Z=%d: ", z)), placed.zBy.ID)
 	}
 	level := z
+	var objects []string
 	if pol != nil {
 		level = pol.best.z
+		objects, _ = objectSets(pol.best.e, pl.Coordinates.X > 0)
 	}
 	for _, k := range p.keptBelow(w, reqs, level, orch) {
+		kept, _ := objectSets(k.engine, pl.Coordinates.X > 0)
+		objects = append(objects, kept...)
 		if pol == nil || k.engine != pol.best.e {
 			s += fmt.Sprintf("; %s (Z=%d) is kept below it (kept-below, %s)", k.engine.ID, k.z, attrSource(k.point, "kept-below"))
 		}
 	}
-	return s
+	return s + pinReason(p.runtimePin(w, reqs, placed, objects))
 }
 
 // keptLevel is a weaker policy level every higher one keeps, and the engine that enforces it.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -30,12 +31,13 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Scheme knows the API groups strata emits (core, apps, batch, node, networking) and
-// nothing else, so an object of another group fails to decode.
+// Scheme knows the API groups strata emits (core, apps, batch, node, networking,
+// admissionregistration) and nothing else, so an object of another group fails to decode.
 var Scheme = func() *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme, nodev1.AddToScheme, networkingv1.AddToScheme,
+		admissionregistrationv1.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			panic(err)

@@ -111,6 +111,12 @@ func Build(c Choice) ([]Object, error) {
 			return nil, err
 		}
 	}
+	if s.hasPolicy(PolicyValidatingAdmissionPolicy) {
+		name := PinName(s.Workload)
+		if err := add("22-validatingadmissionpolicy-"+name+".yaml", KindValidatingAdmissionPolicy, name, runtimeClassPin(s)); err != nil {
+			return nil, err
+		}
+	}
 	if s.hasPolicy(PolicyOPAAdmission) {
 		name := s.Workload + "-opa-admission"
 		cm := s.policyConfigMap(name, "policy.rego", opaAdmissionRego(s), map[string]string{OPAPolicyLabel: "rego"})
@@ -129,6 +135,12 @@ func Build(c Choice) ([]Object, error) {
 		cons := runtimeClassConstraint(s)
 		name := s.Workload + constraintSuffixes[PolicyGatekeeperRuntimeClasses]
 		if err := add("30-constraint-"+name+".yaml", ConstraintKind, name, cons); err != nil {
+			return nil, err
+		}
+	}
+	if s.hasPolicy(PolicyValidatingAdmissionPolicy) {
+		name := PinName(s.Workload)
+		if err := add("32-validatingadmissionpolicybinding-"+name+".yaml", KindValidatingAdmissionPolicyBinding, name, runtimeClassPinBinding(s)); err != nil {
 			return nil, err
 		}
 	}

@@ -189,6 +189,10 @@ const (
 	// PolicyGatekeeperBusinessRules: a Gatekeeper ConstraintTemplate and Constraint that
 	// deny the workload's pods without the labels the workload names (business, Z=4).
 	PolicyGatekeeperBusinessRules = "gatekeeper-business-rules"
+	// PolicyValidatingAdmissionPolicy: a ValidatingAdmissionPolicy and its binding
+	// (admissionregistration.k8s.io/v1) with which kube-apiserver itself, in CEL and with
+	// no policy engine installed, denies the workload's pods a runtime class not allowed.
+	PolicyValidatingAdmissionPolicy = "validating-admission-policy-runtime-classes"
 )
 
 // Policy is what enforces the workload's Z.
@@ -202,6 +206,10 @@ type Policy struct {
 	// EnforcedBy says, for the files' comments, what enforces Z when no engine does (e.g.
 	// "WasmEdge's sandbox (policy-level 3)").
 	EnforcedBy string
+	// Pin is the technology (its id in the network) whose objects among Objects pin the
+	// workload's pods to their runtime classes at admission when the engine's do not (e.g.
+	// "ValidatingAdmissionPolicy"), or "". Those objects name it as their engine.
+	Pin string
 }
 
 // Workload kinds [Build] can emit.
@@ -292,12 +300,23 @@ func isDecimal(text string) bool {
 
 // runtimeClassPolicies are the object sets that keep the workload's pods (or containers) on
 // the runtime classes the plan allows.
-var runtimeClassPolicies = []string{PolicyGatekeeperRuntimeClasses, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyOPAWasm}
+var runtimeClassPolicies = []string{PolicyGatekeeperRuntimeClasses, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyOPAWasm, PolicyValidatingAdmissionPolicy}
 
 // KeepsRuntimeClass reports whether a policy object set keeps the workload on the runtime
 // classes the plan allows (an admission or invocation policy over runtimeClassName), as
 // opposed to one that governs something else (the NetworkPolicy, the business rules).
 func KeepsRuntimeClass(set string) bool { return slices.Contains(runtimeClassPolicies, set) }
+
+// admissionPins are the object sets that deny the workload's pods (or containers) a runtime
+// class not allowed when they are created, before anything runs: admission policies, and
+// Docker's authorization of container creation. An invocation policy (opa-wasm) keeps the
+// runtime class too, but only where the platform asks it, after the pod runs.
+var admissionPins = []string{PolicyGatekeeperRuntimeClasses, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyValidatingAdmissionPolicy}
+
+// PinsRuntimeClass reports whether a policy object set pins the workload to the runtime
+// classes the plan allows when its pods or containers are created (see admissionPins), so
+// that nothing of the workload runs under a weaker one.
+func PinsRuntimeClass(set string) bool { return slices.Contains(admissionPins, set) }
 
 // businessRulePolicies are the object sets that enforce the business rules a workload names
 // (Z=4).
@@ -311,7 +330,7 @@ func EnforcesBusinessRules(set string) bool { return slices.Contains(businessRul
 var (
 	manifestFormats = []string{ManifestsDocker, ManifestsKarmada, ManifestsKubernetes}
 	runtimeConfigs  = []string{RuntimeConfigContainerd, RuntimeConfigK3s, RuntimeConfigDocker}
-	policyObjects   = []string{PolicyGatekeeperBusinessRules, PolicyGatekeeperRuntimeClasses, PolicyNetworkPolicy, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyOPAWasm}
+	policyObjects   = []string{PolicyGatekeeperBusinessRules, PolicyGatekeeperRuntimeClasses, PolicyNetworkPolicy, PolicyOPAAdmission, PolicyOPADockerAuthz, PolicyOPAWasm, PolicyValidatingAdmissionPolicy}
 	// Which object sets go with which files: the rest are Kubernetes objects.
 	dockerOnlyPolicy = []string{PolicyOPADockerAuthz}
 	anyFilesPolicy   = []string{PolicyOPAWasm}
@@ -615,7 +634,7 @@ func validatePolicy(s *spec, ps *problems) {
 		ps.add("Coordinates.Z", "is 0 but policy objects %s are to be emitted", strings.Join(s.objects, ", "))
 	}
 	// Engine and EnforcedBy are written into comments of Rego and shell files.
-	for field, v := range map[string]string{"Policy.Engine": s.Policy.Engine, "Policy.EnforcedBy": s.Policy.EnforcedBy} {
+	for field, v := range map[string]string{"Policy.Engine": s.Policy.Engine, "Policy.EnforcedBy": s.Policy.EnforcedBy, "Policy.Pin": s.Policy.Pin} {
 		if strings.IndexFunc(v, isLineBreak) >= 0 {
 			ps.add(field, "%q cannot be written into a comment: it holds a line break or control character", v)
 		}

@@ -22,6 +22,10 @@
 //	30-constraint-<workload>….yaml        classes): Rego that denies the workload's pods a
 //	                                      class not allowed, and its Constraint
 //	21-/31-… stratarequiredlabels         business rules (Z=4): the labels the pods must carry
+//	22-validatingadmissionpolicy-<w>-…    the runtime-class pin kube-apiserver enforces itself
+//	32-validatingadmissionpolicybinding-… (validating-admission-policy-runtime-classes): CEL
+//	                                      that denies the workload's pods a class not allowed,
+//	                                      bound to its namespace; no policy engine needed
 //	25-configmap-<workload>-opa-admission OPA as admission controller (kube-mgmt loads it)
 //	26-configmap-<workload>-opa-wasm-…    the invocation policy OPA-Wasm evaluates
 //	40-configmap-<workload>-otel-….yaml   OTel Collector configuration (OTLP chosen)
