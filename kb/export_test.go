@@ -3,6 +3,8 @@ package kb
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -133,4 +135,49 @@ func TestEmbeddedDocumentPositions(t *testing.T) {
 	if !found {
 		t.Errorf("no problem for entity a at x.md:11:17: %v", ps)
 	}
+}
+
+// The regular expressions plainOK and numberLike replace: the judges of TestPlainScalars.
+var (
+	plainOKRegexp    = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} _.\-/()（）、，。·]*$`)
+	numberLikeRegexp = regexp.MustCompile(`^[-+.]?[0-9]|^\.(inf|nan)$`)
+)
+
+func plainScalarCases() []string {
+	cases := []string{"", " ", "a", "1", "-1", "+1", ".5", "-", "+", ".", "--1", ".inf", ".nan", ".Inf", "x.inf", "a b", "a b ",
+		"K3s", "L-0", "A1技术架构", "容器（runc）", "a:b", "a#b", "·a", "a·", "\xff", "a\xff", "\uFFFD", "٣", "Ⅻ", "a\tb", "true", "Yes"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune("aZ09 _.-/()（）、，。·:#\"'\\\t\n容器-+٣Ⅻ\uFFFD\u00a0")
+	for range 20000 {
+		r := make([]rune, rng.IntN(6))
+		for i := range r {
+			r[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		cases = append(cases, string(r))
+	}
+	return cases
+}
+
+// TestPlainScalars: the written-out plainOK and numberLike agree with the regular
+// expressions they replace.
+func TestPlainScalars(t *testing.T) {
+	for _, s := range plainScalarCases() {
+		if got, want := plainOK(s), plainOKRegexp.MatchString(s); got != want {
+			t.Errorf("plainOK(%q) = %v, the regexp says %v", s, got, want)
+		}
+		if got, want := numberLike(s), numberLikeRegexp.MatchString(s); got != want {
+			t.Errorf("numberLike(%q) = %v, the regexp says %v", s, got, want)
+		}
+	}
+}
+
+func FuzzPlainScalars(f *testing.F) {
+	for _, s := range plainScalarCases()[:40] {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if plainOK(s) != plainOKRegexp.MatchString(s) || numberLike(s) != numberLikeRegexp.MatchString(s) {
+			t.Errorf("%q: plainOK %v (regexp %v), numberLike %v (regexp %v)", s, plainOK(s), plainOKRegexp.MatchString(s), numberLike(s), numberLikeRegexp.MatchString(s))
+		}
+	})
 }
