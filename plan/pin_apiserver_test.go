@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/yaml"
 
 	"github.com/strata-dev/strata/internal/controlplane"
@@ -41,8 +42,9 @@ var shapeResources = map[string]schema.GroupVersionResource{
 // them: each golden's policy and binding are created as emitted, and then, by server-side
 // dry run, every bypass shape of TestGatorBypassShapes (a bare Pod and each controller kind
 // around the workload's pod template, keeping only the workload label) under runc and with
-// no runtime class is denied by the golden's pin, and with an empty class is denied (by
-// the API server's validation, before admission); the same shapes under the planned class,
+// no runtime class is denied by the golden's pin, and with an empty class is refused (by
+// the RuntimeClass admission plugin for a Pod, by validation for a template, before the pin
+// runs); the same shapes under the planned class,
 // the golden's own workload object, a pod of another workload under runc and an ephemeral
 // container added to an admitted pod are admitted; and changing an admitted Deployment's
 // template to runc is denied. It skips, saying why, when the control plane is not built
@@ -173,8 +175,10 @@ func TestRuntimeClassPinAPIServer(t *testing.T) {
 				switch {
 				case err == nil:
 					t.Errorf("%s (runtime class %v): admitted", name, class)
-				case what == "empty" && apierrors.IsInvalid(err):
-					denied++ // "" is no RuntimeClass name: validation refuses it before admission
+				case what == "empty" && !deniedBy(err, pin):
+					// "" names no RuntimeClass: a Pod's is refused by the RuntimeClass
+					// admission plugin, a template's by validation, before the pin runs.
+					denied++
 				case !deniedBy(err, pin):
 					t.Errorf("%s (runtime class %v): refused, but not by the pin %s: %v", name, class, pin, err)
 				default:
@@ -201,15 +205,20 @@ func TestRuntimeClassPinAPIServer(t *testing.T) {
 		if _, err := dyn.Resource(shapeResources["Pod"]).Namespace(g.ns).Create(ctx, u, metav1.CreateOptions{}); err != nil {
 			t.Fatalf("%s: create a pod under %s: %v", g.name, g.class, err)
 		}
-		p, err := cp.Client.CoreV1().Pods(g.ns).Get(ctx, u.GetName(), metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Spec.EphemeralContainers = append(p.Spec.EphemeralContainers, corev1.EphemeralContainer{
-			EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger", Image: "busybox:1.36"},
-			TargetContainerName:      p.Spec.Containers[0].Name,
+		// The pod's controllers may update it meanwhile: read it again on a conflict.
+		err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			p, err := cp.Client.CoreV1().Pods(g.ns).Get(ctx, u.GetName(), metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			p.Spec.EphemeralContainers = append(p.Spec.EphemeralContainers, corev1.EphemeralContainer{
+				EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger", Image: "busybox:1.36"},
+				TargetContainerName:      p.Spec.Containers[0].Name,
+			})
+			_, err = cp.Client.CoreV1().Pods(g.ns).UpdateEphemeralContainers(ctx, p.Name, p, metav1.UpdateOptions{DryRun: dryRun})
+			return err
 		})
-		if _, err := cp.Client.CoreV1().Pods(g.ns).UpdateEphemeralContainers(ctx, p.Name, p, metav1.UpdateOptions{DryRun: dryRun}); err != nil {
+		if err != nil {
 			t.Errorf("%s: an ephemeral container in an admitted pod is denied: %v", g.name, err)
 		} else {
 			admitted++
