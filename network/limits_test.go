@@ -99,8 +99,11 @@ func measure(t *testing.T, f func()) (allocated uint64, cpu time.Duration) {
 // network file (Load) or a document another package reads (ReadDocuments, the path of a
 // Workload posted to the server): at most 100 bytes allocated per input byte plus 2 MB
 // (the densest input, "[1,1,1,…]", makes a 64-byte value of every 2 bytes: about 60 per
-// byte in all), and 100 ns of CPU per byte plus 100 ms (ten times that under the race
-// detector). Before the reader bounded its work, 20 KB of "[" took 1 GB and seconds.
+// byte in all), and 400 ns of CPU per byte plus 100 ms (ten times that under the race
+// detector). Before the reader bounded its work, 20 KB of "[" took 1 GB and seconds. The
+// CPU bound is the process's CPU, which other tests' goroutines and a busy machine's
+// contended caches inflate: at 100 ns a byte it failed once at load 20 (141.7 ms against
+// 141.0), so it is four times that, still far below the seconds of the unbounded reader.
 func TestHostileInputCostIsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads several megabytes of hostile input")
@@ -124,7 +127,7 @@ func TestHostileInputCostIsBounded(t *testing.T) {
 				if maxBytes := 100*size + 2<<20; bytes > maxBytes {
 					t.Errorf("%s: allocated %d MB for %d KB of input; want at most %d MB", path.name, bytes>>20, size>>10, maxBytes>>20)
 				}
-				maxCPU := time.Duration(size)*100*time.Nanosecond + 100*time.Millisecond
+				maxCPU := time.Duration(size)*400*time.Nanosecond + 100*time.Millisecond
 				if raceEnabled {
 					maxCPU *= 10
 				}
