@@ -40,6 +40,8 @@ var readmeElsewhere = []struct{ prefix, why string }{
 	{"scripts/test.sh", "the whole suite, which this test is part of: CI runs it (.ci/run)"},
 	{"scripts/cluster-up.sh", "starts a control plane for minutes (root-free, but etcd-server and a cold build of the Kubernetes binaries): TestFleetControlPlane starts the same control plane (internal/controlplane)"},
 	{"export KUBECONFIG=", "a shell assignment for the fleet commands"},
+	{"strata fleet plan --scenario microservices --measured", "needs a cluster whose bench ConfigMaps hold results: TestFleetMeasuredControlPlane runs strata fleet plan --measured on the control plane with recorded results in them"},
+	{"strata verify --fleet", "needs a cluster whose bench ConfigMaps hold results: TestFleetMeasuredControlPlane runs it on the control plane with recorded results in them"},
 	{"strata fleet", "needs a cluster: TestFleetControlPlane runs every strata fleet line of the README's sh blocks on the real control plane"},
 	{"go generate ./network", "TestDefaultNetworkGenerated (network) fails, naming this command, until network/default_gen.go is what it writes"},
 	{"strata serve", "a server that runs until stopped: TestServe, TestServeUsage and TestServeAllowedHosts start it with these flags"},
