@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // Cluster is a connection to one cluster, as one kubeconfig context (or the pod's
@@ -56,7 +58,17 @@ func Connect(kubeconfig, context string, timeout time.Duration) (*Cluster, error
 	if err := checkKubeconfigs(rules); err != nil {
 		return nil, err
 	}
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: context}
+	var cc clientcmd.ClientConfig
+	if pipe, ok := onlyPipe(rules); ok {
+		cfg, err := loadPipe(pipe)
+		if err != nil {
+			return nil, err
+		}
+		cc = clientcmd.NewNonInteractiveClientConfig(*cfg, context, overrides, nil)
+	} else {
+		cc = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	}
 	raw, err := cc.RawConfig()
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig %s: %w", describeFiles(rules), err)
@@ -107,18 +119,19 @@ const MaxKubeconfigBytes = 16 << 20
 
 // checkKubeconfigs refuses, before client-go reads them whole, kubeconfig files that are
 // devices, sockets or directories (client-go read /dev/zero without end: 560 MB in 20 s)
-// or are larger than MaxKubeconfigBytes. A pipe is let through, for --kubeconfig
-// <(command); files that do not exist are client-go's to judge.
+// or are larger than MaxKubeconfigBytes. A pipe is let through when it is the only
+// kubeconfig, for --kubeconfig <(command): Connect reads it itself, within the same bound
+// (loadPipe); among several $KUBECONFIG files, client-go would read it without one.
+// Files that do not exist are client-go's to judge.
 func checkKubeconfigs(rules *clientcmd.ClientConfigLoadingRules) error {
-	paths := rules.GetLoadingPrecedence()
-	if rules.ExplicitPath != "" {
-		paths = []string{rules.ExplicitPath}
-	}
+	paths := kubeconfigPaths(rules)
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		switch {
 		case err != nil:
 			continue
+		case fi.Mode().Type() == os.ModeNamedPipe && len(paths) > 1:
+			return fmt.Errorf("kubeconfig %s is a pipe among %d $KUBECONFIG files; strata reads a pipe only as the one kubeconfig (--kubeconfig <(command))", p, len(paths))
 		case !fi.Mode().IsRegular() && fi.Mode().Type() != os.ModeNamedPipe:
 			return fmt.Errorf("kubeconfig %s is not a regular file (%s); give the file kubectl reads (--kubeconfig or $KUBECONFIG)", p, fi.Mode().Type())
 		case fi.Size() > MaxKubeconfigBytes:
@@ -126,6 +139,61 @@ func checkKubeconfigs(rules *clientcmd.ClientConfigLoadingRules) error {
 		}
 	}
 	return nil
+}
+
+// kubeconfigPaths are the files client-go would read: the explicit one, else the loading
+// precedence ($KUBECONFIG's list, or ~/.kube/config).
+func kubeconfigPaths(rules *clientcmd.ClientConfigLoadingRules) []string {
+	if rules.ExplicitPath != "" {
+		return []string{rules.ExplicitPath}
+	}
+	return rules.GetLoadingPrecedence()
+}
+
+// onlyPipe returns the kubeconfig when it is a single named pipe (--kubeconfig
+// <(command), or a $KUBECONFIG of one).
+func onlyPipe(rules *clientcmd.ClientConfigLoadingRules) (string, bool) {
+	paths := kubeconfigPaths(rules)
+	if len(paths) != 1 {
+		return "", false
+	}
+	fi, err := os.Stat(paths[0])
+	return paths[0], err == nil && fi.Mode().Type() == os.ModeNamedPipe
+}
+
+// loadPipe reads a kubeconfig from a pipe, at most MaxKubeconfigBytes of it (a pipe has no
+// size to check first, and may have no end), and loads it as client-go loads a file: its
+// entries' origin is the pipe, relative paths in it are taken from the pipe's directory.
+func loadPipe(path string) (*clientcmdapi.Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--kubeconfig %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxKubeconfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	if len(data) > MaxKubeconfigBytes {
+		return nil, fmt.Errorf("kubeconfig %s: a pipe of more than %d MiB, more than strata reads; give the file kubectl reads (--kubeconfig or $KUBECONFIG)", path, MaxKubeconfigBytes>>20)
+	}
+	cfg, err := clientcmd.Load(data)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	for _, a := range cfg.AuthInfos {
+		a.LocationOfOrigin = path
+	}
+	for _, c := range cfg.Clusters {
+		c.LocationOfOrigin = path
+	}
+	for _, c := range cfg.Contexts {
+		c.LocationOfOrigin = path
+	}
+	if err := clientcmd.ResolveLocalPaths(cfg); err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	return cfg, nil
 }
 
 func describeFiles(rules *clientcmd.ClientConfigLoadingRules) string {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -232,5 +233,60 @@ func TestConnectRefusesHostileKubeconfig(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("--kubeconfig %q KUBECONFIG=%q: still reading after 30 s", tc.flag, tc.env)
 		}
+	}
+}
+
+// TestConnectPipeKubeconfig: a kubeconfig from a pipe (--kubeconfig <(command)) is read
+// within the bound (what one of no end costs is measured by the CLI's TestHostileFiles)
+// and used as a file would be, context by name included; a pipe among several $KUBECONFIG
+// files, which client-go would read without a bound, is refused.
+func TestConnectPipeKubeconfig(t *testing.T) {
+	const cfg = `apiVersion: v1
+kind: Config
+current-context: east
+clusters:
+- name: east
+  cluster: {server: "https://east.example:6443"}
+- name: west
+  cluster: {server: "https://west.example:6443"}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: east
+  context: {cluster: east, user: u}
+- name: west
+  context: {cluster: west, user: u}
+`
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "kubeconfig")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ context, server string }{{"", "https://east.example:6443"}, {"west", "https://west.example:6443"}} {
+		t.Setenv("KUBECONFIG", "")
+		go func() {
+			f, err := os.OpenFile(fifo, os.O_WRONLY, 0) // waits for Connect to open it
+			if err != nil {
+				return
+			}
+			f.WriteString(cfg)
+			f.Close()
+		}()
+		c, err := fleet.Connect(fifo, tc.context, time.Second)
+		if err != nil {
+			t.Fatalf("--kubeconfig FIFO --context %q: %v", tc.context, err)
+		}
+		if c.Server != tc.server || c.Kubeconfig != fifo {
+			t.Errorf("--kubeconfig FIFO --context %q: server %s, kubeconfig %s; want %s, %s", tc.context, c.Server, c.Kubeconfig, tc.server, fifo)
+		}
+	}
+	other := filepath.Join(dir, "other")
+	if err := os.WriteFile(other, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBECONFIG", other+string(filepath.ListSeparator)+fifo)
+	if _, err := fleet.Connect("", "", time.Second); err == nil || !strings.Contains(err.Error(), "is a pipe among 2 $KUBECONFIG files") {
+		t.Errorf("KUBECONFIG=file:FIFO: %v, want the pipe refused", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -60,27 +61,44 @@ func TestHostileFiles(t *testing.T) {
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero")
 	}
+	// A pipe without end, as --kubeconfig <(command) gives one: cat writes zeros into it
+	// until the command closes it.
+	fifo := filepath.Join(t.TempDir(), "kubeconfig.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
+		feed string // a FIFO to feed endless zeros into while the command runs
 	}{
-		{[]string{"check", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0: this is not a text file"},
-		{[]string{"plan", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0"},
-		{[]string{"--network", "/dev/zero", "show"}, "/dev/zero:1:1: a NUL byte at offset 0"},
-		{[]string{"check", sparse}, "huge.yaml:1:1: file is 269484032 bytes; strata reads at most 268435456 bytes"},
-		{[]string{"check", dir}, "huge.md:1:1: file is 17825792 bytes; strata reads at most 16777216 bytes"},
-		{[]string{"import", sparseMD}, "huge.md:1:1: file is 17825792 bytes"},
-		{[]string{"verify", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0: this is not a text file: not a strata bench or probe result"},
-		{[]string{"plan", "--scenario", "edge", "--measured", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0"},
-		{[]string{"verify", sparseMD}, "huge.md:1:1: file is 17825792 bytes; strata reads at most 16777216 bytes of a file: not a strata bench or probe result"},
-		{[]string{"locate", "--events", "/dev/zero"}, "/dev/zero: "},
+		{[]string{"check", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0: this is not a text file", ""},
+		{[]string{"plan", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0", ""},
+		{[]string{"--network", "/dev/zero", "show"}, "/dev/zero:1:1: a NUL byte at offset 0", ""},
+		{[]string{"check", sparse}, "huge.yaml:1:1: file is 269484032 bytes; strata reads at most 268435456 bytes", ""},
+		{[]string{"check", dir}, "huge.md:1:1: file is 17825792 bytes; strata reads at most 16777216 bytes", ""},
+		{[]string{"import", sparseMD}, "huge.md:1:1: file is 17825792 bytes", ""},
+		{[]string{"verify", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0: this is not a text file: not a strata bench or probe result", ""},
+		{[]string{"plan", "--scenario", "edge", "--measured", "/dev/zero"}, "/dev/zero:1:1: a NUL byte at offset 0", ""},
+		{[]string{"verify", sparseMD}, "huge.md:1:1: file is 17825792 bytes; strata reads at most 16777216 bytes of a file: not a strata bench or probe result", ""},
+		{[]string{"locate", "--events", "/dev/zero"}, "/dev/zero: ", ""},
+		{[]string{"fleet", "--kubeconfig", fifo}, "kubeconfig.fifo: a pipe of more than 16 MiB", fifo},
+		{[]string{"fleet", "plan", "--scenario", "edge", "--kubeconfig", fifo}, "kubeconfig.fifo: a pipe of more than 16 MiB", fifo},
 	} {
-		t.Run(strings.ReplaceAll(strings.Join(tc.args, " "), dir, "DIR"), func(t *testing.T) {
+		t.Run(strings.NewReplacer(dir, "DIR", fifo, "FIFO").Replace(strings.Join(tc.args, " ")), func(t *testing.T) {
 			b, _ := json.Marshal(tc.args)
 			cmd := exec.Command(os.Args[0], "-test.run=^TestCLISubprocess$", "-test.count=1")
 			cmd.Env = append(os.Environ(), cliChildEnv+"="+string(b))
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
+			if tc.feed != "" {
+				// Opening a FIFO to write waits for its reader: the shell does, not the test.
+				w := exec.Command("sh", "-c", `exec cat /dev/zero > "$1"`, "sh", tc.feed)
+				if err := w.Start(); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { w.Process.Kill(); w.Wait() })
+			}
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
