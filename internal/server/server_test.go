@@ -749,11 +749,25 @@ func TestPlanOutcomes(t *testing.T) {
 
 func TestUI(t *testing.T) {
 	s := newServer(t, server.Config{})
-	for _, p := range []string{"/", "/explorer"} {
+	for _, p := range []string{"/", "/index.html"} {
 		a := do(t, s, "GET", p, "", nil)
 		if a.status != 200 || !bytes.Contains(a.body, []byte("<html")) {
 			t.Errorf("%s: %d %.200s", p, a.status, a.body)
 		}
+	}
+	// The UI's views are hash routes (/#/explorer): any other path is no page of the UI,
+	// and says so as every error does, instead of answering index.html with 200.
+	for _, p := range []string{"/nope", "/explorer", "/favicon.icox", "/etc", "/assets", "/assets/", "/index.html/x", "/assets/nope.js"} {
+		for _, m := range []string{"GET", "HEAD"} {
+			a := do(t, s, m, p, "", nil)
+			if a.status != 404 || !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") ||
+				m == "GET" && !bytes.Contains(a.body, []byte(`"code":"not-found"`)) {
+				t.Errorf("%s %s: %d %s %.200s, want 404 with the error body", m, p, a.status, a.header.Get("Content-Type"), a.body)
+			}
+		}
+	}
+	if a := do(t, s, "GET", "/../etc", "", nil); a.status == 200 {
+		t.Errorf("/../etc: %d %.100s", a.status, a.body)
 	}
 	// Every asset index.html names is embedded: the committed build is complete.
 	index := do(t, s, "GET", "/", "", nil)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"embed"
+	"io"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -13,11 +14,12 @@ import (
 //go:embed all:ui/dist
 var uiFS embed.FS
 
-// uiHandler serves the built UI. Unknown paths without an extension get index.html, so
-// the UI's own routes survive a reload.
+// uiHandler serves the built UI: index.html at / (and /index.html) and the files of
+// ui/dist. The UI's views are hash routes (/#/planner), so no other path is a page of it:
+// anything else is a 404 with the error body every answer has, not index.html with 200
+// (which told a client, a crawler or a mistyped link that any path exists).
 func uiHandler() http.Handler {
 	dist, _ := fs.Sub(uiFS, "ui/dist")
-	files := http.FileServer(http.FS(dist))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -27,22 +29,32 @@ func uiHandler() http.Handler {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-ancestors 'none'")
 		p := strings.TrimPrefix(r.URL.Path, "/")
-		if p != "" {
-			if _, err := fs.Stat(dist, p); err != nil {
-				if strings.Contains(p[strings.LastIndex(p, "/")+1:], ".") {
-					writeError(w, r, &apiError{Status: http.StatusNotFound, Code: "not-found", Message: "no file " + r.URL.Path})
-					return
-				}
-				r2 := r.Clone(r.Context())
-				r2.URL.Path = "/"
-				r = r2
-			}
+		if p == "" {
+			p = "index.html"
+		}
+		f, err := dist.Open(p) // refuses what fs.ValidPath does (.., empty elements)
+		if err != nil {
+			writeError(w, r, uiNotFound(r))
+			return
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		rs, seekable := f.(io.ReadSeeker)
+		if err != nil || !fi.Mode().IsRegular() || !seekable {
+			writeError(w, r, uiNotFound(r)) // a directory (/assets/) is no page either
+			return
 		}
 		if strings.HasPrefix(p, "assets/") {
 			h.Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
 			h.Set("Cache-Control", "no-cache")
 		}
-		files.ServeHTTP(w, r)
+		http.ServeContent(w, r, fi.Name(), fi.ModTime(), rs)
 	})
+}
+
+// uiNotFound is the answer to a path that is no file of the UI.
+func uiNotFound(r *http.Request) *apiError {
+	return &apiError{Status: http.StatusNotFound, Code: "not-found",
+		Message: "no page " + r.URL.Path + ": the web UI is at / and its views at /#/… (for example /#/planner); the API is under /api/v1/"}
 }
