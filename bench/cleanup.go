@@ -39,14 +39,10 @@ func containerID() string {
 	return fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), containerSeq.Add(1))
 }
 
-// removeCgroups removes the cgroups of path (see cgroup.Dirs) once their processes are
-// gone.
+// removeCgroups removes the cgroups of path in every hierarchy once their processes are
+// gone, those made while it works included (see cgroup.RemovePath).
 func removeCgroups(ctx context.Context, path string) error {
-	dirs, err := cgroup.Dirs(path)
-	if err != nil {
-		return fmt.Errorf("cgroups of %s: %w", path, err)
-	}
-	return cgroup.Remove(ctx, dirs...)
+	return cgroup.RemovePath(ctx, path)
 }
 
 // waitExited waits until each process has exited (a zombie counts as exited) or ctx ends,
@@ -130,9 +126,47 @@ func killAndWait(ctx context.Context, pids []int) []int {
 	return waitExited(ctx, pids)
 }
 
-// processGroups lists the processes, in pids and in the process groups pids lead.
-func processGroups(pids []int) []int {
-	out := slices.Clone(pids)
+// killAll kills and waits for the processes find lists, and looks again, until a look
+// finds none or ctx ends; it returns those still running then. One look is not enough: a
+// process killed between two looks may have started another (a shim its runc), and only
+// when none is left can nothing make more (a cgroup, a mount) behind the caller's back.
+// Zombies count as gone.
+func killAll(ctx context.Context, find func() []int) []int {
+	for {
+		pids := slices.DeleteFunc(find(), func(pid int) bool { return exited(pid, -1) })
+		if len(pids) == 0 {
+			return nil
+		}
+		if left := killAndWait(ctx, pids); ctx.Err() != nil {
+			return left
+		}
+	}
+}
+
+// groupsOf returns a find for killAll: the processes matching lists, and every process in
+// a process group one of them led at any look (a leader killed at one look leaves its
+// group's other members for the next).
+func groupsOf(matching func() []int) func() []int {
+	var leaders []int
+	return func() []int {
+		pids := matching()
+		for _, pid := range pids {
+			if !slices.Contains(leaders, pid) {
+				leaders = append(leaders, pid)
+			}
+		}
+		for _, pid := range groupMembers(leaders) {
+			if !slices.Contains(pids, pid) {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
+}
+
+// groupMembers lists the processes (other than this one) in the process groups pgids.
+func groupMembers(pgids []int) []int {
+	var out []int
 	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, d := range dirs {
 		b, err := os.ReadFile(d)
@@ -141,13 +175,16 @@ func processGroups(pids []int) []int {
 		}
 		// PID (COMM) STATE PPID PGRP …
 		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
 		f := strings.Fields(string(b[i+1:]))
-		if i < 0 || len(f) < 3 {
+		if len(f) < 3 {
 			continue
 		}
 		pgrp, _ := strconv.Atoi(f[2])
 		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(d)))
-		if slices.Contains(pids, pgrp) && !slices.Contains(out, pid) {
+		if slices.Contains(pgids, pgrp) && pid != os.Getpid() {
 			out = append(out, pid)
 		}
 	}

@@ -99,7 +99,7 @@ func assertNothingLeft(t *testing.T, driver string, dirs ...string) {
 				bytes.ReplaceAll(cmd, []byte{0}, []byte(" ")), bytes.ReplaceAll(bytes.TrimSpace(cg), []byte("\n"), []byte(" ")))
 		}
 	}
-	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	mi, _ := os.ReadFile("/proc/thread-self/mountinfo") // the main thread's may be another (see cgroup.Dirs)
 	for l := range strings.Lines(string(mi)) {
 		ours := strings.Contains(l, mine)
 		for _, d := range dirs {

@@ -318,8 +318,12 @@ func procStatusKiB(pid int, field string) int64 {
 func (d *containerdDriver) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
+	// cleanHost has a deadline of its own: a daemon or shim that used up ctx must not
+	// leave it no time to kill and remove what they left.
+	hctx, hcancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer hcancel()
 	if d.daemon == nil {
-		return d.cleanHost(ctx)
+		return d.cleanHost(hctx)
 	}
 	var errs []error
 	alive := true
@@ -355,7 +359,7 @@ func (d *containerdDriver) Close() error {
 		}
 	}
 	d.daemon = nil
-	return errors.Join(append(errs, d.cleanHost(ctx))...)
+	return errors.Join(append(errs, d.cleanHost(hctx))...)
 }
 
 // removeNamespace removes the driver's namespace from the daemon, with the snapshots a
@@ -409,15 +413,16 @@ func (d *containerdDriver) removeContainer(ctx context.Context, id string) error
 	}
 	// The daemon tells the shim to shut down once its task is deleted; it exits a moment
 	// later, or, on a busy machine, many moments later. One still running when ctx ends is
-	// killed (its socket is then left for cleanHost).
-	if left := waitExited(ctx, pidsWithArg(id)); len(left) > 0 {
-		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-		defer cancel()
-		if left = killAndWait(kctx, left); len(left) > 0 {
-			errs = append(errs, fmt.Errorf("shim of %s: pids %v do not exit", id, left))
-		}
+	// killed, with its runc and what else is in its process group, until none is left
+	// (its socket is then left for cleanHost): the cgroups are removed only after that, and
+	// with time of their own.
+	waitExited(ctx, pidsWithArg(id))
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if left := killAll(kctx, groupsOf(func() []int { return pidsWithArg(id) })); len(left) > 0 {
+		errs = append(errs, fmt.Errorf("shim of %s: pids %v do not exit", id, left))
 	}
-	if err := removeCgroups(ctx, d.cgroupPath(id)); err != nil {
+	if err := removeCgroups(kctx, d.cgroupPath(id)); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -431,11 +436,21 @@ func (d *containerdDriver) cleanHost(ctx context.Context) error {
 		return nil
 	}
 	var errs []error
-	// Shims are daemonised (not our children); each names the daemon's socket. Those still
-	// running now (the daemon died, or removeContainer gave up) are killed with their
-	// process groups — a runc a shim started would otherwise go on creating or removing
-	// cgroups after the removal below — and waited for.
-	if left := killAndWait(ctx, processGroups(pidsWithCmdline(d.sock))); len(left) > 0 {
+	// Shims are daemonised (not our children); each names the daemon's socket, and each
+	// runc it starts the runc root in the driver's directory. Those still running now (the
+	// daemon died, or removeContainer gave up) are killed with their process groups, and
+	// looked for again until none is left: a runc still at work would otherwise go on
+	// making cgroups after the removal below has looked.
+	find := groupsOf(func() []int {
+		pids := pidsWithCmdline(d.sock)
+		for _, pid := range pidsWithCmdline(d.dir + "/") {
+			if !slices.Contains(pids, pid) {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	})
+	if left := killAll(ctx, find); len(left) > 0 {
 		errs = append(errs, fmt.Errorf("containerd shims and their runc %v do not exit", left))
 	}
 	// A container a killed shim left (runc's own state is under d.runcRoot).
@@ -451,7 +466,8 @@ func (d *containerdDriver) cleanHost(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	// containerd puts a container in cgroup /NAMESPACE/ID; runc removes ID, not NAMESPACE.
-	// Remove takes the namespace's cgroups with whatever container's are still below.
+	// The removal takes the namespace's cgroups, in every hierarchy, with whatever
+	// container's are still below, and says what it could not remove.
 	if err := removeCgroups(ctx, "/"+d.ns); err != nil {
 		errs = append(errs, err)
 	}
@@ -509,7 +525,7 @@ func pidsWithArg(s string) []int {
 
 // unmountUnder lazily unmounts every mount point under dir, deepest first.
 func unmountUnder(dir string) error {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	b, err := os.ReadFile("/proc/thread-self/mountinfo") // this thread's mounts (see cgroup.Dirs)
 	if err != nil {
 		return nil
 	}

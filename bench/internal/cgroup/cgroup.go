@@ -8,7 +8,8 @@
 // container. [Remove] kills what is still inside, waits until the cgroup is empty — for
 // cgroup v2 the "populated 0" of cgroup.events, watched with inotify; cgroup v1 has no such
 // event, so there cgroup.procs is read again at a growing interval — and removes it,
-// retrying until its context ends.
+// retrying until its context ends; cgroups made below it meanwhile go first. [RemovePath]
+// does that for a path in every hierarchy and looks again until it is in none.
 package cgroup
 
 import (
@@ -37,12 +38,19 @@ import (
 // given no cgroupsPath makes of the container's name, which the OCI spec leaves to the
 // runtime: runc takes it below the caller's own cgroup, crun (1.8) from the root of some
 // hierarchies; Dirs looks in both places, so path should be a name no one else uses.
+//
+// The mounts are those of the calling thread (/proc/thread-self), in whose mount namespace
+// the directories are then looked at and removed: /proc/self is the main thread's, which
+// may be in another one (a goroutine that unshared its mount namespace while locked to the
+// main thread leaves it there, wedged, when it exits — the OCI driver's namespace without
+// the v2 hierarchy, say), and the v2 hierarchy missing from its mounts hid every v2
+// cgroup from Dirs.
 func Dirs(path string) ([]string, error) {
-	mi, err := os.ReadFile("/proc/self/mountinfo")
+	mi, err := os.ReadFile("/proc/thread-self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
-	own, err := os.ReadFile("/proc/self/cgroup")
+	own, err := os.ReadFile("/proc/thread-self/cgroup")
 	if err != nil {
 		return nil, err
 	}
@@ -169,8 +177,14 @@ func removeOne(ctx context.Context, dir string) error {
 		case !errors.Is(err, unix.EBUSY):
 			return fmt.Errorf("remove cgroup %s: %w", dir, err)
 		}
-		// Busy: processes are inside (running, or killed and not yet gone), or a cgroup
-		// appeared below (Remove walked the tree before).
+		// Busy: processes are inside (running, or killed and not yet gone), or cgroups
+		// were made below after Remove walked the tree: those go first.
+		if subs := children(dir); len(subs) > 0 {
+			if err := Remove(ctx, subs...); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("remove cgroup %s: %w; still inside: %s", dir, err, inside(dir))
 		}
@@ -178,6 +192,18 @@ func removeOne(ctx context.Context, dir string) error {
 		w.wait(ctx, interval)
 		interval = min(2*interval, maxInterval)
 	}
+}
+
+// children lists the cgroups directly below dir.
+func children(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
 }
 
 // kill kills every process in the cgroup dir: at once with cgroup.kill where the kernel has
@@ -274,6 +300,34 @@ func (e *events) wait(ctx context.Context, interval time.Duration) {
 	for { // drain: one look at the cgroup covers every event so far
 		if n, err := unix.Read(e.fd, buf[:]); n <= 0 || err != nil {
 			break
+		}
+	}
+}
+
+// RemovePath removes the cgroup path in every hierarchy (see Dirs) with Remove, and looks
+// again until a look finds it in none: a runtime still at work when the removal began
+// (runc makes a container's v1 cgroups first and its v2 one last) can make it in a
+// hierarchy after the first look. Only a look after every process that could make the
+// cgroup is gone is final, so a caller kills and waits for those first. When ctx ends
+// first, the error names what is left.
+func RemovePath(ctx context.Context, path string) error {
+	for {
+		dirs, err := Dirs(path)
+		if err != nil {
+			return fmt.Errorf("cgroups of %s: %w", path, err)
+		}
+		if len(dirs) == 0 {
+			return nil
+		}
+		if err := Remove(ctx, dirs...); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			// Removed, yet made again: look once more and name what is there.
+			if dirs, _ := Dirs(path); len(dirs) > 0 {
+				return fmt.Errorf("remove cgroups of %s: %w; made again: %s", path, err, strings.Join(dirs, ", "))
+			}
+			return nil
 		}
 	}
 }

@@ -203,3 +203,131 @@ func FuzzParseOwn(f *testing.F) {
 		}
 	})
 }
+
+// TestRemovePathLate removes a cgroup while what a runtime still at work would make appears:
+// a cgroup below one being removed, and the same path in another hierarchy (the cgroup v2
+// one of a hybrid layout, which runc makes after the v1 ones). The process inside is frozen
+// (v1 freezer), so the SIGKILL RemovePath sends stays pending until the test has made
+// both: the late cgroups appear, deterministically, while RemovePath waits. All of them
+// must be gone when it returns.
+func TestRemovePathLate(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("making cgroups needs root")
+	}
+	mi, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var freezer, other, v2 string
+	for _, m := range mountinfo.Parse(mi) {
+		switch {
+		case m.FSType == "cgroup2" && v2 == "":
+			v2 = m.Point
+		case m.FSType != "cgroup":
+		case slices.Contains(m.SuperOpts, "freezer") && freezer == "":
+			freezer = m.Point
+		case !slices.Contains(m.SuperOpts, "cpuset") && other == "":
+			other = m.Point // a cpuset takes a process only once given CPUs and memory nodes
+		}
+	}
+	if freezer == "" || other == "" {
+		t.Skip("needs the cgroup v1 freezer and another v1 hierarchy")
+	}
+	path := fmt.Sprintf("/strata-cgroup-late-%d", os.Getpid())
+	early := []string{filepath.Join(freezer, path), filepath.Join(other, path)}
+	late := []string{filepath.Join(other, path, "late")}
+	if v2 != "" {
+		late = append(late, filepath.Join(v2, path), filepath.Join(v2, path, "late"))
+	}
+	for _, d := range early {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("sleep", "300")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	waited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(waited) }()
+	state := filepath.Join(early[0], "freezer.state")
+	t.Cleanup(func() {
+		os.WriteFile(state, []byte("THAWED"), 0) // a frozen process cannot die
+		cmd.Process.Kill()
+		<-waited
+		all := append(slices.Clone(early), late...)
+		slices.SortStableFunc(all, func(a, b string) int { return strings.Count(b, "/") - strings.Count(a, "/") })
+		for _, d := range all {
+			os.Remove(d)
+		}
+	})
+	pid := cmd.Process.Pid
+	for _, d := range early {
+		if err := os.WriteFile(filepath.Join(d, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0); err != nil {
+			t.Fatalf("move pid %d into %s: %v", pid, d, err)
+		}
+	}
+	if err := os.WriteFile(state, []byte("FROZEN"), 0); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	until(ctx, t, "the process frozen", func() bool {
+		b, _ := os.ReadFile(state)
+		return strings.TrimSpace(string(b)) == "FROZEN"
+	})
+	removed := make(chan error, 1)
+	go func() { removed <- RemovePath(ctx, path) }()
+	until(ctx, t, "RemovePath to kill the process", func() bool { return killPending(pid) })
+	for _, d := range late {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(state, []byte("THAWED"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-removed; err != nil {
+		t.Errorf("RemovePath: %v", err)
+	}
+	for _, d := range append(early, late...) {
+		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left: %v", d, err)
+		}
+	}
+	var ee *exec.ExitError
+	<-waited
+	if !errors.As(waitErr, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Errorf("the process in the cgroup ended with %v, want killed", waitErr)
+	}
+}
+
+// until polls cond until it holds, failing the test with what when ctx ends first.
+func until(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// killPending reports whether process pid has a SIGKILL pending (/proc/PID/status).
+func killPending(pid int) bool {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for l := range strings.Lines(string(b)) {
+		for _, f := range []string{"SigPnd:", "ShdPnd:"} {
+			if v, ok := strings.CutPrefix(l, f); ok {
+				if n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64); err == nil && n&(1<<(syscall.SIGKILL-1)) != 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

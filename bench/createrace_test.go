@@ -1,0 +1,92 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestContainerdCancelDuringCreate cancels containerd runs at the moments a task is being
+// created — when the container's shim appears, when runc create runs, when the first of
+// its cgroups appears — several times each, and checks after each Run that none of the
+// container's cgroups is there, and after Close that nothing of the driver's namespace is,
+// in any hierarchy. scripts/test.sh runs it beside a CPU hog, where the steps of a
+// creation are far apart.
+func TestContainerdCancelDuringCreate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts containerd and runs containers")
+	}
+	d := NewContainerd().(*containerdDriver)
+	if ok, why := d.Available(context.Background()); !ok {
+		t.Skip(why)
+	}
+	dir := t.TempDir()
+	if err := d.Prepare(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			d.Close()
+		}
+	})
+	moments := map[string]func(id string) bool{
+		"shim": func(id string) bool { return len(pidsWithArg(id)) > 0 },
+		"runc create": func(id string) bool {
+			for _, pid := range pidsWithArg(id) {
+				b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+				if strings.Contains(string(b), "\x00create\x00") {
+					return true
+				}
+			}
+			return false
+		},
+		"cgroup": func(id string) bool { return len(cgroupsNamed(id)) > 0 },
+	}
+	rounds := 4
+	for i := 0; i < rounds; i++ {
+		for name, moment := range moments {
+			id := fmt.Sprintf("strata-bench-%d-%d", os.Getpid(), containerSeq.Load()+1)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			seen := make(chan bool, 1)
+			go func() {
+				tick := time.NewTicker(time.Millisecond)
+				defer tick.Stop()
+				for ctx.Err() == nil {
+					if moment(id) {
+						cancel()
+						seen <- true
+						return
+					}
+					<-tick.C
+				}
+				seen <- false
+			}()
+			_, err := d.Run(ctx, Workload{Name: CPU, N: 50_000_000_000})
+			cancel()
+			if !<-seen {
+				t.Logf("round %d, %s: the moment never came (run: %v)", i, name, err)
+				continue
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("round %d, %s: run: %v, want context.Canceled", i, name, err)
+			}
+			if cgs := cgroupsNamed(id); len(cgs) > 0 {
+				t.Errorf("round %d, cancelled at %s: cgroups of %s left when Run returned: %v", i, name, id, cgs)
+			}
+		}
+	}
+	closed = true
+	if err := d.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if out, _ := exec.Command("find", "/sys/fs/cgroup", "-name", d.ns+"*").Output(); len(out) > 0 {
+		t.Errorf("cgroups of namespace %s left after Close:\n%s", d.ns, out)
+	}
+	assertNothingLeft(t, d.Name(), dir)
+}
