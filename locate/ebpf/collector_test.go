@@ -286,8 +286,8 @@ func newCollector(t *testing.T, opts Options) *Collector {
 }
 
 // startHelper starts the helper, returns its first output line, and a function that lets
-// it go on and waits for it.
-func startHelper(t *testing.T, mode string, env ...string) (*exec.Cmd, string, func()) {
+// it go on and waits for it, returning when it let it go (the line was written).
+func startHelper(t *testing.T, mode string, env ...string) (*exec.Cmd, string, func() time.Time) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), append(env, "LOCATE_HELPER="+mode, "LOCATE_DIR="+t.TempDir())...)
@@ -300,11 +300,13 @@ func startHelper(t *testing.T, mode string, env ...string) (*exec.Cmd, string, f
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cmd, strings.TrimSpace(line), func() {
+	return cmd, strings.TrimSpace(line), func() time.Time {
 		fmt.Fprintln(in)
+		sent := time.Now()
 		if err := cmd.Wait(); err != nil {
 			t.Fatal(err)
 		}
+		return sent
 	}
 }
 
@@ -315,8 +317,10 @@ func TestCollectorMixed(t *testing.T) {
 	if err := c.Add(cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
-	from := time.Now()
-	run()
+	// The span starts when the helper was let go: a busy machine can hold the test itself
+	// between taking the time and writing the line (389 ms once at load 10), time in which
+	// the helper's thread sits in a read that began before it was added ("not observed").
+	from := run()
 	to := time.Now()
 	rec, err := c.Stop()
 	if err != nil {

@@ -80,8 +80,19 @@ func TestSampleASleep(t *testing.T) {
 	}
 	sp := locate.Span{SpanID: "s", Start: from, End: time.Now(), PID: int32(cmd.Process.Pid)}
 	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
-	if d := b.Dominant(); d.Label() != "blocked/sleep" || d.Time < 200*time.Millisecond {
-		t.Errorf("dominant %s %v, want blocked/sleep: %+v", d.Label(), d.Time, b.Parts)
+	// The sleep is the largest of the program's own parts, summed over confidences (a
+	// sampled sleep is partly learned, partly share), leaving out the run-queue wait as
+	// the accuracy benchmark's judge does: on a busy machine the sleeping process also
+	// waits for a CPU (350 ms once at load 10, about as long as the sleep itself), which is
+	// the machine's load, not the program's cause.
+	sleep := b.Get("blocked/sleep")
+	if sleep < 200*time.Millisecond {
+		t.Errorf("blocked/sleep %v, want at least 200ms: %+v", sleep, b.Parts)
+	}
+	for _, p := range b.Parts {
+		if l := p.Label(); l != "blocked/sleep" && p.Category != locate.CatRunQueue && b.Get(l) > sleep {
+			t.Errorf("%s %v outweighs the sleep's %v: %+v", l, b.Get(l), sleep, b.Parts)
+		}
 	}
 }
 
