@@ -73,11 +73,7 @@ func TestMarkdownRoundTrip(t *testing.T) {
 	}
 	t.Run("generated", func(t *testing.T) {
 		for seed := range uint64(3) {
-			var b strings.Builder
-			if err := netgen.WriteYAML(&b, 60, 200, seed); err != nil {
-				t.Fatal(err)
-			}
-			n, err := network.Load([]network.File{{Name: "gen.yaml", Data: []byte(b.String())}})
+			n, err := netgen.LoadGenerated(60, 200, seed)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,9 +92,9 @@ func TestMarkdownRoundTrip(t *testing.T) {
 
 func randomNetwork(t *testing.T, seed uint64) *network.Network {
 	t.Helper()
-	n, err := network.Load([]network.File{{Name: "random.yaml", Data: netgen.RandomYAML(seed)}})
+	n, err := netgen.LoadRandom(seed)
 	if err != nil {
-		t.Fatalf("netgen.RandomYAML(%d) does not load: %v", seed, err)
+		t.Fatal(err)
 	}
 	return n
 }

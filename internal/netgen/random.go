@@ -408,3 +408,22 @@ func formulaKeys(fs []network.FormulaDecl) []string {
 	}
 	return out
 }
+
+// LoadRandom loads [RandomYAML] of seed, saying which seed and text when it does not load.
+func LoadRandom(seed uint64) (*network.Network, error) {
+	text := RandomYAML(seed)
+	n, err := network.Load([]network.File{{Name: "random.yaml", Data: text}})
+	if err != nil {
+		return nil, fmt.Errorf("netgen.RandomYAML(%d) does not load: %w\n%s", seed, err, text)
+	}
+	return n, nil
+}
+
+// LoadGenerated loads [WriteYAML]'s network of n entities and m facts of seed.
+func LoadGenerated(n, m int, seed uint64) (*network.Network, error) {
+	var b strings.Builder
+	if err := WriteYAML(&b, n, m, seed); err != nil {
+		return nil, err
+	}
+	return network.Load([]network.File{{Name: "gen.yaml", Data: []byte(b.String())}})
+}
