@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/retry"
@@ -231,10 +232,11 @@ func TestRuntimeClassPinAPIServer(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: create a Deployment under %s: %v", g.name, g.class, err)
 		}
-		if err := unstructured.SetNestedField(got.Object, "runc", "spec", "template", "spec", "runtimeClassName"); err != nil {
-			t.Fatal(err)
-		}
-		_, err = dyn.Resource(shapeResources["Deployment"]).Namespace(g.ns).Update(ctx, got, metav1.UpdateOptions{DryRun: dryRun})
+		// A merge patch carries no resourceVersion: the Deployment controller's
+		// own status writes meanwhile cannot make it a conflict, so what
+		// answers is admission.
+		patch := []byte(`{"spec":{"template":{"spec":{"runtimeClassName":"runc"}}}}`)
+		_, err = dyn.Resource(shapeResources["Deployment"]).Namespace(g.ns).Patch(ctx, got.GetName(), types.MergePatchType, patch, metav1.PatchOptions{DryRun: dryRun})
 		if !deniedBy(err, pin) {
 			t.Errorf("%s: a Deployment changed to runc is not denied by the pin %s: %v", g.name, pin, err)
 		} else {
