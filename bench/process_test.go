@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"syscall"
@@ -63,5 +65,56 @@ func TestPdeathsigOutlivesStartingThread(t *testing.T) {
 		t.Logf("control, started on the exiting thread itself: %v (the hazard the spawner avoids)", err)
 	} else {
 		t.Logf("control survived: the goroutine ran on the main thread, which Go keeps")
+	}
+}
+
+// mainThreadEnv, when set, makes TestNSThreadLeavesMainThread do its work in this process
+// (started again by the test with GOMAXPROCS=1, where goroutines run on the main thread
+// whenever it is free) instead of starting it.
+const mainThreadEnv = "STRATA_BENCH_TEST_MAIN_THREAD"
+
+// TestNSThreadLeavesMainThread: a namespace thread that enters a mount namespace of its own
+// and ends locked must never be the process's main thread. Go does not end a locked main
+// thread, it wedges it, so the process's leader (what /proc/self shows every thread) would
+// stay in the private namespace for good. With one P the goroutine that locks its thread
+// is scheduled on the main thread whenever the main goroutine waits, as it does while a
+// test runs.
+func TestNSThreadLeavesMainThread(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("a mount namespace needs root")
+	}
+	if os.Getenv(mainThreadEnv) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestNSThreadLeavesMainThread$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), mainThreadEnv+"=1", "GOMAXPROCS=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("with GOMAXPROCS=1: %v\n%s", err, out)
+		}
+		return
+	}
+	mainNS := func() string {
+		ns, err := os.Readlink(fmt.Sprintf("/proc/%d/task/%d/ns/mnt", os.Getpid(), os.Getpid()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ns
+	}
+	before := mainNS()
+	for i := range 20 {
+		th, err := newNSThread()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tid int
+		ran := make(chan struct{})
+		th.req <- func() { tid = syscall.Gettid(); close(ran) }
+		<-ran
+		th.close()
+		if tid == os.Getpid() {
+			t.Errorf("namespace thread %d was the main thread", i)
+		}
+		if now := mainNS(); now != before {
+			t.Fatalf("after namespace thread %d: the main thread is in mount namespace %s, was in %s", i, now, before)
+		}
 	}
 }

@@ -25,6 +25,8 @@ import (
 //   - an ociDriver's namespace thread exits when the driver is closed; every process it
 //     started (one runtime invocation per Run) has been waited for by then, because Run
 //     waits for its process before returning and Close comes after the runs.
+//
+// None of them is the process's main thread (see [goLockedOffMain]).
 type procThread struct {
 	req  chan func()
 	done chan struct{}
@@ -35,8 +37,7 @@ type procThread struct {
 func newProcThread(setup func() error) (*procThread, error) {
 	t := &procThread{req: make(chan func()), done: make(chan struct{})}
 	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
+	goLockedOffMain(func() {
 		// No UnlockOSThread: a thread whose state setup changed must not go back to Go's
 		// pool, and the spawner's must stay ours until the process ends.
 		defer close(t.done)
@@ -50,12 +51,41 @@ func newProcThread(setup func() error) (*procThread, error) {
 		for f := range t.req {
 			f()
 		}
-	}()
+	})
 	if err := <-errc; err != nil {
 		<-t.done
 		return nil, err
 	}
 	return t, nil
+}
+
+// goLockedOffMain runs f on a new goroutine locked to an OS thread other than the
+// process's main thread, and leaves it locked: the thread ends when f returns.
+//
+// A goroutine is scheduled on the main thread whenever that thread is free (always, with
+// GOMAXPROCS=1, while the main goroutine waits). Go never ends the main thread: when a
+// goroutine exits locked to it, the runtime wedges it instead. A private mount namespace
+// (newNSThread) would then stay the main thread's for good — and the main thread is the
+// process's leader, whose namespace /proc/self shows every thread — and with it would stay
+// every child it forked with Pdeathsig. So a goroutine that finds itself on the main thread
+// keeps it locked while it starts f's goroutine: no other goroutine can run on a thread
+// locked to one, so f's lands elsewhere; then it lets the main thread go, unchanged.
+func goLockedOffMain(f func()) {
+	go func() {
+		runtime.LockOSThread()
+		if syscall.Gettid() != syscall.Getpid() {
+			f()
+			return
+		}
+		locked := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			close(locked)
+			f()
+		}()
+		<-locked
+		runtime.UnlockOSThread()
+	}()
 }
 
 // start starts cmd on the thread and returns the time right before the fork, so that a

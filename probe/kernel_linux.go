@@ -89,6 +89,10 @@ func nsChild() (path string, blocks bool) {
 	return "", false
 }
 
+// testHookNamespaceStarted, when set by a test, runs between the namespace child's start
+// and its reaping.
+var testHookNamespaceStarted func()
+
 func (localKernel) Namespace(ctx context.Context, kind string, rootless bool) (string, error) {
 	cf, ok := cloneFlags[kind]
 	if !ok {
@@ -129,6 +133,9 @@ func (localKernel) Namespace(ctx context.Context, kind string, rootless bool) (s
 	defer runtime.UnlockOSThread()
 	if err := cmd.Start(); err != nil {
 		return "", missing("clone("+names+")", err)
+	}
+	if testHookNamespaceStarted != nil {
+		testHookNamespaceStarted()
 	}
 	pid := cmd.Process.Pid
 	var theirs, ours string
