@@ -3,6 +3,7 @@ package plan_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,7 +112,7 @@ func TestGatorBypassShapes(t *testing.T) {
 	opa := map[string]*admissiontest.Policy{} // constraint name -> its policy, by the OPA library
 	var good, bad []map[string]any
 	wantDenied := map[string]string{} // object name -> constraint
-	judged := 0
+	judged, recreated := 0, 0
 	for _, c := range emitCases {
 		dir := filepath.Join("testdata", "emit", c.name)
 		files := gatekeeperFiles(t, dir)
@@ -125,6 +126,7 @@ func TestGatorBypassShapes(t *testing.T) {
 		for _, pair := range [][3]string{
 			{"20-constrainttemplate-" + manifest.TemplateName + ".yaml", "30-constraint-" + c.name + "-runtime-classes.yaml", c.name + "-runtime-classes"},
 			{"21-constrainttemplate-" + manifest.LabelsTemplateName + ".yaml", "31-constraint-" + c.name + "-business-rules.yaml", c.name + "-business-rules"},
+			{"20-constrainttemplate-" + manifest.TemplateName + ".yaml", "33-constraint-" + c.name + "-class-handlers.yaml", c.name + "-class-handlers"},
 		} {
 			if files[pair[1]] == nil {
 				continue
@@ -162,9 +164,30 @@ func TestGatorBypassShapes(t *testing.T) {
 		}
 		other := bypassShapes[0].build(c.name+"-other-workload", ns, tmpl, map[string]any{manifest.LabelWorkload: c.name + "-other"}, "runc")
 		good = append(good, other)
+		// Every class the workload may use, with the handler the constraint pins it to:
+		// admitted; deleted and created again under runc: denied (each class once:
+		// RuntimeClasses are cluster-wide).
+		var cons admissiontest.Constraint
+		if err := admissiontest.StrictYAML(files["33-constraint-"+c.name+"-class-handlers.yaml"], &cons); err != nil {
+			t.Fatal(err)
+		}
+		handlers, _ := cons.Spec.Parameters["handlers"].(map[string]any)
+		for _, class := range slices.Sorted(maps.Keys(handlers)) {
+			handler := handlers[class].(string)
+			if _, seen := wantDenied[class]; seen || handler == "runc" {
+				continue
+			}
+			rc := func(handler string) map[string]any {
+				return map[string]any{"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": map[string]any{"name": class}, "handler": handler}
+			}
+			good = append(good, rc(handler))
+			bad = append(bad, rc("runc"))
+			wantDenied[class] = c.name + "-class-handlers"
+			recreated++
+		}
 	}
-	if judged < 4 {
-		t.Fatalf("%d goldens with Gatekeeper policy; want at least 4", judged)
+	if judged < 4 || recreated < 1 {
+		t.Fatalf("%d goldens with Gatekeeper policy, %d RuntimeClasses of theirs; want at least 4 and 1", judged, recreated)
 	}
 	judge := func(who string, violations func([]map[string]any) map[string][]string) {
 		if got := violations(good); len(got) > 0 {

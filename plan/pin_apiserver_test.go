@@ -47,8 +47,9 @@ var shapeResources = map[string]schema.GroupVersionResource{
 // the RuntimeClass admission plugin for a Pod, by validation for a template, before the pin
 // runs); the same shapes under the planned class,
 // the golden's own workload object, a pod of another workload under runc and an ephemeral
-// container added to an admitted pod are admitted; and changing an admitted Deployment's
-// template to runc is denied. It skips, saying why, when the control plane is not built
+// container added to an admitted pod are admitted; changing an admitted Deployment's
+// template to runc is denied; and so is creating an allowed RuntimeClass again under runc
+// after deleting it (under its planned handler it is admitted). It skips, saying why, when the control plane is not built
 // (scripts/build-controlplane.sh) unless $STRATA_REQUIRE_CONTROLPLANE is set.
 func TestRuntimeClassPinAPIServer(t *testing.T) {
 	type golden struct {
@@ -241,6 +242,36 @@ func TestRuntimeClassPinAPIServer(t *testing.T) {
 			t.Errorf("%s: a Deployment changed to runc is not denied by the pin %s: %v", g.name, pin, err)
 		} else {
 			denied++
+		}
+	}
+	// An allowed RuntimeClass deleted and created again under runc: denied by a pin (every
+	// golden planned with the class pins its handler); under the planned handler: admitted.
+	recreated := map[string]bool{}
+	for _, g := range goldens {
+		if recreated[g.class] {
+			continue
+		}
+		recreated[g.class] = true
+		classes := cp.Client.NodeV1().RuntimeClasses()
+		planned, err := classes.Get(ctx, g.class, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("%s: RuntimeClass %s: %v", g.name, g.class, err)
+		}
+		if err := classes.Delete(ctx, g.class, metav1.DeleteOptions{}); err != nil {
+			t.Fatalf("%s: delete RuntimeClass %s: %v", g.name, g.class, err)
+		}
+		swapped := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: g.class}, Handler: "runc"}
+		_, err = classes.Create(ctx, swapped, metav1.CreateOptions{DryRun: dryRun})
+		if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), fmt.Sprintf(`RuntimeClass %s: handler "runc" is not the handler %q`, g.class, planned.Handler)) {
+			t.Errorf("%s: RuntimeClass %s created again under runc: not denied by a pin: %v", g.name, g.class, err)
+		} else {
+			denied++
+		}
+		again := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: g.class}, Handler: planned.Handler, Overhead: planned.Overhead, Scheduling: planned.Scheduling}
+		if _, err := classes.Create(ctx, again, metav1.CreateOptions{}); err != nil {
+			t.Errorf("%s: RuntimeClass %s created again under its planned handler %s: %v", g.name, g.class, planned.Handler, err)
+		} else {
+			admitted++
 		}
 	}
 	t.Logf("kube-apiserver: %d goldens, %d objects admitted, %d denied", len(goldens), admitted, denied)

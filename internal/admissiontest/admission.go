@@ -183,10 +183,15 @@ func (p *Policy) Matches(obj map[string]any) bool {
 	}
 	meta, _ := obj["metadata"].(map[string]any)
 	ns, _ := meta["namespace"].(string)
-	if len(m.Namespaces) > 0 && !slices.Contains(m.Namespaces, ns) {
+	if kind == "Namespace" && group == "" {
+		ns, _ = meta["name"].(string)
+	}
+	// Gatekeeper matches a cluster-scoped object other than a Namespace whatever the
+	// namespaces and excludedNamespaces say: it has no namespace to disqualify it.
+	if ns != "" && len(m.Namespaces) > 0 && !slices.Contains(m.Namespaces, ns) {
 		return false
 	}
-	if slices.Contains(m.ExcludedNamespaces, ns) {
+	if ns != "" && slices.Contains(m.ExcludedNamespaces, ns) {
 		return false
 	}
 	if m.LabelSelector != nil {

@@ -151,6 +151,12 @@ func Build(c Choice) ([]Object, error) {
 			return nil, err
 		}
 	}
+	if s.hasPolicy(PolicyGatekeeperRuntimeClasses) {
+		name := s.Workload + handlersSuffix
+		if err := add("33-constraint-"+name+".yaml", ConstraintKind, name, handlersConstraint(s)); err != nil {
+			return nil, err
+		}
+	}
 	if s.otlp {
 		cm, err := collectorConfigMap(s)
 		if err != nil {

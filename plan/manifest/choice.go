@@ -346,9 +346,13 @@ const reservedPrefix = "strata.dev/"
 type spec struct {
 	Choice
 	allowed []string // allowed class names, sorted, deduplicated
-	objects []string // policy object sets, sorted, deduplicated
-	otlp    bool
-	prom    bool
+	// handlers maps each allowed class to the containerd handler the plan gave it: the
+	// policy objects deny a RuntimeClass of that name with another handler, which would
+	// otherwise run the pinned pods under whatever the handler names.
+	handlers map[string]string
+	objects  []string // policy object sets, sorted, deduplicated
+	otlp     bool
+	prom     bool
 	// collector: Build deploys the workload's own Collector (OTLP chosen and no
 	// OTLPEndpoint given), which the default endpoint names.
 	collector bool
@@ -593,12 +597,17 @@ func (ps *problems) comment(field, text string) {
 // validateAllowed: the classes admitted besides the chosen one.
 func validateAllowed(s *spec, ps *problems) {
 	allowed := []string{s.Runtime.Class}
+	s.handlers = map[string]string{s.Runtime.Class: s.Runtime.Handler}
 	for i, r := range s.Allowed {
 		field := fmt.Sprintf("Allowed[%d]", i)
 		class := r.Class
 		if class == "" {
 			class = r.Handler
 		}
+		if h, ok := s.handlers[class]; ok && h != r.Handler {
+			ps.add(field+".Handler", "%q differs from handler %q, which class %q already has: a RuntimeClass has one handler", r.Handler, h, class)
+		}
+		s.handlers[class] = r.Handler
 		ps.dns(field+".Class", class, true)
 		if err := CheckHandler(r.Handler); err != nil {
 			ps.add(field+".Handler", "%q is not a RuntimeClass handler: %v", r.Handler, err)

@@ -41,6 +41,7 @@ func ExampleBuild() {
 	// 10-runtimeclass-wasmedge.yaml
 	// 20-constrainttemplate-strataallowedruntimeclasses.yaml
 	// 30-constraint-edge-sensor-runtime-classes.yaml
+	// 33-constraint-edge-sensor-class-handlers.yaml
 	// 40-configmap-edge-sensor-otel-collector.yaml
 	// 42-deployment-edge-sensor-otel-collector.yaml
 	// 43-service-edge-sensor-otel-collector.yaml

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"maps"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/compile"
 	"github.com/open-policy-agent/opa/v1/rego"
 	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/strata-dev/strata/internal/admissiontest"
@@ -72,7 +74,11 @@ func TestOPAAdmission(t *testing.T) {
 		t.Fatal(err)
 	}
 	review := func(obj map[string]any, ns string) []any {
-		in := map[string]any{"request": map[string]any{"kind": map[string]any{"kind": obj["kind"]}, "namespace": ns, "object": obj}}
+		group, _, ok := strings.Cut(obj["apiVersion"].(string), "/")
+		if !ok {
+			group = ""
+		}
+		in := map[string]any{"request": map[string]any{"kind": map[string]any{"group": group, "kind": obj["kind"]}, "namespace": ns, "object": obj}}
 		v, _ := evalRego(t, module, "data.kubernetes.admission.deny", in).([]any)
 		return v
 	}
@@ -101,6 +107,20 @@ func TestOPAAdmission(t *testing.T) {
 	labels[LabelWorkload] = "other"
 	if d := review(bypass, "apps"); len(d) != 0 {
 		t.Errorf("another workload's pods are denied: %v", d)
+	}
+	// The allowed classes keep their handlers: a class created again under runc is denied.
+	rc := findFile(t, objs, "10-runtimeclass-").Obj.(*nodev1.RuntimeClass)
+	class := func(name, handler string) map[string]any {
+		return map[string]any{"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": map[string]any{"name": name}, "handler": handler}
+	}
+	if d := review(class(rc.Name, "runc"), ""); len(d) != 1 || !strings.Contains(d[0].(string), fmt.Sprintf(`RuntimeClass %s: handler "runc" is not the handler %q`, rc.Name, rc.Handler)) {
+		t.Errorf("RuntimeClass %s created again with handler runc: %v", rc.Name, d)
+	}
+	if d := review(class(rc.Name, rc.Handler), ""); len(d) != 0 {
+		t.Errorf("the emitted RuntimeClass is denied: %v", d)
+	}
+	if d := review(class("runc", "runc"), ""); len(d) != 0 {
+		t.Errorf("a class the workload may not use is denied: %v", d)
 	}
 }
 

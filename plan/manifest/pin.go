@@ -2,6 +2,8 @@ package manifest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -28,8 +30,7 @@ func PinName(workload string) string { return workload + pinSuffix }
 // pods/ephemeralcontainers subresource), whose runtimeClassName is immutable and was pinned
 // when the Pod was created.
 func pinnedResources() []admissionregistrationv1.NamedRuleWithOperations {
-	rule := func(group string, resources ...string) admissionregistrationv1.NamedRuleWithOperations {
-		scope := admissionregistrationv1.NamespacedScope
+	rule := func(scope admissionregistrationv1.ScopeType, group string, resources ...string) admissionregistrationv1.NamedRuleWithOperations {
 		return admissionregistrationv1.NamedRuleWithOperations{RuleWithOperations: admissionregistrationv1.RuleWithOperations{
 			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
 			Rule: admissionregistrationv1.Rule{
@@ -37,15 +38,28 @@ func pinnedResources() []admissionregistrationv1.NamedRuleWithOperations {
 			},
 		}}
 	}
+	ns, cluster := admissionregistrationv1.NamespacedScope, admissionregistrationv1.ClusterScope
 	return []admissionregistrationv1.NamedRuleWithOperations{
-		rule("", "pods", "replicationcontrollers"),
-		rule("apps", "daemonsets", "deployments", "replicasets", "statefulsets"),
-		rule("batch", "cronjobs", "jobs"),
+		rule(ns, "", "pods", "replicationcontrollers"),
+		rule(ns, "apps", "daemonsets", "deployments", "replicasets", "statefulsets"),
+		rule(ns, "batch", "cronjobs", "jobs"),
+		// The RuntimeClasses the pods may use: deleting one and creating it again with
+		// another handler (runc, say) would run the pinned pods under that handler.
+		rule(cluster, "node.k8s.io", "runtimeclasses"),
 	}
 }
 
 // celString writes s as a CEL string literal: a JSON string is one.
 func celString(s string) string { return regoLiteral(s) }
+
+// celMap writes m as a CEL map of strings, its keys in order.
+func celMap(m map[string]string) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, celString(k)+": "+celString(m[k]))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
 
 // celList writes items as a CEL list of strings.
 func celList(items []string) string {
@@ -74,8 +88,10 @@ func (s *spec) pinMeta() metav1.ObjectMeta {
 // as by the Gatekeeper constraint, by the strata.dev/workload label of the pod or of the
 // controller's pod template, so that neither dropping another label nor leaving the label
 // off the controller escapes it) any runtime class but the allowed ones: a class not
-// allowed, none at all, or an empty one. Its binding restricts it to the workload's
-// namespace.
+// allowed, none at all, or an empty one. It also denies a RuntimeClass named as an allowed
+// class whose handler is not the one the plan gave it. Its binding restricts it to the
+// workload's namespace, which leaves RuntimeClasses (cluster-scoped) matched: a binding's
+// namespaceSelector never skips a cluster-scoped object other than a Namespace.
 func runtimeClassPin(s *spec) *admissionregistrationv1.ValidatingAdmissionPolicy {
 	fail := admissionregistrationv1.Fail
 	// The pod template: the Pod itself, a CronJob's job template's, every other kind's
@@ -85,6 +101,7 @@ func runtimeClassPin(s *spec) *admissionregistrationv1.ValidatingAdmissionPolicy
 		celString(LabelWorkload), celString(s.Workload))
 	class := `has(variables.template.spec.runtimeClassName) ? variables.template.spec.runtimeClassName : ""`
 	allowed := celList(s.allowed)
+	handlers := celMap(s.handlers)
 	return &admissionregistrationv1.ValidatingAdmissionPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregistrationv1.SchemeGroupVersion.String(), Kind: KindValidatingAdmissionPolicy},
 		ObjectMeta: s.pinMeta(),
@@ -99,11 +116,19 @@ func runtimeClassPin(s *spec) *admissionregistrationv1.ValidatingAdmissionPolicy
 				{Name: "runtimeClass", Expression: class},
 			},
 			Validations: []admissionregistrationv1.Validation{{
-				Expression: fmt.Sprintf(`!variables.selected || variables.runtimeClass in %s`, allowed),
+				// Variables are evaluated lazily: a RuntimeClass never reaches the template.
+				Expression: fmt.Sprintf(`request.resource.resource == "runtimeclasses" || !variables.selected || variables.runtimeClass in %s`, allowed),
 				Message: fmt.Sprintf("the pods of workload %s (Z=%d, isolation %s) must run under one of the runtime classes %s",
 					s.Workload, s.Coordinates.Z, s.Runtime.Layer, strings.Join(s.allowed, ", ")),
 				MessageExpression: fmt.Sprintf(`request.kind.kind + " " + request.namespace + "/" + request.name + ": runtimeClassName \"" + variables.runtimeClass + "\" is not allowed; the pods of workload %s must use one of %s"`,
 					s.Workload, strings.Join(s.allowed, ", ")),
+				Reason: new(metav1.StatusReasonForbidden),
+			}, {
+				Expression: fmt.Sprintf(`request.resource.resource != "runtimeclasses" || !(object.metadata.name in %[1]s) || object.handler == %[1]s[object.metadata.name]`, handlers),
+				Message: fmt.Sprintf("the runtime classes of workload %s must keep the handlers it was planned with: %s",
+					s.Workload, handlerList(s.handlers)),
+				MessageExpression: fmt.Sprintf(`"RuntimeClass " + object.metadata.name + ": handler \"" + object.handler + "\" is not the handler \"" + %[1]s[object.metadata.name] + "\" that the pods of workload %[2]s were planned with"`,
+					handlers, s.Workload),
 				Reason: new(metav1.StatusReasonForbidden),
 			}},
 		},
@@ -123,4 +148,13 @@ func runtimeClassPinBinding(s *spec) *admissionregistrationv1.ValidatingAdmissio
 			},
 		},
 	}
+}
+
+// handlerList writes class → handler pairs for a message, in class order.
+func handlerList(m map[string]string) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, k+" → "+m[k])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,8 +1,10 @@
 package manifest
 
 import (
+	"cmp"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,12 +69,18 @@ func TestRuntimeClassPinObjects(t *testing.T) {
 	if p.Spec.FailurePolicy == nil || *p.Spec.FailurePolicy != admissionregistrationv1.Fail {
 		t.Errorf("failure policy %v, want Fail", p.Spec.FailurePolicy)
 	}
-	// The Gatekeeper constraint's kinds, as resources kube-apiserver matches.
+	// The Gatekeeper runtime-class constraints' kinds, as resources kube-apiserver matches.
 	want := map[string]bool{}
-	for _, k := range constrainedKinds() {
+	for _, k := range append(constrainedKinds(), handlersMatch()["kinds"].([]any)...) {
 		m := k.(map[string]any)
 		for _, kind := range m["kinds"].([]any) {
-			want[m["apiGroups"].([]any)[0].(string)+"/"+strings.ToLower(kind.(string))+"s"] = true
+			res := strings.ToLower(kind.(string))
+			if strings.HasSuffix(res, "s") { // runtimeclass → runtimeclasses
+				res += "es"
+			} else {
+				res += "s"
+			}
+			want[m["apiGroups"].([]any)[0].(string)+"/"+res] = true
 		}
 	}
 	got := map[string]bool{}
@@ -109,6 +117,17 @@ func TestRuntimeClassPinObjects(t *testing.T) {
 	for _, class := range append([]string{c.Runtime.Class}, classes(c.Allowed)...) {
 		if !strings.Contains(cel.String(), `"`+class+`"`) {
 			t.Errorf("the CEL does not allow %s:\n%s", class, cel.String())
+		}
+	}
+	// Each allowed class is pinned to its handler (kube-apiserver judges the CEL in
+	// plan's TestRuntimeClassPinAPIServer).
+	handlers := map[string]string{cmp.Or(c.Runtime.Class, c.Runtime.Handler): c.Runtime.Handler}
+	for _, r := range c.Allowed {
+		handlers[cmp.Or(r.Class, r.Handler)] = r.Handler
+	}
+	for class, h := range handlers {
+		if !strings.Contains(cel.String(), strconv.Quote(class)+": "+strconv.Quote(h)) {
+			t.Errorf("the CEL does not pin class %s to handler %s:\n%s", class, h, cel.String())
 		}
 	}
 	for _, o := range []Object{pol, bind} {

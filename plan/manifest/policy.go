@@ -62,6 +62,21 @@ func constrainedKinds() []any {
 	}
 }
 
+// handlersSuffix names the constraint that keeps the allowed RuntimeClasses' handlers: the
+// workload's name and the suffix, shorter than the runtime-classes constraint's so that
+// Gatekeeper's 63-character limit on names binds no sooner.
+const handlersSuffix = "-class-handlers"
+
+// handlersMatch is what the handlers constraint matches: RuntimeClasses, which are
+// cluster-scoped. It names neither namespaces nor a scope: the live webhook matches a
+// cluster-scoped object whatever namespaces say, but gator reviews it with an empty
+// Namespace, which no namespace list and no "Cluster" scope match (gator v3.23.1).
+func handlersMatch() map[string]any {
+	return map[string]any{
+		"kinds": []any{map[string]any{"apiGroups": []any{"node.k8s.io"}, "kinds": []any{"RuntimeClass"}}},
+	}
+}
+
 // gatekeeperTemplate is a Gatekeeper ConstraintTemplate (templates.gatekeeper.sh/v1) as an
 // unstructured object, which keeps Gatekeeper's Go module out of the build.
 func gatekeeperTemplate(name, kind, description, rego string, params map[string]any) map[string]any {
@@ -99,6 +114,11 @@ func constraintTemplate() map[string]any {
 				"type":        "array",
 				"description": "RuntimeClass names the selected pods may use.",
 				"items":       str,
+			},
+			"handlers": map[string]any{
+				"type":                 "object",
+				"description":          "The handler each allowed RuntimeClass must have (by class name): a class deleted and created again with another handler would run the selected pods under it.",
+				"additionalProperties": str,
 			},
 			"matchLabels": map[string]any{
 				"type":                 "object",
@@ -160,7 +180,7 @@ func (s *spec) policyEngine() string {
 // namespace and kind only, and selected in the Rego by the pod template's workload label,
 // so neither dropping another label from the pods nor leaving the label off the controller
 // escapes it.
-func constraint(s *spec, kind, name string, params map[string]any) map[string]any {
+func constraint(s *spec, kind, name string, match, params map[string]any) map[string]any {
 	sel := map[string]any{}
 	for k, v := range s.selector() {
 		sel[k] = v
@@ -172,11 +192,8 @@ func constraint(s *spec, kind, name string, params map[string]any) map[string]an
 		"metadata":   s.policyMeta(name, false),
 		"spec": map[string]any{
 			"enforcementAction": "deny",
-			"match": map[string]any{
-				"kinds":      constrainedKinds(),
-				"namespaces": []any{s.Namespace},
-			},
-			"parameters": params,
+			"match":             match,
+			"parameters":        params,
 		},
 	}
 }
@@ -186,7 +203,25 @@ func runtimeClassConstraint(s *spec) map[string]any {
 	for i, a := range s.allowed {
 		allowed[i] = a
 	}
-	return constraint(s, ConstraintKind, s.Workload+constraintSuffixes[PolicyGatekeeperRuntimeClasses], map[string]any{"allowed": allowed})
+	return constraint(s, ConstraintKind, s.Workload+constraintSuffixes[PolicyGatekeeperRuntimeClasses], s.podMatch(),
+		map[string]any{"allowed": allowed})
+}
+
+// handlersConstraint denies a RuntimeClass named as an allowed class whose handler is not
+// the one the plan gave it: deleting the class and creating it again under runc would
+// otherwise run the workload's pods under runc, with every pod-level check passing.
+func handlersConstraint(s *spec) map[string]any {
+	handlers := map[string]any{}
+	for class, h := range s.handlers {
+		handlers[class] = h
+	}
+	return constraint(s, ConstraintKind, s.Workload+handlersSuffix, handlersMatch(), map[string]any{"handlers": handlers})
+}
+
+// podMatch is what the pod-level constraints match: the pod kinds in the workload's
+// namespace.
+func (s *spec) podMatch() map[string]any {
+	return map[string]any{"kinds": constrainedKinds(), "namespaces": []any{s.Namespace}}
 }
 
 func labelsConstraint(s *spec) map[string]any {
@@ -194,7 +229,7 @@ func labelsConstraint(s *spec) map[string]any {
 	for k, v := range s.Labels {
 		req[k] = v
 	}
-	return constraint(s, LabelsConstraintKind, s.Workload+constraintSuffixes[PolicyGatekeeperBusinessRules], map[string]any{"required": req})
+	return constraint(s, LabelsConstraintKind, s.Workload+constraintSuffixes[PolicyGatekeeperBusinessRules], s.podMatch(), map[string]any{"required": req})
 }
 
 // regoLiteral writes v as a Rego term: JSON is valid Rego.
@@ -243,8 +278,20 @@ deny contains msg if {
 	not class in %[9]s
 	msg := sprintf("%%s %%s/%%s: runtimeClassName %%q is not allowed; the pods of workload %%s must use one of %%v", [input.request.kind.kind, input.request.namespace, object.get(input.request.object, ["metadata", "name"], ""), class, %[4]s, %[9]s])
 }
+
+# The allowed classes keep the handlers they were planned with: one deleted and created
+# again with another handler would run the pods above under it.
+deny contains msg if {
+	input.request.kind.group == "node.k8s.io"
+	input.request.kind.kind == "RuntimeClass"
+	name := object.get(input.request.object, ["metadata", "name"], "")
+	want := %[10]s[name]
+	handler := object.get(input.request.object, "handler", "")
+	handler != want
+	msg := sprintf("RuntimeClass %%s: handler %%q is not the handler %%q that the pods of workload %%s were planned with", [name, handler, want, %[4]s])
+}
 `, s.Workload, s.Namespace, regoLiteral(s.Namespace), regoLiteral(s.Workload), s.Coordinates.Z, s.policyEngine(),
-		podPaths, regoLiteral(LabelWorkload), regoSet(s.allowed))
+		podPaths, regoLiteral(LabelWorkload), regoSet(s.allowed), regoLiteral(s.handlers))
 }
 
 func regoSet(items []string) string {

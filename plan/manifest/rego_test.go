@@ -14,24 +14,33 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// policy is the edge case's template and constraint, compiled once per test binary as
-// Gatekeeper compiles them. The Rego is taken from the emitted file, not the Go constant.
-var policy = sync.OnceValues(func() (*admissiontest.Policy, error) {
+// policy and handlersPolicy are the edge case's template with its pod-level constraint and
+// with its handlers constraint, compiled once per test binary as Gatekeeper compiles them.
+// The Rego is taken from the emitted file, not the Go constant.
+var (
+	policy = sync.OnceValues(func() (*admissiontest.Policy, error) {
+		return edgePolicy(constraintSuffixes[PolicyGatekeeperRuntimeClasses])
+	})
+	handlersPolicy = sync.OnceValues(func() (*admissiontest.Policy, error) { return edgePolicy(handlersSuffix) })
+)
+
+// edgePolicy compiles the edge case's template with its constraint of the given suffix.
+func edgePolicy(suffix string) (*admissiontest.Policy, error) {
 	objs, err := Build(cases[0].choice)
 	if err != nil {
 		return nil, err
 	}
 	var tmpl, cons []byte
 	for _, o := range objs {
-		switch o.Kind {
-		case "ConstraintTemplate":
+		switch {
+		case o.Kind == "ConstraintTemplate" && o.Name == TemplateName:
 			tmpl = o.YAML
-		case ConstraintKind:
+		case o.Kind == ConstraintKind && o.Name == cases[0].choice.Workload+suffix:
 			cons = o.YAML
 		}
 	}
 	return admissiontest.NewPolicy(tmpl, cons)
-})
+}
 
 // violations evaluates the policy on a review of obj with the given parameters.
 func violations(t *testing.T, obj, params map[string]any) []string {
@@ -202,5 +211,53 @@ func TestRegoIsGatekeeperCompatible(t *testing.T) {
 	}
 	if !hasViolation {
 		t.Error("no violation rule")
+	}
+}
+
+// TestRegoPinsHandlers: the handlers constraint matches RuntimeClasses (the pod-level one
+// does not: it names the workload's namespace) and denies an allowed class whose handler is
+// not the one planned; other classes and the planned handlers pass. gator judges the same
+// files in plan's TestGatorBypassShapes, kube-apiserver the pin's CEL in
+// TestRuntimeClassPinAPIServer.
+func TestRegoPinsHandlers(t *testing.T) {
+	p, err := handlersPolicy() // edge: gvisor → runsc, spin, wasmedge
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods, err := policy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	class := func(name, handler string) map[string]any {
+		return map[string]any{"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": map[string]any{"name": name}, "handler": handler}
+	}
+	for _, tc := range []struct {
+		obj  map[string]any
+		want string // a substring of the one message; "" for none
+	}{
+		{class("wasmedge", "runc"), `RuntimeClass wasmedge: handler "runc" is not the handler "wasmedge"`},
+		{class("gvisor", "gvisor"), `RuntimeClass gvisor: handler "gvisor" is not the handler "runsc"`},
+		{class("gvisor", ""), `handler "" is not the handler "runsc"`},
+		{class("wasmedge", "wasmedge"), ""},
+		{class("gvisor", "runsc"), ""},
+		{class("runc", "runc"), ""}, // not an allowed class: it binds no pod of the workload
+	} {
+		if !p.Matches(tc.obj) {
+			t.Errorf("the constraint does not match RuntimeClass %v", tc.obj["metadata"])
+			continue
+		}
+		if pods.Matches(tc.obj) {
+			t.Errorf("the pod-level constraint matches RuntimeClass %v", tc.obj["metadata"])
+		}
+		got, err := p.Review(tc.obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tc.want == "" && len(got) > 0:
+			t.Errorf("%v denied: %v", tc.obj, got)
+		case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+			t.Errorf("%v: violations %q, want one containing %q", tc.obj, got, tc.want)
+		}
 	}
 }

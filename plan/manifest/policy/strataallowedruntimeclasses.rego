@@ -3,6 +3,9 @@
 # A pod (or the pod template of a workload controller) whose labels include every label in
 # parameters.matchLabels must set runtimeClassName to one of parameters.allowed. A missing
 # allowed list admits nothing; an empty matchLabels selects every pod the constraint matches.
+# A RuntimeClass named in parameters.handlers must have the handler given there: deleting an
+# allowed class and creating it again with another handler (runc, say) would otherwise run
+# the selected pods under that handler.
 #
 # The pod template's labels decide, not the reviewed object's own: the workload label
 # (strata.dev/workload) is what the Deployment's selector, the NetworkPolicy and the scrape
@@ -84,4 +87,15 @@ violation[{"msg": msg, "details": {"allowed": allowed, "runtimeClassName": runti
     not class_missing
     not class_allowed
     msg := sprintf("%s: %s is %q, which is not allowed; %s must use one of the runtime classes %v", [subject, pod.path, runtime_class, selection, allowed])
+}
+
+handlers := object.get(input.parameters, "handlers", {})
+
+violation[{"msg": msg, "details": {"runtimeClass": name, "handler": handler, "want": want}}] {
+    review_kind == "node.k8s.io/RuntimeClass"
+    name := object.get(input.review.object, ["metadata", "name"], "")
+    want := handlers[name]
+    handler := object.get(input.review.object, "handler", "")
+    handler != want
+    msg := sprintf("RuntimeClass %s: handler %q is not the handler %q that %s were planned with", [name, handler, want, selection])
 }
