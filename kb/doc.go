@@ -39,8 +39,15 @@
 // with its GFM table extension.
 //
 // [Reader.Read] returns an [Import]: per document the network documents it declares
-// (YAML, one declaration per line, each line citing its Markdown line), what was read
-// and what was not, and every problem with its file:line:col. [Import.Load] builds the
-// network of base files and the import with every position in the Markdown, so the
-// reasoner's contradictions cite the Markdown lines of both sides.
+// ([Document.YAML], one declaration per line, each line citing its Markdown line), what
+// was read and what was not, and every problem with its file:line:col. [Import.Load]
+// builds the network of base files and the import with every position in the Markdown,
+// so the reasoner's contradictions cite the Markdown lines of both sides; it hands the
+// declarations to the loader as values ([network.LoadDecls]) rather than writing YAML and
+// parsing it again, except for yaml code blocks and --new-relations.
+//
+// A Reader keeps what it read: reading the knowledge base again after an edit decodes
+// and parses only the documents that changed, and when they changed only in their chains
+// and formulas (and resolving chains changed no names), resolves only those chains
+// against the names of the last read, reusing every other document's declarations.
 package kb

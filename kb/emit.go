@@ -190,10 +190,10 @@ func listYAML(ss []string) string {
 }
 
 // emit writes a document's network documents.
-func emit(o *docOut) ([]byte, *posMap) {
+func emit(o *docOut, dec Decoding) ([]byte, *posMap) {
 	w := newYAMLWriter(o.src.name)
 	w.lineOf("# " + o.src.name + ": network documents read from Markdown by strata import; each line ends with the Markdown line it came from")
-	w.lineOf("# encoding: " + o.src.decoding.String())
+	w.lineOf("# encoding: " + dec.String())
 	first := true
 	sep := func() {
 		if !first {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -53,6 +55,9 @@ type Reader struct {
 
 	mu    sync.Mutex
 	cache map[string]*cachedDoc
+	last  *lastRead
+	// fastReads counts the reads that resolved only changed chains (for tests)
+	fastReads int
 }
 
 type cachedDoc struct {
@@ -93,10 +98,7 @@ type Document struct {
 	// Source is the Markdown file's name, as positions cite it.
 	Source string `json:"source" yaml:"source"`
 	// Name is the network file written for it: Source with .yaml for .md.
-	Name string `json:"name" yaml:"name"`
-	// YAML holds the network documents (strata.dev/v1alpha1) the Markdown declares; each
-	// line ends with the Markdown line it came from.
-	YAML     []byte   `json:"-" yaml:"-"`
+	Name     string   `json:"name" yaml:"name"`
 	Decoding Decoding `json:"decoding" yaml:"decoding"`
 	// Read lists what was read (tables, chains, formulas, definitions, new entities),
 	// Skipped what was not (links, metadata, prose, code in other languages), and
@@ -109,7 +111,23 @@ type Document struct {
 	// network from loading.
 	Warnings network.Problems `json:"warnings,omitempty" yaml:"warnings,omitempty"`
 
-	pm *posMap
+	out    *docOut
+	decls  *network.Decls // the declarations as values, when direct
+	direct bool
+	once   sync.Once // emit, on first use
+	yaml   []byte
+	pm     *posMap
+}
+
+// YAML returns the network documents (strata.dev/v1alpha1) the Markdown declares; each
+// line ends with the Markdown line it came from.
+func (d *Document) YAML() []byte {
+	d.emit()
+	return d.yaml
+}
+
+func (d *Document) emit() {
+	d.once.Do(func() { d.yaml, d.pm = emit(d.out, d.Decoding) })
 }
 
 // Import is what a Reader made of a knowledge base.
@@ -208,35 +226,143 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 		c.parsed.decoding = dec
 		parsed = append(parsed, c.parsed)
 	}
+	if !anyHoles {
+		if im, ok := r.again(parsed); ok {
+			r.fastReads++
+			return im, nil
+		}
+	}
+	r.last = nil
 	res := newResolver(r.base, r.opts)
 	outs, err := res.run(ctx, parsed)
 	if err != nil {
 		return nil, err
 	}
-	im := &Import{Documents: make([]*Document, len(outs))}
+	docs2 := make([]*Document, len(outs))
 	for i, o := range outs {
-		y, pm := emit(o)
-		d := &Document{Source: o.src.name, Name: yamlName(o.src.name), YAML: y, Decoding: o.src.decoding, pm: pm,
-			Read: append(append([]Note{}, o.src.read...), o.read...), Skipped: append(append([]Note{}, o.src.skipped...), o.skipped...)}
-		d.Problems = append(append(network.Problems{}, o.src.problems...), o.problems...)
-		if m := d.Decoding.Mojibake; m != nil {
-			for _, c := range m.Choices {
-				if c.Confidence < WarnBelow {
-					d.Warnings = append(d.Warnings, network.Problem{Pos: network.Pos{File: o.src.name, Line: c.Line, Col: c.Col},
-						Code: CodeEncoding, Message: "a character that lost bytes to mojibake was chosen without certainty: " + c.String(),
-						Hint: "check the character and correct the file"})
-				}
+		docs2[i] = document(o)
+	}
+	if !anyHoles && !res.chainsChanged {
+		r.last = &lastRead{res: res, outs: outs, docs: docs2}
+	}
+	return newImport(docs2), nil
+}
+
+// lastRead is what the last read resolved, kept when resolving its chains and formulas
+// changed nothing the resolver knows: then the chains of a document are resolved against
+// the same names whichever documents come before it, and a read in which only chains
+// and formulas changed needs to resolve only those again (see again).
+type lastRead struct {
+	res  *resolver
+	outs []*docOut
+	docs []*Document
+}
+
+// again is the read of parsed when, since the last read, the documents changed only in
+// their chains and formulas: the changed documents' chains and formulas are resolved
+// against the last read's names, every other document is the last read's. It is what a
+// read from scratch gives (TestReloadIsFromScratch judges that); it is false when it
+// cannot be sure of that, and then the documents are read from scratch.
+func (r *Reader) again(parsed []*parsedDoc) (*Import, bool) {
+	last := r.last
+	if last == nil || len(last.outs) != len(parsed) {
+		return nil, false
+	}
+	res := last.res
+	var changed []int
+	for i, d := range parsed {
+		old := last.outs[i].src
+		if d == old {
+			continue
+		}
+		if d.name != old.name || !reflect.DeepEqual(d.dims, old.dims) || !reflect.DeepEqual(d.embedded, old.embedded) {
+			return nil, false
+		}
+		changed = append(changed, i)
+	}
+	if len(changed) == 0 {
+		return newImport(last.docs), true
+	}
+	// The hints for unknown names stop after a hundred: all must have been given, and
+	// must still be.
+	total := res.suggestionsAfterRows
+	for _, a := range res.afterRows {
+		total += a.suggestions
+	}
+	if total > maxSuggestions {
+		return nil, false
+	}
+	outs := slices.Clone(last.outs)
+	docs := slices.Clone(last.docs)
+	after := slices.Clone(res.afterRows)
+	res.frozen, res.chainsChanged = true, false
+	defer func() { res.frozen = false }()
+	for _, i := range changed {
+		old, a := last.outs[i], res.afterRows[i]
+		o := *old
+		o.src = parsed[i]
+		o.problems = slices.Clip(old.problems[:a.problems])
+		o.skipped = slices.Clip(old.skipped[:a.skipped])
+		o.read = slices.Clip(old.read[:a.read])
+		o.entities = slices.Clip(old.entities[:a.entities])
+		o.chains, o.formulas = nil, nil
+		res.suggestions = res.suggestionsAfterRows
+		for _, x := range after[:i] {
+			res.suggestions += x.suggestions
+		}
+		before := res.suggestions
+		res.chains(&o)
+		if res.chainsChanged {
+			return nil, false
+		}
+		after[i].suggestions = res.suggestions - before
+		outs[i] = &o
+		docs[i] = document(&o)
+	}
+	total = res.suggestionsAfterRows
+	for _, a := range after {
+		total += a.suggestions
+	}
+	if total > maxSuggestions {
+		return nil, false
+	}
+	res.afterRows = after
+	r.last = &lastRead{res: res, outs: outs, docs: docs}
+	return newImport(docs), true
+}
+
+// maxSuggestions is how many did-you-mean hints a read gives (resolver.suggest).
+const maxSuggestions = 100
+
+// document is what one document became.
+func document(o *docOut) *Document {
+	d := &Document{Source: o.src.name, Name: yamlName(o.src.name), Decoding: o.src.decoding, out: o,
+		Read: append(append([]Note{}, o.src.read...), o.read...), Skipped: append(append([]Note{}, o.src.skipped...), o.skipped...)}
+	d.decls, d.direct = decls(o)
+	d.Problems = append(append(network.Problems{}, o.src.problems...), o.problems...)
+	if m := d.Decoding.Mojibake; m != nil {
+		for _, c := range m.Choices {
+			if c.Confidence < WarnBelow {
+				d.Warnings = append(d.Warnings, network.Problem{Pos: network.Pos{File: o.src.name, Line: c.Line, Col: c.Col},
+					Code: CodeEncoding, Message: "a character that lost bytes to mojibake was chosen without certainty: " + c.String(),
+					Hint: "check the character and correct the file"})
 			}
 		}
-		sort.SliceStable(d.Read, func(a, b int) bool { return d.Read[a].Pos.Line < d.Read[b].Pos.Line })
-		d.Problems.Sort()
-		im.Documents[i] = d
+	}
+	sort.SliceStable(d.Read, func(a, b int) bool { return d.Read[a].Pos.Line < d.Read[b].Pos.Line })
+	d.Problems.Sort()
+	return d
+}
+
+func newImport(docs []*Document) *Import {
+	im := &Import{Documents: docs}
+	for _, d := range docs {
 		im.Problems = append(im.Problems, d.Problems...)
 		im.Warnings = append(im.Warnings, d.Warnings...)
 	}
 	im.Problems.Sort()
 	im.Warnings.Sort()
-	return im, nil
+	return im
 }
 
 // withCounts is a lexicon sharing l's names with empty counts.
@@ -296,7 +422,7 @@ func yamlName(src string) string {
 func (im *Import) Files() []network.File {
 	out := make([]network.File, len(im.Documents))
 	for i, d := range im.Documents {
-		out[i] = network.File{Name: d.Source, Data: d.YAML}
+		out[i] = network.File{Name: d.Source, Data: d.YAML()}
 	}
 	return out
 }
@@ -305,6 +431,37 @@ func (im *Import) Files() []network.File {
 // position in the Markdown (file:line:col). The error holds the loader's problems, also
 // at their Markdown positions; the import's own problems are in im.Problems.
 func (im *Import) Load(base []network.File, opts ...network.Options) (*network.Network, error) {
+	direct := true
+	for _, d := range im.Documents {
+		direct = direct && d.direct
+	}
+	if direct {
+		return im.loadDecls(base, opts...)
+	}
+	return im.loadYAML(base, opts...)
+}
+
+// loadDecls loads the import's declarations as values, their positions in the Markdown.
+func (im *Import) loadDecls(base []network.File, opts ...network.Options) (*network.Network, error) {
+	ds := make([]*network.Decls, len(im.Documents))
+	for i, d := range im.Documents {
+		ds[i] = d.decls
+	}
+	n, err := network.LoadDecls(context.Background(), base, ds, opts...)
+	if err != nil {
+		if ps, ok := network.AsProblems(err); ok {
+			ps = slices.Clone(ps)
+			ps.Sort()
+			return nil, ps
+		}
+		return nil, err
+	}
+	return n, nil
+}
+
+// loadYAML loads the import's YAML documents and moves every position in them to the
+// Markdown.
+func (im *Import) loadYAML(base []network.File, opts ...network.Options) (*network.Network, error) {
 	files := append(append([]network.File{}, base...), im.Files()...)
 	n, err := network.Load(files, opts...)
 	if err != nil {
@@ -328,6 +485,7 @@ func (im *Import) Load(base []network.File, opts ...network.Options) (*network.N
 func (im *Import) Pos(p network.Pos) network.Pos {
 	for _, d := range im.Documents {
 		if d.Source == p.File {
+			d.emit()
 			return d.pm.pos(p)
 		}
 	}
@@ -339,6 +497,7 @@ func (im *Import) Pos(p network.Pos) network.Pos {
 func (im *Import) remap(n *network.Network) {
 	maps := map[string]*posMap{}
 	for _, d := range im.Documents {
+		d.emit()
 		maps[d.Source] = d.pm
 	}
 	fix := func(p *network.Pos) {

@@ -13,6 +13,7 @@ import (
 // in three passes: the rows of every table (so that a name used before its row is
 // known), then the cells that name entities, then chains and formulas.
 func (r *resolver) run(ctx context.Context, docs []*parsedDoc) ([]*docOut, error) {
+	r.afterRows = make([]rowsDone, len(docs))
 	outs := make([]*docOut, len(docs))
 	rowOut := map[*rowDecl]*entityOut{}
 	for i, d := range docs {
@@ -35,18 +36,47 @@ func (r *resolver) run(ctx context.Context, docs []*parsedDoc) ([]*docOut, error
 			}
 		}
 	}
+	r.suggestionsAfterRows = r.suggestions
+	r.inChains = true
 	for i, o := range outs {
 		if i%64 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		for _, c := range o.src.chains {
-			r.chain(o, c)
-		}
-		for _, f := range o.src.formulas {
-			r.formula(o, f)
-		}
+		r.afterRows[i] = rowsDone{problems: len(o.problems), skipped: len(o.skipped), read: len(o.read), entities: len(o.entities)}
+		before := r.suggestions
+		r.chains(o)
+		r.afterRows[i].suggestions = r.suggestions - before
 	}
 	return outs, nil
+}
+
+// rowsDone is where a document's output stood once its tables were resolved, before its
+// chains and formulas, and how many did-you-mean hints its chains and formulas asked for.
+type rowsDone struct {
+	problems, skipped, read, entities int
+	suggestions                       int
+}
+
+// chains resolves a document's chains and formulas.
+func (r *resolver) chains(o *docOut) {
+	for _, c := range o.src.chains {
+		r.chain(o, c)
+	}
+	for _, f := range o.src.formulas {
+		r.formula(o, f)
+	}
+}
+
+// mutate is called before resolving a chain or formula changes what the resolver knows
+// (a label becomes a name or alias, a formula defines a concept, a label declares a
+// relation type): it notes that chains changed it, and says whether to go on. A frozen
+// resolver, which resolves the chains of changed documents against the names of the last
+// read (see [Reader.again]), changes nothing.
+func (r *resolver) mutate() bool {
+	if r.inChains {
+		r.chainsChanged = true
+	}
+	return !r.frozen
 }
 
 // dimension matches a table's dimension to the base network's (by name) or to one an
@@ -396,6 +426,9 @@ func (r *resolver) addLabel(o *docOut, e *entity, label string, pos network.Pos)
 	if label == "" || e.hasKey(label) || strings.ContainsAny(label, "()（）=<>→+×*\"") {
 		return
 	}
+	if !r.mutate() {
+		return
+	}
 	out := e.out
 	if e.base != nil || out == nil {
 		out = o.mergeFor(e, pos)
@@ -504,6 +537,9 @@ func (r *resolver) formula(o *docOut, f *formulaDecl) {
 		return
 	}
 	if res == nil {
+		if !r.mutate() {
+			return
+		}
 		// the formula defines a concept
 		res = &entity{id: r.freeID(slug(f.formula.Result.Text)), category: network.CategoryConcept, pos: fo.resPos, doc: o, created: "formula"}
 		setText(&res.names, f.formula.Result.Text)

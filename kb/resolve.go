@@ -166,6 +166,13 @@ type resolver struct {
 	baseDim map[*dimDecl]*network.Dimension
 	// suggestions given; each costs a pass over every name
 	suggestions int
+	// what run did: where each document stood before its chains, the suggestions
+	// given before any chain, and whether resolving chains changed what is known
+	afterRows            []rowsDone
+	suggestionsAfterRows int
+	inChains             bool
+	chainsChanged        bool
+	frozen               bool // see mutate
 }
 
 // baseIndex is the base network's names, built once per base.
@@ -403,6 +410,9 @@ func (r *resolver) relation(o *docOut, c *chainDecl) (relRef, bool) {
 			return relRef{r: rt}, true
 		}
 		if r.opts.NewRelations {
+			if !r.mutate() {
+				return relRef{}, false
+			}
 			rt := newRelation(c.label, c.chain)
 			r.newRels[norm(c.label)] = rt
 			o.rels = append(o.rels, rt)

@@ -388,7 +388,7 @@ func TestImportSeedOverlay(t *testing.T) {
 					t.Errorf("the document added entities %v to the default network, want %v", added, wantAdded)
 				}
 				if t.Failed() {
-					t.Logf("decoding: %s\n%s", d.Decoding, d.YAML)
+					t.Logf("decoding: %s\n%s", d.Decoding, d.YAML())
 				}
 			})
 		}

@@ -139,6 +139,11 @@ func LoadContext(ctx context.Context, files []File, opts ...Options) (*Network, 
 			b.r.Add(*p)
 		}
 	}
+	return b.finish(ctx)
+}
+
+// finish resolves the facts of everything read and returns the network, or every problem.
+func (b *builder) finish(ctx context.Context) (*Network, error) {
 	// Facts refer to entities and relations from any file, so they are resolved last.
 	b.growFacts()
 	for i, pr := range b.pendingRels {
@@ -226,13 +231,22 @@ type pendingRel struct {
 type factsDecl struct {
 	chains   []chainDecl
 	facts    []factDecl
-	formulas []scalar
+	formulas []formulaDecl
 }
 
 type chainDecl struct {
 	relation string
 	relPos   Pos
 	chain    scalar
+	termPos  []Pos // given with the chain (see [DeclChain]); nil: from the scalar's offsets
+}
+
+// formulaDecl is a formula as written; resPos and opPos, when given (see
+// [DeclFormula]), place its result and operands instead of the scalar's offsets.
+type formulaDecl struct {
+	scalar
+	resPos *Pos
+	opPos  []Pos
 }
 
 type factDecl struct {
@@ -314,8 +328,7 @@ func (b *builder) dimension(h docHeader) {
 		b.add(p, CodeSchema, "list the dimension's values under spec.values", "dimension %s needs a list of values", d.ID)
 		return
 	}
-	if prev, ok := b.n.dims[strings.ToLower(d.ID)]; ok {
-		b.add(h.pos, CodeDuplicate, "rename one of them", "dimension %s is already declared at %s", d.ID, prev.Source)
+	if b.duplicateDimension(d) {
 		return
 	}
 	for i, v := range vals.Items() {
@@ -323,11 +336,30 @@ func (b *builder) dimension(h docHeader) {
 		if !ok {
 			continue
 		}
-		ed.e.Dimension = d.ID
-		if b.addEntity(ed) {
-			d.Values = append(d.Values, ed.e.ID)
-		}
+		b.addValue(d, ed)
 	}
+	b.addDimension(d)
+}
+
+// duplicateDimension reports (and says) that a dimension of d's id is declared already.
+func (b *builder) duplicateDimension(d *Dimension) bool {
+	prev, ok := b.n.dims[strings.ToLower(d.ID)]
+	if ok {
+		b.add(d.Source, CodeDuplicate, "rename one of them", "dimension %s is already declared at %s", d.ID, prev.Source)
+	}
+	return ok
+}
+
+// addValue adds an entity as a value of d.
+func (b *builder) addValue(d *Dimension, ed entityDecl) {
+	ed.e.Dimension = d.ID
+	if b.addEntity(ed) {
+		d.Values = append(d.Values, ed.e.ID)
+	}
+}
+
+// addDimension registers d, its values added, under its id, names, axis and aliases.
+func (b *builder) addDimension(d *Dimension) {
 	b.n.Dimensions = append(b.n.Dimensions, d)
 	for _, k := range append([]string{d.ID, d.Names.En, d.Names.Zh, d.Axis}, d.Aliases...) {
 		if k != "" {
@@ -480,7 +512,7 @@ func (b *builder) factsDoc(h docHeader) {
 		} else {
 			for i, f := range v.Items() {
 				if _, _, ok := b.str(f, "spec.formulas["+strconv.Itoa(i)+"]"); ok {
-					fd.formulas = append(fd.formulas, scalarOf(f))
+					fd.formulas = append(fd.formulas, formulaDecl{scalar: scalarOf(f)})
 				}
 			}
 		}
@@ -558,6 +590,9 @@ func (b *builder) chain(c chainDecl) {
 		return
 	}
 	at := termPositions(tn, ch.Terms)
+	if c.termPos != nil && len(c.termPos) == len(ch.Terms) {
+		at = c.termPos
+	}
 	for i, op := range ch.Ops {
 		switch {
 		case op == "=" && r.Equivalence == "":
@@ -606,7 +641,8 @@ func (b *builder) chain(c chainDecl) {
 	}
 }
 
-func (b *builder) formula(n scalar) {
+func (b *builder) formula(fd formulaDecl) {
+	n := fd.scalar
 	text, pos := n.text, n.pos
 	f, err := ParseFormula(text)
 	if err != nil {
@@ -632,7 +668,14 @@ func (b *builder) formula(n scalar) {
 		return
 	}
 	at := termPositions(n, f.Operands)
-	res, ok := b.resolveTerm(f.Result.Text, offsetPos(n, f.Result.Offset))
+	if fd.opPos != nil && len(fd.opPos) == len(f.Operands) {
+		at = fd.opPos
+	}
+	resPos := offsetPos(n, f.Result.Offset)
+	if fd.resPos != nil {
+		resPos = *fd.resPos
+	}
+	res, ok := b.resolveTerm(f.Result.Text, resPos)
 	ops := make([]string, 0, len(f.Operands))
 	for i, t := range f.Operands {
 		id, good := b.resolveTerm(t.Text, at[i])

@@ -185,7 +185,7 @@ func writeNetworkDocs(w io.Writer, format string, im *kb.Import) error {
 			if i > 0 {
 				fmt.Fprintln(w, "---")
 			}
-			if _, err := w.Write(d.YAML); err != nil {
+			if _, err := w.Write(d.YAML()); err != nil {
 				return err
 			}
 		}
@@ -193,7 +193,7 @@ func writeNetworkDocs(w io.Writer, format string, im *kb.Import) error {
 	}
 	var docs []any
 	for _, d := range im.Documents {
-		dec := yaml.NewDecoder(bytes.NewReader(d.YAML), yaml.UseOrderedMap())
+		dec := yaml.NewDecoder(bytes.NewReader(d.YAML()), yaml.UseOrderedMap())
 		for {
 			var v any
 			if err := dec.Decode(&v); err == io.EOF {
@@ -249,7 +249,7 @@ func writeDocuments(dir string, args []string, im *kb.Import) error {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return fmt.Errorf("--write: %w", err)
 		}
-		if err := os.WriteFile(p, d.YAML, 0o644); err != nil {
+		if err := os.WriteFile(p, d.YAML(), 0o644); err != nil {
 			return fmt.Errorf("--write: %w", err)
 		}
 	}

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/strata-dev/strata/kb"
 	"github.com/strata-dev/strata/network"
@@ -144,20 +147,29 @@ func (a *app) loadPaths(ctx context.Context, paths []string) (loaded, error) {
 		base = network.DefaultFiles()
 	}
 	base = append(base, in.yaml...)
-	n, err := network.Load(base)
-	if err != nil {
-		ps, ok := network.AsProblems(err)
-		if !ok {
-			return l, err
+	kr := a.kbReaders.get(base)
+	var n *network.Network
+	if kr != nil && len(in.md) > 0 {
+		n = kr.base // the same files as the last load's: its network
+	} else {
+		n, err = network.Load(base)
+		if err != nil {
+			ps, ok := network.AsProblems(err)
+			if !ok {
+				return l, err
+			}
+			l.problems = ps
+			return l, nil
 		}
-		l.problems = ps
-		return l, nil
 	}
 	if len(in.md) == 0 {
 		l.net = n
 		return l, nil
 	}
-	im, err := kb.NewReader(kb.Options{Base: n, NewRelations: a.newRelations}).Read(ctx, in.md)
+	if kr == nil {
+		kr = a.kbReaders.put(base, n, kb.NewReader(kb.Options{Base: n, NewRelations: a.newRelations}))
+	}
+	im, err := kr.reader.Read(ctx, in.md)
 	if err != nil {
 		return l, err
 	}
@@ -178,4 +190,41 @@ func (a *app) loadPaths(ctx context.Context, paths []string) (loaded, error) {
 		l.net = full // the import's problems only: what it could read still loads
 	}
 	return l, nil
+}
+
+// kbReaders keeps the knowledge base reader of the last load, with the network of base
+// files it reads against, so that serve --watch, loading the same paths again after an
+// edit, reads again only the Markdown documents that changed (kb.Reader keeps what it
+// read) and does not load unchanged base files again. It is safe for concurrent use.
+type kbReaders struct {
+	mu   sync.Mutex
+	last *kbReader
+}
+
+type kbReader struct {
+	files  []network.File // the base files, as read
+	base   *network.Network
+	reader *kb.Reader
+}
+
+// get is the last reader if it read against the same base files (names and bytes).
+func (k *kbReaders) get(files []network.File) *kbReader {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.last == nil || len(k.last.files) != len(files) {
+		return nil
+	}
+	for i, f := range files {
+		if g := k.last.files[i]; g.Name != f.Name || !bytes.Equal(g.Data, f.Data) {
+			return nil
+		}
+	}
+	return k.last
+}
+
+func (k *kbReaders) put(files []network.File, base *network.Network, r *kb.Reader) *kbReader {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.last = &kbReader{files: slices.Clone(files), base: base, reader: r}
+	return k.last
 }

@@ -49,6 +49,8 @@ type app struct {
 
 	net *network.Network
 	rsn *reason.Reasoner
+	// kbReaders keeps the Markdown reader between loads of serve --watch
+	kbReaders kbReaders
 }
 
 // Run runs strata with the arguments (without the program name) and returns the exit code.
