@@ -1,9 +1,13 @@
 package fleet
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -48,55 +52,216 @@ func (d *nodeDecoder) str(b []byte) string {
 	return s
 }
 
+// maxNodeBytes bounds one node of a NodeList (and any other field but the list itself):
+// etcd stores objects of at most 1.5 MiB unless told otherwise; a length past this is
+// damage, not a node, and is refused before anything that large is allocated.
+const maxNodeBytes = 64 << 20
+
 // decodeNodeList calls fn with each node of a protobuf NodeList body, in order, and
 // returns the list's continue token.
 func (d *nodeDecoder) decodeNodeList(body []byte, fn func(*corev1.Node)) (cont string, err error) {
-	if !bytes.HasPrefix(body, protobufMagic) {
+	return d.decodeNodeStream(bufio.NewReader(bytes.NewReader(body)), fn)
+}
+
+// decodeNodeStream reads a protobuf NodeList from r node by node, as the API server
+// sends it, and calls fn with each node once it has arrived: the list is never held
+// whole, and the nodes are decoded while the rest is still on its way (the API server
+// encodes and compresses a list item by item). It returns the list's continue token. A
+// body that is cut short or damaged is an error, after fn has seen the nodes before the
+// damage.
+func (d *nodeDecoder) decodeNodeStream(r *bufio.Reader, fn func(*corev1.Node)) (cont string, err error) {
+	if head, _ := r.Peek(len(protobufMagic)); !bytes.Equal(head, protobufMagic) {
 		return "", errNotNodeList
 	}
-	// runtime.Unknown: typeMeta = 1 (apiVersion = 1, kind = 2), raw = 2.
-	var raw []byte
+	r.Discard(len(protobufMagic))
+	s := &protoStream{r: r}
+	// runtime.Unknown: typeMeta = 1 (apiVersion = 1, kind = 2), raw = 2. The Kubernetes
+	// serializer writes the fields in order: the kind is known before the list.
 	var kind string
-	err = fields(body[len(protobufMagic):], func(num protowire.Number, typ protowire.Type, v []byte) error {
+	for {
+		num, typ, err := s.tag()
+		if err == io.EOF {
+			return cont, nil
+		}
+		if err != nil {
+			return cont, err
+		}
 		switch {
 		case num == 1 && typ == protowire.BytesType:
-			return fields(v, func(num protowire.Number, typ protowire.Type, v []byte) error {
+			v, err := s.bytes(maxNodeBytes)
+			if err != nil {
+				return cont, err
+			}
+			if err := fields(v, func(num protowire.Number, typ protowire.Type, v []byte) error {
 				if num == 2 && typ == protowire.BytesType {
 					kind = string(v)
 				}
 				return nil
-			})
+			}); err != nil {
+				return cont, err
+			}
 		case num == 2 && typ == protowire.BytesType:
-			raw = v
+			if kind != "NodeList" {
+				return cont, fmt.Errorf("%w: the server sent a %q", errNotNodeList, kind)
+			}
+			if cont, err = d.nodeListStream(s, fn); err != nil {
+				return cont, err
+			}
+		default:
+			if err := s.skip(num, typ); err != nil {
+				return cont, err
+			}
 		}
-		return nil
-	})
+	}
+}
+
+// nodeListStream reads the length of a NodeList and its fields: metadata = 1 (ListMeta:
+// continue = 3), items = 2.
+func (d *nodeDecoder) nodeListStream(s *protoStream, fn func(*corev1.Node)) (cont string, err error) {
+	size, err := s.varint()
 	if err != nil {
 		return "", err
 	}
-	if kind != "NodeList" {
-		return "", fmt.Errorf("%w: the server sent a %q", errNotNodeList, kind)
+	end := s.read + int64(size)
+	if end < s.read {
+		return "", fmt.Errorf("protobuf: NodeList of %d bytes", size)
 	}
-	// NodeList: metadata = 1 (ListMeta: continue = 3), items = 2.
-	err = fields(raw, func(num protowire.Number, typ protowire.Type, v []byte) error {
+	for s.read < end {
+		num, typ, err := s.tag()
+		if err != nil {
+			return cont, unexpectedEOF(err)
+		}
 		switch {
 		case num == 1 && typ == protowire.BytesType:
-			return fields(v, func(num protowire.Number, typ protowire.Type, v []byte) error {
+			v, err := s.bytes(maxNodeBytes)
+			if err != nil {
+				return cont, err
+			}
+			if err := fields(v, func(num protowire.Number, typ protowire.Type, v []byte) error {
 				if num == 3 && typ == protowire.BytesType {
 					cont = string(v)
 				}
 				return nil
-			})
+			}); err != nil {
+				return cont, err
+			}
 		case num == 2 && typ == protowire.BytesType:
+			v, err := s.bytes(maxNodeBytes)
+			if err != nil {
+				return cont, err
+			}
 			n := &corev1.Node{}
 			if err := d.node(v, n); err != nil {
-				return err
+				return cont, err
 			}
 			fn(n)
+		default:
+			if err := s.skip(num, typ); err != nil {
+				return cont, err
+			}
 		}
-		return nil
-	})
-	return cont, err
+	}
+	if s.read != end {
+		return cont, fmt.Errorf("protobuf: a field runs past the end of the NodeList")
+	}
+	return cont, nil
+}
+
+// protoStream reads protobuf fields from a reader: tags, varints and length-delimited
+// values, counting the bytes read.
+type protoStream struct {
+	r    *bufio.Reader
+	read int64
+	buf  []byte // the last bytes value; reused
+}
+
+func (s *protoStream) varint() (uint64, error) {
+	var x uint64
+	for i := 0; i < binary.MaxVarintLen64; i++ {
+		b, err := s.r.ReadByte()
+		if err != nil {
+			if i > 0 {
+				return 0, io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+		s.read++
+		x |= uint64(b&0x7f) << (7 * i)
+		if b < 0x80 {
+			return x, nil
+		}
+	}
+	return 0, errors.New("protobuf: a varint of more than 64 bits")
+}
+
+// tag reads a field's tag; io.EOF when the stream ends before it.
+func (s *protoStream) tag() (protowire.Number, protowire.Type, error) {
+	v, err := s.varint()
+	if err != nil {
+		return 0, 0, err
+	}
+	num, typ := protowire.DecodeTag(v)
+	if num < protowire.MinValidNumber {
+		return 0, 0, fmt.Errorf("protobuf: field number %d", num)
+	}
+	return num, typ, nil
+}
+
+// bytes reads a length-delimited value of at most max bytes into s.buf; the slice is
+// valid until the next call.
+func (s *protoStream) bytes(max int) ([]byte, error) {
+	n, err := s.varint()
+	if err != nil {
+		return nil, unexpectedEOF(err)
+	}
+	if n > uint64(max) {
+		return nil, fmt.Errorf("protobuf: a field of %d bytes, more than %d", n, max)
+	}
+	if cap(s.buf) < int(n) {
+		s.buf = make([]byte, n)
+	}
+	s.buf = s.buf[:n]
+	if _, err := io.ReadFull(s.r, s.buf); err != nil {
+		return nil, unexpectedEOF(err)
+	}
+	s.read += int64(n)
+	return s.buf, nil
+}
+
+// skip reads past a field's value.
+func (s *protoStream) skip(num protowire.Number, typ protowire.Type) error {
+	var n uint64
+	switch typ {
+	case protowire.VarintType:
+		_, err := s.varint()
+		return unexpectedEOF(err)
+	case protowire.Fixed32Type:
+		n = 4
+	case protowire.Fixed64Type:
+		n = 8
+	case protowire.BytesType:
+		var err error
+		if n, err = s.varint(); err != nil {
+			return unexpectedEOF(err)
+		}
+	default:
+		return fmt.Errorf("protobuf field %d: wire type %d not expected here", num, typ)
+	}
+	if n > math.MaxInt32 {
+		return fmt.Errorf("protobuf field %d: %d bytes", num, n)
+	}
+	m, err := s.r.Discard(int(n))
+	s.read += int64(m)
+	return unexpectedEOF(err)
+}
+
+// unexpectedEOF is err, but io.ErrUnexpectedEOF for io.EOF: the stream ended inside a
+// message.
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // node reads one Node: metadata = 1, spec = 2, status = 3.

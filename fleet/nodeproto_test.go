@@ -1,14 +1,18 @@
 package fleet
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -148,5 +152,37 @@ func TestDecodeNodeListRefusesDamage(t *testing.T) {
 	}
 	if _, err := d.decodeNodeList(b.Bytes(), func(*corev1.Node) {}); !errors.Is(err, errNotNodeList) {
 		t.Errorf("PodList body: %v, want errNotNodeList", err)
+	}
+}
+
+// TestDecodeNodeStreamInPieces: a NodeList that arrives a byte at a time decodes to the
+// same nodes and continue token as the whole body, and lengths no node can have are
+// refused before anything that large is allocated.
+func TestDecodeNodeStreamInPieces(t *testing.T) {
+	list := &corev1.NodeList{Items: randomNodes(11, 30)}
+	list.Continue = "next"
+	body := encodeNodeList(t, list)
+	var d nodeDecoder
+	var whole []*corev1.Node
+	cont, err := d.decodeNodeList(body, func(n *corev1.Node) { whole = append(whole, n) })
+	if err != nil || cont != "next" || len(whole) != 30 {
+		t.Fatalf("whole body: %d nodes, continue %q, %v", len(whole), cont, err)
+	}
+	var pieces []*corev1.Node
+	cont, err = d.decodeNodeStream(bufio.NewReaderSize(iotest.OneByteReader(bytes.NewReader(body)), 16), func(n *corev1.Node) { pieces = append(pieces, n) })
+	if err != nil || cont != "next" || !reflect.DeepEqual(pieces, whole) {
+		t.Fatalf("a byte at a time: %d nodes, continue %q, %v; want the whole body's", len(pieces), cont, err)
+	}
+
+	// magic, Unknown{typeMeta{kind: NodeList}, raw: NodeList{items: a length of 2^40}}
+	typeMeta := protowire.AppendString(nil, "NodeList")
+	typeMeta = append(protowire.AppendTag(nil, 2, protowire.BytesType), typeMeta...)
+	huge := protowire.AppendTag(nil, 2, protowire.BytesType)
+	huge = protowire.AppendVarint(huge, 1<<40)
+	raw := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), huge)
+	hostile := append(append([]byte{}, protobufMagic...), protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), typeMeta)...)
+	hostile = append(hostile, raw...)
+	if _, err := d.decodeNodeList(hostile, func(*corev1.Node) { t.Error("a node from a hostile length") }); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("a node of 2^40 bytes: %v, want refused", err)
 	}
 }
