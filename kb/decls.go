@@ -40,6 +40,7 @@ func decls(o *docOut) (*network.Decls, bool) {
 		if len(dd.columns) > 0 {
 			dim.Dimension.Columns = dedupe(dd.columns)
 		}
+		dim.Values = make([]network.DeclEntity, 0, len(do.values))
 		for _, v := range do.values {
 			e, ok := declEntity(v, false)
 			if !ok {
@@ -49,6 +50,7 @@ func decls(o *docOut) (*network.Decls, bool) {
 		}
 		d.Dimensions = append(d.Dimensions, dim)
 	}
+	d.Entities = make([]network.DeclEntity, 0, len(o.entities))
 	for _, eo := range o.entities {
 		e, ok := declEntity(eo, true)
 		if !ok {
@@ -56,6 +58,7 @@ func decls(o *docOut) (*network.Decls, bool) {
 		}
 		d.Entities = append(d.Entities, e)
 	}
+	d.Chains = make([]network.DeclChain, 0, len(o.chains))
 	for _, c := range o.chains {
 		if c.pos.Line == 0 {
 			return nil, false
@@ -76,10 +79,13 @@ func decls(o *docOut) (*network.Decls, bool) {
 			continue
 		}
 		var text strings.Builder
+		text.Grow(8 * len(c.terms))
 		verbatim := true
 		for i, t := range c.terms {
 			if i > 0 {
-				text.WriteString(" " + c.ops[i-1] + " ")
+				text.WriteByte(' ')
+				text.WriteString(c.ops[i-1])
+				text.WriteByte(' ')
 			}
 			s, quoted := termText(t.id)
 			verbatim = verbatim && !quoted
@@ -139,6 +145,9 @@ func marked(start network.Pos, ps []network.Pos) []network.Pos {
 // termText is an id as a chain or formula term is read (chainTerm's text once the YAML
 // scalar holding it is read), and whether it is quoted.
 func termText(id string) (string, bool) {
+	if plainTerm(id) {
+		return id, false
+	}
 	if s := chainTerm(id); s != id {
 		return `"` + id + `"`, true
 	}
@@ -191,4 +200,18 @@ func declEntity(o *entityOut, withCategory bool) (network.DeclEntity, bool) {
 	return d, true
 }
 
-func isCategory(c string) bool { return slices.Contains(network.Categories(), c) }
+var categories = network.Categories()
+
+func isCategory(c string) bool { return slices.Contains(categories, c) }
+
+// plainTerm reports quickly that chainTerm writes id as it is: it has no operator and
+// no x (most ids are letters and digits).
+func plainTerm(id string) bool {
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c >= 0x80, c == '=', c == '<', c == '>', c == '+', c == '*', c == 'x', c == 'X', c == '-':
+			return false
+		}
+	}
+	return true
+}

@@ -367,7 +367,7 @@ func dedupe(ss []string) []string {
 // chainSafe: every id can be written as a chain term (quoted if it holds an operator).
 func chainSafe(ts []*entity) bool {
 	for _, t := range ts {
-		if strings.ContainsAny(t.id, "\"\\") || strings.TrimSpace(t.id) != t.id {
+		if strings.IndexByte(t.id, '"') >= 0 || strings.IndexByte(t.id, '\\') >= 0 || strings.TrimSpace(t.id) != t.id {
 			return false
 		}
 	}

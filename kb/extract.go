@@ -550,7 +550,7 @@ func readLine(d *parsedDoc, l srcLine, caption, heading string, block bool) bool
 	cd := &chainDecl{prose: !block, label: label, labelPos: d.pos(l.line, l.col), caption: caption, heading: heading, text: rest,
 		pos: d.pos(l.line, col(restStart)), chain: c, lineStart: d.pos(l.line, l.col), line: t}
 	d.chains = append(d.chains, cd)
-	d.note(l.line, "chain %q", clip(t, 60))
+	d.read = append(d.read, Note{Pos: d.pos(l.line, 0), What: "chain " + strconv.Quote(clip(t, 60))}) // d.note, without Sprintf: a note per chain
 	return true
 }
 

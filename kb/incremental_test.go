@@ -40,7 +40,7 @@ func loaded(n *network.Network, err error) string {
 // imported is everything an import says, as canonical text: its documents (what was
 // read and skipped, problems, warnings, decoding, and the YAML written for each), the
 // network it loads with bf, and that network's contradictions.
-func imported(t *testing.T, im *Import, bf []network.File) string {
+func imported(t *testing.T, im *Import, bf []network.File) (string, *network.Network) {
 	t.Helper()
 	var b strings.Builder
 	j, err := json.MarshalIndent(im, "", " ")
@@ -53,6 +53,9 @@ func imported(t *testing.T, im *Import, bf []network.File) string {
 	}
 	n, err := im.Load(bf)
 	b.WriteString("\n--- network\n" + loaded(n, err))
+	if err != nil {
+		n = nil
+	}
 	if err == nil {
 		rs, err := reason.New(n)
 		if err != nil {
@@ -63,7 +66,7 @@ func imported(t *testing.T, im *Import, bf []network.File) string {
 			}
 		}
 	}
-	return b.String()
+	return b.String(), n
 }
 
 // firstDiff is the first line where a and b differ, with a little context.
@@ -173,7 +176,7 @@ func TestReloadIsFromScratch(t *testing.T) {
 	if testing.Short() || raceOn {
 		seeds, steps = 3, 15
 	}
-	fast, total := 0, 0
+	fast, quick, total := 0, 0, 0
 	for s := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(s), 99))
 		base, bf := kbb, kbf
@@ -184,9 +187,11 @@ func TestReloadIsFromScratch(t *testing.T) {
 			files = append(files, network.File{Name: "kb/seed.zh.md", Data: readSeed(t, "zh")})
 		}
 		r := NewReader(Options{Base: base})
-		if _, err := r.Read(context.Background(), files); err != nil {
+		im, err := r.Read(context.Background(), files)
+		if err != nil {
 			t.Fatal(err)
 		}
+		_, last := imported(t, im, bf)
 		for step := range steps {
 			files = edit(rng, files)
 			before := r.fastReads
@@ -198,7 +203,8 @@ func TestReloadIsFromScratch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, want := imported(t, im, bf), imported(t, fresh, bf)
+			got, n := imported(t, im, bf)
+			want, _ := imported(t, fresh, bf)
 			if got != want {
 				t.Fatalf("seed %d step %d (resolved alone: %v): the reread differs from a read from scratch: %s",
 					s, step, r.fastReads > before, firstDiff(got, want))
@@ -207,9 +213,16 @@ func TestReloadIsFromScratch(t *testing.T) {
 			if r.fastReads > before {
 				fast++
 			}
+			if n != nil && last != nil && len(n.Entities) > 0 && len(last.Entities) > 0 && n.Entities[0] == last.Entities[0] {
+				quick++ // the network of the last read's entities
+			}
+			last = n
 		}
 	}
-	t.Logf("%d of %d rereads resolved only the changed chains", fast, total)
+	t.Logf("%d of %d rereads resolved only the changed chains; %d loaded only their facts", fast, total, quick)
+	if quick < total/5 {
+		t.Errorf("only %d of %d rereads loaded only the changed facts: the test judges too little of it", quick, total)
+	}
 	if fast < total/4 {
 		t.Errorf("only %d of %d rereads took the incremental path: the test judges too little of it", fast, total)
 	}

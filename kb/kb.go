@@ -58,6 +58,9 @@ type Reader struct {
 	last  *lastRead
 	// fastReads counts the reads that resolved only changed chains (for tests)
 	fastReads int
+	// loader loads the imports of this Reader, reusing the last network's entities when
+	// only chains changed
+	loader network.Loader
 }
 
 type cachedDoc struct {
@@ -137,6 +140,8 @@ type Import struct {
 	// document's warnings.
 	Problems network.Problems `json:"problems" yaml:"problems"`
 	Warnings network.Problems `json:"warnings,omitempty" yaml:"warnings,omitempty"`
+
+	loader *network.Loader // the Reader's
 }
 
 // WarnBelow is the confidence under which a choice of a character is a warning.
@@ -229,6 +234,7 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 	if !anyHoles {
 		if im, ok := r.again(parsed); ok {
 			r.fastReads++
+			im.loader = &r.loader
 			return im, nil
 		}
 	}
@@ -245,7 +251,9 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 	if !anyHoles && !res.chainsChanged {
 		r.last = &lastRead{res: res, outs: outs, docs: docs2}
 	}
-	return newImport(docs2), nil
+	im := newImport(docs2)
+	im.loader = &r.loader
+	return im, nil
 }
 
 // lastRead is what the last read resolved, kept when resolving its chains and formulas
@@ -447,7 +455,11 @@ func (im *Import) loadDecls(base []network.File, opts ...network.Options) (*netw
 	for i, d := range im.Documents {
 		ds[i] = d.decls
 	}
-	n, err := network.LoadDecls(context.Background(), base, ds, opts...)
+	loader := im.loader
+	if loader == nil {
+		loader = new(network.Loader)
+	}
+	n, err := loader.LoadDecls(context.Background(), base, ds, opts...)
 	if err != nil {
 		if ps, ok := network.AsProblems(err); ok {
 			ps = slices.Clone(ps)

@@ -32,16 +32,33 @@ var cp1252Byte = func() map[rune]byte {
 	for b := 0x80; b <= 0x9F; b++ {
 		if r := charmap.Windows1252.DecodeByte(byte(b)); r != utf8.RuneError && r >= 0x100 {
 			m[r] = byte(b)
+			cp1252Lo, cp1252Hi = min(cp1252Lo, r), max(cp1252Hi, r)
 		}
 	}
 	return m
 }()
+
+// cp1252Lo and cp1252Hi bound cp1252Byte's characters (Œ U+0152 to ™ U+2122), so that
+// the text of a document, most of it outside, is looked up in the map rarely.
+var cp1252Lo, cp1252Hi rune = utf8.MaxRune, 0
+
+// isCP1252Extra reports whether r is one of the characters of cp1252Byte.
+func isCP1252Extra(r rune) bool {
+	if r < cp1252Lo || r > cp1252Hi {
+		return false
+	}
+	_, ok := cp1252Byte[r]
+	return ok
+}
 
 // byteOf is the byte a character stands for when UTF-8 was read as Windows-1252 or
 // Latin-1: Latin-1 characters are their code point, the Windows-1252 extras their slot.
 func byteOf(r rune) (byte, bool) {
 	if r < 0x100 {
 		return byte(r), true
+	}
+	if r < cp1252Lo || r > cp1252Hi {
+		return 0, false
 	}
 	b, ok := cp1252Byte[r]
 	return b, ok
@@ -224,7 +241,7 @@ func parseRun(bs []byte, lost []bool, f func(sq seq)) {
 func scanMojibake(s string) mojiStats {
 	var st mojiStats
 	for _, r := range s {
-		if _, ok := cp1252Byte[r]; ok {
+		if isCP1252Extra(r) {
 			st.specials = true
 		}
 		if r >= 0x80 && r < 0xA0 {

@@ -1,9 +1,12 @@
 package network
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/strata-dev/strata/network/yamlpos"
 )
@@ -76,6 +79,46 @@ type DeclFormula struct {
 // LoadDecls is [LoadContext] of the files, then of decls, each as the documents it
 // stands for.
 func LoadDecls(ctx context.Context, files []File, decls []*Decls, opts ...Options) (*Network, error) {
+	return new(Loader).LoadDecls(ctx, files, decls, opts...)
+}
+
+// A Loader is [LoadDecls] that keeps what its last load built, for a load of the same
+// files and declarations after some of them changed (a knowledge base edited while it is
+// served). When every declaration is the last load's (the same *Decls) or declares the
+// same dimensions and entities, and the last load and this one find no problem, only the
+// chains, facts and formulas of the declarations that changed are resolved: the
+// entities, dimensions and relation types, and the facts of everything else, are the
+// last network's. The networks share their entities, dimensions and relation types,
+// which a Network never changes after it is loaded. A Loader is safe for concurrent use.
+type Loader struct {
+	mu   sync.Mutex
+	last *lastLoad
+}
+
+type lastLoad struct {
+	files    []File
+	opts     Options
+	decls    []*Decls
+	n        *Network
+	relFacts int
+	segments []segment
+	quick    bool // how n was loaded (for tests)
+}
+
+// segment is where the chains, facts and formulas of one Facts document went.
+type segment struct {
+	owner    int // the index of its Decls; -1 for a file's
+	from, to position
+}
+
+type position struct{ facts, chains, formulas int }
+
+func (b *builder) mark() position {
+	return position{len(b.n.Facts), len(b.n.Chains), len(b.n.Formulas)}
+}
+
+// LoadDecls is [LoadDecls], reusing what the last load built where it can.
+func (l *Loader) LoadDecls(ctx context.Context, files []File, decls []*Decls, opts ...Options) (*Network, error) {
 	var o Options
 	for _, x := range opts {
 		o.ExtraKinds = append(o.ExtraKinds, x.ExtraKinds...)
@@ -83,6 +126,15 @@ func LoadDecls(ctx context.Context, files []File, decls []*Decls, opts ...Option
 			o.Limits = x.Limits
 		}
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last != nil {
+		n, ok, err := l.again(ctx, files, decls, o)
+		if err != nil || ok {
+			return n, err
+		}
+	}
+	l.last = nil
 	b := newBuilder()
 	for _, f := range files {
 		err := yamlpos.Scan(ctx, f.Name, f.Data, o.Limits, func(n *yamlpos.Node) error {
@@ -97,13 +149,115 @@ func LoadDecls(ctx context.Context, files []File, decls []*Decls, opts ...Option
 			b.r.Add(*p)
 		}
 	}
+	b.owners = make([]int, len(b.pendingFacts), len(b.pendingFacts)+len(decls))
+	for i := range b.owners {
+		b.owners[i] = -1
+	}
 	for i, d := range decls {
 		if i%64 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		b.decls(d)
+		for len(b.owners) < len(b.pendingFacts) {
+			b.owners = append(b.owners, i)
+		}
 	}
-	return b.finish(ctx)
+	n, err := b.finish(ctx)
+	if err == nil {
+		l.last = &lastLoad{files: slices.Clone(files), opts: o, decls: slices.Clone(decls), n: n, relFacts: b.relFacts, segments: b.segments}
+	}
+	return n, err
+}
+
+// again is the load when only the chains, facts and formulas of some declarations changed
+// since the last load, and neither load finds a problem; false otherwise.
+func (l *Loader) again(ctx context.Context, files []File, decls []*Decls, o Options) (*Network, bool, error) {
+	last := l.last
+	if len(files) != len(last.files) || len(decls) != len(last.decls) ||
+		!slices.Equal(o.ExtraKinds, last.opts.ExtraKinds) || o.Limits != last.opts.Limits {
+		return nil, false, nil
+	}
+	for i, f := range files {
+		if g := last.files[i]; f.Name != g.Name || !bytes.Equal(f.Data, g.Data) {
+			return nil, false, nil
+		}
+	}
+	changed := make([]bool, len(decls))
+	for i, d := range decls {
+		old := last.decls[i]
+		if d == old {
+			continue
+		}
+		if !reflect.DeepEqual(d.Dimensions, old.Dimensions) || !reflect.DeepEqual(d.Entities, old.Entities) {
+			return nil, false, nil
+		}
+		changed[i] = true
+	}
+	// A network like the last one, of its entities, dimensions and relation types, the
+	// index of names shared (it depends on the entities only).
+	prev := last.n
+	b := newBuilder()
+	n := b.n
+	n.Entities, n.Dimensions, n.Relations = prev.Entities, prev.Dimensions, prev.Relations
+	n.byID, n.dims, n.rels, n.relAlias = prev.byID, prev.dims, prev.rels, prev.relAlias
+	names := prev.nameIndex()
+	n.nameOnce.Do(func() { n.byName, n.nameWords = names, prev.nameWords })
+	n.Facts = make([]Fact, 0, len(prev.Facts)+64)
+	if len(prev.Chains) > 0 {
+		n.Chains = make([]ChainDecl, 0, len(prev.Chains)+16)
+	}
+	n.Facts = append(n.Facts, prev.Facts[:last.relFacts]...)
+	var segs []segment
+	copySeg := func(s segment) {
+		from := b.mark()
+		n.Facts = append(n.Facts, prev.Facts[s.from.facts:s.to.facts]...)
+		n.Chains = append(n.Chains, prev.Chains[s.from.chains:s.to.chains]...)
+		n.Formulas = append(n.Formulas, prev.Formulas[s.from.formulas:s.to.formulas]...)
+		segs = append(segs, segment{owner: s.owner, from: from, to: b.mark()})
+	}
+	j := 0 // the next of the last load's segments
+	for j < len(last.segments) && last.segments[j].owner < 0 {
+		copySeg(last.segments[j])
+		j++
+	}
+	for i, d := range decls {
+		if i%64 == 0 && ctx.Err() != nil {
+			return nil, false, ctx.Err()
+		}
+		var old *segment
+		if j < len(last.segments) && last.segments[j].owner == i {
+			old = &last.segments[j]
+			j++
+		}
+		if !changed[i] {
+			if old != nil {
+				copySeg(*old)
+			}
+			continue
+		}
+		before := len(b.pendingFacts)
+		b.decls(&Decls{Chains: d.Chains, Facts: d.Facts, Formulas: d.Formulas})
+		if len(b.pendingFacts) == before {
+			continue
+		}
+		from := b.mark()
+		if err := b.resolveFacts(ctx, b.pendingFacts[before]); err != nil {
+			return nil, false, err
+		}
+		if b.r.Len() > 0 {
+			return nil, false, nil // the load from scratch says every problem
+		}
+		segs = append(segs, segment{owner: i, from: from, to: b.mark()})
+	}
+	// As a load from scratch leaves them when nothing declares any (see growFacts).
+	if len(n.Facts) == 0 {
+		n.Facts = nil
+	}
+	if len(n.Chains) == 0 {
+		n.Chains = nil
+	}
+	l.last = &lastLoad{files: last.files, opts: last.opts, decls: slices.Clone(decls), n: n, relFacts: last.relFacts, segments: segs, quick: true}
+	return n, true, nil
 }
 
 func (b *builder) decls(d *Decls) {

@@ -155,9 +155,14 @@ func (b *builder) finish(ctx context.Context) (*Network, error) {
 		}
 	}
 	b.pendingRels = nil
-	for _, fd := range b.pendingFacts {
+	b.relFacts = len(b.n.Facts)
+	for i, fd := range b.pendingFacts {
+		at := b.mark()
 		if err := b.resolveFacts(ctx, fd); err != nil {
 			return nil, err
+		}
+		if b.owners != nil {
+			b.segments = append(b.segments, segment{owner: b.owners[i], from: at, to: b.mark()})
 		}
 	}
 	if ps := b.problems(); len(ps) > 0 {
@@ -218,6 +223,11 @@ type builder struct {
 	pendingFacts []factsDecl
 	suggestions  int         // "did you mean" hints given; each costs a pass over every name
 	split        *splitNames // see refuseSplit
+	// For a Loader: which declarations each of pendingFacts came from (-1: a file), and
+	// where the facts of each went in the network.
+	owners   []int
+	relFacts int // the facts of entities' relations are n.Facts[:relFacts]
+	segments []segment
 }
 
 // pendingRel is an entity's relations, resolved once every file is read.

@@ -93,17 +93,34 @@ func (rel *Relation) asAsked(fs []network.Fact) []network.Fact {
 
 // New builds the reasoner for a network.
 func New(n *network.Network) (*Reasoner, error) {
-	r := &Reasoner{net: n, index: make(map[string]int32, len(n.Entities)), orders: map[string]*Relation{}}
+	r := &Reasoner{net: n, index: make(map[string]int32, len(n.Entities)), orders: map[string]*Relation{}, ids: make([]string, len(n.Entities))}
 	for i, e := range n.Entities {
 		r.index[e.ID] = int32(i)
-		r.ids = append(r.ids, e.ID)
+		r.ids[i] = e.ID
 	}
 	for _, rt := range n.Relations {
 		if !rt.Transitive {
 			continue
 		}
 		rel := &Relation{Type: rt, domain: make([]bool, len(r.ids))}
+		// sized first: appending tens of thousands of facts copied each list several times
+		ns, ne := 0, 0
+		for i := range n.Facts {
+			if f := &n.Facts[i]; f.Relation == rt.ID {
+				if f.Equal || rt.Symmetric {
+					ne++
+				} else {
+					ns++
+				}
+			}
+		}
 		var strict, equal []Edge
+		if ns > 0 {
+			strict, rel.Strict = make([]Edge, 0, ns), make([]network.Fact, 0, ns)
+		}
+		if ne > 0 {
+			equal, rel.Equal = make([]Edge, 0, ne), make([]network.Fact, 0, ne)
+		}
 		for _, f := range n.Facts {
 			if f.Relation != rt.ID {
 				continue
