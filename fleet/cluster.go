@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,34 +47,68 @@ var ErrNoConfig = errors.New("no kubeconfig: none given with --kubeconfig, none 
 // Connect finds the cluster the way kubectl does: the kubeconfig file given (or the files
 // in $KUBECONFIG, or ~/.kube/config), its current context or the one named, and, when
 // there is no kubeconfig at all, the credentials of the pod strata runs in. It makes no
-// request; the first one says whether the server is reachable.
+// request; the first one says whether the server is reachable. It reads the kubeconfig
+// each time: to connect several contexts, [LoadKubeconfig] once and call its Connect.
 func Connect(kubeconfig, context string, timeout time.Duration) (*Cluster, error) {
+	k, err := LoadKubeconfig(kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	return k.Connect(context, timeout)
+}
+
+// Kubeconfig is a kubeconfig as kubectl finds it (the file given, or the files in
+// $KUBECONFIG, or ~/.kube/config; none at all means the credentials of the pod strata
+// runs in), read once. Every context is connected from what was read then: a pipe
+// (--kubeconfig <(command)) can be read only once, and a second open of it finds it
+// empty.
+type Kubeconfig struct {
+	config *clientcmdapi.Config
+	access clientcmd.ConfigAccess // where refreshed credentials are written; nil for a pipe
+	source string
+}
+
+// LoadKubeconfig reads the kubeconfig: the file at path, or where kubectl looks when path
+// is empty. A file that is not one (a device, a directory) or larger than
+// MaxKubeconfigBytes is refused before it is read; a pipe is read within that bound.
+func LoadKubeconfig(path string) (*Kubeconfig, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = kubeconfig
-	if kubeconfig != "" {
-		if _, err := os.Stat(kubeconfig); err != nil {
-			return nil, fmt.Errorf("--kubeconfig %s: %w", kubeconfig, err)
+	rules.ExplicitPath = path
+	if path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("--kubeconfig %s: %w", path, err)
 		}
 	}
 	if err := checkKubeconfigs(rules); err != nil {
 		return nil, err
 	}
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: context}
-	var cc clientcmd.ClientConfig
+	k := &Kubeconfig{source: describeFiles(rules)}
 	if pipe, ok := onlyPipe(rules); ok {
 		cfg, err := loadPipe(pipe)
 		if err != nil {
 			return nil, err
 		}
-		cc = clientcmd.NewNonInteractiveClientConfig(*cfg, context, overrides, nil)
-	} else {
-		cc = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+		k.config = cfg
+		return k, nil
 	}
+	cfg, err := rules.Load()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", k.source, err)
+	}
+	k.config, k.access = cfg, rules
+	return k, nil
+}
+
+// Connect connects the context named (the kubeconfig's current context when empty). It
+// makes no request; the first one says whether the server is reachable.
+func (k *Kubeconfig) Connect(context string, timeout time.Duration) (*Cluster, error) {
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: context}
+	cc := clientcmd.NewNonInteractiveClientConfig(*k.config, context, overrides, k.access)
 	raw, err := cc.RawConfig()
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: %w", describeFiles(rules), err)
+		return nil, fmt.Errorf("kubeconfig %s: %w", k.source, err)
 	}
-	c := &Cluster{Context: context, Kubeconfig: describeFiles(rules)}
+	c := &Cluster{Context: context, Kubeconfig: k.source}
 	if c.Context == "" {
 		c.Context = raw.CurrentContext
 	}
@@ -89,6 +124,7 @@ func Connect(kubeconfig, context string, timeout time.Duration) (*Cluster, error
 			for n := range raw.Contexts {
 				names = append(names, n)
 			}
+			slices.Sort(names)
 			return nil, fmt.Errorf("kubeconfig %s has no context %q (it has: %s)", c.Kubeconfig, c.Context, strings.Join(names, ", "))
 		}
 		if c.Config, err = cc.ClientConfig(); err != nil {
@@ -181,6 +217,10 @@ func loadPipe(path string) (*clientcmdapi.Config, error) {
 	data := buf[:n]
 	if n > MaxKubeconfigBytes {
 		return nil, fmt.Errorf("kubeconfig %s: a pipe of more than %d MiB, more than strata reads; give the file kubectl reads (--kubeconfig or $KUBECONFIG)", path, MaxKubeconfigBytes>>20)
+	}
+	if n == 0 {
+		// Not "no kubeconfig" (and the pod's credentials instead): what was given is said.
+		return nil, fmt.Errorf("kubeconfig %s: the pipe gave nothing; did the command that writes it fail (or was the pipe read already)?", path)
 	}
 	cfg, err := clientcmd.Load(data)
 	if err != nil {

@@ -1,6 +1,7 @@
 package fleet_test
 
 import (
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -238,8 +239,9 @@ func TestConnectRefusesHostileKubeconfig(t *testing.T) {
 
 // TestConnectPipeKubeconfig: a kubeconfig from a pipe (--kubeconfig <(command)) is read
 // within the bound (what one of no end costs is measured by the CLI's TestHostileFiles)
-// and used as a file would be, context by name included; a pipe among several $KUBECONFIG
-// files, which client-go would read without a bound, is refused.
+// and used as a file would be, context by name included; read once with LoadKubeconfig,
+// it serves every context (a second reading finds it empty); a pipe among several
+// $KUBECONFIG files, which client-go would read without a bound, is refused.
 func TestConnectPipeKubeconfig(t *testing.T) {
 	const cfg = `apiVersion: v1
 kind: Config
@@ -280,6 +282,35 @@ contexts:
 		if c.Server != tc.server || c.Kubeconfig != fifo {
 			t.Errorf("--kubeconfig FIFO --context %q: server %s, kubeconfig %s; want %s, %s", tc.context, c.Server, c.Kubeconfig, tc.server, fifo)
 		}
+	}
+	// As bash's <(command) gives it: /dev/fd/N of a pipe whose writer has closed. Read
+	// once, it serves every context; a second reading finds it empty, and says so.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	w.WriteString(cfg)
+	w.Close()
+	devfd := fmt.Sprintf("/dev/fd/%d", r.Fd())
+	k, err := fleet.LoadKubeconfig(devfd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ context, server string }{{"", "https://east.example:6443"}, {"west", "https://west.example:6443"}, {"east", "https://east.example:6443"}} {
+		c, err := k.Connect(tc.context, time.Second)
+		if err != nil {
+			t.Fatalf("%s --context %q: %v", devfd, tc.context, err)
+		}
+		if c.Server != tc.server || c.Kubeconfig != devfd {
+			t.Errorf("%s --context %q: server %s, kubeconfig %s; want %s, %s", devfd, tc.context, c.Server, c.Kubeconfig, tc.server, devfd)
+		}
+	}
+	if _, err := k.Connect("north", time.Second); err == nil || !strings.Contains(err.Error(), `has no context "north" (it has: east, west)`) {
+		t.Errorf("--context north: %v", err)
+	}
+	if _, err := fleet.LoadKubeconfig(devfd); err == nil || !strings.Contains(err.Error(), "the pipe gave nothing") {
+		t.Errorf("%s read again: %v, want it said empty", devfd, err)
 	}
 	other := filepath.Join(dir, "other")
 	if err := os.WriteFile(other, []byte(cfg), 0o600); err != nil {

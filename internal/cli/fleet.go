@@ -86,29 +86,49 @@ names the server and kubeconfig, or the verb and resource.`,
 // readFleet reads the cluster of every --context (or of the current context); with
 // nodesOnly, only what a plan needs: the nodes and the server's version, from the API
 // server's watch cache (fleet.Cached: the scheduler's view, possibly a moment behind
-// etcd).
-func (a *app) readFleet(ctx context.Context, f fleetFlags, nodesOnly bool) (*fleet.Fleet, error) {
-	contexts := f.contexts
-	if len(contexts) == 0 {
-		contexts = []string{""}
+// etcd). It returns the connections too, one per cluster of the fleet, in its order, for
+// what the command asks of the clusters next.
+func (a *app) readFleet(ctx context.Context, f fleetFlags, nodesOnly bool) (*fleet.Fleet, []*fleet.Cluster, error) {
+	clusters, err := connectFleet(f)
+	if err != nil {
+		return nil, nil, err
 	}
 	fl := &fleet.Fleet{}
-	for _, name := range contexts {
-		c, err := fleet.Connect(f.kubeconfig, name, f.timeout)
-		if err != nil {
-			return nil, inputError{err}
-		}
+	for _, c := range clusters {
 		read := c.Read
 		if nodesOnly {
 			read = func(ctx context.Context) (*fleet.Snapshot, error) { return c.ReadNodes(ctx, fleet.Cached) }
 		}
 		s, err := read(ctx)
 		if err != nil {
-			return nil, fleetError(err)
+			return nil, nil, fleetError(err)
 		}
 		fl.Clusters = append(fl.Clusters, s)
 	}
-	return fl, nil
+	return fl, clusters, nil
+}
+
+// connectFleet connects every --context (or the current context), all from one reading
+// of the kubeconfig: --kubeconfig <(command) is a pipe, which a second reading finds
+// empty. A context the kubeconfig lacks is said before any request.
+func connectFleet(f fleetFlags) ([]*fleet.Cluster, error) {
+	k, err := fleet.LoadKubeconfig(f.kubeconfig)
+	if err != nil {
+		return nil, inputError{err}
+	}
+	contexts := f.contexts
+	if len(contexts) == 0 {
+		contexts = []string{""}
+	}
+	var clusters []*fleet.Cluster
+	for _, name := range contexts {
+		c, err := k.Connect(name, f.timeout)
+		if err != nil {
+			return nil, inputError{err}
+		}
+		clusters = append(clusters, c)
+	}
+	return clusters, nil
 }
 
 // fleetError makes the cluster's answers exit 1 with their message.
@@ -140,7 +160,7 @@ func (a *app) runFleet(ctx context.Context, f fleetFlags) error {
 	if err != nil {
 		return err
 	}
-	fl, err := a.readFleet(ctx, f, false)
+	fl, _, err := a.readFleet(ctx, f, false)
 	if err != nil {
 		return err
 	}
@@ -322,7 +342,7 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 		}
 	}
 	ctx := cmd.Context()
-	fl, err := a.readFleet(ctx, f, true)
+	fl, clusters, err := a.readFleet(ctx, f, true)
 	if err != nil {
 		return err
 	}
@@ -332,7 +352,7 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 	}
 	var fm *fleet.FleetMeasurements
 	if pf.meas.on {
-		if fm, err = a.readFleetBench(ctx, f, pf.meas, fl); err != nil {
+		if fm, err = a.readFleetBench(ctx, clusters, pf.meas, fl); err != nil {
 			return err
 		}
 		p = p.Measuring(fm.Plan)
@@ -370,11 +390,7 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 			if len(f.contexts) > 1 {
 				return usagef("--apply takes one --context; the plan's objects go to one cluster")
 			}
-			c, err := fleet.Connect(f.kubeconfig, firstContext(f.contexts), f.timeout)
-			if err != nil {
-				return inputError{err}
-			}
-			r.Applied, err = c.Apply(ctx, objs, fleet.ApplyOptions{DryRun: pf.dryRun == "server", Force: pf.force})
+			r.Applied, err = clusters[0].Apply(ctx, objs, fleet.ApplyOptions{DryRun: pf.dryRun == "server", Force: pf.force})
 			for _, ap := range r.Applied {
 				fmt.Fprintf(a.stderr, "%s %s %s\n", strings.ToLower(ap.Kind), objName(ap), ap.Result)
 			}
@@ -423,13 +439,6 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 		return errNo
 	}
 	return nil
-}
-
-func firstContext(cs []string) string {
-	if len(cs) == 0 {
-		return ""
-	}
-	return cs[0]
 }
 
 func objName(ap fleet.Applied) string {

@@ -36,8 +36,8 @@ func (m *fleetMeasureFlags) register(cmd *cobra.Command) {
 
 // readFleetBench reads every cluster's bench ConfigMaps and makes them the planner's
 // figures.
-func (a *app) readFleetBench(ctx context.Context, f fleetFlags, m fleetMeasureFlags, fl *fleet.Fleet) (*fleet.FleetMeasurements, error) {
-	results, err := a.fleetResults(ctx, f, m.namespace, fl)
+func (a *app) readFleetBench(ctx context.Context, clusters []*fleet.Cluster, m fleetMeasureFlags, fl *fleet.Fleet) (*fleet.FleetMeasurements, error) {
+	results, err := a.fleetResults(ctx, clusters, m.namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -48,14 +48,11 @@ func (a *app) readFleetBench(ctx context.Context, f fleetFlags, m fleetMeasureFl
 	return fm, nil
 }
 
-// fleetResults reads the bench ConfigMaps of each cluster of the fleet, in its order.
-func (a *app) fleetResults(ctx context.Context, f fleetFlags, namespace string, fl *fleet.Fleet) ([][]fleet.ClassResults, error) {
+// fleetResults reads the bench ConfigMaps of each cluster of the fleet (readFleet's
+// connections), in its order.
+func (a *app) fleetResults(ctx context.Context, clusters []*fleet.Cluster, namespace string) ([][]fleet.ClassResults, error) {
 	var out [][]fleet.ClassResults
-	for _, s := range fl.Clusters {
-		c, err := fleet.Connect(f.kubeconfig, s.Context, f.timeout)
-		if err != nil {
-			return nil, inputError{err}
-		}
+	for _, c := range clusters {
 		rs, err := c.ReadBench(ctx, namespace)
 		if err != nil {
 			return nil, fleetError(err)
@@ -178,11 +175,11 @@ func (a *app) runVerifyFleet(ctx context.Context, f fleetFlags, namespace, relat
 	if _, err := a.relation(relation); err != nil {
 		return err
 	}
-	fl, err := a.readFleet(ctx, f, true)
+	fl, clusters, err := a.readFleet(ctx, f, true)
 	if err != nil {
 		return err
 	}
-	results, err := a.fleetResults(ctx, f, namespace, fl)
+	results, err := a.fleetResults(ctx, clusters, namespace)
 	if err != nil {
 		return err
 	}
