@@ -7,10 +7,13 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/strata-dev/strata/locate"
 )
@@ -410,5 +413,200 @@ func TestSampledLatePeriodsAreShares(t *testing.T) {
 	b = locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
 	if got := b.Get("cpu-kernel/file"); got != 2*time.Millisecond || b.Get("cpu-user") != 0 {
 		t.Errorf("fsync's on-CPU time: cpu-kernel/file %v, cpu-user %v; want 2ms and 0: %+v", got, b.Get("cpu-user"), b.Parts)
+	}
+}
+
+// TestTimelinePollReady: an epoll wait whose event array, read at the sample after it,
+// names a socket waited for the network, a pipe for a pipe; as a share, since only the
+// first event is read and the array may be an older call's.
+func TestTimelinePollReady(t *testing.T) {
+	ms := int64(time.Millisecond)
+	for _, c := range []struct {
+		ready locate.FDKinds
+		want  string
+	}{
+		{1 << locate.FDSocket, "blocked/network"},
+		{1 << locate.FDPipe, "blocked/pipe"},
+		{1 << locate.FDEvent, "blocked/io"}, // an eventfd: the loop's own wakeup, what for is not known
+		{0, "blocked/io"},
+	} {
+		var ss []Sample
+		for i := 0; i <= 21; i++ {
+			s := Sample{Time: int64(i) * 2 * ms, PID: 1, TID: 2, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 1000}, Syscall: Syscall{Nr: 281, Arg0: 9, Args: [6]int64{9, 0x7f00, 1024, 0xffffffff}}}
+			if i == 21 {
+				s.Stat.State, s.Syscall, s.Sched.RunNS, s.Ready = 'R', Syscall{Nr: -1}, 2000, c.ready
+			}
+			ss = append(ss, s)
+		}
+		tl := Timeline(map[int32][]Sample{2: ss}, 100, 2*time.Millisecond)
+		sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 42*ms), PID: 1, TID: 2}
+		b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+		if d := b.Dominant(); d.Label() != c.want || d.Confidence != locate.Share {
+			t.Errorf("ready %s: %s (%s), want %s (share): %+v", c.ready, d.Label(), d.Confidence, c.want, b.Parts)
+		}
+	}
+}
+
+// helperEpoll is the program TestSampleEpollReady samples: on its locked main thread it
+// waits in epoll_wait, with an event array that outlives the call (as libuv's does), on a
+// socket, a pipe and a socket again, each written 300 ms later by another thread. After
+// the first it closes the socket at once (as Node closes a connection that answered,
+// before the sampler can look), after the third it also marks the event -1 first, as
+// libuv does for a descriptor its callbacks closed; then it sleeps 200 ms (so that the
+// sample after the wait sees it returned) and prints the time.
+func helperEpoll() {
+	runtime.LockOSThread()
+	var evs [4]unix.EpollEvent
+	os.Stdin.Read(make([]byte, 1))
+	for i := range 3 {
+		var fds [2]int
+		if i == 1 {
+			unix.Pipe2(fds[:], 0)
+		} else {
+			fds, _ = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+		}
+		ep, _ := unix.EpollCreate1(0)
+		unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fds[0], &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fds[0])})
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			unix.Write(fds[1], []byte{1})
+		}()
+		for {
+			if n, err := unix.EpollWait(ep, evs[:], -1); n > 0 || err != unix.EINTR {
+				break
+			}
+		}
+		switch i {
+		case 0:
+			unix.Close(fds[0])
+		case 2:
+			evs[0].Fd = -1
+			unix.Close(fds[0])
+		}
+		time.Sleep(200 * time.Millisecond)
+		fmt.Println(time.Now().UnixNano())
+	}
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("PROCFS_HELPER") == "epoll" {
+		helperEpoll()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestSampleEpollReady samples helperEpoll: each wait is the kind of the descriptor that
+// ended it, read from the event array it returned — or, where that names none (-1), from
+// the descriptors the epoll set lost meanwhile.
+func TestSampleEpollReady(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("reads the process's memory: needs ptrace access, as root")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PROCFS_HELPER=epoll")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Period: 5 * time.Millisecond})
+	if err := s.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan bool)
+	go func() { s.Run(ctx); done <- true }()
+	from := time.Now().UnixNano()
+	in.Write([]byte("g"))
+	var ends [3]int64
+	if _, err := fmt.Fscan(out, &ends[0], &ends[1], &ends[2]); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	cancel()
+	<-done
+	tl := s.Stop().Timeline()
+	for i, want := range []string{"blocked/network", "blocked/pipe", "blocked/network"} {
+		sp := locate.Span{SpanID: "s", Start: time.Unix(0, from), End: time.Unix(0, ends[i]), PID: int32(cmd.Process.Pid), TID: int32(cmd.Process.Pid)}
+		from = ends[i]
+		b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+		if got := b.Get(want); got < 200*time.Millisecond {
+			t.Errorf("wait %d: %s %v, want most of the 300ms wait: %+v", i, want, got, b.Parts)
+		}
+	}
+}
+
+// TestSampleTimedFutex samples a real program whose main thread waits 300 ms on a lock
+// with a timeout (sem_clockwait: a futex with an absolute deadline, as V8's Atomics.wait
+// and glibc's timed condition waits make), first running out, then released by another
+// thread before its 5 s deadline: the first is a sleep, the second a lock.
+func TestSampleTimedFutex(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("reads the process's memory: needs ptrace access, as root")
+	}
+	cmd := exec.Command(py, "-c", `import sys, threading, time
+sys.stdin.read(1)
+l = threading.Lock()
+l.acquire()
+l.acquire(timeout=0.3)
+time.sleep(0.1)
+print(time.time_ns(), flush=True)
+threading.Timer(0.3, l.release).start()
+l.acquire(timeout=5)
+time.sleep(0.1)
+print(time.time_ns(), flush=True)`)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Period: 5 * time.Millisecond})
+	if err := s.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan bool)
+	go func() { s.Run(ctx); done <- true }()
+	from := time.Now()
+	in.Write([]byte("g"))
+	var mid, end int64
+	if _, err := fmt.Fscan(out, &mid, &end); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	cancel()
+	<-done
+	tl := s.Stop().Timeline()
+	for _, c := range []struct {
+		from, to  int64
+		want, not string
+	}{{from.UnixNano(), mid, "blocked/sleep", "blocked/lock"}, {mid, end, "blocked/lock", "blocked/sleep"}} {
+		sp := locate.Span{SpanID: "s", Start: time.Unix(0, c.from), End: time.Unix(0, c.to), PID: int32(cmd.Process.Pid), TID: int32(cmd.Process.Pid)}
+		b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{})
+		bd := b.Breakdowns[0]
+		// The 100 ms sleep after each wait is blocked/sleep too.
+		if got := bd.Get(c.want); got < 200*time.Millisecond {
+			t.Errorf("%s %v, want most of the 300ms wait: %+v", c.want, got, bd.Parts)
+		}
+		if got := bd.Get(c.not); c.not == "blocked/lock" && got > 50*time.Millisecond {
+			t.Errorf("%s %v, want little: %+v", c.not, got, bd.Parts)
+		}
 	}
 }

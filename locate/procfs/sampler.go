@@ -3,6 +3,7 @@ package procfs
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"math"
@@ -33,6 +34,20 @@ type Sample struct {
 	// ChildExited says a child listed at the thread's previous sample has exited since
 	// (gone, or a zombie).
 	ChildExited bool
+	// Ready is the kind of a descriptor that the epoll wait the thread was blocked in at
+	// its previous sample found ready, read when the thread has run since: the first
+	// entry of the event array the call returned into (see [Sampler] on reading it).
+	// Zero where not known.
+	Ready locate.FDKinds
+	// FutexDeadline is when the futex wait the thread is in times out (wall ns), read
+	// from the process's memory; 0: none, or not known.
+	FutexDeadline int64
+
+	// epollWait is the epoll wait the thread was last seen blocked in, while it has not
+	// run since (state R with schedstat's run time not grown: woken, or running with the
+	// counter not yet updated); epollRun its run time then.
+	epollWait *Syscall
+	epollRun  uint64
 }
 
 // Options configure a [Sampler].
@@ -56,6 +71,32 @@ type Sampler struct {
 	samples map[int32][]Sample
 	start   int64
 	n       uint64
+	// epoll is, per process and epoll descriptor, what its registered descriptors'
+	// event data stood for when a thread was last seen waiting on it (see epollReady).
+	epoll map[epollKey]map[uint64]watched
+	// fdKinds caches descriptor kinds by number and inode.
+	fdKinds map[fdKey]locate.FDKind
+}
+
+type epollKey struct {
+	pid int32
+	fd  int64
+}
+
+// watched is a descriptor an epoll set watches.
+type watched struct {
+	fd   int64
+	ino  string
+	kind locate.FDKind
+}
+
+// maxFDKinds bounds the descriptor kinds a Sampler keeps.
+const maxFDKinds = 4096
+
+type fdKey struct {
+	pid int32
+	fd  int64
+	ino string
 }
 
 // New makes a sampler; Run drives it.
@@ -73,7 +114,8 @@ func New(opts Options) *Sampler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sampler{opts: opts, log: log, samples: map[int32][]Sample{}, start: time.Now().UnixNano()}
+	return &Sampler{opts: opts, log: log, samples: map[int32][]Sample{}, start: time.Now().UnixNano(),
+		epoll: map[epollKey]map[uint64]watched{}, fdKinds: map[fdKey]locate.FDKind{}}
 }
 
 // Add makes pid a target.
@@ -118,9 +160,10 @@ func (s *Sampler) SampleOnce() {
 				continue
 			}
 			s.mu.Lock()
-			var prev []int32
+			var prev *Sample
 			if ss := s.samples[int32(tid)]; len(ss) > 0 {
-				prev = ss[len(ss)-1].Children
+				p := ss[len(ss)-1]
+				prev = &p
 			}
 			s.mu.Unlock()
 			if smp, ok := s.read(pid, int32(tid), filepath.Join(dir, e.Name()), prev); ok {
@@ -133,7 +176,7 @@ func (s *Sampler) SampleOnce() {
 	}
 }
 
-func (s *Sampler) read(pid, tid int32, dir string, prevChildren []int32) (Sample, bool) {
+func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) {
 	smp := Sample{Time: time.Now().UnixNano(), PID: pid, TID: tid, Syscall: Syscall{Nr: -1}}
 	b, err := os.ReadFile(filepath.Join(dir, "stat"))
 	if err != nil {
@@ -144,6 +187,15 @@ func (s *Sampler) read(pid, tid int32, dir string, prevChildren []int32) (Sample
 	}
 	if b, err = os.ReadFile(filepath.Join(dir, "schedstat")); err == nil {
 		smp.Sched, _ = ParseSchedstat(b)
+	}
+	if prev != nil && prev.epollWait != nil {
+		if smp.Sched.RunNS > prev.epollRun {
+			// Blocked in an epoll wait and run since: the wait returned (or was woken
+			// without events: then the array is older).
+			smp.Ready = s.epollReady(pid, *prev.epollWait)
+		} else {
+			smp.epollWait, smp.epollRun = prev.epollWait, prev.epollRun
+		}
 	}
 	if smp.Stat.State != 'R' {
 		if b, err = os.ReadFile(filepath.Join(dir, "syscall")); err == nil {
@@ -157,11 +209,23 @@ func (s *Sampler) read(pid, tid int32, dir string, prevChildren []int32) (Sample
 		if smp.Syscall.Nr >= 0 && locate.SyscallClass(smp.Syscall.Nr) != locate.ClassOther && smp.Syscall.Arg0 < 1<<20 {
 			smp.FDKind = fdKind(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatInt(smp.Syscall.Arg0, 10)))
 		}
+		if isEpollWait(smp.Syscall.Nr) {
+			s.readEpoll(pid, smp.Syscall.Arg0)
+			sc := smp.Syscall
+			smp.epollWait, smp.epollRun = &sc, smp.Sched.RunNS
+		}
+		if locate.SyscallName(smp.Syscall.Nr) == "futex" {
+			smp.FutexDeadline = s.futexDeadline(pid, smp, prev)
+		}
 		if locate.IsPoll(smp.Syscall.Nr) || smp.FDKind == locate.FDPipe || smp.FDKind == locate.FDSocket {
 			if b, err = os.ReadFile(filepath.Join(dir, "children")); err == nil {
 				smp.Children = parseChildren(b)
 			}
 		}
+	}
+	var prevChildren []int32
+	if prev != nil {
+		prevChildren = prev.Children
 	}
 	for _, c := range prevChildren {
 		if exited(filepath.Join(s.opts.Proc, strconv.Itoa(int(c)), "stat")) {
@@ -170,6 +234,179 @@ func (s *Sampler) read(pid, tid int32, dir string, prevChildren []int32) (Sample
 		}
 	}
 	return smp, true
+}
+
+// isEpollWait says whether nr is epoll_wait, epoll_pwait or epoll_pwait2: calls that
+// return the ready descriptors in an array of the caller's.
+func isEpollWait(nr int32) bool {
+	switch locate.SyscallName(nr) {
+	case "epoll_wait", "epoll_pwait", "epoll_pwait2":
+		return true
+	}
+	return false
+}
+
+// epollReady reads the first struct epoll_event (u32 events, u64 data, packed) of the
+// array an epoll wait (sc, as /proc showed it) returned into, from the process's memory,
+// and gives the kind of the descriptor its data names, where the data is a descriptor
+// (libuv, CPython and most C keep it so; Go keeps a tagged pointer, not read here). The
+// array outlives the call in an event loop (libuv's is in the frame that runs the
+// callbacks) and is only written when a call returns events: a wait that timed out
+// leaves an older one, which the timeline tells by the wait's length against its timeout.
+// Reading another process's memory needs ptrace access (root, or its parent): without
+// it nothing is known.
+func (s *Sampler) epollReady(pid int32, sc Syscall) locate.FDKinds {
+	f, err := os.Open(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem"))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var ev [12]byte
+	if n, err := f.ReadAt(ev[:], sc.Args[1]); n != len(ev) || err != nil {
+		return 0
+	}
+	events := binary.LittleEndian.Uint32(ev[0:])
+	data := binary.LittleEndian.Uint64(ev[4:])
+	if events == 0 {
+		return 0
+	}
+	// The data as the epoll set held it while the thread waited: exact whatever the
+	// program keeps there, and still known once the descriptor is closed.
+	s.mu.Lock()
+	before := s.epoll[epollKey{pid, sc.Arg0}]
+	s.mu.Unlock()
+	w, ok := before[data]
+	k := w.kind
+	switch {
+	case ok:
+	case int32(data) == -1 && before != nil:
+		// libuv marks the event of a descriptor its callbacks closed (a connection
+		// that answered) -1: it was one of those the set lost since the wait.
+		now := s.watchedBy(pid, sc.Arg0)
+		var gone locate.FDKinds
+		for _, w := range before {
+			if n, ok := now[w.fd]; !ok || n.ino != w.ino {
+				gone |= 1 << w.kind
+			}
+		}
+		if gone&(gone-1) != 0 || gone == 0 {
+			return 0 // none, or of more than one kind
+		}
+		return gone
+	case data < 1<<24:
+		k = fdKind(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatUint(data, 10)))
+	}
+	if k == locate.FDUnknown {
+		return 0
+	}
+	return 1 << k
+}
+
+// watchedBy is what epoll descriptor epfd of pid watches now, by descriptor.
+func (s *Sampler) watchedBy(pid int32, epfd int64) map[int64]watched {
+	out := map[int64]watched{}
+	for _, w := range s.parseEpoll(pid, epfd) {
+		out[w.fd] = w
+	}
+	return out
+}
+
+// futexDeadline is when the futex wait smp shows times out, in wall ns: its timeout read
+// from the process's memory, absolute for FUTEX_WAIT_BITSET (glibc's timed condition
+// waits: V8's Atomics.wait, sem_timedwait), relative to the call's start for FUTEX_WAIT
+// (then known only from a sample that saw the same call begin: the deadline of the
+// previous sample carries over). 0 where there is none or it is not known.
+func (s *Sampler) futexDeadline(pid int32, smp Sample, prev *Sample) int64 {
+	const (
+		futexWait        = 0
+		futexWaitBitset  = 9
+		futexClockRealtm = 256
+	)
+	op, tsp := smp.Syscall.Args[1], smp.Syscall.Args[3]
+	cmd := op & 0x7f
+	if tsp == 0 || (cmd != futexWait && cmd != futexWaitBitset) {
+		return 0
+	}
+	if cmd == futexWait {
+		// Relative: the call's start is not seen.
+		return 0
+	}
+	if prev != nil && prev.Syscall == smp.Syscall && prev.Sched.RunNS == smp.Sched.RunNS && prev.FutexDeadline != 0 {
+		return prev.FutexDeadline // the same call
+	}
+	f, err := os.Open(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem"))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var ts [16]byte
+	if n, err := f.ReadAt(ts[:], tsp); n != len(ts) || err != nil {
+		return 0
+	}
+	sec, nsec := int64(binary.LittleEndian.Uint64(ts[0:])), int64(binary.LittleEndian.Uint64(ts[8:]))
+	if sec < 0 || nsec < 0 || nsec >= 1e9 || sec > 1<<33 {
+		return 0
+	}
+	at := sec*1e9 + nsec
+	if op&futexClockRealtm != 0 {
+		return at
+	}
+	now, ok := monotonicNow()
+	if !ok {
+		return 0
+	}
+	return smp.Time + (at - now)
+}
+
+// readEpoll reads which descriptors epoll descriptor epfd of pid watches, and the event
+// data each is registered with (/proc/PID/fdinfo/EPFD: "tfd: N events: E data: D … ino:
+// I"), and keeps their kinds for epollReady.
+func (s *Sampler) readEpoll(pid int32, epfd int64) {
+	reg := s.parseEpoll(pid, epfd)
+	s.mu.Lock()
+	s.epoll[epollKey{pid, epfd}] = reg
+	s.mu.Unlock()
+}
+
+// parseEpoll reads /proc/PID/fdinfo/EPFD: the watched descriptors by their event data.
+func (s *Sampler) parseEpoll(pid int32, epfd int64) map[uint64]watched {
+	base := filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)))
+	b, err := os.ReadFile(filepath.Join(base, "fdinfo", strconv.FormatInt(epfd, 10)))
+	if err != nil {
+		return nil
+	}
+	reg := map[uint64]watched{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[0] != "tfd:" || f[4] != "data:" {
+			continue
+		}
+		fd, err1 := strconv.ParseInt(f[1], 10, 64)
+		data, err2 := strconv.ParseUint(f[5], 16, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		key := fdKey{pid: pid, fd: fd}
+		for _, x := range f[6:] {
+			if v, ok := strings.CutPrefix(x, "ino:"); ok {
+				key.ino = v
+			}
+		}
+		s.mu.Lock()
+		k, ok := s.fdKinds[key]
+		s.mu.Unlock()
+		if !ok {
+			k = fdKind(filepath.Join(base, "fd", strconv.FormatInt(fd, 10)))
+			s.mu.Lock()
+			if len(s.fdKinds) >= maxFDKinds { // a server's connections come and go
+				clear(s.fdKinds)
+			}
+			s.fdKinds[key] = k
+			s.mu.Unlock()
+		}
+		reg[data] = watched{fd: fd, ino: key.ino, kind: k}
+	}
+	return reg
 }
 
 // maxChildren bounds the children kept per sample.
@@ -367,19 +604,26 @@ type pollEnd = locate.Cause
 // the sample before to the sample after. A call that lasted about as long as its timeout
 // (within two periods: sampling jitter), and possibly all of it, ran out: sleep. One
 // that ended as a child of its thread, alive while it waited, exited waited for the
-// child (Node's spawnSync polls the child's pipes). Otherwise it found a descriptor
-// ready, of a kind not known: io.
+// child (Node's spawnSync polls the child's pipes). An epoll wait whose event array,
+// read once the thread ran again, names a socket waited for the network (a pipe: pipe; a
+// timerfd: sleep). Otherwise it found a descriptor ready, of a kind not known: io.
 func pollsEnded(ss []Sample, period time.Duration) []pollEnd {
 	out := make([]pollEnd, len(ss))
+	// One call: the same syscall and arguments, and the thread did not run between (an
+	// event loop's next wait often has the same arguments).
 	same := func(i, j int) bool {
-		return ss[i].Stat.State != 'R' && ss[j].Stat.State != 'R' && ss[i].Syscall == ss[j].Syscall
+		return ss[i].Stat.State != 'R' && ss[j].Stat.State != 'R' && ss[i].Syscall == ss[j].Syscall && ss[j].Sched.RunNS == ss[i].Sched.RunNS
 	}
 	for f := 0; f < len(ss); {
 		l := f
-		for l+1 < len(ss) && same(f, l+1) {
+		for l+1 < len(ss) && same(l, l+1) {
 			l++
 		}
 		var end pollEnd
+		if d := ss[l].FutexDeadline; d != 0 && ss[f].Stat.State != 'R' && l+1 < len(ss) && d >= ss[l].Time-2*int64(period) && d <= ss[l+1].Time+2*int64(period) {
+			// A timed futex wait that ended when its deadline came: it ran out.
+			end = locate.CauseSleep
+		}
 		if ss[f].Stat.State != 'R' && locate.IsPoll(ss[f].Syscall.Nr) {
 			if ms, ok := pollTimeout(ss[f].Syscall); ok {
 				timeout := ms * int64(time.Millisecond)
@@ -394,6 +638,18 @@ func pollsEnded(ss []Sample, period time.Duration) []pollEnd {
 			}
 			if end == "" && l+1 < len(ss) && ss[l+1].ChildExited && len(ss[l].Children) > 0 {
 				end = locate.CauseChild
+			}
+			// What its return left in its event array, read at the first sample after it
+			// that shows the thread ran.
+			k := l + 1
+			for k < len(ss) && ss[k].Stat.State == 'R' && ss[k].Sched.RunNS == ss[l].Sched.RunNS {
+				k++
+			}
+			if end == "" && k < len(ss) && ss[k].Ready != 0 {
+				switch c := locate.PollCause(1, ss[k].Ready); c {
+				case locate.CauseNetwork, locate.CausePipe, locate.CauseDisk, locate.CauseSleep:
+					end = c
+				}
 			}
 		}
 		for k := f; k <= l; k++ {
@@ -411,6 +667,9 @@ func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd) locate.Int
 	}
 	iv := locate.Interval{Start: from, End: to, State: locate.Blocked, Kind: string(locate.CauseOther), Poll: locate.IsPoll(s.Syscall.Nr)}
 	switch {
+	case s.Syscall.Nr >= 0 && end == locate.CauseSleep && s.FutexDeadline != 0:
+		iv.Kind, iv.Unsure = string(locate.CauseSleep), true
+		iv.Evidence = "sampled: in a timed futex wait that ended when its deadline came (it ran out: a timer)"
 	case s.Syscall.Nr >= 0 && end == locate.CauseSleep:
 		ms, _ := pollTimeout(s.Syscall)
 		iv.Kind, iv.Unsure = string(locate.CauseSleep), true
@@ -418,6 +677,11 @@ func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd) locate.Int
 	case s.Syscall.Nr >= 0 && end == locate.CauseChild:
 		iv.Kind, iv.Unsure = string(locate.CauseChild), true
 		iv.Evidence = fmt.Sprintf("sampled: in %s while a child of its thread ran, ended as the child exited", locate.SyscallName(s.Syscall.Nr))
+	case s.Syscall.Nr >= 0 && end != "":
+		// Read from the first ready event only, and the array may be an older call's
+		// (a wakeup without events): a share.
+		iv.Kind, iv.Unsure = string(end), true
+		iv.Evidence = fmt.Sprintf("sampled: in %s, whose returned event array named a %s descriptor ready", locate.SyscallName(s.Syscall.Nr), map[locate.Cause]string{locate.CauseNetwork: "socket", locate.CausePipe: "pipe", locate.CauseDisk: "file", locate.CauseSleep: "timerfd"}[end])
 	case s.Syscall.Nr >= 0:
 		iv.Kind = string(locate.BlockedCause(s.Syscall.Nr, s.FDKind))
 		iv.Evidence = fmt.Sprintf("sampled: in %s, state %c", locate.SyscallName(s.Syscall.Nr), s.Stat.State)
