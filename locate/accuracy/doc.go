@@ -8,7 +8,9 @@
 // span's dominant part with the cause its handler was written to have.
 //
 // The dominant part is the largest part of the span's time other than its child spans and
-// its run-queue wait: the run-queue wait is the machine's load, not the handler's cause.
+// its run-queue wait: the run-queue wait is the machine's load, not the handler's cause —
+// except with eBPF beside the hog for a span that waited for a CPU at least 90 % of its
+// own time (see runQueueDominates): then the run-queue wait is the answer.
 // For disk, the file system's kernel work inside fsync (cpu-kernel/file) counts as right
 // beside the wait for the device (blocked/disk).
 // The report is the share of right answers per language and cause, and how often answers
