@@ -143,6 +143,9 @@ func (k *Kubeconfig) Connect(context string, timeout time.Duration) (*Cluster, e
 	}
 	dc := rest.CopyConfig(c.Config)
 	dc.AcceptContentTypes, dc.ContentType = "application/json", "application/json" // custom resources speak JSON only
+	// Apply, its only user, bounds the requests in flight itself (ApplyOptions.Concurrency);
+	// a token bucket of 100 requests/s on top would cap it at 50 objects/s (two requests each).
+	dc.QPS, dc.Burst = -1, 0
 	if c.Dynamic, err = dynamic.NewForConfig(dc); err != nil {
 		return nil, err
 	}
