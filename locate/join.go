@@ -399,7 +399,7 @@ func (j *joiner) breakdown(i int) Breakdown {
 		cands, how, atBoth := j.candidates(s)
 		b.Match = fmt.Sprintf("process %d (%d threads; the span's thread is not known: %s)%s%s", s.PID, len(j.byPID[s.PID]), how, unseen, tied)
 		for _, w := range j.self[i] {
-			j.processWide(s.PID, cands, atBoth, w, &a)
+			j.processWide(s.PID, cands, atBoth, j.tl.Sampled && s.Runtime != "go", w, &a)
 		}
 	default:
 		switch {
@@ -627,7 +627,18 @@ func rank(iv *Interval) int {
 // processWide attributes window w to the state of the threads that may have run the span:
 // at each moment the most telling of their states. Where they all agree and the span ran
 // alone in its process, the state is the span's (Process); otherwise it is shared.
-func (j *joiner) processWide(pid int32, ths []*Thread, atBoth bool, w window, a *acc) {
+//
+// With longest, among threads blocked at once, those in an unbroken wait that lasted at
+// least three quarters of the window stand for them before the most telling cause does.
+// Sampled, the edges of a span are a period or two wide, and helper threads that wake
+// every 20 ms (a pinger's sleep, a ticker's poll timing out) are found on CPU at both
+// edges beside the thread that ran the span; their short waits came and went while that
+// thread waited once, the span long (the wait counts until the thread runs again: a
+// woken thread waiting for a CPU has not run the span's code yet). (A thread that handed the span its work and waits
+// for its end waits that long too: between it and the span's thread the cause's rank
+// decides, as before — a lock or condition wait ranks last.) Not for Go, whose idle
+// threads wait for ever.
+func (j *joiner) processWide(pid int32, ths []*Thread, atBoth, longest bool, w window, a *acc) {
 	cuts := []int64{w.lo, w.hi}
 	for _, th := range ths {
 		j.walkThread(th, w, func(_ *Interval, lo, hi int64) { cuts = append(cuts, lo, hi) })
@@ -643,9 +654,18 @@ func (j *joiner) processWide(pid int32, ths []*Thread, atBoth bool, w window, a 
 	for t, th := range ths {
 		pos[t] = sort.Search(len(th.Intervals), func(k int) bool { return th.Intervals[k].End > w.lo })
 	}
+	var waits [][]int64 // with longest: per thread and interval, its unbroken wait in w
+	spanning := 3 * (w.hi - w.lo) / 4
+	if longest {
+		waits = make([][]int64, len(ths))
+		for t, th := range ths {
+			waits[t] = waitLengths(th.Intervals, w)
+		}
+	}
 	for c := 0; c+1 < len(cuts); c++ {
 		lo, hi := cuts[c], cuts[c+1]
 		var best *Interval
+		var bestSpans bool
 		agree := true
 		for t, th := range ths {
 			for pos[t] < len(th.Intervals) && th.Intervals[pos[t]].End <= lo {
@@ -657,8 +677,16 @@ func (j *joiner) processWide(pid int32, ths []*Thread, atBoth bool, w window, a 
 					if best != nil && (iv.State != best.State || iv.Kind != best.Kind) {
 						agree = false
 					}
-					if best == nil || rank(iv) < rank(best) {
-						best = iv
+					spans := longest && waits[t][pos[t]] >= spanning
+					switch {
+					case best == nil:
+						best, bestSpans = iv, spans
+					case iv.State == Blocked && best.State == Blocked && spans != bestSpans:
+						if spans {
+							best, bestSpans = iv, spans
+						}
+					case rank(iv) < rank(best):
+						best, bestSpans = iv, spans
 					}
 				}
 			}
@@ -673,6 +701,29 @@ func (j *joiner) processWide(pid int32, ths []*Thread, atBoth bool, w window, a 
 		}
 		a.piece(best, lo, hi, conf)
 	}
+}
+
+// waitLengths gives, for each interval, the length inside w of the unbroken wait it is part
+// of: the contiguous intervals off CPU around it, blocked or waiting for a CPU after being
+// woken (0 for those on CPU).
+func waitLengths(ivs []Interval, w window) []int64 {
+	out := make([]int64, len(ivs))
+	for k := 0; k < len(ivs); {
+		if ivs[k].State == OnCPU {
+			k++
+			continue
+		}
+		e := k + 1
+		for e < len(ivs) && ivs[e].State != OnCPU && ivs[e].Start == ivs[e-1].End {
+			e++
+		}
+		n := max(0, min(ivs[e-1].End, w.hi)-max(ivs[k].Start, w.lo))
+		for i := k; i < e; i++ {
+			out[i] = n
+		}
+		k = e
+	}
+	return out
 }
 
 // list turns the accumulator into parts, largest first, each with its three weightiest

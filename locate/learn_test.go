@@ -501,3 +501,32 @@ func TestNodeAwaitOtherWaitsShare(t *testing.T) {
 	}
 	near(t, b, "blocked/disk", 5.5)
 }
+
+// TestSampledPeriodicHelperDoesNotWin: sampled, a C span's thread waits 40 ms for a lock
+// beside a pinger that sleeps 20 ms at a time and a ticker whose poll times out every
+// 25 ms; all three were on CPU within a sampling period of both edges, so the thread is
+// not known. The helpers' sleeps, which rank above a lock, used to be the answer; the one
+// wait that lasted the span is, as a share.
+func TestSampledPeriodicHelperDoesNotWin(t *testing.T) {
+	ms := int64(time.Millisecond)
+	blocked := func(from, to int64, kind string) Interval {
+		return Interval{Start: from * ms, End: to * ms, State: Blocked, Kind: kind, Evidence: "sampled"}
+	}
+	cpu := func(from, to int64) Interval { return Interval{Start: from * ms, End: to * ms, State: OnCPU} }
+	tl := &Timeline{Source: "procfs", Sampled: true, Period: 2 * time.Millisecond, Start: 0, End: 60 * ms, Threads: map[int32]*Thread{
+		10: {TID: 10, PID: 1, Intervals: []Interval{cpu(0, 2), blocked(2, 42, string(CauseLock)), cpu(42, 44), blocked(44, 60, string(CauseSleep))}},
+		11: {TID: 11, PID: 1, Intervals: []Interval{cpu(0, 1), blocked(1, 21, string(CauseSleep)), cpu(21, 22), blocked(22, 42, string(CauseSleep)), cpu(42, 43), blocked(43, 60, string(CauseSleep))}},
+		12: {TID: 12, PID: 1, Intervals: []Interval{blocked(0, 1, string(CauseSleep)), cpu(1, 2), blocked(2, 27, string(CauseSleep)), cpu(27, 28), blocked(28, 43, string(CauseSleep)), cpu(43, 44), blocked(44, 60, string(CauseSleep))}},
+	}}
+	// Two samples of a wait are two intervals: one unbroken wait all the same.
+	th := tl.Threads[10]
+	th.Intervals = append(th.Intervals[:1], append([]Interval{blocked(2, 20, string(CauseLock)), blocked(20, 42, string(CauseLock))}, th.Intervals[2:]...)...)
+	for _, rt := range []string{"", "python"} {
+		sp := Span{TraceID: "t", SpanID: "s", Name: "lock", Start: time.Unix(0, 1*ms), End: time.Unix(0, 43*ms), PID: 1, Runtime: rt}
+		b := Join([]Span{sp}, tl, JoinOptions{}).Breakdowns[0]
+		checkSum(t, b)
+		if d := b.Dominant(); d.Label() != "blocked/lock" || d.Confidence != Share {
+			t.Errorf("runtime %q: dominant %s (%s), want blocked/lock (share); match %q\n%+v", rt, d.Label(), d.Confidence, b.Match, b.Parts)
+		}
+	}
+}
