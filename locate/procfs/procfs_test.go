@@ -610,3 +610,46 @@ print(time.time_ns(), flush=True)`)
 		}
 	}
 }
+
+// TestTimelineNetpollerHandoff: sampled, a Go thread locked to its goroutine parks in a
+// futex whatever the goroutine waits for. When it was woken in the sampling period in
+// which another thread of its process returned from an epoll wait that timed out (the
+// netpoller running the goroutine's timer), the wait is that: sleep, as a share. Woken
+// long after the poll timed out, it stays lock.
+func TestTimelineNetpollerHandoff(t *testing.T) {
+	ms := int64(time.Millisecond)
+	samples := func(pollEnds int64, netpoller bool) map[int32][]Sample {
+		var park, poll []Sample
+		for i := int64(0); i <= 22; i++ {
+			p := Sample{Time: i * 2 * ms, PID: 1, TID: 2, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 1000}, Syscall: Syscall{Nr: 202, Arg0: 0x1000, Args: [6]int64{0x1000, 128}}}
+			if i == 0 || i == 21 || i == 22 { // on CPU before, woken between samples 20 and 21
+				p.Stat.State, p.Syscall, p.Sched.RunNS = 'R', Syscall{Nr: -1}, uint64(2000+i)
+			}
+			park = append(park, p)
+			q := Sample{Time: i*2*ms + ms/2, PID: 1, TID: 3, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 500}, Syscall: Syscall{Nr: 281, Arg0: 4, Args: [6]int64{4, 0x7f00, 128, pollEnds/ms - 2}}, Netpoller: netpoller}
+			if i == 0 || i*2*ms >= pollEnds {
+				q.Stat.State, q.Syscall, q.Sched.RunNS = 'R', Syscall{Nr: -1}, uint64(600+i)
+			}
+			poll = append(poll, q)
+		}
+		return map[int32][]Sample{2: park, 3: poll}
+	}
+	sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 44*ms), PID: 1, TID: 2, Runtime: "go"}
+	for _, c := range []struct {
+		pollEnds  int64
+		netpoller bool
+		want      string
+	}{
+		{42 * ms, true, "blocked/sleep"},
+		{30 * ms, true, "blocked/lock"},
+		// An event loop's poll (keyed by descriptor numbers: Node's other loops) wakes
+		// no parked thread: a lock released meanwhile is a lock.
+		{42 * ms, false, "blocked/lock"},
+	} {
+		tl := Timeline(samples(c.pollEnds, c.netpoller), 100, 2*time.Millisecond)
+		b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+		if d := b.Dominant(); d.Label() != c.want || d.Confidence != locate.Share {
+			t.Errorf("poll ended at %v, netpoller %v: %s (%s), want %s (share): %+v", time.Duration(c.pollEnds), c.netpoller, d.Label(), d.Confidence, c.want, b.Parts)
+		}
+	}
+}

@@ -42,6 +42,10 @@ type Sample struct {
 	// FutexDeadline is when the futex wait the thread is in times out (wall ns), read
 	// from the process's memory; 0: none, or not known.
 	FutexDeadline int64
+	// Netpoller says the epoll set the thread waits on keys every descriptor by a
+	// pointer rather than its number, as Go's netpoller does: a runtime's poller, which
+	// hands what it finds to the threads parked for it (libuv and most C key by number).
+	Netpoller bool
 
 	// epollWait is the epoll wait the thread was last seen blocked in, while it has not
 	// run since (state R with schedstat's run time not grown: woken, or running with the
@@ -210,7 +214,7 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 			smp.FDKind = fdKind(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatInt(smp.Syscall.Arg0, 10)))
 		}
 		if isEpollWait(smp.Syscall.Nr) {
-			s.readEpoll(pid, smp.Syscall.Arg0)
+			smp.Netpoller = s.readEpoll(pid, smp.Syscall.Arg0)
 			sc := smp.Syscall
 			smp.epollWait, smp.epollRun = &sc, smp.Sched.RunNS
 		}
@@ -361,11 +365,21 @@ func (s *Sampler) futexDeadline(pid int32, smp Sample, prev *Sample) int64 {
 // readEpoll reads which descriptors epoll descriptor epfd of pid watches, and the event
 // data each is registered with (/proc/PID/fdinfo/EPFD: "tfd: N events: E data: D … ino:
 // I"), and keeps their kinds for epollReady.
-func (s *Sampler) readEpoll(pid int32, epfd int64) {
+//
+// It says whether the set keys every descriptor by something other than its number (a
+// pointer: Go's netpoller).
+func (s *Sampler) readEpoll(pid int32, epfd int64) (byPointer bool) {
 	reg := s.parseEpoll(pid, epfd)
 	s.mu.Lock()
 	s.epoll[epollKey{pid, epfd}] = reg
 	s.mu.Unlock()
+	byPointer = len(reg) > 0
+	for data, w := range reg {
+		if int64(int32(data)) == w.fd || data < 1<<24 {
+			byPointer = false
+		}
+	}
+	return byPointer
 }
 
 // parseEpoll reads /proc/PID/fdinfo/EPFD: the watched descriptors by their event data.
@@ -485,9 +499,15 @@ func (s *Sampler) Stop() *locate.Recording {
 // pure.
 func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *locate.Timeline {
 	tl := &locate.Timeline{Source: "procfs", Sampled: true, Period: period, Threads: map[int32]*locate.Thread{}}
+	sorted, ended, groups := map[int32][]Sample{}, map[int32][]pollEnd{}, map[int32][]waitGroup{}
 	for tid, ss := range samples {
 		ss = slices.Clone(ss)
 		slices.SortFunc(ss, func(a, b Sample) int { return cmp.Compare(a.Time, b.Time) })
+		sorted[tid] = ss
+		ended[tid], groups[tid] = pollsEnded(ss, period)
+	}
+	via := handoffs(sorted, ended, groups)
+	for tid, ss := range sorted {
 		type span struct{ run, wait, free int64 }
 		per := make([]span, len(ss))
 		for i := 1; i < len(ss); i++ {
@@ -511,7 +531,7 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 				w -= take
 			}
 		}
-		ended := pollsEnded(ss, period)
+		ended, via := ended[tid], via[tid]
 		th := &locate.Thread{TID: tid}
 		for i := 1; i < len(ss); i++ {
 			a, b, p := ss[i-1], ss[i], per[i]
@@ -528,7 +548,7 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 				if a.Stat.State == 'R' && b.Stat.State == 'R' {
 					th.Intervals = append(th.Intervals, locate.Interval{Start: at, End: at + p.free, State: locate.RunQueue, Evidence: "sampled: runnable (state R), not running"})
 				} else {
-					th.Intervals = append(th.Intervals, blockedInterval(at, at+p.free, a, b, ended[i-1], ended[i]))
+					th.Intervals = append(th.Intervals, blockedInterval(at, at+p.free, a, b, ended[i-1], ended[i], via[i-1], via[i]))
 				}
 				at += p.free
 			}
@@ -607,8 +627,9 @@ type pollEnd = locate.Cause
 // child (Node's spawnSync polls the child's pipes). An epoll wait whose event array,
 // read once the thread ran again, names a socket waited for the network (a pipe: pipe; a
 // timerfd: sleep). Otherwise it found a descriptor ready, of a kind not known: io.
-func pollsEnded(ss []Sample, period time.Duration) []pollEnd {
+func pollsEnded(ss []Sample, period time.Duration) ([]pollEnd, []waitGroup) {
 	out := make([]pollEnd, len(ss))
+	var groups []waitGroup
 	// One call: the same syscall and arguments, and the thread did not run between (an
 	// event loop's next wait often has the same arguments).
 	same := func(i, j int) bool {
@@ -618,6 +639,11 @@ func pollsEnded(ss []Sample, period time.Duration) []pollEnd {
 		l := f
 		for l+1 < len(ss) && same(l, l+1) {
 			l++
+		}
+		// The first sample after the call that shows the thread ran.
+		next := l + 1
+		for next < len(ss) && ss[next].Stat.State == 'R' && ss[next].Sched.RunNS == ss[l].Sched.RunNS {
+			next++
 		}
 		var end pollEnd
 		if d := ss[l].FutexDeadline; d != 0 && ss[f].Stat.State != 'R' && l+1 < len(ss) && d >= ss[l].Time-2*int64(period) && d <= ss[l+1].Time+2*int64(period) {
@@ -641,12 +667,8 @@ func pollsEnded(ss []Sample, period time.Duration) []pollEnd {
 			}
 			// What its return left in its event array, read at the first sample after it
 			// that shows the thread ran.
-			k := l + 1
-			for k < len(ss) && ss[k].Stat.State == 'R' && ss[k].Sched.RunNS == ss[l].Sched.RunNS {
-				k++
-			}
-			if end == "" && k < len(ss) && ss[k].Ready != 0 {
-				switch c := locate.PollCause(1, ss[k].Ready); c {
+			if end == "" && next < len(ss) && ss[next].Ready != 0 {
+				switch c := locate.PollCause(1, ss[next].Ready); c {
 				case locate.CauseNetwork, locate.CausePipe, locate.CauseDisk, locate.CauseSleep:
 					end = c
 				}
@@ -655,18 +677,79 @@ func pollsEnded(ss []Sample, period time.Duration) []pollEnd {
 		for k := f; k <= l; k++ {
 			out[k] = end
 		}
+		if ss[f].Stat.State != 'R' && ss[f].Syscall.Nr >= 0 {
+			groups = append(groups, waitGroup{first: f, last: l, next: next})
+		}
 		f = l + 1
 	}
-	return out
+	return out, groups
 }
 
-func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd) locate.Interval {
-	s, end := b, bEnd
+// waitGroup is one blocking call seen at samples first to last; next is the first sample
+// after it that shows the thread ran (len(samples): none).
+type waitGroup struct{ first, last, next int }
+
+// handoff is an epoll wait of thread tid of process pid that ended, between lo and hi,
+// for a known cause.
+type handoff struct {
+	pid, tid int32
+	lo, hi   int64
+	cause    locate.Cause
+}
+
+// handoffs names the futex waits that ended within the sampling period in which another
+// thread of their process returned from a netpoller's epoll wait (see [Sample].Netpoller)
+// for a known cause (a timeout, a socket or a pipe found ready): a netpoller handing work on — Go parks a goroutine's
+// locked thread in a futex whatever the goroutine waits for, and the thread that polls
+// wakes it within microseconds. At the sampling period's resolution it is a guess: the
+// samples of such a wait get the cause in ended, and the evidence in via.
+func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[int32][]waitGroup) map[int32]map[int]string {
+	var ends []handoff
+	for tid, gs := range groups {
+		ss := sorted[tid]
+		for _, g := range gs {
+			c := ended[tid][g.first]
+			if g.next < len(ss) && isEpollWait(ss[g.first].Syscall.Nr) && ss[g.first].Netpoller && (c == locate.CauseSleep || c == locate.CauseNetwork || c == locate.CausePipe) {
+				ends = append(ends, handoff{pid: ss[g.first].PID, tid: tid, lo: ss[g.last].Time, hi: ss[g.next].Time, cause: c})
+			}
+		}
+	}
+	via := map[int32]map[int]string{}
+	for tid, gs := range groups {
+		ss := sorted[tid]
+		for _, g := range gs {
+			if ended[tid][g.first] != "" || g.next >= len(ss) || locate.SyscallName(ss[g.first].Syscall.Nr) != "futex" {
+				continue
+			}
+			lo, hi := ss[g.last].Time, ss[g.next].Time
+			for _, h := range ends {
+				if h.pid != ss[g.first].PID || h.tid == tid || h.lo >= hi || lo >= h.hi {
+					continue
+				}
+				how := map[locate.Cause]string{locate.CauseSleep: "timed out", locate.CauseNetwork: "found a socket ready", locate.CausePipe: "found a pipe ready"}[h.cause]
+				if via[tid] == nil {
+					via[tid] = map[int]string{}
+				}
+				for k := g.first; k <= g.last; k++ {
+					ended[tid][k] = h.cause
+					via[tid][k] = fmt.Sprintf("sampled: in futex, woken in the sampling period in which thread %d's epoll wait %s (a netpoller handing on, most likely)", h.tid, how)
+				}
+				break
+			}
+		}
+	}
+	return via
+}
+
+func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd, aVia, bVia string) locate.Interval {
+	s, end, via := b, bEnd, bVia
 	if s.Syscall.Nr < 0 && s.Stat.State != 'D' {
-		s, end = a, aEnd
+		s, end, via = a, aEnd, aVia
 	}
 	iv := locate.Interval{Start: from, End: to, State: locate.Blocked, Kind: string(locate.CauseOther), Poll: locate.IsPoll(s.Syscall.Nr)}
 	switch {
+	case s.Syscall.Nr >= 0 && end != "" && via != "":
+		iv.Kind, iv.Unsure, iv.Evidence = string(end), true, via
 	case s.Syscall.Nr >= 0 && end == locate.CauseSleep && s.FutexDeadline != 0:
 		iv.Kind, iv.Unsure = string(locate.CauseSleep), true
 		iv.Evidence = "sampled: in a timed futex wait that ended when its deadline came (it ran out: a timer)"
