@@ -8,10 +8,12 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/strata-dev/strata/network"
 )
@@ -165,11 +167,8 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 	defer r.mu.Unlock()
 	seen := map[string]bool{}
 	docs := make([]*cachedDoc, len(files))
-	anyHoles := false
+	var decode []int // the documents read for the first time, or changed
 	for i, f := range files {
-		if i%64 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		seen[f.Name] = true
 		c := r.cache[f.Name]
 		if c == nil || !bytes.Equal(c.raw, f.Data) {
@@ -177,11 +176,22 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 			if int64(len(f.Data)) > lim.MaxFileBytes {
 				c.err = fmt.Errorf("%w: %d bytes, more than the limit of %d for one document", ErrLimit, len(f.Data), lim.MaxFileBytes)
 			} else {
-				c.text, c.decoding, c.holes, c.err = decodeBytes(f.Data)
+				decode = append(decode, i)
 			}
-			r.cache[f.Name] = c
 		}
 		docs[i] = c
+	}
+	// Documents are decoded and parsed each on its own, so on every processor.
+	err := each(ctx, len(decode), func(k int) {
+		c := docs[decode[k]]
+		c.text, c.decoding, c.holes, c.err = decodeBytes(c.raw)
+	})
+	if err != nil {
+		return nil, err
+	}
+	anyHoles := false
+	for i, c := range docs {
+		r.cache[files[i].Name] = c
 		anyHoles = anyHoles || len(c.holes) > 0
 	}
 	for name := range r.cache {
@@ -198,7 +208,9 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 			}
 		}
 	}
-	parsed := make([]*parsedDoc, 0, len(files))
+	parsed := make([]*parsedDoc, len(files))
+	texts := make([]string, len(files))
+	var parse []int
 	for i, c := range docs {
 		name := files[i].Name
 		if c.err != nil {
@@ -208,7 +220,7 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 				code, hint = CodeLimit, "split it into several documents"
 			}
 			d.problem(network.Pos{File: name, Line: 1}, code, hint, "not read: %v", c.err)
-			parsed = append(parsed, d)
+			parsed[i] = d
 			continue
 		}
 		text, dec := c.text, c.decoding
@@ -223,13 +235,22 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 			dec.Mojibake = &m
 		}
 		if c.parsed == nil || c.filled != text || c.parsed.name != name {
-			d := &parsedDoc{name: name, decoding: dec}
-			src := normalise(d, text)
-			extract(d, src)
-			c.filled, c.parsed = text, d
+			parsed[i], texts[i] = &parsedDoc{name: name, decoding: dec}, text
+			parse = append(parse, i)
+			continue
 		}
 		c.parsed.decoding = dec
-		parsed = append(parsed, c.parsed)
+		parsed[i] = c.parsed
+	}
+	err = each(ctx, len(parse), func(k int) {
+		d := parsed[parse[k]]
+		extract(d, normalise(d, texts[parse[k]]))
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range parse {
+		docs[i].filled, docs[i].parsed = texts[i], parsed[i]
 	}
 	if !anyHoles {
 		if im, ok := r.again(parsed); ok {
@@ -547,4 +568,34 @@ func IsMarkdown(name string) bool {
 		return true
 	}
 	return false
+}
+
+// each calls fn(0) … fn(n-1), on as many goroutines as there are processors; it stops
+// early, with ctx's error, when ctx is done.
+func each(ctx context.Context, n int, fn func(int)) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			if i%64 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			fn(i)
+		}
+		return ctx.Err()
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
 }

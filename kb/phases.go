@@ -59,6 +59,7 @@ type rowsDone struct {
 
 // chains resolves a document's chains and formulas.
 func (r *resolver) chains(o *docOut) {
+	o.chains = slices.Grow(o.chains, len(o.src.chains))
 	for _, c := range o.src.chains {
 		r.chain(o, c)
 	}
@@ -464,7 +465,8 @@ func (r *resolver) chain(o *docOut, c *chainDecl) {
 	if !ok {
 		return
 	}
-	co := chainOut{relation: rr.r.ID, ops: c.chain.Ops, pos: c.pos, text: c.text}
+	co := chainOut{relation: rr.r.ID, ops: c.chain.Ops, pos: c.pos, text: c.text,
+		terms: make([]*entity, 0, len(c.chain.Terms)), termPos: make([]network.Pos, 0, len(c.chain.Terms))}
 	if rr.inverse {
 		co.relation = rr.r.Inverse
 	}

@@ -297,15 +297,10 @@ func (b *builder) decls(d *Decls) {
 	b.pendingFacts = append(b.pendingFacts, fd)
 }
 
-// decl is the builder's entity declaration of e, sharing nothing that the builder may
-// change (a merge changes the earlier entity's attributes and aliases in place).
+// decl is the builder's entity declaration of e. Its lists are e's: the builder changes
+// an entity's lists only as copies (addEntity), so Decls can be loaded again.
 func (e DeclEntity) decl() entityDecl {
 	ed := entityDecl{e: e.Entity, merge: e.Merge}
-	ed.e.Aliases = slices.Clip(slices.Clone(ed.e.Aliases))
-	ed.e.Attributes = slices.Clip(slices.Clone(ed.e.Attributes))
-	for i := range ed.e.Attributes {
-		ed.e.Attributes[i].List = slices.Clone(ed.e.Attributes[i].List)
-	}
 	if len(e.Relations) > 0 {
 		ed.relations = make([]relDecl, len(e.Relations))
 		for i, r := range e.Relations {

@@ -406,6 +406,9 @@ func (b *builder) addEntity(ed entityDecl) bool {
 			b.add(ed.e.Source, CodeDuplicate, "rename it, or add merge: true to extend the earlier one", "duplicate id %s (first declared at %s)", ed.e.ID, prev.Source)
 			return false
 		}
+		// The earlier entity's lists may be a caller's (see Decls): changed as copies.
+		prev.Attributes = slices.Clone(prev.Attributes)
+		prev.Aliases = slices.Clip(prev.Aliases)
 		for _, a := range ed.e.Attributes {
 			replaced := false
 			for i := range prev.Attributes {
