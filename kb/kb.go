@@ -266,8 +266,8 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 		return nil, err
 	}
 	docs2 := make([]*Document, len(outs))
-	for i, o := range outs {
-		docs2[i] = document(o)
+	if err := each(ctx, len(outs), func(i int) { docs2[i] = document(outs[i]) }); err != nil {
+		return nil, err
 	}
 	if !anyHoles && !res.chainsChanged {
 		r.last = &lastRead{res: res, outs: outs, docs: docs2}
