@@ -653,3 +653,28 @@ func TestTimelineNetpollerHandoff(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelinePollForChildSeenLate: a poll that a child's exit ended wakes as the child
+// closes its files, before it is a zombie; on a loaded machine the sample after the poll
+// still saw the child alive (TestSamplePollForChild failed 1 run in 15 at load 17 so).
+// Seen gone at the sample after that one, the wait was for the child.
+func TestTimelinePollForChildSeenLate(t *testing.T) {
+	ms := int64(time.Millisecond)
+	var ss []Sample
+	for i := 0; i <= 22; i++ {
+		s := Sample{Time: int64(i) * 2 * ms, PID: 1, TID: 2, Stat: Stat{State: 'S'}, Syscall: Syscall{Nr: 23, Arg0: 5}, Children: []int32{77}}
+		switch i {
+		case 21: // out of select, in wait4 for the child still exiting
+			s.Syscall, s.Children = Syscall{Nr: 61, Arg0: 77}, nil
+		case 22:
+			s.Stat.State, s.Syscall, s.Children, s.ChildExited = 'R', Syscall{Nr: -1}, nil, true
+		}
+		ss = append(ss, s)
+	}
+	tl := Timeline(map[int32][]Sample{2: ss}, 100, 2*time.Millisecond)
+	sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 42*ms), PID: 1, TID: 2}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	if got := b.Get("blocked/child"); got < 38*time.Millisecond {
+		t.Errorf("blocked/child %v, want the 40 ms select: %+v", got, b.Parts)
+	}
+}

@@ -42,6 +42,10 @@ type Sample struct {
 	// FutexDeadline is when the futex wait the thread is in times out (wall ns), read
 	// from the process's memory; 0: none, or not known.
 	FutexDeadline int64
+	// pollChildren are the children of the poll the thread was in at the previous
+	// sample, looked at again at the next (see read).
+	pollChildren []int32
+
 	// Netpoller says the epoll set the thread waits on keys every descriptor by a
 	// pointer rather than its number, as Go's netpoller does: a runtime's poller, which
 	// hands what it finds to the threads parked for it (libuv and most C key by number).
@@ -230,6 +234,15 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 	var prevChildren []int32
 	if prev != nil {
 		prevChildren = prev.Children
+		if prev.Stat.State != 'R' && locate.IsPoll(prev.Syscall.Nr) && !locate.IsPoll(smp.Syscall.Nr) {
+			// A poll that a child's exit ended wakes when the child closes its files,
+			// before it is a zombie: under load the child may be seen alive once more.
+			// Its children are looked at again at the next sample.
+			smp.pollChildren = prev.Children
+		}
+		if prevChildren == nil {
+			prevChildren = prev.pollChildren
+		}
 	}
 	for _, c := range prevChildren {
 		if exited(filepath.Join(s.opts.Proc, strconv.Itoa(int(c)), "stat")) {
@@ -662,7 +675,10 @@ func pollsEnded(ss []Sample, period time.Duration) ([]pollEnd, []waitGroup) {
 					end = locate.CauseSleep
 				}
 			}
-			if end == "" && l+1 < len(ss) && ss[l+1].ChildExited && len(ss[l].Children) > 0 {
+			if end == "" && l+1 < len(ss) && len(ss[l].Children) > 0 && (ss[l+1].ChildExited ||
+				(l+2 < len(ss) && len(ss[l+1].Children) == 0 && ss[l+2].ChildExited && !locate.IsPoll(ss[l+1].Syscall.Nr))) {
+				// Seen gone at the sample after the poll, or (the child was still
+				// exiting then) at the one after that.
 				end = locate.CauseChild
 			}
 			// What its return left in its event array, read at the first sample after it
