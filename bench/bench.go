@@ -87,8 +87,9 @@ type Sample struct {
 	// Host is the host's start-to-exit time of the same run when Wall is timed by the
 	// workload or a guest: a run whose Wall exceeds it has a clock not to be trusted.
 	Host time.Duration
-	// Marks is, for a guest-timed run, the host's time between the guest's console marks
-	// around the workload: a check on the guest's clock.
+	// Marks is, for a run timed by the workload or a guest, the host's time between the
+	// kernel's marks around its timed part (on its stdout, or the guest's console), when
+	// the host saw both: a check on the clock that timed Wall.
 	Marks time.Duration
 }
 

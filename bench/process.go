@@ -25,11 +25,18 @@ const maxRSSMark = "STRATA_MAXRSS="
 // vfork+exec Go uses, so every child would look as big as strata itself. For cpu, syscall
 // and fileio the sample is the time the kernel took by its own clock (its
 // STRATA_WORKLOAD_NS line on stderr), the host's start-to-exit time goes to Sample.Host;
-// a run without that line is an error, never a silent fallback to the host's time. The
-// process is started from thread t, or from the spawner when t is nil (see procThread: it
-// is started with Pdeathsig).
+// a run without that line is an error, never a silent fallback to the host's time. When
+// the caller left its stdout unset, the host notes when the kernel's marks around its timed
+// part arrive there (Sample.Marks), as it does on a guest's console. The process is
+// started from thread t, or from the spawner when t is nil (see procThread: it is started
+// with Pdeathsig).
 func runWorkload(ctx context.Context, t *procThread, cmd *exec.Cmd, w Workload) (Sample, error) {
 	if kernel.Is(w.Name) {
+		var marks *markTimes
+		if cmd.Stdout == nil {
+			marks = &markTimes{}
+			cmd.Stdout = marks
+		}
 		s, self, err := runCmdStderr(ctx, t, cmd)
 		if err != nil {
 			return s, err
@@ -39,6 +46,9 @@ func runWorkload(ctx context.Context, t *procThread, cmd *exec.Cmd, w Workload) 
 			return Sample{}, fmt.Errorf("%s: workload %s printed no %s line on stderr", cmd.Args[0], w.Name, strings.TrimSuffix(kernel.NSPrefix, "="))
 		}
 		s.Host, s.Wall, s.Clock = s.Wall, ns, ClockWorkload
+		if marks != nil && len(marks.at) == 2 {
+			s.Marks = marks.at[1].Sub(marks.at[0])
+		}
 		return s, nil
 	}
 	if w.Name != Memory {

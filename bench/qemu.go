@@ -345,7 +345,8 @@ func (d *qemuDriver) accelOpt() string {
 	return d.accel
 }
 
-// markTimes passes the console through and notes when each STRATA_MARK line arrived.
+// markTimes passes the console (or a kernel's stdout) through to w, or nowhere when w is
+// nil, and notes when each STRATA_MARK line arrived.
 type markTimes struct {
 	w    *limited
 	line []byte
@@ -365,6 +366,9 @@ func (m *markTimes) Write(p []byte) (int, error) {
 		if len(m.line) < 256 {
 			m.line = append(m.line, c)
 		}
+	}
+	if m.w == nil {
+		return len(p), nil
 	}
 	return m.w.Write(p)
 }
