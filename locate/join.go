@@ -628,12 +628,14 @@ func rank(iv *Interval) int {
 // at each moment the most telling of their states. Where they all agree and the span ran
 // alone in its process, the state is the span's (Process); otherwise it is shared.
 //
-// With longest, among threads blocked at once, those in an unbroken wait that lasted at
-// least three quarters of the window stand for them before the most telling cause does.
-// Sampled, the edges of a span are a period or two wide, and helper threads that wake
-// every 20 ms (a pinger's sleep, a ticker's poll timing out) are found on CPU at both
-// edges beside the thread that ran the span; their short waits came and went while that
-// thread waited once, the span long (the wait counts until the thread runs again: a
+// With longest, among threads blocked at once, one in an unbroken wait that lasted at
+// least three quarters of the window stands before one in a shorter sleep, whatever their
+// causes' ranks. Sampled, the edges of a span are a period or two wide, and helper threads
+// that wake every 20 ms (a pinger's sleep, a ticker's poll timing out) are found on CPU at
+// both edges beside the thread that ran the span; their timers came and went while that
+// thread waited once, the span long. Short waits of other causes keep their rank: a
+// handler that writes and fsyncs in turn waits in pieces, while the thread that handed it
+// the work waits for it in one piece (the wait counts until the thread runs again: a
 // woken thread waiting for a CPU has not run the span's code yet). (A thread that handed the span its work and waits
 // for its end waits that long too: between it and the span's thread the cause's rank
 // decides, as before — a lock or condition wait ranks last.) Not for Go, whose idle
@@ -681,7 +683,8 @@ func (j *joiner) processWide(pid int32, ths []*Thread, atBoth, longest bool, w w
 					switch {
 					case best == nil:
 						best, bestSpans = iv, spans
-					case iv.State == Blocked && best.State == Blocked && spans != bestSpans:
+					case iv.State == Blocked && best.State == Blocked && spans != bestSpans &&
+						((spans && best.Kind == string(CauseSleep)) || (bestSpans && iv.Kind == string(CauseSleep))):
 						if spans {
 							best, bestSpans = iv, spans
 						}
