@@ -104,15 +104,26 @@ span_id.`,
 			if err != nil {
 				return fmt.Errorf("--web.listen-address: %w", err)
 			}
-			fmt.Fprintf(a.stdout, "strata serve: http://%s\n", ln.Addr())
 			if !watch {
+				fmt.Fprintf(a.stdout, "strata serve: http://%s\n", ln.Addr())
 				return srv.Serve(ctx, ln)
 			}
 			wctx, stopWatch := context.WithCancel(ctx)
 			watched := make(chan error, 1)
+			ready := make(chan struct{})
 			go func() {
-				watched <- watchFiles(wctx, a.networks, debounce, log, func() { a.reloadInto(wctx, srv, log) })
+				watched <- watchFiles(wctx, a.networks, debounce, log, ready, func() { a.reloadInto(wctx, srv, log) })
 			}()
+			// The address is said once the files are watched, so that an edit made as
+			// soon as the server answers is seen.
+			select {
+			case <-ready:
+			case err := <-watched:
+				stopWatch()
+				ln.Close()
+				return err
+			}
+			fmt.Fprintf(a.stdout, "strata serve: http://%s\n", ln.Addr())
 			err = srv.Serve(ctx, ln)
 			stopWatch()
 			if werr := <-watched; err == nil {

@@ -21,8 +21,9 @@ import (
 // paths: a directory is watched with every directory below it (those created later too),
 // a file by its directory, so that an editor's atomic save (write a temporary file,
 // rename it over the old one) and a delete followed by a new file are seen. Events are
-// gathered until none came for debounce. It returns when ctx is done.
-func watchFiles(ctx context.Context, paths []string, debounce time.Duration, log *slog.Logger, reload func()) error {
+// gathered until none came for debounce. ready is closed once the paths are watched. It
+// returns when ctx is done.
+func watchFiles(ctx context.Context, paths []string, debounce time.Duration, log *slog.Logger, ready chan<- struct{}, reload func()) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("--watch: %w", err)
@@ -88,6 +89,7 @@ func watchFiles(ctx context.Context, paths []string, debounce time.Duration, log
 	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	close(ready)
 	for {
 		select {
 		case <-ctx.Done():
