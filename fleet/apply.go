@@ -92,9 +92,10 @@ const DefaultApplyConcurrency = 16
 // admission and pods look up (RuntimeClasses, ConstraintTemplates, ConfigMaps …), then
 // the rest, then the workloads, each tier only once every object of the tiers before was
 // accepted. Within a tier, up to o.Concurrency objects are applied at once; an object
-// given twice with the same content is applied once, and with different content in the
-// order given. The result lists the objects applied, tier by tier, in the order given
-// within a tier.
+// given again as it was given just before is applied once, and with other content after
+// its earlier version, so the content given last stays. The result lists the objects
+// applied, tier by tier, in the order given within a tier. A kind the cluster does not
+// serve stops the apply before its tier is applied.
 //
 // After the first object the server refuses, no further object is started: the objects
 // already in flight finish, and the error joins each refused object's error (each names
@@ -134,16 +135,15 @@ func (c *Cluster) Apply(ctx context.Context, objs []manifest.Object, o ApplyOpti
 		items := todo[:n]
 		todo = todo[n:]
 		// Kinds are mapped to resources here, one object after another, and only now: a kind
-		// whose CRD an earlier tier created is served only after it.
-		var errs []error
+		// whose CRD an earlier tier created is served only after it. The first kind the
+		// cluster does not serve stops the apply (every other object of that kind would
+		// say the same, each after a discovery of its own).
 		for _, it := range items {
-			if it.err = c.mapItem(mapper, it); it.err != nil {
-				errs = append(errs, it.err)
+			if err := c.mapItem(mapper, it); err != nil {
+				return out, err
 			}
 		}
-		if len(errs) > 0 {
-			return out, errors.Join(errs...)
-		}
+		var errs []error
 		for _, wave := range applyWaves(items) {
 			if !c.applyWave(ctx, wave, o, workers) {
 				break

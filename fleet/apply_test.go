@@ -45,8 +45,9 @@ spec:
 // last): Apply's tiers put the Namespace first, then the RuntimeClass and ConfigMaps,
 // then the Service, then the Deployment, with 8 in flight; every object is created, an
 // object given twice alike is applied once, one given twice with other content ends as
-// given last; a second apply finds them unchanged. When objects of one tier are refused,
-// each refused object is named, and no later tier is started.
+// given last; a later apply finds them unchanged. When objects of one tier are refused,
+// each refused object is named, and no later tier is started; a kind the cluster does not
+// serve is named once, before anything of its tier is applied.
 func TestApplyTiersOnControlPlane(t *testing.T) {
 	cp := controlplane.ForTest(t)
 	ctx := t.Context()
@@ -156,6 +157,24 @@ func TestApplyTiersOnControlPlane(t *testing.T) {
 		}
 		if _, err := cp.Client.CoreV1().Namespaces().Get(ctx, "refused", metav1.GetOptions{}); err != nil {
 			t.Errorf("the Namespace of the tier before: %v", err)
+		}
+	})
+
+	t.Run("a kind the cluster does not serve stops the apply before its tier", func(t *testing.T) {
+		constraint := func(name string) manifest.Object {
+			return object("StrataAllowedRuntimeClasses", name, "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: StrataAllowedRuntimeClasses\nmetadata: {name: "+name+"}\nspec: {}\n")
+		}
+		objs := []manifest.Object{constraint("c-1"), constraint("c-2"), configMap("tiers", "before-missing", "v"),
+			object("Service", "beside-missing", "apiVersion: v1\nkind: Service\nmetadata: {name: beside-missing, namespace: tiers}\nspec: {ports: [{port: 80}]}\n")}
+		applied, err := c.Apply(ctx, objs, fleet.ApplyOptions{})
+		if err == nil || strings.Count(err.Error(), "does not serve StrataAllowedRuntimeClasses") != 1 || !strings.Contains(err.Error(), "install Gatekeeper first") {
+			t.Errorf("got %v, want one error naming the kind not served and Gatekeeper", err)
+		}
+		if len(applied) != 1 || applied[0].Name != "before-missing" {
+			t.Errorf("applied %+v, want only the ConfigMap of the tier before", applied)
+		}
+		if _, err := cp.Client.CoreV1().Services("tiers").Get(ctx, "beside-missing", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("the Service of the constraints' tier: %v, want not found", err)
 		}
 	})
 
