@@ -260,7 +260,13 @@ func (r *Reader) Read(ctx context.Context, files []network.File) (*Import, error
 		}
 	}
 	r.last = nil
-	res := newResolver(r.base, r.opts)
+	rows := 0
+	for _, d := range parsed {
+		for _, dd := range d.dims {
+			rows += len(dd.rows)
+		}
+	}
+	res := newResolver(r.base, r.opts, rows)
 	outs, err := res.run(ctx, parsed)
 	if err != nil {
 		return nil, err

@@ -200,8 +200,9 @@ func newBaseIndex(n *network.Network) *baseIndex {
 	return bi
 }
 
-func newResolver(base *baseIndex, opts Options) *resolver {
-	r := &resolver{base: base, opts: opts, byKey: map[string][]*entity{}, byID: map[string]*entity{},
+// newResolver is a resolver of names against base, sized for rows table rows.
+func newResolver(base *baseIndex, opts Options, rows int) *resolver {
+	r := &resolver{base: base, opts: opts, byKey: make(map[string][]*entity, 3*rows), byID: make(map[string]*entity, rows),
 		wrapped: map[*network.Entity]*entity{}, rels: map[string]relRef{}, newRels: map[string]*network.RelationType{},
 		dims: map[string]*dimDecl{}, baseDim: map[*dimDecl]*network.Dimension{}}
 	if n := base.n; n != nil {

@@ -135,7 +135,14 @@ func (l *Loader) LoadDecls(ctx context.Context, files []File, decls []*Decls, op
 		}
 	}
 	l.last = nil
-	b := newBuilder()
+	entities := 0
+	for _, d := range decls {
+		entities += len(d.Entities)
+		for _, dd := range d.Dimensions {
+			entities += len(dd.Values)
+		}
+	}
+	b := newBuilderFor(entities)
 	for _, f := range files {
 		err := yamlpos.Scan(ctx, f.Name, f.Data, o.Limits, func(n *yamlpos.Node) error {
 			b.document(n, o.ExtraKinds)

@@ -277,13 +277,20 @@ func scalarOf(n *yamlpos.Node) scalar {
 	return scalar{text: n.Value(), pos: n.Pos(), verbatim: n.Verbatim() && n.Tag() == yamlpos.Str, quoted: n.Quoted()}
 }
 
-func newBuilder() *builder {
-	return &builder{n: &Network{
-		byID:     map[string]*Entity{},
+func newBuilder() *builder { return newBuilderFor(0) }
+
+// newBuilderFor is a builder sized for about entities entities.
+func newBuilderFor(entities int) *builder {
+	b := &builder{n: &Network{
+		byID:     make(map[string]*Entity, entities),
 		dims:     map[string]*Dimension{},
 		rels:     map[string]*RelationType{},
 		relAlias: map[string]*RelationType{},
 	}}
+	if entities > 0 {
+		b.n.Entities = make([]*Entity, 0, entities)
+	}
+	return b
 }
 
 func (b *builder) addRelation(r RelationType) {
