@@ -14,6 +14,11 @@
 // that holds every fact of the seed. A loaded Network is immutable and safe for concurrent
 // readers.
 //
+// An importer that knows where everything it read came from (package kb, reading
+// Markdown) hands [LoadDecls] its declarations as values ([Decls]) instead of writing
+// YAML; a [Loader] keeps its last network and, when only chains and facts changed,
+// resolves only those, the new network sharing the last one's entities.
+//
 // # Where the seed lives
 //
 // The embedded default network is network/default/*.yaml, one file per part of the seed
