@@ -60,7 +60,7 @@ echo "== cleanup beside a CPU hog (stress-ng --cpu 2): cancelled runs leave noth
 # cleanup must wait for what it cleans, not for a moment that is long enough on a quiet
 # machine. One package at a time: the probe's test compares the host before and after.
 cleanup() {
-  go test -count=1 -timeout 20m -run 'TestCancelLeavesNothing|FailedRunRemovesContainer|TestContainerdCancelDuringCreate|TestRemove|TestDirs' ./bench/ ./bench/internal/cgroup/
+  go test -count=1 -timeout 20m -run 'TestCancelLeavesNothing|FailedRunRemovesContainer|TestContainerdCancelDuringCreate|TestOCICancelDuringCreate|TestRemove|TestDirs' ./bench/ ./bench/internal/cgroup/
   go test -count=1 -timeout 5m -run 'TestLocalLeavesNothing' ./probe/
 }
 if command -v stress-ng >/dev/null 2>&1; then
