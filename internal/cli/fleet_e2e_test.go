@@ -162,6 +162,25 @@ func TestFleetControlPlane(t *testing.T) {
 		if s.Place.X != 3 || len(s.Clusters) != 2 {
 			t.Errorf("place %+v over %d clusters, want X=3 over 2", s.Place, len(s.Clusters))
 		}
+		// The same from --kubeconfig <(cat FILE): a pipe, read once for both contexts.
+		cfg, err := os.ReadFile(kubeconfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pr.Close()
+		go func() { pw.Write(cfg); pw.Close() }()
+		r = strata(t, "fleet", "--kubeconfig", fmt.Sprintf("/dev/fd/%d", pr.Fd()), "--context", "east,west", "-o", "json")
+		var sp fleetSummary
+		if err := json.Unmarshal([]byte(r.stdout), &sp); err != nil || r.code != 0 {
+			t.Fatalf("--kubeconfig <(cat kubeconfig): exit %d %v\n%s%s", r.code, err, r.stdout, r.stderr)
+		}
+		if sp.Place.X != 3 || len(sp.Clusters) != 2 || sp.Clusters[1].Nodes != 6 {
+			t.Errorf("--kubeconfig <(cat kubeconfig): place %+v over %d clusters, want X=3 over 2 of 6 nodes each", sp.Place, len(sp.Clusters))
+		}
 		// The scenarios are planned for K3s (X=2): the mismatch is said.
 		r = strata(t, "fleet", "plan", "--scenario", "edge")
 		if r.code != 0 || !strings.Contains(r.stdout, "X mismatch: the plan's X=2 (K3s) differs from the fleet's X=1: Kubernetes") {
