@@ -2,6 +2,7 @@ package reason
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strings"
@@ -464,23 +465,29 @@ func (r *Reasoner) fact(i int) (network.Fact, string) {
 // declared facts, each marked kind derived. Its size is the closure's; for one entity use
 // [Reasoner.DerivedAbout].
 func (r *Reasoner) Derived(rel *Relation) []network.Fact {
-	var out []network.Fact
-	for a := range int32(len(r.ids)) {
-		if !rel.domain[a] {
-			continue
-		}
-		below := rel.Order.Below(a)
-		if len(below) == 0 {
-			continue
-		}
-		declared := rel.declaredBelow(a)
-		for _, b := range below {
-			if rel.domain[b] && !declared[b] {
-				out = append(out, rel.derivedFact(r, a, b))
+	return slices.Collect(r.AllDerived(rel))
+}
+
+// AllDerived yields the facts [Reasoner.Derived] returns, in the same order, one at a
+// time: a caller that stops early pays only for what it took.
+func (r *Reasoner) AllDerived(rel *Relation) iter.Seq[network.Fact] {
+	return func(yield func(network.Fact) bool) {
+		for a := range int32(len(r.ids)) {
+			if !rel.domain[a] {
+				continue
+			}
+			below := rel.Order.Below(a)
+			if len(below) == 0 {
+				continue
+			}
+			declared := rel.declaredBelow(a)
+			for _, b := range below {
+				if rel.domain[b] && !declared[b] && !yield(rel.derivedFact(r, a, b)) {
+					return
+				}
 			}
 		}
 	}
-	return out
 }
 
 // DerivedAbout returns the derived facts with e as subject or object, relation by relation

@@ -52,6 +52,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/openapi.json", s.openapi, opOpenAPI},
 		{"GET", "/api/v1/network", s.network, opNetwork},
 		{"GET", "/api/v1/network/status", s.networkStatus, opNetworkStatus},
+		{"GET", "/api/v1/network/derived", s.networkDerived, opNetworkDerived},
 		{"GET", "/api/v1/entities", s.entities, opEntities},
 		{"GET", "/api/v1/entities/{name}", s.entity, opEntity},
 		{"GET", "/api/v1/compare", s.compare, opCompare},

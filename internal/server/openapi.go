@@ -65,8 +65,10 @@ var workloadLimits = " At most " + strconv.Itoa(MaxWorkloads) + " Workload docum
 
 var (
 	opOpenAPI = operation{id: "openapi", summary: "This document.", answer: typeOf[map[string]any]()}
-	opNetwork = operation{id: "getNetwork", summary: "The whole network: entities, dimensions, relation types, declared facts, and the facts the reasoner derives.",
+	opNetwork = operation{id: "getNetwork", summary: "The whole network as declared: entities, dimensions, relation types, facts, and which relations are orders. The facts the reasoner derives are /api/v1/network/derived.",
 		answer: typeOf[networkDoc]()}
+	opNetworkDerived = operation{id: "getDerivedFacts", summary: "The facts the reasoner derives (the closure of every order, less what is declared), relation by relation: at most " + strconv.Itoa(MaxDerived) + " (truncated says when there are more; /api/v1/entities/{name} gives all of one entity's). Encoded on the first request for each network generation.",
+		answer: typeOf[DerivedFacts](), work: true}
 	opNetworkStatus = operation{id: "getNetworkStatus", summary: "Which network is served (its generation, when it was loaded) and the problems of the files as they are now; with --watch, while they have problems the last good network stays served (stale). Poll it with If-None-Match: it answers 304 until something changes.",
 		answer: typeOf[NetworkStatus]()}
 	opEntities = operation{id: "searchEntities", summary: "List or search entities by id, English or Chinese name, or alias (exact matches first, then prefixes, then substrings).",

@@ -18,11 +18,25 @@ type staticJSON struct {
 	openapi body
 }
 
-// networkDoc is the network with the facts the reasoner derives, for the explorer.
+// networkDoc is the network as declared, for the explorer. The facts the reasoner derives
+// are another answer (DerivedFacts): they number as many as the orders' closure, which a
+// network of thousands of entities makes millions, and the network document is encoded at
+// start and at every reload.
 type networkDoc struct {
 	*network.Network
+	Orders []string `json:"orders"` // transitive relations: what rank, compare and pareto use
+}
+
+// MaxDerived is the most derived facts /api/v1/network/derived answers with.
+const MaxDerived = 20_000
+
+// DerivedFacts is the answer of /api/v1/network/derived: the facts the reasoner derives,
+// relation by relation, at most MaxDerived of them.
+type DerivedFacts struct {
 	Derived []network.Fact `json:"derived"`
-	Orders  []string       `json:"orders"` // transitive relations: what rank, compare and pareto use
+	// Truncated is true when the orders' closure derives more facts than the answer holds:
+	// /api/v1/entities/{name} gives every derived fact about one entity.
+	Truncated bool `json:"truncated"`
 }
 
 func (st *staticJSON) build(s *Server) error {
@@ -33,16 +47,44 @@ func (st *staticJSON) build(s *Server) error {
 
 // networkBlob is the network document of a state, encoded once with its ETag.
 func (s *Server) networkBlob(n *network.Network, rsn *reason.Reasoner, paths pathNames) (body, error) {
-	doc := networkDoc{Network: n, Derived: []network.Fact{}, Orders: []string{}}
+	doc := networkDoc{Network: n, Orders: []string{}}
 	for _, rel := range rsn.Orders() {
 		doc.Orders = append(doc.Orders, rel.Type.ID)
-		doc.Derived = append(doc.Derived, rsn.Derived(rel)...)
+	}
+	return blob(doc, paths)
+}
+
+// derivedBlob is the derived facts of a state, encoded with its ETag: the first MaxDerived
+// of them, which is all the work it does however large the closure.
+func derivedBlob(rsn *reason.Reasoner, paths pathNames) (body, error) {
+	doc := DerivedFacts{Derived: []network.Fact{}}
+	for _, rel := range rsn.Orders() {
+		for f := range rsn.AllDerived(rel) {
+			if len(doc.Derived) == MaxDerived {
+				doc.Truncated = true
+				break
+			}
+			doc.Derived = append(doc.Derived, f)
+		}
+		if doc.Truncated {
+			break
+		}
 	}
 	return blob(doc, paths)
 }
 
 func (s *Server) openapi(*request) result   { return result{data: s.static.openapi} }
 func (s *Server) network(r *request) result { return result{data: r.st.network} }
+
+// networkDerived answers the derived facts, encoded on the first request for this network
+// and kept with it.
+func (s *Server) networkDerived(r *request) result {
+	b, err := r.st.derived()
+	if err != nil {
+		return result{err: err}
+	}
+	return result{data: b}
+}
 
 // EntitySummary is an entity in a search answer.
 type EntitySummary struct {

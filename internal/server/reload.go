@@ -1,6 +1,7 @@
 package server
 
 import (
+	"sync"
 	"time"
 
 	"github.com/strata-dev/strata/network"
@@ -16,6 +17,9 @@ type state struct {
 	rsn     *reason.Reasoner
 	planner *plan.Planner
 	network body // the network document with its ETag
+	// derived encodes the derived facts (with their ETag) on first use, once: a reload
+	// swaps in a state without waiting for the closure nobody asked for yet.
+	derived func() (body, error)
 	paths   pathNames
 	status  body // the NetworkStatus answer with its ETag
 	gen     uint64
@@ -53,6 +57,8 @@ func (s *Server) newState(rsn *reason.Reasoner, planner *plan.Planner, problems 
 	if st.network, err = s.networkBlob(st.net, rsn, st.paths); err != nil {
 		return nil, err
 	}
+	paths := st.paths
+	st.derived = sync.OnceValues(func() (body, error) { return derivedBlob(rsn, paths) })
 	return st, st.setStatus(st.loaded, problems)
 }
 

@@ -133,7 +133,8 @@ func TestAPI(t *testing.T) {
 		status                            int
 		want                              []string // substrings of the body
 	}{
-		{"network", "GET", "/api/v1/network", "", "", 200, []string{`"entities"`, `"derived"`, `"orders"`, `"isolation-strength"`}},
+		{"network", "GET", "/api/v1/network", "", "", 200, []string{`"entities"`, `"orders"`, `"isolation-strength"`}},
+		{"derived facts", "GET", "/api/v1/network/derived", "", "", 200, []string{`"derived":[{`, `"kind":"derived"`, `"truncated":false`}},
 		{"entities", "GET", "/api/v1/entities?limit=3", "", "", 200, []string{`"total"`}},
 		{"search chinese", "GET", "/api/v1/entities?q=" + url.QueryEscape("容器"), "", "", 200, []string{`"id":"L-3"`, `"match":"zh"`}},
 		{"search alias", "GET", "/api/v1/entities?q=containers", "", "", 200, []string{`"id":"L-3"`, `"match":"alias"`}},

@@ -114,8 +114,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The whole network: entities, dimensions, relation types, declared facts, and the facts the reasoner derives. */
+        /** The whole network as declared: entities, dimensions, relation types, facts, and which relations are orders. The facts the reasoner derives are /api/v1/network/derived. */
         get: operations["getNetwork"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/network/derived": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The facts the reasoner derives (the closure of every order, less what is declared), relation by relation: at most 20000 (truncated says when there are more; /api/v1/entities/{name} gives all of one entity's). Encoded on the first request for each network generation. */
+        get: operations["getDerivedFacts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -372,6 +389,10 @@ export interface components {
             relation: string;
             subject: string;
         };
+        DerivedFacts: {
+            derived: components["schemas"]["NetworkFact"][];
+            truncated: boolean;
+        };
         Dominated: {
             better: string[];
             by: string;
@@ -469,7 +490,6 @@ export interface components {
         };
         NetworkDoc: {
             chains: components["schemas"]["NetworkChainDecl"][];
-            derived: components["schemas"]["NetworkFact"][];
             dimensions: components["schemas"]["NetworkDimension"][];
             entities: components["schemas"]["NetworkEntity"][];
             facts: components["schemas"]["NetworkFact"][];
@@ -1168,6 +1188,62 @@ export interface operations {
             };
             /** @description Misdirected Request */
             421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDerivedFacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DerivedFacts"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Misdirected Request */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,6 +17,7 @@ export type RelationType = Schemas["NetworkRelationType"];
 export type Fact = Schemas["NetworkFact"];
 export type Formula = Schemas["NetworkFormulaDecl"];
 export type NetworkDoc = Schemas["NetworkDoc"];
+export type DerivedFacts = Schemas["DerivedFacts"];
 export type EntitySummary = Schemas["EntitySummary"];
 export type EntityAnswer = Schemas["EntityAnswer"];
 export type RankAnswer = Schemas["RankAnswer"];

@@ -1,7 +1,8 @@
 // State the views share: the network document, fetched once, and indexes over it.
-import { getJSON, NetworkDoc, Entity, RelationType, Fact } from "./api";
+import { getJSON, NetworkDoc, DerivedFacts, Entity, RelationType, Fact } from "./api";
 
 let netPromise: Promise<NetworkDoc> | null = null;
+let derivedPromise: Promise<DerivedFacts> | null = null;
 
 /**
  * network is the whole network (/api/v1/network), fetched on first use and then shared.
@@ -14,7 +15,11 @@ export function network(signal?: AbortSignal): Promise<NetworkDoc> {
     netPromise = p;
     p.catch(() => { if (netPromise === p) netPromise = null; });
   }
-  const p = netPromise;
+  return waitFor(netPromise, signal);
+}
+
+/** waitFor is a shared request's answer for one caller, whose signal stops only its own wait. */
+function waitFor<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return p;
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -24,9 +29,23 @@ export function network(signal?: AbortSignal): Promise<NetworkDoc> {
   });
 }
 
-/** forgetNetwork drops the shared network document: the next view fetches the new one. */
+/**
+ * derivedFacts are the facts the reasoner derives (/api/v1/network/derived), fetched when a
+ * view first shows them and then shared, like the network. signal stops this caller's wait.
+ */
+export function derivedFacts(signal?: AbortSignal): Promise<DerivedFacts> {
+  if (!derivedPromise) {
+    const p = getJSON("/api/v1/network/derived");
+    derivedPromise = p;
+    p.catch(() => { if (derivedPromise === p) derivedPromise = null; });
+  }
+  return waitFor(derivedPromise, signal);
+}
+
+/** forgetNetwork drops the shared network document and derived facts: the next view fetches the new ones. */
 export function forgetNetwork() {
   netPromise = null;
+  derivedPromise = null;
 }
 
 /** Index holds lookups over a network document that several views need. */

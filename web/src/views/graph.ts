@@ -3,7 +3,7 @@
 import cytoscape from "cytoscape";
 import { Fact, NetworkDoc } from "../api";
 import { h, clear } from "../dom";
-import { network } from "../state";
+import { network, derivedFacts } from "../state";
 import { go, href, Route, View } from "../router";
 import { showDetails, entitySearch } from "./details";
 
@@ -50,7 +50,7 @@ export function graph(): View {
       const controls = h("section", { class: "controls", "aria-label": "Filters" },
         focusBox,
         h("fieldset", {}, h("legend", {}, "Edges"),
-          h("label", {}, h("input", { type: "checkbox", id: "derived", onchange: (ev: Event) => { state.derived = (ev.target as HTMLInputElement).checked; apply(); } }), " derived facts (closure of the orders)"),
+          h("label", {}, h("input", { type: "checkbox", id: "derived", onchange: (ev: Event) => showDerived((ev.target as HTMLInputElement).checked) }), " derived facts (closure of the orders)"),
           h("div", { class: "checks" }, relBoxes)),
         h("fieldset", {}, h("legend", {}, "Dimensions and categories"), h("div", { class: "checks" }, groupBoxes)),
         h("p", {}, h("button", { type: "button", onclick: () => layout() }, "re-layout")));
@@ -66,12 +66,15 @@ export function graph(): View {
       for (const e of net.entities) {
         elements.push({ group: "nodes", data: { id: e.id, label: e.id + (e.names.zh ? "\n" + e.names.zh : ""), color: color.get(groupOf(e)), group: groupOf(e) } });
       }
-      const addEdges = (facts: Fact[], derived: boolean) => facts.forEach((f, i) => elements.push({
+      const edgeOf = (f: Fact, id: string, derived: boolean): cytoscape.ElementDefinition => ({
         group: "edges", classes: derived ? "derived" : f.equal ? "equal" : "",
-        data: { id: (derived ? "d" : "f") + i, source: f.subject, target: f.object, relation: f.relation, derived, label: f.equal ? "=" : symbol.get(f.relation) },
-      }));
-      addEdges(net.facts, false);
-      addEdges(net.derived, true);
+        data: { id, source: f.subject, target: f.object, relation: f.relation, derived, label: f.equal ? "=" : symbol.get(f.relation) },
+      });
+      net.facts.forEach((f, i) => elements.push(edgeOf(f, "f" + i, false)));
+      // The derived facts come from their own route, when first asked for: a large network's
+      // closure is far larger than the network.
+      let derived: "no" | "loading" | "yes" = "no";
+      let truncated = false;
 
       const c = cytoscape({
         container: graphEl, elements, minZoom: 0.1, maxZoom: 4,
@@ -103,6 +106,26 @@ export function graph(): View {
         ev.preventDefault();
       });
 
+      async function showDerived(on: boolean) {
+        state.derived = on;
+        if (on && derived === "no") {
+          derived = "loading";
+          status.textContent = "loading the derived facts…";
+          try {
+            const d = await derivedFacts(signal);
+            if (c.destroyed()) return;
+            c.add(d.derived.map((f, i) => edgeOf(f, "d" + i, true)));
+            truncated = d.truncated;
+            derived = "yes";
+          } catch (err) {
+            derived = "no";
+            if (!c.destroyed()) status.textContent = "the derived facts could not be loaded: " + (err instanceof Error ? err.message : String(err));
+            return;
+          }
+        }
+        apply();
+      }
+
       function apply() {
         c.batch(() => {
           const visibleEdge = (e: cytoscape.EdgeSingular) => state.rels.has(e.data("relation")) && (state.derived || !e.data("derived"));
@@ -125,7 +148,8 @@ export function graph(): View {
           if (state.focus) c.getElementById(state.focus).addClass("focus");
         });
         const n = c.nodes().not(".hidden").length, m = c.edges().not(".hidden").length;
-        status.textContent = `${n} entities, ${m} facts shown` + (state.focus ? ` — ${state.hops || "all"} hop(s) around ${state.focus}` : "");
+        status.textContent = `${n} entities, ${m} facts shown` + (state.focus ? ` — ${state.hops || "all"} hop(s) around ${state.focus}` : "") +
+          (state.derived && truncated ? " — the derived facts are the first of more than the server sends; an entity's details list all of its own" : "");
         layout();
       }
 

@@ -1,0 +1,84 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/strata-dev/strata/internal/server"
+	"github.com/strata-dev/strata/network"
+)
+
+// chainOverlay is the default network with a chain c0 > c1 > … > c(n-1) in an order of its
+// own: its closure derives (n-1)(n-2)/2 facts, every ci > cj with j > i+1.
+func chainOverlay(n int) network.File {
+	var b strings.Builder
+	b.WriteString("apiVersion: strata.dev/v1alpha1\nkind: RelationType\nmetadata: {name: test-above}\nspec:\n  symbol: \">\"\n  properties: [transitive, irreflexive, antisymmetric]\n")
+	b.WriteString("---\napiVersion: strata.dev/v1alpha1\nkind: Entities\nmetadata: {name: chain}\nspec:\n  category: concept\n  items:\n")
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = fmt.Sprintf("c%d", i)
+		fmt.Fprintf(&b, "    - id: %s\n", ids[i])
+	}
+	fmt.Fprintf(&b, "---\napiVersion: strata.dev/v1alpha1\nkind: Facts\nmetadata: {name: chain}\nspec:\n  chains:\n    - relation: test-above\n      chain: %s\n", strings.Join(ids, " > "))
+	return network.File{Name: "chain.yaml", Data: []byte(b.String())}
+}
+
+// TestDerivedFacts: /api/v1/network carries no derived facts (it is encoded at start and at
+// every reload, and a closure can be millions of facts); /api/v1/network/derived answers
+// them, checked here against the pairs a chain's closure holds by counting (every ci > cj
+// with j > i+1, each once), and stops at MaxDerived, saying so.
+func TestDerivedFacts(t *testing.T) {
+	for _, tc := range []struct {
+		n         int
+		truncated bool
+	}{{100, false}, {300, true}} {
+		t.Run(fmt.Sprint(tc.n), func(t *testing.T) {
+			raw := overlayServer(t, chainOverlay(tc.n))
+			s := server.CheckedHandler(t, raw)
+			netDoc := do(t, s, "GET", "/api/v1/network", "", nil).json(t)
+			if _, ok := netDoc["derived"]; ok {
+				t.Error("/api/v1/network carries the derived facts")
+			}
+			a := do(t, s, "GET", "/api/v1/network/derived", "", nil)
+			if a.status != 200 {
+				t.Fatalf("status %d: %s", a.status, a.body)
+			}
+			var got server.DerivedFacts
+			if err := json.Unmarshal(a.body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Truncated != tc.truncated {
+				t.Errorf("truncated %v, want %v", got.Truncated, tc.truncated)
+			}
+			seen := map[[2]int]bool{}
+			for _, f := range got.Derived {
+				if f.Relation != "test-above" {
+					continue
+				}
+				var i, j int
+				if _, err := fmt.Sscanf(f.Subject+" "+f.Object, "c%d c%d", &i, &j); err != nil {
+					t.Fatalf("derived %s %s %s: %v", f.Subject, f.Relation, f.Object, err)
+				}
+				if j <= i+1 || seen[[2]int{i, j}] || f.Kind != "derived" {
+					t.Errorf("derived %s > %s (kind %s): not a derived pair of the chain, or twice", f.Subject, f.Object, f.Kind)
+				}
+				seen[[2]int{i, j}] = true
+			}
+			all := (tc.n - 1) * (tc.n - 2) / 2
+			switch {
+			case tc.truncated && len(got.Derived) != server.MaxDerived:
+				t.Errorf("%d derived facts, want the first %d", len(got.Derived), server.MaxDerived)
+			case !tc.truncated && len(seen) != all:
+				t.Errorf("%d derived facts of the chain, want all %d", len(seen), all)
+			}
+			// The second request is the same answer, by its ETag.
+			etag := a.header.Get("ETag")
+			r := do(t, s, "GET", "/api/v1/network/derived", "", nil)
+			if r.header.Get("ETag") != etag || etag == "" {
+				t.Errorf("ETag %q, then %q", etag, r.header.Get("ETag"))
+			}
+		})
+	}
+}
