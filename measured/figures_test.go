@@ -210,6 +210,9 @@ func TestFiguresStale(t *testing.T) {
 		{"runc upgraded", fresh(b), edit(setCheck("runc", func(c *probe.Check) { c.Version = "1.2.0" })), []string{"runc"}, "measured with runc 1.1.5+ds1; vm has 1.2.0 now"},
 		{"runc gone", fresh(b), edit(setCheck("runc", func(c *probe.Check) { c.Result, c.Evidence = probe.Skip, "runc: not on PATH" })), []string{"runc"}, "vm has no runc now"},
 		{"wazero upgraded", fresh(b), edit(setCheck("embedded-wasm", func(c *probe.Check) { c.Evidence = "wazero v1.13.0 is linked into this program" })), []string{"wazero"}, "measured with wazero 1.12.0; vm has 1.13.0 now"},
+		// Results dated after now have no age --max-age could judge: a wrong clock (the bench
+		// host's or this one's) or an edited file.
+		{"from the future", b.Results.Started.Add(-2 * time.Hour), host, []string{"runc", "crun", "gVisor", "wazero", "KVM"}, "measured 2026-12-02, 2h0m0s after now: its age cannot be judged"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,7 +77,13 @@ func ReadBench(name string, data []byte) (*bench.Results, error) {
 			return nil, bad("driver %s appears twice", d.Name)
 		}
 		seen[d.Name] = true
+		workloads := map[string]bool{}
 		for j, w := range d.Results {
+			if workloads[w.Workload] {
+				// strata bench writes one result per workload and driver; of two, which stands?
+				return nil, bad("drivers[%d] (%s) measures %s twice (results[%d])", i, d.Name, w.Workload, j)
+			}
+			workloads[w.Workload] = true
 			if err := checkSamples(w); err != nil {
 				return nil, bad("drivers[%d] (%s) results[%d] (%s): %v", i, d.Name, j, w.Workload, err)
 			}

@@ -43,6 +43,17 @@ func TestReadBench(t *testing.T) {
 // and column where the JSON says where; never a panic.
 func TestReadBenchHostile(t *testing.T) {
 	good := string(results(t))
+	var twice bench.Results
+	if err := json.Unmarshal([]byte(good), &twice); err != nil {
+		t.Fatal(err)
+	}
+	runc := &twice.Drivers[1]
+	low := []float64{1, 1, 1, 1, 1, 1}
+	runc.Results = append(runc.Results, bench.WorkloadResult{Workload: bench.Start, Unit: "ms", Samples: low, Summary: bench.Summarize(low)})
+	workloadTwice, err := json.Marshal(twice)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, data, want string
 		line             int // 0: no position expected
@@ -60,6 +71,7 @@ func TestReadBenchHostile(t *testing.T) {
 		{"no drivers", `{"version": 1, "started": "2026-12-01T10:00:00Z", "drivers": []}`, "no drivers", 0},
 		{"no time", `{"version": 1, "drivers": [{"name": "x"}]}`, "when", 0},
 		{"nameless driver", `{"version": 1, "started": "2026-12-01T10:00:00Z", "drivers": [{"name": ""}]}`, "no name", 0},
+		{"workload twice", string(workloadTwice), "drivers[1] (runc) measures start twice", 0},
 		{"driver twice", `{"version": 1, "started": "2026-12-01T10:00:00Z", "drivers": [{"name": "a"}, {"name": "a"}]}`, "twice", 0},
 		{"summary lies", strings.Replace(good, `"median": 20.2`, `"median": 2.2`, 1), "median", 0},
 		{"n lies", strings.Replace(good, `"n": 6`, `"n": 7`, 1), "7", 0},
