@@ -257,3 +257,35 @@ func excludedByHost(pl *plan.Plan, role, tech string) bool {
 	}
 	return false
 }
+
+// TestStaleUnsatisfiable: when the figures left are declared because the measured ones are
+// stale and nothing meets the workload, the failure says so (and how to use them), as a
+// plan does in its notes; a user otherwise sees only "startup-ms 120 (declared)".
+func TestStaleUnsatisfiable(t *testing.T) {
+	n := loadNet(t)
+	b := readBench(t, quickFile)
+	host := *readProbe(t, probeFile)
+	host.Host.Kernel = "6.19.0"
+	m, err := Figures(n, []Bench{b}, Options{Now: fresh(b), MaxAge: 30 * 24 * time.Hour, Host: &host, HostSource: "p.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runc, _ := figureOf(m, "runc")
+	if runc.Value != 0 {
+		t.Fatalf("runc's stale figure is used: %s", runc)
+	}
+	w := plan.Workload{Name: "api", Trust: "trusted", Artifact: "oci", StartupBudget: 50 * time.Millisecond}
+	_, err = planner(t, n).Measuring(m).Plan(w)
+	var u *plan.Unsatisfiable
+	if !errors.As(err, &u) {
+		t.Fatalf("plan: %v, want unsatisfiable (declared runc 120 ms, crun 100 ms > 50 ms)", err)
+	}
+	for _, want := range []string{"runc: startup-ms 120 (declared)", "runc is stale: measured on kernel 6.18.44-fc-v857; vm runs 6.19.0 now (p.json); not used (--allow-stale uses it)"} {
+		if !strings.Contains(u.Error(), want) {
+			t.Errorf("the failure does not say %q:\n%s", want, u.Error())
+		}
+	}
+	if !slices.Equal(u.Notes, m.Notes) {
+		t.Errorf("notes %q, want the measurements' %q", u.Notes, m.Notes)
+	}
+}

@@ -255,7 +255,7 @@ func (p *Planner) planMeasured(w Workload) (*Plan, error) {
 	flips := p.flips(declared, derr, pl, err)
 	if err != nil {
 		if u, ok := err.(*Unsatisfiable); ok {
-			u.Flips = flips
+			u.Flips, u.Notes = flips, slices.Clone(p.meas.Notes)
 		}
 		return nil, err
 	}

@@ -94,6 +94,9 @@ type Unsatisfiable struct {
 	Conflicts []string      `json:"conflicts" yaml:"conflicts"` // the requirements that together leave nothing
 	// Flips are the choices measured figures changed (Planner.Measuring), this one among them.
 	Flips []Flip `json:"flips,omitempty" yaml:"flips,omitempty"`
+	// Notes are the measurements' remarks on their inputs (Measurements.Notes), as a plan
+	// has them: stale results not used are why a figure is declared.
+	Notes []string `json:"notes,omitempty" yaml:"notes,omitempty"`
 }
 
 func (e *Unsatisfiable) Error() string {
@@ -105,6 +108,9 @@ func (e *Unsatisfiable) Error() string {
 	fmt.Fprintf(&b, "requirements in conflict: %s; relax one of them", strings.Join(e.Conflicts, ", "))
 	for _, f := range e.Flips {
 		fmt.Fprintf(&b, "\n%s: %s", f.Role, f.Because)
+	}
+	for _, n := range e.Notes {
+		fmt.Fprintf(&b, "\nnote: %s", n)
 	}
 	return b.String()
 }
