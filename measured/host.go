@@ -22,7 +22,7 @@ func staleness(t *technology, b Bench, dr *bench.DriverResult, opt Options) stri
 	switch age := opt.Now.Sub(r.Started); {
 	case opt.MaxAge > 0 && age > opt.MaxAge:
 		why = append(why, fmt.Sprintf("measured %s, %s ago, more than --max-age %s", r.Started.UTC().Format("2006-01-02"), days(age), days(opt.MaxAge)))
-	case opt.MaxAge > 0 && age < -clockSlack:
+	case opt.MaxAge > 0 && age < -ClockSlack:
 		// A date after now has no age to judge: the bench host's clock or this one's is
 		// wrong, or the file was edited.
 		why = append(why, fmt.Sprintf("measured %s, %s after now: its age cannot be judged against --max-age (a clock is wrong)", r.Started.UTC().Format("2006-01-02"), days(-age)))
@@ -53,9 +53,10 @@ func staleness(t *technology, b Bench, dr *bench.DriverResult, opt Options) stri
 	return strings.Join(why, "; ")
 }
 
-// clockSlack is how far after now results may say they were measured before they are
-// stale: the clocks of the host that measured and of the one that plans may differ a little.
-const clockSlack = 5 * time.Minute
+// ClockSlack is how far after now results and host reports may say they were taken before
+// they are stale: the clocks of the host that measured and of the one that plans may
+// differ a little.
+const ClockSlack = 5 * time.Minute
 
 // days writes a duration in days, or hours below two days.
 func days(d time.Duration) string {

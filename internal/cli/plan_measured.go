@@ -47,8 +47,12 @@ func (a *app) measuring(ctx context.Context, p *plan.Planner, m measureFlags) (*
 		if err != nil {
 			return nil, nil, err
 		}
-		if age := now.Sub(r.Host.Time); m.maxAge > 0 && age > m.maxAge && !m.allowStale {
+		switch age := now.Sub(r.Host.Time); {
+		case m.maxAge <= 0 || m.allowStale:
+		case age > m.maxAge:
 			return nil, nil, inputError{fmt.Errorf("%s: the host was probed %s, more than --max-age %s ago: probe it again (strata probe -o json), or pass --allow-stale", m.host, r.Host.Time.Format(time.RFC3339), m.maxAge)}
+		case age < -measured.ClockSlack:
+			return nil, nil, inputError{fmt.Errorf("%s: the host was probed %s, %s after now: its age cannot be judged against --max-age (a clock is wrong); probe it again (strata probe -o json), or pass --allow-stale", m.host, r.Host.Time.Format(time.RFC3339), (-age).Round(time.Second))}
 		}
 		host, hostSource = r, m.host
 		p = p.Excluding(measured.HostExclusion(a.net, m.host, r))

@@ -119,6 +119,17 @@ func TestPlanMeasuredStale(t *testing.T) {
 		!strings.Contains(r.stdout, "startup-ms 120 declared") {
 		t.Errorf("local probe, other kernel: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// Probed after now (a wrong clock here or on the probed host): its age cannot be
+	// judged, so it is refused as an old one is.
+	measuredNow(t, -time.Hour)
+	r = strata(t, "plan", "--scenario", "edge", "--measured", recordedBench, "--host", recordedProbe)
+	if r.code != 1 || !strings.Contains(r.stderr, "the host was probed 2026-12-02T04:17:30Z, 51m42s after now") {
+		t.Errorf("probe from the future: exit %d\n%s", r.code, r.stderr)
+	}
+	r = strata(t, "plan", "--scenario", "edge", "--measured", recordedBench, "--host", recordedProbe, "--allow-stale")
+	if r.code != 0 || !strings.Contains(r.stdout, "stale: measured 2026-12-02, 1h0m0s after now") {
+		t.Errorf("results from the future with --allow-stale: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestPlanMeasuredBadInput(t *testing.T) {
