@@ -274,5 +274,85 @@ func (p *Planner) Emit(pl *Plan, w Workload, o EmitOptions) ([]manifest.Object, 
 	if err != nil {
 		return nil, err
 	}
-	return manifest.Build(c)
+	objs, err := manifest.Build(c)
+	if err != nil {
+		return nil, p.located(c, pl.Coordinates.X > 0, err)
+	}
+	return objs, nil
+}
+
+// runtimeAttrs names the network attribute each Runtime field of a Choice is read from
+// (see [Planner.runtimeOf]).
+var runtimeAttrs = map[string]string{
+	"Handler": "handler", "Class": "runtime-class", "RuntimeType": "runtime-type",
+	"Options": "containerd-options", "GPUOptions": "gpu-containerd-options",
+	"PodAnnotations": "containerd-pod-annotations", "NodeNeeds": "node-needs",
+	"OverheadCPU": "overhead-cpu", "OverheadMemory": "workload-footprint-mb",
+}
+
+// located adds to a Build error where in the network each field it names was written:
+// the messages are the manifest package's, which knows a Choice, not the files its values
+// came from.
+func (p *Planner) located(c manifest.Choice, clustered bool, err error) error {
+	var where []string
+	seen := map[string]bool{}
+	note := func(field string, e *network.Entity, attr string) {
+		if e == nil || seen[field] {
+			return
+		}
+		if a, ok := e.Attr(attr); ok {
+			seen[field] = true
+			where = append(where, fmt.Sprintf("%s is %s's %s (%s)", field, e.ID, attr, a.Source.Short()))
+		}
+	}
+	for _, fe := range fieldErrors(err) {
+		head, rest, _ := strings.Cut(fe.Field, ".")
+		var rt *manifest.Runtime
+		switch {
+		case head == "Runtime":
+			rt = &c.Runtime
+		case strings.HasPrefix(head, "Allowed["):
+			var i int
+			if _, err := fmt.Sscanf(head, "Allowed[%d]", &i); err == nil && i >= 0 && i < len(c.Allowed) {
+				rt = &c.Allowed[i]
+			}
+		case fe.Field == "Policy.Objects":
+			for _, id := range []string{c.Policy.Engine, c.Policy.Pin} {
+				if e, ok := p.net.Entity(id); ok && id != "" {
+					_, attr := objectSets(e, clustered)
+					note(fe.Field+" ("+id+")", e, attr)
+				}
+			}
+		}
+		if attr, ok := runtimeAttrs[rest]; ok && rt != nil {
+			e, _ := p.net.Entity(rt.Name)
+			note(fe.Field, e, attr)
+		}
+	}
+	if len(where) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w\nwhere: %s", err, strings.Join(where, "; "))
+}
+
+// fieldErrors are the *manifest.FieldError values in err's tree.
+func fieldErrors(err error) []*manifest.FieldError {
+	var out []*manifest.FieldError
+	var walk func(error)
+	walk = func(err error) {
+		if fe, ok := err.(*manifest.FieldError); ok {
+			out = append(out, fe)
+			return
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
 }

@@ -219,3 +219,51 @@ spec:
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestOverlayBadValuesLocated: values the manifest package refuses (a runtime type, an
+// option value, a pod annotation, an object set strata does not write) are reported with
+// the overlay's file:line of the attribute they came from.
+func TestOverlayBadValuesLocated(t *testing.T) {
+	for _, tc := range []struct{ attrs, want string }{
+		{`{runtime-type: "bad type!"}`, "Runtime.RuntimeType is WasmEdge's runtime-type (bad.yaml:7)"},
+		{`{containerd-options: ["ConfigPath=a\u0007b"]}`, "Runtime.Options is WasmEdge's containerd-options (bad.yaml:7)"},
+		{`{containerd-pod-annotations: ["a\"b"]}`, "Runtime.PodAnnotations is WasmEdge's containerd-pod-annotations (bad.yaml:7)"},
+	} {
+		p := planner(t, network.File{Name: "bad.yaml", Data: []byte(`apiVersion: strata.dev/v1alpha1
+kind: Entities
+metadata: {name: bad}
+spec:
+  category: technology
+  items:
+    - {id: WasmEdge, merge: true, attributes: ` + tc.attrs + `}
+`)})
+		w, err := p.ScenarioWorkload("edge")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl, err := p.Plan(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Emit(pl, w, plan.EmitOptions{Image: "example/w:1"}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want it to say %q", tc.attrs, err, tc.want)
+		}
+	}
+	// An engine's object set strata does not write: where the engine lists it.
+	p := planner(t, network.File{Name: "engine.yaml", Data: []byte(`apiVersion: strata.dev/v1alpha1
+kind: Entities
+metadata: {name: engine}
+spec:
+  category: technology
+  items:
+    - {id: Gatekeeper, merge: true, attributes: {policy-objects-in-cluster: [gatekeeper-runtime-classes, no-such-set]}}
+`)})
+	w := readOne(t, "apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: w}\nspec: {trust: untrusted, artifact: oci, sites: [cluster]}\n")
+	pl, err := p.Plan(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Emit(pl, w, plan.EmitOptions{Image: "example/w:1"}); err == nil || !strings.Contains(err.Error(), "Policy.Objects (Gatekeeper) is Gatekeeper's policy-objects-in-cluster (engine.yaml:7)") {
+		t.Errorf("err = %v", err)
+	}
+}
