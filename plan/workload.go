@@ -130,8 +130,10 @@ func readWorkload(r *yamlpos.Reader, d network.Document) Workload {
 	}
 	if v := s.Get("image"); v != nil {
 		w.Image, _ = r.String(v, "spec.image")
-		if err := manifest.CheckImage(w.Image); w.Image != "" && err != nil {
-			r.Addf(v.Pos(), network.CodeSchema, "write [registry/]repository[:tag][@digest], e.g. ghcr.io/example/app:1.0", "spec.image: %v", strings.SplitN(err.Error(), ";", 2)[0])
+		// The check is the manifest package's; the words are the reader's own, with its hint
+		// apart as every positioned problem has it.
+		if w.Image != "" && manifest.CheckImage(w.Image) != nil {
+			r.Addf(v.Pos(), network.CodeSchema, "write [registry/]repository[:tag][@digest], e.g. ghcr.io/example/app:1.0", "spec.image: %q is not an image reference", w.Image)
 		}
 	}
 	if v := s.Get("replicas"); v != nil {
