@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
 
 	"github.com/strata-dev/strata/fleet"
 	"github.com/strata-dev/strata/network"
@@ -363,8 +365,12 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 			}
 		}
 	}
+	if pf.apply && len(f.contexts) > 1 {
+		return usagef("--apply takes one --context; the plan's objects go to one cluster")
+	}
 	var results []fleetPlanResult
 	var failures []error
+	var toApply [][]manifest.Object // each result's objects, for one Apply of them all
 	for _, w := range ws {
 		pl, err := p.Excluding(fl.Exclusion(a.net, w.GPU > 0)).Plan(w)
 		if err == nil && w.GPU == 0 && pl.Technology(plan.RoleAccelerator) != "" {
@@ -387,18 +393,24 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 			if err != nil {
 				return inputError{err}
 			}
-			if len(f.contexts) > 1 {
-				return usagef("--apply takes one --context; the plan's objects go to one cluster")
-			}
-			r.Applied, err = clusters[0].Apply(ctx, objs, fleet.ApplyOptions{DryRun: pf.dryRun == "server", Force: pf.force})
-			for _, ap := range r.Applied {
-				fmt.Fprintf(a.stderr, "%s %s %s\n", strings.ToLower(ap.Kind), objName(ap), ap.Result)
-			}
-			if err != nil {
-				return fleetError(err)
-			}
+			toApply = append(toApply, objs)
 		}
 		results = append(results, r)
+	}
+	if pf.apply && len(results) > 0 {
+		// One apply for every workload's objects: their tiers span the workloads (every
+		// RuntimeClass and template before any workload's pods), an object they share is
+		// applied once, and a refusal stops them all before their pods.
+		applied, err := clusters[0].Apply(ctx, slices.Concat(toApply...), fleet.ApplyOptions{DryRun: pf.dryRun == "server", Force: pf.force})
+		for _, ap := range applied {
+			fmt.Fprintf(a.stderr, "%s %s %s\n", strings.ToLower(ap.Kind), objName(ap), ap.Result)
+		}
+		if err != nil {
+			return fleetError(err)
+		}
+		for i := range results {
+			results[i].Applied = appliedOf(applied, toApply[i])
+		}
 	}
 	if format != "table" {
 		var out any = results
@@ -439,6 +451,27 @@ func (a *app) runFleetPlan(cmd *cobra.Command, f fleetFlags, pf fleetPlanFlags, 
 		return errNo
 	}
 	return nil
+}
+
+// appliedOf is what applied says of objs: each of their cluster objects, shared ones too.
+func appliedOf(applied []fleet.Applied, objs []manifest.Object) []fleet.Applied {
+	type key struct{ kind, namespace, name string }
+	mine := map[key]bool{}
+	for _, o := range objs {
+		var m struct {
+			Metadata struct{ Namespace string } `json:"metadata"`
+		}
+		if o.Target == "" && yaml.Unmarshal(o.YAML, &m) == nil {
+			mine[key{o.Kind, m.Metadata.Namespace, o.Name}] = true
+		}
+	}
+	var out []fleet.Applied
+	for _, ap := range applied {
+		if mine[key{ap.Kind, ap.Namespace, ap.Name}] {
+			out = append(out, ap)
+		}
+	}
+	return out
 }
 
 func objName(ap fleet.Applied) string {

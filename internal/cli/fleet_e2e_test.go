@@ -347,6 +347,54 @@ func TestFleetControlPlane(t *testing.T) {
 		}
 	})
 
+	t.Run("two workloads of one file in one apply", func(t *testing.T) {
+		ns := "pair"
+		if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "pair.yaml")
+		var doc strings.Builder
+		for _, name := range []string{"pair-a", "pair-b"} {
+			fmt.Fprintf(&doc, "---\napiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: %s}\nspec:\n  kind: Deployment\n  image: registry.example/%s:1.0\n  trust: trusted\n  artifact: wasm\n  footprint: constrained\n", name, name)
+		}
+		if err := os.WriteFile(path, []byte(doc.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := strata(t, "fleet", "plan", "--namespace", ns, "--apply", "-o", "json", path)
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		var out []fleetPlanResult
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out) != 2 {
+			t.Fatalf("%d results, want 2", len(out))
+		}
+		for i, name := range []string{"pair-a", "pair-b"} {
+			kinds := map[string]string{}
+			for _, a := range out[i].Applied {
+				kinds[a.Kind] = a.Name
+			}
+			if kinds["Deployment"] != name || kinds["RuntimeClass"] == "" {
+				t.Errorf("%s: applied %+v, want its Deployment and its RuntimeClass", name, out[i].Applied)
+			}
+			if _, err := client.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{}); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		// Each object applied once (one line "kind name result"), the shared RuntimeClass too.
+		var objects []string
+		for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 {
+				objects = append(objects, f[0]+" "+f[1])
+			}
+		}
+		if len(objects) != len(slices.Compact(slices.Sorted(slices.Values(objects)))) {
+			t.Errorf("an object applied twice:\n%s", r.stderr)
+		}
+	})
+
 	t.Run("own workloads: 30 wasm pods on the 3 wasmedge nodes, 30 runc pods over 5", func(t *testing.T) {
 		dir := t.TempDir()
 		for name, spec := range map[string]string{
