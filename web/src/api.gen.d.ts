@@ -618,6 +618,7 @@ export interface components {
         Unsatisfiable: {
             conflicts: string[];
             flips?: components["schemas"]["Flip"][];
+            notes?: string[];
             rejected: components["schemas"]["Alternative"][];
             role: string;
             workload: string;
