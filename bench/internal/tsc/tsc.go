@@ -119,7 +119,7 @@ func parseKernelLogTSC(log string) (khz int, line string, ok bool) {
 		}
 		num, _, _ = strings.Cut(num, " MHz")
 		mhz, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-		if err != nil || !(mhz > 0 && mhz < 1e6) { // NaN and absurd rates too
+		if err != nil || !(mhz >= 1 && mhz < 1e6) { // NaN, absurd rates and ones that round to 0 kHz too
 			continue
 		}
 		best, khz, line = kind, int(math.Round(mhz*1000)), msg

@@ -33,6 +33,7 @@ func TestParseKernelLogTSC(t *testing.T) {
 			1_999_999, "tsc: Refined TSC clocksource calibration: 1999.9991 MHz"},
 		{"no frequency", "[    0.000000] tsc: Fast TSC calibration failed\n[    0.1] clocksource: tsc: mask: 0xffff\n", 0, ""},
 		{"garbage number", "tsc: Detected lots MHz processor\n", 0, ""},
+		{"below 1 MHz (rounds to 0 kHz; found by the fuzzer)", "tsc: Detected .0001 MHz processor\n", 0, ""},
 		{"empty", "", 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
