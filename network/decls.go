@@ -3,12 +3,9 @@ package network
 import (
 	"bytes"
 	"context"
-	"errors"
 	"reflect"
 	"slices"
 	"sync"
-
-	"github.com/strata-dev/strata/network/yamlpos"
 )
 
 // Decls is what one document declares, given as values instead of YAML, each thing with
@@ -119,13 +116,7 @@ func (b *builder) mark() position {
 
 // LoadDecls is [LoadDecls], reusing what the last load built where it can.
 func (l *Loader) LoadDecls(ctx context.Context, files []File, decls []*Decls, opts ...Options) (*Network, error) {
-	var o Options
-	for _, x := range opts {
-		o.ExtraKinds = append(o.ExtraKinds, x.ExtraKinds...)
-		if x.Limits != (yamlpos.Limits{}) {
-			o.Limits = x.Limits
-		}
-	}
+	o := mergeOptions(opts)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.last != nil {
@@ -143,18 +134,8 @@ func (l *Loader) LoadDecls(ctx context.Context, files []File, decls []*Decls, op
 		}
 	}
 	b := newBuilderFor(entities)
-	for _, f := range files {
-		err := yamlpos.Scan(ctx, f.Name, f.Data, o.Limits, func(n *yamlpos.Node) error {
-			b.document(n, o.ExtraKinds)
-			return nil
-		})
-		if err != nil {
-			var p *Problem
-			if !errors.As(err, &p) {
-				return nil, err
-			}
-			b.r.Add(*p)
-		}
+	if err := b.read(ctx, files, o); err != nil {
+		return nil, err
 	}
 	b.owners = make([]int, len(b.pendingFacts), len(b.pendingFacts)+len(decls))
 	for i := range b.owners {

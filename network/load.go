@@ -117,6 +117,16 @@ func Load(files []File, opts ...Options) (*Network, error) {
 // checks ctx between documents, every few thousand values while reading, and while facts
 // are resolved, so a server stops the work of a request whose client went away.
 func LoadContext(ctx context.Context, files []File, opts ...Options) (*Network, error) {
+	o := mergeOptions(opts)
+	b := newBuilder()
+	if err := b.read(ctx, files, o); err != nil {
+		return nil, err
+	}
+	return b.finish(ctx)
+}
+
+// mergeOptions is one Options of several: every extra kind, the last limits given.
+func mergeOptions(opts []Options) Options {
 	var o Options
 	for _, x := range opts {
 		o.ExtraKinds = append(o.ExtraKinds, x.ExtraKinds...)
@@ -124,7 +134,12 @@ func LoadContext(ctx context.Context, files []File, opts ...Options) (*Network, 
 			o.Limits = x.Limits
 		}
 	}
-	b := newBuilder()
+	return o
+}
+
+// read reads every document of files into b. A problem with a file is recorded; only
+// another error (ctx done) is returned.
+func (b *builder) read(ctx context.Context, files []File, o Options) error {
 	for _, f := range files {
 		// The model keeps values, never nodes, so one document's tree can hold the next.
 		err := yamlpos.Scan(ctx, f.Name, f.Data, o.Limits, func(n *yamlpos.Node) error {
@@ -134,12 +149,12 @@ func LoadContext(ctx context.Context, files []File, opts ...Options) (*Network, 
 		if err != nil {
 			var p *Problem
 			if !errors.As(err, &p) {
-				return nil, err
+				return err
 			}
 			b.r.Add(*p)
 		}
 	}
-	return b.finish(ctx)
+	return nil
 }
 
 // finish resolves the facts of everything read and returns the network, or every problem.
