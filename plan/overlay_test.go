@@ -196,35 +196,14 @@ func tomlDecode(data []byte, v any) error {
 	return err
 }
 
-// TestOverlayBadOption: an option that is not KEY=VALUE is refused where it was declared,
-// not written as an empty option.
-func TestOverlayBadOption(t *testing.T) {
-	p := planner(t, network.File{Name: "bad.yaml", Data: []byte(`apiVersion: strata.dev/v1alpha1
-kind: Entities
-metadata: {name: bad}
-spec:
-  category: technology
-  items:
-    - {id: WasmEdge, merge: true, attributes: {containerd-options: [ConfigPath]}}
-`)})
-	w, err := p.ScenarioWorkload("edge")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := p.Plan(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Emit(pl, w, plan.EmitOptions{Image: "example/w:1"}); err == nil || !strings.Contains(err.Error(), `WasmEdge's containerd-options item "ConfigPath" is not KEY=VALUE (bad.yaml:7)`) {
-		t.Errorf("err = %v", err)
-	}
-}
-
-// TestOverlayBadValuesLocated: values the manifest package refuses (a runtime type, an
-// option value, a pod annotation, an object set strata does not write) are reported with
-// the overlay's file:line of the attribute they came from.
+// TestOverlayBadValuesLocated: values an overlay gives WasmEdge that cannot be emitted are
+// refused where they were declared: an option that is not KEY=VALUE (not written as an
+// empty option), and values the manifest package refuses (a runtime type, an option
+// value, a pod annotation), each with the overlay's file:line of its attribute; so is an
+// object set strata does not write.
 func TestOverlayBadValuesLocated(t *testing.T) {
 	for _, tc := range []struct{ attrs, want string }{
+		{`{containerd-options: [ConfigPath]}`, `WasmEdge's containerd-options item "ConfigPath" is not KEY=VALUE (bad.yaml:7)`},
 		{`{runtime-type: "bad type!"}`, "Runtime.RuntimeType is WasmEdge's runtime-type (bad.yaml:7)"},
 		{`{containerd-options: ["ConfigPath=a\u0007b"]}`, "Runtime.Options is WasmEdge's containerd-options (bad.yaml:7)"},
 		{`{containerd-pod-annotations: ["a\"b"]}`, "Runtime.PodAnnotations is WasmEdge's containerd-pod-annotations (bad.yaml:7)"},
