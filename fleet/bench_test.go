@@ -103,6 +103,26 @@ func BenchmarkFleet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// planOn is one fleet plan of the edge scenario on the nodes read reads.
+	planOn := func(b *testing.B, read func(context.Context) (*fleet.Snapshot, error)) {
+		s, err := read(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(s.Nodes) != benchNodes {
+			b.Fatalf("%d nodes", len(s.Nodes))
+		}
+		f := &fleet.Fleet{Clusters: []*fleet.Snapshot{s}}
+		pl, err := p.Excluding(f.Exclusion(net, false)).Plan(w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		place, err := f.X(p, net)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Check(pl, net, place)
+	}
 	// plan is what strata fleet plan does; the other two read the nodes as it did before,
 	// to tell the parts apart in one run: plan-consistent reads etcd's current state (no
 	// resourceVersion: every page from etcd, whose 3.4 cannot serve the watch cache's
@@ -119,23 +139,7 @@ func BenchmarkFleet(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			self0, api0 := cpu(b, cp)
 			for b.Loop() {
-				s, err := v.read(ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(s.Nodes) != benchNodes {
-					b.Fatalf("%d nodes", len(s.Nodes))
-				}
-				f := &fleet.Fleet{Clusters: []*fleet.Snapshot{s}}
-				pl, err := p.Excluding(f.Exclusion(net, false)).Plan(w)
-				if err != nil {
-					b.Fatal(err)
-				}
-				place, err := f.X(p, net)
-				if err != nil {
-					b.Fatal(err)
-				}
-				f.Check(pl, net, place)
+				planOn(b, v.read)
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/plan")
 			reportCPU(b, cp, self0, api0)
@@ -156,23 +160,7 @@ func BenchmarkFleet(b *testing.B) {
 			}
 			self0, _ := cpu(b, cp)
 			start := time.Now()
-			s, err := read(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(s.Nodes) != benchNodes {
-				b.Fatalf("%d nodes", len(s.Nodes))
-			}
-			f := &fleet.Fleet{Clusters: []*fleet.Snapshot{s}}
-			pl, err := p.Excluding(f.Exclusion(net, false)).Plan(w)
-			if err != nil {
-				b.Fatal(err)
-			}
-			place, err := f.X(p, net)
-			if err != nil {
-				b.Fatal(err)
-			}
-			f.Check(pl, net, place)
+			planOn(b, read)
 			self, _ := cpu(b, cp)
 			wall[i%2] += time.Since(start)
 			used[i%2] += self - self0
