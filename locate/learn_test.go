@@ -530,3 +530,44 @@ func TestSampledPeriodicHelperDoesNotWin(t *testing.T) {
 		}
 	}
 }
+
+// TestParkedAfterEAGAIN: a locked Go thread whose goroutine reads a socket that has
+// nothing (EAGAIN) parks in futex; the thread that later wakes it may have just run a
+// timer (its poll timed out), released a lock, or polled long ago, and the wait was called
+// sleep or lock — beside a CPU hog, even "exact". The thread's own EAGAIN just before the
+// futex says what it waits for: the socket (or pipe). Too long before, a read that found
+// data between, or on an eventfd, and the waker's evidence decides as before.
+func TestParkedAfterEAGAIN(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		before  float64 // ms between the EAGAIN and the futex's entry
+		between uint32
+		fdk     FDKind
+		want    string
+	}{
+		{"socket, at once", 0.02, 0, FDSocket, "blocked/network"},
+		{"pipe, at once", 0.02, 0, FDPipe, "blocked/pipe"},
+		{"socket, 3 ms before", 3, 0, FDSocket, "blocked/network"},
+		{"socket, long before", 11, 0, FDSocket, "blocked/sleep"},
+		{"socket, then a read that had data", 0.02, 1, FDSocket, "blocked/sleep"},
+		{"eventfd", 0.02, 0, FDEvent, "blocked/sleep"},
+	} {
+		o := out(1, 10, 1, 202)
+		o.Start = at(1 - 0.001)
+		o.Again, o.AgainFD, o.AgainN = at(1-0.001-c.before), c.fdk, c.between
+		w := wake(31, 10, 11, 30.95, 0) // the waker's poll timed out just before: a timer
+		w.WakerPID = 1
+		evs := []Event{ev(EvSwitchIn, 0, 10), o, sysc(1-0.001, 31, 10, 202, 0, FDUnknown), w, ev(EvSwitchIn, 31, 10)}
+		sp := span("s", "", 0.5, 31.5, 1, 10)
+		sp.Runtime = "go"
+		b := Join([]Span{sp}, Build(evs, at(0), at(40)), JoinOptions{}).Breakdowns[0]
+		checkSum(t, b)
+		d := b.Dominant()
+		if d.Label() != c.want {
+			t.Errorf("%s: dominant %s (%s), want %s: %+v", c.name, d.Label(), d.Confidence, c.want, b.Parts)
+		}
+		if c.want == "blocked/network" && (d.Confidence != Exact || !strings.Contains(strings.Join(d.Evidence, ";"), "EAGAIN")) {
+			t.Errorf("%s: confidence %s, evidence %q", c.name, d.Confidence, d.Evidence)
+		}
+	}
+}

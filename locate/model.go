@@ -147,6 +147,14 @@ type Event struct {
 	// Ready: for a poll-family syscall, the kinds of the descriptors it found ready.
 	Ready FDKinds `json:"ready,omitempty"`
 	Write bool    `json:"w,omitempty"` // block I/O: a write
+	// Again, AgainFD and AgainN: for an EvSwitchOut in a syscall, when the thread's last
+	// read or write that found its descriptor not ready (EAGAIN, or a connect in progress)
+	// returned, that descriptor's kind, and how many of the thread's reads and writes
+	// since found a socket, pipe or file ready. A runtime that parks its threads in futex
+	// (Go's locked threads) parks one for the descriptor right after such a try.
+	Again   int64  `json:"again,omitempty"`
+	AgainFD FDKind `json:"againfd,omitempty"`
+	AgainN  uint32 `json:"againn,omitempty"`
 }
 
 // State is what a thread is doing during an [Interval].

@@ -108,6 +108,12 @@ type threadState struct {
 	wakeHint Cause  // cause the waker's last poll suggests ("" none)
 	wakerTID int32  // the thread of the same process that woke it (0: none, or another process)
 	early    *Event // a wakeup seen while the thread was still on CPU
+	// again: the switch-out's evidence that the thread's own try of a descriptor found
+	// nothing just before the syscall it blocked in (see [Event.Again]); zero: none.
+	again    int64
+	againFD  FDKind
+	againN   uint32
+	sysStart int64
 	syscalls []Event
 	blockIO  []Event
 }
@@ -168,6 +174,7 @@ func (b *builder) event(e *Event) {
 		}
 		b.emit(e.TID, iv)
 		s.since, s.outState, s.sys, s.fd, s.fdk, s.waker, s.wakeHint, s.wakerTID = e.Time, e.State, e.Syscall, e.FD, e.FDKind, "", "", 0
+		s.again, s.againFD, s.againN, s.sysStart = e.Again, e.AgainFD, e.AgainN, e.Start
 		early := s.early
 		s.early = nil
 		switch {
@@ -301,6 +308,11 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 	if iv.Kind == string(CauseIO) && s.outState&2 != 0 {
 		iv.Kind = string(CauseDisk) // uninterruptible inside a read or write: the device
 	}
+	if c, ev := parkedFor(s); c != "" && iv.Kind == string(CauseLock) && s.wakeHint != CauseChild && s.wakeHint != causeDescendant {
+		// The thread's own evidence outranks what its waker had done.
+		iv.Kind, iv.Evidence = string(c), joinEvidence(ev, iv.Evidence)
+		return iv
+	}
 	switch {
 	case s.wakeHint == CauseChild && iv.Kind != string(CauseDisk):
 		iv.Kind = string(CauseChild)
@@ -318,6 +330,32 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 		iv.holder = s.wakerTID
 	}
 	return iv
+}
+
+// ParkWindow bounds how soon after a thread's own EAGAIN on a descriptor a futex wait
+// counts as parked for that descriptor, when no read or write of the thread found its
+// descriptor ready in between: Go's runtime parks a locked thread within microseconds,
+// after a few futex wakes of handing its P on (beside a CPU hog, preempted, later).
+const ParkWindow = 10 * time.Millisecond
+
+// parkedFor is the cause of a futex wait that began right after the thread's own read or
+// write found its descriptor empty (EAGAIN): a runtime that parks threads in futex
+// (Go's locked threads, whose goroutine waits in the netpoller) waits there for that
+// socket or pipe, not for a lock.
+func parkedFor(s *threadState) (Cause, string) {
+	if s.sys < 0 || SyscallClass(s.sys) != ClassFutex || s.again == 0 || s.againN > 0 || s.sysStart < s.again || s.sysStart-s.again > int64(ParkWindow) {
+		return "", ""
+	}
+	var c Cause
+	switch s.againFD {
+	case FDSocket:
+		c = CauseNetwork
+	case FDPipe:
+		c = CausePipe
+	default:
+		return "", ""
+	}
+	return c, fmt.Sprintf("parked %s after its own %s had nothing ready (EAGAIN)", time.Duration(s.sysStart-s.again), s.againFD)
 }
 
 // mulDiv is a*b/c for non-negative a and b and positive c, without overflowing in between;

@@ -6,6 +6,7 @@
 //	/lock        waits 30 ms for a contended mutex    → blocked/lock
 //	/sleep       time.Sleep(30 ms)                    → blocked/sleep
 //	/downstream  calls a slow (30 ms) downstream      → blocked/network
+//	             over a connection it reads itself
 //	/light       200 µs of CPU (for load tests)
 //
 // Each handler pins its goroutine to its thread (runtime.LockOSThread) and records the
@@ -85,7 +86,7 @@ func run(ctx context.Context, args []string) int {
 		fmt.Fprintln(os.Stderr, "strata-demo:", err)
 		return 1
 	}
-	s := &service{tracer: tracer, dir: *dir, downstream: "http://" + down.Addr().String() + "/", port: ln.Addr().(*net.TCPAddr).Port}
+	s := &service{tracer: tracer, dir: *dir, downstream: down.Addr().String(), port: ln.Addr().(*net.TCPAddr).Port}
 	srv := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	base := "http://" + ln.Addr().String()
@@ -197,12 +198,19 @@ func (s *service) lock() {
 	s.mu.Unlock()
 }
 
+// callDownstream sends one HTTP request to the downstream over a connection of its own and
+// reads the answer on the handler's goroutine, so the wait is the span's own thread's: its
+// read finds the socket empty (EAGAIN) and the runtime parks the thread for it. (Through
+// http.Client the reading is done by the transport's goroutines on other threads, and the
+// handler's thread only waits on a channel they feed.)
 func (s *service) callDownstream() {
-	resp, err := http.Get(s.downstream)
-	if err == nil {
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+	c, err := net.Dial("tcp", s.downstream)
+	if err != nil {
+		return
 	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: downstream\r\nConnection: close\r\n\r\n")
+	io.Copy(io.Discard, c)
 }
 
 func get(url string) {

@@ -239,7 +239,7 @@ func sumPerCPU(m *ebpf.Map) uint64 {
 }
 
 // eventSize is sizeof(struct event).
-const eventSize = 168
+const eventSize = 184
 
 // DecodeEvent decodes one ring-buffer record (struct event) with monotonic times.
 func DecodeEvent(b []byte) (locate.Event, error) {
@@ -272,6 +272,12 @@ func DecodeEvent(b []byte) (locate.Event, error) {
 	e.WakerExiting = le.Uint32(b[152:])&1 != 0
 	e.FaultCount = le.Uint32(b[156:])
 	e.Fault = le.Uint64(b[160:])
+	e.Again = int64(le.Uint64(b[168:]))
+	e.AgainFD = locate.FDKind(le.Uint32(b[176:]))
+	e.AgainN = le.Uint32(b[180:])
+	if e.AgainFD > locate.FDSignal {
+		e.AgainFD = locate.FDUnknown
+	}
 	if e.FDKind > locate.FDSignal {
 		e.FDKind = locate.FDUnknown
 	}
@@ -327,6 +333,9 @@ func (c *Collector) toWall(e *locate.Event) {
 	}
 	if e.WakerPoll != 0 {
 		e.WakerPoll += c.offset
+	}
+	if e.Again != 0 {
+		e.Again += c.offset
 	}
 }
 

@@ -4,6 +4,7 @@ package ebpf
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -48,6 +49,8 @@ func TestMain(m *testing.M) {
 		helperFaults()
 	case "runqueue":
 		helperRunQueue()
+	case "eagain":
+		helperEAGAIN()
 	}
 	os.Exit(0)
 }
@@ -899,5 +902,110 @@ func TestPageFaultsAreKernelTime(t *testing.T) {
 	}
 	if hi := time.Duration(stime)*3/2 + 20*time.Millisecond; fault > hi {
 		t.Errorf("cpu-kernel/fault %v, more than the thread's system time %v allows", fault, time.Duration(stime))
+	}
+}
+
+// TestEventLayout writes the generated twin of struct event (bpf2go reads its layout from
+// the compiled object's BTF, not from collector.go) with a distinct value in every field
+// and checks that DecodeEvent reads each one back from where the kernel puts it.
+func TestEventLayout(t *testing.T) {
+	in := locateEvent{Ts: 1, Start: 2, Ret: 3, PollTs: 4, PollRet: 5, Pid: 6, Tid: 7, Kind: uint32(locate.EvSwitchOut), State: 9,
+		Sys: 10, Fd: 11, Waker: 12, ShortN: 13, Fdk: uint32(locate.FDPipe), Ready: 15, WakerReady: 16, WakerPid: 17, Flags: 1,
+		FaultN: 19, FaultNs: 20, AgainTs: 21, AgainFdk: uint32(locate.FDSocket), AgainN: 23}
+	for i := range in.ShortNs {
+		in.ShortNs[i] = uint64(100 + i)
+	}
+	if n := binary.Size(in); n != eventSize {
+		t.Fatalf("struct event is %d bytes, eventSize says %d", n, eventSize)
+	}
+	var buf bytes.Buffer
+	if err := binary.Write(&buf, binary.LittleEndian, in); err != nil {
+		t.Fatal(err)
+	}
+	e, err := DecodeEvent(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := locate.Event{Time: 1, Start: 2, Ret: 3, WakerPoll: 4, PollRet: 5, PID: 6, TID: 7, Kind: locate.EvSwitchOut, State: 9,
+		Syscall: 10, FD: 11, Waker: 12, ShortCount: 13, FDKind: locate.FDPipe, Ready: 15, WakerReady: 16, WakerPID: 17, WakerExiting: true,
+		FaultCount: 19, Fault: 20, Again: 21, AgainFD: locate.FDSocket, AgainN: 23}
+	for i := range want.Short {
+		want.Short[i] = uint64(100 + i)
+	}
+	if e != want {
+		t.Errorf("decoded\n%+v\nwant\n%+v", e, want)
+	}
+}
+
+// helperEAGAIN: a thread reads a non-blocking socket that has nothing (EAGAIN) and then
+// parks in a raw futex, as a Go runtime parks a locked thread whose goroutine waits in the
+// netpoller; 30 ms later another thread writes the socket and wakes it. It prints the
+// parked thread's id.
+func helperEAGAIN() {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		panic(err)
+	}
+	var word uint32
+	parked := make(chan int)
+	done := make(chan bool)
+	go func() {
+		runtime.LockOSThread()
+		parked <- unix.Gettid()
+		<-parked
+		buf := []byte{0}
+		if _, err := unix.Read(fds[0], buf); err != unix.EAGAIN {
+			panic(fmt.Sprint("read: ", err))
+		}
+		for atomic.LoadUint32(&word) == 0 {
+			futexWait(&word, 0)
+		}
+		unix.Read(fds[0], buf)
+		done <- true
+	}()
+	fmt.Println(<-parked)
+	waitGo()
+	parked <- 0
+	runtime.LockOSThread()
+	ts := unix.NsecToTimespec(int64(30 * time.Millisecond))
+	unix.Nanosleep(&ts, nil)
+	unix.Write(fds[1], []byte{1})
+	atomic.StoreUint32(&word, 1)
+	futexWake(&word)
+	<-done
+}
+
+// TestCollectorEAGAIN: the switch-out into the futex carries the thread's own EAGAIN on
+// the socket just before it, and the wait is network, not lock.
+func TestCollectorEAGAIN(t *testing.T) {
+	c := newCollector(t, Options{})
+	cmd, line, run := startHelper(t, "eagain")
+	tid, _ := strconv.Atoi(line)
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var park *locate.Event
+	for i, e := range rec.Events {
+		if e.TID == int32(tid) && e.Kind == locate.EvSwitchOut && e.Syscall == unix.SYS_FUTEX && e.State != 0 && e.Again != 0 {
+			park = &rec.Events[i]
+			break
+		}
+	}
+	if park == nil {
+		t.Fatalf("no switch-out of thread %d into futex carries an EAGAIN (%d events)", tid, len(rec.Events))
+	}
+	if park.AgainFD != locate.FDSocket || park.AgainN != 0 || park.Start < park.Again || park.Start-park.Again > int64(time.Millisecond) {
+		t.Errorf("EAGAIN on %s, %d syscalls and %v before the futex", park.AgainFD, park.AgainN, time.Duration(park.Start-park.Again))
+	}
+	tl := rec.Timeline()
+	sp := locate.Span{TraceID: "t", SpanID: "s", Name: "park", Start: time.Unix(0, park.Start), End: time.Unix(0, park.Start+int64(25*time.Millisecond)), PID: int32(cmd.Process.Pid), TID: int32(tid)}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Label() != "blocked/network" {
+		t.Errorf("dominant %s, want blocked/network: %+v", d.Label(), b.Parts)
 	}
 }

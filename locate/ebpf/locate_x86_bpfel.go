@@ -44,6 +44,9 @@ type locateEvent struct {
 	Flags      uint32
 	FaultN     uint32
 	FaultNs    uint64
+	AgainTs    uint64
+	AgainFdk   uint32
+	AgainN     uint32
 }
 
 type locateIoStart struct {
@@ -76,6 +79,9 @@ type locateTstate struct {
 	FaultStart uint64
 	FaultNs    uint64
 	FaultN     uint32
+	AgainFdk   uint32
+	AgainTs    uint64
+	AgainN     uint32
 	Pad2       uint32
 }
 

@@ -39,6 +39,9 @@
 #define TASK_DEAD 0x80
 #define PF_EXITING 0x4
 #define EEXIST 17
+#define EAGAIN 11
+#define EINPROGRESS 115
+#define CLASS_POLL 4 /* locate.ClassPoll */
 #define S_IFMT 0170000
 #define S_IFSOCK 0140000
 #define S_IFREG 0100000
@@ -89,6 +92,9 @@ struct event {
 	__u32 flags;	 /* wakeup: WAKER_EXITING */
 	__u32 fault_n;	 /* switch-out: page faults in user mode in the slice */
 	__u64 fault_ns;	 /* switch-out: time timed in those faults */
+	__u64 again_ts;	 /* switch-out in a syscall: the thread's last EAGAIN on a descriptor */
+	__u32 again_fdk; /* the kind of that descriptor */
+	__u32 again_n;	 /* reads and writes since that found their descriptor ready (saturates at 255) */
 };
 
 #define WAKER_EXITING 1
@@ -116,6 +122,9 @@ struct tstate {
 	__u64 fault_start; /* entry of the page fault in flight outside a syscall; 0: none */
 	__u64 fault_ns;	   /* time timed in page faults in user mode since the last switch-out */
 	__u32 fault_n;	   /* page faults in user mode since the last switch-out */
+	__u32 again_fdk;   /* kind of the descriptor of the last syscall that returned EAGAIN */
+	__u64 again_ts;	   /* when it returned */
+	__u32 again_n;	   /* reads and writes since that found their descriptor ready */
 	__u32 pad2;
 };
 
@@ -459,6 +468,11 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 				if (s->sys >= 0)
 					e->fdk = arg_kind(s);
 				e->start = s->sys_start;
+				if (s->sys >= 0 && s->again_ts) {
+					e->again_ts = s->again_ts;
+					e->again_fdk = s->again_fdk;
+					e->again_n = s->again_n;
+				}
 				e->short_n = s->short_n;
 #pragma unroll
 				for (int i = 0; i < NCLASS; i++)
@@ -594,6 +608,22 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		s->poll_ts = ts;
 		s->poll_ret = ret;
 		s->poll_ready = ready;
+	}
+	/* A descriptor that had nothing (EAGAIN, or a connect in progress): a runtime that
+	 * parks threads in futex (Go's locked threads) parks this one for it next; the
+	 * switch-out in that futex carries it, so the wait can be told from a lock. Reads and
+	 * writes since that did find their socket, pipe or file ready are counted: the thread
+	 * went on. (Polls, futexes and the runtime's own eventfd are not: parking makes them.) */
+	if (s->cls & CLASS_FD && class != CLASS_POLL) {
+		if (ret == -EAGAIN || ret == -EINPROGRESS) {
+			s->again_ts = ts;
+			s->again_fdk = arg_kind(s);
+			s->again_n = 0;
+		} else if (s->again_ts && ret >= 0 && s->again_n < 255) {
+			__u32 k = arg_kind(s);
+			if (k == FDK_SOCKET || k == FDK_PIPE || k == FDK_FILE)
+				s->again_n++;
+		}
 	}
 	struct config *c = config();
 	__u64 long_ns = c ? c->long_ns : 1000000;
