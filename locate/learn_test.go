@@ -547,8 +547,8 @@ func TestParkedAfterEAGAIN(t *testing.T) {
 	}{
 		{"socket, at once", 0.02, 0, FDSocket, "blocked/network"},
 		{"pipe, at once", 0.02, 0, FDPipe, "blocked/pipe"},
-		{"socket, 3 ms before", 3, 0, FDSocket, "blocked/network"},
-		{"socket, long before", 11, 0, FDSocket, "blocked/sleep"},
+		{"socket, 1.5 ms before", 1.5, 0, FDSocket, "blocked/network"},
+		{"socket, 4.9 ms before", 4.9, 0, FDSocket, "blocked/sleep"},
 		{"socket, then a read that had data", 0.02, 1, FDSocket, "blocked/sleep"},
 		{"eventfd", 0.02, 0, FDEvent, "blocked/sleep"},
 	} {
@@ -568,6 +568,35 @@ func TestParkedAfterEAGAIN(t *testing.T) {
 		}
 		if c.want == "blocked/network" && (d.Confidence != Exact || !strings.Contains(strings.Join(d.Evidence, ";"), "EAGAIN")) {
 			t.Errorf("%s: confidence %s, evidence %q", c.name, d.Confidence, d.Evidence)
+		}
+	}
+}
+
+// TestWokenByReader: a goroutine that waits for an HTTP response waits on a channel that
+// the transport's reader goroutine, on another thread, fills after reading the socket;
+// the waiting thread's futex was a lock (or, after the reader's poll timed out, a timer).
+// A wakeup within WakerWindow of the waker's own read of a socket or pipe, made after its
+// last poll, is a wait for what it read.
+func TestWokenByReader(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		readAt float64 // ms; the waker's poll timed out at 30.7, the wakeup is at 31
+		fdk    FDKind
+		want   string
+	}{
+		{"socket read just before", 30.95, FDSocket, "blocked/network"},
+		{"pipe read just before", 30.95, FDPipe, "blocked/pipe"},
+		{"socket read long before", 25, FDSocket, "blocked/lock"},
+		{"socket read before its poll", 30.5, FDSocket, "blocked/lock"},
+		{"file read just before", 30.95, FDFile, "blocked/lock"},
+	} {
+		w := wake(31, 10, 11, 30.7, 0)
+		w.WakerPID, w.WakerIO, w.WakerIOFD = 1, at(c.readAt), c.fdk
+		evs := []Event{ev(EvSwitchIn, 0, 10), out(1, 10, 1, 202), sysc(1, 31, 10, 202, 0, FDUnknown), w, ev(EvSwitchIn, 31, 10)}
+		b := Join([]Span{span("s", "", 0.5, 31.5, 1, 10)}, Build(evs, at(0), at(40)), JoinOptions{}).Breakdowns[0]
+		checkSum(t, b)
+		if d := b.Dominant(); d.Label() != c.want {
+			t.Errorf("%s: dominant %s (%s), want %s: %+v", c.name, d.Label(), d.Confidence, c.want, b.Parts)
 		}
 	}
 }

@@ -155,6 +155,12 @@ type Event struct {
 	Again   int64  `json:"again,omitempty"`
 	AgainFD FDKind `json:"againfd,omitempty"`
 	AgainN  uint32 `json:"againn,omitempty"`
+	// WakerIO and WakerIOFD: for an EvWakeup by a thread of a target, when the waker's
+	// last read or write that moved data returned (within 20 ms), and its descriptor's
+	// kind: a thread that wakes another right after reading a socket hands on what it
+	// read.
+	WakerIO   int64  `json:"wio,omitempty"`
+	WakerIOFD FDKind `json:"wiofd,omitempty"`
 }
 
 // State is what a thread is doing during an [Interval].

@@ -234,6 +234,17 @@ func (b *builder) wakerEvidence(e *Event) (string, Cause) {
 			return ev + fmt.Sprintf(" of process %d, a descendant strata followed from its fork", e.WakerPID), causeDescendant
 		}
 	}
+	if e.WakerIO != 0 && e.WakerIO >= e.WakerPoll && e.Time >= e.WakerIO && e.Time-e.WakerIO <= int64(WakerWindow) {
+		// The waker moved data on a socket or pipe after its last poll and just before
+		// this wakeup: it hands on what it read (a goroutine that read a response and
+		// sends it on a channel to the one that waits).
+		switch e.WakerIOFD {
+		case FDSocket:
+			return ev + fmt.Sprintf(" %s after it read or wrote a socket (handing on what it read)", time.Duration(e.Time-e.WakerIO)), CauseNetwork
+		case FDPipe:
+			return ev + fmt.Sprintf(" %s after it read or wrote a pipe (handing on what it read)", time.Duration(e.Time-e.WakerIO)), CausePipe
+		}
+	}
 	if e.WakerPoll != 0 && e.Time >= e.WakerPoll && e.Time-e.WakerPoll <= int64(WakerWindow) {
 		after := time.Duration(e.Time - e.WakerPoll)
 		switch {
@@ -333,10 +344,12 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 }
 
 // ParkWindow bounds how soon after a thread's own EAGAIN on a descriptor a futex wait
-// counts as parked for that descriptor, when no read or write of the thread found its
-// descriptor ready in between: Go's runtime parks a locked thread within microseconds,
-// after a few futex wakes of handing its P on (beside a CPU hog, preempted, later).
-const ParkWindow = 10 * time.Millisecond
+// counts as parked for that descriptor. The kernel side keeps the EAGAIN only until the
+// thread's next wait and while no read or write of it found its descriptor ready: Go's
+// runtime parks a locked thread within microseconds, after a few futex wakes of handing
+// its P on. (An unlocked thread that found nothing to read went on to other goroutines
+// and, 4.9 ms later, to a mutex wait that was then called network.)
+const ParkWindow = 2 * time.Millisecond
 
 // parkedFor is the cause of a futex wait that began right after the thread's own read or
 // write found its descriptor empty (EAGAIN): a runtime that parks threads in futex

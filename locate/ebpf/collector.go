@@ -272,11 +272,14 @@ func DecodeEvent(b []byte) (locate.Event, error) {
 	e.WakerExiting = le.Uint32(b[152:])&1 != 0
 	e.FaultCount = le.Uint32(b[156:])
 	e.Fault = le.Uint64(b[160:])
-	e.Again = int64(le.Uint64(b[168:]))
-	e.AgainFD = locate.FDKind(le.Uint32(b[176:]))
-	e.AgainN = le.Uint32(b[180:])
-	if e.AgainFD > locate.FDSignal {
-		e.AgainFD = locate.FDUnknown
+	again, againFD := int64(le.Uint64(b[168:])), locate.FDKind(le.Uint32(b[176:]))
+	if againFD > locate.FDSignal {
+		againFD = locate.FDUnknown
+	}
+	if e.Kind == locate.EvWakeup {
+		e.WakerIO, e.WakerIOFD = again, againFD
+	} else {
+		e.Again, e.AgainFD, e.AgainN = again, againFD, le.Uint32(b[180:])
 	}
 	if e.FDKind > locate.FDSignal {
 		e.FDKind = locate.FDUnknown
@@ -336,6 +339,9 @@ func (c *Collector) toWall(e *locate.Event) {
 	}
 	if e.Again != 0 {
 		e.Again += c.offset
+	}
+	if e.WakerIO != 0 {
+		e.WakerIO += c.offset
 	}
 }
 

@@ -51,6 +51,8 @@ func TestMain(m *testing.M) {
 		helperRunQueue()
 	case "eagain":
 		helperEAGAIN()
+	case "handoff":
+		helperHandoff()
 	}
 	os.Exit(0)
 }
@@ -935,6 +937,14 @@ func TestEventLayout(t *testing.T) {
 	if e != want {
 		t.Errorf("decoded\n%+v\nwant\n%+v", e, want)
 	}
+	// A wakeup's slots say what the waker last read or wrote.
+	in.Kind = uint32(locate.EvWakeup)
+	buf.Reset()
+	binary.Write(&buf, binary.LittleEndian, in)
+	e, _ = DecodeEvent(buf.Bytes())
+	if e.WakerIO != 21 || e.WakerIOFD != locate.FDSocket || e.Again != 0 || e.AgainN != 0 {
+		t.Errorf("wakeup decoded %+v", e)
+	}
 }
 
 // helperEAGAIN: a thread reads a non-blocking socket that has nothing (EAGAIN) and then
@@ -1004,6 +1014,80 @@ func TestCollectorEAGAIN(t *testing.T) {
 	}
 	tl := rec.Timeline()
 	sp := locate.Span{TraceID: "t", SpanID: "s", Name: "park", Start: time.Unix(0, park.Start), End: time.Unix(0, park.Start+int64(25*time.Millisecond)), PID: int32(cmd.Process.Pid), TID: int32(tid)}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Label() != "blocked/network" {
+		t.Errorf("dominant %s, want blocked/network: %+v", d.Label(), b.Parts)
+	}
+}
+
+// helperHandoff: one thread parks in a raw futex while a second blocks reading a socket;
+// 30 ms later the main thread writes the socket, and the reader wakes the parked thread
+// as soon as its read returns, as a goroutine that read a response hands it on over a
+// channel. It prints the parked thread's id.
+func helperHandoff() {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		panic(err)
+	}
+	var word uint32
+	parked, start := make(chan int), make(chan bool)
+	done := make(chan bool, 2)
+	go func() {
+		runtime.LockOSThread()
+		parked <- unix.Gettid()
+		<-start // observed from here: the futex and the read begin after the attach
+		for atomic.LoadUint32(&word) == 0 {
+			futexWait(&word, 0)
+		}
+		done <- true
+	}()
+	go func() {
+		runtime.LockOSThread()
+		<-start
+		buf := []byte{0}
+		unix.Read(fds[0], buf)
+		atomic.StoreUint32(&word, 1)
+		futexWake(&word)
+		done <- true
+	}()
+	fmt.Println(<-parked)
+	waitGo()
+	close(start)
+	ts := unix.NsecToTimespec(int64(30 * time.Millisecond))
+	unix.Nanosleep(&ts, nil)
+	unix.Write(fds[1], []byte{1})
+	<-done
+	<-done
+}
+
+// TestCollectorHandoff: a futex wait ended by a thread that had just read a socket is a
+// wait for the network: the wakeup carries the waker's read.
+func TestCollectorHandoff(t *testing.T) {
+	c := newCollector(t, Options{})
+	cmd, line, run := startHelper(t, "handoff")
+	tid, _ := strconv.Atoi(line)
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wake *locate.Event
+	for i, e := range rec.Events {
+		if e.TID == int32(tid) && e.Kind == locate.EvWakeup && e.WakerIO != 0 {
+			wake = &rec.Events[i]
+		}
+	}
+	if wake == nil {
+		t.Fatalf("no wakeup of thread %d carries its waker's read (%d events)", tid, len(rec.Events))
+	}
+	if wake.WakerIOFD != locate.FDSocket || wake.Time < wake.WakerIO || wake.Time-wake.WakerIO > int64(locate.WakerWindow) {
+		t.Errorf("waker's read on %s, %v before the wakeup", wake.WakerIOFD, time.Duration(wake.Time-wake.WakerIO))
+	}
+	tl := rec.Timeline()
+	sp := locate.Span{TraceID: "t", SpanID: "s", Name: "wait", Start: time.Unix(0, wake.Time-int64(25*time.Millisecond)), End: time.Unix(0, wake.Time), PID: int32(cmd.Process.Pid), TID: int32(tid)}
 	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
 	if d := b.Dominant(); d.Label() != "blocked/network" {
 		t.Errorf("dominant %s, want blocked/network: %+v", d.Label(), b.Parts)

@@ -82,7 +82,8 @@ type locateTstate struct {
 	AgainFdk   uint32
 	AgainTs    uint64
 	AgainN     uint32
-	Pad2       uint32
+	IoFd       int32
+	IoTs       uint64
 }
 
 // Names of all BPF objects in the ELF.

@@ -92,9 +92,11 @@ struct event {
 	__u32 flags;	 /* wakeup: WAKER_EXITING */
 	__u32 fault_n;	 /* switch-out: page faults in user mode in the slice */
 	__u64 fault_ns;	 /* switch-out: time timed in those faults */
-	__u64 again_ts;	 /* switch-out in a syscall: the thread's last EAGAIN on a descriptor */
+	__u64 again_ts;	 /* switch-out in a syscall: the thread's last EAGAIN on a descriptor;
+			  * wakeup: the waker's last read or write that moved data */
 	__u32 again_fdk; /* the kind of that descriptor */
-	__u32 again_n;	 /* reads and writes since that found their descriptor ready (saturates at 255) */
+	__u32 again_n;	 /* switch-out: reads and writes since that found their descriptor
+			  * ready (saturates at 255) */
 };
 
 #define WAKER_EXITING 1
@@ -125,7 +127,8 @@ struct tstate {
 	__u32 again_fdk;   /* kind of the descriptor of the last syscall that returned EAGAIN */
 	__u64 again_ts;	   /* when it returned */
 	__u32 again_n;	   /* reads and writes since that found their descriptor ready */
-	__u32 pad2;
+	__s32 io_fd;	   /* the descriptor of the last read or write that moved data */
+	__u64 io_ts;	   /* when it returned */
 };
 
 struct io_start {
@@ -496,6 +499,10 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 				s->short_ns[i] = 0;
 			if (s->sys >= 0)
 				s->switched = 1;
+			/* The first wait after an EAGAIN is the one for that descriptor; a thread
+			 * that waits again has been woken and tried again, or gone on. */
+			if (!preempt && (prev_state & 0xff))
+				s->again_ts = 0;
 		}
 		if (e)
 			submit(e);
@@ -547,6 +554,13 @@ int BPF_PROG(on_waking, struct task_struct *p)
 			e->poll_ts = s->poll_ts;
 			e->poll_ret = s->poll_ret;
 			e->waker_ready = s->poll_ready;
+			/* A thread that wakes another right after reading a socket hands on what it
+			 * read (a goroutine that read a response and sends it on a channel). The
+			 * waker is the current task: its descriptor table is the one to look in. */
+			if (s->io_ts && e->ts - s->io_ts < 20000000) {
+				e->again_ts = s->io_ts;
+				e->again_fdk = fd_kind(s->io_fd);
+			}
 		}
 	}
 	submit(e);
@@ -623,6 +637,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			__u32 k = arg_kind(s);
 			if (k == FDK_SOCKET || k == FDK_PIPE || k == FDK_FILE)
 				s->again_n++;
+		}
+		/* What it moved, its kind looked up only if the thread wakes another soon. */
+		if (ret > 0) {
+			s->io_ts = ts;
+			s->io_fd = s->fd;
 		}
 	}
 	struct config *c = config();
