@@ -107,17 +107,17 @@ func (s *Server) serveRoute(rt route) http.Handler {
 func (st *state) encode(res result) response {
 	switch {
 	case res.err != nil:
-		return st.paths.rewritten(encodeError(res.err))
+		return st.paths().rewritten(encodeError(res.err))
 	case res.data == nil:
 		return encodeError(fmt.Errorf("a handler answered nothing"))
 	}
 	if b, ok := res.data.(body); ok {
 		if !b.final {
-			b.data = st.paths.rewrite(b.media, b.data)
+			b.data = st.paths().rewrite(b.media, b.data)
 		}
 		return response{http.StatusOK, b}
 	}
-	return st.paths.rewritten(encodeJSON(http.StatusOK, res.data))
+	return st.paths().rewritten(encodeJSON(http.StatusOK, res.data))
 }
 
 // rewritten shows clients the file names they may see (pathNames) in a JSON answer.

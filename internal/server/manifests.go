@@ -138,7 +138,7 @@ func (s *Server) manifests(r *request, ws []plan.Workload) result {
 	mtime := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, st := range sets {
 		for _, o := range st.objs {
-			data := r.st.paths.rewrite(mediaYAML, o.YAML) // the writer cannot see into the archive
+			data := r.st.paths().rewrite(mediaYAML, o.YAML) // the writer cannot see into the archive
 			hdr := &tar.Header{Name: path.Join(name, st.dir, o.File), Mode: 0o644, Size: int64(len(data)), ModTime: mtime, Typeflag: tar.TypeReg}
 			if err := tw.WriteHeader(hdr); err != nil {
 				return result{err: err}

@@ -46,7 +46,7 @@ func (st *staticJSON) build(s *Server) error {
 }
 
 // networkBlob is the network document of a state, encoded once with its ETag.
-func (s *Server) networkBlob(n *network.Network, rsn *reason.Reasoner, paths pathNames) (body, error) {
+func networkBlob(n *network.Network, rsn *reason.Reasoner, paths pathNames) (body, error) {
 	doc := networkDoc{Network: n, Orders: []string{}}
 	for _, rel := range rsn.Orders() {
 		doc.Orders = append(doc.Orders, rel.Type.ID)
@@ -74,17 +74,11 @@ func derivedBlob(rsn *reason.Reasoner, paths pathNames) (body, error) {
 }
 
 func (s *Server) openapi(*request) result   { return result{data: s.static.openapi} }
-func (s *Server) network(r *request) result { return result{data: r.st.network} }
+func (s *Server) network(r *request) result { return lazy(r.st.network) }
 
 // networkDerived answers the derived facts, encoded on the first request for this network
 // and kept with it.
-func (s *Server) networkDerived(r *request) result {
-	b, err := r.st.derived()
-	if err != nil {
-		return result{err: err}
-	}
-	return result{data: b}
-}
+func (s *Server) networkDerived(r *request) result { return lazy(r.st.derived) }
 
 // EntitySummary is an entity in a search answer.
 type EntitySummary struct {

@@ -99,7 +99,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) { encodeError
 
 // newBlob encodes v once, with an ETag, for an answer that never changes while the
 // server runs.
-func (s *Server) newBlob(v any) (body, error) { return blob(v, s.state().paths) }
+func (s *Server) newBlob(v any) (body, error) { return blob(v, s.state().paths()) }
 
 // blob encodes v once, with an ETag, its file names shown as paths shows them.
 func blob(v any, paths pathNames) (body, error) {
