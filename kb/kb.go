@@ -58,8 +58,9 @@ type Reader struct {
 	mu    sync.Mutex
 	cache map[string]*cachedDoc
 	last  *lastRead
-	// fastReads counts the reads that resolved only changed chains (for tests)
-	fastReads int
+	// fastReads counts the reads that resolved only changed chains (for tests), and
+	// renameReads those of them that also renamed rows
+	fastReads, renameReads int
 	// loader loads the imports of this Reader, reusing the last network's entities when
 	// only chains changed
 	loader network.Loader
@@ -304,14 +305,20 @@ func (r *Reader) again(parsed []*parsedDoc) (*Import, bool) {
 		return nil, false
 	}
 	res := last.res
-	var changed []int
+	var changed, renamed []int
 	for i, d := range parsed {
 		old := last.outs[i].src
 		if d == old {
 			continue
 		}
-		if d.name != old.name || !reflect.DeepEqual(d.dims, old.dims) || !reflect.DeepEqual(d.embedded, old.embedded) {
+		if d.name != old.name || !reflect.DeepEqual(d.embedded, old.embedded) {
 			return nil, false
+		}
+		if !reflect.DeepEqual(d.dims, old.dims) {
+			if !sameRows(d.dims, old.dims) {
+				return nil, false
+			}
+			renamed = append(renamed, i)
 		}
 		changed = append(changed, i)
 	}
@@ -327,6 +334,21 @@ func (r *Reader) again(parsed []*parsedDoc) (*Import, bool) {
 	if total > maxSuggestions {
 		return nil, false
 	}
+	var rowOuts map[int]*docOut
+	if len(renamed) > 0 {
+		if total > 0 {
+			return nil, false // a did-you-mean hint was chosen among every name
+		}
+		var ok bool
+		if rowOuts, ok = renameRows(res, last.outs, parsed, renamed); !ok {
+			return nil, false
+		}
+	}
+	defer func() {
+		if len(rowOuts) > 0 && r.last != last {
+			r.renameReads++
+		}
+	}()
 	outs := slices.Clone(last.outs)
 	docs := slices.Clone(last.docs)
 	after := slices.Clone(res.afterRows)
@@ -335,6 +357,9 @@ func (r *Reader) again(parsed []*parsedDoc) (*Import, bool) {
 	for _, i := range changed {
 		old, a := last.outs[i], res.afterRows[i]
 		o := *old
+		if ro, ok := rowOuts[i]; ok {
+			o = *ro
+		}
 		o.src = parsed[i]
 		o.problems = slices.Clip(old.problems[:a.problems])
 		o.skipped = slices.Clip(old.skipped[:a.skipped])
@@ -351,6 +376,13 @@ func (r *Reader) again(parsed []*parsedDoc) (*Import, bool) {
 			return nil, false
 		}
 		after[i].suggestions = res.suggestions - before
+		for _, do := range o.dims {
+			for _, v := range do.values {
+				if v.e.doc == rowOuts[i] {
+					v.e.doc = &o
+				}
+			}
+		}
 		outs[i] = &o
 		docs[i] = document(&o)
 	}
@@ -364,6 +396,139 @@ func (r *Reader) again(parsed []*parsedDoc) (*Import, bool) {
 	res.afterRows = after
 	r.last = &lastRead{res: res, outs: outs, docs: docs}
 	return newImport(docs), true
+}
+
+// sameRows reports whether two parses of a document's tables differ only in what their
+// rows say of the entities they declare — names, aliases, attributes — and not in their
+// dimensions, which rows there are, their ids, positions and cells naming other entities.
+func sameRows(now, old []*dimDecl) bool {
+	if len(now) != len(old) {
+		return false
+	}
+	for k, a := range now {
+		b := old[k]
+		if a.id != b.id || a.axis != b.axis || a.names != b.names || a.definition != b.definition || a.pos != b.pos ||
+			a.category != b.category || !slices.Equal(a.columns, b.columns) || len(a.rows) != len(b.rows) {
+			return false
+		}
+		for j, x := range a.rows {
+			y := b.rows[j]
+			if !x.keyIsID || x.key != y.key || x.keyIsID != y.keyIsID || x.pos != y.pos || !reflect.DeepEqual(x.refs, y.refs) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// renameRows makes again, for each document in docs whose rows were renamed (sameRows),
+// the entities its rows declare, as a read from scratch makes them (resolver.row), and
+// puts them in the resolver's names in place of the last read's: the output of each
+// such document before its chains (which again then resolves). It is false, and changes
+// nothing, unless that is what a read from scratch gives: every row of the document
+// declared its own entity, in a dimension the document declares, and nothing else
+// changed it since (entity.touched); no name the rows add or drop was ever looked up
+// (resolver.looked), and the names they add are nobody else's.
+func renameRows(res *resolver, last []*docOut, parsed []*parsedDoc, docs []int) (map[int]*docOut, bool) {
+	type swap struct {
+		old, now *entity
+		keys     []string // the lower-cased keys of now
+	}
+	var swaps []swap
+	added := map[string]bool{}
+	outs := map[int]*docOut{}
+	for _, i := range docs {
+		prev := last[i]
+		src := parsed[i]
+		if len(prev.dims) != len(src.dims) {
+			return nil, false
+		}
+		o := *prev
+		o.src = src
+		o.dims = make([]*dimOut, len(src.dims))
+		for k, nd := range src.dims {
+			od := prev.dims[k]
+			if od.d != prev.src.dims[k] || res.dims[nd.id] != od.d || len(od.values) != len(nd.rows) {
+				return nil, false
+			}
+			do := &dimOut{d: nd, values: make([]*entityOut, len(nd.rows))}
+			for j, row := range nd.rows {
+				ov := od.values[j]
+				e := ov.e
+				if ov.merge || e.touched || e.base != nil || e.out != ov || e.row != od.d.rows[j] || e.dim != od.d ||
+					e.doc != prev || e.id != row.key || res.byID[e.id] != e {
+					return nil, false
+				}
+				// as resolver.row declares it
+				now := &entity{id: row.key, category: nd.category, names: row.names, pos: row.pos, doc: &o, row: row, dim: nd}
+				out := &entityOut{e: now, pos: row.pos, names: row.names, attrs: row.attrs, rels: ov.rels}
+				now.out = out
+				for _, a := range row.aliases {
+					out.addAlias(a)
+				}
+				now.aliases = append(now.aliases, out.aliases...)
+				do.values[j] = out
+				oldKeys, newKeys := lowerKeys(e), lowerKeys(now)
+				for _, k := range newKeys {
+					if !slices.Contains(oldKeys, k) {
+						if res.looked[k] || added[k] || len(res.byKey[k]) > 0 || len(res.base.byKey[k]) > 0 {
+							return nil, false
+						}
+						added[k] = true
+					}
+				}
+				for _, k := range oldKeys {
+					if !slices.Contains(newKeys, k) && res.looked[k] {
+						return nil, false
+					}
+				}
+				swaps = append(swaps, swap{e, now, newKeys})
+			}
+			o.dims[k] = do
+		}
+		outs[i] = &o
+	}
+	for _, s := range swaps {
+		for _, k := range lowerKeys(s.old) {
+			es := res.byKey[k]
+			at := slices.Index(es, s.old)
+			switch {
+			case at < 0:
+			case slices.Contains(s.keys, k):
+				es[at] = s.now
+			case len(es) == 1:
+				delete(res.byKey, k)
+			default:
+				res.byKey[k] = slices.Delete(slices.Clone(es), at, at+1)
+			}
+		}
+		for _, k := range s.keys {
+			if len(res.byKey[k]) == 0 {
+				res.byKey[k] = []*entity{s.now}
+			}
+		}
+		res.byID[s.now.id] = s.now
+	}
+	for _, o := range outs {
+		for _, do := range o.dims {
+			res.dims[do.d.id] = do.d
+			for _, v := range do.values {
+				v.e.doc = o
+			}
+		}
+	}
+	return outs, true
+}
+
+// lowerKeys is an entity's ids, names and aliases as the resolver indexes them.
+func lowerKeys(e *entity) []string {
+	var out []string
+	for _, k := range e.keys() {
+		if lk := strings.ToLower(strings.TrimSpace(k)); lk != "" && !slices.Contains(out, lk) {
+			out = append(out, lk)
+		}
+	}
+	return out
 }
 
 // maxSuggestions is how many did-you-mean hints a read gives (resolver.suggest).

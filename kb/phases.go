@@ -138,6 +138,7 @@ func (r *resolver) row(o *docOut, do *dimOut, dd *dimDecl, row *rowDecl) *entity
 		return out
 	}
 	out := &entityOut{e: e, merge: true, pos: row.pos}
+	e.touched = true
 	if e.base == nil && e.row != nil {
 		r.conflicts(o, e, row)
 	}
@@ -241,6 +242,7 @@ func (r *resolver) findRow(row *rowDecl) *entity {
 			return e
 		}
 	} else {
+		r.looked[strings.ToLower(row.key)] = true
 		for _, e := range r.byKey[strings.ToLower(row.key)] {
 			if e.row != nil {
 				return e
@@ -424,12 +426,14 @@ func (r *resolver) create(o *docOut, text, category string, pos network.Pos, hea
 // in that language if it has none, otherwise an alias.
 func (r *resolver) addLabel(o *docOut, e *entity, label string, pos network.Pos) {
 	label = strings.TrimSpace(label)
+	r.looked[strings.ToLower(label)] = true
 	if label == "" || e.hasKey(label) || strings.ContainsAny(label, "()（）=<>→+×*\"") {
 		return
 	}
 	if !r.mutate() {
 		return
 	}
+	e.touched = true
 	out := e.out
 	if e.base != nil || out == nil {
 		out = o.mergeFor(e, pos)

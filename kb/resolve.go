@@ -30,6 +30,9 @@ type entity struct {
 	created  string          // why it was created, when a reference named it first
 	row      *rowDecl        // the row that declared it
 	out      *entityOut      // its declaration in doc's output
+	// touched: a later row or a label changed it after its row declared it (then a
+	// reread cannot make it again from its row alone, see Reader.renameRows)
+	touched bool
 }
 
 func (e *entity) keys() []string {
@@ -173,6 +176,10 @@ type resolver struct {
 	inChains             bool
 	chainsChanged        bool
 	frozen               bool // see mutate
+	// looked holds every lower-cased name that resolving looked up beyond an exact id
+	// (lookup, a row keyed by a name, a label beside an id): a reread that renames a row
+	// may not add or drop any of them (see Reader.renameRows).
+	looked map[string]bool
 }
 
 // baseIndex is the base network's names, built once per base.
@@ -204,7 +211,7 @@ func newBaseIndex(n *network.Network) *baseIndex {
 func newResolver(base *baseIndex, opts Options, rows int) *resolver {
 	r := &resolver{base: base, opts: opts, byKey: make(map[string][]*entity, 3*rows), byID: make(map[string]*entity, rows),
 		wrapped: map[*network.Entity]*entity{}, rels: map[string]relRef{}, newRels: map[string]*network.RelationType{},
-		dims: map[string]*dimDecl{}, baseDim: map[*dimDecl]*network.Dimension{}}
+		dims: map[string]*dimDecl{}, baseDim: map[*dimDecl]*network.Dimension{}, looked: map[string]bool{}}
 	if n := base.n; n != nil {
 		for _, rt := range n.Relations {
 			r.addRelName(rt.ID, rt, false)
@@ -283,6 +290,7 @@ func (r *resolver) lookup(name string) []*entity {
 		}
 	}
 	lk := strings.ToLower(name)
+	r.looked[lk] = true
 	out := append([]*entity{}, r.byKey[lk]...)
 	for _, be := range r.base.byKey[lk] {
 		e := r.wrap(be)

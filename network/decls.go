@@ -3,8 +3,10 @@ package network
 import (
 	"bytes"
 	"context"
+	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -86,7 +88,12 @@ func LoadDecls(ctx context.Context, files []File, decls []*Decls, opts ...Option
 // chains, facts and formulas of the declarations that changed are resolved: the
 // entities, dimensions and relation types, and the facts of everything else, are the
 // last network's. The networks share their entities, dimensions and relation types,
-// which a Network never changes after it is loaded. A Loader is safe for concurrent use.
+// which a Network never changes after it is loaded. A changed declaration may also
+// rename the values of its dimensions (their names, aliases and attributes: the same ids,
+// relations and positions) when no declaration merges into them, the new and old names
+// hold no chain operator, and every term of the last load was resolved by its id: then
+// only those entities are made again (BenchmarkReloadKBRow in package kb). A Loader is
+// safe for concurrent use.
 type Loader struct {
 	mu   sync.Mutex
 	last *lastLoad
@@ -99,7 +106,10 @@ type lastLoad struct {
 	n        *Network
 	relFacts int
 	segments []segment
-	quick    bool // how n was loaded (for tests)
+	merged   map[string]bool // ids a declaration merged into (builder.merged)
+	byName   bool            // a term was resolved by a name (builder.byName)
+	quick    bool            // how n was loaded (for tests)
+	renamed  int             // entities made again by the quick load (for tests)
 }
 
 // segment is where the chains, facts and formulas of one Facts document went.
@@ -134,6 +144,7 @@ func (l *Loader) LoadDecls(ctx context.Context, files []File, decls []*Decls, op
 		}
 	}
 	b := newBuilderFor(entities)
+	b.merged = map[string]bool{}
 	if err := b.read(ctx, files, o); err != nil {
 		return nil, err
 	}
@@ -152,7 +163,8 @@ func (l *Loader) LoadDecls(ctx context.Context, files []File, decls []*Decls, op
 	}
 	n, err := b.finish(ctx)
 	if err == nil {
-		l.last = &lastLoad{files: slices.Clone(files), opts: o, decls: slices.Clone(decls), n: n, relFacts: b.relFacts, segments: b.segments}
+		l.last = &lastLoad{files: slices.Clone(files), opts: o, decls: slices.Clone(decls), n: n, relFacts: b.relFacts, segments: b.segments,
+			merged: b.merged, byName: b.byName}
 	}
 	return n, err
 }
@@ -171,25 +183,48 @@ func (l *Loader) again(ctx context.Context, files []File, decls []*Decls, o Opti
 		}
 	}
 	changed := make([]bool, len(decls))
+	var renamed map[string]*Entity // the dimensions' values made again
 	for i, d := range decls {
 		old := last.decls[i]
 		if d == old {
 			continue
 		}
-		if !reflect.DeepEqual(d.Dimensions, old.Dimensions) || !reflect.DeepEqual(d.Entities, old.Entities) {
+		if !reflect.DeepEqual(d.Entities, old.Entities) {
 			return nil, false, nil
+		}
+		if !reflect.DeepEqual(d.Dimensions, old.Dimensions) {
+			if last.byName {
+				return nil, false, nil
+			}
+			var ok bool
+			if renamed, ok = renames(renamed, d.Dimensions, old.Dimensions, last.merged); !ok {
+				return nil, false, nil
+			}
 		}
 		changed[i] = true
 	}
 	// A network like the last one, of its entities, dimensions and relation types, the
-	// index of names shared (it depends on the entities only).
+	// index of names shared (it depends on the entities only) unless values were renamed.
 	prev := last.n
 	b := newBuilder()
 	n := b.n
 	n.Entities, n.Dimensions, n.Relations = prev.Entities, prev.Dimensions, prev.Relations
 	n.byID, n.dims, n.rels, n.relAlias = prev.byID, prev.dims, prev.rels, prev.relAlias
-	names := prev.nameIndex()
-	n.nameOnce.Do(func() { n.byName, n.nameWords = names, prev.nameWords })
+	if len(renamed) == 0 {
+		names := prev.nameIndex()
+		n.nameOnce.Do(func() { n.byName, n.nameWords = names, prev.nameWords })
+	} else {
+		n.Entities = slices.Clone(prev.Entities)
+		for k, e := range n.Entities {
+			if r, ok := renamed[e.ID]; ok {
+				n.Entities[k] = r
+			}
+		}
+		n.byID = maps.Clone(prev.byID)
+		for id, r := range renamed {
+			n.byID[id] = r
+		}
+	}
 	n.Facts = make([]Fact, 0, len(prev.Facts)+64)
 	if len(prev.Chains) > 0 {
 		n.Chains = make([]ChainDecl, 0, len(prev.Chains)+16)
@@ -244,8 +279,59 @@ func (l *Loader) again(ctx context.Context, files []File, decls []*Decls, o Opti
 	if len(n.Chains) == 0 {
 		n.Chains = nil
 	}
-	l.last = &lastLoad{files: last.files, opts: last.opts, decls: slices.Clone(decls), n: n, relFacts: last.relFacts, segments: segs, quick: true}
+	l.last = &lastLoad{files: last.files, opts: last.opts, decls: slices.Clone(decls), n: n, relFacts: last.relFacts, segments: segs,
+		merged: last.merged, byName: last.byName || b.byName, quick: true, renamed: len(renamed)}
 	return n, true, nil
+}
+
+// renames adds to renamed the entities of dimension values that changed from old to
+// now in what a load from scratch would build again alone — names, aliases,
+// attributes — each as that load builds it (builder.addValue), and is false when they
+// changed otherwise: the dimensions themselves, their values' ids, relations, positions
+// or merges, a value another declaration merges into, or a name, old or new, with a
+// chain operator in it (which the chains' parse looks for, see refuseSplit).
+func renames(renamed map[string]*Entity, now, old []DeclDimension, merged map[string]bool) (map[string]*Entity, bool) {
+	if len(now) != len(old) {
+		return nil, false
+	}
+	for k := range now {
+		a, b := &now[k], &old[k]
+		if a.Category != b.Category || len(a.Values) != len(b.Values) || !reflect.DeepEqual(a.Dimension, b.Dimension) {
+			return nil, false
+		}
+		for j := range a.Values {
+			v, w := &a.Values[j], &b.Values[j]
+			if reflect.DeepEqual(v, w) {
+				continue
+			}
+			if v.Merge || w.Merge || v.Entity.ID != w.Entity.ID || v.Entity.Source != w.Entity.Source || merged[v.Entity.ID] ||
+				!reflect.DeepEqual(v.Relations, w.Relations) || splitName(&v.Entity) || splitName(&w.Entity) {
+				return nil, false
+			}
+			e := v.Entity // as addValue and addEntity make it
+			e.Category = a.Category
+			e.Dimension = a.Dimension.ID
+			if renamed == nil {
+				renamed = map[string]*Entity{}
+			}
+			if _, dup := renamed[e.ID]; dup {
+				return nil, false
+			}
+			renamed[e.ID] = &e
+		}
+	}
+	return renamed, true
+}
+
+// splitName reports whether a name of e holds what splitNames looks for.
+func splitName(e *Entity) bool {
+	for _, k := range append([]string{e.Names.En, e.Names.Zh}, e.Aliases...) {
+		k = strings.ToLower(k)
+		if strings.ContainsAny(k, "=<>→+×*") || strings.Contains(k, " x") {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *builder) decls(d *Decls) {

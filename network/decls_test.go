@@ -37,9 +37,18 @@ spec: {symbol: "→", properties: [transitive]}
 		return Pos{File: fmt.Sprintf("d%d.md", doc), Line: line, Col: 1 + rng.IntN(9)}
 	}
 	const docs, per = 12, 6
+	byName := false // whether chains may name values by name (then no load renames)
 	id := func() string {
-		if rng.IntN(150) == 0 {
-			return "nobody"
+		if byName && rng.IntN(20) == 0 {
+			return fmt.Sprintf("value %d", rng.IntN(40)) // a value's name, maybe ambiguous or unknown
+		}
+		switch rng.IntN(300) {
+		case 0:
+			if rng.IntN(3) == 0 {
+				return "nobody"
+			}
+		case 2, 3:
+			return fmt.Sprintf("V%d_%d", rng.IntN(docs), rng.IntN(3))
 		}
 		return fmt.Sprintf("E%d", rng.IntN(docs*per))
 	}
@@ -75,11 +84,47 @@ spec: {symbol: "→", properties: [transitive]}
 		}
 		return es
 	}
-	quick, bad := 0, 0
-	for s := range 8 {
+	// A dimension per document whose values are renamed at random: names (some with a
+	// chain operator, some shared), aliases and attributes; now and then an id, a relation
+	// or a position changes too, or a later document merges into a value.
+	dims := func(doc int) []DeclDimension {
+		d := DeclDimension{Category: CategoryValue, Dimension: Dimension{ID: fmt.Sprintf("D%d", doc), Source: Pos{File: fmt.Sprintf("d%d.md", doc), Line: 1, Col: 1}}}
+		for k := range 3 {
+			v := DeclEntity{Entity: Entity{ID: fmt.Sprintf("V%d_%d", doc, k), Names: Text{En: fmt.Sprintf("value %d", rng.IntN(40))},
+				Source: Pos{File: fmt.Sprintf("d%d.md", doc), Line: 2 + k, Col: 1}}}
+			switch rng.IntN(36) {
+			case 0:
+				v.Entity.Names.En = "a > b"
+			case 1, 9, 10:
+				v.Entity.Aliases = []string{fmt.Sprintf("alias %d", rng.IntN(3))}
+			case 2, 11, 12:
+				v.Entity.Attributes = []Attribute{{Name: "year", Type: TypeInt, Int: int64(rng.IntN(3)), Source: v.Entity.Source}}
+			case 3:
+				v.Entity.ID = fmt.Sprintf("V%d_%d", doc, 3+rng.IntN(3))
+			case 4:
+				v.Entity.Source.Col = 2
+			case 5:
+				v.Relations = []DeclRelation{{Relation: "rank", Object: id(), RelationPos: v.Entity.Source, ObjectPos: v.Entity.Source}}
+			case 6, 7, 8:
+				v.Entity.Names.Zh = fmt.Sprintf("值%d", rng.IntN(3))
+			}
+			d.Values = append(d.Values, v)
+		}
+		return []DeclDimension{d}
+	}
+	merges := func(doc int) []DeclEntity {
+		if doc == 0 || rng.IntN(6) > 0 {
+			return nil
+		}
+		m := DeclEntity{Merge: true, Entity: Entity{ID: fmt.Sprintf("V%d_%d", rng.IntN(doc), rng.IntN(3)), Names: Text{Zh: "合并"}, Source: Pos{File: fmt.Sprintf("d%d.md", doc), Line: 9, Col: 1}}}
+		return []DeclEntity{m}
+	}
+	quick, bad, renamed := 0, 0, 0
+	for s := range 16 {
+		byName = s%4 == 3
 		ds := make([]*Decls, docs)
 		for i := range ds {
-			ds[i] = &Decls{Entities: entities(i), Chains: chains(i), Facts: facts(i)}
+			ds[i] = &Decls{Dimensions: dims(i), Entities: append(entities(i), merges(i)...), Chains: chains(i), Facts: facts(i)}
 		}
 		var l Loader
 		l.LoadDecls(context.Background(), files, ds)
@@ -87,11 +132,16 @@ spec: {symbol: "→", properties: [transitive]}
 			ds = slices.Clone(ds)
 			i := rng.IntN(docs)
 			d := *ds[i]
-			switch rng.IntN(6) {
+			switch rng.IntN(8) {
 			case 0:
-				d.Entities = entities(i)
+				d.Entities = append(entities(i), merges(i)...)
 			case 1:
 				d.Facts = facts(i)
+			case 2, 3:
+				d.Dimensions = dims(i)
+				if rng.IntN(2) == 0 {
+					d.Chains = chains(i)
+				}
 			default:
 				d.Chains = chains(i)
 			}
@@ -105,13 +155,19 @@ spec: {symbol: "→", properties: [transitive]}
 			}
 			if l.last != nil && l.last.quick {
 				quick++
+				if l.last.renamed > 0 {
+					renamed++
+				}
 			}
 			if strings.Contains(want, "error") && l.last != nil {
 				t.Fatalf("seed %d step %d: a load with problems kept as the last", s, step)
 			}
 		}
 	}
-	t.Logf("%d of %d loads resolved only the changed facts; %d found problems", quick, 8*30, bad)
+	t.Logf("%d of %d loads resolved only the changed facts (%d of them renaming values); %d found problems", quick, 16*30, renamed, bad)
+	if renamed < 15 {
+		t.Errorf("only %d loads renamed values: the test judges too little of it", renamed)
+	}
 	if bad < 10 {
 		t.Errorf("only %d loads found problems: the test judges too little of them", bad)
 	}

@@ -243,6 +243,11 @@ type builder struct {
 	owners   []int
 	relFacts int // the facts of entities' relations are n.Facts[:relFacts]
 	segments []segment
+	// merged holds the ids of the entities a later declaration merged into; byName is
+	// set when a term was resolved by something other than an entity's id (Loader.again
+	// may then not rename entities).
+	merged map[string]bool
+	byName bool
 }
 
 // pendingRel is an entity's relations, resolved once every file is read.
@@ -427,6 +432,9 @@ func (b *builder) addEntity(ed entityDecl) bool {
 		if !ed.merge {
 			b.add(ed.e.Source, CodeDuplicate, "rename it, or add merge: true to extend the earlier one", "duplicate id %s (first declared at %s)", ed.e.ID, prev.Source)
 			return false
+		}
+		if b.merged != nil {
+			b.merged[ed.e.ID] = true
 		}
 		// The earlier entity's lists may be a caller's (see Decls): changed as copies.
 		prev.Attributes = slices.Clone(prev.Attributes)
@@ -760,6 +768,10 @@ func (b *builder) resolveTerm(t string, pos Pos) (string, bool) {
 }
 
 func (b *builder) lookupTerm(t string) (*Entity, bool) {
+	if e, ok := b.n.byID[t]; ok {
+		return e, true
+	}
+	b.byName = true
 	if e, ok := b.n.find(t); ok {
 		return e, true
 	}
