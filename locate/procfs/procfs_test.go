@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -676,5 +677,105 @@ func TestTimelinePollForChildSeenLate(t *testing.T) {
 	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
 	if got := b.Get("blocked/child"); got < 38*time.Millisecond {
 		t.Errorf("blocked/child %v, want the 40 ms select: %+v", got, b.Parts)
+	}
+}
+
+// TestSampledUnreadWaitsSayWhy: what sampling cannot read is marked unsure on the
+// interval itself, with the reason in its evidence, whoever joins it: a futex wait's
+// waker is not seen (a lock, a condition variable, or a runtime parking its thread
+// whatever it waits for: Go's locked threads, libuv's worker handoff); a poll whose ready
+// descriptors were not read; state D outside a syscall. A read of a socket, a nanosleep
+// and an fsync are read directly and stay sure.
+func TestSampledUnreadWaitsSayWhy(t *testing.T) {
+	ms := int64(time.Millisecond)
+	for _, c := range []struct {
+		name    string
+		sc      Syscall
+		state   byte
+		fd      locate.FDKind
+		kind    string
+		unsure  bool
+		because string
+	}{
+		{"futex", Syscall{Nr: 202, Arg0: 0x1000, Args: [6]int64{0x1000, 128}}, 'S', 0, "lock", true, "waker is not seen"},
+		{"epoll", Syscall{Nr: 281, Arg0: 9, Args: [6]int64{9, 0x7f00, 1024, 0xffffffff}}, 'S', 0, "io", true, "found ready was not read"},
+		{"D outside a syscall", Syscall{Nr: -1}, 'D', 0, "disk", true, "not seen"},
+		{"read of a socket", Syscall{Nr: 0, Arg0: 5}, 'S', locate.FDSocket, "network", false, ""},
+		{"nanosleep", Syscall{Nr: 35}, 'S', 0, "sleep", false, ""},
+		{"fsync", Syscall{Nr: 74, Arg0: 5}, 'D', locate.FDFile, "disk", false, ""},
+	} {
+		var ss []Sample
+		for i := 0; i <= 10; i++ {
+			ss = append(ss, Sample{Time: int64(i) * 2 * ms, PID: 1, TID: 2, Stat: Stat{State: c.state}, Sched: Schedstat{RunNS: 1000}, Syscall: c.sc, FDKind: c.fd})
+		}
+		tl := Timeline(map[int32][]Sample{2: ss}, 100, 2*time.Millisecond)
+		ivs := tl.Threads[2].Intervals
+		if len(ivs) == 0 {
+			t.Fatalf("%s: no intervals", c.name)
+		}
+		for _, iv := range ivs {
+			if iv.State != locate.Blocked || iv.Kind != c.kind || iv.Unsure != c.unsure || !strings.Contains(iv.Evidence, c.because) {
+				t.Errorf("%s: %s/%s unsure %v %q, want blocked/%s unsure %v saying %q", c.name, iv.State, iv.Kind, iv.Unsure, iv.Evidence, c.kind, c.unsure, c.because)
+				break
+			}
+		}
+	}
+}
+
+// TestTimelineWorkerHandoff: Node's awaited fs calls run on a libuv worker thread, which
+// posts the result to the event loop through an eventfd; sampled, the loop's epoll wait
+// was "io" (its event array names the eventfd). A loop's wait that an eventfd (or what
+// was not read) ended in the sampling period in which another thread of its process
+// ended an fsync was waiting for the disk, most likely: a share, saying so. One that ended
+// far from any such end stays io; so does one a socket ended (read directly: network).
+func TestTimelineWorkerHandoff(t *testing.T) {
+	ms := int64(time.Millisecond)
+	samples := func(fsyncEnds int64, ready locate.FDKinds) map[int32][]Sample {
+		var loop, worker []Sample
+		for i := int64(0); i <= 22; i++ {
+			l := Sample{Time: i * 2 * ms, PID: 1, TID: 1, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 1000}, Syscall: Syscall{Nr: 281, Arg0: 9, Args: [6]int64{9, 0x7f00, 1024, 0xffffffff}}}
+			if i == 0 || i >= 21 { // woken between samples 20 and 21
+				l.Stat.State, l.Syscall, l.Sched.RunNS = 'R', Syscall{Nr: -1}, uint64(2000+i)
+				if i == 21 {
+					l.Ready = ready
+				}
+			}
+			loop = append(loop, l)
+			w := Sample{Time: i*2*ms + ms/2, PID: 1, TID: 5, Stat: Stat{State: 'D'}, Sched: Schedstat{RunNS: uint64(500 + i)}, Syscall: Syscall{Nr: 74, Arg0: 20}, FDKind: locate.FDFile}
+			if i*2*ms >= fsyncEnds { // then waits for the next job
+				w.Stat.State, w.Syscall, w.FDKind, w.Sched.RunNS = 'S', Syscall{Nr: 202, Arg0: 0x2000, Args: [6]int64{0x2000, 128}}, 0, 9000
+			}
+			worker = append(worker, w)
+		}
+		return map[int32][]Sample{1: loop, 5: worker}
+	}
+	sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 44*ms), PID: 1, Runtime: "nodejs"}
+	for _, c := range []struct {
+		fsyncEnds int64
+		ready     locate.FDKinds
+		want      string
+	}{
+		{42 * ms, 1 << locate.FDEvent, "blocked/disk"},
+		{42 * ms, 0, "blocked/disk"},
+		{20 * ms, 1 << locate.FDEvent, "blocked/io"},
+		{42 * ms, 1 << locate.FDSocket, "blocked/network"},
+	} {
+		tl := Timeline(samples(c.fsyncEnds, c.ready), 100, 2*time.Millisecond)
+		var loopWait locate.Interval
+		for _, iv := range tl.Threads[1].Intervals {
+			if iv.State == locate.Blocked && iv.Len() > loopWait.Len() {
+				loopWait = iv
+			}
+		}
+		if "blocked/"+loopWait.Kind != c.want || !loopWait.Unsure {
+			t.Errorf("fsync ended at %v, ready %s: %s unsure %v %q, want %s (unsure)", time.Duration(c.fsyncEnds), c.ready, loopWait.Kind, loopWait.Unsure, loopWait.Evidence, c.want)
+		}
+		if c.want == "blocked/disk" && !strings.Contains(loopWait.Evidence, "thread 5's fsync") {
+			t.Errorf("evidence %q does not name the worker's fsync", loopWait.Evidence)
+		}
+		b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+		if d := b.Dominant(); d.Label() != c.want || d.Confidence != locate.Share {
+			t.Errorf("fsync ended at %v, ready %s: span %s (%s), want %s (share): %+v", time.Duration(c.fsyncEnds), c.ready, d.Label(), d.Confidence, c.want, b.Parts)
+		}
 	}
 }

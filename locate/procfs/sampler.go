@@ -711,6 +711,7 @@ type handoff struct {
 	pid, tid int32
 	lo, hi   int64
 	cause    locate.Cause
+	name     string // the call, where it is not an epoll wait
 }
 
 // handoffs names the futex waits that ended within the sampling period in which another
@@ -718,7 +719,10 @@ type handoff struct {
 // for a known cause (a timeout, a socket or a pipe found ready): a netpoller handing work on — Go parks a goroutine's
 // locked thread in a futex whatever the goroutine waits for, and the thread that polls
 // wakes it within microseconds. At the sampling period's resolution it is a guess: the
-// samples of such a wait get the cause in ended, and the evidence in via.
+// samples of such a wait get the cause in ended, and the evidence in via. Likewise an
+// event loop's poll that its eventfd ended (or whose ready descriptors were not read), in
+// the period in which another thread of its process ended an fsync or a write to a file:
+// a thread pool's worker posting its result (Node's awaited fs calls), disk.
 func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[int32][]waitGroup) map[int32]map[int]string {
 	var ends []handoff
 	for tid, gs := range groups {
@@ -730,7 +734,58 @@ func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[i
 			}
 		}
 	}
+	// Waits read directly that a worker thread ends and then hands its result on: an
+	// fsync (or a write to a file) on a thread pool's thread.
+	var works []handoff
+	for tid, gs := range groups {
+		ss := sorted[tid]
+		for _, g := range gs {
+			s := ss[g.first]
+			// The call's last group: a call that runs on CPU now and then (fsync's file
+			// system work) is seen as one group per period.
+			if g.next >= len(ss) || ss[g.next].Syscall == s.Syscall || locate.BlockedCause(s.Syscall.Nr, s.FDKind) != locate.CauseDisk {
+				continue
+			}
+			works = append(works, handoff{pid: s.PID, tid: tid, lo: ss[g.last].Time, hi: ss[g.next].Time, cause: locate.CauseDisk, name: locate.SyscallName(s.Syscall.Nr)})
+		}
+	}
 	via := map[int32]map[int]string{}
+	note := func(tid int32, g waitGroup, c locate.Cause, why string) {
+		if via[tid] == nil {
+			via[tid] = map[int]string{}
+		}
+		for k := g.first; k <= g.last; k++ {
+			ended[tid][k] = c
+			via[tid][k] = why
+		}
+	}
+	for tid, gs := range groups {
+		ss := sorted[tid]
+		for _, g := range gs {
+			s := ss[g.first]
+			if ended[tid][g.first] != "" || g.next >= len(ss) || !locate.IsPoll(s.Syscall.Nr) || s.Netpoller {
+				continue
+			}
+			// An event loop's poll that its own eventfd ended (or what ended it was not
+			// read): a worker thread posting a result, most likely the one whose work
+			// ended in the same sampling period.
+			ready := ss[g.next].Ready
+			if ready != 0 && ready != 1<<locate.FDEvent {
+				continue
+			}
+			what := "what it found ready was not read"
+			if ready != 0 {
+				what = "its event array named an eventfd"
+			}
+			lo, hi := ss[g.last].Time, ss[g.next].Time
+			for _, h := range works {
+				if h.pid == s.PID && h.tid != tid && h.lo < hi && lo < h.hi {
+					note(tid, g, h.cause, fmt.Sprintf("sampled: in %s, woken (%s) in the sampling period in which thread %d's %s ended (a worker thread handing its result to the event loop, most likely)", locate.SyscallName(s.Syscall.Nr), what, h.tid, h.name))
+					break
+				}
+			}
+		}
+	}
 	for tid, gs := range groups {
 		ss := sorted[tid]
 		for _, g := range gs {
@@ -743,13 +798,7 @@ func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[i
 					continue
 				}
 				how := map[locate.Cause]string{locate.CauseSleep: "timed out", locate.CauseNetwork: "found a socket ready", locate.CausePipe: "found a pipe ready"}[h.cause]
-				if via[tid] == nil {
-					via[tid] = map[int]string{}
-				}
-				for k := g.first; k <= g.last; k++ {
-					ended[tid][k] = h.cause
-					via[tid][k] = fmt.Sprintf("sampled: in futex, woken in the sampling period in which thread %d's epoll wait %s (a netpoller handing on, most likely)", h.tid, how)
-				}
+				note(tid, g, h.cause, fmt.Sprintf("sampled: in futex, woken in the sampling period in which thread %d's epoll wait %s (a netpoller handing on, most likely)", h.tid, how))
 				break
 			}
 		}
@@ -784,9 +833,20 @@ func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd, aVia, bVia
 	case s.Syscall.Nr >= 0:
 		iv.Kind = string(locate.BlockedCause(s.Syscall.Nr, s.FDKind))
 		iv.Evidence = fmt.Sprintf("sampled: in %s, state %c", locate.SyscallName(s.Syscall.Nr), s.Stat.State)
+		switch {
+		case locate.SyscallName(s.Syscall.Nr) == "futex":
+			// What the thread waited for is its waker's, and sampling sees no wakeups.
+			iv.Unsure = true
+			iv.Evidence += " (its waker is not seen by sampling: a lock, a condition variable, or a runtime that parks the thread whatever it waits for, as Go's locked threads and libuv's worker handoff do)"
+		case iv.Poll:
+			iv.Unsure = true
+			iv.Evidence += " (what it found ready was not read)"
+		}
 	case s.Stat.State == 'D':
-		iv.Kind = string(locate.CauseDisk)
-		iv.Evidence = "sampled: state D outside a syscall"
+		// Uninterruptible outside a syscall: a page fault reading a file in, most likely,
+		// but what the kernel waited for is not seen.
+		iv.Kind, iv.Unsure = string(locate.CauseDisk), true
+		iv.Evidence = "sampled: state D outside a syscall (a page fault's read, most likely; what it waited for is not seen)"
 	default:
 		iv.Evidence = fmt.Sprintf("sampled: state %c", s.Stat.State)
 	}
