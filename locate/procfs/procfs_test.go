@@ -779,3 +779,121 @@ func TestTimelineWorkerHandoff(t *testing.T) {
 		}
 	}
 }
+
+// fakeEpoll writes a /proc tree under dir with process 1's epoll descriptor 6 holding
+// fdinfo and its watched descriptors linked as links says.
+func fakeEpoll(t *testing.T, dir, fdinfo string, links map[int]string) {
+	t.Helper()
+	for _, d := range []string{"1/fd", "1/fdinfo"} {
+		if err := os.MkdirAll(dir+"/"+d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(dir+"/1/fdinfo/6", []byte(fdinfo), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for fd, l := range links {
+		os.Remove(fmt.Sprintf("%s/1/fd/%d", dir, fd))
+		if err := os.Symlink(l, fmt.Sprintf("%s/1/fd/%d", dir, fd)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestReadEpollGoNetpoller: Go keys its netpoller's eventfd by the address of a variable
+// in its data segment — 0xf0d6b0 in a non-PIE binary, below 1<<24 — and its descriptors by
+// tagged pointers. The eventfd's small address made the set read as keyed by descriptor
+// numbers, so no Go netpoller was ever recognised and none of its handoffs named a futex
+// wait's cause (recorded from a Go 1.26 program's /proc/PID/fdinfo). libuv keys by the
+// descriptor's number, and a set keyed by small indices is not a runtime's poller either.
+func TestReadEpollGoNetpoller(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name   string
+		fdinfo string
+		want   bool
+	}{
+		{"go", "pos:\t0\nflags:\t02000002\nmnt_id:\t17\nino:\t1038\ntfd:        7 events:       19 data:           f0d6b0  pos:0 ino:40e sdev:10\ntfd:        5 events: 8000201d data: 3fa89d30b7000003  pos:0 ino:d91c sdev:9\n", true},
+		{"libuv", "pos:\t0\ntfd:        7 events:       19 data:                7  pos:0 ino:40e sdev:10\ntfd:        5 events:       19 data:                5  pos:0 ino:d91c sdev:9\n", false},
+		{"indices", "pos:\t0\ntfd:        7 events:       19 data:                0  pos:0 ino:40e sdev:10\ntfd:        5 events:       19 data:                1  pos:0 ino:d91c sdev:9\n", false},
+	} {
+		fakeEpoll(t, dir, c.fdinfo, map[int]string{7: "anon_inode:[eventfd]", 5: "socket:[55580]"})
+		s := New(Options{Proc: dir})
+		if got, _, _ := s.readEpoll(1, 6, 0); got != c.want {
+			t.Errorf("%s: netpoller %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestReadEpollNewest: the kind of the descriptor a netpoller was seen to begin watching
+// last, besides its own eventfd, and when; those there when the set was first read began
+// at a time not known.
+func TestReadEpollNewest(t *testing.T) {
+	dir := t.TempDir()
+	base := "tfd:        7 events:       19 data:           f0d6b0  pos:0 ino:40e sdev:10\ntfd:        4 events: 8000201d data: 3fa89d30b7000001  pos:0 ino:a1 sdev:9\n"
+	fakeEpoll(t, dir, base, map[int]string{7: "anon_inode:[eventfd]", 4: "pipe:[161]", 9: "socket:[55580]"})
+	s := New(Options{Proc: dir})
+	if _, newest, at := s.readEpoll(1, 6, 100); newest != locate.FDUnknown || at != 0 {
+		t.Errorf("first read: newest %s at %d, want none", newest, at)
+	}
+	fakeEpoll(t, dir, base+"tfd:        9 events: 8000201d data: 3fa89d30b7000002  pos:0 ino:d91c sdev:9\n", nil)
+	if _, newest, at := s.readEpoll(1, 6, 200); newest != locate.FDSocket || at != 200 {
+		t.Errorf("a socket added: newest %s at %d, want socket at 200", newest, at)
+	}
+	if _, newest, at := s.readEpoll(1, 6, 300); newest != locate.FDSocket || at != 200 {
+		t.Errorf("read again: newest %s at %d, want socket at 200", newest, at)
+	}
+}
+
+// TestTimelineNetpollerReturnedWithEvents: Go parks a locked thread in futex while its
+// goroutine waits for a socket or a pipe; the netpoller's epoll wait (no timeout) returns
+// and hands the goroutine on. It also returns, woken through its eventfd, to hand on a
+// goroutine that got a mutex or whose timer ran out, so its returning says nothing by
+// itself, and Go's event array is not readable after the call. What it watches is: a
+// futex wait woken in the period in which it returned, whose process's netpoller began
+// watching a socket (a pipe) as the wait began or during it, waited for it, as a share,
+// saying so (a connection dialled and read). A descriptor it watched long before names
+// nothing: a lock stays a lock.
+func TestTimelineNetpollerReturnedWithEvents(t *testing.T) {
+	ms := int64(time.Millisecond)
+	t0 := 1000 * ms
+	samples := func(newest locate.FDKind, at int64) map[int32][]Sample {
+		var park, poll []Sample
+		for i := int64(0); i <= 22; i++ {
+			p := Sample{Time: t0 + i*2*ms, PID: 1, TID: 2, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 1000}, Syscall: Syscall{Nr: 202, Arg0: 0x1000, Args: [6]int64{0x1000, 128}}}
+			if i == 0 || i >= 21 {
+				p.Stat.State, p.Syscall, p.Sched.RunNS = 'R', Syscall{Nr: -1}, uint64(2000+i)
+			}
+			park = append(park, p)
+			q := Sample{Time: t0 + i*2*ms + ms/2, PID: 1, TID: 3, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 500}, Syscall: Syscall{Nr: 281, Arg0: 4, Args: [6]int64{4, 0x7f00, 128, 0xffffffff}}, Netpoller: true, Newest: newest, NewestAt: at}
+			if i == 0 || i >= 21 {
+				q.Stat.State, q.Syscall, q.Sched.RunNS = 'R', Syscall{Nr: -1}, uint64(600+i)
+			}
+			poll = append(poll, q)
+		}
+		return map[int32][]Sample{2: park, 3: poll}
+	}
+	sp := locate.Span{SpanID: "s", Start: time.Unix(0, t0), End: time.Unix(0, t0+44*ms), PID: 1, TID: 2, Runtime: "go"}
+	for _, c := range []struct {
+		newest locate.FDKind
+		at     int64
+		want   string
+	}{
+		{locate.FDSocket, t0 + ms/2, "blocked/network"}, // first seen at the netpoller's first sample
+		{locate.FDSocket, t0 + 9*ms, "blocked/network"}, // or during the wait
+		{locate.FDPipe, t0 + ms/2, "blocked/pipe"},      // a FIFO just opened
+		{locate.FDSocket, t0 - 500*ms, "blocked/lock"},  // watched long before: says nothing
+		{locate.FDPipe, 0, "blocked/lock"},              // there when the set was first read
+		{locate.FDUnknown, t0 + ms/2, "blocked/lock"},   // not one kind
+	} {
+		tl := Timeline(samples(c.newest, c.at), 100, 2*time.Millisecond)
+		b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+		d := b.Dominant()
+		if d.Label() != c.want || d.Confidence != locate.Share {
+			t.Errorf("newest %s at %d: %s (%s), want %s (share): %+v", c.newest, c.at-t0, d.Label(), d.Confidence, c.want, b.Parts)
+		}
+		if c.want != "blocked/lock" && !strings.Contains(strings.Join(d.Evidence, " "), "thread 3's epoll wait returned") {
+			t.Errorf("evidence %q does not name the netpoller", d.Evidence)
+		}
+	}
+}

@@ -50,6 +50,11 @@ type Sample struct {
 	// pointer rather than its number, as Go's netpoller does: a runtime's poller, which
 	// hands what it finds to the threads parked for it (libuv and most C key by number).
 	Netpoller bool
+	// Newest is the kind of the descriptor (not an eventfd: a runtime's own wakeup) that
+	// epoll set was last seen to begin watching, and NewestAt when (wall ns; 0: none was
+	// seen begin, only those there when the set was first read); read for netpollers.
+	Newest   locate.FDKind
+	NewestAt int64
 
 	// epollWait is the epoll wait the thread was last seen blocked in, while it has not
 	// run since (state R with schedstat's run time not grown: woken, or running with the
@@ -84,6 +89,9 @@ type Sampler struct {
 	epoll map[epollKey]map[uint64]watched
 	// fdKinds caches descriptor kinds by number and inode.
 	fdKinds map[fdKey]locate.FDKind
+	// seen is when a descriptor (by number and inode) was first seen watched by an
+	// epoll set (see readEpoll).
+	seen map[fdKey]int64
 }
 
 type epollKey struct {
@@ -123,7 +131,7 @@ func New(opts Options) *Sampler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sampler{opts: opts, log: log, samples: map[int32][]Sample{}, start: time.Now().UnixNano(),
-		epoll: map[epollKey]map[uint64]watched{}, fdKinds: map[fdKey]locate.FDKind{}}
+		epoll: map[epollKey]map[uint64]watched{}, fdKinds: map[fdKey]locate.FDKind{}, seen: map[fdKey]int64{}}
 }
 
 // Add makes pid a target.
@@ -218,7 +226,10 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 			smp.FDKind = fdKind(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatInt(smp.Syscall.Arg0, 10)))
 		}
 		if isEpollWait(smp.Syscall.Nr) {
-			smp.Netpoller = s.readEpoll(pid, smp.Syscall.Arg0)
+			smp.Netpoller, smp.Newest, smp.NewestAt = s.readEpoll(pid, smp.Syscall.Arg0, smp.Time)
+			if !smp.Netpoller {
+				smp.Newest, smp.NewestAt = locate.FDUnknown, 0
+			}
 			sc := smp.Syscall
 			smp.epollWait, smp.epollRun = &sc, smp.Sched.RunNS
 		}
@@ -381,18 +392,49 @@ func (s *Sampler) futexDeadline(pid int32, smp Sample, prev *Sample) int64 {
 //
 // It says whether the set keys every descriptor by something other than its number (a
 // pointer: Go's netpoller).
-func (s *Sampler) readEpoll(pid int32, epfd int64) (byPointer bool) {
+func (s *Sampler) readEpoll(pid int32, epfd int64, now int64) (byPointer bool, newest locate.FDKind, newestAt int64) {
 	reg := s.parseEpoll(pid, epfd)
 	s.mu.Lock()
-	s.epoll[epollKey{pid, epfd}] = reg
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	key := epollKey{pid, epfd}
+	_, again := s.epoll[key]
+	s.epoll[key] = reg
 	byPointer = len(reg) > 0
+	// Go keys its eventfd by the address of a variable in its data segment (0xf0d6b0 in
+	// a non-PIE binary) and its descriptors by tagged pointers; below 64 KiB no program
+	// keeps data, so small keys are descriptor numbers or indices.
 	for data, w := range reg {
-		if int64(int32(data)) == w.fd || data < 1<<24 {
+		if int64(int32(data)) == w.fd || data < 1<<16 {
 			byPointer = false
 		}
 	}
-	return byPointer
+	// The descriptor seen watched first last, other than eventfds: when the set is
+	// first read, those it holds began before (0).
+	if len(s.seen) >= maxFDKinds {
+		clear(s.seen)
+	}
+	newest = locate.FDUnknown
+	for _, w := range reg {
+		if w.kind == locate.FDEvent {
+			continue
+		}
+		k := fdKey{pid: pid, fd: w.fd, ino: w.ino}
+		t, ok := s.seen[k]
+		if !ok {
+			if t = now; !again {
+				t = 0
+			}
+			s.seen[k] = t
+		}
+		switch {
+		case t == 0:
+		case t > newestAt:
+			newestAt, newest = t, w.kind
+		case t == newestAt && newest != w.kind:
+			newest = locate.FDUnknown
+		}
+	}
+	return byPointer, newest, newestAt
 }
 
 // parseEpoll reads /proc/PID/fdinfo/EPFD: the watched descriptors by their event data.
@@ -519,7 +561,7 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 		sorted[tid] = ss
 		ended[tid], groups[tid] = pollsEnded(ss, period)
 	}
-	via := handoffs(sorted, ended, groups)
+	via := handoffs(sorted, ended, groups, period)
 	for tid, ss := range sorted {
 		type span struct{ run, wait, free int64 }
 		per := make([]span, len(ss))
@@ -712,6 +754,10 @@ type handoff struct {
 	lo, hi   int64
 	cause    locate.Cause
 	name     string // the call, where it is not an epoll wait
+	// began and kind: where the cause is inferred from the descriptor the netpoller
+	// began watching last, when it was first seen and its kind.
+	began int64
+	kind  locate.FDKind
 }
 
 // handoffs names the futex waits that ended within the sampling period in which another
@@ -723,14 +769,28 @@ type handoff struct {
 // event loop's poll that its eventfd ended (or whose ready descriptors were not read), in
 // the period in which another thread of its process ended an fsync or a write to a file:
 // a thread pool's worker posting its result (Node's awaited fs calls), disk.
-func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[int32][]waitGroup) map[int32]map[int]string {
+func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[int32][]waitGroup, period time.Duration) map[int32]map[int]string {
 	var ends []handoff
 	for tid, gs := range groups {
 		ss := sorted[tid]
 		for _, g := range gs {
-			c := ended[tid][g.first]
-			if g.next < len(ss) && isEpollWait(ss[g.first].Syscall.Nr) && ss[g.first].Netpoller && (c == locate.CauseSleep || c == locate.CauseNetwork || c == locate.CausePipe) {
-				ends = append(ends, handoff{pid: ss[g.first].PID, tid: tid, lo: ss[g.last].Time, hi: ss[g.next].Time, cause: c})
+			c, s := ended[tid][g.first], ss[g.last]
+			if g.next >= len(ss) || !isEpollWait(s.Syscall.Nr) || !s.Netpoller {
+				continue
+			}
+			h := handoff{pid: s.PID, tid: tid, lo: s.Time, hi: ss[g.next].Time, cause: c}
+			if c == "" && s.NewestAt != 0 && (s.Newest == locate.FDSocket || s.Newest == locate.FDPipe) {
+				// It returned before any timeout: with events, or woken by the runtime's
+				// own eventfd (as Go wakes it to hand on any goroutine readied, one that
+				// got a mutex too). Its event array is not readable once the thread has
+				// run on (Go's is on the scheduler's stack), but what it watches is: a
+				// descriptor it began watching just before the parked thread's wait (a
+				// connection just dialled) is the likeliest; checked against the wait below.
+				h.began, h.kind = s.NewestAt, s.Newest
+				h.cause = map[locate.FDKind]locate.Cause{locate.FDSocket: locate.CauseNetwork, locate.FDPipe: locate.CausePipe}[s.Newest]
+			}
+			if h.cause == locate.CauseSleep || h.cause == locate.CauseNetwork || h.cause == locate.CausePipe {
+				ends = append(ends, h)
 			}
 		}
 	}
@@ -793,11 +853,24 @@ func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[i
 				continue
 			}
 			lo, hi := ss[g.last].Time, ss[g.next].Time
+			// The wait began after the last sample before it.
+			began := ss[g.first].Time
+			if g.first > 0 {
+				began = ss[g.first-1].Time
+			}
 			for _, h := range ends {
 				if h.pid != ss[g.first].PID || h.tid == tid || h.lo >= hi || lo >= h.hi {
 					continue
 				}
 				how := map[locate.Cause]string{locate.CauseSleep: "timed out", locate.CauseNetwork: "found a socket ready", locate.CausePipe: "found a pipe ready"}[h.cause]
+				if h.began != 0 {
+					// Inferred from what it watches: only a descriptor first seen
+					// watched from a period before the wait began to its end.
+					if h.began < began-int64(period) || h.began > hi {
+						continue
+					}
+					how = fmt.Sprintf("returned before any timeout, and the descriptor it began watching last, as the wait began or during it, is a %s (what it found ready was not read)", map[locate.FDKind]string{locate.FDSocket: "socket", locate.FDPipe: "pipe"}[h.kind])
+				}
 				note(tid, g, h.cause, fmt.Sprintf("sampled: in futex, woken in the sampling period in which thread %d's epoll wait %s (a netpoller handing on, most likely)", h.tid, how))
 				break
 			}
