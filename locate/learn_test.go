@@ -583,20 +583,56 @@ func TestWokenByReader(t *testing.T) {
 		readAt float64 // ms; the waker's poll timed out at 30.7, the wakeup is at 31
 		fdk    FDKind
 		want   string
+		conf   Confidence
 	}{
-		{"socket read just before", 30.95, FDSocket, "blocked/network"},
-		{"pipe read just before", 30.95, FDPipe, "blocked/pipe"},
-		{"socket read long before", 25, FDSocket, "blocked/lock"},
-		{"socket read before its poll", 30.5, FDSocket, "blocked/lock"},
-		{"file read just before", 30.95, FDFile, "blocked/lock"},
+		{"socket read just before", 30.95, FDSocket, "blocked/network", Exact},
+		{"pipe read just before", 30.95, FDPipe, "blocked/pipe", Exact},
+		{"socket read 250 µs before", 30.75, FDSocket, "blocked/network", Share},
+		{"socket read before its poll", 30.5, FDSocket, "blocked/lock", Share}, // its late poll: maybe a handoff
+		{"file read just before", 30.95, FDFile, "blocked/lock", Share},
 	} {
 		w := wake(31, 10, 11, 30.7, 0)
 		w.WakerPID, w.WakerIO, w.WakerIOFD = 1, at(c.readAt), c.fdk
 		evs := []Event{ev(EvSwitchIn, 0, 10), out(1, 10, 1, 202), sysc(1, 31, 10, 202, 0, FDUnknown), w, ev(EvSwitchIn, 31, 10)}
 		b := Join([]Span{span("s", "", 0.5, 31.5, 1, 10)}, Build(evs, at(0), at(40)), JoinOptions{}).Breakdowns[0]
 		checkSum(t, b)
-		if d := b.Dominant(); d.Label() != c.want {
+		if d := b.Dominant(); d.Label() != c.want || d.Confidence != c.conf {
+			t.Errorf("%s: dominant %s (%s), want %s (%s): %+v", c.name, d.Label(), d.Confidence, c.want, c.conf, b.Parts)
+		}
+	}
+}
+
+// TestPreemptedParkIsRunQueue: Go preempts a goroutine with a signal; its locked thread
+// returns from the handler and parks in futex until the goroutine's turn comes again. That
+// wait was "blocked/lock, exact" on a /cpu handler beside a CPU hog: it is the runtime's
+// run queue (a share: inferred from the signal). With another syscall between, or long
+// after, it stays a lock.
+func TestPreemptedParkIsRunQueue(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		before  float64 // ms between the rt_sigreturn and the futex's entry
+		between uint32
+		want    string
+	}{
+		{"at once", 0.01, 0, "runqueue"},
+		{"after a few futex waits", 8, 0, "runqueue"},
+		{"after a read", 0.01, 1, "blocked/lock"},
+		{"long after", 25, 0, "blocked/lock"},
+	} {
+		o := out(1, 10, 1, 202)
+		o.Start = at(1 - 0.001)
+		o.SigReturn, o.SigReturnN = at(1-0.001-c.before), c.between
+		w := wake(31, 10, 11, -1, 0)
+		w.WakerPID = 1
+		evs := []Event{ev(EvSwitchIn, 0, 10), o, sysc(1-0.001, 31, 10, 202, 0, FDUnknown), w, ev(EvSwitchIn, 31, 10)}
+		b := Join([]Span{span("s", "", 0.5, 31.5, 1, 10)}, Build(evs, at(0), at(40)), JoinOptions{}).Breakdowns[0]
+		checkSum(t, b)
+		d := b.Dominant()
+		if d.Label() != c.want {
 			t.Errorf("%s: dominant %s (%s), want %s: %+v", c.name, d.Label(), d.Confidence, c.want, b.Parts)
+		}
+		if c.want == "runqueue" && (d.Confidence != Share || !strings.Contains(strings.Join(d.Evidence, ";"), "preempted by its runtime")) {
+			t.Errorf("%s: confidence %s, evidence %q", c.name, d.Confidence, d.Evidence)
 		}
 	}
 }

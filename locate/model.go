@@ -161,6 +161,12 @@ type Event struct {
 	// read.
 	WakerIO   int64  `json:"wio,omitempty"`
 	WakerIOFD FDKind `json:"wiofd,omitempty"`
+	// SigReturn and SigReturnN: for an EvSwitchOut in a syscall, when the thread last
+	// returned from a signal handler (rt_sigreturn), and how many syscalls other than
+	// futex it finished since. Go preempts a goroutine with a signal; a locked thread
+	// whose goroutine was preempted parks in futex right after, until its turn.
+	SigReturn  int64  `json:"sigret,omitempty"`
+	SigReturnN uint32 `json:"sigretn,omitempty"`
 }
 
 // State is what a thread is doing during an [Interval].

@@ -113,6 +113,8 @@ type threadState struct {
 	again    int64
 	againFD  FDKind
 	againN   uint32
+	sigret   int64
+	sigretN  uint32
 	sysStart int64
 	syscalls []Event
 	blockIO  []Event
@@ -174,7 +176,7 @@ func (b *builder) event(e *Event) {
 		}
 		b.emit(e.TID, iv)
 		s.since, s.outState, s.sys, s.fd, s.fdk, s.waker, s.wakeHint, s.wakerTID = e.Time, e.State, e.Syscall, e.FD, e.FDKind, "", "", 0
-		s.again, s.againFD, s.againN, s.sysStart = e.Again, e.AgainFD, e.AgainN, e.Start
+		s.again, s.againFD, s.againN, s.sigret, s.sigretN, s.sysStart = e.Again, e.AgainFD, e.AgainN, e.SigReturn, e.SigReturnN, e.Start
 		early := s.early
 		s.early = nil
 		switch {
@@ -234,16 +236,20 @@ func (b *builder) wakerEvidence(e *Event) (string, Cause) {
 			return ev + fmt.Sprintf(" of process %d, a descendant strata followed from its fork", e.WakerPID), causeDescendant
 		}
 	}
-	if e.WakerIO != 0 && e.WakerIO >= e.WakerPoll && e.Time >= e.WakerIO && e.Time-e.WakerIO <= int64(WakerWindow) {
+	if e.WakerIO != 0 && e.WakerIO >= e.WakerPoll && e.Time >= e.WakerIO && e.Time-e.WakerIO <= int64(LateHandoffWindow) && (e.WakerIOFD == FDSocket || e.WakerIOFD == FDPipe) {
 		// The waker moved data on a socket or pipe after its last poll and just before
 		// this wakeup: it hands on what it read (a goroutine that read a response and
-		// sends it on a channel to the one that waits).
-		switch e.WakerIOFD {
-		case FDSocket:
-			return ev + fmt.Sprintf(" %s after it read or wrote a socket (handing on what it read)", time.Duration(e.Time-e.WakerIO)), CauseNetwork
-		case FDPipe:
-			return ev + fmt.Sprintf(" %s after it read or wrote a pipe (handing on what it read)", time.Duration(e.Time-e.WakerIO)), CausePipe
+		// sends it on a channel to the one that waits). Later than WakerWindow (the
+		// waker preempted in between, or a lock released after a read) it is a share.
+		after := time.Duration(e.Time - e.WakerIO)
+		c, late := CauseNetwork, causeLateNetwork
+		if e.WakerIOFD == FDPipe {
+			c, late = CausePipe, causeLatePipe
 		}
+		if after > WakerWindow {
+			c = late
+		}
+		return ev + fmt.Sprintf(" %s after it read or wrote a %s (handing on what it read)", after, e.WakerIOFD), c
 	}
 	if e.WakerPoll != 0 && e.Time >= e.WakerPoll && e.Time-e.WakerPoll <= int64(WakerWindow) {
 		after := time.Duration(e.Time - e.WakerPoll)
@@ -274,6 +280,13 @@ const LateHandoffWindow = 20 * time.Millisecond
 
 // causeMaybePoll is the hint of a wakeup a little too late for a netpoller handoff.
 const causeMaybePoll Cause = "maybe-poll"
+
+// causeLateNetwork and causeLatePipe are the hints of a wakeup a little too late after the
+// waker's read of a socket or pipe for a sure handoff: the wait is that, as a share.
+const (
+	causeLateNetwork Cause = "late-network"
+	causeLatePipe    Cause = "late-pipe"
+)
 
 // causeDescendant is the hint of a wakeup by a thread of a followed process: it makes a
 // descriptor wait a wait for the child, and says nothing about other waits.
@@ -319,6 +332,12 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 	if iv.Kind == string(CauseIO) && s.outState&2 != 0 {
 		iv.Kind = string(CauseDisk) // uninterruptible inside a read or write: the device
 	}
+	if s.sys >= 0 && SyscallClass(s.sys) == ClassFutex && s.sigret != 0 && s.sigretN == 0 && s.sysStart >= s.sigret && s.sysStart-s.sigret <= int64(PreemptWindow) {
+		// Preempted by its runtime with a signal, and parked until the runtime gave it
+		// its turn again: a wait for a CPU of the runtime's, not a lock.
+		return Interval{Start: from, End: to, State: RunQueue, Unsure: true, Evidence: joinEvidence(fmt.Sprintf(
+			"parked %s after returning from a signal handler: preempted by its runtime (Go's asynchronous preemption), waiting for its turn", time.Duration(s.sysStart-s.sigret)), evidence)}
+	}
 	if c, ev := parkedFor(s); c != "" && iv.Kind == string(CauseLock) && s.wakeHint != CauseChild && s.wakeHint != causeDescendant {
 		// The thread's own evidence outranks what its waker had done.
 		iv.Kind, iv.Evidence = string(c), joinEvidence(ev, iv.Evidence)
@@ -333,6 +352,12 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 		iv.Kind = string(CauseChild)
 	case s.wakeHint == causeMaybePoll && iv.Kind == string(CauseLock):
 		iv.Unsure = true
+	case (s.wakeHint == causeLateNetwork || s.wakeHint == causeLatePipe) && iv.Kind == string(CauseLock):
+		iv.Kind, iv.Unsure = string(CauseNetwork), true
+		if s.wakeHint == causeLatePipe {
+			iv.Kind = string(CausePipe)
+		}
+		iv.Evidence = joinEvidence("futex wait", iv.Evidence)
 	case s.wakeHint != "" && s.wakeHint != causeDescendant && s.wakeHint != causeMaybePoll && iv.Kind == string(CauseLock):
 		iv.Kind = string(s.wakeHint)
 		iv.Evidence = joinEvidence("futex wait", iv.Evidence)
@@ -350,6 +375,12 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 // its P on. (An unlocked thread that found nothing to read went on to other goroutines
 // and, 4.9 ms later, to a mutex wait that was then called network.)
 const ParkWindow = 2 * time.Millisecond
+
+// PreemptWindow: a futex wait that begins this soon after the thread returned from a
+// signal handler, with no syscall but futex between, is its runtime's preemption: Go parks
+// a preempted locked thread within microseconds of the signal, and may wake and park it
+// again (its P handed on, woken before its turn) for milliseconds after.
+const PreemptWindow = 20 * time.Millisecond
 
 // parkedFor is the cause of a futex wait that began right after the thread's own read or
 // write found its descriptor empty (EAGAIN): a runtime that parks threads in futex

@@ -239,7 +239,7 @@ func sumPerCPU(m *ebpf.Map) uint64 {
 }
 
 // eventSize is sizeof(struct event).
-const eventSize = 184
+const eventSize = 200
 
 // DecodeEvent decodes one ring-buffer record (struct event) with monotonic times.
 func DecodeEvent(b []byte) (locate.Event, error) {
@@ -280,6 +280,7 @@ func DecodeEvent(b []byte) (locate.Event, error) {
 		e.WakerIO, e.WakerIOFD = again, againFD
 	} else {
 		e.Again, e.AgainFD, e.AgainN = again, againFD, le.Uint32(b[180:])
+		e.SigReturn, e.SigReturnN = int64(le.Uint64(b[184:])), le.Uint32(b[192:])
 	}
 	if e.FDKind > locate.FDSignal {
 		e.FDKind = locate.FDUnknown
@@ -342,6 +343,9 @@ func (c *Collector) toWall(e *locate.Event) {
 	}
 	if e.WakerIO != 0 {
 		e.WakerIO += c.offset
+	}
+	if e.SigReturn != 0 {
+		e.SigReturn += c.offset
 	}
 }
 

@@ -53,6 +53,8 @@ func TestMain(m *testing.M) {
 		helperEAGAIN()
 	case "handoff":
 		helperHandoff()
+	case "preempted":
+		helperPreempted()
 	}
 	os.Exit(0)
 }
@@ -913,7 +915,7 @@ func TestPageFaultsAreKernelTime(t *testing.T) {
 func TestEventLayout(t *testing.T) {
 	in := locateEvent{Ts: 1, Start: 2, Ret: 3, PollTs: 4, PollRet: 5, Pid: 6, Tid: 7, Kind: uint32(locate.EvSwitchOut), State: 9,
 		Sys: 10, Fd: 11, Waker: 12, ShortN: 13, Fdk: uint32(locate.FDPipe), Ready: 15, WakerReady: 16, WakerPid: 17, Flags: 1,
-		FaultN: 19, FaultNs: 20, AgainTs: 21, AgainFdk: uint32(locate.FDSocket), AgainN: 23}
+		FaultN: 19, FaultNs: 20, AgainTs: 21, AgainFdk: uint32(locate.FDSocket), AgainN: 23, SigretTs: 24, SigretN: 25}
 	for i := range in.ShortNs {
 		in.ShortNs[i] = uint64(100 + i)
 	}
@@ -930,7 +932,7 @@ func TestEventLayout(t *testing.T) {
 	}
 	want := locate.Event{Time: 1, Start: 2, Ret: 3, WakerPoll: 4, PollRet: 5, PID: 6, TID: 7, Kind: locate.EvSwitchOut, State: 9,
 		Syscall: 10, FD: 11, Waker: 12, ShortCount: 13, FDKind: locate.FDPipe, Ready: 15, WakerReady: 16, WakerPID: 17, WakerExiting: true,
-		FaultCount: 19, Fault: 20, Again: 21, AgainFD: locate.FDSocket, AgainN: 23}
+		FaultCount: 19, Fault: 20, Again: 21, AgainFD: locate.FDSocket, AgainN: 23, SigReturn: 24, SigReturnN: 25}
 	for i := range want.Short {
 		want.Short[i] = uint64(100 + i)
 	}
@@ -942,7 +944,7 @@ func TestEventLayout(t *testing.T) {
 	buf.Reset()
 	binary.Write(&buf, binary.LittleEndian, in)
 	e, _ = DecodeEvent(buf.Bytes())
-	if e.WakerIO != 21 || e.WakerIOFD != locate.FDSocket || e.Again != 0 || e.AgainN != 0 {
+	if e.WakerIO != 21 || e.WakerIOFD != locate.FDSocket || e.Again != 0 || e.AgainN != 0 || e.SigReturn != 0 || e.SigReturnN != 0 {
 		t.Errorf("wakeup decoded %+v", e)
 	}
 }
@@ -1083,7 +1085,7 @@ func TestCollectorHandoff(t *testing.T) {
 	if wake == nil {
 		t.Fatalf("no wakeup of thread %d carries its waker's read (%d events)", tid, len(rec.Events))
 	}
-	if wake.WakerIOFD != locate.FDSocket || wake.Time < wake.WakerIO || wake.Time-wake.WakerIO > int64(locate.WakerWindow) {
+	if wake.WakerIOFD != locate.FDSocket || wake.Time < wake.WakerIO || wake.Time-wake.WakerIO > int64(locate.LateHandoffWindow) {
 		t.Errorf("waker's read on %s, %v before the wakeup", wake.WakerIOFD, time.Duration(wake.Time-wake.WakerIO))
 	}
 	tl := rec.Timeline()
@@ -1091,5 +1093,79 @@ func TestCollectorHandoff(t *testing.T) {
 	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
 	if d := b.Dominant(); d.Label() != "blocked/network" {
 		t.Errorf("dominant %s, want blocked/network: %+v", d.Label(), b.Parts)
+	}
+}
+
+// helperPreempted (run with GOMAXPROCS=1): a goroutine locked to its thread and another
+// both spin for 200 ms; the runtime preempts each with a signal every 10 ms or so, and the
+// locked thread parks in futex while the other goroutine has the one P. It prints the
+// locked thread's id.
+func helperPreempted() {
+	tid := make(chan int)
+	start := make(chan bool)
+	done := make(chan bool, 2)
+	spin := func() {
+		for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); {
+		}
+		done <- true
+	}
+	var from time.Time
+	go func() {
+		runtime.LockOSThread()
+		tid <- unix.Gettid()
+		<-start
+		from = time.Now()
+		spin()
+	}()
+	fmt.Println(<-tid)
+	waitGo()
+	close(start)
+	go spin()
+	<-done
+	<-done
+	span := fmt.Sprintf("%d %d", from.UnixNano(), time.Now().UnixNano())
+	if err := os.WriteFile(os.Getenv("LOCATE_OUT"), []byte(span), 0o644); err != nil {
+		panic(err)
+	}
+}
+
+// TestCollectorPreempted: Go preempts a locked goroutine with a signal and parks its
+// thread in futex until the goroutine's turn comes again; that wait is the runtime's run
+// queue, not a lock.
+func TestCollectorPreempted(t *testing.T) {
+	c := newCollector(t, Options{})
+	out := filepath.Join(t.TempDir(), "span")
+	cmd, line, run := startHelper(t, "preempted", "GOMAXPROCS=1", "LOCATE_OUT="+out)
+	tid, _ := strconv.Atoi(line)
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parks := 0
+	for _, e := range rec.Events {
+		if e.TID == int32(tid) && e.Kind == locate.EvSwitchOut && e.Syscall == unix.SYS_FUTEX && e.State != 0 && e.SigReturn != 0 && e.SigReturnN == 0 && e.Start-e.SigReturn <= int64(locate.PreemptWindow) {
+			parks++
+		}
+	}
+	if parks == 0 {
+		t.Fatalf("no park of thread %d in futex right after a signal handler returned (%d events)", tid, len(rec.Events))
+	}
+	var from, to int64
+	if b, err := os.ReadFile(out); err != nil {
+		t.Fatal(err)
+	} else if _, err := fmt.Sscan(string(b), &from, &to); err != nil {
+		t.Fatalf("helper's span %q: %v", b, err)
+	}
+	tl := rec.Timeline()
+	sp := locate.Span{TraceID: "t", SpanID: "s", Name: "spin", Start: time.Unix(0, from), End: time.Unix(0, to), PID: int32(cmd.Process.Pid), TID: int32(tid)}
+	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{})
+	br := b.Breakdowns[0]
+	t.Logf("%d parks after a preemption; lock %v, run-queue %v, cpu-user %v", parks, br.Get("blocked/lock"), br.Get("runqueue"), br.Get("cpu-user"))
+	if lock, rq := br.Get("blocked/lock"), br.Get("runqueue"); lock > rq/4 {
+		t.Errorf("lock %v beside run-queue %v: the runtime's preemption was called a lock: %+v", lock, rq, br.Parts)
 	}
 }

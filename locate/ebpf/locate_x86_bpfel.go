@@ -47,6 +47,9 @@ type locateEvent struct {
 	AgainTs    uint64
 	AgainFdk   uint32
 	AgainN     uint32
+	SigretTs   uint64
+	SigretN    uint32
+	Pad        uint32
 }
 
 type locateIoStart struct {
@@ -84,6 +87,9 @@ type locateTstate struct {
 	AgainN     uint32
 	IoFd       int32
 	IoTs       uint64
+	SigretTs   uint64
+	SigretN    uint32
+	Pad2       uint32
 }
 
 // Names of all BPF objects in the ELF.

@@ -97,6 +97,10 @@ struct event {
 	__u32 again_fdk; /* the kind of that descriptor */
 	__u32 again_n;	 /* switch-out: reads and writes since that found their descriptor
 			  * ready (saturates at 255) */
+	__u64 sigret_ts; /* switch-out in a syscall: the thread's last return from a signal
+			  * handler (rt_sigreturn) */
+	__u32 sigret_n;	 /* syscalls other than futex it finished since (saturates at 255) */
+	__u32 pad;
 };
 
 #define WAKER_EXITING 1
@@ -129,6 +133,9 @@ struct tstate {
 	__u32 again_n;	   /* reads and writes since that found their descriptor ready */
 	__s32 io_fd;	   /* the descriptor of the last read or write that moved data */
 	__u64 io_ts;	   /* when it returned */
+	__u64 sigret_ts;   /* the last rt_sigreturn */
+	__u32 sigret_n;	   /* syscalls other than futex since */
+	__u32 pad2;
 };
 
 struct io_start {
@@ -471,6 +478,10 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 				if (s->sys >= 0)
 					e->fdk = arg_kind(s);
 				e->start = s->sys_start;
+				if (s->sys >= 0) {
+					e->sigret_ts = s->sigret_ts;
+					e->sigret_n = s->sigret_n;
+				}
 				if (s->sys >= 0 && s->again_ts) {
 					e->again_ts = s->again_ts;
 					e->again_fdk = s->again_fdk;
@@ -643,6 +654,15 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			s->io_ts = ts;
 			s->io_fd = s->fd;
 		}
+	}
+	/* A signal handler returned: a runtime that preempts with signals (Go's asynchronous
+	 * preemption) parks the preempted thread right after, in one futex wait or a few
+	 * (handing its P on, woken before its turn); other syscalls mean it went on. */
+	if (nr == 15) {
+		s->sigret_ts = ts;
+		s->sigret_n = 0;
+	} else if (nr != 202 && s->sigret_n < 255) {
+		s->sigret_n++;
 	}
 	struct config *c = config();
 	__u64 long_ns = c ? c->long_ns : 1000000;
