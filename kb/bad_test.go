@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -104,6 +105,25 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("| a | b |\n|---|\n| **X1** | | | |\n\n```text\nx: A = B > C -> D → E\nR = A × B + C\n```\n"))
 	f.Add([]byte("---\ntitle: x\n---\n# T\n\n| 0 | 1 | 2 |\n|--|--|--|\n| X a | b (c) | d |\n"))
 	f.Add([]byte("\xef\xbb\xbf## 1.2 名\n**维度定义**：定义\n| 维度值 | 层级 |\n|---|---|\n| **D1** | L-0 硬件 |\n"))
+	// strata export -o markdown's tables, chain lines and strata:table comments, of the
+	// default network and of networks of hostile ids, whole and cut short
+	if n, err := network.Load(network.DefaultFiles()); err == nil {
+		var b bytes.Buffer
+		if WriteMarkdown(&b, n) == nil {
+			f.Add(b.Bytes())
+		}
+	}
+	for seed := range uint64(6) {
+		if n, err := network.Load([]network.File{{Name: "h.yaml", Data: hostileYAML(seed)}}); err == nil {
+			var b bytes.Buffer
+			if WriteMarkdown(&b, n) == nil {
+				f.Add(b.Bytes())
+				f.Add(b.Bytes()[:b.Len()*2/3])
+			}
+		}
+	}
+	f.Add([]byte("<!-- strata:table {\"kind\":\"dimension\",\"cols\":[{\"f\":\"id\"},{\"f\":\"attr\",\"n\":\"y\",\"t\":\"int\"}]} -->\n\n| ID | y |\n|---|---|\n| **a\\|b** | 1x |\n| a | &#99999999; |\n"))
+	f.Add([]byte("<!-- strata:table {\"kind\":\"chains\"} -->\n\n```text\nrank: \"a>b\" > c\nno colon\n```\n<!-- strata:table {bad json -->\n"))
 	base, bf := relationsOnly(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := NewReader(Options{Base: base, Limits: Limits{MaxFileBytes: 1 << 16}})

@@ -21,10 +21,12 @@
 //     "T4Wasm化" (an id, then a label that becomes a name), "横坐标(O1)" and
 //     "X=2(边缘编排)";
 //   - a yaml code block holding network documents ("apiVersion: strata.dev/v1alpha1")
-//     is read as it is written, its positions in the Markdown; [WriteMarkdown] writes a
-//     network that way, so that reading its output gives the network again (its
-//     entities are not among the names the tables and chains of the knowledge base
-//     resolve against: they meet when the network is loaded);
+//     is read as it is written, its positions in the Markdown; a table or code block
+//     after a "<!-- strata:table {…} -->" comment, as [WriteMarkdown] writes them, is
+//     read by the column layout the comment gives, exactly, into the network documents
+//     it came from, so that reading the export gives the network again (the entities of
+//     both are not among the names the tables and chains of the knowledge base resolve
+//     against: they meet when the network is loaded);
 //   - front matter, link lines, metadata and prose that holds no chain are reported as
 //     not read, never dropped silently.
 //

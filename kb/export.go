@@ -4,17 +4,27 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/strata-dev/strata/network"
 )
 
-// WriteMarkdown writes the network as a Markdown document that a [Reader] reads back into
-// the same network: a section per relation types, dimension, the other entities and the
-// facts, each holding its network documents in a yaml code block (see
-// [network.Documents]), which the reader reads as they are written. Reading the document
-// with no base network (strata import --no-default) gives the network again, and writing
-// that gives the same document.
+// WriteMarkdown writes the network as a Markdown document in the shapes of the seed:
+// a table of relation types; per dimension a heading, its definition line and a table
+// (the id in bold, names, aliases, a column per attribute named by it, and a column per
+// relation whose facts the row's entity states, such as its representative
+// technologies); a table of the other entities; the chains as "relation: a > b = c"
+// lines, the other facts as a table and the formulas as lines. Each table and block
+// follows an HTML comment "<!-- strata:table {…} -->" that says what its columns hold,
+// so that a [Reader] reads it exactly (see mdexact.go for how cells are written):
+// reading the document with no base network (strata import --no-default) gives the
+// network again, and writing that gives the same document. What a line of a code block
+// cannot hold (a chain's text with a line break, a relation id with a colon) is written
+// as network documents in a yaml code block instead, after a comment that says why.
 //
 // What network documents cannot carry is an error naming it, and nothing is written.
 func WriteMarkdown(w io.Writer, n *network.Network) error {
@@ -22,30 +32,441 @@ func WriteMarkdown(w io.Writer, n *network.Network) error {
 	if err != nil {
 		return err
 	}
+	mw := &mdWriter{n: n, rels: map[string]*network.RelationType{}}
+	for _, r := range n.Relations {
+		mw.rels[r.ID] = r
+	}
+	// The facts, as the network's writer wrote them: which are stated by chains and
+	// formulas, which by themselves.
+	var facts *factsDoc
+	for _, d := range docs {
+		if d.Kind == network.KindFacts {
+			facts = &factsDoc{}
+			if err := yaml.Unmarshal([]byte(d.YAML), facts); err != nil {
+				return fmt.Errorf("reading back the facts document: %w", err)
+			}
+			if why := facts.unwritable(); why != "" {
+				mw.factsYAML = why
+			} else {
+				mw.cellFacts(facts)
+			}
+		}
+	}
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "# strata network")
-	fmt.Fprintf(bw, "\n%d entities, %d dimensions, %d relation types, %d facts. Each section holds network documents (%s); `strata import` reads them as they are written.\n",
-		len(n.Entities), len(n.Dimensions), len(n.Relations), len(n.Facts), network.APIVersion)
+	fmt.Fprintf(bw, "\n%d entities, %d dimensions, %d relation types, %d facts. Written by strata export; `strata import` reads each table and block back by the strata:table comment before it.\n",
+		len(n.Entities), len(n.Dimensions), len(n.Relations), len(n.Facts))
 	for _, d := range docs {
 		switch d.Kind {
 		case network.KindRelationType:
 			fmt.Fprintln(bw, "\n## Relation types")
+			mw.relations(bw)
 		case network.KindDimension:
-			fmt.Fprintf(bw, "\n## Dimension %s\n", strings.Map(oneLine, d.Name))
+			dim, ok := n.Dimension(d.Name)
+			if !ok || dim.ID != d.Name {
+				return fmt.Errorf("dimension %s: not found again", d.Name)
+			}
+			mw.dimension(bw, dim)
 		case network.KindEntities:
 			fmt.Fprintln(bw, "\n## Entities")
+			var es []*network.Entity
+			for _, e := range n.Entities {
+				if e.Dimension == "" {
+					es = append(es, e)
+				}
+			}
+			mw.entityTable(bw, strataMark{Kind: "entities"}, es)
 		case network.KindFacts:
 			fmt.Fprintln(bw, "\n## Facts")
+			if mw.factsYAML != "" {
+				fmt.Fprintf(bw, "\n<!-- strata: these facts are network documents: %s -->\n", mw.factsYAML)
+				fmt.Fprintf(bw, "\n```yaml\n%s```\n", d.YAML)
+				continue
+			}
+			mw.facts(bw, facts)
 		}
-		fmt.Fprintf(bw, "\n```yaml\n%s```\n", d.YAML)
 	}
 	return bw.Flush()
 }
 
-// oneLine keeps a heading on its line.
-func oneLine(r rune) rune {
-	if r < 0x20 || r == 0x7f || r == '\u0085' || r == '\u2028' || r == '\u2029' {
-		return ' '
+// factsDoc is the Facts document the network's writer writes.
+type factsDoc struct {
+	Spec struct {
+		Chains []struct {
+			Relation string `yaml:"relation"`
+			Chain    string `yaml:"chain"`
+		} `yaml:"chains"`
+		Facts    []factRec `yaml:"facts"`
+		Formulas []string  `yaml:"formulas"`
+	} `yaml:"spec"`
+}
+
+type factRec struct {
+	Subject  string `yaml:"subject"`
+	Relation string `yaml:"relation"`
+	Object   string `yaml:"object"`
+	Equal    bool   `yaml:"equal"`
+	Kind     string `yaml:"kind"`
+	Note     string `yaml:"note"`
+}
+
+// unwritable says why the facts cannot be written as lines and a table, or "".
+func (f *factsDoc) unwritable() string {
+	for _, c := range f.Spec.Chains {
+		if !relLabelOK(c.Relation) {
+			return fmt.Sprintf("the relation id %q cannot stand before a chain's colon", c.Relation)
+		}
+		if !chainLineOK(c.Chain) {
+			return fmt.Sprintf("the chain %q cannot be one line of a code block", c.Chain)
+		}
 	}
-	return r
+	for _, s := range f.Spec.Formulas {
+		if !chainLineOK(s) {
+			return fmt.Sprintf("the formula %q cannot be one line of a code block", s)
+		}
+	}
+	return ""
+}
+
+type mdWriter struct {
+	n         *network.Network
+	rels      map[string]*network.RelationType
+	factsYAML string // why the facts are written as network documents
+	// inCells are the facts written in their subject's row, by subject: relation ids in
+	// order, and per relation the objects
+	inCells map[string]*rowFacts
+	rest    []factRec // the facts written in the table of facts
+}
+
+type rowFacts struct {
+	rels    []string
+	objects map[string][]string
+}
+
+// cellFacts picks the facts a row's relation cell states: declared, not equal, without
+// a note, of a relation that has no chain symbol or operator, about an entity a table
+// writes.
+func (mw *mdWriter) cellFacts(f *factsDoc) {
+	mw.inCells = map[string]*rowFacts{}
+	for _, fr := range f.Spec.Facts {
+		r, ok := mw.rels[fr.Relation]
+		_, isEntity := mw.n.Entity(fr.Subject)
+		if !ok || r.Symbol != "" || r.Operator != "" || fr.Equal || fr.Note != "" || fr.Kind != "" && fr.Kind != network.Declared || !isEntity {
+			mw.rest = append(mw.rest, fr)
+			continue
+		}
+		// a technology that represents a dimension's value is written in the value's
+		// row, under the relation's inverse ("represented-by")
+		row, key, other := fr.Subject, "rel\x00"+fr.Relation, fr.Object
+		if o, ok := mw.n.Entity(fr.Object); ok && o.Dimension != "" && r.Inverse != "" {
+			if s, _ := mw.n.Entity(fr.Subject); s.Dimension == "" {
+				row, key, other = fr.Object, "inv\x00"+fr.Relation, fr.Subject
+			}
+		}
+		rf := mw.inCells[row]
+		if rf == nil {
+			rf = &rowFacts{objects: map[string][]string{}}
+			mw.inCells[row] = rf
+		}
+		if _, ok := rf.objects[key]; !ok {
+			rf.rels = append(rf.rels, key)
+		}
+		rf.objects[key] = append(rf.objects[key], other)
+	}
+}
+
+// heading is text for a heading or a label: escaped, on one line.
+func heading(s string) string {
+	return strings.ReplaceAll(cellEscape(s, false), "<br>", " ")
+}
+
+func (mw *mdWriter) writeTable(bw *bufio.Writer, m strataMark, headers []string, rows [][]string) {
+	fmt.Fprintf(bw, "\n%s\n\n", markComment(m))
+	hs := make([]string, len(headers))
+	dash := make([]string, len(headers))
+	for i, h := range headers {
+		hs[i] = heading(h)
+		dash[i] = "---"
+	}
+	fmt.Fprintln(bw, tableRow(hs))
+	fmt.Fprintln(bw, tableRow(dash))
+	for _, r := range rows {
+		fmt.Fprintln(bw, tableRow(r))
+	}
+}
+
+func cellOrEmpty(s string) string {
+	if s == "" {
+		return ""
+	}
+	return cellEscape(s, false)
+}
+
+func (mw *mdWriter) relations(bw *bufio.Writer) {
+	cols := []colSpec{{F: "id"}, {F: "name.en"}, {F: "name.zh"}, {F: "symbol"}, {F: "equivalence"}, {F: "operator"}, {F: "properties"},
+		{F: "inverse"}, {F: "greater"}, {F: "less"}, {F: "description.en"}, {F: "description.zh"}}
+	headers := []string{"ID", "Name", "名称", "Symbol", "Equivalence", "Operator", "Properties", "Inverse", "Greater", "Less", "Description", "描述"}
+	var rows [][]string
+	for _, r := range mw.n.Relations {
+		var props []string
+		for _, p := range []struct {
+			on   bool
+			name string
+		}{{r.Transitive, "transitive"}, {r.Symmetric, "symmetric"}, {r.Reflexive, "reflexive"}, {r.Irreflexive, "irreflexive"}, {r.Antisymmetric, "antisymmetric"}} {
+			if p.on {
+				props = append(props, p.name)
+			}
+		}
+		pc := ""
+		if len(props) > 0 {
+			pc = listEscape(props)
+		}
+		rows = append(rows, []string{"**" + cellEscape(r.ID, false) + "**", cellOrEmpty(r.Names.En), cellOrEmpty(r.Names.Zh), cellOrEmpty(r.Symbol),
+			cellOrEmpty(r.Equivalence), cellOrEmpty(r.Operator), pc, cellOrEmpty(r.Inverse), cellOrEmpty(r.Greater), cellOrEmpty(r.Less),
+			cellOrEmpty(r.Description.En), cellOrEmpty(r.Description.Zh)})
+	}
+	mw.writeTable(bw, strataMark{Kind: "relations", Cols: cols}, headers, rows)
+}
+
+func (mw *mdWriter) dimension(bw *bufio.Writer, d *network.Dimension) {
+	title := d.Names.En
+	switch {
+	case title == "":
+		title = d.Names.Zh
+	case d.Names.Zh != "":
+		title += " · " + d.Names.Zh
+	}
+	if title == "" {
+		title = d.ID
+	}
+	fmt.Fprintf(bw, "\n## %s\n", heading(title))
+	if d.Definition.En != "" {
+		fmt.Fprintf(bw, "\n**Definition**: %s\n", heading(d.Definition.En))
+	}
+	if d.Definition.Zh != "" {
+		fmt.Fprintf(bw, "\n**维度定义**：%s\n", heading(d.Definition.Zh))
+	}
+	es := make([]*network.Entity, 0, len(d.Values))
+	for _, id := range d.Values {
+		e, _ := mw.n.Entity(id)
+		es = append(es, e)
+	}
+	meta := &dimMeta{ID: d.ID, Names: d.Names, Aliases: d.Aliases, Definition: d.Definition, Axis: d.Axis, Columns: d.Columns}
+	mw.entityTable(bw, strataMark{Kind: "dimension", Dim: meta}, es)
+}
+
+// entityTable writes entities as a table: the id in bold, a category column only when
+// the rows differ in it, names, aliases, a column per attribute name and type, a column
+// per relation of the facts the rows state, and the attributes' order where a row's
+// differs from the columns'.
+func (mw *mdWriter) entityTable(bw *bufio.Writer, m strataMark, es []*network.Entity) {
+	cats := map[string]bool{}
+	hasEn, hasZh, hasAliases := false, false, false
+	var attrCols []colSpec
+	var relCols []string
+	for _, e := range es {
+		cats[e.Category] = true
+		hasEn = hasEn || e.Names.En != ""
+		hasZh = hasZh || e.Names.Zh != ""
+		hasAliases = hasAliases || len(e.Aliases) > 0
+		for _, a := range e.Attributes {
+			ts := []string{a.Type}
+			if a.Type == network.TypeText {
+				ts = []string{"text.en", "text.zh"}
+			}
+			for _, t := range ts {
+				if c := (colSpec{F: "attr", N: a.Name, T: t}); !slices.Contains(attrCols, c) {
+					attrCols = append(attrCols, c)
+				}
+			}
+		}
+		if rf := mw.inCells[e.ID]; rf != nil {
+			for _, r := range rf.rels {
+				if !slices.Contains(relCols, r) {
+					relCols = append(relCols, r)
+				}
+			}
+		}
+	}
+	cols := []colSpec{{F: "id"}}
+	headers := []string{"ID"}
+	if len(cats) == 1 {
+		for c := range cats {
+			m.Category = c
+		}
+	} else {
+		cols, headers = append(cols, colSpec{F: "category"}), append(headers, "Category")
+	}
+	if m.Kind == "entities" && len(es) == 0 {
+		m.Category = ""
+	}
+	if hasEn {
+		cols, headers = append(cols, colSpec{F: "name.en"}), append(headers, "Name")
+	}
+	if hasZh {
+		cols, headers = append(cols, colSpec{F: "name.zh"}), append(headers, "名称")
+	}
+	if hasAliases {
+		cols, headers = append(cols, colSpec{F: "aliases"}), append(headers, "Aliases")
+	}
+	// an attribute's header is its name, with its type where two columns share the name
+	types := map[string]int{}
+	for _, c := range attrCols {
+		if c.T != "text.zh" {
+			types[c.N]++
+		}
+	}
+	for _, c := range attrCols {
+		h := c.N
+		switch {
+		case c.T == "text.zh":
+			h += " (中文)"
+		case types[c.N] > 1:
+			h += " (" + strings.TrimSuffix(c.T, ".en") + ")"
+		}
+		cols, headers = append(cols, c), append(headers, h)
+	}
+	for _, k := range relCols {
+		f, r, _ := strings.Cut(k, "\x00")
+		h := r
+		if rt := mw.rels[r]; f == "inv" {
+			h = rt.Inverse
+		} else if rt.Names.String() != "" {
+			h = rt.Names.String()
+		}
+		cols, headers = append(cols, colSpec{F: f, N: r}), append(headers, h)
+	}
+	// the attributes' order: the columns', unless a row's differs
+	colOf := func(a network.Attribute) int {
+		t := a.Type
+		if t == network.TypeText {
+			t = "text.en"
+		}
+		return slices.Index(attrCols, colSpec{F: "attr", N: a.Name, T: t})
+	}
+	inOrder := func(e *network.Entity) bool {
+		return slices.IsSortedFunc(e.Attributes, func(a, b network.Attribute) int { return colOf(a) - colOf(b) })
+	}
+	needOrder := false
+	for _, e := range es {
+		needOrder = needOrder || !inOrder(e)
+	}
+	if needOrder {
+		cols, headers = append(cols, colSpec{F: "order"}), append(headers, "Attribute order")
+	}
+	m.Cols = cols
+	rows := make([][]string, 0, len(es))
+	for _, e := range es {
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			switch c.F {
+			case "id":
+				row[i] = "**" + cellEscape(e.ID, false) + "**"
+			case "category":
+				row[i] = cellEscape(e.Category, false)
+			case "name.en":
+				row[i] = cellOrEmpty(e.Names.En)
+			case "name.zh":
+				row[i] = cellOrEmpty(e.Names.Zh)
+			case "aliases":
+				if len(e.Aliases) > 0 {
+					row[i] = listEscape(e.Aliases)
+				}
+			case "attr":
+				a, ok := e.Attr(c.N)
+				if !ok || a.Type != c.T && !(a.Type == network.TypeText && strings.HasPrefix(c.T, "text.")) {
+					continue
+				}
+				row[i] = attrCell(a, c.T)
+			case "rel", "inv":
+				if rf := mw.inCells[e.ID]; rf != nil && len(rf.objects[c.F+"\x00"+c.N]) > 0 {
+					row[i] = listEscape(rf.objects[c.F+"\x00"+c.N])
+				}
+			case "order":
+				if !inOrder(e) {
+					names := make([]string, len(e.Attributes))
+					for j, a := range e.Attributes {
+						names[j] = a.Name
+					}
+					row[i] = listEscape(names)
+				}
+			}
+		}
+		rows = append(rows, row)
+	}
+	mw.writeTable(bw, m, headers, rows)
+}
+
+// attrCell writes an attribute's value in a column of type t.
+func attrCell(a network.Attribute, t string) string {
+	switch t {
+	case network.TypeString:
+		return cellEscape(a.String, false)
+	case network.TypeInt:
+		return strconv.FormatInt(a.Int, 10)
+	case network.TypeFloat:
+		v := strconv.FormatFloat(a.Float, 'f', -1, 64)
+		if !strings.Contains(v, ".") {
+			v += ".0"
+		}
+		return v
+	case network.TypeBool:
+		return strconv.FormatBool(a.Bool)
+	case network.TypeList:
+		return listEscape(a.List)
+	case "text.en":
+		if a.Text.En == "" && a.Text.Zh == "" {
+			return `""` // present, empty
+		}
+		return cellOrEmpty(a.Text.En)
+	case "text.zh":
+		return cellOrEmpty(a.Text.Zh)
+	}
+	return ""
+}
+
+func (mw *mdWriter) facts(bw *bufio.Writer, f *factsDoc) {
+	if len(f.Spec.Chains) > 0 {
+		fmt.Fprintf(bw, "\n**Chains**:\n\n%s\n\n", markComment(strataMark{Kind: "chains"}))
+		lines := make([]string, len(f.Spec.Chains))
+		for i, c := range f.Spec.Chains {
+			lines[i] = c.Relation + ": " + c.Chain
+		}
+		codeBlock(bw, lines)
+	}
+	if len(mw.rest) > 0 {
+		rows := make([][]string, len(mw.rest))
+		for i, fr := range mw.rest {
+			eq := ""
+			if fr.Equal {
+				eq = "="
+			}
+			rows[i] = []string{cellEscape(fr.Subject, false), cellEscape(fr.Relation, false), cellEscape(fr.Object, false), eq, cellOrEmpty(fr.Kind), cellOrEmpty(fr.Note)}
+		}
+		mw.writeTable(bw, strataMark{Kind: "facts", Cols: []colSpec{{F: "subject"}, {F: "relation"}, {F: "object"}, {F: "equal"}, {F: "kind"}, {F: "note"}}},
+			[]string{"Subject", "Relation", "Object", "Equal", "Kind", "Note"}, rows)
+	}
+	if len(f.Spec.Formulas) > 0 {
+		fmt.Fprintf(bw, "\n**Formulas**:\n\n%s\n\n", markComment(strataMark{Kind: "formulas"}))
+		codeBlock(bw, f.Spec.Formulas)
+	}
+}
+
+// codeBlock writes lines in a fenced text block whose fence is longer than any run of
+// backticks in them.
+func codeBlock(bw *bufio.Writer, lines []string) {
+	longest := 0
+	for _, l := range lines {
+		run := 0
+		for _, r := range l {
+			if r == '`' {
+				run++
+				longest = max(longest, run)
+			} else {
+				run = 0
+			}
+		}
+	}
+	fence := strings.Repeat("`", max(3, longest+1))
+	fmt.Fprintf(bw, "%stext\n%s\n%s\n", fence, strings.Join(lines, "\n"), fence)
 }

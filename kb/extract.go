@@ -148,8 +148,25 @@ func extract(d *parsedDoc, src []byte) {
 		dim        *dimDecl // the current section's dimension, once a table declared it
 		caption    string
 		tables     int
+		li         *lineIndex
+		mark       *strataMark // a strata:table comment, for the table or code block after it
+		exact      = &exactReader{d: d}
+		lastLine   int
 	)
 	for _, b := range blocks {
+		lastLine = max(lastLine, b.line)
+		if mark != nil && (b.kind == blockTable || b.kind == blockCode) {
+			if li == nil {
+				li = newLineIndex(src)
+			}
+			if b.kind == blockTable {
+				exact.table(*mark, b, li)
+			} else {
+				exact.code(*mark, b)
+			}
+			mark, caption = nil, ""
+			continue
+		}
 		switch b.kind {
 		case blockHeading:
 			heading = joinLines(b.lines)
@@ -222,9 +239,19 @@ func extract(d *parsedDoc, src []byte) {
 				readProse(d, b, heading)
 			}
 		case blockHTML:
-			d.skip(b.line, "HTML block (not read)")
+			m, ok, err := parseMark(b.lines)
+			switch {
+			case ok && err != nil:
+				d.problem(d.pos(b.line, 0), CodeTable, "write the block again with strata export, or remove the comment",
+					"a strata:table comment that does not read: %v", err)
+			case ok:
+				mark = &m
+			default:
+				d.skip(b.line, "HTML block (not read)")
+			}
 		}
 	}
+	exact.finish(lastLine)
 }
 
 func joinLines(ls []srcLine) string {

@@ -44,8 +44,10 @@ the other columns are attributes. Lines "LABEL: A = B > C" in code blocks or pro
 chains of the relation the label names (in English or Chinese); an unlabelled chain
 takes its relation from the caption before its block or its heading; "RESULT = A + B"
 and "RESULT = A × B" are formulas. A yaml code block of network documents
-(apiVersion: strata.dev/v1alpha1) is read as written: strata export -o markdown writes
-one, and strata import --no-default reads it back into the same network. Names resolve by id, name or alias in either language,
+(apiVersion: strata.dev/v1alpha1) is read as written. A table or code block after a
+<!-- strata:table {...} --> comment, as strata export -o markdown writes them, is read
+by the layout the comment gives, exactly: strata import --no-default reads the export
+back into the same network. Names resolve by id, name or alias in either language,
 against the embedded network (unless --no-default), the --network files and every
 document; "A1技术架构" and "T4Wasm化" (an id glued to a label) and "横坐标(O1)" resolve
 too. A table row that names an entity the network has describes that entity.

@@ -1,0 +1,721 @@
+package kb
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/strata-dev/strata/network"
+)
+
+// The exact layer of the Markdown that [WriteMarkdown] writes: tables, chain lines and
+// formula lines that people read as the seed's own shapes, each after an HTML comment
+// "<!-- strata:table {…} -->" that says what every column holds. The reader reads a
+// marked block by that layout, not by its headers, and turns it back into the network
+// documents it came from, so that export → import gives the same network.
+//
+// A cell is Markdown text whose rendering is the value: the characters Markdown would
+// read as markup (\ | * _ ` < [ ] & ~) are escaped — "\|", "\*", …; a backslash is
+// "&#92;" so that no "\" ever stands before a cell's closing pipe —, a line break is
+// "<br>", and control characters, non-printing ones and white space at either end are
+// numeric character references ("&#32;"). An empty string is written "" (an empty
+// cell is an absent value); a list's items are separated by ", " (a comma in an item is
+// "\,"), and an empty list is "[]".
+
+const markPrefix = "strata:table "
+
+// strataMark is the layout a marked block is read by.
+type strataMark struct {
+	Kind     string    `json:"kind"` // relations, dimension, entities, facts, chains, formulas
+	Dim      *dimMeta  `json:"dimension,omitempty"`
+	Category string    `json:"category,omitempty"` // of rows without a category column
+	Cols     []colSpec `json:"cols,omitempty"`
+}
+
+type dimMeta struct {
+	ID         string       `json:"id"`
+	Names      network.Text `json:"names,omitzero"`
+	Aliases    []string     `json:"aliases,omitempty"`
+	Definition network.Text `json:"definition,omitzero"`
+	Axis       string       `json:"axis,omitempty"`
+	Columns    []string     `json:"columns,omitempty"`
+}
+
+// colSpec says what a column holds: F is a field (id, category, name.en, name.zh,
+// aliases, order, a relation type's or a fact's field), "attr" an attribute named N of
+// type T (string, int, float, bool, list, text.en, text.zh), "rel" the objects of the
+// row's facts of relation N.
+type colSpec struct {
+	F string `json:"f"`
+	N string `json:"n,omitempty"`
+	T string `json:"t,omitempty"`
+}
+
+func markComment(m strataMark) string {
+	b, err := json.Marshal(m) // escapes < > &: "-->" cannot occur
+	if err != nil {
+		panic(err) // strings, lists and texts only
+	}
+	return "<!-- " + markPrefix + string(b) + " -->"
+}
+
+// parseMark reads a marking comment; ok is false for any other HTML block.
+func parseMark(lines []srcLine) (strataMark, bool, error) {
+	var m strataMark
+	if len(lines) != 1 {
+		return m, false, nil
+	}
+	t := strings.TrimSpace(lines[0].text)
+	if !strings.HasPrefix(t, "<!-- "+markPrefix) || !strings.HasSuffix(t, " -->") {
+		return m, false, nil
+	}
+	t = strings.TrimSuffix(strings.TrimPrefix(t, "<!-- "+markPrefix), " -->")
+	if err := json.Unmarshal([]byte(t), &m); err != nil {
+		return m, true, err
+	}
+	return m, true, nil
+}
+
+// cellEscape writes s as a cell's text; list escapes the comma too.
+func cellEscape(s string, list bool) string {
+	if s == "" {
+		return `""`
+	}
+	if s == `""` {
+		return `\"\"`
+	}
+	var b strings.Builder
+	first, last := 0, len(s)
+	for i, r := range s {
+		if i == 0 {
+			first = utf8.RuneLen(r)
+		}
+		last = i
+	}
+	for i, r := range s {
+		edge := i < first || i >= last
+		switch {
+		case r == '\n':
+			b.WriteString("<br>")
+		case r == '\\':
+			b.WriteString("&#92;")
+		case strings.ContainsRune("|*_`<[]&~", r) || list && r == ',':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f || r == '\u0085' || r == '\u2028' || r == '\u2029' || r == '\uFEFF' || r == utf8.RuneError,
+			!unicode.IsPrint(r) && r != ' ', edge && unicode.IsSpace(r):
+			fmt.Fprintf(&b, "&#%d;", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// cellUnescape reads a cell's text back: "\X" is X for ASCII punctuation, "<br>" a line
+// break, "&#N;" the character N. ok is false for text cellEscape does not write.
+func cellUnescape(s string) (string, bool) {
+	if s == `""` {
+		return "", true
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s) && s[i+1] < 0x80 && unicode.IsPunct(rune(s[i+1])) || c == '\\' && i+1 < len(s) && strings.IndexByte("$+<=>^`|~", s[i+1]) >= 0:
+			b.WriteByte(s[i+1])
+			i++
+		case strings.HasPrefix(s[i:], "<br>"):
+			b.WriteByte('\n')
+			i += 3
+		case strings.HasPrefix(s[i:], "&#"):
+			j := strings.IndexByte(s[i:], ';')
+			if j < 0 {
+				return "", false
+			}
+			n, err := strconv.ParseUint(s[i+2:i+j], 10, 32)
+			if err != nil || n > unicode.MaxRune {
+				return "", false
+			}
+			b.WriteRune(rune(n))
+			i += j
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
+}
+
+func listEscape(ss []string) string {
+	if len(ss) == 0 {
+		return "[]"
+	}
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = cellEscape(s, true)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// listUnescape reads a list cell: items split on the commas that are not escaped.
+func listUnescape(s string) ([]string, bool) {
+	if s == "[]" {
+		return []string{}, true
+	}
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] == '\\' {
+			i++
+			continue
+		}
+		if i == len(s) || s[i] == ',' {
+			item, ok := cellUnescape(strings.TrimSpace(s[start:i]))
+			if !ok {
+				return nil, false
+			}
+			out = append(out, item)
+			start = i + 1
+		}
+	}
+	return out, true
+}
+
+// splitRow splits a table row's source line on the pipes that are not escaped.
+func splitRow(line string) []string {
+	s := strings.TrimSpace(line)
+	s = strings.TrimPrefix(s, "|")
+	if strings.HasSuffix(s, "|") && !strings.HasSuffix(s, `\|`) {
+		s = s[:len(s)-1]
+	}
+	var cells []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] == '\\' {
+			i++
+			continue
+		}
+		if i >= len(s) || s[i] == '|' {
+			cells = append(cells, strings.TrimSpace(s[start:min(i, len(s))]))
+			start = i + 1
+		}
+	}
+	return cells
+}
+
+// tableRow writes a row of cells.
+func tableRow(cells []string) string {
+	return "| " + strings.Join(cells, " | ") + " |"
+}
+
+// chainLineOK: a chain or formula line that a code block keeps as it is.
+func chainLineOK(s string) bool {
+	if s == "" || strings.TrimSpace(s) != s {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '\u0085' || r == '\u2028' || r == '\u2029' || r == '\uFEFF' || !unicode.IsPrint(r) && r != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// relLabelOK: a relation id that can stand before a chain's ": ".
+func relLabelOK(s string) bool {
+	return chainLineOK(s) && !strings.ContainsAny(s, ":`")
+}
+
+// yq is s as a YAML double-quoted scalar.
+func yq(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == utf8.RuneError:
+			b.WriteString(`\uFFFD`)
+		case r == '\u0085', r == '\u2028', r == '\u2029', r == '\uFEFF', r < 0x20, r == 0x7f, !unicode.IsPrint(r) && r != ' ':
+			if r > 0xFFFF {
+				fmt.Fprintf(&b, `\U%08X`, r)
+			} else {
+				fmt.Fprintf(&b, `\u%04X`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func yText(t network.Text) string {
+	var parts []string
+	if t.En != "" {
+		parts = append(parts, "en: "+yq(t.En))
+	}
+	if t.Zh != "" {
+		parts = append(parts, "zh: "+yq(t.Zh))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func yList(ss []string) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = yq(s)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+func yField(b *strings.Builder, key, value string) {
+	if value == "" || value == "{}" || value == "[]" {
+		return
+	}
+	if b.Len() > 0 {
+		b.WriteString(", ")
+	}
+	b.WriteString(key + ": " + value)
+}
+
+// exactReader turns the marked blocks of one document into network documents, each
+// line citing its Markdown line.
+type exactReader struct {
+	d *parsedDoc
+	// the document's facts: chains, the facts table and the rows' relation cells, and
+	// formulas, written as one Facts document once the document is read
+	chains, facts, cellFacts, formulas []srcLine
+	any                                bool
+}
+
+func (x *exactReader) problem(line int, format string, args ...any) {
+	x.d.problem(x.d.pos(line, 0), CodeTable, "write the block again with strata export, or remove its strata:table comment", format, args...)
+}
+
+// table reads a marked table.
+func (x *exactReader) table(m strataMark, b block, li *lineIndex) {
+	t := b.table
+	var docLines []srcLine
+	at := func(line int, s string) { docLines = append(docLines, srcLine{line: line, col: 1, text: s}) }
+	head := b.line
+	if len(t.header) != len(m.Cols) {
+		x.problem(head, "the table has %d columns, its strata:table comment says %d", len(t.header), len(m.Cols))
+		return
+	}
+	switch m.Kind {
+	case "relations":
+	case "dimension":
+		if m.Dim == nil {
+			x.problem(head, "a dimension table without its dimension in its strata:table comment")
+			return
+		}
+		var meta strings.Builder
+		yField(&meta, "names", yText(m.Dim.Names))
+		yField(&meta, "aliases", yList(m.Dim.Aliases))
+		name := "{name: " + yq(m.Dim.ID)
+		if meta.Len() > 0 {
+			name += ", " + meta.String()
+		}
+		at(head, "apiVersion: "+network.APIVersion)
+		at(head, "kind: "+network.KindDimension)
+		at(head, "metadata: "+name+"}")
+		at(head, "spec:")
+		if m.Dim.Definition != (network.Text{}) {
+			at(head, "  definition: "+yText(m.Dim.Definition))
+		}
+		if m.Dim.Axis != "" {
+			at(head, "  axis: "+yq(m.Dim.Axis))
+		}
+		if len(m.Dim.Columns) > 0 {
+			at(head, "  columns: "+yList(m.Dim.Columns))
+		}
+		if len(t.rows) == 0 {
+			at(head, "  values: []")
+		} else {
+			at(head, "  values:")
+		}
+	case "entities":
+		at(head, "apiVersion: "+network.APIVersion)
+		at(head, "kind: "+network.KindEntities)
+		at(head, `metadata: {name: "entities"}`)
+		at(head, "spec:")
+		at(head, "  items:")
+	case "facts":
+	default:
+		x.problem(head, "a strata:table comment of the unknown kind %q", m.Kind)
+		return
+	}
+	for _, row := range t.rows {
+		cells := splitRow(li.lineText(row.line))
+		if len(cells) != len(m.Cols) {
+			x.problem(row.line, "the row has %d cells, its table %d", len(cells), len(m.Cols))
+			continue
+		}
+		var err error
+		switch m.Kind {
+		case "relations":
+			err = x.relationRow(m, cells, row.line, &docLines)
+		case "dimension", "entities":
+			var s string
+			s, err = x.entityRow(m, cells, row.line)
+			if err == nil {
+				at(row.line, "    - "+s)
+			}
+		case "facts":
+			err = x.factRow(m, cells, row.line)
+		}
+		if err != nil {
+			x.problem(row.line, "%v", err)
+		}
+	}
+	if len(docLines) > 0 {
+		x.d.embedded = append(x.d.embedded, docLines)
+	}
+	x.d.note(head, "strata table (%s) with %d rows: read by its strata:table comment", m.Kind, len(t.rows))
+}
+
+// cellValue reads a cell: absent when empty.
+func cellValue(cell string) (string, bool, error) {
+	if cell == "" {
+		return "", false, nil
+	}
+	s, ok := cellUnescape(cell)
+	if !ok {
+		return "", false, fmt.Errorf("cell %q is not written as strata export writes cells", cell)
+	}
+	return s, true, nil
+}
+
+func (x *exactReader) relationRow(m strataMark, cells []string, line int, out *[]srcLine) error {
+	var id string
+	var names, desc network.Text
+	var spec strings.Builder
+	props := ""
+	for i, c := range m.Cols {
+		cell := cells[i]
+		if c.F == "id" {
+			cell = strings.TrimSuffix(strings.TrimPrefix(cell, "**"), "**")
+		}
+		if c.F == "properties" {
+			if cell != "" {
+				ps, ok := listUnescape(cell)
+				if !ok {
+					return fmt.Errorf("properties %q", cell)
+				}
+				props = "[" + strings.Join(ps, ", ") + "]"
+			}
+			continue
+		}
+		v, ok, err := cellValue(cell)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		switch c.F {
+		case "id":
+			id = v
+		case "name.en":
+			names.En = v
+		case "name.zh":
+			names.Zh = v
+		case "description.en":
+			desc.En = v
+		case "description.zh":
+			desc.Zh = v
+		}
+	}
+	// the spec's fields in the order the network's writer writes them
+	get := func(f string) (string, bool) {
+		for i, c := range m.Cols {
+			if c.F == f {
+				v, ok, _ := cellValue(cells[i])
+				return v, ok
+			}
+		}
+		return "", false
+	}
+	for _, f := range []string{"symbol", "equivalence", "operator"} {
+		if v, ok := get(f); ok && v != "" {
+			yField(&spec, f, yq(v))
+		}
+	}
+	if props != "" && props != "[]" {
+		yField(&spec, "properties", props)
+	}
+	for _, f := range []string{"inverse", "greater", "less"} {
+		if v, ok := get(f); ok && v != "" {
+			yField(&spec, f, yq(v))
+		}
+	}
+	yField(&spec, "description", yText(desc))
+	if id == "" {
+		return fmt.Errorf("a relation type without an id")
+	}
+	meta := "{name: " + yq(id)
+	if nt := yText(names); nt != "{}" {
+		meta += ", names: " + nt
+	}
+	if len(*out) > 0 {
+		*out = append(*out, srcLine{line: line, col: 1, text: "---"})
+	}
+	for _, s := range []string{"apiVersion: " + network.APIVersion, "kind: " + network.KindRelationType, "metadata: " + meta + "}", "spec: {" + spec.String() + "}"} {
+		*out = append(*out, srcLine{line: line, col: 1, text: s})
+	}
+	return nil
+}
+
+// entityRow reads a row of a dimension or entities table as an entity's flow mapping,
+// and its relation cells as facts.
+func (x *exactReader) entityRow(m strataMark, cells []string, line int) (string, error) {
+	var id, category string
+	var names network.Text
+	var aliases []string
+	category = m.Category
+	attrs := map[string]string{}
+	texts := map[string]*network.Text{}
+	var attrOrder, order []string
+	type rel struct {
+		relation, other string
+		inverse         bool // the row is the fact's object
+	}
+	var rels []rel
+	for i, c := range m.Cols {
+		cell := cells[i]
+		switch c.F {
+		case "id":
+			if !strings.HasPrefix(cell, "**") || !strings.HasSuffix(cell, "**") || len(cell) < 5 {
+				return "", fmt.Errorf("the id cell %q is not bold", cell)
+			}
+			cell = cell[2 : len(cell)-2]
+		case "aliases", "order", "rel", "inv":
+			if cell == "" {
+				continue
+			}
+			l, ok := listUnescape(cell)
+			if !ok {
+				return "", fmt.Errorf("list cell %q", cell)
+			}
+			switch c.F {
+			case "aliases":
+				aliases = l
+			case "order":
+				order = l
+			case "rel", "inv":
+				for _, o := range l {
+					rels = append(rels, rel{c.N, o, c.F == "inv"})
+				}
+			}
+			continue
+		case "attr":
+			if cell == "" {
+				continue
+			}
+			var v string
+			switch c.T {
+			case "int":
+				n, err := strconv.ParseInt(cell, 10, 64)
+				if err != nil {
+					return "", fmt.Errorf("attribute %s: %q is not an integer", c.N, cell)
+				}
+				v = strconv.FormatInt(n, 10)
+			case "float":
+				if _, err := strconv.ParseFloat(cell, 64); err != nil || strings.ContainsAny(cell, "eEx_") {
+					return "", fmt.Errorf("attribute %s: %q is not a number", c.N, cell)
+				}
+				v = cell
+				if !strings.Contains(v, ".") {
+					v += ".0"
+				}
+			case "bool":
+				bv, err := strconv.ParseBool(cell)
+				if err != nil || cell != "true" && cell != "false" {
+					return "", fmt.Errorf("attribute %s: %q is not true or false", c.N, cell)
+				}
+				v = strconv.FormatBool(bv)
+			case "list":
+				l, ok := listUnescape(cell)
+				if !ok {
+					return "", fmt.Errorf("attribute %s: list cell %q", c.N, cell)
+				}
+				v = yList(l)
+			case "string":
+				s, _, err := cellValue(cell)
+				if err != nil {
+					return "", err
+				}
+				v = yq(s)
+			case "text.en", "text.zh":
+				s, _, err := cellValue(cell)
+				if err != nil {
+					return "", err
+				}
+				t := texts[c.N]
+				if t == nil {
+					t = &network.Text{}
+					texts[c.N] = t
+				}
+				if c.T == "text.en" {
+					t.En = s
+				} else {
+					t.Zh = s
+				}
+				v = "\x00"
+			default:
+				return "", fmt.Errorf("attribute %s of the unknown type %q", c.N, c.T)
+			}
+			if _, ok := attrs[c.N]; !ok {
+				attrOrder = append(attrOrder, c.N)
+			}
+			attrs[c.N] = v
+			continue
+		}
+		v, ok, err := cellValue(cell)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			continue
+		}
+		switch c.F {
+		case "id":
+			id = v
+		case "category":
+			category = v
+		case "name.en":
+			names.En = v
+		case "name.zh":
+			names.Zh = v
+		}
+	}
+	if id == "" {
+		return "", fmt.Errorf("a row without an id")
+	}
+	if order != nil {
+		attrOrder = order
+	}
+	var b strings.Builder
+	yField(&b, "id", yq(id))
+	yField(&b, "category", yq(category))
+	yField(&b, "names", yText(names))
+	yField(&b, "aliases", yList(aliases))
+	if len(attrOrder) > 0 {
+		parts := make([]string, 0, len(attrOrder))
+		for _, n := range attrOrder {
+			v, ok := attrs[n]
+			if !ok {
+				return "", fmt.Errorf("the attribute order names %q, which the row does not hold", n)
+			}
+			if v == "\x00" {
+				v = yText(*texts[n])
+			}
+			parts = append(parts, yq(n)+": "+v)
+		}
+		if len(parts) != len(attrs) {
+			return "", fmt.Errorf("the attribute order names %d attributes, the row holds %d", len(parts), len(attrs))
+		}
+		b.WriteString(", attributes: {" + strings.Join(parts, ", ") + "}")
+	}
+	for _, r := range rels {
+		s, o := id, r.other
+		if r.inverse {
+			s, o = o, s
+		}
+		x.cellFacts = append(x.cellFacts, srcLine{line: line, col: 1, text: "    - {subject: " + yq(s) + ", relation: " + yq(r.relation) + ", object: " + yq(o) + "}"})
+	}
+	return "{" + b.String() + "}", nil
+}
+
+func (x *exactReader) factRow(m strataMark, cells []string, line int) error {
+	var b strings.Builder
+	vals := map[string]string{}
+	for i, c := range m.Cols {
+		v, ok, err := cellValue(cells[i])
+		if err != nil {
+			return err
+		}
+		if ok {
+			vals[c.F] = v
+		}
+	}
+	for _, f := range []string{"subject", "relation", "object"} {
+		v, ok := vals[f]
+		if !ok {
+			return fmt.Errorf("a fact without its %s", f)
+		}
+		yField(&b, f, yq(v))
+	}
+	switch vals["equal"] {
+	case "":
+	case "=":
+		yField(&b, "equal", "true")
+	default:
+		return fmt.Errorf("equal is %q, not = or empty", vals["equal"])
+	}
+	if k := vals["kind"]; k != "" {
+		yField(&b, "kind", yq(k))
+	}
+	if n, ok := vals["note"]; ok && n != "" {
+		yField(&b, "note", yq(n))
+	}
+	x.facts = append(x.facts, srcLine{line: line, col: 1, text: "    - {" + b.String() + "}"})
+	return nil
+}
+
+// code reads a marked code block of chain or formula lines.
+func (x *exactReader) code(m strataMark, b block) {
+	for _, l := range b.lines {
+		switch m.Kind {
+		case "chains":
+			i := strings.Index(l.text, ": ")
+			if i <= 0 {
+				x.problem(l.line, "a chain line without its relation: %q", clip(l.text, 60))
+				continue
+			}
+			x.chains = append(x.chains, srcLine{line: l.line, col: l.col, text: "    - {relation: " + yq(l.text[:i]) + ", chain: " + yq(l.text[i+2:]) + "}"})
+		case "formulas":
+			x.formulas = append(x.formulas, srcLine{line: l.line, col: l.col, text: "    - " + yq(l.text)})
+		default:
+			x.problem(b.line, "a strata:table comment of kind %q before a code block", m.Kind)
+			return
+		}
+	}
+	x.d.note(b.line, "strata %s (%d lines): read by its strata:table comment", m.Kind, len(b.lines))
+}
+
+// finish writes the document's facts as one Facts document: chains, facts, then
+// formulas, as the network's writer orders them.
+func (x *exactReader) finish(line int) {
+	if len(x.chains)+len(x.facts)+len(x.cellFacts)+len(x.formulas) == 0 {
+		return
+	}
+	first := line
+	for _, ls := range [][]srcLine{x.chains, x.facts, x.cellFacts, x.formulas} {
+		if len(ls) > 0 {
+			first = ls[0].line
+			break
+		}
+	}
+	out := []srcLine{{line: first, col: 1, text: "apiVersion: " + network.APIVersion}, {line: first, col: 1, text: "kind: " + network.KindFacts},
+		{line: first, col: 1, text: `metadata: {name: "facts"}`}, {line: first, col: 1, text: "spec:"}}
+	if len(x.chains) > 0 {
+		out = append(out, srcLine{line: x.chains[0].line, col: 1, text: "  chains:"})
+		out = append(out, x.chains...)
+	}
+	if fs := append(append([]srcLine{}, x.facts...), x.cellFacts...); len(fs) > 0 {
+		out = append(out, srcLine{line: fs[0].line, col: 1, text: "  facts:"})
+		out = append(out, fs...)
+	}
+	if len(x.formulas) > 0 {
+		out = append(out, srcLine{line: x.formulas[0].line, col: 1, text: "  formulas:"})
+		out = append(out, x.formulas...)
+	}
+	x.d.embedded = append(x.d.embedded, out)
+}
