@@ -228,18 +228,35 @@ func (mw *mdWriter) relations(bw *bufio.Writer) {
 	mw.writeTable(bw, strataMark{Kind: "relations", Cols: cols}, headers, rows)
 }
 
-func (mw *mdWriter) dimension(bw *bufio.Writer, d *network.Dimension) {
-	title := d.Names.En
+// dimTitle is a dimension's heading as the export writes it: its names, else its id.
+func dimTitle(names network.Text, id string) string {
+	title := names.En
 	switch {
 	case title == "":
-		title = d.Names.Zh
-	case d.Names.Zh != "":
-		title += " · " + d.Names.Zh
+		title = names.Zh
+	case names.Zh != "":
+		title += " · " + names.Zh
 	}
 	if title == "" {
-		title = d.ID
+		title = id
 	}
-	fmt.Fprintf(bw, "\n## %s\n", heading(title))
+	return heading(title)
+}
+
+// dimDefinitions are a dimension's definition lines' texts as the export writes them.
+func dimDefinitions(def network.Text) []string {
+	var out []string
+	if def.En != "" {
+		out = append(out, heading(def.En))
+	}
+	if def.Zh != "" {
+		out = append(out, heading(def.Zh))
+	}
+	return out
+}
+
+func (mw *mdWriter) dimension(bw *bufio.Writer, d *network.Dimension) {
+	fmt.Fprintf(bw, "\n## %s\n", dimTitle(d.Names, d.ID))
 	if d.Definition.En != "" {
 		fmt.Fprintf(bw, "\n**Definition**: %s\n", heading(d.Definition.En))
 	}

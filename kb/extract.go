@@ -171,6 +171,7 @@ func extract(d *parsedDoc, src []byte) {
 		case blockHeading:
 			heading = joinLines(b.lines)
 			headingPos = d.pos(b.line, 0)
+			exact.heading, exact.headingLine, exact.defs, exact.defLines = heading, b.line, nil, nil
 			number, secName = v.dimensionName(heading)
 			definition, dim, caption = network.Text{}, nil, ""
 			if b.level == 1 && d.dims == nil {
@@ -219,6 +220,7 @@ func extract(d *parsedDoc, src []byte) {
 		case blockPara:
 			switch {
 			case b.label != "" && inWords(b.label, v.DefinitionLabels):
+				exact.defs, exact.defLines = append(exact.defs, b.rest), append(exact.defLines, b.line)
 				setText(&definition, b.rest)
 				defPos = d.pos(b.line, 0)
 				if dim != nil {

@@ -3,6 +3,7 @@ package kb
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -292,6 +293,13 @@ type exactReader struct {
 	// formulas, written as one Facts document once the document is read
 	chains, facts, cellFacts, formulas []srcLine
 	any                                bool
+	// the section's heading and definition lines before a marked table, as written: a
+	// marked dimension's names and definition come from its comment, so a hand edit of
+	// these must not go unread
+	heading     string
+	headingLine int
+	defs        []string
+	defLines    []int
 }
 
 func (x *exactReader) problem(line int, format string, args ...any) {
@@ -314,6 +322,18 @@ func (x *exactReader) table(m strataMark, b block, li *lineIndex) {
 		if m.Dim == nil {
 			x.problem(head, "a dimension table without its dimension in its strata:table comment")
 			return
+		}
+		if want := dimTitle(m.Dim.Names, m.Dim.ID); x.headingLine != 0 && squash(x.heading) != squash(want) {
+			x.d.problem(x.d.pos(x.headingLine, 0), CodeTable, "change the names in the table's strata:table comment too, or remove the comment to have the table read as written",
+				"the heading says %q, but the strata:table comment below it names the dimension %q: a marked table's dimension is read from its comment", x.heading, want)
+		}
+		if want := dimDefinitions(m.Dim.Definition); !slices.EqualFunc(x.defs, want, func(a, b string) bool { return squash(a) == squash(b) }) {
+			line := head
+			if len(x.defLines) > 0 {
+				line = x.defLines[0]
+			}
+			x.d.problem(x.d.pos(line, 0), CodeTable, "change the definition in the table's strata:table comment too, or remove the comment to have the table read as written",
+				"the definition lines say %q, but the strata:table comment below them says %q: a marked table's definition is read from its comment", x.defs, want)
 		}
 		var meta strings.Builder
 		yField(&meta, "names", yText(m.Dim.Names))
@@ -379,6 +399,10 @@ func (x *exactReader) table(m strataMark, b block, li *lineIndex) {
 	}
 	x.d.note(head, "strata table (%s) with %d rows: read by its strata:table comment", m.Kind, len(t.rows))
 }
+
+// squash is s with its runs of white space made one space and none at either end, as a
+// heading or paragraph renders.
+func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // cellValue reads a cell: absent when empty.
 func cellValue(cell string) (string, bool, error) {

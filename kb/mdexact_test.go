@@ -419,3 +419,44 @@ func TestCellEscape(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkedTableHandEdits: a marked dimension's names and definition are read from its
+// strata:table comment; a reader who edits the heading or the definition line by hand
+// (and not the comment) is told where, instead of the edit being silently dropped.
+func TestMarkedTableHandEdits(t *testing.T) {
+	n, err := network.Load(network.DefaultFiles())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, n); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(md.String(), "\n")
+	headLine, defLine := 0, 0
+	for i, l := range lines {
+		if headLine == 0 && strings.HasPrefix(l, "## ") && strings.Contains(l, "四层隔离栈") {
+			headLine = i + 1
+			lines[i] = "## Isolation layers, renamed by hand"
+		}
+		if headLine != 0 && defLine == 0 && strings.HasPrefix(l, "**Definition**:") {
+			defLine = i + 1
+			lines[i] = "**Definition**: a definition edited by hand"
+		}
+	}
+	if headLine == 0 || defLine == 0 {
+		t.Fatalf("no isolation heading or definition in the export:\n%s", md.String())
+	}
+	im, err := NewReader(Options{}).Read(context.Background(), []network.File{{Name: "net.md", Data: []byte(strings.Join(lines, "\n"))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heading, definition bool
+	for _, p := range im.Problems {
+		heading = heading || p.Pos.Line == headLine && strings.Contains(p.Message, "renamed by hand")
+		definition = definition || p.Pos.Line == defLine && strings.Contains(p.Message, "edited by hand")
+	}
+	if !heading || !definition {
+		t.Errorf("the hand edits at lines %d and %d are not reported there: %v", headLine, defLine, im.Problems)
+	}
+}
