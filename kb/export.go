@@ -208,15 +208,7 @@ func (mw *mdWriter) relations(bw *bufio.Writer) {
 	headers := []string{"ID", "Name", "名称", "Symbol", "Equivalence", "Operator", "Properties", "Inverse", "Greater", "Less", "Description", "描述"}
 	var rows [][]string
 	for _, r := range mw.n.Relations {
-		var props []string
-		for _, p := range []struct {
-			on   bool
-			name string
-		}{{r.Transitive, "transitive"}, {r.Symmetric, "symmetric"}, {r.Reflexive, "reflexive"}, {r.Irreflexive, "irreflexive"}, {r.Antisymmetric, "antisymmetric"}} {
-			if p.on {
-				props = append(props, p.name)
-			}
-		}
+		props := r.Properties()
 		pc := ""
 		if len(props) > 0 {
 			pc = listEscape(props)

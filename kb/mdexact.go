@@ -231,30 +231,7 @@ func relLabelOK(s string) bool {
 }
 
 // yq is s as a YAML double-quoted scalar.
-func yq(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == utf8.RuneError:
-			b.WriteString(`\uFFFD`)
-		case r == '\u0085', r == '\u2028', r == '\u2029', r == '\uFEFF', r < 0x20, r == 0x7f, !unicode.IsPrint(r) && r != ' ':
-			if r > 0xFFFF {
-				fmt.Fprintf(&b, `\U%08X`, r)
-			} else {
-				fmt.Fprintf(&b, `\u%04X`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+func yq(s string) string { return network.QuoteYAML(s) }
 
 func yText(t network.Text) string {
 	var parts []string

@@ -155,6 +155,21 @@ type RelationType struct {
 // IsOrder reports whether the relation is a strict order the reasoner closes and ranks.
 func (r *RelationType) IsOrder() bool { return r.Transitive && !r.Symmetric }
 
+// Properties are the names of the properties the relation type declares, in the order a
+// document lists them.
+func (r *RelationType) Properties() []string {
+	var props []string
+	for _, p := range []struct {
+		on   bool
+		name string
+	}{{r.Transitive, "transitive"}, {r.Symmetric, "symmetric"}, {r.Reflexive, "reflexive"}, {r.Irreflexive, "irreflexive"}, {r.Antisymmetric, "antisymmetric"}} {
+		if p.on {
+			props = append(props, p.name)
+		}
+	}
+	return props
+}
+
 // Fact kinds.
 const (
 	Declared = "declared"

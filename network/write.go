@@ -60,13 +60,18 @@ func (w *docWriter) fail(format string, args ...any) {
 	w.errs = append(w.errs, fmt.Sprintf(format, args...))
 }
 
-// str is s as a YAML double-quoted scalar. Every string is quoted, so that none is read
-// as a number, a boolean or null; characters YAML would not keep (line breaks, controls,
-// non-characters) are escaped.
+// str is s as a YAML double-quoted scalar ([QuoteYAML]); s must be UTF-8 text.
 func (w *docWriter) str(s, what string) string {
 	if !utf8.ValidString(s) {
 		w.fail("%s is not UTF-8 text: %q", what, s)
 	}
+	return QuoteYAML(s)
+}
+
+// QuoteYAML is s as a YAML double-quoted scalar. Every string is quoted, so that none is
+// read as a number, a boolean or null; characters YAML would not keep (line breaks,
+// controls, non-characters, invalid bytes) are escaped.
+func QuoteYAML(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
@@ -153,15 +158,7 @@ func (w *docWriter) relations() {
 		if r.Operator != "" {
 			field(&spec, "operator", w.str(r.Operator, what+" operator"))
 		}
-		var props []string
-		for _, p := range []struct {
-			on   bool
-			name string
-		}{{r.Transitive, "transitive"}, {r.Symmetric, "symmetric"}, {r.Reflexive, "reflexive"}, {r.Irreflexive, "irreflexive"}, {r.Antisymmetric, "antisymmetric"}} {
-			if p.on {
-				props = append(props, p.name)
-			}
-		}
+		props := r.Properties()
 		if len(props) > 0 {
 			field(&spec, "properties", "["+strings.Join(props, ", ")+"]")
 		}
