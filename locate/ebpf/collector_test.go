@@ -987,11 +987,12 @@ func helperEAGAIN() {
 	<-done
 }
 
-// TestCollectorEAGAIN: the switch-out into the futex carries the thread's own EAGAIN on
-// the socket just before it, and the wait is network, not lock.
-func TestCollectorEAGAIN(t *testing.T) {
+// observeHelper runs the helper mode under a collector from its first line to its exit,
+// and returns it, the thread id it printed, and the recording.
+func observeHelper(t *testing.T, mode string, env ...string) (*exec.Cmd, int, *locate.Recording) {
+	t.Helper()
 	c := newCollector(t, Options{})
-	cmd, line, run := startHelper(t, "eagain")
+	cmd, line, run := startHelper(t, mode, env...)
 	tid, _ := strconv.Atoi(line)
 	if err := c.Add(cmd.Process.Pid); err != nil {
 		t.Fatal(err)
@@ -1001,6 +1002,13 @@ func TestCollectorEAGAIN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cmd, tid, rec
+}
+
+// TestCollectorEAGAIN: the switch-out into the futex carries the thread's own EAGAIN on
+// the socket just before it, and the wait is network, not lock.
+func TestCollectorEAGAIN(t *testing.T) {
+	cmd, tid, rec := observeHelper(t, "eagain")
 	var park *locate.Event
 	for i, e := range rec.Events {
 		if e.TID == int32(tid) && e.Kind == locate.EvSwitchOut && e.Syscall == unix.SYS_FUTEX && e.State != 0 && e.Again != 0 {
@@ -1065,17 +1073,7 @@ func helperHandoff() {
 // TestCollectorHandoff: a futex wait ended by a thread that had just read a socket is a
 // wait for the network: the wakeup carries the waker's read.
 func TestCollectorHandoff(t *testing.T) {
-	c := newCollector(t, Options{})
-	cmd, line, run := startHelper(t, "handoff")
-	tid, _ := strconv.Atoi(line)
-	if err := c.Add(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	run()
-	rec, err := c.Stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd, tid, rec := observeHelper(t, "handoff")
 	var wake *locate.Event
 	for i, e := range rec.Events {
 		if e.TID == int32(tid) && e.Kind == locate.EvWakeup && e.WakerIO != 0 {
@@ -1133,18 +1131,8 @@ func helperPreempted() {
 // thread in futex until the goroutine's turn comes again; that wait is the runtime's run
 // queue, not a lock.
 func TestCollectorPreempted(t *testing.T) {
-	c := newCollector(t, Options{})
 	out := filepath.Join(t.TempDir(), "span")
-	cmd, line, run := startHelper(t, "preempted", "GOMAXPROCS=1", "LOCATE_OUT="+out)
-	tid, _ := strconv.Atoi(line)
-	if err := c.Add(cmd.Process.Pid); err != nil {
-		t.Fatal(err)
-	}
-	run()
-	rec, err := c.Stop()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd, tid, rec := observeHelper(t, "preempted", "GOMAXPROCS=1", "LOCATE_OUT="+out)
 	parks := 0
 	for _, e := range rec.Events {
 		if e.TID == int32(tid) && e.Kind == locate.EvSwitchOut && e.Syscall == unix.SYS_FUTEX && e.State != 0 && e.SigReturn != 0 && e.SigReturnN == 0 && e.Start-e.SigReturn <= int64(locate.PreemptWindow) {
