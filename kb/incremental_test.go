@@ -69,6 +69,75 @@ func imported(t *testing.T, im *Import, bf []network.File) (string, *network.Net
 	return b.String(), n
 }
 
+// asked is what a reasoner answers to questions drawn with seed: its contradictions,
+// every order's layers and closure size, and for a sample of entities and pairs the
+// facts and derived facts about each, comparisons, paths and whys (under the relation
+// and its inverse name). Two reasoners of networks with the same entities are asked the
+// same questions.
+func asked(t *testing.T, rs *reason.Reasoner, seed uint64) string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 5))
+	es := rs.Network().Entities
+	var b strings.Builder
+	for _, p := range rs.Contradictions() {
+		fmt.Fprintf(&b, "contradiction %s\n", p)
+	}
+	for _, rel := range rs.Orders() {
+		fmt.Fprintf(&b, "order %s: closure %d, %d contradictions, rank %v\n", rel.Name(), rel.Order.ClosureSize(), rel.Order.ContradictionCount(), rs.Rank(rel))
+	}
+	if len(es) == 0 {
+		return b.String()
+	}
+	var rels []*reason.Relation
+	for _, name := range []string{"rank", "rank-below"} {
+		if rel, err := rs.Relation(name); err == nil {
+			rels = append(rels, rel)
+		}
+	}
+	for range 30 {
+		a, c := es[rng.IntN(len(es))], es[rng.IntN(len(es))]
+		fmt.Fprintf(&b, "%s: facts %v derived %v\n", a.ID, rs.FactsAbout(a), rs.DerivedAbout(a))
+		fs, ok := rs.Path(a, c, nil)
+		fmt.Fprintf(&b, "%s ? %s: %v; path %v %v\n", a.ID, c.ID, rs.Compare(a, c), ok, fs)
+		for _, rel := range rels {
+			d, err := rs.Why(rel, a, ">", c)
+			j, _ := json.Marshal(d)
+			fmt.Fprintf(&b, " why %s: %s %v\n", rel.Name(), j, err)
+		}
+	}
+	return b.String()
+}
+
+// reasons checks that the reasoner updated from the last one (reason.Update, as strata
+// serve --watch makes it) for the network n of a reread answers as a reasoner built anew
+// for the network fresh of a read from scratch, and returns it; it counts in reused the
+// orders it took from the last one.
+func reasons(t *testing.T, prev *reason.Reasoner, n, fresh *network.Network, seed uint64, reused *int) *reason.Reasoner {
+	t.Helper()
+	if n == nil || fresh == nil {
+		return prev
+	}
+	got, err := reason.Update(prev, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := reason.New(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := asked(t, got, seed), asked(t, want, seed); g != w {
+		t.Fatalf("the updated reasoner answers otherwise than a new one of a read from scratch: %s", firstDiff(g, w))
+	}
+	if prev != nil {
+		for _, rel := range got.Orders() {
+			if p, err := prev.Relation(rel.Name()); err == nil && p.Order == rel.Order {
+				*reused++
+			}
+		}
+	}
+	return got
+}
+
 // firstDiff is the first line where a and b differ, with a little context.
 func firstDiff(a, b string) string {
 	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
@@ -176,7 +245,7 @@ func TestReloadIsFromScratch(t *testing.T) {
 	if testing.Short() || raceOn {
 		seeds, steps = 3, 15
 	}
-	fast, quick, total := 0, 0, 0
+	fast, quick, total, reused := 0, 0, 0, 0
 	var readers []*Reader
 	for s := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(s), 99))
@@ -194,6 +263,7 @@ func TestReloadIsFromScratch(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, last := imported(t, im, bf)
+		rs := reasons(t, nil, last, last, 0, new(int))
 		for step := range steps {
 			files = edit(rng, files)
 			before := r.fastReads
@@ -206,11 +276,12 @@ func TestReloadIsFromScratch(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, n := imported(t, im, bf)
-			want, _ := imported(t, fresh, bf)
+			want, nf := imported(t, fresh, bf)
 			if got != want {
 				t.Fatalf("seed %d step %d (resolved alone: %v): the reread differs from a read from scratch: %s",
 					s, step, r.fastReads > before, firstDiff(got, want))
 			}
+			rs = reasons(t, rs, n, nf, uint64(step), &reused)
 			total++
 			if r.fastReads > before {
 				fast++
@@ -225,7 +296,11 @@ func TestReloadIsFromScratch(t *testing.T) {
 	for _, r := range readers {
 		renames += r.renameReads
 	}
-	t.Logf("%d of %d rereads resolved only the changed chains (%d of them renaming rows); %d loaded only their facts", fast, total, renames, quick)
+	t.Logf("%d of %d rereads resolved only the changed chains (%d of them renaming rows); %d loaded only their facts; %d reasoner orders reused",
+		fast, total, renames, quick, reused)
+	if reused < total/5 {
+		t.Errorf("only %d of %d reasoner updates reused the last order: the test judges too little of it", reused, total)
+	}
 	if quick < total/5 {
 		t.Errorf("only %d of %d rereads loaded only the changed facts: the test judges too little of it", quick, total)
 	}
@@ -359,7 +434,7 @@ func TestRenameIsFromScratch(t *testing.T) {
 	if testing.Short() || raceOn {
 		seeds, steps = 2, 25
 	}
-	total, renames := 0, 0
+	total, renames, reused := 0, 0, 0
 	for s := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(s), 123))
 		files := netgen.GenerateKB(10+rng.IntN(15), 100+rng.IntN(100), 300+rng.IntN(400), rng.IntN(3), uint64(s)+50).Files
@@ -368,7 +443,8 @@ func TestRenameIsFromScratch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		imported(t, im, kbf)
+		_, n0 := imported(t, im, kbf)
+		rs := reasons(t, nil, n0, n0, 0, new(int))
 		for step := range steps {
 			files = slices.Clone(files)
 			i := rng.IntN(len(files))
@@ -404,19 +480,23 @@ func TestRenameIsFromScratch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := imported(t, im, kbf)
-			want, _ := imported(t, fresh, kbf)
+			got, n := imported(t, im, kbf)
+			want, nf := imported(t, fresh, kbf)
 			if got != want {
 				t.Fatalf("seed %d step %d (rows renamed alone: %v): the reread differs from a read from scratch: %s",
 					s, step, r.renameReads > before, firstDiff(got, want))
 			}
+			rs = reasons(t, rs, n, nf, uint64(step), &reused)
 			total++
 			if r.renameReads > before {
 				renames++
 			}
 		}
 	}
-	t.Logf("%d of %d rereads renamed rows alone", renames, total)
+	t.Logf("%d of %d rereads renamed rows alone; %d reasoner orders reused", renames, total, reused)
+	if reused < total/4 {
+		t.Errorf("only %d of %d reasoner updates reused the last order: the test judges too little of it", reused, total)
+	}
 	if renames < total/4 {
 		t.Errorf("only %d of %d rereads renamed rows alone: the test judges too little of it", renames, total)
 	}

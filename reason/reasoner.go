@@ -31,12 +31,14 @@ type Reasoner struct {
 // other way round: every question about a > b is answered as b > a of the declared order,
 // and derivations come back as facts under the inverse name, chaining from a to b.
 type Relation struct {
-	Type    *network.RelationType
-	Order   *Order
-	Strict  []network.Fact // index i is the fact behind strict edge i
-	Equal   []network.Fact // index i is the fact behind equal edge i
-	domain  []bool         // entities that appear in a fact of this relation
-	inverse bool
+	Type   *network.RelationType
+	Order  *Order
+	Strict []network.Fact // index i is the fact behind strict edge i
+	Equal  []network.Fact // index i is the fact behind equal edge i
+	domain []bool         // entities that appear in a fact of this relation
+	// the edges of Strict and Equal, as given to NewOrder (Update compares them)
+	strict, equal []Edge
+	inverse       bool
 }
 
 // Name is the relation's name as asked for: its id, or its inverse name when it is read
@@ -93,17 +95,42 @@ func (rel *Relation) asAsked(fs []network.Fact) []network.Fact {
 }
 
 // New builds the reasoner for a network.
-func New(n *network.Network) (*Reasoner, error) {
-	r := &Reasoner{net: n, index: make(map[string]int32, len(n.Entities)), orders: map[string]*Relation{}, ids: make([]string, len(n.Entities))}
-	for i, e := range n.Entities {
-		r.index[e.ID] = int32(i)
-		r.ids[i] = e.ID
+func New(n *network.Network) (*Reasoner, error) { return Update(nil, n) }
+
+// Update builds the reasoner for n, as New does, reusing what n shares with the network
+// prev was built from (prev may be nil): the entity index when n's entities have the same
+// ids in the same order, and a relation's order when its facts relate the same entities
+// in the same order (only their positions, kinds or notes changed). After an edit of
+// one document of a large network most of the work of New is then skipped: the order of
+// a relation whose facts did not change (a rename), and the index lookups of the facts
+// before and after the ones that changed. Every answer is New(n)'s (TestUpdateIsNew
+// judges that); prev is not changed and stays usable.
+func Update(prev *Reasoner, n *network.Network) (*Reasoner, error) {
+	r := &Reasoner{net: n, orders: map[string]*Relation{}}
+	sameIDs := prev != nil && len(prev.ids) == len(n.Entities)
+	if sameIDs {
+		for i, e := range n.Entities {
+			if prev.ids[i] != e.ID {
+				sameIDs = false
+				break
+			}
+		}
+	}
+	if sameIDs {
+		// both are never written after New: shared
+		r.index, r.ids = prev.index, prev.ids
+	} else {
+		r.index, r.ids = make(map[string]int32, len(n.Entities)), make([]string, len(n.Entities))
+		for i, e := range n.Entities {
+			r.index[e.ID] = int32(i)
+			r.ids[i] = e.ID
+		}
 	}
 	for _, rt := range n.Relations {
 		if !rt.Transitive {
 			continue
 		}
-		rel := &Relation{Type: rt, domain: make([]bool, len(r.ids))}
+		rel := &Relation{Type: rt}
 		// sized first: appending tens of thousands of facts copied each list several times
 		ns, ne := 0, 0
 		for i := range n.Facts {
@@ -115,36 +142,79 @@ func New(n *network.Network) (*Reasoner, error) {
 				}
 			}
 		}
-		var strict, equal []Edge
 		if ns > 0 {
-			strict, rel.Strict = make([]Edge, 0, ns), make([]network.Fact, 0, ns)
+			rel.Strict = make([]network.Fact, 0, ns)
 		}
 		if ne > 0 {
-			equal, rel.Equal = make([]Edge, 0, ne), make([]network.Fact, 0, ne)
+			rel.Equal = make([]network.Fact, 0, ne)
 		}
 		for _, f := range n.Facts {
 			if f.Relation != rt.ID {
 				continue
 			}
-			a, b := r.index[f.Subject], r.index[f.Object]
-			rel.domain[a], rel.domain[b] = true, true
 			if f.Equal || rt.Symmetric {
-				equal = append(equal, Edge{From: a, To: b})
 				rel.Equal = append(rel.Equal, f)
 			} else {
-				strict = append(strict, Edge{From: a, To: b})
 				rel.Strict = append(rel.Strict, f)
 			}
 		}
-		o, err := NewOrder(len(r.ids), strict, equal)
-		if err != nil {
-			return nil, fmt.Errorf("relation %s: %w", rt.ID, err)
+		var old *Relation
+		if sameIDs {
+			old = prev.orders[rt.ID]
 		}
-		rel.Order = o
+		rel.strict, rel.equal = r.edges(rel.Strict, old, false), r.edges(rel.Equal, old, true)
+		if old != nil && slices.Equal(rel.strict, old.strict) && slices.Equal(rel.equal, old.equal) {
+			rel.Order, rel.domain = old.Order, old.domain
+		} else {
+			rel.domain = make([]bool, len(r.ids))
+			for _, es := range [][]Edge{rel.strict, rel.equal} {
+				for _, e := range es {
+					rel.domain[e.From], rel.domain[e.To] = true, true
+				}
+			}
+			o, err := NewOrder(len(r.ids), rel.strict, rel.equal)
+			if err != nil {
+				return nil, fmt.Errorf("relation %s: %w", rt.ID, err)
+			}
+			rel.Order = o
+		}
 		r.orders[rt.ID] = rel
 		r.names = append(r.names, rt.ID)
 	}
 	return r, nil
+}
+
+// edges maps facts to dense ids. The facts that old's (of the same entities) had at the
+// start and at the end of the same list, between the same subject and object, take old's
+// edges without looking their ids up.
+func (r *Reasoner) edges(fs []network.Fact, old *Relation, equal bool) []Edge {
+	if len(fs) == 0 {
+		return nil
+	}
+	out := make([]Edge, len(fs))
+	var ofs []network.Fact
+	var oes []Edge
+	if old != nil {
+		ofs, oes = old.Strict, old.strict
+		if equal {
+			ofs, oes = old.Equal, old.equal
+		}
+	}
+	same := func(i, j int) bool { return fs[i].Subject == ofs[j].Subject && fs[i].Object == ofs[j].Object }
+	head := 0
+	for head < len(fs) && head < len(ofs) && same(head, head) {
+		out[head] = oes[head]
+		head++
+	}
+	tail := 0
+	for tail < len(fs)-head && tail < len(ofs)-head && same(len(fs)-1-tail, len(ofs)-1-tail) {
+		out[len(fs)-1-tail] = oes[len(ofs)-1-tail]
+		tail++
+	}
+	for i := head; i < len(fs)-tail; i++ {
+		out[i] = Edge{From: r.index[fs[i].Subject], To: r.index[fs[i].Object]}
+	}
+	return out
 }
 
 // Involves reports whether the entity takes part in the relation (appears in one of its facts).

@@ -51,6 +51,9 @@ type app struct {
 	rsn *reason.Reasoner
 	// kbReaders keeps the Markdown reader between loads of serve --watch
 	kbReaders kbReaders
+	// watched is the reasoner of serve --watch's last good reload, which the next one is
+	// updated from (reason.Update); nil before the first, which is updated from rsn
+	watched *reason.Reasoner
 }
 
 // Run runs strata with the arguments (without the program name) and returns the exit code.

@@ -133,7 +133,12 @@ func (a *app) reloadInto(ctx context.Context, srv *server.Server, log *slog.Logg
 		fail(l.problems)
 		return
 	}
-	rsn, err := reason.New(l.net)
+	prev := a.watched
+	if prev == nil {
+		prev = a.rsn
+	}
+	// the orders of relations whose facts did not change are the last reasoner's
+	rsn, err := reason.Update(prev, l.net)
 	if err != nil {
 		fail(network.Problems{{Code: network.CodeContradiction, Message: err.Error()}})
 		return
@@ -142,5 +147,6 @@ func (a *app) reloadInto(ctx context.Context, srv *server.Server, log *slog.Logg
 		fail(network.Problems{{Code: "plan", Message: err.Error()}})
 		return
 	}
+	a.watched = rsn
 	log.Debug("--watch: reloaded", "took", time.Since(start))
 }
