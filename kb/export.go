@@ -14,17 +14,22 @@ import (
 )
 
 // WriteMarkdown writes the network as a Markdown document in the shapes of the seed:
-// a table of relation types; per dimension a heading, its definition line and a table
-// (the id in bold, names, aliases, a column per attribute named by it, and a column per
-// relation whose facts the row's entity states, such as its representative
-// technologies); a table of the other entities; the chains as "relation: a > b = c"
-// lines, the other facts as a table and the formulas as lines. Each table and block
-// follows an HTML comment "<!-- strata:table {…} -->" that says what its columns hold,
-// so that a [Reader] reads it exactly (see mdexact.go for how cells are written):
-// reading the document with no base network (strata import --no-default) gives the
-// network again, and writing that gives the same document. What a line of a code block
-// cannot hold (a chain's text with a line break, a relation id with a colon) is written
-// as network documents in a yaml code block instead, after a comment that says why.
+// tables of relation types (their names and how they read, then their comparatives and
+// descriptions); per dimension a heading, its definition line and a table (the id in
+// bold, names, aliases, a column per attribute named by it, and a column per relation
+// whose facts the row's entity states, such as its representative technologies); a
+// table of the other entities per category; the chains as "relation: a > b = c" lines,
+// the other facts as a table and the formulas as lines. No table is wider than
+// maxColumns: the attributes that do not fit are written as a list (entity, attribute,
+// type, value) below their table. Cells and chain labels name entities and relation
+// types by their names where a name finds the one meant (else by id). Each table and
+// block follows an HTML comment "<!-- strata:table {…} -->" that says what its columns
+// hold and which id each name written stands for, so that a [Reader] reads it exactly
+// (see mdexact.go for how cells are written): reading the document with no base network
+// (strata import --no-default) gives the network again, and writing that gives the same
+// document. What a line of a code block cannot hold (a chain's text with a line break, a
+// relation id with a colon and no name that can stand for it) is written as network
+// documents in a yaml code block instead, after a comment that says why.
 //
 // What network documents cannot carry is an error naming it, and nothing is written.
 func WriteMarkdown(w io.Writer, n *network.Network) error {
@@ -45,7 +50,7 @@ func WriteMarkdown(w io.Writer, n *network.Network) error {
 			if err := yaml.Unmarshal([]byte(d.YAML), facts); err != nil {
 				return fmt.Errorf("reading back the facts document: %w", err)
 			}
-			if why := facts.unwritable(); why != "" {
+			if why := facts.unwritable(mw); why != "" {
 				mw.factsYAML = why
 			} else {
 				mw.cellFacts(facts)
@@ -69,13 +74,26 @@ func WriteMarkdown(w io.Writer, n *network.Network) error {
 			mw.dimension(bw, dim)
 		case network.KindEntities:
 			fmt.Fprintln(bw, "\n## Entities")
-			var es []*network.Entity
+			// a table per category, in the order the categories first occur
+			var cats []string
+			byCat := map[string][]*network.Entity{}
 			for _, e := range n.Entities {
 				if e.Dimension == "" {
-					es = append(es, e)
+					if _, ok := byCat[e.Category]; !ok {
+						cats = append(cats, e.Category)
+					}
+					byCat[e.Category] = append(byCat[e.Category], e)
 				}
 			}
-			mw.entityTable(bw, strataMark{Kind: "entities"}, es)
+			if len(cats) == 0 {
+				mw.entityTable(bw, strataMark{Kind: "entities"}, nil)
+			}
+			for _, c := range cats {
+				if len(cats) > 1 {
+					fmt.Fprintf(bw, "\n### %s\n", heading(c))
+				}
+				mw.entityTable(bw, strataMark{Kind: "entities"}, byCat[c])
+			}
 		case network.KindFacts:
 			fmt.Fprintln(bw, "\n## Facts")
 			if mw.factsYAML != "" {
@@ -111,9 +129,9 @@ type factRec struct {
 }
 
 // unwritable says why the facts cannot be written as lines and a table, or "".
-func (f *factsDoc) unwritable() string {
+func (f *factsDoc) unwritable(mw *mdWriter) string {
 	for _, c := range f.Spec.Chains {
-		if !relLabelOK(c.Relation) {
+		if !relLabelOK(mw.relLabel(c.Relation, true)) {
 			return fmt.Sprintf("the relation id %q cannot stand before a chain's colon", c.Relation)
 		}
 		if !chainLineOK(c.Chain) {
@@ -202,22 +220,70 @@ func cellOrEmpty(s string) string {
 	return cellEscape(s, false)
 }
 
+// relations writes the relation types as two tables, each row led by its id: their
+// names and how they read (symbol, equivalence, operator, properties, inverse), then
+// their comparatives and descriptions; a column no row fills is left out, and so is a row
+// of the second table with nothing to say.
 func (mw *mdWriter) relations(bw *bufio.Writer) {
-	cols := []colSpec{{F: "id"}, {F: "name.en"}, {F: "name.zh"}, {F: "symbol"}, {F: "equivalence"}, {F: "operator"}, {F: "properties"},
-		{F: "inverse"}, {F: "greater"}, {F: "less"}, {F: "description.en"}, {F: "description.zh"}}
-	headers := []string{"ID", "Name", "名称", "Symbol", "Equivalence", "Operator", "Properties", "Inverse", "Greater", "Less", "Description", "描述"}
-	var rows [][]string
-	for _, r := range mw.n.Relations {
-		props := r.Properties()
-		pc := ""
-		if len(props) > 0 {
-			pc = listEscape(props)
-		}
-		rows = append(rows, []string{"**" + cellEscape(r.ID, false) + "**", cellOrEmpty(r.Names.En), cellOrEmpty(r.Names.Zh), cellOrEmpty(r.Symbol),
-			cellOrEmpty(r.Equivalence), cellOrEmpty(r.Operator), pc, cellOrEmpty(r.Inverse), cellOrEmpty(r.Greater), cellOrEmpty(r.Less),
-			cellOrEmpty(r.Description.En), cellOrEmpty(r.Description.Zh)})
+	type col struct {
+		f, header string
+		cell      func(r *network.RelationType) string
 	}
-	mw.writeTable(bw, strataMark{Kind: "relations", Cols: cols}, headers, rows)
+	groups := [][]col{{
+		{"name.en", "Name", func(r *network.RelationType) string { return cellOrEmpty(r.Names.En) }},
+		{"name.zh", "名称", func(r *network.RelationType) string { return cellOrEmpty(r.Names.Zh) }},
+		{"symbol", "Symbol", func(r *network.RelationType) string { return cellOrEmpty(r.Symbol) }},
+		{"equivalence", "Equivalence", func(r *network.RelationType) string { return cellOrEmpty(r.Equivalence) }},
+		{"operator", "Operator", func(r *network.RelationType) string { return cellOrEmpty(r.Operator) }},
+		{"properties", "Properties", func(r *network.RelationType) string {
+			if props := r.Properties(); len(props) > 0 {
+				return listEscape(props)
+			}
+			return ""
+		}},
+		{"inverse", "Inverse", func(r *network.RelationType) string { return cellOrEmpty(r.Inverse) }},
+	}, {
+		{"greater", "Greater", func(r *network.RelationType) string { return cellOrEmpty(r.Greater) }},
+		{"less", "Less", func(r *network.RelationType) string { return cellOrEmpty(r.Less) }},
+		{"description.en", "Description", func(r *network.RelationType) string { return cellOrEmpty(r.Description.En) }},
+		{"description.zh", "描述", func(r *network.RelationType) string { return cellOrEmpty(r.Description.Zh) }},
+	}}
+	for gi, g := range groups {
+		var used []col
+		for _, c := range g {
+			for _, r := range mw.n.Relations {
+				if c.cell(r) != "" {
+					used = append(used, c)
+					break
+				}
+			}
+		}
+		if gi > 0 && len(used) == 0 {
+			continue
+		}
+		cols := []colSpec{{F: "id"}}
+		headers := []string{"ID"}
+		for _, c := range used {
+			cols, headers = append(cols, colSpec{F: c.f}), append(headers, c.header)
+		}
+		var rows [][]string
+		for _, r := range mw.n.Relations {
+			row := []string{"**" + cellEscape(r.ID, false) + "**"}
+			filled := false
+			for _, c := range used {
+				v := c.cell(r)
+				filled = filled || v != ""
+				row = append(row, v)
+			}
+			if gi == 0 || filled {
+				rows = append(rows, row)
+			}
+		}
+		if gi > 0 {
+			fmt.Fprint(bw, "\n**Comparatives and descriptions**:\n")
+		}
+		mw.writeTable(bw, strataMark{Kind: "relations", Cols: cols}, headers, rows)
+	}
 }
 
 // dimTitle is a dimension's heading as the export writes it: its names, else its id.
@@ -264,10 +330,62 @@ func (mw *mdWriter) dimension(bw *bufio.Writer, d *network.Dimension) {
 	mw.entityTable(bw, strataMark{Kind: "dimension", Dim: meta}, es)
 }
 
+// maxColumns is the most columns an entity table is written with: past it, the rows'
+// attributes are written as a list (a table of entity, attribute, type and value) below
+// the table instead of a column each.
+const maxColumns = 8
+
+// entityLabel is how a cell names an entity: its name where the name finds it and no
+// other entity (as import resolves names: not another's id, name or alias), else its id.
+// A name written is recorded in refs, so that the exact reader reads the id back.
+func (mw *mdWriter) entityLabel(id string, refs map[string]string) string {
+	e, ok := mw.n.Entity(id)
+	if !ok {
+		return id
+	}
+	name := e.Names.String()
+	if name == "" || name == id {
+		return id
+	}
+	if r, err := mw.n.Resolve(name); err != nil || r.ID != id {
+		return id
+	}
+	refs[name] = id
+	return name
+}
+
+// relLabel is how a chain label or a cell names a relation type: its name where the name
+// finds it and no other relation type, and not as its inverse, else its id; a chain label
+// must also stand before the chain's colon.
+func (mw *mdWriter) relLabel(id string, chain bool) string {
+	r, ok := mw.rels[id]
+	if !ok {
+		return id
+	}
+	name := r.Names.String()
+	if name == "" || name == id || chain && !relLabelOK(name) || strings.EqualFold(name, r.Inverse) {
+		return id
+	}
+	if rr, ok := mw.n.Relation(name); !ok || rr.ID != id {
+		return id
+	}
+	return name
+}
+
+// relRef is relLabel, recording a name written in rels.
+func (mw *mdWriter) relRef(id string, chain bool, rels map[string]string) string {
+	l := mw.relLabel(id, chain)
+	if l != id {
+		rels[l] = id
+	}
+	return l
+}
+
 // entityTable writes entities as a table: the id in bold, a category column only when
 // the rows differ in it, names, aliases, a column per attribute name and type, a column
 // per relation of the facts the rows state, and the attributes' order where a row's
-// differs from the columns'.
+// differs from the columns'. Where that is more than maxColumns columns, the attributes
+// are written as a list below the table instead (see attributeList).
 func (mw *mdWriter) entityTable(bw *bufio.Writer, m strataMark, es []*network.Entity) {
 	cats := map[string]bool{}
 	hasEn, hasZh, hasAliases := false, false, false
@@ -318,6 +436,30 @@ func (mw *mdWriter) entityTable(bw *bufio.Writer, m strataMark, es []*network.En
 	if hasAliases {
 		cols, headers = append(cols, colSpec{F: "aliases"}), append(headers, "Aliases")
 	}
+	// the attributes' order: the columns', unless a row's differs
+	colOf := func(a network.Attribute) int {
+		t := a.Type
+		if t == network.TypeText {
+			t = "text.en"
+		}
+		return slices.Index(attrCols, colSpec{F: "attr", N: a.Name, T: t})
+	}
+	inOrder := func(e *network.Entity) bool {
+		return slices.IsSortedFunc(e.Attributes, func(a, b network.Attribute) int { return colOf(a) - colOf(b) })
+	}
+	needOrder := false
+	for _, e := range es {
+		needOrder = needOrder || !inOrder(e)
+	}
+	// too wide: the attributes most rows hold stay columns while they fit, where each
+	// row's attributes are then in the columns' order followed by the others; the rest
+	// are written as a list below the table
+	var listed []colSpec
+	if width := len(cols) + len(attrCols) + len(relCols); width > maxColumns || needOrder && width+1 > maxColumns {
+		attrCols, listed = mw.splitAttrs(es, attrCols, maxColumns-len(cols)-len(relCols)), attrCols
+		needOrder = false
+	}
+	asList := len(listed) > 0
 	// an attribute's header is its name, with its type where two columns share the name
 	types := map[string]int{}
 	for _, c := range attrCols {
@@ -335,6 +477,7 @@ func (mw *mdWriter) entityTable(bw *bufio.Writer, m strataMark, es []*network.En
 		}
 		cols, headers = append(cols, c), append(headers, h)
 	}
+	refs := map[string]string{}
 	for _, k := range relCols {
 		f, r, _ := strings.Cut(k, "\x00")
 		h := r
@@ -344,21 +487,6 @@ func (mw *mdWriter) entityTable(bw *bufio.Writer, m strataMark, es []*network.En
 			h = rt.Names.String()
 		}
 		cols, headers = append(cols, colSpec{F: f, N: r}), append(headers, h)
-	}
-	// the attributes' order: the columns', unless a row's differs
-	colOf := func(a network.Attribute) int {
-		t := a.Type
-		if t == network.TypeText {
-			t = "text.en"
-		}
-		return slices.Index(attrCols, colSpec{F: "attr", N: a.Name, T: t})
-	}
-	inOrder := func(e *network.Entity) bool {
-		return slices.IsSortedFunc(e.Attributes, func(a, b network.Attribute) int { return colOf(a) - colOf(b) })
-	}
-	needOrder := false
-	for _, e := range es {
-		needOrder = needOrder || !inOrder(e)
 	}
 	if needOrder {
 		cols, headers = append(cols, colSpec{F: "order"}), append(headers, "Attribute order")
@@ -389,7 +517,12 @@ func (mw *mdWriter) entityTable(bw *bufio.Writer, m strataMark, es []*network.En
 				row[i] = attrCell(a, c.T)
 			case "rel", "inv":
 				if rf := mw.inCells[e.ID]; rf != nil && len(rf.objects[c.F+"\x00"+c.N]) > 0 {
-					row[i] = listEscape(rf.objects[c.F+"\x00"+c.N])
+					objs := rf.objects[c.F+"\x00"+c.N]
+					labels := make([]string, len(objs))
+					for j, o := range objs {
+						labels[j] = mw.entityLabel(o, refs)
+					}
+					row[i] = listEscape(labels)
 				}
 			case "order":
 				if !inOrder(e) {
@@ -403,7 +536,113 @@ func (mw *mdWriter) entityTable(bw *bufio.Writer, m strataMark, es []*network.En
 		}
 		rows = append(rows, row)
 	}
+	if len(refs) > 0 {
+		m.Refs = refs
+	}
 	mw.writeTable(bw, m, headers, rows)
+	if asList {
+		mw.attributeList(bw, es, attrCols)
+	}
+}
+
+// attrCol is the column an attribute is written in (a text's English one).
+func attrCol(a network.Attribute) colSpec {
+	t := a.Type
+	if t == network.TypeText {
+		t = "text.en"
+	}
+	return colSpec{F: "attr", N: a.Name, T: t}
+}
+
+// splitAttrs picks the attribute columns of a table too wide to hold them all: in the
+// columns' order, those that at least half the rows hold, while they fit in width
+// columns; none where a row's attributes would then not read back in their order (the
+// table's columns', then the list's).
+func (mw *mdWriter) splitAttrs(es []*network.Entity, attrCols []colSpec, width int) []colSpec {
+	var keep []colSpec
+	for _, c := range attrCols {
+		if c.T == "text.zh" {
+			continue
+		}
+		w := 1
+		if c.T == "text.en" {
+			w = 2
+		}
+		held := 0
+		for _, e := range es {
+			if a, ok := e.Attr(c.N); ok && attrCol(a) == c {
+				held++
+			}
+		}
+		if w > width || held*2 < len(es) {
+			continue
+		}
+		width -= w
+		keep = append(keep, c)
+		if c.T == "text.en" {
+			keep = append(keep, colSpec{F: "attr", N: c.N, T: "text.zh"})
+		}
+	}
+	for _, e := range es {
+		last, listed := -1, false
+		for _, a := range e.Attributes {
+			i := slices.Index(keep, attrCol(a))
+			switch {
+			case i < 0:
+				listed = true
+			case listed || i < last:
+				return nil
+			default:
+				last = i
+			}
+		}
+	}
+	return keep
+}
+
+// attributeList writes the attributes of the rows of the table above it as a table of
+// entity, attribute, type and value: a row per attribute, in each entity's order (a
+// text is a row per language written).
+func (mw *mdWriter) attributeList(bw *bufio.Writer, es []*network.Entity, inTable []colSpec) {
+	refs := map[string]string{}
+	var rows [][]string
+	for _, e := range es {
+		label := ""
+		for _, a := range e.Attributes {
+			if slices.Contains(inTable, attrCol(a)) {
+				continue
+			}
+			if label == "" {
+				label = cellEscape(mw.entityLabel(e.ID, refs), false)
+			}
+			ts := []string{a.Type}
+			if a.Type == network.TypeText {
+				ts = nil
+				if a.Text.En != "" || a.Text.Zh == "" {
+					ts = append(ts, "text.en")
+				}
+				if a.Text.Zh != "" {
+					ts = append(ts, "text.zh")
+				}
+			}
+			for _, t := range ts {
+				v := attrCell(a, t)
+				if t == network.TypeString && v == "" {
+					v = `""`
+				}
+				rows = append(rows, []string{label, cellEscape(a.Name, false), t, v})
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprint(bw, "\n**Attributes**:\n")
+	m := strataMark{Kind: "attributes", Cols: []colSpec{{F: "entity"}, {F: "name"}, {F: "type"}, {F: "value"}}}
+	if len(refs) > 0 {
+		m.Refs = refs
+	}
+	mw.writeTable(bw, m, []string{"Entity", "Attribute", "Type", "Value"}, rows)
 }
 
 // attrCell writes an attribute's value in a column of type t.
@@ -436,24 +675,37 @@ func attrCell(a network.Attribute, t string) string {
 
 func (mw *mdWriter) facts(bw *bufio.Writer, f *factsDoc) {
 	if len(f.Spec.Chains) > 0 {
-		fmt.Fprintf(bw, "\n**Chains**:\n\n%s\n\n", markComment(strataMark{Kind: "chains"}))
+		rels := map[string]string{}
 		lines := make([]string, len(f.Spec.Chains))
 		for i, c := range f.Spec.Chains {
-			lines[i] = c.Relation + ": " + c.Chain
+			lines[i] = mw.relRef(c.Relation, true, rels) + ": " + c.Chain
 		}
+		m := strataMark{Kind: "chains"}
+		if len(rels) > 0 {
+			m.Rels = rels
+		}
+		fmt.Fprintf(bw, "\n**Chains**:\n\n%s\n\n", markComment(m))
 		codeBlock(bw, lines)
 	}
 	if len(mw.rest) > 0 {
+		refs, rels := map[string]string{}, map[string]string{}
 		rows := make([][]string, len(mw.rest))
 		for i, fr := range mw.rest {
 			eq := ""
 			if fr.Equal {
 				eq = "="
 			}
-			rows[i] = []string{cellEscape(fr.Subject, false), cellEscape(fr.Relation, false), cellEscape(fr.Object, false), eq, cellOrEmpty(fr.Kind), cellOrEmpty(fr.Note)}
+			rows[i] = []string{cellEscape(mw.entityLabel(fr.Subject, refs), false), cellEscape(mw.relRef(fr.Relation, false, rels), false),
+				cellEscape(mw.entityLabel(fr.Object, refs), false), eq, cellOrEmpty(fr.Kind), cellOrEmpty(fr.Note)}
 		}
-		mw.writeTable(bw, strataMark{Kind: "facts", Cols: []colSpec{{F: "subject"}, {F: "relation"}, {F: "object"}, {F: "equal"}, {F: "kind"}, {F: "note"}}},
-			[]string{"Subject", "Relation", "Object", "Equal", "Kind", "Note"}, rows)
+		m := strataMark{Kind: "facts", Cols: []colSpec{{F: "subject"}, {F: "relation"}, {F: "object"}, {F: "equal"}, {F: "kind"}, {F: "note"}}}
+		if len(refs) > 0 {
+			m.Refs = refs
+		}
+		if len(rels) > 0 {
+			m.Rels = rels
+		}
+		mw.writeTable(bw, m, []string{"Subject", "Relation", "Object", "Equal", "Kind", "Note"}, rows)
 	}
 	if len(f.Spec.Formulas) > 0 {
 		fmt.Fprintf(bw, "\n**Formulas**:\n\n%s\n\n", markComment(strataMark{Kind: "formulas"}))

@@ -34,6 +34,27 @@ type strataMark struct {
 	Dim      *dimMeta  `json:"dimension,omitempty"`
 	Category string    `json:"category,omitempty"` // of rows without a category column
 	Cols     []colSpec `json:"cols,omitempty"`
+	// Refs are the entities a block's cells name by their names, by name: the ids they
+	// stand for. Rels are the relation types named by their names (chain labels, the
+	// facts table's relation cells).
+	Refs map[string]string `json:"refs,omitempty"`
+	Rels map[string]string `json:"rels,omitempty"`
+}
+
+// ref is the id a cell's entity name stands for, or the text as written.
+func (m strataMark) ref(s string) string {
+	if id, ok := m.Refs[s]; ok {
+		return id
+	}
+	return s
+}
+
+// rel is the id a relation name stands for, or the text as written.
+func (m strataMark) rel(s string) string {
+	if id, ok := m.Rels[s]; ok {
+		return id
+	}
+	return s
 }
 
 type dimMeta struct {
@@ -46,9 +67,10 @@ type dimMeta struct {
 }
 
 // colSpec says what a column holds: F is a field (id, category, name.en, name.zh,
-// aliases, order, a relation type's or a fact's field), "attr" an attribute named N of
-// type T (string, int, float, bool, list, text.en, text.zh), "rel" the objects of the
-// row's facts of relation N.
+// aliases, order, a relation type's or a fact's field, or an attribute list's entity,
+// name, type and value), "attr" an attribute named N of type T (string, int, float,
+// bool, list, text.en, text.zh), "rel" the objects of the row's facts of relation N,
+// "inv" the subjects of the facts of relation N whose object the row is.
 type colSpec struct {
 	F string `json:"f"`
 	N string `json:"n,omitempty"`
@@ -277,6 +299,87 @@ type exactReader struct {
 	headingLine int
 	defs        []string
 	defLines    []int
+	// the entity table read last, written out once the attribute list that may follow
+	// it is read
+	pending *pendingRows
+	// the relation types read, written out once no relations table follows
+	relRows []*relRow
+}
+
+// pendingRows are an entity table's document lines before its rows, and its rows.
+type pendingRows struct {
+	doc  []srcLine
+	rows []*entRow
+	byID map[string]*entRow
+}
+
+// entRow is an entity as a table row and an attribute list say it.
+type entRow struct {
+	line             int
+	id, category     string
+	names            network.Text
+	aliases          []string
+	attrOrder, order []string
+	attrs            map[string]string
+	texts            map[string]*network.Text
+}
+
+// addAttr records an attribute's value written as YAML; v is "\x00" for a text.
+func (e *entRow) addAttr(name, v string) {
+	if _, ok := e.attrs[name]; !ok {
+		e.attrOrder = append(e.attrOrder, name)
+	}
+	e.attrs[name] = v
+}
+
+// yaml is the entity as a flow mapping.
+func (e *entRow) yaml() (string, error) {
+	attrOrder := e.attrOrder
+	if e.order != nil {
+		attrOrder = e.order
+	}
+	var b strings.Builder
+	yField(&b, "id", yq(e.id))
+	yField(&b, "category", yq(e.category))
+	yField(&b, "names", yText(e.names))
+	yField(&b, "aliases", yList(e.aliases))
+	if len(attrOrder) > 0 {
+		parts := make([]string, 0, len(attrOrder))
+		for _, n := range attrOrder {
+			v, ok := e.attrs[n]
+			if !ok {
+				return "", fmt.Errorf("the attribute order names %q, which the row does not hold", n)
+			}
+			if v == "\x00" {
+				v = yText(*e.texts[n])
+			}
+			parts = append(parts, yq(n)+": "+v)
+		}
+		if len(parts) != len(e.attrs) {
+			return "", fmt.Errorf("the attribute order names %d attributes, the row holds %d", len(parts), len(e.attrs))
+		}
+		b.WriteString(", attributes: {" + strings.Join(parts, ", ") + "}")
+	}
+	return "{" + b.String() + "}", nil
+}
+
+// flush writes out the pending entity table.
+func (x *exactReader) flush() {
+	p := x.pending
+	if p == nil {
+		return
+	}
+	x.pending = nil
+	doc := p.doc
+	for _, r := range p.rows {
+		s, err := r.yaml()
+		if err != nil {
+			x.problem(r.line, "%v", err)
+			continue
+		}
+		doc = append(doc, srcLine{line: r.line, col: 1, text: "    - " + s})
+	}
+	x.d.embedded = append(x.d.embedded, doc)
 }
 
 func (x *exactReader) problem(line int, format string, args ...any) {
@@ -285,6 +388,12 @@ func (x *exactReader) problem(line int, format string, args ...any) {
 
 // table reads a marked table.
 func (x *exactReader) table(m strataMark, b block, li *lineIndex) {
+	if m.Kind != "attributes" {
+		x.flush()
+	}
+	if m.Kind != "relations" {
+		x.flushRelations()
+	}
 	t := b.table
 	var docLines []srcLine
 	at := func(line int, s string) { docLines = append(docLines, srcLine{line: line, col: 1, text: s}) }
@@ -344,9 +453,19 @@ func (x *exactReader) table(m strataMark, b block, li *lineIndex) {
 		at(head, "spec:")
 		at(head, "  items:")
 	case "facts":
+	case "attributes":
+		if x.pending == nil {
+			x.problem(head, "an attribute list without the entity table it belongs to right above it")
+			return
+		}
 	default:
 		x.problem(head, "a strata:table comment of the unknown kind %q", m.Kind)
 		return
+	}
+	var pend *pendingRows
+	if m.Kind == "dimension" || m.Kind == "entities" {
+		pend = &pendingRows{doc: docLines, byID: map[string]*entRow{}}
+		docLines = nil
 	}
 	for _, row := range t.rows {
 		cells := splitRow(li.lineText(row.line))
@@ -357,13 +476,16 @@ func (x *exactReader) table(m strataMark, b block, li *lineIndex) {
 		var err error
 		switch m.Kind {
 		case "relations":
-			err = x.relationRow(m, cells, row.line, &docLines)
+			err = x.relationRow(m, cells, row.line)
 		case "dimension", "entities":
-			var s string
-			s, err = x.entityRow(m, cells, row.line)
+			var e *entRow
+			e, err = x.entityRow(m, cells, row.line)
 			if err == nil {
-				at(row.line, "    - "+s)
+				pend.rows = append(pend.rows, e)
+				pend.byID[e.id] = e
 			}
+		case "attributes":
+			err = x.attributeRow(m, cells)
 		case "facts":
 			err = x.factRow(m, cells, row.line)
 		}
@@ -373,6 +495,9 @@ func (x *exactReader) table(m strataMark, b block, li *lineIndex) {
 	}
 	if len(docLines) > 0 {
 		x.d.embedded = append(x.d.embedded, docLines)
+	}
+	if pend != nil {
+		x.pending = pend
 	}
 	x.d.note(head, "strata table (%s) with %d rows: read by its strata:table comment", m.Kind, len(t.rows))
 }
@@ -393,11 +518,19 @@ func cellValue(cell string) (string, bool, error) {
 	return s, true, nil
 }
 
-func (x *exactReader) relationRow(m strataMark, cells []string, line int, out *[]srcLine) error {
-	var id string
-	var names, desc network.Text
-	var spec strings.Builder
-	props := ""
+// relRow is a relation type as the relations tables' rows say it: the fields of the
+// cells written, by field.
+type relRow struct {
+	line int
+	id   string
+	vals map[string]string
+}
+
+// relationRow reads a row of a relations table; a row whose id a table above has named
+// adds its fields to that relation type.
+func (x *exactReader) relationRow(m strataMark, cells []string, line int) error {
+	vals := map[string]string{}
+	id := ""
 	for i, c := range m.Cols {
 		cell := cells[i]
 		if c.F == "id" {
@@ -409,7 +542,7 @@ func (x *exactReader) relationRow(m strataMark, cells []string, line int, out *[
 				if !ok {
 					return fmt.Errorf("properties %q", cell)
 				}
-				props = "[" + strings.Join(ps, ", ") + "]"
+				vals["properties"] = "[" + strings.Join(ps, ", ") + "]"
 			}
 			continue
 		}
@@ -420,69 +553,69 @@ func (x *exactReader) relationRow(m strataMark, cells []string, line int, out *[
 		if !ok {
 			continue
 		}
-		switch c.F {
-		case "id":
+		if c.F == "id" {
 			id = v
-		case "name.en":
-			names.En = v
-		case "name.zh":
-			names.Zh = v
-		case "description.en":
-			desc.En = v
-		case "description.zh":
-			desc.Zh = v
+			continue
 		}
+		vals[c.F] = v
 	}
-	// the spec's fields in the order the network's writer writes them
-	get := func(f string) (string, bool) {
-		for i, c := range m.Cols {
-			if c.F == f {
-				v, ok, _ := cellValue(cells[i])
-				return v, ok
-			}
-		}
-		return "", false
-	}
-	for _, f := range []string{"symbol", "equivalence", "operator"} {
-		if v, ok := get(f); ok && v != "" {
-			yField(&spec, f, yq(v))
-		}
-	}
-	if props != "" && props != "[]" {
-		yField(&spec, "properties", props)
-	}
-	for _, f := range []string{"inverse", "greater", "less"} {
-		if v, ok := get(f); ok && v != "" {
-			yField(&spec, f, yq(v))
-		}
-	}
-	yField(&spec, "description", yText(desc))
 	if id == "" {
 		return fmt.Errorf("a relation type without an id")
 	}
-	meta := "{name: " + yq(id)
-	if nt := yText(names); nt != "{}" {
-		meta += ", names: " + nt
+	for _, r := range x.relRows {
+		if r.id == id {
+			for k, v := range vals {
+				r.vals[k] = v
+			}
+			return nil
+		}
 	}
-	if len(*out) > 0 {
-		*out = append(*out, srcLine{line: line, col: 1, text: "---"})
-	}
-	for _, s := range []string{"apiVersion: " + network.APIVersion, "kind: " + network.KindRelationType, "metadata: " + meta + "}", "spec: {" + spec.String() + "}"} {
-		*out = append(*out, srcLine{line: line, col: 1, text: s})
-	}
+	x.relRows = append(x.relRows, &relRow{line: line, id: id, vals: vals})
 	return nil
 }
 
-// entityRow reads a row of a dimension or entities table as an entity's flow mapping,
-// and its relation cells as facts.
-func (x *exactReader) entityRow(m strataMark, cells []string, line int) (string, error) {
-	var id, category string
-	var names network.Text
-	var aliases []string
-	category = m.Category
-	attrs := map[string]string{}
-	texts := map[string]*network.Text{}
-	var attrOrder, order []string
+// flushRelations writes the relation types read as network documents.
+func (x *exactReader) flushRelations() {
+	if len(x.relRows) == 0 {
+		return
+	}
+	var out []srcLine
+	for _, r := range x.relRows {
+		var spec strings.Builder
+		// the spec's fields in the order the network's writer writes them
+		for _, f := range []string{"symbol", "equivalence", "operator"} {
+			if v := r.vals[f]; v != "" {
+				yField(&spec, f, yq(v))
+			}
+		}
+		if p := r.vals["properties"]; p != "" && p != "[]" {
+			yField(&spec, "properties", p)
+		}
+		for _, f := range []string{"inverse", "greater", "less"} {
+			if v := r.vals[f]; v != "" {
+				yField(&spec, f, yq(v))
+			}
+		}
+		yField(&spec, "description", yText(network.Text{En: r.vals["description.en"], Zh: r.vals["description.zh"]}))
+		meta := "{name: " + yq(r.id)
+		if nt := yText(network.Text{En: r.vals["name.en"], Zh: r.vals["name.zh"]}); nt != "{}" {
+			meta += ", names: " + nt
+		}
+		if len(out) > 0 {
+			out = append(out, srcLine{line: r.line, col: 1, text: "---"})
+		}
+		for _, s := range []string{"apiVersion: " + network.APIVersion, "kind: " + network.KindRelationType, "metadata: " + meta + "}", "spec: {" + spec.String() + "}"} {
+			out = append(out, srcLine{line: r.line, col: 1, text: s})
+		}
+	}
+	x.relRows = nil
+	x.d.embedded = append(x.d.embedded, out)
+}
+
+// entityRow reads a row of a dimension or entities table as an entity, and its relation
+// cells as facts.
+func (x *exactReader) entityRow(m strataMark, cells []string, line int) (*entRow, error) {
+	e := &entRow{line: line, category: m.Category, attrs: map[string]string{}, texts: map[string]*network.Text{}}
 	type rel struct {
 		relation, other string
 		inverse         bool // the row is the fact's object
@@ -493,7 +626,7 @@ func (x *exactReader) entityRow(m strataMark, cells []string, line int) (string,
 		switch c.F {
 		case "id":
 			if !strings.HasPrefix(cell, "**") || !strings.HasSuffix(cell, "**") || len(cell) < 5 {
-				return "", fmt.Errorf("the id cell %q is not bold", cell)
+				return nil, fmt.Errorf("the id cell %q is not bold", cell)
 			}
 			cell = cell[2 : len(cell)-2]
 		case "aliases", "order", "rel", "inv":
@@ -502,16 +635,16 @@ func (x *exactReader) entityRow(m strataMark, cells []string, line int) (string,
 			}
 			l, ok := listUnescape(cell)
 			if !ok {
-				return "", fmt.Errorf("list cell %q", cell)
+				return nil, fmt.Errorf("list cell %q", cell)
 			}
 			switch c.F {
 			case "aliases":
-				aliases = l
+				e.aliases = l
 			case "order":
-				order = l
+				e.order = l
 			case "rel", "inv":
 				for _, o := range l {
-					rels = append(rels, rel{c.N, o, c.F == "inv"})
+					rels = append(rels, rel{c.N, m.ref(o), c.F == "inv"})
 				}
 			}
 			continue
@@ -519,119 +652,125 @@ func (x *exactReader) entityRow(m strataMark, cells []string, line int) (string,
 			if cell == "" {
 				continue
 			}
-			var v string
-			switch c.T {
-			case "int":
-				n, err := strconv.ParseInt(cell, 10, 64)
-				if err != nil {
-					return "", fmt.Errorf("attribute %s: %q is not an integer", c.N, cell)
-				}
-				v = strconv.FormatInt(n, 10)
-			case "float":
-				if _, err := strconv.ParseFloat(cell, 64); err != nil || strings.ContainsAny(cell, "eEx_") {
-					return "", fmt.Errorf("attribute %s: %q is not a number", c.N, cell)
-				}
-				v = cell
-				if !strings.Contains(v, ".") {
-					v += ".0"
-				}
-			case "bool":
-				bv, err := strconv.ParseBool(cell)
-				if err != nil || cell != "true" && cell != "false" {
-					return "", fmt.Errorf("attribute %s: %q is not true or false", c.N, cell)
-				}
-				v = strconv.FormatBool(bv)
-			case "list":
-				l, ok := listUnescape(cell)
-				if !ok {
-					return "", fmt.Errorf("attribute %s: list cell %q", c.N, cell)
-				}
-				v = yList(l)
-			case "string":
-				s, _, err := cellValue(cell)
-				if err != nil {
-					return "", err
-				}
-				v = yq(s)
-			case "text.en", "text.zh":
-				s, _, err := cellValue(cell)
-				if err != nil {
-					return "", err
-				}
-				t := texts[c.N]
-				if t == nil {
-					t = &network.Text{}
-					texts[c.N] = t
-				}
-				if c.T == "text.en" {
-					t.En = s
-				} else {
-					t.Zh = s
-				}
-				v = "\x00"
-			default:
-				return "", fmt.Errorf("attribute %s of the unknown type %q", c.N, c.T)
+			if err := e.attrCell(c.N, c.T, cell); err != nil {
+				return nil, err
 			}
-			if _, ok := attrs[c.N]; !ok {
-				attrOrder = append(attrOrder, c.N)
-			}
-			attrs[c.N] = v
 			continue
 		}
 		v, ok, err := cellValue(cell)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if !ok {
 			continue
 		}
 		switch c.F {
 		case "id":
-			id = v
+			e.id = v
 		case "category":
-			category = v
+			e.category = v
 		case "name.en":
-			names.En = v
+			e.names.En = v
 		case "name.zh":
-			names.Zh = v
+			e.names.Zh = v
 		}
 	}
-	if id == "" {
-		return "", fmt.Errorf("a row without an id")
-	}
-	if order != nil {
-		attrOrder = order
-	}
-	var b strings.Builder
-	yField(&b, "id", yq(id))
-	yField(&b, "category", yq(category))
-	yField(&b, "names", yText(names))
-	yField(&b, "aliases", yList(aliases))
-	if len(attrOrder) > 0 {
-		parts := make([]string, 0, len(attrOrder))
-		for _, n := range attrOrder {
-			v, ok := attrs[n]
-			if !ok {
-				return "", fmt.Errorf("the attribute order names %q, which the row does not hold", n)
-			}
-			if v == "\x00" {
-				v = yText(*texts[n])
-			}
-			parts = append(parts, yq(n)+": "+v)
-		}
-		if len(parts) != len(attrs) {
-			return "", fmt.Errorf("the attribute order names %d attributes, the row holds %d", len(parts), len(attrs))
-		}
-		b.WriteString(", attributes: {" + strings.Join(parts, ", ") + "}")
+	if e.id == "" {
+		return nil, fmt.Errorf("a row without an id")
 	}
 	for _, r := range rels {
-		s, o := id, r.other
+		s, o := e.id, r.other
 		if r.inverse {
 			s, o = o, s
 		}
 		x.cellFacts = append(x.cellFacts, srcLine{line: line, col: 1, text: "    - {subject: " + yq(s) + ", relation: " + yq(r.relation) + ", object: " + yq(o) + "}"})
 	}
-	return "{" + b.String() + "}", nil
+	return e, nil
+}
+
+// attrCell reads a cell holding the value of the attribute name of type t.
+func (e *entRow) attrCell(name, t, cell string) error {
+	var v string
+	switch t {
+	case "int":
+		n, err := strconv.ParseInt(cell, 10, 64)
+		if err != nil {
+			return fmt.Errorf("attribute %s: %q is not an integer", name, cell)
+		}
+		v = strconv.FormatInt(n, 10)
+	case "float":
+		if _, err := strconv.ParseFloat(cell, 64); err != nil || strings.ContainsAny(cell, "eEx_") {
+			return fmt.Errorf("attribute %s: %q is not a number", name, cell)
+		}
+		v = cell
+		if !strings.Contains(v, ".") {
+			v += ".0"
+		}
+	case "bool":
+		bv, err := strconv.ParseBool(cell)
+		if err != nil || cell != "true" && cell != "false" {
+			return fmt.Errorf("attribute %s: %q is not true or false", name, cell)
+		}
+		v = strconv.FormatBool(bv)
+	case "list":
+		l, ok := listUnescape(cell)
+		if !ok {
+			return fmt.Errorf("attribute %s: list cell %q", name, cell)
+		}
+		v = yList(l)
+	case "string":
+		s, _, err := cellValue(cell)
+		if err != nil {
+			return err
+		}
+		v = yq(s)
+	case "text.en", "text.zh":
+		s, _, err := cellValue(cell)
+		if err != nil {
+			return err
+		}
+		tx := e.texts[name]
+		if tx == nil {
+			tx = &network.Text{}
+			e.texts[name] = tx
+		}
+		if t == "text.en" {
+			tx.En = s
+		} else {
+			tx.Zh = s
+		}
+		v = "\x00"
+	default:
+		return fmt.Errorf("attribute %s of the unknown type %q", name, t)
+	}
+	e.addAttr(name, v)
+	return nil
+}
+
+// attributeRow reads a row of an attribute list into the entity of the table above.
+func (x *exactReader) attributeRow(m strataMark, cells []string) error {
+	vals := map[string]string{}
+	for i, c := range m.Cols {
+		vals[c.F] = cells[i]
+	}
+	who, ok, err := cellValue(vals["entity"])
+	if err != nil || !ok {
+		return fmt.Errorf("an attribute without its entity")
+	}
+	e := x.pending.byID[m.ref(who)]
+	if e == nil {
+		return fmt.Errorf("the attribute list names %q, which the table above does not", who)
+	}
+	name, ok, err := cellValue(vals["name"])
+	if err != nil || !ok {
+		return fmt.Errorf("an attribute of %s without its name", e.id)
+	}
+	if vals["value"] == "" {
+		if t := vals["type"]; t != "text.en" && t != "text.zh" {
+			return fmt.Errorf("attribute %s of %s without a value", name, e.id)
+		}
+	}
+	return e.attrCell(name, vals["type"], vals["value"])
 }
 
 func (x *exactReader) factRow(m strataMark, cells []string, line int) error {
@@ -650,6 +789,11 @@ func (x *exactReader) factRow(m strataMark, cells []string, line int) error {
 		v, ok := vals[f]
 		if !ok {
 			return fmt.Errorf("a fact without its %s", f)
+		}
+		if f == "relation" {
+			v = m.rel(v)
+		} else {
+			v = m.ref(v)
 		}
 		yField(&b, f, yq(v))
 	}
@@ -672,6 +816,8 @@ func (x *exactReader) factRow(m strataMark, cells []string, line int) error {
 
 // code reads a marked code block of chain or formula lines.
 func (x *exactReader) code(m strataMark, b block) {
+	x.flush()
+	x.flushRelations()
 	for _, l := range b.lines {
 		switch m.Kind {
 		case "chains":
@@ -694,6 +840,8 @@ func (x *exactReader) code(m strataMark, b block) {
 // finish writes the document's facts as one Facts document: chains, facts, then
 // formulas, as the network's writer orders them.
 func (x *exactReader) finish(line int) {
+	x.flush()
+	x.flushRelations()
 	if len(x.chains)+len(x.facts)+len(x.cellFacts)+len(x.formulas) == 0 {
 		return
 	}

@@ -81,6 +81,9 @@ func hostileYAML(seed uint64) []byte {
 		if rng.IntN(3) > 0 {
 			names["en"] = strings.TrimSpace(word()) + "n"
 		}
+		if len(ids) > 1 && rng.IntN(8) == 0 {
+			names["en"] = ids[rng.IntN(len(ids)-1)] // another entity's id
+		}
 		if rng.IntN(2) == 0 {
 			names["zh"] = "名" + word()
 		}
@@ -222,7 +225,7 @@ func judge(t *testing.T, n *network.Network) map[string]any {
 // entities with ids, categories, names, aliases and attributes, dimensions, relation
 // types, every fact, chains and formulas.
 func TestMarkdownFactSets(t *testing.T) {
-	check := func(t *testing.T, n *network.Network) {
+	check := func(t *testing.T, n *network.Network) string {
 		t.Helper()
 		var md bytes.Buffer
 		if err := WriteMarkdown(&md, n); err != nil {
@@ -247,6 +250,7 @@ func TestMarkdownFactSets(t *testing.T) {
 				t.Errorf("%s differ:\n%s\n--- then ---\n%s\nMarkdown:\n%s", k, wy, gy, md.String())
 			}
 		}
+		return md.String()
 	}
 	t.Run("default", func(t *testing.T) {
 		n, err := network.Load(network.DefaultFiles())
@@ -257,13 +261,28 @@ func TestMarkdownFactSets(t *testing.T) {
 	})
 	t.Run("hostile", func(t *testing.T) {
 		loaded := 0
+		// the shapes the hostile networks must reach: cells naming entities by name,
+		// facts tables and chain labels naming relations by name, attribute lists below
+		// tables too wide for their attributes, and an entity named by its id in a cell
+		// though it has a name (the name finds another entity or several)
+		shapes := map[string]int{}
 		for seed := range uint64(300) {
 			n, err := network.Load([]network.File{{Name: "h.yaml", Data: hostileYAML(seed)}})
 			if err != nil {
 				continue // an id the loader refuses; counted below
 			}
 			loaded++
-			check(t, n)
+			s := check(t, n)
+			for _, k := range []string{`"refs":{`, `"rels":{`, `"kind":"attributes"`} {
+				if strings.Contains(s, k) {
+					shapes[k]++
+				}
+			}
+			for _, e := range n.Entities {
+				if r, err := n.Resolve(e.Names.String()); e.Names.String() != "" && (err != nil || r.ID != e.ID) {
+					shapes["ambiguous name"]++
+				}
+			}
 			markdownRoundTrip(t, n)
 			if t.Failed() {
 				t.Fatalf("seed %d:\n%s", seed, hostileYAML(seed))
@@ -272,6 +291,12 @@ func TestMarkdownFactSets(t *testing.T) {
 		if loaded < 290 {
 			t.Errorf("only %d of 300 hostile networks load: the generator tests too little", loaded)
 		}
+		for _, k := range []string{`"refs":{`, `"rels":{`, `"kind":"attributes"`, "ambiguous name"} {
+			if shapes[k] < 10 {
+				t.Errorf("only %d hostile networks reach %s", shapes[k], k)
+			}
+		}
+		t.Logf("shapes reached: %v", shapes)
 		t.Logf("%d of 300 hostile networks loaded and round-tripped", loaded)
 	})
 }
@@ -294,7 +319,7 @@ func TestMarkdownExportRenders(t *testing.T) {
 	if strings.Contains(s, "```yaml") || strings.Contains(s, "apiVersion") {
 		t.Errorf("the default network's export holds network documents:\n%s", s)
 	}
-	if !strings.Contains(s, "isolation-strength: L-0 = L-4 > L-1 > L-2 > L-3") {
+	if !strings.Contains(s, "isolation strength: L-0 = L-4 > L-1 > L-2 > L-3") {
 		t.Errorf("the isolation chain is not a chain line")
 	}
 	checkRendered(t, md.Bytes(), 2+len(n.Dimensions))
@@ -458,5 +483,141 @@ func TestMarkedTableHandEdits(t *testing.T) {
 	}
 	if !heading || !definition {
 		t.Errorf("the hand edits at lines %d and %d are not reported there: %v", headLine, defLine, im.Problems)
+	}
+}
+
+// renderedTables renders src with goldmark (CommonMark with GFM tables) and returns each
+// table as rows of cell texts, the header row first, tags stripped and character
+// references resolved: what a reader sees.
+func renderedTables(t *testing.T, src []byte) ([][][]string, string) {
+	t.Helper()
+	var h bytes.Buffer
+	if err := md.Convert(src, &h); err != nil {
+		t.Fatal(err)
+	}
+	var tables [][][]string
+	for _, tm := range tableRe.FindAllStringSubmatch(h.String(), -1) {
+		var rows [][]string
+		for _, rm := range rowRe.FindAllStringSubmatch(tm[1], -1) {
+			var cells []string
+			for _, cm := range cellRe.FindAllStringSubmatch(rm[1], -1) {
+				cells = append(cells, html.UnescapeString(tagRe.ReplaceAllString(cm[1], "")))
+			}
+			rows = append(rows, cells)
+		}
+		tables = append(tables, rows)
+	}
+	return tables, h.String()
+}
+
+var (
+	tableRe = regexp.MustCompile(`(?s)<table>(.*?)</table>`)
+	rowRe   = regexp.MustCompile(`(?s)<tr>(.*?)</tr>`)
+	cellRe  = regexp.MustCompile(`(?s)<t[hd][^>]*>(.*?)</t[hd]>`)
+	tagRe   = regexp.MustCompile(`<[^>]*>`)
+)
+
+// TestMarkdownExportReadable: the default network's export, rendered by goldmark, reads
+// as a person wants it: no table is wider than 8 columns (the technologies' attributes
+// were 60 columns), the relation cells name entities by their names (an id only where
+// the name would find another entity or none), and the chain lines are labelled with the
+// relation's name ("isolation strength: …", not "isolation-strength: …"); and the chain
+// labels resolve as names on import even where the strata:table comment does not list
+// them (a label edited by hand to the Chinese name).
+func TestMarkdownExportReadable(t *testing.T) {
+	n, err := network.Load(network.DefaultFiles())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src bytes.Buffer
+	if err := WriteMarkdown(&src, n); err != nil {
+		t.Fatal(err)
+	}
+	tables, rendered := renderedTables(t, src.Bytes())
+	if len(tables) < 2+len(n.Dimensions) {
+		t.Fatalf("goldmark renders %d tables", len(tables))
+	}
+	// a relation column's header is the relation's name or its inverse
+	relHeader := map[string]bool{}
+	for _, r := range n.Relations {
+		relHeader[r.Names.String()] = r.Symbol == "" && r.Operator == ""
+		if r.Inverse != "" {
+			relHeader[r.Inverse] = true
+		}
+	}
+	// how a person expects an entity named: its name, unless that finds another or none
+	wantLabel := func(e *network.Entity) string {
+		name := e.Names.String()
+		if r, err := n.Resolve(name); name == "" || err != nil || r.ID != e.ID {
+			return e.ID
+		}
+		return name
+	}
+	named, relCells := map[string]bool{}, 0
+	for ti, tab := range tables {
+		if w := len(tab[0]); w > 8 {
+			t.Errorf("table %d (%v) is %d columns wide, want at most 8", ti, tab[0][:3], w)
+		}
+		for ci, h := range tab[0] {
+			if !relHeader[h] || ci == 0 {
+				continue
+			}
+			for _, row := range tab[1:] {
+				if ci >= len(row) || row[ci] == "" {
+					continue
+				}
+				for _, item := range strings.Split(row[ci], ", ") {
+					relCells++
+					e, err := n.Resolve(item)
+					if err != nil {
+						t.Errorf("table %d, column %q: %q finds no entity: %v", ti, h, item, err)
+						continue
+					}
+					if want := wantLabel(e); item != want {
+						t.Errorf("table %d, column %q: %s is written %q, want %q", ti, h, e.ID, item, want)
+					}
+					named[item] = true
+				}
+			}
+		}
+	}
+	for _, want := range []string{"Intel VT-x", "Kata Containers (QEMU)", "Open Policy Agent", "WasmEdge", "Kubernetes"} {
+		if !named[want] {
+			t.Errorf("no relation cell names %q", want)
+		}
+	}
+	if relCells < 50 {
+		t.Errorf("only %d entities in relation cells", relCells)
+	}
+	for _, r := range n.Relations {
+		if r.Symbol == "" {
+			continue
+		}
+		line := r.Names.En + ": "
+		if !strings.Contains(rendered, "\n"+html.EscapeString(line)) && !strings.Contains(rendered, ">"+html.EscapeString(line)) {
+			t.Errorf("no chain line is labelled %q", line)
+		}
+		if (strings.Contains(rendered, "\n"+r.ID+": ") || strings.Contains(rendered, ">"+r.ID+": ")) && r.ID != r.Names.En {
+			t.Errorf("a chain line is labelled with the id %q", r.ID)
+		}
+	}
+	// a label the comment does not list is resolved by name, as import resolves labels
+	edited := strings.Replace(src.String(), "\nisolation strength: ", "\n隔离强度: ", 1)
+	if edited == src.String() {
+		t.Fatal("no isolation strength chain line")
+	}
+	im, err := NewReader(Options{}).Read(context.Background(), []network.File{{Name: "net.md", Data: []byte(edited)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range im.Problems {
+		t.Errorf("problem: %s", p)
+	}
+	back, err := im.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, got := judge(t, n), judge(t, back); !reflect.DeepEqual(want["chains"], got["chains"]) || !reflect.DeepEqual(want["facts"], got["facts"]) {
+		t.Errorf("with the label 隔离强度 the chains or facts differ:\n%v\n--- then ---\n%v", want["chains"], got["chains"])
 	}
 }

@@ -20,10 +20,12 @@ func (a *app) exportCommand() *cobra.Command {
 		Long: `Write the whole network, or one dimension with --dimension, in a format other tools
 read: json and yaml (the loaded model: entities, dimensions, relation types, facts with
 sources, chains, formulas), dot (Graphviz: dot -Tsvg), mermaid (a flowchart for Markdown
-renderers) or markdown (readable Markdown in the seed's shapes: a table of relation types,
+renderers) or markdown (readable Markdown in the seed's shapes: tables of relation types,
 a heading, definition line and table per dimension with the id in bold and attributes and
-representative technologies as columns, a table of other entities, chains as
-"relation: a > b = c" lines, a table of other facts, formula lines; each table and block
+representative technologies as columns, a table of other entities per category, no table
+wider than 8 columns (the attributes that do not fit listed below it), entities and
+relation types named by their names where unambiguous, chains as
+"relation name: a > b = c" lines, a table of other facts, formula lines; each table and block
 after a <!-- strata:table --> comment by which strata import --no-default reads it back
 into the same network; what documents cannot say is an error naming it). Default: yaml.`,
 		Example: `  strata export -o json > network.json
