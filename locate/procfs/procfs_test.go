@@ -448,16 +448,17 @@ func TestTimelinePollReady(t *testing.T) {
 	}
 }
 
-// helperEpoll is the program TestSampleEpollReady samples: on its locked main thread it
-// waits in epoll_wait, with an event array that outlives the call (as libuv's does), on a
-// socket, a pipe and a socket again, each written 300 ms later by another thread. After
-// the first it closes the socket at once (as Node closes a connection that answered,
-// before the sampler can look), after the third it also marks the event -1 first, as
-// libuv does for a descriptor its callbacks closed; then it sleeps 200 ms (so that the
-// sample after the wait sees it returned) and prints the time.
+// helperEpoll is the program TestSampleEpollReady samples: on its locked thread (whose
+// id it prints first) it waits in epoll_wait, with an event array that outlives the call
+// (as libuv's does), on a socket, a pipe and a socket again, each written by another
+// thread when the test says (a byte on stdin). Before each wait it prints the epoll
+// descriptor, after it the time. After the first it closes the socket at once (as Node
+// closes a connection that answered), after the third it also marks the event -1 first,
+// as libuv does for a descriptor its callbacks closed. It exits when the test says.
 func helperEpoll() {
 	runtime.LockOSThread()
 	var evs [4]unix.EpollEvent
+	fmt.Println(unix.Gettid())
 	os.Stdin.Read(make([]byte, 1))
 	for i := range 3 {
 		var fds [2]int
@@ -468,8 +469,9 @@ func helperEpoll() {
 		}
 		ep, _ := unix.EpollCreate1(0)
 		unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fds[0], &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fds[0])})
+		fmt.Println(ep)
 		go func() {
-			time.Sleep(300 * time.Millisecond)
+			os.Stdin.Read(make([]byte, 1))
 			unix.Write(fds[1], []byte{1})
 		}()
 		for {
@@ -484,9 +486,9 @@ func helperEpoll() {
 			evs[0].Fd = -1
 			unix.Close(fds[0])
 		}
-		time.Sleep(200 * time.Millisecond)
 		fmt.Println(time.Now().UnixNano())
 	}
+	os.Stdin.Read(make([]byte, 1))
 }
 
 func TestMain(m *testing.M) {
@@ -499,7 +501,10 @@ func TestMain(m *testing.M) {
 
 // TestSampleEpollReady samples helperEpoll: each wait is the kind of the descriptor that
 // ended it, read from the event array it returned — or, where that names none (-1), from
-// the descriptors the epoll set lost meanwhile.
+// the descriptors the epoll set lost meanwhile. Each wait is ended once the sampler has
+// read the set during it and seen it for 300 ms (its first sample to its latest: a
+// sampler kept off the CPU sees less); the helper exits once a sample shows its thread
+// blocked again after the last wait (its array read).
 func TestSampleEpollReady(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("reads the process's memory: needs ptrace access, as root")
@@ -517,29 +522,73 @@ func TestSampleEpollReady(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer cmd.Process.Kill()
+	pid := int32(cmd.Process.Pid)
+	var tid int32
+	if _, err := fmt.Fscan(out, &tid); err != nil {
+		t.Fatal(err)
+	}
 	s := New(Options{Period: 5 * time.Millisecond})
 	if err := s.Add(cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan bool)
-	go func() { s.Run(ctx); done <- true }()
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	// until polls what the sampler has seen of the thread until ok says so.
+	until := func(what string, ok func(ss []Sample) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(time.Millisecond) {
+			s.mu.Lock()
+			seen := ok(s.samples[tid])
+			s.mu.Unlock()
+			if seen {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("sampler never saw %s", what)
+			}
+		}
+	}
 	from := time.Now().UnixNano()
 	in.Write([]byte("g"))
 	var ends [3]int64
-	if _, err := fmt.Fscan(out, &ends[0], &ends[1], &ends[2]); err != nil {
-		t.Fatal(err)
+	for i := range ends {
+		var ep int64
+		if _, err := fmt.Fscan(out, &ep); err != nil {
+			t.Fatal(err)
+		}
+		inWait := func(x Sample) bool { return isEpollWait(x.Syscall.Nr) && x.Syscall.Arg0 == ep }
+		until(fmt.Sprintf("wait %d for 300ms, its set read during it", i), func(ss []Sample) bool {
+			set, ok := s.during[epollKey{pid, ep}]
+			first := slices.IndexFunc(ss, inWait)
+			return ok && set.tid == tid && first >= 0 && inWait(ss[len(ss)-1]) && ss[len(ss)-1].Time-ss[first].Time >= int64(300*time.Millisecond)
+		})
+		in.Write([]byte("w"))
+		if _, err := fmt.Fscan(out, &ends[i]); err != nil {
+			t.Fatal(err)
+		}
 	}
+	until("the thread blocked after its last wait", func(ss []Sample) bool {
+		return len(ss) > 0 && ss[len(ss)-1].Time > ends[2] && ss[len(ss)-1].Stat.State != 'R'
+	})
+	in.Write([]byte("x"))
 	cmd.Wait()
 	cancel()
 	<-done
 	tl := s.Stop().Timeline()
 	for i, want := range []string{"blocked/network", "blocked/pipe", "blocked/network"} {
-		sp := locate.Span{SpanID: "s", Start: time.Unix(0, from), End: time.Unix(0, ends[i]), PID: int32(cmd.Process.Pid), TID: int32(cmd.Process.Pid)}
+		sp := locate.Span{SpanID: "s", Start: time.Unix(0, from), End: time.Unix(0, ends[i]), PID: pid, TID: tid}
 		from = ends[i]
 		b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
 		if got := b.Get(want); got < 200*time.Millisecond {
 			t.Errorf("wait %d: %s %v, want most of the 300ms wait: %+v", i, want, got, b.Parts)
+		}
+	}
+	if t.Failed() {
+		for _, x := range s.samples[tid] {
+			t.Logf("sample at %d: state %c, run %d ns, syscall %d %x, ready %b", x.Time, x.Stat.State, x.Sched.RunNS, x.Syscall.Nr, x.Syscall.Args[:4], x.Ready)
 		}
 	}
 }
@@ -819,7 +868,7 @@ func TestReadEpollGoNetpoller(t *testing.T) {
 	} {
 		fakeEpoll(t, dir, c.fdinfo, map[int]string{7: "anon_inode:[eventfd]", 5: "socket:[55580]"})
 		s := New(Options{Proc: dir})
-		if got, _, _ := s.readEpoll(1, 6, 0); got != c.want {
+		if got, _, _ := s.readEpoll(1, 6, s.parseEpoll(1, 6), 0); got != c.want {
 			t.Errorf("%s: netpoller %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -833,14 +882,14 @@ func TestReadEpollNewest(t *testing.T) {
 	base := "tfd:        7 events:       19 data:           f0d6b0  pos:0 ino:40e sdev:10\ntfd:        4 events: 8000201d data: 3fa89d30b7000001  pos:0 ino:a1 sdev:9\n"
 	fakeEpoll(t, dir, base, map[int]string{7: "anon_inode:[eventfd]", 4: "pipe:[161]", 9: "socket:[55580]"})
 	s := New(Options{Proc: dir})
-	if _, newest, at := s.readEpoll(1, 6, 100); newest != locate.FDUnknown || at != 0 {
+	if _, newest, at := s.readEpoll(1, 6, s.parseEpoll(1, 6), 100); newest != locate.FDUnknown || at != 0 {
 		t.Errorf("first read: newest %s at %d, want none", newest, at)
 	}
 	fakeEpoll(t, dir, base+"tfd:        9 events: 8000201d data: 3fa89d30b7000002  pos:0 ino:d91c sdev:9\n", nil)
-	if _, newest, at := s.readEpoll(1, 6, 200); newest != locate.FDSocket || at != 200 {
+	if _, newest, at := s.readEpoll(1, 6, s.parseEpoll(1, 6), 200); newest != locate.FDSocket || at != 200 {
 		t.Errorf("a socket added: newest %s at %d, want socket at 200", newest, at)
 	}
-	if _, newest, at := s.readEpoll(1, 6, 300); newest != locate.FDSocket || at != 200 {
+	if _, newest, at := s.readEpoll(1, 6, s.parseEpoll(1, 6), 300); newest != locate.FDSocket || at != 200 {
 		t.Errorf("read again: newest %s at %d, want socket at 200", newest, at)
 	}
 }

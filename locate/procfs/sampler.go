@@ -85,8 +85,12 @@ type Sampler struct {
 	start   int64
 	n       uint64
 	// epoll is, per process and epoll descriptor, what its registered descriptors'
-	// event data stood for when a thread was last seen waiting on it (see epollReady).
+	// event data stood for when a thread was last seen waiting on it (see readEpoll).
 	epoll map[epollKey]map[uint64]watched
+	// during is, per process and epoll descriptor, what its registered descriptors'
+	// event data stood for during the wait a thread was last seen in on it: read while
+	// the thread was still in that wait (see epollReady).
+	during map[epollKey]epollSet
 	// fdKinds caches descriptor kinds by number and inode.
 	fdKinds map[fdKey]locate.FDKind
 	// seen is when a descriptor (by number and inode) was first seen watched by an
@@ -97,6 +101,15 @@ type Sampler struct {
 type epollKey struct {
 	pid int32
 	fd  int64
+}
+
+// epollSet is what an epoll set watched, read while thread tid was in wait (with run
+// time run, as its sample showed them).
+type epollSet struct {
+	tid  int32
+	wait Syscall
+	run  uint64
+	reg  map[uint64]watched
 }
 
 // watched is a descriptor an epoll set watches.
@@ -131,7 +144,7 @@ func New(opts Options) *Sampler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sampler{opts: opts, log: log, samples: map[int32][]Sample{}, start: time.Now().UnixNano(),
-		epoll: map[epollKey]map[uint64]watched{}, fdKinds: map[fdKey]locate.FDKind{}, seen: map[fdKey]int64{}}
+		epoll: map[epollKey]map[uint64]watched{}, during: map[epollKey]epollSet{}, fdKinds: map[fdKey]locate.FDKind{}, seen: map[fdKey]int64{}}
 }
 
 // Add makes pid a target.
@@ -208,7 +221,7 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 		if smp.Sched.RunNS > prev.epollRun {
 			// Blocked in an epoll wait and run since: the wait returned (or was woken
 			// without events: then the array is older).
-			smp.Ready = s.epollReady(pid, *prev.epollWait)
+			smp.Ready = s.epollReady(pid, tid, *prev.epollWait, prev.epollRun)
 		} else {
 			smp.epollWait, smp.epollRun = prev.epollWait, prev.epollRun
 		}
@@ -226,12 +239,22 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 			smp.FDKind = fdKind(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "fd", strconv.FormatInt(smp.Syscall.Arg0, 10)))
 		}
 		if isEpollWait(smp.Syscall.Nr) {
-			smp.Netpoller, smp.Newest, smp.NewestAt = s.readEpoll(pid, smp.Syscall.Arg0, smp.Time)
+			sc := smp.Syscall
+			reg := s.parseEpoll(pid, sc.Arg0)
+			smp.Netpoller, smp.Newest, smp.NewestAt = s.readEpoll(pid, sc.Arg0, reg, smp.Time)
 			if !smp.Netpoller {
 				smp.Newest, smp.NewestAt = locate.FDUnknown, 0
 			}
-			sc := smp.Syscall
 			smp.epollWait, smp.epollRun = &sc, smp.Sched.RunNS
+			// The set is what the wait's event data stand for only if it was read before
+			// the wait returned: a program that closes a descriptor as soon as its wait
+			// returns (Node, a connection that answered) has it gone from the set if the
+			// sampler is kept off the CPU between reading the syscall and the set.
+			if stillIn(dir, sc, smp.Sched.RunNS) {
+				s.mu.Lock()
+				s.during[epollKey{pid, sc.Arg0}] = epollSet{tid: tid, wait: sc, run: smp.Sched.RunNS, reg: reg}
+				s.mu.Unlock()
+			}
 		}
 		if locate.SyscallName(smp.Syscall.Nr) == "futex" {
 			smp.FutexDeadline = s.futexDeadline(pid, smp, prev)
@@ -264,6 +287,25 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 	return smp, true
 }
 
+// stillIn says whether the thread whose task directory is dir is still in the syscall sc,
+// with run time run, as a sample showed it: a thread that has left it since is running
+// (the syscall file says so), in another call, or, blocked again in a call with the same
+// arguments, has run (its run time grew).
+func stillIn(dir string, sc Syscall, run uint64) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "syscall"))
+	if err != nil {
+		return false
+	}
+	if now, err := ParseSyscall(b); err != nil || now != sc {
+		return false
+	}
+	if b, err = os.ReadFile(filepath.Join(dir, "schedstat")); err != nil {
+		return false
+	}
+	st, err := ParseSchedstat(b)
+	return err == nil && st.RunNS == run
+}
+
 // isEpollWait says whether nr is epoll_wait, epoll_pwait or epoll_pwait2: calls that
 // return the ready descriptors in an array of the caller's.
 func isEpollWait(nr int32) bool {
@@ -281,9 +323,11 @@ func isEpollWait(nr int32) bool {
 // array outlives the call in an event loop (libuv's is in the frame that runs the
 // callbacks) and is only written when a call returns events: a wait that timed out
 // leaves an older one, which the timeline tells by the wait's length against its timeout.
+// The data is looked up in the set as it was read during that wait (thread tid's wait sc,
+// with run time run), where it was.
 // Reading another process's memory needs ptrace access (root, or its parent): without
 // it nothing is known.
-func (s *Sampler) epollReady(pid int32, sc Syscall) locate.FDKinds {
+func (s *Sampler) epollReady(pid, tid int32, sc Syscall, run uint64) locate.FDKinds {
 	f, err := os.Open(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem"))
 	if err != nil {
 		return 0
@@ -301,8 +345,12 @@ func (s *Sampler) epollReady(pid int32, sc Syscall) locate.FDKinds {
 	// The data as the epoll set held it while the thread waited: exact whatever the
 	// program keeps there, and still known once the descriptor is closed.
 	s.mu.Lock()
-	before := s.epoll[epollKey{pid, sc.Arg0}]
+	set := s.during[epollKey{pid, sc.Arg0}]
 	s.mu.Unlock()
+	var before map[uint64]watched
+	if set.tid == tid && set.wait == sc && set.run == run {
+		before = set.reg
+	}
 	w, ok := before[data]
 	k := w.kind
 	switch {
@@ -386,14 +434,11 @@ func (s *Sampler) futexDeadline(pid int32, smp Sample, prev *Sample) int64 {
 	return smp.Time + (at - now)
 }
 
-// readEpoll reads which descriptors epoll descriptor epfd of pid watches, and the event
-// data each is registered with (/proc/PID/fdinfo/EPFD: "tfd: N events: E data: D … ino:
-// I"), and keeps their kinds for epollReady.
+// readEpoll notes reg, what epoll descriptor epfd of pid watches now (see parseEpoll).
 //
 // It says whether the set keys every descriptor by something other than its number (a
 // pointer: Go's netpoller).
-func (s *Sampler) readEpoll(pid int32, epfd int64, now int64) (byPointer bool, newest locate.FDKind, newestAt int64) {
-	reg := s.parseEpoll(pid, epfd)
+func (s *Sampler) readEpoll(pid int32, epfd int64, reg map[uint64]watched, now int64) (byPointer bool, newest locate.FDKind, newestAt int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := epollKey{pid, epfd}
@@ -437,7 +482,9 @@ func (s *Sampler) readEpoll(pid int32, epfd int64, now int64) (byPointer bool, n
 	return byPointer, newest, newestAt
 }
 
-// parseEpoll reads /proc/PID/fdinfo/EPFD: the watched descriptors by their event data.
+// parseEpoll reads which descriptors epoll descriptor epfd of pid watches, and the event
+// data each is registered with (/proc/PID/fdinfo/EPFD: "tfd: N events: E data: D … ino:
+// I"), with their kinds: the watched descriptors by their event data.
 func (s *Sampler) parseEpoll(pid int32, epfd int64) map[uint64]watched {
 	base := filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)))
 	b, err := os.ReadFile(filepath.Join(base, "fdinfo", strconv.FormatInt(epfd, 10)))
