@@ -140,7 +140,8 @@ func (c *cpuClock) report(b *testing.B) {
 // document, by a Reader that read it before (the target is ≤ 100 ms): only the changed
 // document is parsed again and only its chains resolved (Reader.again), the network is
 // the last one's entities with the changed facts (network.Loader), and the reasoner is
-// updated from the last one (reason.Update: the changed relation's order built again,
+// updated from the last one (reason.Update: the changed relation's order built again, its
+// full closure left to the first question that needs it,
 // the index lookups of the unchanged facts kept).
 func BenchmarkReloadKB(b *testing.B) {
 	g := netgen.GenerateKB(netgen.KBFiles, netgen.KBEntities, netgen.KBFacts, netgen.KBPlanted, 7)

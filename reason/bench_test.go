@@ -86,6 +86,7 @@ func BenchmarkBuild(b *testing.B) {
 			var o *reason.Order
 			for b.Loop() {
 				o = d.order(b)
+				reason.BuildClosure(o)
 			}
 			b.ReportMetric(msPer(b), "ms/build")
 			b.ReportMetric(float64(reason.IndexBytes(o))/1e6, "MB")

@@ -19,7 +19,9 @@
 //   - layers ([Order.Layers]): the longest path from a maximum;
 //   - a reachability structure for [Order.Greater]. When the classes are few
 //     enough that a bitset per class fits in about 256 MB, it is the full
-//     transitive closure (one bit test per query). Otherwise it is an index
+//     transitive closure (one bit test per query), built on the first question
+//     that needs it: contradictions do not, so checking a network never builds
+//     it. Otherwise it is an index
 //     of cuts: longest-path levels from both ends, two more topological
 //     orders built to disagree with the first (FELINE), three random DFS
 //     interval labels (GRAIL), a spanning-tree interval, and reachability to
@@ -40,6 +42,6 @@
 //
 // An [Order] is immutable once built and every method is safe for concurrent
 // use by multiple goroutines: per-query scratch space comes from a sync.Pool
-// and lazily computed results (contradiction chains, closure size) are
-// guarded by sync.Once.
+// and lazily computed results (the full closure, contradiction chains,
+// closure size) are guarded by sync.Once.
 package reason

@@ -63,8 +63,8 @@ func decodeStep(c uint32) Step {
 	return Step{Index: int32(c >> 2), Equal: c&codeEqual != 0, Reversed: c&codeReversed != 0}
 }
 
-// defaultClosureBytes is the largest full closure (classes²/8 bytes) built
-// eagerly; past it the cut index is used instead.
+// defaultClosureBytes is the largest full closure (classes²/8 bytes) used
+// (built on its first use); past it the cut index is used instead.
 const defaultClosureBytes = 256 << 20
 
 // config holds build knobs that tests turn to reach both query strategies on
@@ -105,8 +105,13 @@ type Order struct {
 	succOff, succ []int32
 	predOff, pred []int32
 
-	closure *closure // full transitive closure, or nil
-	index   *index   // cut index when closure is nil
+	// full transitive closure when full, built on its first use (fullClosure): a check
+	// of a network asks nothing of it (contradictions are searched inside their class),
+	// and it is most of the cost of building a large order
+	full        bool
+	closureOnce sync.Once
+	closure     *closure
+	index       *index // cut index when not full
 
 	contraCount int
 	contraEdges []int32 // the witness strict edges, sorted, at most MaxContradictions
@@ -163,11 +168,21 @@ func build(n int, strict, equal []Edge, cfg config) (*Order, error) {
 	o.buildCondensed(strict)
 	o.buildLayers()
 	if c := int64(o.nClass); c*c/8 <= cfg.closureBytes {
-		o.closure = newClosure(o.nClass, o.succOff, o.succ)
+		o.full = true
 	} else {
 		o.index = newIndex(o, cfg)
 	}
 	return o, nil
+}
+
+// fullClosure is the full transitive closure, built on the first call; nil when the
+// order uses the cut index instead.
+func (o *Order) fullClosure() *closure {
+	if !o.full {
+		return nil
+	}
+	o.closureOnce.Do(func() { o.closure = newClosure(o.nClass, o.succOff, o.succ) })
+	return o.closure
 }
 
 // unionFind returns a representative per node, the smallest id of its
@@ -459,8 +474,8 @@ func (o *Order) reach(u, v int32) bool {
 		// Topological numbering: a class never reaches a smaller id.
 		return u == v && o.cyclic[u]
 	}
-	if o.closure != nil {
-		return o.closure.has(u, v)
+	if cl := o.fullClosure(); cl != nil {
+		return cl.has(u, v)
 	}
 	return o.index.reach(o, u, v)
 }
@@ -474,8 +489,8 @@ func (o *Order) mayReach(u, v int32) bool {
 	if u > v {
 		return false
 	}
-	if o.closure != nil {
-		return o.closure.has(u, v)
+	if cl := o.fullClosure(); cl != nil {
+		return cl.has(u, v)
 	}
 	return !o.index.cut(u, v)
 }
@@ -583,8 +598,8 @@ func (o *Order) collect(c int32, down bool) []int32 {
 	// Down with the closure is one row; every other case walks the DAG, which
 	// costs in proportion to what it finds (a closure column would touch a
 	// row per class).
-	if o.closure != nil && down {
-		o.closure.each(c, add)
+	if cl := o.fullClosure(); cl != nil && down {
+		cl.each(c, add)
 	} else {
 		off, adj := o.succOff, o.succ
 		if !down {
@@ -621,8 +636,8 @@ func (o *Order) ClosureSize() int64 {
 			sizes[c] = int64(o.memStart[c+1] - o.memStart[c])
 		}
 		var total int64
-		if o.closure != nil {
-			total = o.closure.weightedPairs(sizes)
+		if cl := o.fullClosure(); cl != nil {
+			total = cl.weightedPairs(sizes)
 		} else {
 			total = blockedPairs(o.nClass, o.succOff, o.succ, sizes)
 		}
@@ -669,8 +684,8 @@ func (o *Order) sizeBytes() int64 {
 	b := 4 * int64(len(o.eqID)+len(o.class)+len(o.memStart)+len(o.members)+len(o.layer)+
 		len(o.nodeOff)+len(o.nodeTo)+len(o.nodeCode)+len(o.succOff)+len(o.succ)+len(o.predOff)+len(o.pred))
 	b += int64(len(o.cyclic))
-	if o.closure != nil {
-		b += 8 * int64(len(o.closure.bits))
+	if cl := o.fullClosure(); cl != nil {
+		b += 8 * int64(len(cl.bits))
 	}
 	if o.index != nil {
 		b += o.index.sizeBytes()
