@@ -37,7 +37,7 @@ func WriteMarkdown(w io.Writer, n *network.Network) error {
 	if err != nil {
 		return err
 	}
-	mw := &mdWriter{n: n, rels: map[string]*network.RelationType{}}
+	mw := &mdWriter{n: n, rels: map[string]*network.RelationType{}, labels: map[string]string{}}
 	for _, r := range n.Relations {
 		mw.rels[r.ID] = r
 	}
@@ -149,7 +149,8 @@ func (f *factsDoc) unwritable(mw *mdWriter) string {
 type mdWriter struct {
 	n         *network.Network
 	rels      map[string]*network.RelationType
-	factsYAML string // why the facts are written as network documents
+	labels    map[string]string // entityLabel's answers, by id
+	factsYAML string            // why the facts are written as network documents
 	// inCells are the facts written in their subject's row, by subject: relation ids in
 	// order, and per relation the objects
 	inCells map[string]*rowFacts
@@ -339,18 +340,21 @@ const maxColumns = 8
 // other entity (as import resolves names: not another's id, name or alias), else its id.
 // A name written is recorded in refs, so that the exact reader reads the id back.
 func (mw *mdWriter) entityLabel(id string, refs map[string]string) string {
-	e, ok := mw.n.Entity(id)
+	name, ok := mw.labels[id]
 	if !ok {
-		return id
+		name = id
+		if e, ok := mw.n.Entity(id); ok && e.Names.String() != "" && e.Names.String() != id {
+			// Resolve's error for an ambiguous name costs a pass over every name: once
+			// per entity
+			if r, err := mw.n.Resolve(e.Names.String()); err == nil && r.ID == id {
+				name = e.Names.String()
+			}
+		}
+		mw.labels[id] = name
 	}
-	name := e.Names.String()
-	if name == "" || name == id {
-		return id
+	if name != id {
+		refs[name] = id
 	}
-	if r, err := mw.n.Resolve(name); err != nil || r.ID != id {
-		return id
-	}
-	refs[name] = id
 	return name
 }
 
