@@ -66,11 +66,12 @@ type Collector struct {
 	mu      sync.Mutex
 	max     int
 	dropped uint64
-	events  []locate.Event
+	chunks  [][]locate.Event
 	pids    []int32
 	ignore  map[int32]bool
 	n       uint64
 	done    chan struct{}
+	quit    chan struct{}
 	stopped bool
 }
 
@@ -100,7 +101,7 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 	// charged to the cgroup. cilium/ebpf's rlimit package would raise it, but its init
 	// lowers the limit and creates a BPF map in every process that links it: every strata
 	// command, not only locate.
-	c := &Collector{log: log, max: opts.MaxEvents, done: make(chan struct{})}
+	c := &Collector{log: log, max: opts.MaxEvents, done: make(chan struct{}), quit: make(chan struct{})}
 	if err := loadLocateObjects(&c.objs, nil); err != nil {
 		var uts unix.Utsname
 		_ = unix.Uname(&uts)
@@ -294,41 +295,117 @@ func DecodeEvent(b []byte) (locate.Event, error) {
 	return e, nil
 }
 
+// The reader drains the ring buffer after a wait between readMin and readMax, set so
+// the ring (16 MiB, some 80,000 events) would be about an eighth full at the rate the
+// last wait saw: a quiet service is read ten times a second, a busy one up to a hundred.
+// At readMax, a burst from nothing to 400,000 events/s (208 bytes each) fills the ring
+// about halfway before it is read.
+const (
+	readMin = 10 * time.Millisecond
+	readMax = 100 * time.Millisecond
+)
+
+// nextWait is the wait after one of wait that found n bytes in a ring of size bytes.
+func nextWait(wait time.Duration, n, size int) time.Duration {
+	if n <= 0 {
+		return readMax
+	}
+	return min(readMax, max(readMin, time.Duration(float64(wait)*float64(size/8)/float64(n))))
+}
+
+// read drains the ring buffer on a Go timer, without waiting in epoll_wait: a goroutine
+// blocked in a system call holds its P, and the Go runtime's sysmon thread then polls
+// every 20 µs or so to take it back: much of the collector's own CPU at a few thousand
+// events/s. A timer parks the goroutine in the scheduler instead. The program still asks
+// the kernel to wake a reader at WakeupBytes; nobody waits in epoll for it.
 func (c *Collector) read() {
 	defer close(c.done)
+	// A deadline in the past: each ReadInto returns what is in the ring, then
+	// ErrDeadlineExceeded, after a zero-timeout epoll_wait.
+	c.rd.SetDeadline(time.Unix(1, 0))
 	var rec ringbuf.Record
+	batch := make([]locate.Event, 0, 1024)
+	size := c.rd.BufferSize()
+	wait := readMin
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
 	for {
-		c.rd.SetDeadline(time.Now().Add(20 * time.Millisecond))
-		err := c.rd.ReadInto(&rec)
-		switch {
-		case err == nil:
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			continue
-		default: // closed or flushed: Stop drains
-			return
+		var n int
+		for {
+			more, open, bytes := c.drain(&rec, &batch)
+			n += bytes
+			if !open {
+				return
+			}
+			if !more {
+				break
+			}
 		}
+		wait = nextWait(wait, n, size)
+		timer.Reset(wait)
+		select {
+		case <-timer.C:
+		case <-c.quit: // Stop detached the program: what is left is all there is
+			for {
+				if more, open, _ := c.drain(&rec, &batch); !more || !open {
+					return
+				}
+			}
+		}
+	}
+}
+
+// drain reads what the ring holds, up to a batch, and keeps it. more: the batch filled
+// (read again at once); open: the reader is neither closed nor flushed; n: the bytes
+// read.
+func (c *Collector) drain(rec *ringbuf.Record, batch *[]locate.Event) (more, open bool, n int) {
+	b := (*batch)[:0]
+	open = true
+	for len(b) < cap(b) {
+		err := c.rd.ReadInto(rec)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		if err != nil { // closed or flushed: Stop drains
+			open = false
+			break
+		}
+		n += len(rec.RawSample)
 		e, derr := DecodeEvent(rec.RawSample)
 		if derr != nil {
 			c.log.Debug("bad event", "err", derr)
 			continue
 		}
-		c.mu.Lock()
+		c.toWall(&e)
+		b = append(b, e)
+	}
+	*batch = b
+	if len(b) == 0 {
+		return false, open, n
+	}
+	c.mu.Lock()
+	for _, e := range b {
 		if c.ignore[e.PID] {
-			c.mu.Unlock()
 			continue
 		}
-		c.mu.Unlock()
-		c.toWall(&e)
-		c.mu.Lock()
-		if len(c.events) >= c.max {
+		if c.n >= uint64(c.max) {
 			c.dropped++
-		} else {
-			c.n++
-			c.events = append(c.events, e)
+			continue
 		}
-		c.mu.Unlock()
+		c.n++
+		if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == chunkLen {
+			c.chunks = append(c.chunks, make([]locate.Event, 0, chunkLen))
+		}
+		last := &c.chunks[len(c.chunks)-1]
+		*last = append(*last, e)
 	}
+	c.mu.Unlock()
+	return len(b) == cap(b), open, n
 }
+
+// chunkLen is how many events one chunk of the kept events holds: they are kept in
+// chunks, so a long recording is not copied each time it outgrows its slice.
+const chunkLen = 8192
 
 func (c *Collector) toWall(e *locate.Event) {
 	e.Time += c.offset
@@ -363,13 +440,13 @@ func (c *Collector) Stop() (*locate.Recording, error) {
 		_ = l.Close()
 	}
 	c.links = nil
-	_ = c.rd.Flush()
+	close(c.quit)
 	<-c.done
 	lost, missed := c.lost(), c.missed()
 	c.close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rec := &locate.Recording{Source: "ebpf", Start: c.start, End: end, Lost: lost, Missed: missed, Dropped: c.dropped, PIDs: c.pids, Events: c.events, Notes: c.notes}
+	rec := &locate.Recording{Source: "ebpf", Start: c.start, End: end, Lost: lost, Missed: missed, Dropped: c.dropped, PIDs: c.pids, Events: c.joined(), Notes: c.notes}
 	if lost > 0 {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("%d kernel events were lost (ring buffer full); times near them are less certain", lost))
 	}
@@ -379,8 +456,27 @@ func (c *Collector) Stop() (*locate.Recording, error) {
 	if c.dropped > 0 {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("%d events arrived after the cap of %d kept events and were dropped: the timelines end early (raise --max-events)", c.dropped, c.max))
 	}
-	c.events = nil
+	c.chunks = nil
 	return rec, nil
+}
+
+// joined is the kept events in one slice.
+func (c *Collector) joined() []locate.Event {
+	if len(c.chunks) == 1 {
+		return c.chunks[0]
+	}
+	var n int
+	for _, ch := range c.chunks {
+		n += len(ch)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]locate.Event, 0, n)
+	for _, ch := range c.chunks {
+		out = append(out, ch...)
+	}
+	return out
 }
 
 func (c *Collector) close() {

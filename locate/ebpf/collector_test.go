@@ -1157,3 +1157,25 @@ func TestCollectorPreempted(t *testing.T) {
 		t.Errorf("lock %v beside run-queue %v: the runtime's preemption was called a lock: %+v", lock, rq, br.Parts)
 	}
 }
+
+// TestNextWait: the reader waits long when the ring is quiet, short when it fills, and
+// never outside [readMin, readMax].
+func TestNextWait(t *testing.T) {
+	const size = 16 << 20
+	for _, c := range []struct {
+		wait time.Duration
+		n    int
+		want time.Duration
+	}{
+		{readMin, 0, readMax},                                    // nothing arrived
+		{readMax, 20 << 10, readMax},                             // 200 KiB/s: far below an eighth
+		{50 * time.Millisecond, size / 8, 50 * time.Millisecond}, // an eighth: the same wait
+		{50 * time.Millisecond, size / 4, 25 * time.Millisecond}, // a quarter: half the wait
+		{readMax, size, 12500 * time.Microsecond},                // full: an eighth of the wait
+		{readMin, size, readMin},                                 // full at the shortest: no shorter
+	} {
+		if got := nextWait(c.wait, c.n, size); got != c.want {
+			t.Errorf("nextWait(%v, %d) = %v, want %v", c.wait, c.n, got, c.want)
+		}
+	}
+}
