@@ -45,13 +45,18 @@ func (st *staticJSON) build(s *Server) error {
 	return err
 }
 
-// networkBlob is the network document of a state, encoded once with its ETag.
-func networkBlob(n *network.Network, rsn *reason.Reasoner, paths pathNames) (body, error) {
+// networkBlob is the network document of a state, encoded once with its ETag; the
+// facts and chains of the files that did not change since the last document are c's.
+func networkBlob(n *network.Network, rsn *reason.Reasoner, paths pathNames, c *listCache) (body, error) {
 	doc := networkDoc{Network: n, Orders: []string{}}
 	for _, rel := range rsn.Orders() {
 		doc.Orders = append(doc.Orders, rel.Type.ID)
 	}
-	return blob(doc, paths)
+	a, err := c.networkJSON(doc)
+	if err != nil {
+		return body{}, err
+	}
+	return finalBlob(a, paths), nil
 }
 
 // derivedBlob is the derived facts of a state, encoded with its ETag: the first MaxDerived

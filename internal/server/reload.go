@@ -58,7 +58,7 @@ func (s *Server) newState(rsn *reason.Reasoner, planner *plan.Planner, problems 
 	n, results := st.net, s.resultFiles
 	paths := sync.OnceValue(func() pathNames { return newPathNames(n, results) })
 	st.paths = paths
-	st.network = sync.OnceValues(func() (body, error) { return networkBlob(n, rsn, paths()) })
+	st.network = sync.OnceValues(func() (body, error) { return networkBlob(n, rsn, paths(), &s.lists) })
 	st.derived = sync.OnceValues(func() (body, error) { return derivedBlob(rsn, paths()) })
 	st.setStatus(st.loaded, problems)
 	return st, nil

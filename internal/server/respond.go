@@ -107,12 +107,17 @@ func blob(v any, paths pathNames) (body, error) {
 	if a.status != http.StatusOK {
 		return body{}, fmt.Errorf("encode %T", v)
 	}
+	return finalBlob(a, paths), nil
+}
+
+// finalBlob is an encoded answer with its file names rewritten and its ETag.
+func finalBlob(a response, paths pathNames) body {
 	a = paths.rewritten(a)
 	a.final = true
 	sum := sha256.Sum256(a.data)
 	a.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
 	a.cache = "no-cache"
-	return a.body, nil
+	return a.body
 }
 
 // etagMatch is the weak comparison of RFC 9110 §13.1.2 that If-None-Match uses (§13.1.2):

@@ -109,6 +109,9 @@ type Server struct {
 	ready       atomic.Bool
 	static      staticJSON // the answers that never change (the OpenAPI document)
 	resultFiles []string   // Config.Results, for the file names a reloaded network may show
+	// lists keeps the JSON of the last network document's facts and chains, by file, for
+	// the next one's (networkBlob)
+	lists listCache
 	// work holds a slot per request that parses, plans or emits, so a burst queues
 	// instead of starving every other request of CPU.
 	work chan struct{}
