@@ -305,7 +305,12 @@ func TestTimelinePollForChild(t *testing.T) {
 }
 
 // TestSamplePollForChild samples a real program that selects on its child's stdout
-// until the child (sleep 0.3) exits, as Node's spawnSync does with epoll.
+// until the child exits, as Node's spawnSync does with epoll. The child (a shell reading
+// the program's stdin) exits when the test says: once the sampler has seen the program
+// in select for 300 ms (a fixed-length child, sleep 0.3, could run out while the
+// program waited for a CPU under load, before it selected); the program exits when the
+// test says, once a sample shows it blocked after the select (a sampler kept off the CPU
+// may otherwise find it gone).
 func TestSamplePollForChild(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -313,9 +318,10 @@ func TestSamplePollForChild(t *testing.T) {
 	}
 	cmd := exec.Command(py, "-c", `import select, subprocess, sys
 sys.stdin.read(1)
-p = subprocess.Popen(["sleep", "0.3"], stdout=subprocess.PIPE)
+p = subprocess.Popen(["sh", "-c", "read x"], stdout=subprocess.PIPE)
 select.select([p.stdout], [], [])
-p.wait()`)
+p.wait()
+sys.stdin.read(1)`)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -332,11 +338,41 @@ p.wait()`)
 	go func() { s.Run(ctx); done <- true }()
 	from := time.Now()
 	in.Write([]byte("g"))
+	pid := int32(cmd.Process.Pid)
+	var poll Syscall
+	until := func(what string, ok func(ss []Sample) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(time.Millisecond) {
+			s.mu.Lock()
+			seen := ok(s.samples[pid])
+			s.mu.Unlock()
+			if seen {
+				return
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("sampler never saw the program %s", what)
+			}
+		}
+	}
+	until("in select for 300ms", func(ss []Sample) bool {
+		first := slices.IndexFunc(ss, func(x Sample) bool { return x.Stat.State != 'R' && locate.IsPoll(x.Syscall.Nr) })
+		if first < 0 || ss[len(ss)-1].Stat.State == 'R' || ss[len(ss)-1].Syscall != ss[first].Syscall {
+			return false
+		}
+		poll = ss[first].Syscall
+		return ss[len(ss)-1].Time-ss[first].Time >= int64(300*time.Millisecond)
+	})
+	in.Write([]byte("x\n"))
+	until("blocked after the select", func(ss []Sample) bool {
+		return ss[len(ss)-1].Stat.State != 'R' && ss[len(ss)-1].Syscall.Nr >= 0 && ss[len(ss)-1].Syscall != poll
+	})
+	in.Write([]byte("e"))
 	cmd.Wait()
 	cancel()
 	<-done
 	tl := s.Stop().Timeline()
-	sp := locate.Span{SpanID: "s", Start: from, End: time.Now(), PID: int32(cmd.Process.Pid), TID: int32(cmd.Process.Pid)}
+	sp := locate.Span{SpanID: "s", Start: from, End: time.Now(), PID: pid, TID: pid}
 	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
 	if got := b.Get("blocked/child"); got < 200*time.Millisecond {
 		t.Errorf("blocked/child %v, want most of the 300ms: %+v", got, b.Parts)
