@@ -425,6 +425,7 @@ func startHelper(t *testing.T, mode string, env ...string) (*exec.Cmd, string, f
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), append(env, "LOCATE_HELPER="+mode, "LOCATE_DIR="+t.TempDir())...)
+	cmd.Stderr = os.Stderr // a helper that panics says why (TestCollectorEAGAIN beside a CPU hog: "exit status 2", nothing else)
 	in, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
