@@ -385,14 +385,21 @@ func TestRunQueueMatchesSchedstat(t *testing.T) {
 	}
 	// The thread's own waits for a CPU, as measured (the breakdown may add a lock wait
 	// whose holder waited for a CPU: the kernel counts that as the holder's).
-	var got time.Duration
+	// Only the waits the kernel measured: a park after a preemption signal is a wait in
+	// the Go runtime's own queue, which strata marks RunQueue and unsure but the kernel
+	// counts as sleep (all of them counted: 130 % of schedstat beside a hog at load 9).
+	var got, runtimeQueue time.Duration
 	for _, iv := range tl.Threads[int32(tid)].Intervals {
 		if lo, hi := max(iv.Start, from), min(iv.End, to); iv.State == locate.RunQueue && lo < hi {
+			if iv.Unsure {
+				runtimeQueue += time.Duration(hi - lo)
+				continue
+			}
 			got += time.Duration(hi - lo)
 		}
 	}
 	want := time.Duration(wait)
-	t.Logf("run queue: strata %v (in the breakdown %v), schedstat %v, of %v; %d events lost", got, b.Get("runqueue"), want, b.Wall, rec.Lost)
+	t.Logf("run queue: strata %v (in the breakdown %v; parked by the runtime after a preemption %v), schedstat %v, of %v; %d events lost", got, b.Get("runqueue"), runtimeQueue, want, b.Wall, rec.Lost)
 	if want < b.Wall/10 {
 		t.Fatalf("the kernel counted only %v of run-queue wait in %v: the helper did not compete for its CPU", want, b.Wall)
 	}
@@ -845,6 +852,10 @@ func TestReadyKinds(t *testing.T) {
 			causes = append(causes, iv.Kind)
 		}
 	}
+	// One poll may be two blocked intervals (woken inside it and asleep again before it
+	// returned, as beside a hog when the exiting child's signal and its closed pipe wake
+	// the poller apart): the causes in order, each run of one cause once.
+	causes = slices.Compact(causes)
 	if w := []string{"pipe", "network", "sleep", "pipe", "network", "child"}; !slices.Equal(causes, w) {
 		t.Errorf("blocked causes %v, want %v", causes, w)
 	}
