@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/strata-dev/strata/internal/golden"
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/reason"
 )
@@ -238,7 +239,7 @@ func TestUpdateIsNew(t *testing.T) {
 			}
 			if g, w := answers(t, got), answers(t, want); g != w {
 				t.Fatalf("seed %d step %d (after %v): the updated reasoner answers otherwise than a new one:\n%s",
-					s, step, what, firstLineDiff(g, w))
+					s, step, what, golden.Diff("updated", []byte(g), "new", []byte(w)))
 			}
 			if prev != nil {
 				total++
@@ -262,21 +263,4 @@ func TestUpdateIsNew(t *testing.T) {
 	if reused < total {
 		t.Errorf("only %d orders reused in %d updates: the test judges too little of it", reused, total)
 	}
-}
-
-func firstLineDiff(a, b string) string {
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range max(len(la), len(lb)) {
-		var x, y string
-		if i < len(la) {
-			x = la[i]
-		}
-		if i < len(lb) {
-			y = lb[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d:\n  got  %s\n  want %s", i+1, x, y)
-		}
-	}
-	return "no difference"
 }
