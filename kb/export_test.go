@@ -22,17 +22,7 @@ func markdownRoundTrip(t *testing.T, n *network.Network) {
 	if err := WriteMarkdown(&md, n); err != nil {
 		t.Fatal(err)
 	}
-	im, err := NewReader(Options{}).Read(context.Background(), []network.File{{Name: "net.md", Data: md.Bytes()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range im.Problems {
-		t.Errorf("problem: %s", p)
-	}
-	back, err := im.Load(nil)
-	if err != nil {
-		t.Fatalf("the import does not load: %v\n%s", err, md.String())
-	}
+	back := importMarkdown(t, md.Bytes())
 	for _, d := range netgen.Diff(n, back) {
 		t.Error(d)
 	}
@@ -43,6 +33,24 @@ func markdownRoundTrip(t *testing.T, n *network.Network) {
 	if again.String() != md.String() {
 		t.Errorf("exported again, the Markdown differs:\n%s\n--- then ---\n%s", md.String(), again.String())
 	}
+}
+
+// importMarkdown reads data as the file net.md with no base network, reports each of its
+// problems as an error, and loads it.
+func importMarkdown(t *testing.T, data []byte) *network.Network {
+	t.Helper()
+	im, err := NewReader(Options{}).Read(context.Background(), []network.File{{Name: "net.md", Data: data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range im.Problems {
+		t.Errorf("problem: %s", p)
+	}
+	back, err := im.Load(nil)
+	if err != nil {
+		t.Fatalf("the import does not load: %v\n%s", err, data)
+	}
+	return back
 }
 
 // TestMarkdownRoundTrip: import(export(N)) holds every fact, entity, name, attribute,

@@ -606,17 +606,7 @@ func TestMarkdownExportReadable(t *testing.T) {
 	if edited == src.String() {
 		t.Fatal("no isolation strength chain line")
 	}
-	im, err := NewReader(Options{}).Read(context.Background(), []network.File{{Name: "net.md", Data: []byte(edited)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range im.Problems {
-		t.Errorf("problem: %s", p)
-	}
-	back, err := im.Load(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := importMarkdown(t, []byte(edited))
 	if want, got := judge(t, n), judge(t, back); !reflect.DeepEqual(want["chains"], got["chains"]) || !reflect.DeepEqual(want["facts"], got["facts"]) {
 		t.Errorf("with the label 隔离强度 the chains or facts differ:\n%v\n--- then ---\n%v", want["chains"], got["chains"])
 	}
