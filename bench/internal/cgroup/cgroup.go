@@ -100,6 +100,11 @@ func dirs(mounts []mountinfo.Mount, own []ownCgroup, path string, exists func(st
 			}
 		}
 		for _, c := range candidates {
+			// A cgroup namespace shows cgroups outside its root as "/../..": a path that
+			// leaves the mount is no cgroup of this hierarchy.
+			if c != m.Point && !strings.HasPrefix(c, strings.TrimSuffix(m.Point, "/")+"/") {
+				continue
+			}
 			if exists(c) && !slices.Contains(out, c) {
 				out = append(out, c)
 			}

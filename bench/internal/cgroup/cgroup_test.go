@@ -192,6 +192,9 @@ func TestRemoveGivesUp(t *testing.T) {
 func FuzzParseOwn(f *testing.F) {
 	f.Add([]byte("4:cpu,cpuacct:/user.slice\n0::/\n"))
 	f.Add([]byte("12:name=systemd:/a:b\n::\n:\n1::\n"))
+	// A process outside its cgroup namespace's root sees its cgroup as "/../..".
+	f.Add([]byte("0::/r/../..\n"))
+	f.Add([]byte("3:cpu:/../../x\n0::/../c\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		mounts := mountinfo.Parse([]byte("1 0 0:1 / /sys/fs/cgroup/x rw - cgroup cgroup rw,cpu\n2 0 0:2 /r /sys/fs/cgroup/u rw - cgroup2 cgroup2 rw\n"))
 		for _, p := range []string{"c", "/ns/c"} {
