@@ -83,12 +83,14 @@ static void do_cpu(void) {
 	int64_t end = now_ns(CLOCK_THREAD_CPUTIME_ID) + D_MS * 1000000LL;
 	volatile double x = 1;
 	while (now_ns(CLOCK_THREAD_CPUTIME_ID) < end)
-		for (int i = 0; i < 1000; i++) x = x * 1.0000001 + 1e-9;
+		for (int i = 0; i < 10000; i++) x = x * 1.0000001 + 1e-9; /* ~40 µs between clock reads (syscalls) */
 }
 
 static __thread int disk_fd = -1;
 
-static void do_disk(void) { /* 1 MiB written over the file's start and fsync'd, 4 times */
+/* 1 MiB written over the file's start and fsync'd, at least 4 times and until D_MS have
+ * passed: a fast disk makes four fsyncs a few milliseconds, shorter than a sampling period */
+static void do_disk(void) {
 	static char buf[1 << 20];
 	if (disk_fd < 0) {
 		char path[512];
@@ -97,7 +99,8 @@ static void do_disk(void) { /* 1 MiB written over the file's start and fsync'd, 
 		unlink(path);
 		memset(buf, 'x', sizeof buf);
 	}
-	for (int i = 0; i < 4; i++) {
+	int64_t end = now_ns(CLOCK_MONOTONIC) + D_MS * 1000000LL;
+	for (int i = 0; i < 4 || now_ns(CLOCK_MONOTONIC) < end; i++) {
 		if (pwrite(disk_fd, buf, sizeof buf, 0) < 0) break;
 		fsync(disk_fd);
 	}

@@ -139,7 +139,7 @@ func spin(t time.Duration) {
 	end := ts.Nano() + int64(t)
 	x := 1.0
 	for ts.Nano() < end {
-		for range 1000 {
+		for range 100_000 { // ~100 µs between clock reads: each is a syscall
 			x = x*1.0000001 + 1e-9
 		}
 		unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
@@ -164,7 +164,10 @@ func (c *corpus) disk() {
 	}
 	f := v.(*os.File)
 	buf := make([]byte, 1<<20)
-	for range 4 {
+	// At least 4 times and until d has passed: on a fast disk four fsyncs are a few
+	// milliseconds, shorter than a sampling period.
+	end := time.Now().Add(d)
+	for i := 0; i < 4 || time.Now().Before(end); i++ {
 		f.WriteAt(buf, 0)
 		f.Sync()
 	}
