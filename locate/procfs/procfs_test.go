@@ -167,6 +167,43 @@ func TestTimelineSortsExtremeTimes(t *testing.T) {
 	}
 }
 
+// TestTimelineRunInSyscallUnknown: a thread preempted inside a 1 MiB write (state R,
+// in pwrite64 at the sample) ran 3 ms between two samples with no clock tick between:
+// user or kernel time cannot be told, so the run is cpu-user marked unsure, never
+// exact. A busy loop seen running at both samples keeps its sure cpu-user. (A sampled Go
+// disk handler beside a CPU hog was once "cpu-user, exact".)
+func TestTimelineRunInSyscallUnknown(t *testing.T) {
+	ms := int64(time.Millisecond)
+	s := func(at int64, run uint64, nr int32) Sample {
+		return Sample{Time: at * ms, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Sched: Schedstat{run * uint64(ms), 0}, Syscall: Syscall{Nr: nr}}
+	}
+	pwrite := int32(18) // pwrite64 on x86-64
+	for _, c := range []struct {
+		name   string
+		nr     [2]int32
+		unsure bool
+	}{{"preempted in a write", [2]int32{-1, pwrite}, true}, {"in a write at both", [2]int32{pwrite, pwrite}, true}, {"running at both", [2]int32{-1, -1}, false}} {
+		tl := Timeline(map[int32][]Sample{2: {s(0, 0, c.nr[0]), s(4, 3, c.nr[1])}}, 100, 4*time.Millisecond)
+		var run *locate.Interval
+		for i, iv := range tl.Threads[2].Intervals {
+			if iv.State == locate.OnCPU {
+				run = &tl.Threads[2].Intervals[i]
+			}
+		}
+		if run == nil || run.End-run.Start != 3*ms {
+			t.Fatalf("%s: no 3 ms run: %+v", c.name, tl.Threads[2].Intervals)
+		}
+		if run.Unsure != c.unsure {
+			t.Errorf("%s: unsure %v, want %v (%+v)", c.name, run.Unsure, c.unsure, *run)
+		}
+		sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 4*ms), PID: 1, TID: 2}
+		d := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0].Dominant()
+		if c.unsure && d.Confidence != locate.Share {
+			t.Errorf("%s: dominant %s claims %s", c.name, d.Label(), d.Confidence)
+		}
+	}
+}
+
 // TestTimelineRunQueueBackfilled: a thread competing for a CPU runs [0,1) ms, waits on the
 // run queue [1,7), runs [7,9) and waits [9,10). schedstat's wait counter grows only when
 // the thread gets the CPU again (at 7 ms, by 6 ms), so the periods [2,4) and [4,6) showed

@@ -670,6 +670,16 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 					// system work): kernel time of that syscall, most likely.
 					iv.Kind, iv.Unsure = locate.SyscallClass(b.Syscall.Nr).String(), true
 					iv.Evidence = fmt.Sprintf("sampled: on CPU between two samples in %s", locate.SyscallName(b.Syscall.Nr))
+				} else if du+ds == 0 && (a.Syscall.Nr >= 0 || b.Syscall.Nr >= 0) {
+					// No clock tick, and the thread was inside a syscall at one of the
+					// samples (a write preempted while it copied, say): its run between
+					// them may be user or kernel time; which is not known.
+					iv.Unsure = true
+					nr := b.Syscall.Nr
+					if nr < 0 {
+						nr = a.Syscall.Nr
+					}
+					iv.Evidence = fmt.Sprintf("sampled: on CPU between two samples, one of them in %s, with no clock tick between (user or kernel time not known)", locate.SyscallName(nr))
 				} else if du+ds > 0 {
 					cls := locate.ClassOther
 					if b.Syscall.Nr >= 0 {
