@@ -118,7 +118,7 @@ func setupTracing(ctx context.Context, withPID bool) (trace.Tracer, func(), erro
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := []resource.Option{resource.WithAttributes(attribute.String("service.name", "strata-demo"))}
+	opts := []resource.Option{resource.WithAttributes(attribute.String("service.name", "strata-demo")), resource.WithTelemetrySDK()}
 	if withPID {
 		opts = append(opts, resource.WithProcessPID())
 	}
