@@ -355,10 +355,13 @@ func (j *joiner) breakdown(i int) Breakdown {
 		for _, w := range j.self[i] {
 			covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) {
 				conf := Exact
-				if s.Runtime == "go" && iv.State == Blocked && iv.Kind == string(CauseLock) {
+				if s.Runtime == "go" && iv.State == Blocked && (iv.Kind == string(CauseLock) || iv.ranOut) {
 					// A locked Go thread parks in futex whatever its goroutine waits for
 					// (a mutex, a channel, a timer, a P after a syscall); unless its
-					// waker said (the netpoller), "lock" is a guess.
+					// waker said (the netpoller), "lock" is a guess. A futex wait of its
+					// own that ran out is the runtime's (a timed park while it waits for
+					// a P or hands work on: dozens in a loop of fsyncs beside a busy
+					// machine), not the goroutine's sleep, which another thread ends.
 					conf = Share
 				}
 				j.pieceVia(iv, lo, hi, conf, &a)

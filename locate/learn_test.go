@@ -262,12 +262,25 @@ func TestEventfdWaitIsTheWakersWork(t *testing.T) {
 }
 
 // TestTimedFutexIsSleep: a futex wait that ran out (ETIMEDOUT: Atomics.wait with a
-// timeout, sem_timedwait) was a sleep, not a lock.
+// timeout, sem_timedwait) was a sleep, not a lock. On a Go thread it is the runtime's own
+// timed park (a goroutine's sleep is ended by the thread that runs its timer): a share,
+// not exact (a Go fsync loop beside a busy machine was once "blocked/sleep, exact").
 func TestTimedFutexIsSleep(t *testing.T) {
 	evs := []Event{ev(EvSwitchIn, 0, 10), out(1, 10, 1, 202), sysc(1, 41, 10, 202, -110, FDUnknown), wake(41, 10, 0, -1, 0), ev(EvSwitchIn, 41, 10)}
-	b := Join([]Span{span("s", "", 0, 42, 1, 10)}, Build(evs, at(0), at(42)), JoinOptions{}).Breakdowns[0]
-	if d := b.Dominant(); d.Label() != "blocked/sleep" {
-		t.Errorf("dominant %s, want blocked/sleep", d.Label())
+	for rt, want := range map[string]Confidence{"": Exact, "nodejs": Exact, "go": Share} {
+		sp := span("s", "", 0, 42, 1, 10)
+		sp.Runtime = rt
+		b := Join([]Span{sp}, Build(evs, at(0), at(42)), JoinOptions{}).Breakdowns[0]
+		if d := b.Dominant(); d.Label() != "blocked/sleep" || d.Confidence != want {
+			t.Errorf("runtime %q: dominant %s (%s), want blocked/sleep (%s)", rt, d.Label(), d.Confidence, want)
+		}
+	}
+	// A futex wait another thread ended is no timed park of the runtime's own.
+	evs[2].Ret = 0
+	sp := span("s", "", 0, 42, 1, 10)
+	sp.Runtime = "go"
+	if d := Join([]Span{sp}, Build(evs, at(0), at(42)), JoinOptions{}).Breakdowns[0].Dominant(); d.Label() != "blocked/lock" {
+		t.Errorf("a futex wait woken: dominant %s, want blocked/lock", d.Label())
 	}
 }
 

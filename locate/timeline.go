@@ -543,6 +543,7 @@ func splitBySyscall(p Interval, sc Event) []Interval {
 			mid.holder = 0
 		}
 		mid.Poll = IsPoll(sc.Syscall)
+		mid.ranOut = cause == CauseSleep && name == "futex" && sc.Ret == -110
 		mid.Evidence = joinEvidence(syscallEvidence(sc), p.Evidence)
 		// Woken through an eventfd by a thread of its own (a thread pool finishing work
 		// it was handed): what that thread did meanwhile is what the wait waited for.

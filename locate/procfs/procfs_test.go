@@ -167,39 +167,70 @@ func TestTimelineSortsExtremeTimes(t *testing.T) {
 	}
 }
 
-// TestTimelineRunInSyscallUnknown: a thread preempted inside a 1 MiB write (state R,
-// in pwrite64 at the sample) ran 3 ms between two samples with no clock tick between:
-// user or kernel time cannot be told, so the run is cpu-user marked unsure, never
-// exact. A busy loop seen running at both samples keeps its sure cpu-user. (A sampled Go
-// disk handler beside a CPU hog was once "cpu-user, exact".)
-func TestTimelineRunInSyscallUnknown(t *testing.T) {
+// TestTimelineUserOrKernelUnknown: a sampled run is split into user and kernel time by the
+// clock ticks (utime, stime: 10 ms apart, so most 2 ms periods have none). A thread on CPU
+// all along, sampled every 2 ms; the period [10,12) holds no tick. Its run is sure user
+// time only when the ticks around it are all user time and the thread was not inside a
+// syscall at either sample: a sampled Go disk handler, preempted inside its 1 MiB writes
+// beside a hog, was once "cpu-user, exact".
+func TestTimelineUserOrKernelUnknown(t *testing.T) {
 	ms := int64(time.Millisecond)
-	s := func(at int64, run uint64, nr int32) Sample {
-		return Sample{Time: at * ms, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Sched: Schedstat{run * uint64(ms), 0}, Syscall: Syscall{Nr: nr}}
-	}
 	pwrite := int32(18) // pwrite64 on x86-64
 	for _, c := range []struct {
-		name   string
-		nr     [2]int32
-		unsure bool
-	}{{"preempted in a write", [2]int32{-1, pwrite}, true}, {"in a write at both", [2]int32{pwrite, pwrite}, true}, {"running at both", [2]int32{-1, -1}, false}} {
-		tl := Timeline(map[int32][]Sample{2: {s(0, 0, c.nr[0]), s(4, 3, c.nr[1])}}, 100, 4*time.Millisecond)
+		name         string
+		utick, stick int64 // at which sample times (ms) a user or system tick is counted; 0: none
+		nr           [2]int32
+		unsure       bool
+		kernel       time.Duration // of the 2 ms run
+	}{
+		{name: "user ticks around, running at both", utick: 4, nr: [2]int32{-1, -1}},
+		{name: "a user tick in the period", utick: 12, nr: [2]int32{-1, -1}},
+		{name: "system ticks around", stick: 4, nr: [2]int32{-1, -1}, unsure: true, kernel: 2 * time.Millisecond},
+		{name: "no tick near", nr: [2]int32{-1, -1}, unsure: true},
+		{name: "user ticks around, preempted in a write", utick: 4, nr: [2]int32{-1, pwrite}, unsure: true},
+		{name: "user ticks around, in a write at both", utick: 4, nr: [2]int32{pwrite, pwrite}, unsure: true},
+	} {
+		var ss []Sample
+		for at := int64(0); at <= 24; at += 2 {
+			smp := Sample{Time: at * ms, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Sched: Schedstat{RunNS: uint64(at * ms)}, Syscall: Syscall{Nr: -1}}
+			if c.utick != 0 && at >= c.utick {
+				smp.Stat.UTime = 1
+			}
+			if c.stick != 0 && at >= c.stick {
+				smp.Stat.STime = 1
+			}
+			switch at {
+			case 10:
+				smp.Syscall.Nr = c.nr[0]
+			case 12:
+				smp.Syscall.Nr = c.nr[1]
+			}
+			ss = append(ss, smp)
+		}
+		tl := Timeline(map[int32][]Sample{2: ss}, 100, 2*time.Millisecond)
 		var run *locate.Interval
 		for i, iv := range tl.Threads[2].Intervals {
-			if iv.State == locate.OnCPU {
+			if iv.State == locate.OnCPU && iv.Start == 10*ms {
 				run = &tl.Threads[2].Intervals[i]
 			}
 		}
-		if run == nil || run.End-run.Start != 3*ms {
-			t.Fatalf("%s: no 3 ms run: %+v", c.name, tl.Threads[2].Intervals)
+		if run == nil || run.End-run.Start != 2*ms {
+			t.Fatalf("%s: no 2 ms run at 10 ms: %+v", c.name, tl.Threads[2].Intervals)
 		}
 		if run.Unsure != c.unsure {
 			t.Errorf("%s: unsure %v, want %v (%+v)", c.name, run.Unsure, c.unsure, *run)
 		}
-		sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 4*ms), PID: 1, TID: 2}
+		var kernel int64
+		for _, k := range run.Short {
+			kernel += k
+		}
+		if time.Duration(kernel) != c.kernel {
+			t.Errorf("%s: kernel time %v, want %v (%+v)", c.name, time.Duration(kernel), c.kernel, *run)
+		}
+		sp := locate.Span{SpanID: "s", Start: time.Unix(0, 10*ms), End: time.Unix(0, 12*ms), PID: 1, TID: 2}
 		d := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0].Dominant()
-		if c.unsure && d.Confidence != locate.Share {
-			t.Errorf("%s: dominant %s claims %s", c.name, d.Label(), d.Confidence)
+		if want := map[bool]locate.Confidence{true: locate.Share, false: locate.Exact}[c.unsure]; d.Confidence != want {
+			t.Errorf("%s: dominant %s claims %s, want %s", c.name, d.Label(), d.Confidence, want)
 		}
 	}
 }
@@ -462,7 +493,8 @@ func TestSampledGuessesAreShares(t *testing.T) {
 func TestSampledLatePeriodsAreShares(t *testing.T) {
 	ms := int64(time.Millisecond)
 	s := func(at int64, run uint64, st byte, nr int32) Sample {
-		return Sample{Time: at * ms, PID: 1, TID: 2, Stat: Stat{State: st}, Sched: Schedstat{RunNS: run * uint64(ms)}, Syscall: Syscall{Nr: nr, Arg0: 3, Args: [6]int64{3}}}
+		// a user clock tick every 10 ms
+		return Sample{Time: at * ms, PID: 1, TID: 2, Stat: Stat{State: st, UTime: uint64(at / 10)}, Sched: Schedstat{RunNS: run * uint64(ms)}, Syscall: Syscall{Nr: nr, Arg0: 3, Args: [6]int64{3}}}
 	}
 	// [0,2) ms a normal period; [2,30) a late one, 10 ms of it on CPU.
 	tl := Timeline(map[int32][]Sample{2: {s(0, 0, 'R', -1), s(2, 2, 'R', -1), s(30, 12, 'R', -1)}}, 100, 2*time.Millisecond)

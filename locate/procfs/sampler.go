@@ -670,22 +670,39 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 					// system work): kernel time of that syscall, most likely.
 					iv.Kind, iv.Unsure = locate.SyscallClass(b.Syscall.Nr).String(), true
 					iv.Evidence = fmt.Sprintf("sampled: on CPU between two samples in %s", locate.SyscallName(b.Syscall.Nr))
-				} else if du+ds == 0 && (a.Syscall.Nr >= 0 || b.Syscall.Nr >= 0) {
-					// No clock tick, and the thread was inside a syscall at one of the
-					// samples (a write preempted while it copied, say): its run between
-					// them may be user or kernel time; which is not known.
-					iv.Unsure = true
+				} else {
+					// Which of the run was user and which kernel time the clock ticks say
+					// (utime and stime, 10 ms apart). A period with none takes the split of
+					// the smallest window of periods around it that holds one; then, or
+					// when the thread was inside a syscall at one of the samples (a write
+					// preempted while it copied), the split is inferred, not seen.
+					ticked := du+ds > 0
+					if !ticked {
+						du, ds = tickWindow(ss, i)
+					}
 					nr := b.Syscall.Nr
 					if nr < 0 {
 						nr = a.Syscall.Nr
 					}
-					iv.Evidence = fmt.Sprintf("sampled: on CPU between two samples, one of them in %s, with no clock tick between (user or kernel time not known)", locate.SyscallName(nr))
-				} else if du+ds > 0 {
-					cls := locate.ClassOther
-					if b.Syscall.Nr >= 0 {
-						cls = locate.SyscallClass(b.Syscall.Nr)
+					if ds > 0 {
+						cls := locate.ClassOther
+						if nr >= 0 {
+							cls = locate.SyscallClass(nr)
+						}
+						iv.Short[cls] = p.run * ds / (du + ds)
 					}
-					iv.Short[cls] = p.run * ds / (du + ds)
+					switch {
+					case ticked:
+					case du+ds == 0:
+						iv.Unsure = true
+						iv.Evidence = "sampled: on CPU with no clock tick near (user or kernel time not known)"
+					case nr >= 0:
+						iv.Unsure = true
+						iv.Evidence = fmt.Sprintf("sampled: on CPU between two samples, one of them in %s, with no clock tick between (user or kernel time from the ticks around it)", locate.SyscallName(nr))
+					case ds > 0:
+						iv.Unsure = true
+						iv.Evidence = "sampled: on CPU with no clock tick between the samples; user and kernel time split as the ticks around it"
+					}
 				}
 				th.Intervals = append(th.Intervals, iv)
 			}
@@ -701,6 +718,31 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 	}
 	return tl
 }
+
+// tickWindow is the user and system clock ticks (utime, stime) of the smallest window of
+// samples around period i (samples i-1 to i) that holds any, widened a sample each way at
+// a time, at most maxTickWindow times; zero where none does or a counter went back.
+func tickWindow(ss []Sample, i int) (du, ds int64) {
+	lo, hi := i-1, i
+	for range maxTickWindow {
+		if lo == 0 && hi == len(ss)-1 {
+			break
+		}
+		lo, hi = max(lo-1, 0), min(hi+1, len(ss)-1)
+		a, b := ss[lo].Stat, ss[hi].Stat
+		if b.UTime < a.UTime || b.STime < a.STime {
+			return 0, 0
+		}
+		if du, ds = int64(b.UTime-a.UTime), int64(b.STime-a.STime); du+ds > 0 {
+			return du, ds
+		}
+	}
+	return 0, 0
+}
+
+// maxTickWindow bounds [tickWindow]: 10 samples each way, 20 ms at the default 2 ms
+// period, two clock ticks.
+const maxTickWindow = 10
 
 func clampDelta(a, b uint64, limit int64) int64 {
 	if b < a || limit <= 0 {
