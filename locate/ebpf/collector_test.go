@@ -961,10 +961,38 @@ func TestEventLayout(t *testing.T) {
 	}
 }
 
+// asleepIn returns once thread tid of this process is asleep in syscall nr with first
+// argument arg, as the kernel reports it (/proc/self/task/TID/syscall names the syscall
+// only while the thread sleeps in it), so a helper times a wait from when it began, not
+// from when it let a thread go towards it: beside stress-ng --cpu 8 --io 2 (load 12) a
+// thread let go took 20-30 ms to get there, and the helpers' 30 ms waits were half that,
+// or none.
+func asleepIn(tid int, nr int, arg uintptr) {
+	path := fmt.Sprintf("/proc/self/task/%d/syscall", tid)
+	var last string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			panic(err)
+		}
+		last = strings.TrimSpace(string(b))
+		f := strings.Fields(last)
+		if len(f) < 2 {
+			continue // "running"
+		}
+		n, _ := strconv.Atoi(f[0])
+		a, _ := strconv.ParseUint(f[1], 0, 64)
+		if n == nr && uintptr(a) == arg {
+			return
+		}
+	}
+	panic(fmt.Sprintf("thread %d not asleep in syscall %d(%#x) after a minute: %s", tid, nr, arg, last))
+}
+
 // helperEAGAIN: a thread reads a non-blocking socket that has nothing (EAGAIN) and then
 // parks in a raw futex, as a Go runtime parks a locked thread whose goroutine waits in the
-// netpoller; 30 ms later another thread writes the socket and wakes it. It prints the
-// parked thread's id.
+// netpoller; 30 ms after it is asleep there another thread writes the socket and wakes it.
+// It prints the parked thread's id.
 func helperEAGAIN() {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
@@ -987,10 +1015,15 @@ func helperEAGAIN() {
 		unix.Read(fds[0], buf)
 		done <- true
 	}()
-	fmt.Println(<-parked)
+	tid := <-parked
+	fmt.Println(tid)
 	waitGo()
 	parked <- 0
 	runtime.LockOSThread()
+	// Written only once the thread is asleep in its futex: written earlier, its read finds
+	// the byte (the helper panicked, "read: <nil>") or its wait is shorter than the test's
+	// span.
+	asleepIn(tid, unix.SYS_FUTEX, uintptr(unsafe.Pointer(&word)))
 	ts := unix.NsecToTimespec(int64(30 * time.Millisecond))
 	unix.Nanosleep(&ts, nil)
 	unix.Write(fds[1], []byte{1})
@@ -1017,6 +1050,32 @@ func observeHelper(t *testing.T, mode string, env ...string) (*exec.Cmd, int, *l
 	return cmd, tid, rec
 }
 
+// logThread logs the events of thread tid, and those of the threads that woke it, from
+// its first futex or poll-family wait on, to show a failure.
+func logThread(t *testing.T, rec *locate.Recording, tid int32) {
+	t.Helper()
+	wakers := map[int32]bool{tid: true}
+	for _, e := range rec.Events {
+		if e.TID == tid && e.Kind == locate.EvWakeup && e.Waker != 0 {
+			wakers[e.Waker] = true
+		}
+	}
+	for _, e := range rec.Events {
+		if wakers[e.TID] && e.Time >= rec.Start {
+			t.Logf("  %d tid %d kind %d state %d sys %d start -%v fd %d ret %d waker %d wio -%v %v again -%v %v n %d", e.Time, e.TID, e.Kind, e.State, e.Syscall,
+				ago(e.Time, e.Start), e.FD, e.Ret, e.Waker, ago(e.Time, e.WakerIO), e.WakerIOFD, ago(e.Time, e.Again), e.AgainFD, e.AgainN)
+		}
+	}
+}
+
+// ago is how long before t the time at was, or 0 when at is not set.
+func ago(t, at int64) time.Duration {
+	if at == 0 {
+		return 0
+	}
+	return time.Duration(t - at)
+}
+
 // TestCollectorEAGAIN: the switch-out into the futex carries the thread's own EAGAIN on
 // the socket just before it, and the wait is network, not lock.
 func TestCollectorEAGAIN(t *testing.T) {
@@ -1029,30 +1088,33 @@ func TestCollectorEAGAIN(t *testing.T) {
 		}
 	}
 	if park == nil {
+		logThread(t, rec, int32(tid))
 		t.Fatalf("no switch-out of thread %d into futex carries an EAGAIN (%d events)", tid, len(rec.Events))
 	}
 	if park.AgainFD != locate.FDSocket || park.AgainN != 0 || park.Start < park.Again || park.Start-park.Again > int64(time.Millisecond) {
 		t.Errorf("EAGAIN on %s, %d syscalls and %v before the futex", park.AgainFD, park.AgainN, time.Duration(park.Start-park.Again))
+		logThread(t, rec, int32(tid))
 	}
 	tl := rec.Timeline()
 	sp := locate.Span{TraceID: "t", SpanID: "s", Name: "park", Start: time.Unix(0, park.Start), End: time.Unix(0, park.Start+int64(25*time.Millisecond)), PID: int32(cmd.Process.Pid), TID: int32(tid)}
 	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
 	if d := b.Dominant(); d.Label() != "blocked/network" {
 		t.Errorf("dominant %s, want blocked/network: %+v", d.Label(), b.Parts)
+		logThread(t, rec, int32(tid))
 	}
 }
 
 // helperHandoff: one thread parks in a raw futex while a second blocks reading a socket;
-// 30 ms later the main thread writes the socket, and the reader wakes the parked thread
-// as soon as its read returns, as a goroutine that read a response hands it on over a
-// channel. It prints the parked thread's id.
+// 30 ms after both are asleep the main thread writes the socket, and the reader wakes the
+// parked thread as soon as its read returns, as a goroutine that read a response hands it
+// on over a channel. It prints the parked thread's id.
 func helperHandoff() {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
 		panic(err)
 	}
 	var word uint32
-	parked, start := make(chan int), make(chan bool)
+	parked, reader, start := make(chan int), make(chan int), make(chan bool)
 	done := make(chan bool, 2)
 	go func() {
 		runtime.LockOSThread()
@@ -1065,6 +1127,7 @@ func helperHandoff() {
 	}()
 	go func() {
 		runtime.LockOSThread()
+		reader <- unix.Gettid()
 		<-start
 		buf := []byte{0}
 		unix.Read(fds[0], buf)
@@ -1072,9 +1135,16 @@ func helperHandoff() {
 		futexWake(&word)
 		done <- true
 	}()
-	fmt.Println(<-parked)
+	tid, rtid := <-parked, <-reader
+	fmt.Println(tid)
 	waitGo()
 	close(start)
+	// The 30 ms are timed from when both wait: let go, either can take longer than that
+	// to get there on a loaded machine, and the futex wait was then shorter than the
+	// test's span (the span began in the wait for start, "blocked/other"), or absent (the
+	// reader read and woke before the futex wait began).
+	asleepIn(tid, unix.SYS_FUTEX, uintptr(unsafe.Pointer(&word)))
+	asleepIn(rtid, unix.SYS_READ, uintptr(fds[0]))
 	ts := unix.NsecToTimespec(int64(30 * time.Millisecond))
 	unix.Nanosleep(&ts, nil)
 	unix.Write(fds[1], []byte{1})
@@ -1093,6 +1163,7 @@ func TestCollectorHandoff(t *testing.T) {
 		}
 	}
 	if wake == nil {
+		logThread(t, rec, int32(tid))
 		t.Fatalf("no wakeup of thread %d carries its waker's read (%d events)", tid, len(rec.Events))
 	}
 	if wake.WakerIOFD != locate.FDSocket || wake.Time < wake.WakerIO || wake.Time-wake.WakerIO > int64(locate.LateHandoffWindow) {
@@ -1103,6 +1174,7 @@ func TestCollectorHandoff(t *testing.T) {
 	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
 	if d := b.Dominant(); d.Label() != "blocked/network" {
 		t.Errorf("dominant %s, want blocked/network: %+v", d.Label(), b.Parts)
+		logThread(t, rec, int32(tid))
 	}
 }
 
