@@ -94,7 +94,8 @@ func FuzzBuildJoin(f *testing.F) {
 		for len(b) >= 4 {
 			k, tid, m, x := b[0], b[1], b[2], b[3]
 			b = b[4:]
-			e := ev(EventKind(k%5+1), float64(m), int32(tid%4+1))
+			e := ev(EventKind(k%7+1), float64(m), int32(tid%4+1))
+			e.Attached = k&8 != 0
 			e.PID = int32(tid % 2)
 			e.State = uint32(x % 3)
 			e.Syscall = int32(x) - 1

@@ -56,9 +56,16 @@ const (
 	EvBlockIO
 	// EvExit: the thread exited (its last moments on CPU follow).
 	EvExit
+	// EvInFlight: when the collector began observing the thread's process, the thread was
+	// off CPU inside syscall Syscall (State 1: sleeping, 2: uninterruptible), with FD its
+	// first argument and FDKind that descriptor's kind, as /proc showed at Time; the
+	// syscall began before, at a time not known. The eBPF collector writes it (from user
+	// space, not the kernel) only for a thread that had no syscall entry or exit of its own
+	// since its process became a target, so the thread's own events win over it.
+	EvInFlight
 )
 
-var eventKindNames = [...]string{"", "switch-out", "switch-in", "wakeup", "syscall", "block-io", "exit"}
+var eventKindNames = [...]string{"", "switch-out", "switch-in", "wakeup", "syscall", "block-io", "exit", "in-flight"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) && k > 0 {
@@ -167,6 +174,10 @@ type Event struct {
 	// whose goroutine was preempted parks in futex right after, until its turn.
 	SigReturn  int64  `json:"sigret,omitempty"`
 	SigReturnN uint32 `json:"sigretn,omitempty"`
+	// Attached: for an EvSyscall, the syscall was already in flight when the collector
+	// began observing the thread (see [EvInFlight]): its entry was not seen, and Start is
+	// when the collector found it, not when it began.
+	Attached bool `json:"attached,omitempty"`
 }
 
 // State is what a thread is doing during an [Interval].

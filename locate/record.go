@@ -86,7 +86,7 @@ func ReadRecording(rd io.Reader) (*Recording, error) {
 		return nil, fmt.Errorf("%w: recording ends (%d) before it starts (%d)", ErrFormat, r.End, r.Start)
 	}
 	for i, e := range r.Events {
-		if e.Kind < EvSwitchOut || e.Kind > EvExit {
+		if e.Kind < EvSwitchOut || e.Kind > EvInFlight {
 			return nil, fmt.Errorf("%w: recording event %d: unknown kind %d", ErrFormat, i, e.Kind)
 		}
 	}

@@ -36,7 +36,8 @@ const taskDead = 0x80
 // Build turns kernel events into a [Timeline]: for each thread, when it ran, waited for a
 // CPU, or was blocked and why. Events need not be sorted. start and end bound the
 // observation; a thread's state before its first event is unknown (left unexplained)
-// unless its first event says it was running or blocked. Build is pure. Every process in
+// unless its first event says it was running or blocked (an [EvInFlight] says in what).
+// Build is pure. Every process in
 // the events is taken for one the collector followed from a fork (see [BuildFollowing]).
 func Build(events []Event, start, end int64) *Timeline {
 	return BuildFollowing(events, start, end, nil)
@@ -116,6 +117,9 @@ type threadState struct {
 	sigret   int64
 	sigretN  uint32
 	sysStart int64
+	// attached: the syscall in flight was found by the collector when it attached
+	// ([EvInFlight]), not seen entering: its wait began before, at a time not known.
+	attached bool
 	syscalls []Event
 	blockIO  []Event
 }
@@ -177,6 +181,7 @@ func (b *builder) event(e *Event) {
 		b.emit(e.TID, iv)
 		s.since, s.outState, s.sys, s.fd, s.fdk, s.waker, s.wakeHint, s.wakerTID = e.Time, e.State, e.Syscall, e.FD, e.FDKind, "", "", 0
 		s.again, s.againFD, s.againN, s.sigret, s.sigretN, s.sysStart = e.Again, e.AgainFD, e.AgainN, e.SigReturn, e.SigReturnN, e.Start
+		s.attached = false
 		early := s.early
 		s.early = nil
 		switch {
@@ -211,8 +216,26 @@ func (b *builder) event(e *Event) {
 			b.emit(e.TID, Interval{Start: s.since, End: e.Time, State: OnCPU, Evidence: "exiting"})
 		}
 		s.mode, s.since = modeDead, e.Time
+	case EvInFlight:
+		// Asleep in a syscall when the collector attached, and nothing of its own since
+		// (the collector says so only then): it waited in that syscall from the start,
+		// whatever its own events since (a switch-out, a wakeup) say of its state.
+		switch {
+		case s.mode == modeUnknown:
+			s.mode, s.since, s.outState = modeBlocked, b.tl.Start, e.State
+		case (s.mode == modeBlocked || s.mode == modeWoken) && s.sys < 0:
+		default:
+			return
+		}
+		s.sys, s.fd, s.fdk, s.sysStart, s.attached = e.Syscall, e.FD, e.FDKind, 0, true
 	case EvSyscall:
-		s.syscalls = append(s.syscalls, *e)
+		sc := *e
+		if sc.Attached {
+			// In flight when the collector attached: it covers the thread's wait from the
+			// start of the observation, as EvInFlight does.
+			sc.Start = min(sc.Start, b.tl.Start)
+		}
+		s.syscalls = append(s.syscalls, sc)
 	case EvBlockIO:
 		s.blockIO = append(s.blockIO, *e)
 	}
@@ -317,6 +340,9 @@ func (b *builder) waitEnds(tid int32, s *threadState, t int64) {
 // blocked is a blocked interval with the cause the switch-out and wakeup suggest; overlay
 // refines it with the syscall that covered it.
 func (b *builder) blocked(s *threadState, from, to int64, evidence string) Interval {
+	if s.attached && s.sys >= 0 {
+		evidence = joinEvidence(fmt.Sprintf("asleep in %s when strata attached (the wait began before, when is not known)", SyscallName(s.sys)), evidence)
+	}
 	iv := Interval{Start: from, End: to, State: Blocked, Evidence: evidence, Poll: s.sys >= 0 && IsPoll(s.sys)}
 	if s.sys >= 0 && IsPoll(s.sys) {
 		iv.waker = s.wakerTID // kept only if the poll's exit shows an eventfd (splitBySyscall)
@@ -562,6 +588,9 @@ func isPoll(nr int32) bool { return SyscallClass(nr) == ClassPoll }
 
 func syscallEvidence(sc Event) string {
 	s := fmt.Sprintf("%s %s", SyscallName(sc.Syscall), time.Duration(sc.Time-sc.Start))
+	if sc.Attached {
+		s = fmt.Sprintf("%s ≥%s (entered before strata attached)", SyscallName(sc.Syscall), time.Duration(sc.Time-sc.Start))
+	}
 	if sc.FDKind != FDUnknown {
 		s += fmt.Sprintf(" on fd %d (%s)", sc.FD, sc.FDKind)
 	}
