@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,6 +62,7 @@ type Collector struct {
 	rd     *ringbuf.Reader
 	offset int64 // wall - monotonic, ns
 	start  int64
+	class  [maxSyscall]uint8 // the kernel's syscall class table (sys_class)
 
 	notes []string
 
@@ -78,6 +81,13 @@ type Collector struct {
 // classFD marks, in the kernel's syscall class table, syscalls whose first argument is a
 // descriptor (CLASS_FD in bpf/locate.bpf.c).
 const classFD = 0x8
+
+// maxSyscall bounds the syscall numbers the kernel's class table holds (MAX_SYSCALL).
+const maxSyscall = 512
+
+// sysAttached marks, in a syscall event's flags, a syscall that was in flight when its
+// process became a target (SYS_ATTACHED in bpf/locate.bpf.c).
+const sysAttached = 0x2
 
 // wakeupBytes is how much must wait in the ring before the kernel wakes the reader.
 const wakeupBytes = 64 << 10
@@ -115,11 +125,12 @@ func New(ctx context.Context, opts Options) (*Collector, error) {
 		c.close()
 		return nil, err
 	}
-	for nr := int32(0); nr < 512; nr++ {
+	for nr := int32(0); nr < maxSyscall; nr++ {
 		v := uint8(locate.SyscallClass(nr))
 		if locate.TakesFD(nr) {
 			v |= classFD
 		}
+		c.class[nr] = v
 		if v != 0 {
 			if err := c.objs.SysClass.Put(uint32(nr), v); err != nil {
 				return fail(fmt.Errorf("fill syscall classes: %w", err))
@@ -173,15 +184,135 @@ func clockOffset() int64 {
 	return off
 }
 
-// Add makes pid a target: from now on its threads' events are collected.
+// Add makes pid a target: from now on its threads' events are collected. Its threads
+// already asleep in a syscall are seeded (see [Collector.seed]), so their first wait is
+// known by its syscall.
 func (c *Collector) Add(pid int) error {
 	if err := c.objs.Targets.Put(uint32(pid), uint8(1)); err != nil {
 		return fmt.Errorf("add target %d: %w", pid, err)
 	}
+	evs := c.seed(pid)
 	c.mu.Lock()
 	c.pids = append(c.pids, int32(pid))
+	for _, e := range evs {
+		c.keep(e)
+	}
 	c.mu.Unlock()
 	return nil
+}
+
+// seed tells the kernel side which syscall each thread of pid is asleep in now that pid
+// is a target. The kernel saw those syscalls' entries before pid was a target, so without
+// this a thread that was waiting when strata attached leaves that wait without a syscall:
+// its first wait, and the part of a span in it, would be blocked/other.
+//
+// For each thread, /proc/PID/task/TID/syscall names the syscall it is in (while it is not
+// on a CPU) and its arguments; the thread's kernel state is written with them only where
+// none exists (BPF_NOEXIST), and the kernel side creates a thread's state at any syscall
+// entry or exit it sees, so a thread that left the syscall after pid became a target (after
+// /proc was read, even) keeps its own, newer state: its own events win. A seeded syscall's
+// exit is sent as an event marked Attached; its start is not known (the seed's time
+// stands for it). For a thread /proc showed sleeping (S or D), seed also returns an
+// [locate.EvInFlight] event, so the wait is known even if it lasts past the recording.
+func (c *Collector) seed(pid int) []locate.Event {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		c.log.Debug("seed: no threads", "pid", pid, "err", err)
+		return nil
+	}
+	var evs []locate.Event
+	for _, ent := range ents {
+		tid, err := strconv.Atoi(ent.Name())
+		if err != nil {
+			continue
+		}
+		if e, ok := c.seedThread(pid, tid); ok {
+			evs = append(evs, e)
+		}
+	}
+	return evs
+}
+
+// seedThread seeds one thread; ok: it was seeded and asleep, e says in what.
+func (c *Collector) seedThread(pid, tid int) (e locate.Event, ok bool) {
+	base := fmt.Sprintf("/proc/%d/task/%d/", pid, tid)
+	state := procState(base + "stat") // read first: a thread woken since is R, or its own events say so
+	nr, args, ok := procSyscall(base + "syscall")
+	if !ok || nr < 0 || nr >= maxSyscall {
+		return e, false // running, or asleep outside a syscall (a page fault), or gone
+	}
+	var now unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &now)
+	st := locateTstate{SysStart: uint64(now.Nano()), Sys: nr, Fd: int32(args[0]), Switched: 1, Seeded: 1,
+		Arg0: args[0], Arg1: args[1], Arg2: args[2], Cls: uint32(c.class[nr])}
+	if err := c.objs.Threads.Update(uint32(tid), &st, ebpf.UpdateNoExist); err != nil {
+		if !errors.Is(err, ebpf.ErrKeyExist) { // a full table: the thread is not seeded
+			c.log.Debug("seed thread", "tid", tid, "err", err)
+		}
+		return e, false
+	}
+	if st := procState(base + "stat"); st == 0 || st == 'Z' || st == 'X' {
+		// Exited meanwhile: the kernel side deleted its state at the exit, before this
+		// one was written; a thread that reuses the id must not find it.
+		_ = c.objs.Threads.Delete(uint32(tid))
+		return e, false
+	}
+	if state != 'S' && state != 'D' {
+		return e, false
+	}
+	e = locate.Event{Kind: locate.EvInFlight, Time: now.Nano() + c.offset, PID: int32(pid), TID: int32(tid), Syscall: nr, FD: int32(args[0]), State: 1}
+	if state == 'D' {
+		e.State = 2
+	}
+	if locate.TakesFD(nr) {
+		target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, e.FD))
+		e.FDKind = locate.FDKindOf(target)
+	}
+	return e, true
+}
+
+// procState is the state letter of /proc/PID/task/TID/stat (0 when unreadable).
+func procState(path string) byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(b), ')') // the name may hold spaces and parentheses
+	if i < 0 || i+2 >= len(b) {
+		return 0
+	}
+	return b[i+2]
+}
+
+// procSyscall reads /proc/PID/task/TID/syscall: the syscall the thread is asleep in and
+// its first three arguments ("nr arg0 … arg5 sp pc"); not ok when it is running ("running")
+// or the file cannot be read. nr is -1 for a thread asleep outside a syscall.
+func procSyscall(path string) (nr int32, args [3]uint64, ok bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, args, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return 0, args, false
+	}
+	n, err := strconv.ParseInt(f[0], 10, 32)
+	if err != nil {
+		return 0, args, false
+	}
+	if n < 0 {
+		return int32(n), args, true
+	}
+	if len(f) < 9 {
+		return 0, args, false
+	}
+	for i := range args {
+		if args[i], err = strconv.ParseUint(f[1+i], 0, 64); err != nil {
+			return 0, args, false
+		}
+	}
+	return int32(n), args, true
 }
 
 // ForksOf makes the processes that pid forks from now on targets (with
@@ -270,7 +401,9 @@ func DecodeEvent(b []byte) (locate.Event, error) {
 	e.Ready = locate.FDKinds(le.Uint32(b[140:]))
 	e.WakerReady = locate.FDKinds(le.Uint32(b[144:]))
 	e.WakerPID = int32(le.Uint32(b[148:]))
-	e.WakerExiting = le.Uint32(b[152:])&1 != 0
+	flags := le.Uint32(b[152:])
+	e.WakerExiting = flags&1 != 0
+	e.Attached = e.Kind == locate.EvSyscall && flags&sysAttached != 0
 	e.FaultCount = le.Uint32(b[156:])
 	e.Fault = le.Uint64(b[160:])
 	again, againFD := int64(le.Uint64(b[168:])), locate.FDKind(le.Uint32(b[176:]))
@@ -385,22 +518,27 @@ func (c *Collector) drain(rec *ringbuf.Record, batch *[]locate.Event) (more, ope
 	}
 	c.mu.Lock()
 	for _, e := range b {
-		if c.ignore[e.PID] {
-			continue
-		}
-		if c.n >= uint64(c.max) {
-			c.dropped++
-			continue
-		}
-		c.n++
-		if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == chunkLen {
-			c.chunks = append(c.chunks, make([]locate.Event, 0, chunkLen))
-		}
-		last := &c.chunks[len(c.chunks)-1]
-		*last = append(*last, e)
+		c.keep(e)
 	}
 	c.mu.Unlock()
 	return len(b) == cap(b), open, n
+}
+
+// keep keeps e, unless it is of an ignored process or beyond the cap. c.mu is held.
+func (c *Collector) keep(e locate.Event) {
+	if c.ignore[e.PID] {
+		return
+	}
+	if c.n >= uint64(c.max) {
+		c.dropped++
+		return
+	}
+	c.n++
+	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == chunkLen {
+		c.chunks = append(c.chunks, make([]locate.Event, 0, chunkLen))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, e)
 }
 
 // chunkLen is how many events one chunk of the kept events holds: they are kept in

@@ -55,6 +55,8 @@ func TestMain(m *testing.M) {
 		helperHandoff()
 	case "preempted":
 		helperPreempted()
+	case "asleep":
+		helperAsleep()
 	}
 	os.Exit(0)
 }
@@ -959,6 +961,20 @@ func TestEventLayout(t *testing.T) {
 	if e.WakerIO != 21 || e.WakerIOFD != locate.FDSocket || e.Again != 0 || e.AgainN != 0 || e.SigReturn != 0 || e.SigReturnN != 0 {
 		t.Errorf("wakeup decoded %+v", e)
 	}
+	// A syscall's flags say whether it was in flight when its process became a target;
+	// the same bit means nothing on other events.
+	in.Kind, in.Flags = uint32(locate.EvSyscall), sysAttached
+	buf.Reset()
+	binary.Write(&buf, binary.LittleEndian, in)
+	if e, _ = DecodeEvent(buf.Bytes()); !e.Attached || e.WakerExiting {
+		t.Errorf("syscall with flags %d decoded %+v", in.Flags, e)
+	}
+	in.Kind = uint32(locate.EvSwitchOut)
+	buf.Reset()
+	binary.Write(&buf, binary.LittleEndian, in)
+	if e, _ = DecodeEvent(buf.Bytes()); e.Attached {
+		t.Errorf("switch-out with flags %d decoded as attached", in.Flags)
+	}
 }
 
 // asleepIn returns once thread tid of this process is asleep in syscall nr with first
@@ -1260,6 +1276,167 @@ func TestNextWait(t *testing.T) {
 	} {
 		if got := nextWait(c.wait, c.n, size); got != c.want {
 			t.Errorf("nextWait(%v, %d) = %v, want %v", c.wait, c.n, got, c.want)
+		}
+	}
+}
+
+// helperAsleep: three threads go to sleep before the test attaches: one reading a pipe,
+// one in a raw futex, one in epoll_wait on another pipe. Once all three are asleep (as
+// /proc says) it prints their ids; when let go, 30 ms later, it wakes each: a futex
+// wake, a write to the first pipe, a write to the second pipe.
+func helperAsleep() {
+	var rp, ep [2]int
+	if err := unix.Pipe2(rp[:], 0); err != nil {
+		panic(err)
+	}
+	if err := unix.Pipe2(ep[:], 0); err != nil {
+		panic(err)
+	}
+	epfd, err := unix.EpollCreate1(0)
+	if err != nil {
+		panic(err)
+	}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, ep[0], &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(ep[0])}); err != nil {
+		panic(err)
+	}
+	var word uint32
+	tids := make(chan int, 3)
+	done := make(chan bool, 3)
+	go func() {
+		runtime.LockOSThread()
+		tids <- unix.Gettid()
+		unix.Read(rp[0], []byte{0})
+		done <- true
+	}()
+	go func() {
+		runtime.LockOSThread()
+		tids <- unix.Gettid()
+		for atomic.LoadUint32(&word) == 0 {
+			futexWait(&word, 0)
+		}
+		done <- true
+	}()
+	go func() {
+		runtime.LockOSThread()
+		tids <- unix.Gettid()
+		evs := make([]unix.EpollEvent, 1)
+		// epoll_wait itself: unix.EpollWait makes epoll_pwait.
+		unix.Syscall6(unix.SYS_EPOLL_WAIT, uintptr(epfd), uintptr(unsafe.Pointer(&evs[0])), 1, ^uintptr(0), 0, 0)
+		done <- true
+	}()
+	all := []int{<-tids, <-tids, <-tids}
+	var reader, parked, poller int
+	// The order the goroutines sent their ids in is not theirs: ask /proc which is which.
+	for _, w := range []struct {
+		tid *int
+		nr  int
+		arg uintptr
+	}{{&reader, unix.SYS_READ, uintptr(rp[0])}, {&parked, unix.SYS_FUTEX, uintptr(unsafe.Pointer(&word))}, {&poller, unix.SYS_EPOLL_WAIT, uintptr(epfd)}} {
+		*w.tid = whichAsleepIn(all, w.nr, w.arg)
+	}
+	fmt.Println(reader, parked, poller)
+	waitGo()
+	ts := unix.NsecToTimespec(int64(30 * time.Millisecond))
+	unix.Nanosleep(&ts, nil)
+	// The futex first: woken right after a write, it would be taken for a handoff of
+	// what was written (a pipe wait), as it should.
+	atomic.StoreUint32(&word, 1)
+	futexWake(&word)
+	unix.Write(rp[1], []byte{1})
+	unix.Write(ep[1], []byte{1})
+	<-done
+	<-done
+	<-done
+}
+
+// whichAsleepIn returns the one of tids that is asleep in syscall nr with first argument
+// arg, waiting until one is.
+func whichAsleepIn(tids []int, nr int, arg uintptr) int {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
+		for _, tid := range tids {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/syscall", tid))
+			if err != nil {
+				panic(err)
+			}
+			f := strings.Fields(string(b))
+			if len(f) < 2 {
+				continue // "running"
+			}
+			n, _ := strconv.Atoi(f[0])
+			a, _ := strconv.ParseUint(f[1], 0, 64)
+			if n == nr && uintptr(a) == arg {
+				return tid
+			}
+		}
+	}
+	panic(fmt.Sprintf("none of %v asleep in syscall %d(%#x) after a minute", tids, nr, arg))
+}
+
+// TestAsleepAtAttach: threads already asleep in a syscall when the collector attaches
+// (their syscall entry was before their process was a target) have that syscall as the
+// cause of their first wait: a pipe read is pipe, a futex lock, an epoll_wait that a pipe
+// ended pipe; not blocked/other. Their wakeups come 30 ms after the attach, and the span
+// is the last 25 ms before each.
+func TestAsleepAtAttach(t *testing.T) {
+	c := newCollector(t, Options{})
+	cmd, line, run := startHelper(t, "asleep")
+	var reader, parked, poller int32
+	if _, err := fmt.Sscan(line, &reader, &parked, &poller); err != nil {
+		t.Fatalf("helper said %q: %v", line, err)
+	}
+	if err := c.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	rec, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := rec.Timeline()
+	for _, w := range []struct {
+		name string
+		tid  int32
+		nr   int32
+		want string
+	}{{"read", reader, unix.SYS_READ, "blocked/pipe"}, {"futex", parked, unix.SYS_FUTEX, "blocked/lock"}, {"epoll_wait", poller, unix.SYS_EPOLL_WAIT, "blocked/pipe"}} {
+		var wake, exit *locate.Event
+		for i, e := range rec.Events {
+			if e.TID != w.tid {
+				continue
+			}
+			if e.Kind == locate.EvWakeup && wake == nil {
+				wake = &rec.Events[i]
+			}
+			if e.Kind == locate.EvSyscall && e.Syscall == w.nr && exit == nil {
+				exit = &rec.Events[i]
+			}
+		}
+		if wake == nil {
+			logThread(t, rec, w.tid)
+			t.Errorf("%s: no wakeup of thread %d (%d events)", w.name, w.tid, len(rec.Events))
+			continue
+		}
+		if exit == nil || !exit.Attached {
+			t.Errorf("%s: the syscall's exit %+v, want one marked as in flight at the attach", w.name, exit)
+		}
+		sp := locate.Span{TraceID: "t", SpanID: w.name, Name: w.name, Start: time.Unix(0, wake.Time-int64(25*time.Millisecond)), End: time.Unix(0, wake.Time), PID: int32(cmd.Process.Pid), TID: w.tid}
+		b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+		var got locate.Part
+		for _, p := range b.Parts {
+			t.Logf("%s: thread %d: %s %v %s %v", w.name, w.tid, p.Label(), p.Time, p.Confidence, p.Evidence)
+			if p.Label() == w.want {
+				got = p
+			}
+		}
+		// A lock wait is also charged to what its holder (the thread that woke it) did
+		// meanwhile: on a loaded machine, waiting for a CPU after its sleep. The pipe
+		// waits are theirs alone.
+		if got.Time == 0 || (w.want != "blocked/lock" && got.Time < 24*time.Millisecond) || b.Get("blocked/other")+b.Get("unexplained") != 0 {
+			t.Errorf("%s: %v of %s, %v other or unexplained; want %s for the whole span: %+v", w.name, got.Time, w.want, b.Get("blocked/other")+b.Get("unexplained"), w.want, b.Parts)
+			logThread(t, rec, w.tid)
+		}
+		if !strings.Contains(strings.Join(got.Evidence, "; "), "when strata attached") {
+			t.Errorf("%s: the evidence does not say the wait began before the attach: %v", w.name, got.Evidence)
 		}
 	}
 }

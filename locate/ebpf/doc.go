@@ -22,6 +22,15 @@
 // many short-lived children the targets fork; an update that fails because a table is
 // full is counted as Missed ([Collector.Stats], and a note in the recording).
 //
+// Attaching to a running process: the threads [Collector.Add] finds asleep in a syscall
+// entered it before they were observed. Add reads each thread's syscall and arguments from
+// /proc/PID/task/TID/syscall and writes them into the kernel's thread table where the
+// thread has no state yet (the kernel side creates it at any syscall entry or exit it
+// sees, so a thread that left the syscall meanwhile keeps its own); the syscall's exit is
+// then sent marked Attached, and a thread asleep (S or D) gets a [locate.EvInFlight]
+// event, so its first wait has its cause. When that wait began is not known: the
+// timeline counts it from the start of the recording and says so in its evidence.
+//
 // Wakers: a wakeup made in interrupt context (hardirq, softirq, hrtimer callbacks, tracked
 // per CPU through their tracepoints) names no waker, not the task the interrupt landed on.
 //

@@ -78,7 +78,7 @@ type locateTstate struct {
 	Cls        uint32
 	Fdk        uint32
 	PollReady  uint32
-	Pad        uint32
+	Seeded     uint32
 	FaultStart uint64
 	FaultNs    uint64
 	FaultN     uint32

@@ -22,9 +22,10 @@
  * updates that fail (a full `threads` or `targets`) in `missed`.
  *
  * Maps stay bounded by what is alive: a thread's state is created at its first syscall
- * and deleted when it exits (sched_process_exit) and again at its last switch-out
- * (prev_state TASK_DEAD), which never recreates it; a process leaves `targets` when its
- * last thread exits, so a reused pid is not a target.
+ * entry or exit (or by user space, for a thread it found blocked in a syscall when it made
+ * the process a target: see `seeded`) and deleted when it exits (sched_process_exit) and
+ * again at its last switch-out (prev_state TASK_DEAD), which never recreates it; a process
+ * leaves `targets` when its last thread exits, so a reused pid is not a target.
  *
  * Needs Linux >= 5.18: the 4-argument tp_btf/sched_switch with prev_state.
  * The struct layouts here must match locate/ebpf/collector.go. */
@@ -89,7 +90,7 @@ struct event {
 	__u32 ready;	 /* syscall: poll-family: kinds found ready, bit 1<<kind */
 	__u32 waker_ready; /* wakeup: kinds the waker's last poll found ready */
 	__u32 waker_pid; /* wakeup: the waker's tgid */
-	__u32 flags;	 /* wakeup: WAKER_EXITING */
+	__u32 flags;	 /* wakeup: WAKER_EXITING; syscall: SYS_ATTACHED */
 	__u32 fault_n;	 /* switch-out: page faults in user mode in the slice */
 	__u64 fault_ns;	 /* switch-out: time timed in those faults */
 	__u64 again_ts;	 /* switch-out in a syscall: the thread's last EAGAIN on a descriptor;
@@ -104,6 +105,9 @@ struct event {
 };
 
 #define WAKER_EXITING 1
+/* The syscall was in flight when user space made its process a target: user space seeded
+ * the thread's state from /proc (tstate.seeded); its start is not known. */
+#define SYS_ATTACHED 2
 
 /* Keep struct event in the BTF so bpf2go can generate its Go twin. */
 const struct event *unused_event __attribute__((unused));
@@ -124,7 +128,9 @@ struct tstate {
 	__u32 cls;	 /* sys_class of the syscall in flight */
 	__u32 fdk;	 /* 1 + kind of its descriptor, once looked up; 0: not yet */
 	__u32 poll_ready; /* kinds the last waiting poll found ready */
-	__u32 pad;
+	__u32 seeded;	  /* the syscall in flight was written by user space from /proc at attach
+			   * (the thread was already in it: its entry was not seen); sys_start is
+			   * then when user space wrote it */
 	__u64 fault_start; /* entry of the page fault in flight outside a syscall; 0: none */
 	__u64 fault_ns;	   /* time timed in page faults in user mode since the last switch-out */
 	__u32 fault_n;	   /* page faults in user mode since the last switch-out */
@@ -593,6 +599,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 	s->arg0 = BPF_CORE_READ(regs, di);
 	s->fd = (__s32)s->arg0;
 	s->switched = 0;
+	s->seeded = 0;
 	s->fdk = 0;
 	s->cls = 0;
 	__u32 key = (__u32)nr;
@@ -616,7 +623,15 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	__u32 tid = (__u32)id;
 	struct tstate *s = bpf_map_lookup_elem(&threads, &tid);
-	if (!s || s->sys < 0)
+	if (!s) {
+		/* A syscall whose entry was not seen (it began before the process became a
+		 * target) ended: the thread's state is created here, so that user space, which
+		 * seeds the state of threads it finds blocked in a syscall only where none
+		 * exists, does not write one that is already out of date. */
+		thread_state(tid);
+		return 0;
+	}
+	if (s->sys < 0)
 		return 0;
 	__u64 ts = bpf_ktime_get_ns();
 	__u64 dur = ts - s->sys_start;
@@ -679,6 +694,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			e->ret = ret;
 			e->fdk = arg_kind(s);
 			e->ready = ready;
+			if (s->seeded)
+				e->flags = SYS_ATTACHED;
 			submit(e);
 		}
 	} else {
@@ -687,6 +704,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	}
 	s->sys = -1;
 	s->switched = 0;
+	s->seeded = 0;
 	return 0;
 }
 
