@@ -250,6 +250,27 @@ spec:
 	}
 }
 
+// TestWorkloadBusinessWithoutLabels: policy: business with no labels (FuzzWorkload's
+// f3c0fba86211aa9f) is refused where the policy is asked for; it used to plan at Z=4 and
+// only fail to emit. With labels it reads.
+func TestWorkloadBusinessWithoutLabels(t *testing.T) {
+	for spec, want := range map[string]string{
+		"{policy: business}":                    `w.yaml:4:16: policy: business enforces the labels the workload names on its pods, and it names none (give spec.labels, e.g. labels: {team: payments}, or ask for a lower policy level)`,
+		"{policy: business, labels: {}}":        `w.yaml:4:16: policy: business enforces the labels the workload names on its pods, and it names none (give spec.labels, e.g. labels: {team: payments}, or ask for a lower policy level)`,
+		"{policy: business, labels: {team: a}}": "",
+		"{policy: application}":                 "",
+	} {
+		_, err := plan.ReadWorkloads([]network.File{{Name: "w.yaml", Data: []byte("apiVersion: strata.dev/v1alpha1\nkind: Workload\nmetadata: {name: w}\nspec: " + spec + "\n")}})
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", spec, got, want)
+		}
+	}
+}
+
 // TestWorkloadDuplicateNames: a name names the workload's objects and its output
 // directory, so a second workload of the same name, in the same file or another, is refused
 // where it is named.

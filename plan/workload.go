@@ -197,6 +197,12 @@ func readWorkload(r *yamlpos.Reader, d network.Document) Workload {
 	if len(w.Sites) == 1 && w.Sites[0] == "single-host" && w.Availability == "high" {
 		r.Addf(s.Get("sites").Pos(), network.CodeSchema, "add cluster (or another multi-node site), or drop availability: high", "high availability needs more than a single host")
 	}
+	// Business rules (Z=4) are the labels the workload names, required on its pods: with
+	// none there is nothing to enforce, and emitting refuses the plan.
+	if lv := s.Get("labels"); w.Policy == "business" && (lv == nil || (lv.IsMap() && len(lv.Keys()) == 0)) {
+		r.Addf(s.Get("policy").Pos(), network.CodeSchema, "give spec.labels, e.g. labels: {team: payments}, or ask for a lower policy level",
+			"policy: business enforces the labels the workload names on its pods, and it names none")
+	}
 	return w
 }
 
