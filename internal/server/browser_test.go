@@ -157,6 +157,13 @@ next:
 // on this 2-core machine.
 const waitBound = 3 * time.Minute
 
+// poll waits until the JavaScript predicate js is true, bounded by the context it runs in
+// ([tab.do]'s waitBound), not by chromedp's own 30 s default, which a loaded machine
+// outlasts (the hostile network's graph, beside a CI run at load 13).
+func poll(js string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(0))
+}
+
 // do runs actions with a bound, so that a UI that never shows what is awaited fails.
 func (b *tab) do(name string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
@@ -212,7 +219,7 @@ func (b *tab) waitView(view string) {
 	js := fmt.Sprintf(`(() => { const m = document.getElementById("main"); return !!m && m.dataset.view === %q && m.dataset.ready === "true"; })()`, view)
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(b.ctx, waitBound)
-		err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](js))
+		err := chromedp.Do(ctx, poll(js))
 		cancel()
 		// A poll that began in the document being replaced loses its context: ask again.
 		if err != nil && attempt < 3 && strings.Contains(err.Error(), "Cannot find context") {

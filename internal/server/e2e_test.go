@@ -140,7 +140,7 @@ func TestE2E(t *testing.T) {
 			t.Errorf("isolation ladder %v, want the reasoner's ranking %v", got, want)
 		}
 		b.do("order by overhead", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById("order-isolation"); s.value = "overhead"; s.dispatchEvent(new Event("change")); })()`),
-			chromedp.Poll[chromedp.Void](`location.hash.includes("order=overhead") && document.querySelector(".lane-ladder .ladder-end").textContent.includes("overhead")`))
+			poll(`location.hash.includes("order=overhead") && document.querySelector(".lane-ladder .ladder-end").textContent.includes("overhead")`))
 		if got, want := rungs(), rankLayers(t, ts.URL, "overhead"); !equalLayers(got, want) {
 			t.Errorf("ladder by overhead %v, want the reasoner's ranking %v", got, want)
 		}
@@ -183,11 +183,11 @@ func TestE2E(t *testing.T) {
 			t.Errorf("%d relations drawn before any was asked for", n)
 		}
 		b.do("draw the same technology across lanes", chromedp.Click(chromedp.CSS(`#draw input[value="same"]`)),
-			chromedp.Poll[chromedp.Void](`location.hash.includes("draw=same") && document.querySelectorAll("#lanes svg.links path").length > 0`))
+			poll(`location.hash.includes("draw=same") && document.querySelectorAll("#lanes svg.links path").length > 0`))
 		b.do("focus WasmEdge", chromedp.Click(chromedp.CSS(`#lanes a.tag[data-entity="WasmEdge"]`)),
-			chromedp.Poll[chromedp.Void](`document.getElementById("entity-title")?.textContent.startsWith("WasmEdge")`))
+			poll(`document.getElementById("entity-title")?.textContent.startsWith("WasmEdge")`))
 		// Following the link moves the keyboard focus to the details' title.
-		b.do("focus on the details", chromedp.Poll[chromedp.Void](`document.activeElement?.id === "entity-title"`))
+		b.do("focus on the details", poll(`document.activeElement?.id === "entity-title"`))
 		if n := eval[int](b, "focus", `document.querySelectorAll("#lanes .is-focus").length`); n < 3 {
 			t.Errorf("WasmEdge is highlighted in %d places, want it in every lane that shows it", n)
 		}
@@ -206,7 +206,7 @@ func TestE2E(t *testing.T) {
 		b.shot(dir, "02-lanes-focus.png")
 		b.do("switch to the free graph", chromedp.Click(chromedp.CSS("#to-graph")))
 		b.waitView("graph")
-		b.do("graph drawn", chromedp.WaitVisible(chromedp.CSS("#graph canvas")), chromedp.Poll[chromedp.Void](`document.getElementById("entity-title")?.textContent.startsWith("WasmEdge")`))
+		b.do("graph drawn", chromedp.WaitVisible(chromedp.CSS("#graph canvas")), poll(`document.getElementById("entity-title")?.textContent.startsWith("WasmEdge")`))
 		if s := b.text("#graph-status"); !strings.Contains(s, "around WasmEdge") {
 			t.Errorf("free graph status %q, want the focus kept", s)
 		}
@@ -216,7 +216,7 @@ func TestE2E(t *testing.T) {
 		}
 		// A link in the details moves on to that entity, and the focus with it.
 		b.do("follow a fact link in the graph", chromedp.Click(chromedp.CSS(`#details .fact-list a[href*="focus=L-4"]`)),
-			chromedp.Poll[chromedp.Void](`document.getElementById("entity-title")?.textContent.startsWith("L-4") && document.activeElement?.id === "entity-title"`))
+			poll(`document.getElementById("entity-title")?.textContent.startsWith("L-4") && document.activeElement?.id === "entity-title"`))
 		b.shot(dir, "03-free-graph.png")
 		b.do("back to the lanes", chromedp.Click(chromedp.CSS("#to-lanes")))
 		b.waitView("explorer")
@@ -234,11 +234,11 @@ func TestE2E(t *testing.T) {
 		b.do("search 容器", chromedp.Click(chromedp.CSS("#search")), chromedp.SendKeys(chromedp.CSS("#search"), "容器"),
 			// The list is drawn once per keystroke: wait for the answer to the whole query,
 			// not the first list drawn (beside a CPU hog, the one for "容" was read).
-			chromedp.Poll[chromedp.Void](`document.querySelector("#search-results li[aria-selected=true]")?.textContent.startsWith("L-3")`))
+			poll(`document.querySelector("#search-results li[aria-selected=true]")?.textContent.startsWith("L-3")`))
 		if hit := b.text("#search-results li[aria-selected=true]"); !strings.HasPrefix(hit, "L-3") {
 			t.Errorf("first search hit for 容器 is %q, want L-3", hit)
 		}
-		b.do("open L-3", chromedp.SendKeys(chromedp.CSS("#search"), kb.Enter), chromedp.Poll[chromedp.Void](`document.getElementById("entity-title")?.textContent.startsWith("L-3")`))
+		b.do("open L-3", chromedp.SendKeys(chromedp.CSS("#search"), kb.Enter), poll(`document.getElementById("entity-title")?.textContent.startsWith("L-3")`))
 		if facts := b.text("#details"); !strings.Contains(facts, "isolation-strength") {
 			t.Errorf("L-3 details lack its isolation-strength facts: %.300q", facts)
 		}
@@ -251,7 +251,7 @@ func TestE2E(t *testing.T) {
 			t.Errorf("search box on the matrices: value %q, placeholder %q, label %q; want it empty and scoped to the matrices", scope[0], scope[1], scope[2])
 		}
 		b.do("find the row of L-3", chromedp.Click(chromedp.CSS("#search")), chromedp.SendKeys(chromedp.CSS("#search"), "L-3"), chromedp.WaitVisible(chromedp.CSS("#search-results li")),
-			chromedp.SendKeys(chromedp.CSS("#search"), kb.Enter), chromedp.Poll[chromedp.Void](`document.activeElement?.id === "row-L-3" && document.activeElement.classList.contains("hit")`))
+			chromedp.SendKeys(chromedp.CSS("#search"), kb.Enter), poll(`document.activeElement?.id === "row-L-3" && document.activeElement.classList.contains("hit")`))
 		b.goHash("#/nope", "not-found")
 		if hidden := eval[bool](b, "search on 404", `document.getElementById("search-region").hidden`); !hidden {
 			t.Errorf("the 404 view has nothing to search, yet the search box shows")
@@ -311,7 +311,7 @@ func TestE2E(t *testing.T) {
 		b.set("#emit-image", "ghcr.io/example/edge:1.0")
 		b.set("#emit-namespace", "apps")
 		b.do("download manifests",
-			chromedp.Click(chromedp.CSS("#download-manifests")), chromedp.Poll[chromedp.Void](`document.getElementById("manifests-status").textContent.startsWith("saved")`))
+			chromedp.Click(chromedp.CSS("#download-manifests")), poll(`document.getElementById("manifests-status").textContent.startsWith("saved")`))
 		archive := filepath.Join(downloads, "edge-manifests.tar.gz")
 		var files []string
 		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -323,7 +323,7 @@ func TestE2E(t *testing.T) {
 			t.Errorf("downloaded archive %s holds %v", archive, files)
 		}
 		// The "as of" fields take the years the API's OpenAPI document states.
-		b.do("as-of bounds", chromedp.Poll[chromedp.Void](fmt.Sprintf(`[...document.querySelectorAll("#scenario-asof, #w-asof")].every((i) => i.min === "%d" && i.max === "%d")`, plan.MinAsOf, plan.MaxAsOf)))
+		b.do("as-of bounds", poll(fmt.Sprintf(`[...document.querySelectorAll("#scenario-asof, #w-asof")].every((i) => i.min === "%d" && i.max === "%d")`, plan.MinAsOf, plan.MaxAsOf)))
 		if status := b.text("#manifests-status"); status != "saved edge-manifests.tar.gz" {
 			t.Errorf("download status %q", status)
 		}
@@ -412,7 +412,7 @@ func TestE2E(t *testing.T) {
 		// Bench results, opened from the keyboard: the chart, the medians, the drivers left out.
 		b.do("results: bench", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll(".result-files button")].find(b => b.textContent === "bench.json").focus()`),
 			chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("#bench-medians tbody tr")),
-			chromedp.Poll[chromedp.Void](`(() => { const i = document.getElementById("bench-chart"); return i && i.complete && i.naturalWidth > 0; })()`))
+			poll(`(() => { const i = document.getElementById("bench-chart"); return i && i.complete && i.naturalWidth > 0; })()`))
 		seen.Title2 = b.text("main h2")
 		seen.ChartWidth = eval[int](b, "chart width", `document.getElementById("bench-chart").naturalWidth`)
 		seen.ChartAlt = eval[string](b, "chart alt", `document.getElementById("bench-chart").alt`)
@@ -429,7 +429,7 @@ func TestE2E(t *testing.T) {
 		}
 		// The search box finds a driver of the file on screen.
 		b.do("find a driver", chromedp.Click(chromedp.CSS("#search")), chromedp.SendKeys(chromedp.CSS("#search"), want.driver), chromedp.WaitVisible(chromedp.CSS("#search-results li")),
-			chromedp.SendKeys(chromedp.CSS("#search"), kb.Enter), chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.activeElement?.dataset.driver === %q`, want.driver)))
+			chromedp.SendKeys(chromedp.CSS("#search"), kb.Enter), poll(fmt.Sprintf(`document.activeElement?.dataset.driver === %q`, want.driver)))
 	})
 
 	t.Run("layouts", func(t *testing.T) {
@@ -446,6 +446,11 @@ func TestE2E(t *testing.T) {
 				b.load(ts.URL+"/"+v.hash, v.view)
 				if v.view == "results" {
 					b.do("results drawn", chromedp.WaitVisible(chromedp.CSS("#result-title + *")))
+				}
+				if v.view == "planner" {
+					// The scenario is planned as the view opens; the answer scrolls into view
+					// when it arrives (on a loaded machine, after the view is drawn).
+					b.do("plan drawn", chromedp.WaitVisible(chromedp.CSS("#plan-output #plan-coordinates")))
 				}
 				where := fmt.Sprintf("%s at %d px", v.name, w)
 				l := b.layout()

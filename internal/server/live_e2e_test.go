@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/strata-dev/strata/internal/server"
 	"github.com/strata-dev/strata/network"
 	"github.com/strata-dev/strata/reason"
@@ -37,18 +35,18 @@ func TestE2ELiveReload(t *testing.T) {
 	if err := s.Update(rsn, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	b.do("the view fetches the new network", chromedp.Poll[chromedp.Void](fetches+` > `+strconv.Itoa(before)))
+	b.do("the view fetches the new network", poll(fetches+` > `+strconv.Itoa(before)))
 	b.waitView("explorer")
 
 	ps := network.Problems{{Pos: network.Pos{File: "kb/a.md", Line: 7}, Code: "table", Message: "table row has no cell under \"speed\""}}
 	if err := s.Update(nil, nil, ps); err != nil {
 		t.Fatal(err)
 	}
-	b.do("the banner shows the problem", chromedp.Poll[chromedp.Void](
+	b.do("the banner shows the problem", poll(
 		`(() => { const e = document.getElementById("network-status"); return !!e && !e.hidden && e.textContent.includes("kb/a.md:7") && e.textContent.includes("no cell under"); })()`))
 	if err := s.Update(rsn, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	b.do("the banner goes with the fix", chromedp.Poll[chromedp.Void](`document.getElementById("network-status").hidden`))
+	b.do("the banner goes with the fix", poll(`document.getElementById("network-status").hidden`))
 	b.verdict()
 }
