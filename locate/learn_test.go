@@ -649,3 +649,17 @@ func TestPreemptedParkIsRunQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestVforkIsChild: Python's subprocess vforks, and glibc's posix_spawn clones with
+// CLONE_VFORK; the parent stays blocked in that call until its child has exec'd, 140 ms
+// beside a CPU hog once, which was "blocked/other" (syscall 58 had no name).
+func TestVforkIsChild(t *testing.T) {
+	for _, nr := range []int32{58, 56, 435} { // vfork, clone, clone3 on x86-64
+		if c := BlockedCause(nr, FDUnknown); c != CauseChild {
+			t.Errorf("blocked in %s: %s, want child", SyscallName(nr), c)
+		}
+	}
+	if SyscallName(58) != "vfork" {
+		t.Errorf("syscall 58 is %q, want vfork", SyscallName(58))
+	}
+}

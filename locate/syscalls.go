@@ -52,7 +52,7 @@ var amd64Syscalls = map[int32]sysInfo{
 	47: {"recvmsg", ClassNet}, 48: {"shutdown", ClassNet}, 49: {"bind", ClassNet},
 	50: {"listen", ClassNet}, 51: {"getsockname", ClassNet}, 52: {"getpeername", ClassNet},
 	54: {"setsockopt", ClassNet}, 55: {"getsockopt", ClassNet}, 56: {"clone", ClassProc},
-	57: {"fork", ClassProc}, 59: {"execve", ClassProc}, 60: {"exit", ClassProc},
+	57: {"fork", ClassProc}, 58: {"vfork", ClassProc}, 59: {"execve", ClassProc}, 60: {"exit", ClassProc},
 	61: {"wait4", ClassProc}, 62: {"kill", ClassProc}, 72: {"fcntl", ClassFile},
 	74: {"fsync", ClassFile}, 75: {"fdatasync", ClassFile}, 76: {"truncate", ClassFile},
 	77: {"ftruncate", ClassFile}, 78: {"getdents", ClassFile}, 82: {"rename", ClassFile},
@@ -100,6 +100,10 @@ func blockedCause(nr int32, fdk FDKind, ret int64, haveRet bool, ready FDKinds) 
 	case "nanosleep", "clock_nanosleep", "pause":
 		return CauseSleep
 	case "wait4", "waitid":
+		return CauseChild
+	case "vfork", "clone", "clone3":
+		// Blocked in it: a vfork (Python's subprocess, glibc's posix_spawn) stays in the
+		// parent until the child has exec'd or exited.
 		return CauseChild
 	case "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2":
 		return pollCause(ret, haveRet, ready)
