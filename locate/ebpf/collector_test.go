@@ -1007,25 +1007,25 @@ func asleepIn(tid int, nr int, arg uintptr) {
 // asleep returns once thread tid of this process is asleep in a syscall that match
 // accepts (by its number and first argument).
 func asleep(tid int, what string, match func(nr int, arg0 uint64) bool) {
-	path := fmt.Sprintf("/proc/self/task/%d/syscall", tid)
-	var last string
+	waitUntil(fmt.Sprintf("thread %d asleep in %s", tid, what), func() bool { return asleepNow(tid, match) })
+}
+
+// asleepNow says whether thread tid of this process is asleep now in a syscall that match
+// accepts, as /proc/self/task/TID/syscall shows (read as the collector reads it).
+func asleepNow(tid int, match func(nr int, arg0 uint64) bool) bool {
+	nr, args, ok := procSyscall(fmt.Sprintf("/proc/self/task/%d/syscall", tid))
+	return ok && nr >= 0 && match(int(nr), args[0])
+}
+
+// waitUntil polls cond every 100 µs until it holds, for a minute at most (then panics,
+// naming what it waited for).
+func waitUntil(what string, cond func() bool) {
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			panic(err)
-		}
-		last = strings.TrimSpace(string(b))
-		f := strings.Fields(last)
-		if len(f) < 2 {
-			continue // "running"
-		}
-		n, _ := strconv.Atoi(f[0])
-		a, _ := strconv.ParseUint(f[1], 0, 64)
-		if match(n, a) {
+		if cond() {
 			return
 		}
 	}
-	panic(fmt.Sprintf("thread %d not asleep in %s after a minute: %s", tid, what, last))
+	panic(what + ": not after a minute")
 }
 
 // helperEAGAIN: a thread reads a non-blocking socket that has nothing (EAGAIN) and then
@@ -1325,28 +1325,25 @@ func helperAsleep() {
 	var word uint32
 	tids := make(chan int, 3)
 	done := make(chan bool, 3)
-	go func() {
-		runtime.LockOSThread()
-		tids <- unix.Gettid()
-		unix.Read(rp[0], []byte{0})
-		done <- true
-	}()
-	go func() {
-		runtime.LockOSThread()
-		tids <- unix.Gettid()
+	onThread := func(f func()) { // f on a thread of its own, whose id goes to tids
+		go func() {
+			runtime.LockOSThread()
+			tids <- unix.Gettid()
+			f()
+			done <- true
+		}()
+	}
+	onThread(func() { unix.Read(rp[0], []byte{0}) })
+	onThread(func() {
 		for atomic.LoadUint32(&word) == 0 {
 			futexWait(&word, 0)
 		}
-		done <- true
-	}()
-	go func() {
-		runtime.LockOSThread()
-		tids <- unix.Gettid()
+	})
+	onThread(func() {
 		evs := make([]unix.EpollEvent, 1)
 		// epoll_wait itself: unix.EpollWait makes epoll_pwait.
 		unix.Syscall6(unix.SYS_EPOLL_WAIT, uintptr(epfd), uintptr(unsafe.Pointer(&evs[0])), 1, ^uintptr(0), 0, 0)
-		done <- true
-	}()
+	})
 	all := []int{<-tids, <-tids, <-tids}
 	var reader, parked, poller int
 	// The order the goroutines sent their ids in is not theirs: ask /proc which is which.
@@ -1375,24 +1372,17 @@ func helperAsleep() {
 // whichAsleepIn returns the one of tids that is asleep in syscall nr with first argument
 // arg, waiting until one is.
 func whichAsleepIn(tids []int, nr int, arg uintptr) int {
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
+	found := 0
+	waitUntil(fmt.Sprintf("one of %v asleep in syscall %d(%#x)", tids, nr, arg), func() bool {
 		for _, tid := range tids {
-			b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/syscall", tid))
-			if err != nil {
-				panic(err)
-			}
-			f := strings.Fields(string(b))
-			if len(f) < 2 {
-				continue // "running"
-			}
-			n, _ := strconv.Atoi(f[0])
-			a, _ := strconv.ParseUint(f[1], 0, 64)
-			if n == nr && uintptr(a) == arg {
-				return tid
+			if asleepNow(tid, func(n int, a uint64) bool { return n == nr && uintptr(a) == arg }) {
+				found = tid
+				return true
 			}
 		}
-	}
-	panic(fmt.Sprintf("none of %v asleep in syscall %d(%#x) after a minute", tids, nr, arg))
+		return false
+	})
+	return found
 }
 
 // TestAsleepAtAttach: threads already asleep in a syscall when the collector attaches
