@@ -231,17 +231,7 @@ func TestMarkdownFactSets(t *testing.T) {
 		if err := WriteMarkdown(&md, n); err != nil {
 			t.Fatal(err)
 		}
-		im, err := NewReader(Options{}).Read(context.Background(), []network.File{{Name: "net.md", Data: md.Bytes()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range im.Problems {
-			t.Errorf("problem: %s", p)
-		}
-		back, err := im.Load(nil)
-		if err != nil {
-			t.Fatalf("the import does not load: %v\n%s", err, md.String())
-		}
+		back := importMarkdown(t, md.Bytes())
 		want, got := judge(t, n), judge(t, back)
 		for _, k := range []string{"entities", "dimensions", "relations", "facts", "chains", "formulas"} {
 			if !reflect.DeepEqual(want[k], got[k]) {
