@@ -199,7 +199,7 @@ func readWorkload(r *yamlpos.Reader, d network.Document) Workload {
 	}
 	// Business rules (Z=4) are the labels the workload names, required on its pods: with
 	// none there is nothing to enforce, and emitting refuses the plan.
-	if lv := s.Get("labels"); w.Policy == "business" && (lv == nil || (lv.IsMap() && len(lv.Keys()) == 0)) {
+	if w.Policy == "business" && len(w.Labels) == 0 {
 		r.Addf(s.Get("policy").Pos(), network.CodeSchema, "give spec.labels, e.g. labels: {team: payments}, or ask for a lower policy level",
 			"policy: business enforces the labels the workload names on its pods, and it names none")
 	}
