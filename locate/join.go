@@ -273,8 +273,9 @@ func (a *acc) piece(iv *Interval, lo, hi int64, conf Confidence) {
 	case Blocked:
 		// A wait whose cause is not known is no answer, whoever's it was; sampled, a
 		// futex may be a lock, a timed sleep or a parked goroutine (the return value and
-		// the waker that would tell are not seen).
-		if (iv.Kind == string(CauseIO) || iv.Kind == string(CauseOther) || iv.Unsure || (a.sampled && iv.Kind == string(CauseLock))) && stronger(conf, Share) {
+		// the waker that would tell are not seen), unless what it waited for was read
+		// from the program.
+		if (iv.Kind == string(CauseIO) || iv.Kind == string(CauseOther) || iv.Unsure || (a.sampled && iv.Kind == string(CauseLock) && !iv.Read)) && stronger(conf, Share) {
 			conf = Share
 		}
 		a.add(CatBlocked, iv.Kind, conf, d, iv.Evidence)

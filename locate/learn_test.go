@@ -663,3 +663,14 @@ func TestVforkIsChild(t *testing.T) {
 		t.Errorf("syscall 58 is %q, want vfork", SyscallName(58))
 	}
 }
+
+// TestSampledReadLockIsNotAShare: a sampled lock wait whose cause the sampler read from
+// the program (a Go runtime's wait reason) is not the guess an unread futex is.
+func TestSampledReadLockIsNotAShare(t *testing.T) {
+	tl := &Timeline{Source: "procfs", Sampled: true, Period: 2e6, Threads: map[int32]*Thread{10: {TID: 10, PID: 1, Intervals: []Interval{
+		{Start: at(0), End: at(1), State: OnCPU}, {Start: at(1), End: at(40), State: Blocked, Kind: string(CauseLock), Read: true}}}}}
+	b := Join([]Span{span("s", "", 0, 40, 1, 10)}, tl, JoinOptions{}).Breakdowns[0]
+	if d := b.Dominant(); d.Label() != "blocked/lock" || d.Confidence != Exact {
+		t.Errorf("%s (%s), want blocked/lock (exact)", d.Label(), d.Confidence)
+	}
+}

@@ -244,6 +244,10 @@ type Interval struct {
 	// Unsure: the cause was inferred where the collector could not tell it from others
 	// (sampled: a poll's timeout, a child beside a pipe): its part is at most Share.
 	Unsure bool `json:"unsure,omitempty"`
+	// Read: sampled, the cause was read from the program's own record of what the thread
+	// waited for (a Go runtime's wait reason for the goroutine locked to the thread),
+	// not inferred from the syscall.
+	Read bool `json:"read,omitempty"`
 
 	bySyscall bool  // already labeled by a long syscall: later overlapping ones are noise
 	ranOut    bool  // a futex wait that ran out (ETIMEDOUT): a sleep, unless a runtime's own

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -1156,4 +1157,133 @@ func BenchmarkListeningPorts(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSampleGoWaits samples a real Go program (testdata/gowaits) whose goroutines, each
+// locked to its thread, wait in a sleep, on a pipe, on a TCP connection, on a mutex and on
+// a channel: each thread is parked in a futex alike, and what the sampler reads of the Go
+// runtime must name each wait as the goroutine's code does — built as Go builds by default,
+// as a position-independent executable, and stripped of DWARF (then nothing is read, and
+// the futex waits are what sampling saw before: unsure).
+func TestSampleGoWaits(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("reads the process's memory: needs ptrace access, as root")
+	}
+	want := map[string]struct {
+		reason string
+		fd     locate.FDKind
+		label  string
+	}{
+		"sleep":   {"Sleep", locate.FDUnknown, "blocked/sleep"},
+		"pipe":    {"IOWait", locate.FDPipe, "blocked/pipe"},
+		"network": {"IOWait", locate.FDSocket, "blocked/network"},
+		"lock":    {"SyncMutexLock", locate.FDUnknown, "blocked/lock"},
+		"chan":    {"ChanReceive", locate.FDUnknown, "blocked/lock"},
+	}
+	dir := t.TempDir()
+	for _, build := range []struct {
+		name  string
+		flags []string
+		dwarf bool
+	}{{"default", nil, true}, {"pie", []string{"-buildmode=pie"}, true}, {"stripped", []string{"-ldflags=-s -w"}, false}} {
+		t.Run(build.name, func(t *testing.T) {
+			bin := filepath.Join(dir, build.name)
+			args := append(append([]string{"build", "-o", bin}, build.flags...), "./testdata/gowaits")
+			if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, out)
+			}
+			cmd := exec.Command(bin)
+			in, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { in.Close(); cmd.Wait() }()
+			tids := map[int32]string{}
+			for range want {
+				var name string
+				var tid int32
+				if _, err := fmt.Fscan(out, &name, &tid); err != nil {
+					t.Fatal(err)
+				}
+				tids[tid] = name
+			}
+			s := New(Options{Period: 5 * time.Millisecond})
+			if err := s.Add(cmd.Process.Pid); err != nil {
+				t.Fatal(err)
+			}
+			s.loading.Wait()
+			if got := s.gos[int32(cmd.Process.Pid)] != nil; got != build.dwarf {
+				t.Fatalf("Go runtime read: %v, want %v", got, build.dwarf)
+			}
+			// Each thread is sampled until it is seen in its futex at two samples in a
+			// row (the goroutine may still be on its way to its wait when it has
+			// printed), or 20 s pass.
+			seen := map[int32]Sample{}
+			for deadline := time.Now().Add(20 * time.Second); len(seen) < len(tids) && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				s.SampleOnce()
+				s.mu.Lock()
+				for tid := range tids {
+					ss := s.samples[tid]
+					parked := func(x Sample) bool {
+						return locate.SyscallName(x.Syscall.Nr) == "futex" && (x.Go.Reason != "" || !build.dwarf)
+					}
+					if n := len(ss); n > 1 && parked(ss[n-2]) && parked(ss[n-1]) {
+						seen[tid] = ss[n-1]
+					}
+				}
+				s.mu.Unlock()
+			}
+			for tid, name := range tids {
+				smp, ok := seen[tid]
+				if !ok {
+					t.Errorf("%s (thread %d): never seen parked in a futex with its wait read", name, tid)
+					continue
+				}
+				w := want[name]
+				if !build.dwarf {
+					if smp.Go != (goWait{}) {
+						t.Errorf("%s: read %+v from a binary without DWARF", name, smp.Go)
+					}
+					continue
+				}
+				if smp.Go.Reason != w.reason || smp.Go.FD != w.fd {
+					t.Errorf("%s: read %+v, want reason %s on a descriptor of kind %v", name, smp.Go, w.reason, w.fd)
+				}
+			}
+			// Joined, each thread's wait is its goroutine's: a span over those two
+			// samples gets that label, not an unsure share (stripped: unsure).
+			tl := s.Stop().Timeline()
+			for tid, name := range tids {
+				ss := s.samples[tid]
+				if _, ok := seen[tid]; !ok {
+					continue
+				}
+				sp := locate.Span{SpanID: name, Start: time.Unix(0, ss[len(ss)-2].Time), End: time.Unix(0, ss[len(ss)-1].Time), PID: int32(cmd.Process.Pid), TID: tid}
+				b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
+				if len(b.Parts) == 0 {
+					t.Errorf("%s: no parts", name)
+					continue
+				}
+				d := b.Parts[0]
+				for _, p := range b.Parts {
+					if p.Time > d.Time {
+						d = p
+					}
+				}
+				if build.dwarf && (d.Label() != want[name].label || d.Confidence == locate.Share) {
+					t.Errorf("%s: %s (%s), want %s not a share: %+v", name, d.Label(), d.Confidence, want[name].label, b.Parts)
+				}
+				if !build.dwarf && d.Confidence != locate.Share {
+					t.Errorf("%s without DWARF: %s (%s), want an unsure share", name, d.Label(), d.Confidence)
+				}
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -39,6 +40,10 @@ type Sample struct {
 	// entry of the event array the call returned into (see [Sampler] on reading it).
 	// Zero where not known.
 	Ready locate.FDKinds
+	// Go is, for a futex wait of a Go program's thread, what the goroutine locked to the
+	// thread waits for, read from the runtime's memory (see goruntime.go); zero where
+	// there is none or it is not known.
+	Go goWait
 	// FutexDeadline is when the futex wait the thread is in times out (wall ns), read
 	// from the process's memory; 0: none, or not known.
 	FutexDeadline int64
@@ -96,6 +101,10 @@ type Sampler struct {
 	// seen is when a descriptor (by number and inode) was first seen watched by an
 	// epoll set (see readEpoll).
 	seen map[fdKey]int64
+	// gos is, per target, its Go runtime where one can be read (see goruntime.go);
+	// loading counts the reads under way.
+	gos     map[int32]*goProc
+	loading sync.WaitGroup
 }
 
 type epollKey struct {
@@ -144,7 +153,7 @@ func New(opts Options) *Sampler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sampler{opts: opts, log: log, samples: map[int32][]Sample{}, start: time.Now().UnixNano(),
-		epoll: map[epollKey]map[uint64]watched{}, during: map[epollKey]epollSet{}, fdKinds: map[fdKey]locate.FDKind{}, seen: map[fdKey]int64{}}
+		epoll: map[epollKey]map[uint64]watched{}, during: map[epollKey]epollSet{}, fdKinds: map[fdKey]locate.FDKind{}, seen: map[fdKey]int64{}, gos: map[int32]*goProc{}}
 }
 
 // Add makes pid a target.
@@ -155,6 +164,22 @@ func (s *Sampler) Add(pid int) error {
 	s.mu.Lock()
 	s.pids = append(s.pids, int32(pid))
 	s.mu.Unlock()
+	// A Go program's runtime, read beside the sampling: its DWARF takes tens of
+	// milliseconds to read (until then, its futex waits are what sampling sees).
+	s.loading.Add(1)
+	go func() {
+		defer s.loading.Done()
+		g, err := openGoProc(s.opts.Proc, int32(pid))
+		if err != nil {
+			if !errors.Is(err, errNotGo) {
+				s.log.Debug("Go runtime not read", "pid", pid, "err", err)
+			}
+			return
+		}
+		s.mu.Lock()
+		s.gos[int32(pid)] = g
+		s.mu.Unlock()
+	}()
 	return nil
 }
 
@@ -258,6 +283,12 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 		}
 		if locate.SyscallName(smp.Syscall.Nr) == "futex" {
 			smp.FutexDeadline = s.futexDeadline(pid, smp, prev)
+			s.mu.Lock()
+			g := s.gos[pid]
+			s.mu.Unlock()
+			if g != nil {
+				smp.Go = s.goWait(g, pid, tid)
+			}
 		}
 		if locate.IsPoll(smp.Syscall.Nr) || smp.FDKind == locate.FDPipe || smp.FDKind == locate.FDSocket {
 			if b, err = os.ReadFile(filepath.Join(dir, "children")); err == nil {
@@ -376,6 +407,16 @@ func (s *Sampler) epollReady(pid, tid int32, sc Syscall, run uint64) locate.FDKi
 		return 0
 	}
 	return 1 << k
+}
+
+// goWait reads what the goroutine locked to thread tid of Go process pid (g) waits for.
+func (s *Sampler) goWait(g *goProc, pid, tid int32) goWait {
+	f, err := os.Open(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem"))
+	if err != nil {
+		return goWait{}
+	}
+	defer f.Close()
+	return g.wait(&memReader{f: f}, tid, func(epfd int64) map[uint64]watched { return s.parseEpoll(pid, epfd) })
 }
 
 // watchedBy is what epoll descriptor epfd of pid watches now, by descriptor.
@@ -579,6 +620,7 @@ func fdKind(path string) locate.FDKind {
 
 // Stop returns the recording: the sampled timeline.
 func (s *Sampler) Stop() *locate.Recording {
+	s.loading.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	end := time.Now().UnixNano()
@@ -984,7 +1026,12 @@ func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd, aVia, bVia
 		s, end, via = a, aEnd, aVia
 	}
 	iv := locate.Interval{Start: from, End: to, State: locate.Blocked, Kind: string(locate.CauseOther), Poll: locate.IsPoll(s.Syscall.Nr)}
+	gc, gwhat := goCause(s.Go)
 	switch {
+	case s.Syscall.Nr >= 0 && gc != "":
+		// Read, not inferred: the runtime's own record of what the goroutine waits for.
+		iv.Kind, iv.Unsure, iv.Read = string(gc), gc == locate.CauseIO, true
+		iv.Evidence = fmt.Sprintf("sampled: in %s, the goroutine locked to the thread parked for %s (its wait reason, read from the Go runtime)", locate.SyscallName(s.Syscall.Nr), gwhat)
 	case s.Syscall.Nr >= 0 && end != "" && via != "":
 		iv.Kind, iv.Unsure, iv.Evidence = string(end), true, via
 	case s.Syscall.Nr >= 0 && end == locate.CauseSleep && s.FutexDeadline != 0:

@@ -1,0 +1,421 @@
+package procfs
+
+import (
+	"bufio"
+	"bytes"
+	"debug/dwarf"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/strata-dev/strata/locate"
+)
+
+// A Go program parks a goroutine's thread in a futex whatever the goroutine waits for:
+// sampled, every such wait looks the same. But the runtime says what each goroutine waits
+// for (its g.waitreason, as a goroutine dump prints it), and which descriptor a goroutine
+// parked for IO waits on (its pollDesc's rg or wg holds the goroutine): read from the
+// process's memory, where the program's DWARF says the runtime keeps them, that is the
+// cause of the wait of a thread that a goroutine is locked to (runtime.LockOSThread, as
+// strata's README asks of Go services that record thread.id). Nothing of the runtime's
+// layout is assumed: offsets, addresses and the wait reasons' values are the binary's own
+// (a binary built with -ldflags=-s or -w has no DWARF, and then nothing is read).
+
+// goRuntime is where one Go binary's runtime keeps what the sampler reads.
+type goRuntime struct {
+	allm, epfd                  uint64 // addresses of runtime.allm and runtime.epfd
+	mProcid, mAlllink, mLockedg int64  // offsets in runtime.m
+	gStatus, gWaitreason        int64  // in runtime.g
+	pdFD, pdRG, pdWG            int64  // in runtime.pollDesc
+	gWaiting, gScan             uint32 // runtime._Gwaiting and _Gscan
+	// reasons names the wait reasons by value: the runtime's constant's name less
+	// "runtime.waitReason" ("Sleep", "IOWait", "SyncMutexLock"…).
+	reasons map[uint8]string
+}
+
+// goWait is what the sampler read of the goroutine locked to a thread.
+type goWait struct {
+	// Reason is the wait reason's constant name less "runtime.waitReason"; empty: the
+	// thread has no locked goroutine, or it was not waiting.
+	Reason string
+	// FD is, for an IO wait, the kind of the descriptor the goroutine waits on.
+	FD locate.FDKind
+}
+
+// maxGoMs bounds the runtime's M list walked to find a thread's M.
+const maxGoMs = 4096
+
+// maxDWARF bounds the DWARF entries read from a binary looking for the runtime's, and
+// maxDWARFBytes the size of the debug sections it will load.
+const (
+	maxDWARF      = 50_000_000
+	maxDWARFBytes = 512 << 20
+)
+
+// errNotGo says a binary has no Go runtime the sampler can read.
+var errNotGo = errors.New("no Go runtime DWARF")
+
+// loadGoRuntime reads where the runtime of the Go binary exe keeps what the sampler reads,
+// from its DWARF; load is the address the binary's first segment was loaded at (for a
+// position-independent binary; 0 otherwise).
+func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
+	if exe.Section(".go.buildinfo") == nil && exe.Section(".gopclntab") == nil {
+		return nil, errNotGo
+	}
+	var size uint64
+	for _, sec := range exe.Sections {
+		if strings.HasPrefix(sec.Name, ".debug_") || strings.HasPrefix(sec.Name, ".zdebug_") {
+			size += sec.Size
+		}
+	}
+	if size > maxDWARFBytes {
+		return nil, fmt.Errorf("%w: %d bytes of DWARF, more than the %d read", errNotGo, size, maxDWARFBytes)
+	}
+	d, err := exe.DWARF()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotGo, err)
+	}
+	var bias uint64
+	if exe.Type == elf.ET_DYN {
+		for _, p := range exe.Progs {
+			if p.Type == elf.PT_LOAD {
+				bias = load - p.Vaddr&^(uint64(os.Getpagesize())-1)
+				break
+			}
+		}
+	}
+	rt := &goRuntime{reasons: map[uint8]string{}}
+	fields := map[string]map[string]*int64{
+		"runtime.m":        {"procid": &rt.mProcid, "alllink": &rt.mAlllink, "lockedg": &rt.mLockedg},
+		"runtime.g":        {"atomicstatus": &rt.gStatus, "waitreason": &rt.gWaitreason},
+		"runtime.pollDesc": {"fd": &rt.pdFD, "rg": &rt.pdRG, "wg": &rt.pdWG},
+	}
+	vars := map[string]*uint64{"runtime.allm": &rt.allm, "runtime.epfd": &rt.epfd}
+	consts := map[string]*uint32{"runtime._Gwaiting": &rt.gWaiting, "runtime._Gscan": &rt.gScan}
+	found, want := 0, len(vars)+len(consts)
+	for _, fs := range fields {
+		want += len(fs)
+	}
+	r := d.Reader()
+	for n := 0; n < maxDWARF; n++ {
+		e, err := r.Next()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errNotGo, err)
+		}
+		if e == nil {
+			break
+		}
+		if e.Tag == dwarf.TagCompileUnit {
+			if name, _ := e.Val(dwarf.AttrName).(string); name != "runtime" {
+				r.SkipChildren()
+			}
+			continue
+		}
+		name, _ := e.Val(dwarf.AttrName).(string)
+		switch e.Tag {
+		case dwarf.TagStructType:
+			fs, ok := fields[name]
+			if !ok || !e.Children {
+				if e.Children {
+					r.SkipChildren()
+				}
+				continue
+			}
+			for {
+				c, err := r.Next()
+				if err != nil || c == nil || c.Tag == 0 {
+					break
+				}
+				n, _ := c.Val(dwarf.AttrName).(string)
+				if p, ok := fs[n]; ok {
+					if off, ok := c.Val(dwarf.AttrDataMemberLoc).(int64); ok {
+						*p = off
+						found++
+					}
+				}
+				if c.Children {
+					r.SkipChildren()
+				}
+			}
+			delete(fields, name)
+		case dwarf.TagVariable:
+			if p, ok := vars[name]; ok {
+				// DW_OP_addr and the address: where a package-level variable lives.
+				if loc, ok := e.Val(dwarf.AttrLocation).([]byte); ok && len(loc) == 9 && loc[0] == 0x03 {
+					*p = binary.LittleEndian.Uint64(loc[1:]) + bias
+					found++
+					delete(vars, name)
+				}
+			}
+			if e.Children {
+				r.SkipChildren()
+			}
+		case dwarf.TagConstant:
+			v, ok := e.Val(dwarf.AttrConstValue).(int64)
+			if !ok {
+				continue
+			}
+			if p, ok := consts[name]; ok {
+				*p = uint32(v)
+				found++
+				delete(consts, name)
+			} else if reason, ok := strings.CutPrefix(name, "runtime.waitReason"); ok && v >= 0 && v < 256 && reason != "" && reason[0] >= 'A' && reason[0] <= 'Z' {
+				rt.reasons[uint8(v)] = reason
+			}
+		default:
+			if e.Children {
+				r.SkipChildren()
+			}
+		}
+	}
+	if found != want || len(rt.reasons) == 0 {
+		return nil, fmt.Errorf("%w: the runtime's g, m, pollDesc, allm, epfd or wait reasons not all found", errNotGo)
+	}
+	return rt, nil
+}
+
+// goProc is a Go process the sampler reads the runtime of.
+type goProc struct {
+	rt *goRuntime
+	mu sync.Mutex
+	// ms caches the runtime's M by thread; pds the pollDesc that event data stands for.
+	ms  map[int32]uint64
+	pds map[uint64]uint64
+}
+
+// openGoProc reads the Go runtime of process pid (under proc), or says why it cannot.
+func openGoProc(proc string, pid int32) (_ *goProc, err error) {
+	defer func() {
+		// debug/elf and debug/dwarf read a file the target's owner wrote; a parser's
+		// panic on a malformed one is that file's error, not the sampler's end.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: reading the executable: %v", errNotGo, r)
+		}
+	}()
+	base := filepath.Join(proc, strconv.Itoa(int(pid)))
+	f, err := os.Open(filepath.Join(base, "exe"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	exe, err := elf.NewFile(f)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotGo, err)
+	}
+	defer exe.Close()
+	var load uint64
+	if exe.Type == elf.ET_DYN {
+		if load, err = loadAddress(base, f); err != nil {
+			return nil, err
+		}
+	}
+	rt, err := loadGoRuntime(exe, load)
+	if err != nil {
+		return nil, err
+	}
+	return &goProc{rt: rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}}, nil
+}
+
+// loadAddress is where the process whose /proc directory is base mapped the start of its
+// executable (open as exe): the lowest mapping of exe's inode at file offset 0.
+func loadAddress(base string, exe *os.File) (uint64, error) {
+	fi, err := exe.Stat()
+	if err != nil {
+		return 0, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, errNotGo
+	}
+	m, err := os.Open(filepath.Join(base, "maps"))
+	if err != nil {
+		return 0, err
+	}
+	defer m.Close()
+	sc := bufio.NewScanner(m)
+	ino := strconv.FormatUint(st.Ino, 10)
+	for sc.Scan() {
+		// start-end perms offset dev inode path
+		f := strings.Fields(sc.Text())
+		if len(f) < 5 || f[4] != ino || strings.Trim(f[2], "0") != "" {
+			continue
+		}
+		start, _, _ := strings.Cut(f[0], "-")
+		return strconv.ParseUint(start, 16, 64)
+	}
+	return 0, fmt.Errorf("%w: executable not found in maps", errNotGo)
+}
+
+// memReader reads a process's memory.
+type memReader struct {
+	f   *os.File
+	buf [16]byte
+}
+
+func (m *memReader) u64(addr uint64) (uint64, bool) {
+	if n, err := m.f.ReadAt(m.buf[:8], int64(addr)); n != 8 || err != nil || addr > 1<<62 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(m.buf[:8]), true
+}
+
+func (m *memReader) u32(addr uint64) (uint32, bool) {
+	if n, err := m.f.ReadAt(m.buf[:4], int64(addr)); n != 4 || err != nil || addr > 1<<62 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint32(m.buf[:4]), true
+}
+
+func (m *memReader) u8(addr uint64) (uint8, bool) {
+	if n, err := m.f.ReadAt(m.buf[:1], int64(addr)); n != 1 || err != nil || addr > 1<<62 {
+		return 0, false
+	}
+	return m.buf[0], true
+}
+
+// wait reads what the goroutine locked to thread tid waits for; reg is what the
+// runtime's epoll set watches, read only for an IO wait (see [Sampler.parseEpoll]).
+func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64]watched) goWait {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rt := p.rt
+	m, ok := p.ms[tid]
+	if ok {
+		if id, ok := mem.u64(m + uint64(rt.mProcid)); !ok || id != uint64(tid) {
+			delete(p.ms, tid) // an M that exited and was freed
+			m = 0
+		}
+	}
+	if m == 0 {
+		m, _ = mem.u64(rt.allm)
+		for n := 0; m != 0 && n < maxGoMs; n++ {
+			id, ok := mem.u64(m + uint64(rt.mProcid))
+			if !ok {
+				return goWait{}
+			}
+			if len(p.ms) < maxGoMs {
+				p.ms[int32(id)] = m
+			}
+			if id == uint64(tid) {
+				break
+			}
+			if m, ok = mem.u64(m + uint64(rt.mAlllink)); !ok {
+				return goWait{}
+			}
+		}
+		if m == 0 {
+			return goWait{}
+		}
+	}
+	g, ok := mem.u64(m + uint64(rt.mLockedg))
+	if !ok || g == 0 {
+		return goWait{} // no goroutine locked to the thread: an idle M
+	}
+	status, ok := mem.u32(g + uint64(rt.gStatus))
+	if !ok || status&^rt.gScan != rt.gWaiting {
+		return goWait{}
+	}
+	v, ok := mem.u8(g + uint64(rt.gWaitreason))
+	if !ok {
+		return goWait{}
+	}
+	w := goWait{Reason: p.rt.reasons[v]}
+	if w.Reason != "IOWait" {
+		return w
+	}
+	epfd, ok := mem.u32(rt.epfd)
+	if !ok {
+		return w
+	}
+	for data, fd := range reg(int64(int32(epfd))) {
+		if fd.kind == locate.FDEvent {
+			continue
+		}
+		pd := p.pollDesc(mem, data, fd.fd)
+		if pd == 0 {
+			continue
+		}
+		rg, ok1 := mem.u64(pd + uint64(rt.pdRG))
+		wg, ok2 := mem.u64(pd + uint64(rt.pdWG))
+		if (ok1 && rg == g) || (ok2 && wg == g) {
+			w.FD = fd.kind
+			break
+		}
+	}
+	return w
+}
+
+// pollDesc is the address of the pollDesc that epoll event data stands for, for
+// descriptor fd. The runtime keys a descriptor by a pointer to its pollDesc, tagged (a
+// sequence number in the bits a pointer does not use) as its version packs it: each
+// packing Go has used is tried, and the one whose pollDesc holds fd is it.
+func (p *goProc) pollDesc(mem *memReader, data uint64, fd int64) uint64 {
+	if pd, ok := p.pds[data]; ok {
+		return pd
+	}
+	var found uint64
+	for _, shift := range []uint{0, 15, 16} {
+		for _, align := range []uint64{8, 512} {
+			pd := (data >> shift) &^ (align - 1)
+			if pd == 0 {
+				continue
+			}
+			if v, ok := mem.u64(pd + uint64(p.rt.pdFD)); ok && v == uint64(fd) {
+				found = pd
+				break
+			}
+		}
+		if found != 0 {
+			break
+		}
+	}
+	if len(p.pds) >= maxFDKinds {
+		clear(p.pds)
+	}
+	p.pds[data] = found
+	return found
+}
+
+// goCause is the cause of a wait the goroutine locked to the thread is in, and what to
+// call it; "" where the wait reason says nothing about a cause.
+func goCause(w goWait) (locate.Cause, string) {
+	switch w.Reason {
+	case "Sleep":
+		return locate.CauseSleep, "sleep"
+	case "IOWait":
+		switch w.FD {
+		case locate.FDSocket:
+			return locate.CauseNetwork, "IO wait on a socket"
+		case locate.FDPipe:
+			return locate.CausePipe, "IO wait on a pipe"
+		}
+		return locate.CauseIO, "IO wait"
+	case "SyncMutexLock", "SyncRWMutexLock", "SyncRWMutexRLock", "SyncCondWait", "SyncWaitGroupWait", "Semacquire",
+		"ChanReceive", "ChanSend", "Select", "ChanReceiveNilChan", "ChanSendNilChan", "SelectNoCases":
+		return locate.CauseLock, reasonWords(w.Reason)
+	}
+	return "", ""
+}
+
+// reasonWords writes a wait reason's constant name as words: "SyncMutexLock" is "sync
+// mutex lock".
+func reasonWords(r string) string {
+	var b bytes.Buffer
+	for i, c := range r {
+		if c >= 'A' && c <= 'Z' {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			c += 'a' - 'A'
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

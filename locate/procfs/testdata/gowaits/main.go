@@ -1,0 +1,59 @@
+// Command gowaits is the Go program TestSampleGoWaits samples: goroutines, each locked to
+// its thread, that wait in the ways a Go service's handlers do — a sleep, a read of a
+// pipe, a read of a TCP connection, a mutex another goroutine holds, a channel. Each
+// prints its name and thread id once it is about to wait; the program exits when its
+// standard input closes.
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	var mu sync.Mutex
+	mu.Lock()
+	r, w, err := os.Pipe()
+	if err != nil {
+		panic(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			defer c.Close()
+			io.Copy(io.Discard, os.Stdin) // keeps the connection open, silent
+		}
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	ch := make(chan int)
+	var out sync.Mutex
+	locked := func(name string, wait func()) {
+		go func() {
+			runtime.LockOSThread()
+			out.Lock()
+			fmt.Println(name, syscall.Gettid())
+			out.Unlock()
+			wait()
+		}()
+	}
+	locked("sleep", func() { time.Sleep(time.Hour) })
+	locked("pipe", func() { r.Read(make([]byte, 1)) })
+	locked("network", func() { conn.Read(make([]byte, 1)) })
+	locked("lock", func() { mu.Lock() })
+	locked("chan", func() { <-ch })
+	io.Copy(io.Discard, os.Stdin)
+	w.Close()
+}
