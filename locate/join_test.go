@@ -424,3 +424,36 @@ func TestReadRecordingRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestDominantSumsByLabel: the dominant label is the one with the most time over all its
+// parts, whatever their confidences; it is claimed at the strongest confidence whose parts
+// alone outweigh every other label.
+func TestDominantSumsByLabel(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	disk := func(n int, c Confidence) Part {
+		return Part{Category: CatBlocked, Cause: "disk", Time: ms(n), Confidence: c, Evidence: []string{string(c)}}
+	}
+	user := func(n int, c Confidence) Part { return Part{Category: CatUser, Time: ms(n), Confidence: c} }
+	for _, tc := range []struct {
+		parts []Part
+		label string
+		time  time.Duration
+		conf  Confidence
+	}{
+		{[]Part{disk(10, Exact), disk(7, Share), user(8, Exact)}, "blocked/disk", ms(17), Exact},
+		{[]Part{disk(10, Exact), disk(7, Share), user(12, Exact)}, "blocked/disk", ms(17), Share},
+		{[]Part{disk(5, Learned), disk(5, Exact), disk(5, Share), user(9, Exact)}, "blocked/disk", ms(15), Learned},
+		{[]Part{user(3, Exact), disk(2, Exact), disk(2, Share)}, "blocked/disk", ms(4), Share},
+		{[]Part{user(4, Exact), disk(4, Exact)}, "cpu-user", ms(4), Exact},
+		{[]Part{{Category: CatChildren, Time: ms(50), Confidence: Exact}, user(1, Process)}, "cpu-user", ms(1), Process},
+		{nil, "", 0, ""},
+	} {
+		d := Breakdown{Parts: tc.parts}.Dominant()
+		if d.Label() != tc.label || d.Time != tc.time || d.Confidence != tc.conf {
+			t.Errorf("%+v: %s %v %s, want %s %v %s", tc.parts, d.Label(), d.Time, d.Confidence, tc.label, tc.time, tc.conf)
+		}
+	}
+	if d := (Breakdown{Parts: []Part{disk(3, Share), disk(9, Exact), user(1, Exact)}}).Dominant(); len(d.Evidence) != 1 || d.Evidence[0] != "exact" {
+		t.Errorf("evidence %v, want the largest part's", d.Evidence)
+	}
+}

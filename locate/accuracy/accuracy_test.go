@@ -50,11 +50,13 @@ type answer struct {
 	parts                        string
 }
 
-// judge is a span's dominant part other than children and run-queue wait, its share of
+// judge is a span's dominant label other than children and run-queue wait, its share of
 // the span's own time outside those, and the run-queue wait's share of the span's own
 // time (children left out) with the largest run-queue part.
 func judge(b locate.Breakdown) (d locate.Part, share float64, rqShare float64, rq locate.Part) {
 	var own, queued, all time.Duration
+	mine := b
+	mine.Parts = nil
 	for _, p := range b.Parts {
 		if p.Category == locate.CatChildren {
 			continue
@@ -68,10 +70,11 @@ func judge(b locate.Breakdown) (d locate.Part, share float64, rqShare float64, r
 			continue
 		}
 		own += p.Time
-		if p.Time > d.Time {
-			d = p
-		}
+		mine.Parts = append(mine.Parts, p)
 	}
+	// The span's own time's dominant label, as strata names it (Breakdown.Dominant):
+	// its parts summed, whatever their confidences.
+	d = mine.Dominant()
 	return d, float64(d.Time) / float64(max(own, 1)), float64(queued) / float64(max(all, 1)), rq
 }
 

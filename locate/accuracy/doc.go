@@ -7,8 +7,9 @@
 // /proc sampling, on an idle machine and beside a CPU hog (stress-ng), and compares each
 // span's dominant part with the cause its handler was written to have.
 //
-// The dominant part is the largest part of the span's time other than its child spans and
-// its run-queue wait: the run-queue wait is the machine's load, not the handler's cause —
+// The dominant part is the label (as blocked/disk) that holds the most of the span's time
+// other than its child spans and its run-queue wait, its parts summed whatever their
+// confidence, as strata names it (locate.Breakdown.Dominant): the run-queue wait is the machine's load, not the handler's cause —
 // except with eBPF beside the hog for a span that waited for a CPU at least 90 % of its
 // own time (see runQueueDominates): then the run-queue wait is the answer.
 // For disk, the file system's kernel work inside fsync (cpu-kernel/file) counts as right

@@ -34,7 +34,8 @@ type goRuntime struct {
 	mProcid, mAlllink, mLockedg int64  // offsets in runtime.m
 	gStatus, gWaitreason        int64  // in runtime.g
 	pdFD, pdRG, pdWG            int64  // in runtime.pollDesc
-	gWaiting, gScan             uint32 // runtime._Gwaiting and _Gscan
+	// runtime._Gwaiting, _Grunnable, _Gpreempted and _Gscan
+	gWaiting, gRunnable, gPreempted, gScan uint32
 	// reasons names the wait reasons by value: the runtime's constant's name less
 	// "runtime.waitReason" ("Sleep", "IOWait", "SyncMutexLock"…).
 	reasons map[uint8]string
@@ -47,6 +48,9 @@ type goWait struct {
 	Reason string
 	// FD is, for an IO wait, the kind of the descriptor the goroutine waits on.
 	FD locate.FDKind
+	// Runnable says the goroutine waits for nothing but the scheduler: it is runnable
+	// (or preempted) and its thread is parked until a P takes it — Go's run queue.
+	Runnable bool
 }
 
 // maxGoMs bounds the runtime's M list walked to find a thread's M.
@@ -98,7 +102,8 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 		"runtime.pollDesc": {"fd": &rt.pdFD, "rg": &rt.pdRG, "wg": &rt.pdWG},
 	}
 	vars := map[string]*uint64{"runtime.allm": &rt.allm, "runtime.epfd": &rt.epfd}
-	consts := map[string]*uint32{"runtime._Gwaiting": &rt.gWaiting, "runtime._Gscan": &rt.gScan}
+	consts := map[string]*uint32{"runtime._Gwaiting": &rt.gWaiting, "runtime._Grunnable": &rt.gRunnable,
+		"runtime._Gpreempted": &rt.gPreempted, "runtime._Gscan": &rt.gScan}
 	found, want := 0, len(vars)+len(consts)
 	for _, fs := range fields {
 		want += len(fs)
@@ -319,7 +324,12 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 		return goWait{} // no goroutine locked to the thread: an idle M
 	}
 	status, ok := mem.u32(g + uint64(rt.gStatus))
-	if !ok || status&^rt.gScan != rt.gWaiting {
+	switch status &^= rt.gScan; {
+	case !ok:
+		return goWait{}
+	case status == rt.gRunnable || status == rt.gPreempted:
+		return goWait{Runnable: true}
+	case status != rt.gWaiting:
 		return goWait{}
 	}
 	v, ok := mem.u8(g + uint64(rt.gWaitreason))

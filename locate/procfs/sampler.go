@@ -1028,6 +1028,9 @@ func blockedInterval(from, to int64, a, b Sample, aEnd, bEnd pollEnd, aVia, bVia
 	iv := locate.Interval{Start: from, End: to, State: locate.Blocked, Kind: string(locate.CauseOther), Poll: locate.IsPoll(s.Syscall.Nr)}
 	gc, gwhat := goCause(s.Go)
 	switch {
+	case s.Syscall.Nr >= 0 && s.Go.Runnable:
+		iv.State, iv.Kind, iv.Read = locate.RunQueue, "", true
+		iv.Evidence = fmt.Sprintf("sampled: in %s, the goroutine locked to the thread runnable, waiting for the Go scheduler to run it (Go's run queue; its status, read from the Go runtime)", locate.SyscallName(s.Syscall.Nr))
 	case s.Syscall.Nr >= 0 && gc != "":
 		// Read, not inferred: the runtime's own record of what the goroutine waits for.
 		iv.Kind, iv.Unsure, iv.Read = string(gc), gc == locate.CauseIO, true

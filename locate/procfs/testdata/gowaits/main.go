@@ -2,7 +2,9 @@
 // its thread, that wait in the ways a Go service's handlers do — a sleep, a read of a
 // pipe, a read of a TCP connection, a mutex another goroutine holds, a channel. Each
 // prints its name and thread id once it is about to wait; the program exits when its
-// standard input closes.
+// standard input closes. With the argument "runnable" it runs one locked goroutine that
+// sleeps a millisecond at a time beside a goroutine that spins, on one P: each time it
+// wakes it waits for the P, runnable, while its thread stays parked.
 package main
 
 import (
@@ -17,6 +19,22 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "runnable" {
+		runtime.GOMAXPROCS(1)
+		go func() {
+			for x := 0; ; x++ {
+			}
+		}()
+		go func() {
+			runtime.LockOSThread()
+			fmt.Println("runnable", syscall.Gettid())
+			for {
+				time.Sleep(time.Millisecond)
+			}
+		}()
+		io.Copy(io.Discard, os.Stdin)
+		return
+	}
 	var mu sync.Mutex
 	mu.Lock()
 	r, w, err := os.Pipe()
