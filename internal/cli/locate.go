@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +60,11 @@ var locateSpanGrace = 200 * time.Millisecond
 // the host, tens of thousands on a loaded server.
 var locatePortScan, locatePortRescan = 250 * time.Millisecond, 5 * time.Second
 
+// locateAttaching is called once the collector is ready, before it takes the --pid
+// processes; locateObserving once the observation has started (the collector holds every
+// --pid, the command has started), before it waits. Tests hook them.
+var locateAttaching, locateObserving = func() {}, func() {}
+
 func (a *app) locateCommand() *cobra.Command {
 	var f locateFlags
 	cmd := &cobra.Command{
@@ -100,7 +106,9 @@ process of its trace. Requests the receiver refuses are counted by status, reaso
 client, in the report and in --metrics. Without spans, each observed process is one span.
 
 Ctrl-C or the end of --for sends the command SIGINT, and SIGKILL 5s later if it is still
-running; spans it sends as it shuts down are still received.
+running; spans it sends as it shuts down are still received. Each --pid must be a running
+process (not one of its threads, not a zombie), checked before anything is observed; the
+report notes one that exits while it is observed.
 
 Kernel events come from eBPF (sched_switch/wakeup, syscalls, block I/O; root, BTF and
 Linux 5.18 or later needed). Where eBPF cannot load, strata samples /proc instead (or
@@ -177,6 +185,13 @@ func (a *app) runLocate(cmd *cobra.Command, args []string, f locateFlags) error 
 	if f.maxEvents <= 0 {
 		return usagef("--max-events must be positive")
 	}
+	// Each --pid is checked before the collector loads (seconds, with eBPF): a process
+	// that is not there or has exited would only make a report of time not observed.
+	watched, err := checkPIDs(f.pids)
+	if err != nil {
+		return err
+	}
+	defer closePIDs(watched)
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -192,7 +207,7 @@ func (a *app) runLocate(cmd *cobra.Command, args []string, f locateFlags) error 
 			return inputError{fmt.Errorf("%s: %w", f.events, err)}
 		}
 		obs.from, obs.to = time.Unix(0, obs.rec.Start), time.Unix(0, obs.rec.End)
-	} else if obs, err = a.observe(ctx, args, f); err != nil {
+	} else if obs, err = a.observe(ctx, args, f, watched); err != nil {
 		return err
 	}
 
@@ -271,8 +286,9 @@ func (a *app) runLocate(cmd *cobra.Command, args []string, f locateFlags) error 
 	return nil
 }
 
-// observe runs the command or attaches to the pids and collects kernel events and spans.
-func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locateObservation, error) {
+// observe runs the command or attaches to the --pid processes (watched) and collects
+// kernel events and spans.
+func (a *app) observe(ctx context.Context, args []string, f locateFlags, watched []*watchedPID) (locateObservation, error) {
 	obs := locateObservation{comm: map[int32]string{}}
 	type collector interface {
 		Add(pid int) error
@@ -310,13 +326,27 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 		}
 		f.otlp, obs.otlpAddr = addr, addr
 	}
-	for _, pid := range f.pids {
-		if err := col.Add(pid); err != nil {
-			col.stop()
-			return obs, usageError{fmt.Errorf("--pid %d: %w", pid, err)}
+	locateAttaching()
+	for _, w := range watched {
+		err := col.Add(w.pid)
+		if err == nil {
+			obs.comm[int32(w.pid)] = cmp.Or(readComm(w.pid), w.comm)
+			ports.add(int32(w.pid))
+			continue
 		}
-		obs.comm[int32(pid)] = readComm(pid)
-		ports.add(int32(pid))
+		col.stop()
+		if w.gone() {
+			return obs, exitedBeforeObservation(w)
+		}
+		return obs, usageError{fmt.Errorf("--pid %d: %w", w.pid, err)}
+	}
+	// One that exited while the collector loaded (or before it took it, with eBPF) was not
+	// observed at all.
+	for _, w := range watched {
+		if w.gone() {
+			col.stop()
+			return obs, exitedBeforeObservation(w)
+		}
 	}
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
@@ -326,6 +356,7 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 	watchDone := make(chan struct{})
 	go func() { defer close(watchDone); ports.run(runCtx) }()
 	obs.from = time.Now()
+	observing := sync.OnceFunc(locateObserving)
 	if len(args) > 0 {
 		cmdCtx, cancelCmd := ctx, context.CancelFunc(func() {})
 		if f.forDur > 0 {
@@ -359,6 +390,7 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 		obs.comm[int32(c.Process.Pid)] = args[0]
 		ports.add(int32(c.Process.Pid))
 		ports.scan()
+		observing()
 		err = c.Wait()
 		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && cmdCtx.Err() == nil {
 			fmt.Fprintf(a.stderr, "strata: %s exited with status %d\n", args[0], ee.ExitCode())
@@ -368,12 +400,14 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 		if f.forDur > 0 {
 			timer = time.After(f.forDur)
 		}
+		observing()
 		select {
 		case <-ctx.Done():
 		case <-timer:
 		}
 	}
 	obs.to = time.Now()
+	exits := exitNotes(watched, obs.from, obs.to)
 	if obs.receiver != nil {
 		time.Sleep(locateSpanGrace)
 		stopRecv()
@@ -386,7 +420,28 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags) (locate
 	if note != "" {
 		obs.rec.Notes = append([]string{note}, obs.rec.Notes...)
 	}
+	obs.rec.Notes = append(obs.rec.Notes, exits...)
 	return obs, nil
+}
+
+// exitNotes says which --pid processes exited during the observation from..to, and when:
+// nothing of them was observed after. It is called as the observation ends, at to.
+func exitNotes(watched []*watchedPID, from, to time.Time) []string {
+	var notes []string
+	for _, w := range watched {
+		at, ok := w.exitedAt()
+		if at.After(to) {
+			at = to // exited by now: seen by the waiting goroutine only after to
+		}
+		switch {
+		case !ok:
+		case at.IsZero():
+			notes = append(notes, fmt.Sprintf("%s exited during the observation; nothing of it was observed after", w.name()))
+		default:
+			notes = append(notes, fmt.Sprintf("%s exited %s into the observation (of %s); nothing of it was observed after", w.name(), fmtDur(at.Sub(from)), fmtDur(to.Sub(from))))
+		}
+	}
+	return notes
 }
 
 // portWatch keeps the TCP ports the observed processes and their children listen on,
