@@ -82,7 +82,7 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 	if size > maxDWARFBytes {
 		return nil, fmt.Errorf("%w: %d bytes of DWARF, more than the %d read", errNotGo, size, maxDWARFBytes)
 	}
-	d, err := exe.DWARF()
+	d, err := runtimeDWARF(exe)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errNotGo, err)
 	}
@@ -118,6 +118,9 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 			break
 		}
 		if e.Tag == dwarf.TagCompileUnit {
+			if found == want && len(rt.reasons) > 0 {
+				break // past the runtime's unit, with all of it
+			}
 			if name, _ := e.Val(dwarf.AttrName).(string); name != "runtime" {
 				r.SkipChildren()
 			}
@@ -184,6 +187,50 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 		return nil, fmt.Errorf("%w: the runtime's g, m, pollDesc, allm, epfd or wait reasons not all found", errNotGo)
 	}
 	return rt, nil
+}
+
+// runtimeDWARF is the part of exe's DWARF the runtime's types, variables and constants
+// are read from: its entries, without the line tables, frames and location lists that
+// make most of a Go binary's DWARF (exe.DWARF decompresses them all: 0.7 s for a 90 MB
+// binary, against 0.1 s).
+func runtimeDWARF(exe *elf.File) (*dwarf.Data, error) {
+	read := func(name string) ([]byte, error) {
+		if sec := exe.Section(name); sec != nil {
+			return sec.Data() // decompressed (SHF_COMPRESSED)
+		}
+		return nil, nil
+	}
+	if exe.Section(".zdebug_info") != nil {
+		return exe.DWARF() // compressed the old way (Go before 1.20)
+	}
+	abbrev, err := read(".debug_abbrev")
+	if err != nil {
+		return nil, err
+	}
+	info, err := read(".debug_info")
+	if err != nil {
+		return nil, err
+	}
+	str, err := read(".debug_str")
+	if err != nil {
+		return nil, err
+	}
+	d, err := dwarf.New(abbrev, nil, nil, info, nil, nil, nil, str)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{".debug_addr", ".debug_str_offsets", ".debug_line_str"} {
+		b, err := read(name)
+		if err != nil {
+			return nil, err
+		}
+		if b != nil {
+			if err := d.AddSection(name, b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return d, nil
 }
 
 // goProc is a Go process the sampler reads the runtime of.
