@@ -59,6 +59,30 @@ func ParseSchedstat(b []byte) (Schedstat, error) {
 	return Schedstat{r, w}, nil
 }
 
+// ParseIO reads /proc/PID/task/TID/io's block I/O counters: the bytes the thread caused
+// to be read from storage and the bytes of the page cache it dirtied (read_bytes,
+// write_bytes), summed.
+func ParseIO(b []byte) (uint64, error) {
+	var sum uint64
+	seen := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || (k != "read_bytes" && k != "write_bytes") {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%w io: %q", errFormat, line)
+		}
+		sum += n
+		seen++
+	}
+	if seen != 2 {
+		return 0, fmt.Errorf("%w io: no read_bytes and write_bytes in %q", errFormat, b)
+	}
+	return sum, nil
+}
+
 // Syscall is /proc/PID/task/TID/syscall: the syscall a blocked thread is in.
 type Syscall struct {
 	Nr   int32 // -1: running in user space or not in a syscall

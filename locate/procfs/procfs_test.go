@@ -25,6 +25,12 @@ func TestParse(t *testing.T) {
 	if err != nil || st.State != 'S' || st.UTime != 3 || st.STime != 7 {
 		t.Errorf("stat %+v %v", st, err)
 	}
+	if n, err := ParseIO([]byte("rchar: 6976\nwchar: 9\nsyscr: 10\nsyscw: 1\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 4096\n")); err != nil || n != 12288 {
+		t.Errorf("io %d %v, want 12288 (read_bytes + write_bytes)", n, err)
+	}
+	if _, err := ParseIO([]byte("rchar: 1\n")); err == nil {
+		t.Error("io without read_bytes and write_bytes accepted")
+	}
 	ss, err := ParseSchedstat([]byte("1000 200 3\n"))
 	if err != nil || ss.RunNS != 1000 || ss.WaitNS != 200 {
 		t.Errorf("schedstat %+v %v", ss, err)
@@ -105,7 +111,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("1 (a) S 1 1 1 0 -1 0 0 0 0 0 5 6 0 0"))
 	f.Add([]byte("7 0x1 0x2"))
 	f.Add([]byte("1 2 3"))
+	f.Add([]byte("rchar: 9\nread_bytes: 4096\nwrite_bytes: 1048576\ncancelled_write_bytes: 0\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if n, err := ParseIO(b); err != nil && n != 0 {
+			t.Errorf("io %d with %v", n, err)
+		}
 		if st, err := ParseStat(b); err == nil && st.State == 0 {
 			t.Error("zero state accepted")
 		}
@@ -1348,5 +1358,69 @@ func TestSampleGoRunnable(t *testing.T) {
 	}
 	if !queued {
 		t.Errorf("the period before the runnable sample is not Go run-queue time: %+v", tl.Threads[tid].Intervals)
+	}
+}
+
+// TestTimelineWorkerBlockIO: an event loop's poll that its eventfd ended while a worker
+// thread was never seen in a syscall — on CPU copying a write into the page cache, its
+// fsync too short to fall on a sample — but whose block I/O counters grew during the wait
+// waited for that disk work; without the growth (or with it on the loop's own thread, or
+// after the wait) it stays io. A thread on CPU at both samples whose counters grew between
+// them spent that period's kernel time on a file.
+func TestTimelineWorkerBlockIO(t *testing.T) {
+	ms := int64(time.Millisecond)
+	samples := func(grewAt int64, ready locate.FDKinds) map[int32][]Sample {
+		var loop, worker []Sample
+		for i := int64(0); i <= 22; i++ {
+			l := Sample{Time: i * 2 * ms, PID: 1, TID: 1, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 1000}, Syscall: Syscall{Nr: 281, Arg0: 9, Args: [6]int64{9, 0x7f00, 1024, 0xffffffff}}}
+			if i == 0 || i >= 21 { // woken between samples 20 and 21
+				l.Stat.State, l.Syscall, l.Sched.RunNS = 'R', Syscall{Nr: -1}, uint64(2000+i)
+				if i == 21 {
+					l.Ready = ready
+				}
+			}
+			loop = append(loop, l)
+			// The worker runs (state R, no syscall read) the whole time, its counters
+			// growing by a megabyte from the sample at grewAt on.
+			w := Sample{Time: i*2*ms + ms/2, PID: 1, TID: 5, Stat: Stat{State: 'R', UTime: 1, STime: uint64(1 + i)}, Sched: Schedstat{RunNS: uint64(1+i) * uint64(2*ms)}, Syscall: Syscall{Nr: -1}, IO: 4096, IOKnown: true}
+			if i*2*ms >= grewAt {
+				w.IO += 1 << 20
+			}
+			worker = append(worker, w)
+		}
+		return map[int32][]Sample{1: loop, 5: worker}
+	}
+	for _, c := range []struct {
+		grewAt int64
+		ready  locate.FDKinds
+		want   string
+	}{
+		{20 * ms, 1 << locate.FDEvent, "disk"},
+		{100 * ms, 1 << locate.FDEvent, "io"}, // never grew
+		{44 * ms, 1 << locate.FDEvent, "io"},  // grew after the wait
+		{20 * ms, 1 << locate.FDSocket, "network"},
+	} {
+		tl := Timeline(samples(c.grewAt, c.ready), 100, 2*time.Millisecond)
+		var loopWait locate.Interval
+		for _, iv := range tl.Threads[1].Intervals {
+			if iv.State == locate.Blocked && iv.Len() > loopWait.Len() {
+				loopWait = iv
+			}
+		}
+		if loopWait.Kind != c.want || !loopWait.Unsure {
+			t.Errorf("grew at %v, ready %s: %s unsure %v %q, want %s (unsure)", time.Duration(c.grewAt), c.ready, loopWait.Kind, loopWait.Unsure, loopWait.Evidence, c.want)
+		}
+		if c.want == "disk" && !strings.Contains(loopWait.Evidence, "thread 5 read from storage or dirtied the page cache") {
+			t.Errorf("evidence %q does not name the worker's block I/O", loopWait.Evidence)
+		}
+		var file, other int64
+		for _, iv := range tl.Threads[5].Intervals {
+			file += iv.Short[locate.ClassFile]
+			other += iv.Short[locate.ClassOther]
+		}
+		// The counters grew in one period: its kernel time, and only its, is a file's.
+		if grew := c.grewAt <= 44*ms; grew != (file > 0) || file > 2*ms || other+file != 44*ms {
+			t.Errorf("grew at %v: worker's kernel time file %v, other %v", time.Duration(c.grewAt), time.Duration(file), time.Duration(other))
+		}
 	}
 }

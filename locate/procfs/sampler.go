@@ -44,6 +44,12 @@ type Sample struct {
 	// thread waits for, read from the runtime's memory (see goruntime.go); zero where
 	// there is none or it is not known.
 	Go goWait
+	// IO is the thread's block I/O counters (read_bytes + write_bytes of its io file:
+	// storage read, page cache dirtied), read while it is busy (state R or D) and at the
+	// first sample after; carried over from the previous sample otherwise (a thread
+	// asleep does no I/O). IOKnown says it was read at this sample or one before.
+	IO      uint64
+	IOKnown bool
 	// FutexDeadline is when the futex wait the thread is in times out (wall ns), read
 	// from the process's memory; 0: none, or not known.
 	FutexDeadline int64
@@ -251,6 +257,14 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 			smp.epollWait, smp.epollRun = prev.epollWait, prev.epollRun
 		}
 	}
+	if smp.Stat.State != 'S' || (prev != nil && prev.Stat.State != 'S') {
+		if b, err = os.ReadFile(filepath.Join(dir, "io")); err == nil {
+			smp.IO, err = ParseIO(b)
+			smp.IOKnown = err == nil
+		}
+	} else if prev != nil {
+		smp.IO, smp.IOKnown = prev.IO, prev.IOKnown
+	}
 	if smp.Stat.State != 'R' {
 		if b, err = os.ReadFile(filepath.Join(dir, "syscall")); err == nil {
 			if sc, err := ParseSyscall(b); err == nil {
@@ -383,6 +397,14 @@ func (s *Sampler) epollReady(pid, tid int32, sc Syscall, run uint64) locate.FDKi
 		before = set.reg
 	}
 	w, ok := before[data]
+	if !ok && before == nil {
+		// The set was not read during that wait (it returned at once): as it was read
+		// last, where the descriptor is still watched. The data is looked up whole: libuv
+		// sets only its low half (the descriptor), and returns what it registered.
+		s.mu.Lock()
+		w, ok = s.epoll[epollKey{pid, sc.Arg0}][data]
+		s.mu.Unlock()
+	}
 	k := w.kind
 	switch {
 	case ok:
@@ -728,8 +750,14 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 					}
 					if ds > 0 {
 						cls := locate.ClassOther
-						if nr >= 0 {
+						switch {
+						case nr >= 0:
 							cls = locate.SyscallClass(nr)
+						case didBlockIO(a, b):
+							// Not seen in a syscall, but it read from storage or
+							// dirtied the page cache meanwhile: a file's work.
+							cls = locate.ClassFile
+							iv.Evidence = "sampled: on CPU; its block I/O counters (read_bytes, write_bytes) grew meanwhile, so its kernel time was a file's"
 						}
 						iv.Short[cls] = p.run * ds / (du + ds)
 					}
@@ -760,6 +788,10 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 	}
 	return tl
 }
+
+// didBlockIO says whether the thread read from storage or dirtied the page cache between
+// samples a and b (its io file's read_bytes and write_bytes grew).
+func didBlockIO(a, b Sample) bool { return a.IOKnown && b.IOKnown && b.IO > a.IO }
 
 // tickWindow is the user and system clock ticks (utime, stime) of the smallest window of
 // samples around period i (samples i-1 to i) that holds any, widened a sample each way at
@@ -936,8 +968,16 @@ func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[i
 		}
 	}
 	// Waits read directly that a worker thread ends and then hands its result on: an
-	// fsync (or a write to a file) on a thread pool's thread.
-	var works []handoff
+	// fsync (or a write to a file) on a thread pool's thread; and every sample that shows
+	// a thread in such a call (seen, whether or not the sample after it shows it ended).
+	var works, doing []handoff
+	for tid, ss := range sorted {
+		for k := 1; k < len(ss); k++ {
+			if didBlockIO(ss[k-1], ss[k]) {
+				doing = append(doing, handoff{pid: ss[k].PID, tid: tid, lo: ss[k-1].Time, hi: ss[k].Time, cause: locate.CauseDisk})
+			}
+		}
+	}
 	for tid, gs := range groups {
 		ss := sorted[tid]
 		for _, g := range gs {
@@ -979,9 +1019,28 @@ func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[i
 				what = "its event array named an eventfd"
 			}
 			lo, hi := ss[g.last].Time, ss[g.next].Time
+			found := false
 			for _, h := range works {
 				if h.pid == s.PID && h.tid != tid && h.lo < hi && lo < h.hi {
 					note(tid, g, h.cause, fmt.Sprintf("sampled: in %s, woken (%s) in the sampling period in which thread %d's %s ended (a worker thread handing its result to the event loop, most likely)", locate.SyscallName(s.Syscall.Nr), what, h.tid, h.name))
+					found = true
+					break
+				}
+			}
+			if found || ready == 0 {
+				continue
+			}
+			// Woken by its eventfd, with no worker's call seen to end then (a write to
+			// the page cache runs on CPU, a short fsync falls between samples): a thread of
+			// the process whose block I/O counters grew during the wait is the likeliest
+			// to have posted.
+			began := ss[g.first].Time
+			if g.first > 0 {
+				began = ss[g.first-1].Time
+			}
+			for _, h := range doing {
+				if h.pid == s.PID && h.tid != tid && h.hi > began && h.lo < hi {
+					note(tid, g, h.cause, fmt.Sprintf("sampled: in %s, woken (its event array named an eventfd) after thread %d read from storage or dirtied the page cache during the wait (its read_bytes or write_bytes grew: a worker thread handing its result to the event loop, most likely)", locate.SyscallName(s.Syscall.Nr), h.tid))
 					break
 				}
 			}
