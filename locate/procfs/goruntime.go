@@ -237,9 +237,17 @@ func runtimeDWARF(exe *elf.File) (*dwarf.Data, error) {
 type goProc struct {
 	rt *goRuntime
 	mu sync.Mutex
-	// ms caches the runtime's M by thread; pds the pollDesc that event data stands for.
+	// ms caches the runtime's M by thread; pds the pollDesc that event data stands for;
+	// ios the pollDesc a goroutine (by address) was last found waiting on.
 	ms  map[int32]uint64
 	pds map[uint64]uint64
+	ios map[uint64]goIO
+}
+
+// goIO is a pollDesc and the kind of its descriptor.
+type goIO struct {
+	pd   uint64
+	kind locate.FDKind
 }
 
 // openGoProc reads the Go runtime of process pid (under proc), or says why it cannot.
@@ -272,7 +280,7 @@ func openGoProc(proc string, pid int32) (_ *goProc, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &goProc{rt: rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}}, nil
+	return &goProc{rt: rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}, ios: map[uint64]goIO{}}, nil
 }
 
 // loadAddress is where the process whose /proc directory is base mapped the start of its
@@ -387,6 +395,15 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 	if w.Reason != "IOWait" {
 		return w
 	}
+	waits := func(pd uint64) bool {
+		rg, ok1 := mem.u64(pd + uint64(rt.pdRG))
+		wg, ok2 := mem.u64(pd + uint64(rt.pdWG))
+		return (ok1 && rg == g) || (ok2 && wg == g)
+	}
+	if c, ok := p.ios[g]; ok && waits(c.pd) {
+		w.FD = c.kind // the same wait as at an earlier sample
+		return w
+	}
 	epfd, ok := mem.u32(rt.epfd)
 	if !ok {
 		return w
@@ -395,14 +412,12 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 		if fd.kind == locate.FDEvent {
 			continue
 		}
-		pd := p.pollDesc(mem, data, fd.fd)
-		if pd == 0 {
-			continue
-		}
-		rg, ok1 := mem.u64(pd + uint64(rt.pdRG))
-		wg, ok2 := mem.u64(pd + uint64(rt.pdWG))
-		if (ok1 && rg == g) || (ok2 && wg == g) {
+		if pd := p.pollDesc(mem, data, fd.fd); pd != 0 && waits(pd) {
 			w.FD = fd.kind
+			if len(p.ios) >= maxGoMs {
+				clear(p.ios)
+			}
+			p.ios[g] = goIO{pd: pd, kind: fd.kind}
 			break
 		}
 	}

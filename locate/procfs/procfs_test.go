@@ -1424,3 +1424,52 @@ func TestTimelineWorkerBlockIO(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSampleOnce is what one sample of a Go program costs the sampler: every thread of
+// testdata/gowaits (five goroutines locked to threads, parked in futexes, and the
+// runtime's own) read from /proc, with the wait of each locked goroutine read from the
+// program's memory; threads/op is how many threads one sample read.
+func BenchmarkSampleOnce(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("reads the process's memory: needs ptrace access, as root")
+	}
+	bin := filepath.Join(b.TempDir(), "gowaits")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { in.Close(); cmd.Wait() }()
+	for range 5 {
+		var name string
+		var tid int32
+		if _, err := fmt.Fscan(out, &name, &tid); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := New(Options{})
+	if err := s.Add(cmd.Process.Pid); err != nil {
+		b.Fatal(err)
+	}
+	s.loading.Wait()
+	if s.gos[int32(cmd.Process.Pid)] == nil {
+		b.Fatal("Go runtime not read")
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		s.SampleOnce()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(s.n)/float64(b.N), "threads/op")
+	s.Stop()
+}

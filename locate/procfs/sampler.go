@@ -107,6 +107,8 @@ type Sampler struct {
 	// seen is when a descriptor (by number and inode) was first seen watched by an
 	// epoll set (see readEpoll).
 	seen map[fdKey]int64
+	// files are the /proc files kept open between samples.
+	files procFiles
 	// gos is, per target, its Go runtime where one can be read (see goruntime.go);
 	// loading counts the reads under way.
 	gos     map[int32]*goProc
@@ -234,18 +236,19 @@ func (s *Sampler) SampleOnce() {
 			}
 		}
 	}
+	s.files.sweep()
 }
 
 func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) {
 	smp := Sample{Time: time.Now().UnixNano(), PID: pid, TID: tid, Syscall: Syscall{Nr: -1}}
-	b, err := os.ReadFile(filepath.Join(dir, "stat"))
+	b, err := s.files.read(filepath.Join(dir, "stat"))
 	if err != nil {
 		return smp, false
 	}
 	if smp.Stat, err = ParseStat(b); err != nil {
 		return smp, false
 	}
-	if b, err = os.ReadFile(filepath.Join(dir, "schedstat")); err == nil {
+	if b, err = s.files.read(filepath.Join(dir, "schedstat")); err == nil {
 		smp.Sched, _ = ParseSchedstat(b)
 	}
 	if prev != nil && prev.epollWait != nil {
@@ -258,7 +261,7 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 		}
 	}
 	if smp.Stat.State != 'S' || (prev != nil && prev.Stat.State != 'S') {
-		if b, err = os.ReadFile(filepath.Join(dir, "io")); err == nil {
+		if b, err = s.files.read(filepath.Join(dir, "io")); err == nil {
 			smp.IO, err = ParseIO(b)
 			smp.IOKnown = err == nil
 		}
@@ -266,12 +269,12 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 		smp.IO, smp.IOKnown = prev.IO, prev.IOKnown
 	}
 	if smp.Stat.State != 'R' {
-		if b, err = os.ReadFile(filepath.Join(dir, "syscall")); err == nil {
+		if b, err = s.files.read(filepath.Join(dir, "syscall")); err == nil {
 			if sc, err := ParseSyscall(b); err == nil {
 				smp.Syscall = sc
 			}
 		}
-		if b, err = os.ReadFile(filepath.Join(dir, "wchan")); err == nil {
+		if b, err = s.files.read(filepath.Join(dir, "wchan")); err == nil {
 			smp.Wchan = string(b)
 		}
 		if smp.Syscall.Nr >= 0 && locate.SyscallClass(smp.Syscall.Nr) != locate.ClassOther && smp.Syscall.Arg0 < 1<<20 {
@@ -289,7 +292,7 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 			// the wait returned: a program that closes a descriptor as soon as its wait
 			// returns (Node, a connection that answered) has it gone from the set if the
 			// sampler is kept off the CPU between reading the syscall and the set.
-			if stillIn(dir, sc, smp.Sched.RunNS) {
+			if s.stillIn(dir, sc, smp.Sched.RunNS) {
 				s.mu.Lock()
 				s.during[epollKey{pid, sc.Arg0}] = epollSet{tid: tid, wait: sc, run: smp.Sched.RunNS, reg: reg}
 				s.mu.Unlock()
@@ -305,7 +308,7 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 			}
 		}
 		if locate.IsPoll(smp.Syscall.Nr) || smp.FDKind == locate.FDPipe || smp.FDKind == locate.FDSocket {
-			if b, err = os.ReadFile(filepath.Join(dir, "children")); err == nil {
+			if b, err = s.files.read(filepath.Join(dir, "children")); err == nil {
 				smp.Children = parseChildren(b)
 			}
 		}
@@ -336,15 +339,15 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 // with run time run, as a sample showed it: a thread that has left it since is running
 // (the syscall file says so), in another call, or, blocked again in a call with the same
 // arguments, has run (its run time grew).
-func stillIn(dir string, sc Syscall, run uint64) bool {
-	b, err := os.ReadFile(filepath.Join(dir, "syscall"))
+func (s *Sampler) stillIn(dir string, sc Syscall, run uint64) bool {
+	b, err := s.files.read(filepath.Join(dir, "syscall"))
 	if err != nil {
 		return false
 	}
 	if now, err := ParseSyscall(b); err != nil || now != sc {
 		return false
 	}
-	if b, err = os.ReadFile(filepath.Join(dir, "schedstat")); err != nil {
+	if b, err = s.files.read(filepath.Join(dir, "schedstat")); err != nil {
 		return false
 	}
 	st, err := ParseSchedstat(b)
@@ -373,11 +376,10 @@ func isEpollWait(nr int32) bool {
 // Reading another process's memory needs ptrace access (root, or its parent): without
 // it nothing is known.
 func (s *Sampler) epollReady(pid, tid int32, sc Syscall, run uint64) locate.FDKinds {
-	f, err := os.Open(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem"))
+	f, err := s.mem(pid)
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
 	var ev [12]byte
 	if n, err := f.ReadAt(ev[:], sc.Args[1]); n != len(ev) || err != nil {
 		return 0
@@ -431,13 +433,17 @@ func (s *Sampler) epollReady(pid, tid int32, sc Syscall, run uint64) locate.FDKi
 	return 1 << k
 }
 
+// mem is process pid's memory, open.
+func (s *Sampler) mem(pid int32) (*os.File, error) {
+	return s.files.get(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem"))
+}
+
 // goWait reads what the goroutine locked to thread tid of Go process pid (g) waits for.
 func (s *Sampler) goWait(g *goProc, pid, tid int32) goWait {
-	f, err := os.Open(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem"))
+	f, err := s.mem(pid)
 	if err != nil {
 		return goWait{}
 	}
-	defer f.Close()
 	return g.wait(&memReader{f: f}, tid, func(epfd int64) map[uint64]watched { return s.parseEpoll(pid, epfd) })
 }
 
@@ -473,11 +479,10 @@ func (s *Sampler) futexDeadline(pid int32, smp Sample, prev *Sample) int64 {
 	if prev != nil && prev.Syscall == smp.Syscall && prev.Sched.RunNS == smp.Sched.RunNS && prev.FutexDeadline != 0 {
 		return prev.FutexDeadline // the same call
 	}
-	f, err := os.Open(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem"))
+	f, err := s.mem(pid)
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
 	var ts [16]byte
 	if n, err := f.ReadAt(ts[:], tsp); n != len(ts) || err != nil {
 		return 0
@@ -643,6 +648,7 @@ func fdKind(path string) locate.FDKind {
 // Stop returns the recording: the sampled timeline.
 func (s *Sampler) Stop() *locate.Recording {
 	s.loading.Wait()
+	s.files.close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	end := time.Now().UnixNano()
