@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -1472,4 +1473,52 @@ func BenchmarkSampleOnce(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(s.n)/float64(b.N), "threads/op")
 	s.Stop()
+}
+
+// TestSamplerClosesFilesOfGoneThreads: the /proc files kept open for a process are closed
+// once it has exited and two samples have passed without it; Stop closes the rest.
+func TestSamplerClosesFilesOfGoneThreads(t *testing.T) {
+	a, b := exec.Command("sleep", "30"), exec.Command("sleep", "30")
+	for _, c := range []*exec.Cmd{a, b} {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { c.Process.Kill(); c.Wait() }()
+	}
+	s := New(Options{})
+	for _, c := range []*exec.Cmd{a, b} {
+		if err := s.Add(c.Process.Pid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := func(pid int) (n int) {
+		s.files.mu.Lock()
+		defer s.files.mu.Unlock()
+		prefix := filepath.Join("/proc", strconv.Itoa(pid)) + "/"
+		for path := range s.files.open {
+			if strings.HasPrefix(path, prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	s.SampleOnce()
+	if kept(a.Process.Pid) == 0 || kept(b.Process.Pid) == 0 {
+		t.Fatalf("no files kept: %d, %d", kept(a.Process.Pid), kept(b.Process.Pid))
+	}
+	a.Process.Kill()
+	a.Wait()
+	for range 3 {
+		s.SampleOnce()
+	}
+	if n := kept(a.Process.Pid); n != 0 {
+		t.Errorf("%d files of the exited process still open", n)
+	}
+	if kept(b.Process.Pid) == 0 {
+		t.Error("the live process's files were closed")
+	}
+	s.Stop()
+	if n := kept(b.Process.Pid); n != 0 {
+		t.Errorf("%d files open after Stop", n)
+	}
 }
