@@ -1522,3 +1522,78 @@ func TestSamplerClosesFilesOfGoneThreads(t *testing.T) {
 		t.Errorf("%d files open after Stop", n)
 	}
 }
+
+// FuzzTimeline lays out arbitrary sample sequences of up to three threads (states,
+// syscalls, counters that grow or go back, ready descriptors, Go waits, block I/O) and
+// checks what must hold whatever the samples say: each thread's intervals are in order,
+// do not overlap, stay between its first and last sample, add up to the time between
+// them, and hold no more kernel time than their length.
+func FuzzTimeline(f *testing.F) {
+	f.Add([]byte{0, 2, 0, 1, 0, 0, 0, 0, 1, 2, 1, 0, 3, 1, 1, 0})
+	f.Add([]byte{1, 5, 2, 9, 4, 3, 2, 7, 1, 1, 3, 0, 0, 5, 6, 255, 2, 2, 1, 3, 3, 4, 0, 1})
+	states := []byte{'R', 'S', 'D', 'Z'}
+	nrs := []int32{-1, 0, 1, 7, 74, 202, 232, 281, 61, 23}
+	reasons := []string{"", "Sleep", "IOWait", "SyncMutexLock", "ChanReceive"}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 8*512 {
+			return
+		}
+		samples := map[int32][]Sample{}
+		now := map[int32]*Sample{}
+		clock := int64(1e9)
+		for ; len(b) >= 8; b = b[8:] {
+			tid := int32(b[0]%3) + 1
+			clock += int64(b[1]) * int64(200*time.Microsecond) // may stand still
+			p := now[tid]
+			if p == nil {
+				p = &Sample{PID: 1, TID: tid}
+				now[tid] = p
+			}
+			s := *p
+			s.Time = clock
+			s.Stat.State = states[b[2]%4]
+			if b[3]&0x80 != 0 {
+				s.Sched.RunNS -= uint64(b[3]) // a counter that goes back
+			} else {
+				s.Sched.RunNS += uint64(b[3]) * 100_000
+			}
+			s.Sched.WaitNS += uint64(b[4]) * 100_000
+			s.Syscall = Syscall{Nr: nrs[b[5]%10], Arg0: int64(b[5] % 4), Args: [6]int64{int64(b[5] % 4), 0x7f00, 16, int64(b[6]%3) * 5}}
+			s.Stat.UTime += uint64(b[6] % 2)
+			s.Stat.STime += uint64(b[6] >> 1 % 2)
+			s.Ready = locate.FDKinds(b[7] % 8)
+			s.Go = goWait{Reason: reasons[b[7]>>3%5], FD: locate.FDKind(b[7] >> 5 % 4), Runnable: b[7]>>7 == 1}
+			s.IO, s.IOKnown = s.IO+uint64(b[6]>>2%2)*4096, b[6]&0x10 == 0
+			s.FDKind = locate.FDKind(b[4] % 5)
+			samples[tid] = append(samples[tid], s)
+			*p = s
+		}
+		tl := Timeline(samples, 100, 2*time.Millisecond)
+		for tid, th := range tl.Threads {
+			ss := samples[tid]
+			first, last := ss[0].Time, ss[len(ss)-1].Time
+			var sum int64
+			at := first
+			for _, iv := range th.Intervals {
+				if iv.Start < at || iv.End <= iv.Start || iv.End > last {
+					t.Fatalf("thread %d: interval %d-%d out of order or outside %d-%d (previous end %d)", tid, iv.Start, iv.End, first, last, at)
+				}
+				var short int64
+				for _, k := range iv.Short {
+					if k < 0 {
+						t.Fatalf("negative kernel time %v", iv.Short)
+					}
+					short += k
+				}
+				if short > iv.Len() {
+					t.Fatalf("interval of %d ns holds %d ns of kernel time", iv.Len(), short)
+				}
+				at = iv.End
+				sum += iv.Len()
+			}
+			if sum != last-first {
+				t.Fatalf("thread %d: intervals add up to %d ns, samples span %d", tid, sum, last-first)
+			}
+		}
+	})
+}

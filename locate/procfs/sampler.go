@@ -825,8 +825,8 @@ func tickWindow(ss []Sample, i int) (du, ds int64) {
 const maxTickWindow = 10
 
 func clampDelta(a, b uint64, limit int64) int64 {
-	if b < a || limit <= 0 {
-		return 0
+	if b < a || limit <= 0 || b-a > math.MaxInt64 {
+		return 0 // went back, or grew by more than 292 years: not a counter's growth
 	}
 	return min(int64(b-a), limit)
 }
