@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,6 +37,13 @@ type goRuntime struct {
 	pdFD, pdRG, pdWG            int64  // in runtime.pollDesc
 	// runtime._Gwaiting, _Grunnable, _Gpreempted and _Gscan
 	gWaiting, gRunnable, gPreempted, gScan uint32
+	// pdSelf is the offset of pollDesc.self, a pollDesc's pointer to itself, where the
+	// version has it (Go 1.21 on); -1 otherwise.
+	pdSelf int64
+	// tagBits and tagAlignBits are how the runtime packs a tagged pointer (runtime.tagBits,
+	// runtime.tagAlignBits), where its DWARF says: a pointer p tagged is
+	// p<<(tagBits-tagAlignBits) | tag. tagBits is 0 where the DWARF does not say.
+	tagBits, tagAlignBits int64
 	// reasons names the wait reasons by value: the runtime's constant's name less
 	// "runtime.waitReason" ("Sleep", "IOWait", "SyncMutexLock"…).
 	reasons map[uint8]string
@@ -75,8 +83,22 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 	}
 	var size uint64
 	for _, sec := range exe.Sections {
-		if strings.HasPrefix(sec.Name, ".debug_") || strings.HasPrefix(sec.Name, ".zdebug_") {
-			size += sec.Size
+		switch {
+		case strings.HasPrefix(sec.Name, ".debug_"):
+			size += min(sec.Size, maxDWARFBytes+1) // SHF_COMPRESSED: the size uncompressed
+		case strings.HasPrefix(sec.Name, ".zdebug_"):
+			// An old-style compressed section says the size it inflates to in its
+			// header, which debug/elf reads only when it opens the section: read here,
+			// not its size in the file, it is what the bound is about.
+			var h [12]byte
+			if n, _ := sec.ReadAt(h[:], 0); n == len(h) && string(h[:4]) == "ZLIB" {
+				size += min(binary.BigEndian.Uint64(h[4:]), maxDWARFBytes+1)
+			} else {
+				size += min(sec.Size, maxDWARFBytes+1)
+			}
+		}
+		if size > maxDWARFBytes {
+			break
 		}
 	}
 	if size > maxDWARFBytes {
@@ -95,7 +117,7 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 			}
 		}
 	}
-	rt := &goRuntime{reasons: map[uint8]string{}}
+	rt := &goRuntime{pdSelf: -1, reasons: map[uint8]string{}}
 	fields := map[string]map[string]*int64{
 		"runtime.m":        {"procid": &rt.mProcid, "alllink": &rt.mAlllink, "lockedg": &rt.mLockedg},
 		"runtime.g":        {"atomicstatus": &rt.gStatus, "waitreason": &rt.gWaitreason},
@@ -104,12 +126,18 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 	vars := map[string]*uint64{"runtime.allm": &rt.allm, "runtime.epfd": &rt.epfd}
 	consts := map[string]*uint32{"runtime._Gwaiting": &rt.gWaiting, "runtime._Grunnable": &rt.gRunnable,
 		"runtime._Gpreempted": &rt.gPreempted, "runtime._Gscan": &rt.gScan}
+	// Read where the binary has them, not required.
+	optional := map[string]*int64{"runtime.pollDesc.self": &rt.pdSelf, "runtime.tagBits": &rt.tagBits, "runtime.tagAlignBits": &rt.tagAlignBits}
 	found, want := 0, len(vars)+len(consts)
 	for _, fs := range fields {
 		want += len(fs)
 	}
+	// An entry takes a byte of DWARF at least, but debug/dwarf's Reader gives an end of
+	// children (Tag 0) without moving on where a unit ends in an unterminated LEB128
+	// number: however many its entries, they are read at most once each byte.
+	limit := min(maxDWARF, int(size))
 	r := d.Reader()
-	for n := 0; n < maxDWARF; n++ {
+	for n := 0; n < limit; n++ {
 		e, err := r.Next()
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", errNotGo, err)
@@ -136,17 +164,19 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 				}
 				continue
 			}
-			for {
+			for ; n < limit; n++ {
 				c, err := r.Next()
 				if err != nil || c == nil || c.Tag == 0 {
 					break
 				}
 				n, _ := c.Val(dwarf.AttrName).(string)
-				if p, ok := fs[n]; ok {
-					if off, ok := c.Val(dwarf.AttrDataMemberLoc).(int64); ok {
-						*p = off
-						found++
-					}
+				off, ok := c.Val(dwarf.AttrDataMemberLoc).(int64)
+				if p, known := fs[n]; known && ok {
+					*p = off
+					found++
+					delete(fs, n)
+				} else if p, known := optional[name+"."+n]; known && ok {
+					*p = off
 				}
 				if c.Children {
 					r.SkipChildren()
@@ -174,6 +204,8 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 				*p = uint32(v)
 				found++
 				delete(consts, name)
+			} else if p, ok := optional[name]; ok {
+				*p = v
 			} else if reason, ok := strings.CutPrefix(name, "runtime.waitReason"); ok && v >= 0 && v < 256 && reason != "" && reason[0] >= 'A' && reason[0] <= 'Z' {
 				rt.reasons[uint8(v)] = reason
 			}
@@ -185,6 +217,14 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 	}
 	if found != want || len(rt.reasons) == 0 {
 		return nil, fmt.Errorf("%w: the runtime's g, m, pollDesc, allm, epfd or wait reasons not all found", errNotGo)
+	}
+	if rt.tagBits != 0 && rt.tagAlignBits == 0 {
+		// Before runtime.tagAlignBits (Go 1.25), a tagged pointer's low 3 bits, zero
+		// in an 8-byte aligned pointer, were what the tag took besides the top ones.
+		rt.tagAlignBits = 3
+	}
+	if rt.tagBits <= rt.tagAlignBits || rt.tagBits >= 64 || rt.tagAlignBits < 0 || rt.tagAlignBits > 16 {
+		rt.tagBits, rt.tagAlignBits = 0, 0 // not a packing: the usual ones are tried
 	}
 	return rt, nil
 }
@@ -313,31 +353,46 @@ func loadAddress(base string, exe *os.File) (uint64, error) {
 	return 0, fmt.Errorf("%w: executable not found in maps", errNotGo)
 }
 
-// memReader reads a process's memory.
+// memReader reads a process's memory (its /proc/PID/mem, open as f).
 type memReader struct {
-	f   *os.File
+	f   io.ReaderAt
 	buf [16]byte
 }
 
+// read reads n bytes at addr; false where they cannot all be read (unmapped, or the
+// process gone).
+func (m *memReader) read(addr uint64, n int) ([]byte, bool) {
+	if addr > 1<<62 {
+		return nil, false
+	}
+	if got, err := m.f.ReadAt(m.buf[:n], int64(addr)); got != n || (err != nil && err != io.EOF) {
+		return nil, false
+	}
+	return m.buf[:n], true
+}
+
 func (m *memReader) u64(addr uint64) (uint64, bool) {
-	if n, err := m.f.ReadAt(m.buf[:8], int64(addr)); n != 8 || err != nil || addr > 1<<62 {
+	b, ok := m.read(addr, 8)
+	if !ok {
 		return 0, false
 	}
-	return binary.LittleEndian.Uint64(m.buf[:8]), true
+	return binary.LittleEndian.Uint64(b), true
 }
 
 func (m *memReader) u32(addr uint64) (uint32, bool) {
-	if n, err := m.f.ReadAt(m.buf[:4], int64(addr)); n != 4 || err != nil || addr > 1<<62 {
+	b, ok := m.read(addr, 4)
+	if !ok {
 		return 0, false
 	}
-	return binary.LittleEndian.Uint32(m.buf[:4]), true
+	return binary.LittleEndian.Uint32(b), true
 }
 
 func (m *memReader) u8(addr uint64) (uint8, bool) {
-	if n, err := m.f.ReadAt(m.buf[:1], int64(addr)); n != 1 || err != nil || addr > 1<<62 {
+	b, ok := m.read(addr, 1)
+	if !ok {
 		return 0, false
 	}
-	return m.buf[0], true
+	return b[0], true
 }
 
 // wait reads what the goroutine locked to thread tid waits for; reg is what the
@@ -354,24 +409,27 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 		}
 	}
 	if m == 0 {
-		m, _ = mem.u64(rt.allm)
-		for n := 0; m != 0 && n < maxGoMs; n++ {
-			id, ok := mem.u64(m + uint64(rt.mProcid))
+		// The M list, walked to tid's M: at most maxGoMs of it, whatever it holds (a
+		// list read while it changes, or not a list at all, may be a cycle).
+		next, _ := mem.u64(rt.allm)
+		for n := 0; next != 0 && n < maxGoMs; n++ {
+			id, ok := mem.u64(next + uint64(rt.mProcid))
 			if !ok {
 				return goWait{}
 			}
-			if len(p.ms) < maxGoMs {
-				p.ms[int32(id)] = m
+			if len(p.ms) < maxGoMs && id == uint64(int32(id)) {
+				p.ms[int32(id)] = next
 			}
 			if id == uint64(tid) {
+				m = next
 				break
 			}
-			if m, ok = mem.u64(m + uint64(rt.mAlllink)); !ok {
+			if next, ok = mem.u64(next + uint64(rt.mAlllink)); !ok {
 				return goWait{}
 			}
 		}
 		if m == 0 {
-			return goWait{}
+			return goWait{} // not an M of the list walked
 		}
 	}
 	g, ok := mem.u64(m + uint64(rt.mLockedg))
@@ -426,26 +484,44 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 
 // pollDesc is the address of the pollDesc that epoll event data stands for, for
 // descriptor fd. The runtime keys a descriptor by a pointer to its pollDesc, tagged (a
-// sequence number in the bits a pointer does not use) as its version packs it: each
-// packing Go has used is tried, and the one whose pollDesc holds fd is it.
+// sequence number in the bits a pointer does not use): unpacked as the binary's own
+// runtime.tagBits and runtime.tagAlignBits say where its DWARF has them, then as each
+// packing Go has used — an untagged pointer (before Go 1.21), a pointer shifted left by
+// 16 or 15 with the tag in the low bits, 8- or 512-byte aligned. The one read as a
+// pollDesc that holds fd (and points to itself, where pollDesc has its self) is it.
 func (p *goProc) pollDesc(mem *memReader, data uint64, fd int64) uint64 {
 	if pd, ok := p.pds[data]; ok {
 		return pd
 	}
+	rt := p.rt
+	is := func(pd uint64) bool {
+		if pd == 0 || pd&7 != 0 {
+			return false
+		}
+		if v, ok := mem.u64(pd + uint64(rt.pdFD)); !ok || v != uint64(fd) {
+			return false
+		}
+		if rt.pdSelf >= 0 {
+			self, ok := mem.u64(pd + uint64(rt.pdSelf))
+			return ok && self == pd
+		}
+		return true
+	}
 	var found uint64
+	if rt.tagBits != 0 {
+		// As runtime's taggedPointer.pointer does (on amd64, sign-extended).
+		if pd := uint64(int64(data) >> rt.tagBits << rt.tagAlignBits); is(pd) {
+			found = pd
+		}
+	}
 	for _, shift := range []uint{0, 15, 16} {
 		for _, align := range []uint64{8, 512} {
-			pd := (data >> shift) &^ (align - 1)
-			if pd == 0 {
-				continue
-			}
-			if v, ok := mem.u64(pd + uint64(p.rt.pdFD)); ok && v == uint64(fd) {
-				found = pd
+			if found != 0 {
 				break
 			}
-		}
-		if found != 0 {
-			break
+			if pd := (data >> shift) &^ (align - 1); is(pd) {
+				found = pd
+			}
 		}
 	}
 	if len(p.pds) >= maxFDKinds {

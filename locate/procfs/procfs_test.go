@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"context"
+	"debug/buildinfo"
 	"fmt"
 	"math"
 	"net"
@@ -1177,6 +1178,12 @@ func BenchmarkListeningPorts(b *testing.B) {
 // as a position-independent executable, and stripped of DWARF (then nothing is read, and
 // the futex waits are what sampling saw before: unsure).
 func TestSampleGoWaits(t *testing.T) {
+	sampleGoWaits(t, "")
+}
+
+// sampleGoWaits is TestSampleGoWaits with testdata/gowaits built by Go toolchain
+// toolchain (a GOTOOLCHAIN value; "": the go command's own).
+func sampleGoWaits(t *testing.T, toolchain string) {
 	if os.Geteuid() != 0 {
 		t.Skip("reads the process's memory: needs ptrace access, as root")
 	}
@@ -1200,8 +1207,16 @@ func TestSampleGoWaits(t *testing.T) {
 		t.Run(build.name, func(t *testing.T) {
 			bin := filepath.Join(dir, build.name)
 			args := append(append([]string{"build", "-o", bin}, build.flags...), "./testdata/gowaits")
-			if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+			gobuild := exec.Command("go", args...)
+			if toolchain != "" {
+				// From the module cache only: a test does not download toolchains.
+				gobuild.Env = append(os.Environ(), "GOTOOLCHAIN="+toolchain, "GOPROXY=off")
+			}
+			if out, err := gobuild.CombinedOutput(); err != nil {
 				t.Fatalf("go build: %v\n%s", err, out)
+			}
+			if bi, err := buildinfo.ReadFile(bin); err != nil || (toolchain != "" && bi.GoVersion != toolchain) {
+				t.Fatalf("built %s with %q: %+v, %v", bin, toolchain, bi, err)
 			}
 			cmd := exec.Command(bin)
 			in, err := cmd.StdinPipe()
