@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/strata-dev/strata/locate"
 )
@@ -44,6 +46,64 @@ func TestSampleGoWaitsToolchains(t *testing.T) {
 	}
 	for _, tc := range tcs {
 		t.Run(tc, func(t *testing.T) { sampleGoWaits(t, tc) })
+	}
+}
+
+// TestGoProcWaitExited: the memory of a Go process that has exited, open before it did,
+// reads as nothing (the kernel's answer, not a fake's).
+func TestGoProcWaitExited(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("reads the process's memory: needs ptrace access, as root")
+	}
+	bin := filepath.Join(t.TempDir(), "gowaits")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	var tid int32
+	for name != "sleep" {
+		if _, err := fmt.Fscan(out, &name, &tid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := openGoProc("/proc", int32(cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mem := &memReader{f: f}
+	// The goroutine may still be on its way to its sleep when it has printed.
+	var w goWait
+	for deadline := time.Now().Add(20 * time.Second); w.Reason != "Sleep" && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		w = g.wait(mem, tid, nil)
+	}
+	if w.Reason != "Sleep" {
+		t.Fatalf("alive: read %+v, want a sleep", w)
+	}
+	in.Close()
+	cmd.Wait()
+	if w := g.wait(mem, tid, nil); w != (goWait{}) {
+		t.Errorf("exited: read %+v", w)
+	}
+	g.ms = map[int32]uint64{} // and walking the M list anew
+	if w := g.wait(mem, tid, nil); w != (goWait{}) {
+		t.Errorf("exited, walking allm: read %+v", w)
 	}
 }
 
@@ -238,9 +298,11 @@ func TestGoProcWaitGone(t *testing.T) {
 }
 
 // TestGoProcWaitPollDesc: the descriptor an IO wait waits on, from epoll event data
-// packed as each Go version packed it (from the runtime's sources: tagptr_64bit.go and
-// netpoll_epoll.go), with or without the binary's tagBits and tagAlignBits read, beside a
-// decoy whose fd is the same but which is no pollDesc.
+// packed as Go has packed it (the runtime's netpoll_epoll.go and tagptr_64bit.go: an
+// untagged pointer before tagged pointers; then the pointer shifted left by 64 - addrBits,
+// addrBits 48 or 49, with tagAlignBits 3 or 9 of its low bits, zero, taken by the tag
+// too), with or without the binary's tagBits and tagAlignBits read, beside decoys whose fd
+// is the same but which are no pollDesc.
 func TestGoProcWaitPollDesc(t *testing.T) {
 	const g1 = 0x20000
 	const pd = 0x7f12_3456_0000 // 512-byte aligned, as Go 1.25 on allocates them
@@ -250,11 +312,13 @@ func TestGoProcWaitPollDesc(t *testing.T) {
 		tagBits, tagAlignBits int64 // as the DWARF says; 0: not there
 		self                  bool
 	}{
-		{"untagged (Go 1.20)", pd, 0, 0, false},
-		{"48-bit, 3 aligned (Go 1.21-1.23)", pd<<16 | 0x5_4321, 19, 0, true},
+		{"untagged", pd, 0, 0, false},
+		{"48-bit, 3 aligned", pd<<16 | 0x5_4321, 19, 0, true},
 		{"48-bit, 3 aligned, not in DWARF", pd<<16 | 0x5_4321, 0, 0, true},
-		{"49-bit, 3 aligned (Go 1.24)", pd<<15 | 0x2_4321, 18, 0, true},
-		{"49-bit, 9 aligned (Go 1.25 on)", pd<<15 | 0xab_4321, 24, 9, true},
+		{"49-bit, 3 aligned", pd<<15 | 0x2_4321, 18, 0, true},
+		{"48-bit, 9 aligned", pd<<16 | 0x1ab_4321, 25, 9, true},
+		{"48-bit, 9 aligned, not in DWARF", pd<<16 | 0x1ab_4321, 0, 0, true},
+		{"49-bit, 9 aligned (Go 1.26, 1.27)", pd<<15 | 0xab_4321, 24, 9, true},
 		{"49-bit, 9 aligned, not in DWARF", pd<<15 | 0xab_4321, 0, 0, true},
 		{"49-bit, 9 aligned, without self", pd<<15 | 0xab_4321, 24, 9, false},
 		{"a packing of the binary's own", pd<<10 | 0x3ff, 10, 0, true},

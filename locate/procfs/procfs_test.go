@@ -1269,6 +1269,22 @@ func sampleGoWaits(t *testing.T, toolchain string) {
 				}
 				s.mu.Unlock()
 			}
+			// The process's other threads run goroutines not locked to them (main's
+			// copy of its input, the accept loop, the runtime's own): what those wait
+			// for is no thread's wait, and nothing is read for them.
+			s.mu.Lock()
+			for tid, ss := range s.samples {
+				if _, ok := tids[tid]; ok {
+					continue
+				}
+				for _, smp := range ss {
+					if smp.Go != (goWait{}) {
+						t.Errorf("thread %d, no goroutine locked to it: read %+v", tid, smp.Go)
+						break
+					}
+				}
+			}
+			s.mu.Unlock()
 			for tid, name := range tids {
 				smp, ok := seen[tid]
 				if !ok {
