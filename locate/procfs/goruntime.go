@@ -40,6 +40,9 @@ type goRuntime struct {
 	// pdSelf is the offset of pollDesc.self, a pollDesc's pointer to itself, where the
 	// version has it (Go 1.21 on); -1 otherwise.
 	pdSelf int64
+	// pdFDSeq is the offset of pollDesc.fdseq, which the runtime counts up each time it
+	// takes a pollDesc for a descriptor (Go 1.21 on); -1 otherwise.
+	pdFDSeq int64
 	// tagBits and tagAlignBits are how the runtime packs a tagged pointer (runtime.tagBits,
 	// runtime.tagAlignBits), where its DWARF says: a pointer p tagged is
 	// p<<(tagBits-tagAlignBits) | tag. tagBits is 0 where the DWARF does not say.
@@ -117,7 +120,7 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 			}
 		}
 	}
-	rt := &goRuntime{pdSelf: -1, reasons: map[uint8]string{}}
+	rt := &goRuntime{pdSelf: -1, pdFDSeq: -1, reasons: map[uint8]string{}}
 	fields := map[string]map[string]*int64{
 		"runtime.m":        {"procid": &rt.mProcid, "alllink": &rt.mAlllink, "lockedg": &rt.mLockedg},
 		"runtime.g":        {"atomicstatus": &rt.gStatus, "waitreason": &rt.gWaitreason},
@@ -127,7 +130,7 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 	consts := map[string]*uint32{"runtime._Gwaiting": &rt.gWaiting, "runtime._Grunnable": &rt.gRunnable,
 		"runtime._Gpreempted": &rt.gPreempted, "runtime._Gscan": &rt.gScan}
 	// Read where the binary has them, not required.
-	optional := map[string]*int64{"runtime.pollDesc.self": &rt.pdSelf, "runtime.tagBits": &rt.tagBits, "runtime.tagAlignBits": &rt.tagAlignBits}
+	optional := map[string]*int64{"runtime.pollDesc.self": &rt.pdSelf, "runtime.pollDesc.fdseq": &rt.pdFDSeq, "runtime.tagBits": &rt.tagBits, "runtime.tagAlignBits": &rt.tagAlignBits}
 	found, want := 0, len(vars)+len(consts)
 	for _, fs := range fields {
 		want += len(fs)
@@ -284,10 +287,10 @@ type goProc struct {
 	ios map[uint64]goIO
 }
 
-// goIO is a pollDesc and the kind of its descriptor.
+// goIO is a pollDesc, the descriptor and fdseq it had, and the kind of that descriptor.
 type goIO struct {
-	pd   uint64
-	kind locate.FDKind
+	pd, fd, seq uint64
+	kind        locate.FDKind
 }
 
 // openGoProc reads the Go runtime of process pid (under proc), or says why it cannot.
@@ -458,9 +461,24 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 		wg, ok2 := mem.u64(pd + uint64(rt.pdWG))
 		return (ok1 && rg == g) || (ok2 && wg == g)
 	}
-	if c, ok := p.ios[g]; ok && waits(c.pd) {
-		w.FD = c.kind // the same wait as at an earlier sample
-		return w
+	// The pollDesc the goroutine waited on at an earlier sample, if it is still the one
+	// it had then: a freed pollDesc is the first the runtime takes again, and a freed
+	// descriptor's number the first the kernel gives again, so neither says it; its
+	// fdseq, which the runtime counts up each time it frees it, does (without it, as
+	// before Go 1.21, nothing is remembered).
+	held := func(pd uint64) (fd, seq uint64, ok bool) {
+		if rt.pdFDSeq < 0 {
+			return 0, 0, false
+		}
+		fd, ok1 := mem.u64(pd + uint64(rt.pdFD))
+		seq, ok2 := mem.u64(pd + uint64(rt.pdFDSeq))
+		return fd, seq, ok1 && ok2
+	}
+	if c, ok := p.ios[g]; ok {
+		if fd, seq, ok := held(c.pd); ok && fd == c.fd && seq == c.seq && waits(c.pd) {
+			w.FD = c.kind // the same wait as at an earlier sample
+			return w
+		}
 	}
 	epfd, ok := mem.u32(rt.epfd)
 	if !ok {
@@ -472,10 +490,12 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 		}
 		if pd := p.pollDesc(mem, data, fd.fd); pd != 0 && waits(pd) {
 			w.FD = fd.kind
-			if len(p.ios) >= maxGoMs {
-				clear(p.ios)
+			if fdn, seq, ok := held(pd); ok {
+				if len(p.ios) >= maxGoMs {
+					clear(p.ios)
+				}
+				p.ios[g] = goIO{pd: pd, fd: fdn, seq: seq, kind: fd.kind}
 			}
-			p.ios[g] = goIO{pd: pd, kind: fd.kind}
 			break
 		}
 	}

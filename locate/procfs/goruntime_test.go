@@ -143,7 +143,7 @@ func fakeRuntime() *goRuntime {
 		allm: 0x1000, epfd: 0x1008,
 		mProcid: 8, mAlllink: 16, mLockedg: 24,
 		gStatus: 8, gWaitreason: 12,
-		pdFD: 8, pdRG: 16, pdWG: 24, pdSelf: 32,
+		pdFD: 8, pdRG: 16, pdWG: 24, pdSelf: 32, pdFDSeq: -1,
 		gWaiting: 4, gRunnable: 1, gPreempted: 9, gScan: 0x1000,
 		reasons: map[uint8]string{1: "Sleep", 2: "IOWait", 3: "SyncMutexLock"},
 	}
@@ -194,7 +194,7 @@ func (p *fakeProc) setG(g uint64, status uint32, reason uint8) {
 }
 
 func (p *fakeProc) wait(tid int32, reg map[uint64]watched) goWait {
-	gp := &goProc{rt: p.rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}}
+	gp := &goProc{rt: p.rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}, ios: map[uint64]goIO{}}
 	return gp.wait(&memReader{f: p.mem}, tid, func(epfd int64) map[uint64]watched {
 		if epfd != fakeEpfd {
 			return nil
@@ -259,7 +259,7 @@ func TestGoProcWaitMs(t *testing.T) {
 func TestGoProcWaitCachedM(t *testing.T) {
 	const g1 = 0x20000
 	p := newFakeProc([][2]uint64{{100, 0}, {101, g1}}, 0)
-	gp := &goProc{rt: p.rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}}
+	gp := &goProc{rt: p.rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}, ios: map[uint64]goIO{}}
 	mem := &memReader{f: p.mem}
 	if got := gp.wait(mem, 101, nil); got.Reason != "Sleep" {
 		t.Fatalf("read %+v", got)
@@ -357,6 +357,33 @@ func TestGoProcWaitPollDesc(t *testing.T) {
 	}
 }
 
+// TestGoProcWaitPollDescReused: a goroutine that closed the descriptor it waited on and
+// waits on a new one of another kind, whose pollDesc the runtime took back from its free
+// list (the one just freed, first) and whose number is the one just closed (the lowest
+// free), waits on the new one's kind, not what was read of the old.
+func TestGoProcWaitPollDescReused(t *testing.T) {
+	const g1, pd = 0x20000, 0x7f12_3456_0000
+	p := newFakeProc([][2]uint64{{101, g1}}, 0)
+	p.rt.pdFDSeq, p.rt.tagBits, p.rt.tagAlignBits = 40, 24, 9
+	p.setG(g1, 4, 2)
+	gp := &goProc{rt: p.rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}, ios: map[uint64]goIO{}}
+	mem := &memReader{f: p.mem}
+	p.mem.put(pd, 0, 64)
+	p.mem.put(pd+8, 7, 8)
+	p.mem.put(pd+16, g1, 8)
+	p.mem.put(pd+32, pd, 8)
+	for seq, kind := range []locate.FDKind{locate.FDPipe, locate.FDSocket, locate.FDPipe} {
+		p.mem.put(pd+40, uint64(seq+1), 8)
+		data := pd<<15 | uint64(seq+1)
+		reg := func(epfd int64) map[uint64]watched { return map[uint64]watched{data: {fd: 7, kind: kind}} }
+		for range 2 {
+			if got := gp.wait(mem, 101, reg); got != (goWait{Reason: "IOWait", FD: kind}) {
+				t.Errorf("descriptor %d, a %v: read %+v", seq, kind, got)
+			}
+		}
+	}
+}
+
 // dwarfBuf writes DWARF 4 as fakeGoELF lays it out.
 type dwarfBuf struct{ bytes.Buffer }
 
@@ -449,7 +476,7 @@ func fakeGoDWARF(rt *goRuntime, leave string) []byte {
 	}{
 		{"runtime.m", map[string]int64{"procid": rt.mProcid, "alllink": rt.mAlllink, "lockedg": rt.mLockedg, "curg": 200}},
 		{"runtime.g", map[string]int64{"atomicstatus": rt.gStatus, "waitreason": rt.gWaitreason}},
-		{"runtime.pollDesc", map[string]int64{"fd": rt.pdFD, "rg": rt.pdRG, "wg": rt.pdWG, "self": rt.pdSelf}},
+		{"runtime.pollDesc", map[string]int64{"fd": rt.pdFD, "fdseq": rt.pdFDSeq, "rg": rt.pdRG, "wg": rt.pdWG, "self": rt.pdSelf}},
 	}
 	unit("main", func(b *dwarfBuf) {
 		b.uleb(abStruct)
@@ -463,7 +490,7 @@ func fakeGoDWARF(rt *goRuntime, leave string) []byte {
 		for _, s := range structs {
 			b.uleb(abStruct)
 			b.str(s.name)
-			for _, n := range []string{"link", "procid", "alllink", "lockedg", "curg", "atomicstatus", "waitreason", "fd", "rg", "wg", "self"} {
+			for _, n := range []string{"link", "procid", "alllink", "lockedg", "curg", "atomicstatus", "waitreason", "fd", "fdseq", "rg", "wg", "self"} {
 				off, ok := s.members[n]
 				if !ok || off < 0 || left(s.name+"."+n) {
 					continue
@@ -575,7 +602,7 @@ func loadFakeGoELF(b []byte) (*goRuntime, error) {
 // its DWARF, and refuses one any part of which is missing.
 func TestLoadGoRuntime(t *testing.T) {
 	rt := fakeRuntime()
-	rt.pdSelf, rt.tagBits, rt.tagAlignBits = 288, 24, 9
+	rt.pdSelf, rt.pdFDSeq, rt.tagBits, rt.tagAlignBits = 288, 16, 24, 9
 	got, err := loadFakeGoELF(fakeGoELF(rt, ""))
 	if err != nil {
 		t.Fatal(err)
