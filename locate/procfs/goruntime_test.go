@@ -715,3 +715,22 @@ func FuzzLoadGoRuntime(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLoadGoRuntimeDWARF is FuzzLoadGoRuntime with the bytes of the DWARF sections alone
+// fuzzed, in a well-formed ELF file: mutations reach the DWARF reader, not ELF's refusal.
+func FuzzLoadGoRuntimeDWARF(f *testing.F) {
+	rt := fakeRuntime()
+	rt.pdSelf, rt.pdFDSeq, rt.tagBits, rt.tagAlignBits = 288, 16, 24, 9
+	f.Add(fakeDWARFAbbrev(), fakeGoDWARF(rt, ""))
+	f.Add(fakeDWARFAbbrev(), fakeGoDWARF(rt, "runtime.m.alllink twice:runtime.m.procid"))
+	f.Fuzz(func(t *testing.T, abbrev, info []byte) {
+		exe, err := elf.NewFile(bytes.NewReader(fakeELF(elfSection{".gopclntab", []byte{0}}, elfSection{".debug_abbrev", abbrev}, elfSection{".debug_info", info})))
+		if err != nil {
+			t.Fatal(err) // the ELF is well-formed whatever its sections hold
+		}
+		got, err := loadGoRuntime(exe, 0)
+		if (got == nil) == (err == nil) {
+			t.Fatalf("read %+v and %v", got, err)
+		}
+	})
+}
