@@ -360,6 +360,34 @@ func TestNodeAwaitSharesTheLoop(t *testing.T) {
 	}
 }
 
+// TestNodeAwaitTimeoutIsAShare: an awaited Node span waiting for a slow server (eBPF,
+// 2026-12-03) was "blocked/sleep, learned": the loop's poll ran out its timeout (another
+// task's timer: the exporter's, the next request's) before the reply came. In an awaited
+// span a poll that timed out before the loop waited on and found a socket is another
+// task's timer: a share; the one that found the socket stays learned (and a timeout that
+// ends the span's waiting, as an await of setTimeout's, stays learned: TestNodeMainThread).
+func TestNodeAwaitTimeoutIsAShare(t *testing.T) {
+	// Main thread 1: on CPU [0,1), epoll [1,35) timed out, on CPU [35,36), epoll [36,50)
+	// found the socket, on CPU [50,51).
+	evs := []Event{ev(EvSwitchIn, 0, 1)}
+	evs = append(evs, pollBlock(1, 1, 35, 281, 0, 0)...)
+	evs = append(evs, pollBlock(1, 36, 50, 281, 1, kinds(FDSocket))...)
+	evs = append(evs, out(51, 1, 1, 281))
+	sp := span("network", "", 0.5, 50.5, 1, 0)
+	sp.Runtime = "nodejs"
+	b := Join([]Span{sp}, Build(evs, at(0), at(60)), JoinOptions{}).Breakdowns[0]
+	checkSum(t, b)
+	near(t, b, "blocked/sleep", 34)
+	for _, p := range b.Parts {
+		if p.Label() == "blocked/sleep" && p.Confidence != Share {
+			t.Errorf("the poll that timed out claims %s, want share: %+v", p.Confidence, b.Parts)
+		}
+		if p.Label() == "blocked/network" && p.Confidence != Learned {
+			t.Errorf("the poll that found the socket claims %s, want learned", p.Confidence)
+		}
+	}
+}
+
 // TestLockHolderWaitingForCPU: a Python thread running its loop beside a CPU hog hands
 // the GIL to a helper thread and waits (futex) until the helper has run — but the helper
 // waits on the run queue first. The wait was "blocked/lock, learned" and outweighed the
