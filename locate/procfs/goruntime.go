@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/strata-dev/strata/locate"
 )
@@ -278,8 +279,13 @@ func runtimeDWARF(exe *elf.File) (*dwarf.Data, error) {
 
 // goProc is a Go process the sampler reads the runtime of.
 type goProc struct {
-	rt *goRuntime
-	mu sync.Mutex
+	rt  *goRuntime
+	exe os.FileInfo // the executable it was read from
+	mu  sync.Mutex
+	// notM is when a thread was last looked for in the M list and not found (a thread
+	// the runtime did not make, or a list read as it changed): looked for again a second
+	// later, not at every sample.
+	notM map[int32]time.Time
 	// ms caches the runtime's M by thread; pds the pollDesc that event data stands for;
 	// ios the pollDesc a goroutine (by address) was last found waiting on.
 	ms  map[int32]uint64
@@ -323,7 +329,19 @@ func openGoProc(proc string, pid int32) (_ *goProc, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &goProc{rt: rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}, ios: map[uint64]goIO{}}, nil
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return &goProc{rt: rt, exe: fi, ms: map[int32]uint64{}, pds: map[uint64]uint64{}, ios: map[uint64]goIO{}, notM: map[int32]time.Time{}}, nil
+}
+
+// sameExe says whether the process whose /proc directory is base still runs the
+// executable its runtime was read from: one that has exec'd another program has another
+// layout, and nothing of the one read may be applied to it.
+func (p *goProc) sameExe(base string) bool {
+	fi, err := os.Stat(filepath.Join(base, "exe"))
+	return err == nil && os.SameFile(fi, p.exe)
 }
 
 // loadAddress is where the process whose /proc directory is base mapped the start of its
@@ -411,6 +429,12 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 			m = 0
 		}
 	}
+	if p.notM == nil {
+		p.notM = map[int32]time.Time{}
+	}
+	if t, ok := p.notM[tid]; m == 0 && ok && time.Since(t) < time.Second {
+		return goWait{}
+	}
 	if m == 0 {
 		// The M list, walked to tid's M: at most maxGoMs of it, whatever it holds (a
 		// list read while it changes, or not a list at all, may be a cycle).
@@ -432,8 +456,13 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 			}
 		}
 		if m == 0 {
+			if len(p.notM) >= maxGoMs {
+				clear(p.notM)
+			}
+			p.notM[tid] = time.Now()
 			return goWait{} // not an M of the list walked
 		}
+		delete(p.notM, tid)
 	}
 	g, ok := mem.u64(m + uint64(rt.mLockedg))
 	if !ok || g == 0 {

@@ -734,3 +734,26 @@ func FuzzLoadGoRuntimeDWARF(f *testing.F) {
 		}
 	})
 }
+
+// TestGoProcWaitNotAnM: a thread that is not in the M list (a thread the runtime did not
+// make, or a list that is not one) is walked for once, not at every sample: the next look
+// within a second reads nothing.
+func TestGoProcWaitNotAnM(t *testing.T) {
+	p := newFakeProc([][2]uint64{{11, 0x20000}, {12, 0}}, 0x10000) // a cycle without 99
+	gp := &goProc{rt: p.rt, ms: map[int32]uint64{}, pds: map[uint64]uint64{}, ios: map[uint64]goIO{}}
+	mem := &memReader{f: p.mem}
+	none := func(int64) map[uint64]watched { return nil }
+	if w := gp.wait(mem, 99, none); w != (goWait{}) {
+		t.Fatalf("thread 99: %+v, want nothing", w)
+	}
+	first := p.mem.reads
+	if first < maxGoMs {
+		t.Fatalf("the cycle was walked in %d reads, want at least %d", first, maxGoMs)
+	}
+	if w := gp.wait(mem, 99, none); w != (goWait{}) || p.mem.reads != first {
+		t.Errorf("second look: %+v after %d more reads, want nothing after none", w, p.mem.reads-first)
+	}
+	if w := gp.wait(mem, 11, none); w.Reason == "" {
+		t.Errorf("thread 11, an M: %+v, want its goroutine's wait", w)
+	}
+}

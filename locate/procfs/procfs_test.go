@@ -1628,3 +1628,61 @@ func FuzzTimeline(f *testing.F) {
 		}
 	})
 }
+
+// TestSampleGoExec: a Go program that execs another program has another layout (here no
+// Go runtime at all): once the sampler sees the executable changed, it reads nothing of
+// the runtime it read before.
+func TestSampleGoExec(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("reads the process's memory: needs ptrace access, as root")
+	}
+	bin := filepath.Join(t.TempDir(), "gowaits")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "exec")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var ready string
+	if _, err := fmt.Fscan(out, &ready); err != nil {
+		t.Fatal(err)
+	}
+	pid := int32(cmd.Process.Pid)
+	s := New(Options{})
+	if err := s.Add(int(pid)); err != nil {
+		t.Fatal(err)
+	}
+	s.loading.Wait()
+	s.SampleOnce()
+	if s.gos[pid] == nil {
+		t.Fatal("Go runtime not read before the exec")
+	}
+	exe := func() string { l, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); return l }
+	in.Write([]byte("go\n"))
+	for deadline := time.Now().Add(20 * time.Second); exe() == bin; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the program never exec'd")
+		}
+	}
+	s.SampleOnce()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gos[pid] != nil {
+		t.Errorf("the runtime read from %s is still used for %s", bin, exe())
+	}
+	for _, ss := range s.samples {
+		if last := ss[len(ss)-1]; last.Go != (goWait{}) {
+			t.Errorf("thread %d after the exec: %+v", last.TID, last.Go)
+		}
+	}
+}

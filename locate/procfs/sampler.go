@@ -211,6 +211,17 @@ func (s *Sampler) SampleOnce() {
 	pids := slices.Clone(s.pids)
 	s.mu.Unlock()
 	for _, pid := range pids {
+		s.mu.Lock()
+		g := s.gos[pid]
+		s.mu.Unlock()
+		if base := filepath.Join(s.opts.Proc, strconv.Itoa(int(pid))); g != nil && !g.sameExe(base) {
+			// It exec'd another program (or is gone): its runtime is no longer the one
+			// read.
+			s.mu.Lock()
+			delete(s.gos, pid)
+			s.mu.Unlock()
+			s.files.drop(filepath.Join(base, "mem"))
+		}
 		dir := filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "task")
 		ents, err := os.ReadDir(dir)
 		if err != nil {

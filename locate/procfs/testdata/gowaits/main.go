@@ -4,14 +4,17 @@
 // prints its name and thread id once it is about to wait; the program exits when its
 // standard input closes. With the argument "runnable" it runs one locked goroutine that
 // sleeps a millisecond at a time beside a goroutine that spins, on one P: each time it
-// wakes it waits for the P, runnable, while its thread stays parked.
+// wakes it waits for the P, runnable, while its thread stays parked. With "exec" it says
+// "ready" and, once a line comes on its standard input, execs sleep(1).
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"runtime"
 	"sync"
 	"syscall"
@@ -19,6 +22,16 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "exec" {
+		// Says it is ready, then becomes sleep(1) once a line comes.
+		fmt.Println("ready")
+		bufio.NewReader(os.Stdin).ReadString('\n')
+		sleep, err := exec.LookPath("sleep")
+		if err == nil {
+			err = syscall.Exec(sleep, []string{"sleep", "30"}, os.Environ())
+		}
+		panic(err)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "runnable" {
 		runtime.GOMAXPROCS(1)
 		go func() {
