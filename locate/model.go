@@ -371,7 +371,9 @@ func (b Breakdown) Sum() time.Duration {
 // (children excluded), as one part: its parts' times summed, the evidence of the largest.
 // Its confidence is the strongest that its parts of that confidence or stronger alone
 // make it the largest (a label exact for 10 ms and a share for 7 ms beside another of
-// 8 ms is exact; beside one of 12 ms, a share). A zero Part when there is none.
+// 8 ms is exact; beside one of 12 ms, a share). Tied with another label (the label seen
+// first among the parts is taken), none of its confidences makes it the largest: it is
+// claimed at the weakest of its parts that hold time. A zero Part when there is none.
 func (b Breakdown) Dominant() Part {
 	var order []string
 	sums := map[string]time.Duration{}
