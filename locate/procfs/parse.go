@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -61,26 +62,37 @@ func ParseSchedstat(b []byte) (Schedstat, error) {
 
 // ParseIO reads /proc/PID/task/TID/io's block I/O counters: the bytes the thread caused
 // to be read from storage and the bytes of the page cache it dirtied (read_bytes,
-// write_bytes), summed.
+// write_bytes), summed; a sum past 2^64-1 is 2^64-1 (not wrapped round to a small
+// number, which would read as a fall). Each must be there once.
 func ParseIO(b []byte) (uint64, error) {
-	var sum uint64
-	seen := 0
+	var n [2]uint64
+	var seen [2]int
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(line, ":")
-		if !ok || (k != "read_bytes" && k != "write_bytes") {
+		i := 0
+		switch {
+		case !ok:
+			continue
+		case k == "read_bytes":
+		case k == "write_bytes":
+			i = 1
+		default:
 			continue
 		}
-		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		x, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
 		if err != nil {
 			return 0, fmt.Errorf("%w io: %q", errFormat, line)
 		}
-		sum += n
-		seen++
+		n[i] = x
+		seen[i]++
 	}
-	if seen != 2 {
-		return 0, fmt.Errorf("%w io: no read_bytes and write_bytes in %q", errFormat, b)
+	if seen != [2]int{1, 1} {
+		return 0, fmt.Errorf("%w io: not one read_bytes and one write_bytes in %q", errFormat, b)
 	}
-	return sum, nil
+	if n[0]+n[1] < n[0] {
+		return math.MaxUint64, nil
+	}
+	return n[0] + n[1], nil
 }
 
 // Syscall is /proc/PID/task/TID/syscall: the syscall a blocked thread is in.
