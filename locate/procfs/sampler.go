@@ -160,8 +160,10 @@ func New(opts Options) *Sampler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sampler{opts: opts, log: log, samples: map[int32][]Sample{}, start: time.Now().UnixNano(),
+	s := &Sampler{opts: opts, log: log, samples: map[int32][]Sample{}, start: time.Now().UnixNano(),
 		epoll: map[epollKey]map[uint64]watched{}, during: map[epollKey]epollSet{}, fdKinds: map[fdKey]locate.FDKind{}, seen: map[fdKey]int64{}, gos: map[int32]*goProc{}}
+	s.files.byPath = !isProcFS(opts.Proc)
+	return s
 }
 
 // Add makes pid a target.
