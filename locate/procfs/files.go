@@ -74,6 +74,13 @@ func (p *procFiles) drop(path string) {
 	p.dropLocked(path, nil)
 }
 
+// dropFile closes the file kept at path if it is f (not one opened since).
+func (p *procFiles) dropFile(path string, f *os.File) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dropLocked(path, f)
+}
+
 // dropLocked closes the file kept at path, if it is f (or f is nil).
 func (p *procFiles) dropLocked(path string, f *os.File) {
 	if pf, ok := p.open[path]; ok && (f == nil || pf.f == f) {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -389,12 +390,8 @@ func isEpollWait(nr int32) bool {
 // Reading another process's memory needs ptrace access (root, or its parent): without
 // it nothing is known.
 func (s *Sampler) epollReady(pid, tid int32, sc Syscall, run uint64) locate.FDKinds {
-	f, err := s.mem(pid)
-	if err != nil {
-		return 0
-	}
 	var ev [12]byte
-	if n, err := f.ReadAt(ev[:], sc.Args[1]); n != len(ev) || err != nil {
+	if n, err := s.memRead(pid, ev[:], sc.Args[1]); n != len(ev) || err != nil {
 		return 0
 	}
 	events := binary.LittleEndian.Uint32(ev[0:])
@@ -451,6 +448,24 @@ func (s *Sampler) mem(pid int32) (*os.File, error) {
 	return s.files.get(filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem"))
 }
 
+// memRead reads process pid's memory at off into b. The memory file kept open reads
+// nothing once the address space it was opened on is gone (the process exec'd another
+// program, or exited): it is then opened again, once (TestKeptMemAfterExec).
+func (s *Sampler) memRead(pid int32, b []byte, off int64) (int, error) {
+	path := filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)), "mem")
+	for try := 0; ; try++ {
+		f, err := s.files.get(path)
+		if err != nil {
+			return 0, err
+		}
+		n, err := f.ReadAt(b, off)
+		if n > 0 || !errors.Is(err, io.EOF) || try > 0 {
+			return n, err
+		}
+		s.files.dropFile(path, f)
+	}
+}
+
 // goWait reads what the goroutine locked to thread tid of Go process pid (g) waits for.
 func (s *Sampler) goWait(g *goProc, pid, tid int32) goWait {
 	f, err := s.mem(pid)
@@ -492,12 +507,8 @@ func (s *Sampler) futexDeadline(pid int32, smp Sample, prev *Sample) int64 {
 	if prev != nil && prev.Syscall == smp.Syscall && prev.Sched.RunNS == smp.Sched.RunNS && prev.FutexDeadline != 0 {
 		return prev.FutexDeadline // the same call
 	}
-	f, err := s.mem(pid)
-	if err != nil {
-		return 0
-	}
 	var ts [16]byte
-	if n, err := f.ReadAt(ts[:], tsp); n != len(ts) || err != nil {
+	if n, err := s.memRead(pid, ts[:], tsp); n != len(ts) || err != nil {
 		return 0
 	}
 	sec, nsec := int64(binary.LittleEndian.Uint64(ts[0:])), int64(binary.LittleEndian.Uint64(ts[8:]))
