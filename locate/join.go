@@ -356,7 +356,7 @@ func (j *joiner) breakdown(i int) Breakdown {
 		for _, w := range j.self[i] {
 			covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) {
 				conf := Exact
-				if s.Runtime == "go" && iv.State == Blocked && (iv.Kind == string(CauseLock) || iv.ranOut) {
+				if s.Runtime == "go" && iv.State == Blocked && (iv.Kind == string(CauseLock) || iv.ranOut) && !iv.Read {
 					// A locked Go thread parks in futex whatever its goroutine waits for
 					// (a mutex, a channel, a timer, a P after a syscall); unless its
 					// waker said (the netpoller), "lock" is a guess. A futex wait of its

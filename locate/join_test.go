@@ -417,9 +417,13 @@ func TestReadRecordingRejects(t *testing.T) {
 		"twice":    `{"version":1,"source":"ebpf","start":0,"end":5,"end":9}`,
 		"trailing": `{"version":1,"source":"ebpf","start":0,"end":5}` + "\n" + `{"version":1,"source":"ebpf","start":7,"end":9}`,
 		"garbage":  `{"version":1,"source":"ebpf","start":0,"end":5}]`,
+		"version":  `{"version":3,"source":"ebpf","start":0,"end":5}`,
+		"gocause":  `{"version":2,"source":"ebpf","start":0,"end":5,"go_waits":{"4":[{"from":1,"to":2,"cause":"cpu","what":"x"}]}}`,
+		"goorder":  `{"version":2,"source":"ebpf","start":0,"end":5,"go_waits":{"4":[{"from":3,"to":2,"cause":"lock","what":"x"}]}}`,
 	} {
 		_, err := ReadRecording(strings.NewReader(doc))
-		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), map[string]string{"state": "interval 0: state 0", "short": "negative kernel time -1 for class file", "ports": "port 70000", "events": "unknown kind", "twice": `duplicate object member name "end"`, "trailing": "more after the recording ends at byte 47", "garbage": "more after the recording"}[name]) {
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), map[string]string{"state": "interval 0: state 0", "short": "negative kernel time -1 for class file", "ports": "port 70000", "events": "unknown kind", "twice": `duplicate object member name "end"`, "trailing": "more after the recording ends at byte 47", "garbage": "more after the recording",
+			"version": "recording version 3, this strata reads versions 1 to 2", "gocause": `cause "cpu" is not a blocked cause`, "goorder": "reading 0 ends (2) before it starts (3)"}[name]) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -250,6 +250,7 @@ type Interval struct {
 	Read bool `json:"read,omitempty"`
 
 	bySyscall bool  // already labeled by a long syscall: later overlapping ones are noise
+	futex     bool  // a futex wait (eBPF): what a Go runtime says its goroutine waited for may name it (see [GoWait])
 	ranOut    bool  // a futex wait that ran out (ETIMEDOUT): a sleep, unless a runtime's own
 	waker     int32 // blocked until a thread of the process notified it (an eventfd): that thread's time is the wait's
 	holder    int32 // a lock wait: the thread of the process that woke it (released the lock)

@@ -10,8 +10,9 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// RecordingVersion is the version of the recording file format.
-const RecordingVersion = 1
+// RecordingVersion is the version of the recording file format. Version 2 added the
+// in-flight event kind (EvInFlight) and GoWaits; a version 1 recording reads as before.
+const RecordingVersion = 2
 
 // Recording is what a collector observed, in a form that is saved with --record and
 // joined later with --events: raw kernel events (eBPF) or, for /proc sampling, the
@@ -37,6 +38,9 @@ type Recording struct {
 	Events []Event `json:"events,omitempty"`
 	// Sampled is the sampler's timeline (source "procfs").
 	Sampled *Timeline `json:"sampled,omitempty"`
+	// GoWaits are, per thread, what the goroutine locked to it was read waiting for
+	// (with eBPF, beside it: see [GoWait]).
+	GoWaits map[int32][]GoWait `json:"go_waits,omitempty"`
 }
 
 // Timeline builds the recording's timeline.
@@ -47,6 +51,9 @@ func (r *Recording) Timeline() *Timeline {
 		tl = &c
 	} else {
 		tl = BuildFollowing(r.Events, r.Start, r.End, r.PIDs)
+	}
+	if r.Sampled == nil {
+		tl.applyGoWaits(r.GoWaits)
 	}
 	tl.Source = r.Source
 	tl.Lost, tl.Missed, tl.Dropped = r.Lost, r.Missed, r.Dropped
@@ -79,8 +86,20 @@ func ReadRecording(rd io.Reader) (*Recording, error) {
 	if _, err := syn.ReadToken(); err != io.EOF {
 		return nil, fmt.Errorf("%w: recording: more after the recording ends at byte %d; a recording file holds one (strata locate --record writes it)", ErrFormat, len(raw))
 	}
-	if r.Version != RecordingVersion {
-		return nil, fmt.Errorf("%w: recording version %d, this strata reads version %d", ErrFormat, r.Version, RecordingVersion)
+	if r.Version != 1 && r.Version != RecordingVersion {
+		return nil, fmt.Errorf("%w: recording version %d, this strata reads versions 1 to %d", ErrFormat, r.Version, RecordingVersion)
+	}
+	for tid, ws := range r.GoWaits {
+		for i, w := range ws {
+			switch w.Cause {
+			case CauseDisk, CauseNetwork, CauseLock, CauseSleep, CausePipe, CauseChild, CauseIO, CauseOther:
+			default:
+				return nil, fmt.Errorf("%w: recording go_waits: thread %d, reading %d: cause %q is not a blocked cause", ErrFormat, tid, i, w.Cause)
+			}
+			if w.To < w.From {
+				return nil, fmt.Errorf("%w: recording go_waits: thread %d, reading %d ends (%d) before it starts (%d)", ErrFormat, tid, i, w.To, w.From)
+			}
+		}
 	}
 	if r.End < r.Start {
 		return nil, fmt.Errorf("%w: recording ends (%d) before it starts (%d)", ErrFormat, r.End, r.Start)

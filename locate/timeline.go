@@ -343,7 +343,7 @@ func (b *builder) blocked(s *threadState, from, to int64, evidence string) Inter
 	if s.attached && s.sys >= 0 {
 		evidence = joinEvidence(fmt.Sprintf("asleep in %s when strata attached (the wait began before, when is not known)", SyscallName(s.sys)), evidence)
 	}
-	iv := Interval{Start: from, End: to, State: Blocked, Evidence: evidence, Poll: s.sys >= 0 && IsPoll(s.sys)}
+	iv := Interval{Start: from, End: to, State: Blocked, Evidence: evidence, Poll: s.sys >= 0 && IsPoll(s.sys), futex: s.sys >= 0 && SyscallClass(s.sys) == ClassFutex}
 	if s.sys >= 0 && IsPoll(s.sys) {
 		iv.waker = s.wakerTID // kept only if the poll's exit shows an eventfd (splitBySyscall)
 	}

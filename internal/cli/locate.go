@@ -44,6 +44,7 @@ type locateFlags struct {
 	period      time.Duration
 	longSyscall time.Duration
 	maxEvents   int
+	goWaits     bool
 }
 
 // locateStopDelay is how long a command stopped with SIGINT (Ctrl-C, --for) has to exit
@@ -156,6 +157,7 @@ and --events joins such a recording later.`,
 	fl.DurationVar(&f.period, "sample-period", 2*time.Millisecond, "`period` of /proc sampling")
 	fl.DurationVar(&f.longSyscall, "long-syscall", time.Millisecond, "syscalls at least this `long` are events; shorter ones are summed per thread")
 	fl.IntVar(&f.maxEvents, "max-events", ebpf.DefaultMaxEvents, "keep at most `N` kernel events (about 136 bytes each in memory); later ones are counted as dropped")
+	fl.BoolVar(&f.goWaits, "go-waits", true, "with eBPF, also read every 5ms what the goroutines locked to a Go program's threads wait for, from its memory (Go binaries with DWARF; needs ptrace access)")
 	return cmd
 }
 
@@ -300,7 +302,15 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags, watched
 		c, err := ebpf.New(ctx, ebpf.Options{LongSyscall: f.longSyscall, FollowForks: true, MaxEvents: f.maxEvents})
 		switch {
 		case err == nil:
-			col = ebpfCollector{c}
+			ec := ebpfCollector{c: c}
+			if f.goWaits {
+				ec.goWaits = procfs.NewGoWatcher(0)
+				var watchCtx context.Context
+				watchCtx, ec.endWatch = context.WithCancel(ctx)
+				ec.watched = make(chan struct{})
+				go func() { defer close(ec.watched); ec.goWaits.Run(watchCtx) }()
+			}
+			col = ec
 		case errors.Is(err, locate.ErrNotSupported):
 			note = "eBPF unavailable (" + err.Error() + "): fell back to sampling /proc"
 		default:
@@ -517,13 +527,39 @@ func (p *portWatch) snapshot() map[int]int32 {
 	return maps.Clone(p.ports)
 }
 
-type ebpfCollector struct{ c *ebpf.Collector }
+// ebpfCollector is the eBPF collector and, beside it, the reader of Go programs'
+// goroutine waits (nil with --go-waits=false).
+type ebpfCollector struct {
+	c        *ebpf.Collector
+	goWaits  *procfs.GoWatcher
+	endWatch context.CancelFunc
+	watched  chan struct{}
+}
 
-func (e ebpfCollector) Add(pid int) error { return e.c.Add(pid) }
+func (e ebpfCollector) Add(pid int) error {
+	if e.goWaits != nil {
+		_ = e.goWaits.Add(pid) // not a Go program, or gone: nothing to read
+	}
+	return e.c.Add(pid)
+}
+
 func (e ebpfCollector) stop() *locate.Recording {
+	var waits map[int32][]locate.GoWait
+	var dropped uint64
+	if e.goWaits != nil {
+		e.endWatch()
+		<-e.watched
+		waits, dropped = e.goWaits.Stop()
+	}
 	rec, err := e.c.Stop()
 	if err != nil {
 		return &locate.Recording{Source: "ebpf", Notes: []string{err.Error()}}
+	}
+	if len(waits) > 0 {
+		rec.GoWaits = waits
+	}
+	if dropped > 0 {
+		rec.Notes = append(rec.Notes, fmt.Sprintf("%d readings of Go goroutine waits past the %d kept were dropped: later waits are named by the kernel events alone", dropped, 1<<20))
 	}
 	return rec
 }

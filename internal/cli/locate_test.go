@@ -161,8 +161,11 @@ func TestLocateDemo(t *testing.T) {
 		sure := d.Confidence == locate.Exact
 		if b.Span.Name == "GET /lock" {
 			// The demo says it is Go (telemetry.sdk.language): a Go thread parks in a futex
-			// whatever its goroutine waits for, so strata names the lock as a share.
-			sure = d.Confidence == locate.Share && b.Span.Runtime == "go"
+			// whatever its goroutine waits for, so strata names the lock exact only where
+			// it read the goroutine's wait reason from the runtime (--go-waits), else as
+			// a share.
+			read := strings.Contains(strings.Join(d.Evidence, ";"), "read from the Go runtime")
+			sure = b.Span.Runtime == "go" && ((d.Confidence == locate.Exact && read) || d.Confidence == locate.Share)
 		}
 		if ok && sure {
 			hits[b.Span.Name]++

@@ -602,8 +602,20 @@ func goCause(w goWait) (locate.Cause, string) {
 }
 
 // reasonWords writes a wait reason's constant name as words: "SyncMutexLock" is "sync
-// mutex lock".
+// mutex lock". Each is made once (a watcher keeps one per reading).
 func reasonWords(r string) string {
+	if w, ok := reasonWordsMade.Load(r); ok {
+		return w.(string)
+	}
+	w := makeReasonWords(r)
+	reasonWordsMade.Store(r, w)
+	return w
+}
+
+// reasonWordsMade holds the words of the wait reasons met (a runtime has some fifty).
+var reasonWordsMade sync.Map
+
+func makeReasonWords(r string) string {
 	var b bytes.Buffer
 	for i, c := range r {
 		if c >= 'A' && c <= 'Z' {

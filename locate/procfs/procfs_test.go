@@ -1253,6 +1253,7 @@ func sampleGoWaits(t *testing.T, toolchain string) {
 			// row at most two periods apart (the goroutine may still be on its way to
 			// its wait when it has printed), or 20 s pass.
 			seen := map[int32]Sample{}
+			from := map[int32]int64{} // the sample before seen's, at most two periods earlier
 			for deadline := time.Now().Add(20 * time.Second); len(seen) < len(tids) && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 				s.SampleOnce()
 				s.mu.Lock()
@@ -1264,7 +1265,7 @@ func sampleGoWaits(t *testing.T, toolchain string) {
 					// Not late: a period the sampler fell behind in is a share (a busy
 					// machine keeps it off the CPU).
 					if n := len(ss); n > 1 && parked(ss[n-2]) && parked(ss[n-1]) && ss[n-1].Time-ss[n-2].Time <= 2*int64(period) {
-						seen[tid] = ss[n-1]
+						seen[tid], from[tid] = ss[n-1], ss[n-2].Time
 					}
 				}
 				s.mu.Unlock()
@@ -1306,11 +1307,10 @@ func sampleGoWaits(t *testing.T, toolchain string) {
 			// samples gets that label, not an unsure share (stripped: unsure).
 			tl := s.Stop().Timeline()
 			for tid, name := range tids {
-				ss := s.samples[tid]
 				if _, ok := seen[tid]; !ok {
 					continue
 				}
-				sp := locate.Span{SpanID: name, Start: time.Unix(0, ss[len(ss)-2].Time), End: time.Unix(0, ss[len(ss)-1].Time), PID: int32(cmd.Process.Pid), TID: tid}
+				sp := locate.Span{SpanID: name, Start: time.Unix(0, from[tid]), End: time.Unix(0, seen[tid].Time), PID: int32(cmd.Process.Pid), TID: tid}
 				b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
 				if len(b.Parts) == 0 {
 					t.Errorf("%s: no parts", name)
@@ -1683,6 +1683,83 @@ func TestSampleGoExec(t *testing.T) {
 	for _, ss := range s.samples {
 		if last := ss[len(ss)-1]; last.Go != (goWait{}) {
 			t.Errorf("thread %d after the exec: %+v", last.TID, last.Go)
+		}
+	}
+}
+
+// TestGoWatcher watches testdata/gowaits as the eBPF path does (no /proc sampling, only
+// the Go runtime's record, every period): each locked thread's readings name its wait, each
+// dated within a millisecond, and threads with no goroutine locked to them have none.
+func TestGoWatcher(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("reads the process's memory: needs ptrace access, as root")
+	}
+	bin := filepath.Join(t.TempDir(), "gowaits")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { in.Close(); cmd.Wait() }()
+	want := map[string]locate.Cause{"sleep": locate.CauseSleep, "pipe": locate.CausePipe, "network": locate.CauseNetwork, "lock": locate.CauseLock, "chan": locate.CauseLock}
+	tids := map[int32]string{}
+	for range want {
+		var name string
+		var tid int32
+		if _, err := fmt.Fscan(out, &name, &tid); err != nil {
+			t.Fatal(err)
+		}
+		tids[tid] = name
+	}
+	w := NewGoWatcher(0)
+	if err := w.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	w.s.loading.Wait()
+	// Read until every locked thread has a reading of its own wait (the goroutine may be
+	// on its way to it when it has printed), or 20 s pass.
+	named := func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for tid, name := range tids {
+			ws := w.waits[tid]
+			if len(ws) == 0 || ws[len(ws)-1].Cause != want[name] {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(20 * time.Second); !named() && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		w.ReadOnce()
+	}
+	waits, dropped := w.Stop()
+	if dropped != 0 {
+		t.Errorf("%d readings dropped", dropped)
+	}
+	for tid, ws := range waits {
+		name, ok := tids[tid]
+		if !ok {
+			t.Errorf("thread %d, not locked to a goroutine, has readings %+v", tid, ws)
+			continue
+		}
+		last := ws[len(ws)-1]
+		if last.Cause != want[name] || last.To-last.From > int64(maxReadingSpan) || last.To < last.From {
+			t.Errorf("%s (thread %d): last reading %+v, want %s dated within %v", name, tid, last, want[name], maxReadingSpan)
+		}
+	}
+	for tid, name := range tids {
+		if len(waits[tid]) == 0 {
+			t.Errorf("%s (thread %d): no reading", name, tid)
 		}
 	}
 }

@@ -1,0 +1,139 @@
+package procfs
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/strata-dev/strata/locate"
+)
+
+// GoWatcher reads, every period, what the goroutines locked to the threads of Go programs
+// wait for, from the programs' memory (see goruntime.go), beside the eBPF collector: a
+// Go thread parks in a futex whatever its goroutine waits for, and who woke it says what
+// only when the handoff was quick. It reads nothing of a program that is not Go or was
+// built without DWARF, and nothing without ptrace access (as root it has it). It is safe
+// for concurrent use.
+type GoWatcher struct {
+	s      *Sampler
+	period time.Duration
+	mu     sync.Mutex
+	waits  map[int32][]locate.GoWait
+	kept   int
+	// dropped counts the readings past the bounds.
+	dropped uint64
+}
+
+// DefaultGoWatchPeriod is how often a GoWatcher reads by default: a goroutine's wait
+// shorter than that may be missed (and is then named as the eBPF collector names it).
+const DefaultGoWatchPeriod = 5 * time.Millisecond
+
+// NewGoWatcher makes a watcher that reads every period (DefaultGoWatchPeriod if 0).
+func NewGoWatcher(period time.Duration) *GoWatcher {
+	if period <= 0 {
+		period = DefaultGoWatchPeriod
+	}
+	return &GoWatcher{s: New(Options{Period: period}), period: period, waits: map[int32][]locate.GoWait{}}
+}
+
+// Add makes pid a target; its runtime is read beside the watching.
+func (w *GoWatcher) Add(pid int) error { return w.s.Add(pid) }
+
+// Run reads every period until ctx ends.
+func (w *GoWatcher) Run(ctx context.Context) {
+	t := time.NewTicker(w.period)
+	defer t.Stop()
+	for {
+		w.ReadOnce()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// ReadOnce reads every thread of every Go target once.
+func (w *GoWatcher) ReadOnce() {
+	s := w.s
+	s.mu.Lock()
+	pids := make([]int32, 0, len(s.gos))
+	for pid := range s.gos {
+		pids = append(pids, pid)
+	}
+	s.mu.Unlock()
+	for _, pid := range pids {
+		s.mu.Lock()
+		g := s.gos[pid]
+		s.mu.Unlock()
+		base := filepath.Join(s.opts.Proc, strconv.Itoa(int(pid)))
+		if !g.sameExe(base) {
+			s.mu.Lock()
+			delete(s.gos, pid)
+			s.mu.Unlock()
+			s.files.drop(filepath.Join(base, "mem"))
+			continue
+		}
+		ents, err := os.ReadDir(filepath.Join(base, "task"))
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			tid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			// The reading is dated by the clock read before and after it: a watcher kept
+			// off the CPU in the middle of one (a loaded machine) cannot say when it
+			// read, and its reading is dropped rather than placed in a wait it may not
+			// have seen.
+			before := time.Now().UnixNano()
+			c, what := goCause(s.goWait(g, pid, int32(tid)))
+			after := time.Now().UnixNano()
+			if c == "" || after-before > int64(maxReadingSpan) {
+				continue
+			}
+			w.note(int32(tid), locate.GoWait{From: before, To: after, Cause: c, What: what})
+		}
+	}
+	s.files.sweep()
+}
+
+// maxReadingSpan is the longest one reading of a thread may take and still be kept.
+const maxReadingSpan = time.Millisecond
+
+// maxGoWaits bounds the readings kept per thread (at the default period, 5 minutes of a
+// thread waiting all along), and maxGoWaitsAll those kept in all; later ones are dropped
+// and counted.
+const (
+	maxGoWaits    = 1 << 16
+	maxGoWaitsAll = 1 << 20
+)
+
+// note keeps a reading.
+func (w *GoWatcher) note(tid int32, g locate.GoWait) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ws := w.waits[tid]
+	if len(ws) >= maxGoWaits || w.kept >= maxGoWaitsAll {
+		w.dropped++
+		return
+	}
+	w.kept++
+	w.waits[tid] = append(ws, g)
+}
+
+// Stop ends the watching (once Run has returned) and gives what was read, per thread,
+// and how many readings were dropped past the bounds.
+func (w *GoWatcher) Stop() (map[int32][]locate.GoWait, uint64) {
+	w.s.loading.Wait()
+	w.s.files.close()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out, dropped := w.waits, w.dropped
+	w.waits, w.kept, w.dropped = map[int32][]locate.GoWait{}, 0, 0
+	return out, dropped
+}
