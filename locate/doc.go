@@ -41,7 +41,10 @@
 // from a waiting poll (poll, select, epoll_wait and their variants; not epoll_ctl) with
 // ready descriptors, the goroutine waited for the network; if that poll blocked and timed
 // out, for a timer (sleep) — a poll that returned nothing at once, as Go's netpoll(0)
-// does, says nothing; otherwise for a lock. cmd/strata-demo does exactly this.
+// does, says nothing; otherwise for a lock. cmd/strata-demo does exactly this. Better
+// than who woke it is what the runtime says the goroutine waits for: a [Recording]'s
+// GoWaits, read from the program's memory beside the collector (procfs.GoWatcher), name a
+// futex wait they were read during ([GoWait]).
 //
 // # Concurrency
 //
