@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/strata-dev/strata/locate"
@@ -351,7 +350,7 @@ func loadAddress(base string, exe *os.File) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
+	ino, ok := inode(fi)
 	if !ok {
 		return 0, errNotGo
 	}
@@ -361,11 +360,11 @@ func loadAddress(base string, exe *os.File) (uint64, error) {
 	}
 	defer m.Close()
 	sc := bufio.NewScanner(m)
-	ino := strconv.FormatUint(st.Ino, 10)
+	inoText := strconv.FormatUint(ino, 10)
 	for sc.Scan() {
 		// start-end perms offset dev inode path
 		f := strings.Fields(sc.Text())
-		if len(f) < 5 || f[4] != ino || strings.Trim(f[2], "0") != "" {
+		if len(f) < 5 || f[4] != inoText || strings.Trim(f[2], "0") != "" {
 			continue
 		}
 		start, _, _ := strings.Cut(f[0], "-")
