@@ -384,29 +384,17 @@ func (j *joiner) breakdown(i int) Breakdown {
 				b.Match += "; the event loop waited in its poll during the span (it awaited), so its time on CPU then, its waits outside its poll and the user time of the threads that woke it are shared with the other callbacks and tasks it ran"
 				a.shareUser = true
 			}
-			// Where the loop's last poll wait in the span that ended for a definite
-			// cause other than a timer began.
-			var definiteAfter int64
-			for _, w := range j.self[i] {
-				j.walkThread(th, w, func(iv *Interval, lo, hi int64) {
-					switch Cause(iv.Kind) {
-					case CauseNetwork, CausePipe, CauseDisk, CauseChild:
-						if iv.State == Blocked && iv.Poll {
-							definiteAfter = max(definiteAfter, lo)
-						}
-					}
-				})
-			}
 			for _, w := range j.self[i] {
 				covered := j.walkThread(th, w, func(iv *Interval, lo, hi int64) {
 					j.pieceShared(s.PID, iv, lo, hi, conf, func(iv *Interval, lo, hi int64, c Confidence) {
 						// Outside its poll the loop ran, or waited for something other
 						// than the span's I/O (a V8 helper's GC work, a mutex): only its
 						// poll waits are what the awaiting span waited for — and of
-						// those, one that ran out its timeout before the loop waited on
-						// and found a socket, pipe, file or child ended for another
-						// task's timer (an exporter's, a retry's).
-						otherTimer := iv.Poll && iv.Kind == string(CauseSleep) && lo < definiteAfter
+						// those, one that ran out its timeout ended for a timer that may
+						// be the span's or any other task's (an exporter's, a retry's:
+						// the reply then read in a callback, found by no poll that
+						// waited): a share.
+						otherTimer := iv.Poll && iv.Kind == string(CauseSleep)
 						if loopTurned && (iv.State == OnCPU || (iv.State == Blocked && (!iv.Poll || otherTimer))) && stronger(c, Share) {
 							c = Share
 						}
