@@ -19,6 +19,7 @@ import (
 
 	"github.com/strata-dev/strata/locate"
 	"github.com/strata-dev/strata/locate/ebpf"
+	"github.com/strata-dev/strata/locate/procfs"
 )
 
 // loadRun runs the demo offering 1,000 requests/s to /light for d; with observe, the eBPF
@@ -28,6 +29,12 @@ func loadRun(b *testing.B, demo string, d time.Duration, observe bool) (Summary,
 	var ru0, ru1 unix.Rusage
 	unix.Getrusage(unix.RUSAGE_SELF, &ru0)
 	var col *ebpf.Collector
+	// As strata locate does by default (--go-waits): the Go runtime's goroutine waits are
+	// read beside the collector.
+	var gw *procfs.GoWatcher
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	watched := make(chan struct{})
 	if observe {
 		c, err := ebpf.New(context.Background(), ebpf.Options{})
 		if errors.Is(err, locate.ErrNotSupported) && os.Geteuid() != 0 {
@@ -37,6 +44,8 @@ func loadRun(b *testing.B, demo string, d time.Duration, observe bool) (Summary,
 			b.Fatal(err)
 		}
 		col = c
+		gw = procfs.NewGoWatcher(0)
+		go func() { defer close(watched); gw.Run(watchCtx) }()
 	}
 	cmd := exec.Command(demo, "-addr", "127.0.0.1:0", "-load", "1000", "-duration", d.String())
 	out, _ := cmd.StdoutPipe()
@@ -49,6 +58,7 @@ func loadRun(b *testing.B, demo string, d time.Duration, observe bool) (Summary,
 	}
 	if col != nil {
 		col.Add(cmd.Process.Pid)
+		gw.Add(cmd.Process.Pid)
 	}
 	var s Summary
 	if err := json.NewDecoder(rd).Decode(&s); err != nil {
@@ -57,6 +67,9 @@ func loadRun(b *testing.B, demo string, d time.Duration, observe bool) (Summary,
 	cmd.Wait()
 	var events, lost uint64
 	if col != nil {
+		stopWatch()
+		<-watched
+		gw.Stop()
 		rec, err := col.Stop()
 		if err != nil {
 			b.Fatal(err)

@@ -157,7 +157,7 @@ and --events joins such a recording later.`,
 	fl.DurationVar(&f.period, "sample-period", 2*time.Millisecond, "`period` of /proc sampling")
 	fl.DurationVar(&f.longSyscall, "long-syscall", time.Millisecond, "syscalls at least this `long` are events; shorter ones are summed per thread")
 	fl.IntVar(&f.maxEvents, "max-events", ebpf.DefaultMaxEvents, "keep at most `N` kernel events (about 136 bytes each in memory); later ones are counted as dropped")
-	fl.BoolVar(&f.goWaits, "go-waits", true, "with eBPF, also read every 5ms what the goroutines locked to a Go program's threads wait for, from its memory (Go binaries with DWARF; needs ptrace access)")
+	fl.BoolVar(&f.goWaits, "go-waits", true, "with eBPF, also read every 10ms what the goroutines locked to a Go program's threads wait for, from its memory (Go binaries with DWARF; needs ptrace access)")
 	return cmd
 }
 

@@ -281,6 +281,8 @@ type goProc struct {
 	rt  *goRuntime
 	exe os.FileInfo // the executable it was read from
 	mu  sync.Mutex
+	// calls counts waitsAll's calls.
+	calls uint64
 	// notM is when a thread was last looked for in the M list and not found (a thread
 	// the runtime did not make, or a list read as it changed): looked for again a second
 	// later, not at every sample.
@@ -480,6 +482,13 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 	if !ok {
 		return goWait{}
 	}
+	return p.waitOf(mem, g, v, reg)
+}
+
+// waitOf is the wait of goroutine g, waiting with reason v: for an IO wait, with the kind
+// of the descriptor it waits on. p.mu is held.
+func (p *goProc) waitOf(mem *memReader, g uint64, v uint8, reg func(epfd int64) map[uint64]watched) goWait {
+	rt := p.rt
 	w := goWait{Reason: p.rt.reasons[v]}
 	if w.Reason != "IOWait" {
 		return w
@@ -627,3 +636,82 @@ func makeReasonWords(r string) string {
 	}
 	return b.String()
 }
+
+// vmReq is one read of another process's memory (see vmRead).
+type vmReq struct {
+	addr uint64
+	buf  []byte
+}
+
+// waitsAll reads the waits of the goroutines locked to all the threads of process pid
+// that are Ms of its runtime, in two process_vm_readv calls (the Ms' ids and locked
+// goroutines, then those goroutines' status and wait reason), walking the runtime's M
+// list again every walkEvery calls or when an M is no longer the thread it was: what a
+// watcher reads every few milliseconds costs a few system calls, not a few per thread.
+func (p *goProc) waitsAll(pid int, mem *memReader, reg func(epfd int64) map[uint64]watched) map[int32]goWait {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rt := p.rt
+	if p.calls++; len(p.ms) == 0 || p.calls%walkEvery == 0 {
+		clear(p.ms)
+		next, _ := mem.u64(rt.allm)
+		for n := 0; next != 0 && n < maxGoMs; n++ {
+			id, ok := mem.u64(next + uint64(rt.mProcid))
+			if !ok {
+				break
+			}
+			if id == uint64(int32(id)) {
+				p.ms[int32(id)] = next
+			}
+			if next, ok = mem.u64(next + uint64(rt.mAlllink)); !ok {
+				break
+			}
+		}
+	}
+	tids := make([]int32, 0, len(p.ms))
+	reqs := make([]vmReq, 0, 2*len(p.ms))
+	for tid, m := range p.ms {
+		tids = append(tids, tid)
+		reqs = append(reqs, vmReq{m + uint64(rt.mProcid), make([]byte, 8)}, vmReq{m + uint64(rt.mLockedg), make([]byte, 8)})
+	}
+	read := vmRead(pid, reqs)
+	type locked struct {
+		tid int32
+		g   uint64
+	}
+	var gs []locked
+	for i, tid := range tids {
+		if 2*i+1 >= read {
+			break
+		}
+		if binary.LittleEndian.Uint64(reqs[2*i].buf) != uint64(tid) {
+			p.calls = walkEvery - 1 // an M that exited: walk again at the next call
+			continue
+		}
+		if g := binary.LittleEndian.Uint64(reqs[2*i+1].buf); g != 0 {
+			gs = append(gs, locked{tid, g})
+		}
+	}
+	reqs = reqs[:0]
+	for _, l := range gs {
+		reqs = append(reqs, vmReq{l.g + uint64(rt.gStatus), make([]byte, 4)}, vmReq{l.g + uint64(rt.gWaitreason), make([]byte, 1)})
+	}
+	read = vmRead(pid, reqs)
+	out := map[int32]goWait{}
+	for i, l := range gs {
+		if 2*i+1 >= read {
+			break
+		}
+		switch status := binary.LittleEndian.Uint32(reqs[2*i].buf) &^ rt.gScan; {
+		case status == rt.gRunnable || status == rt.gPreempted:
+			out[l.tid] = goWait{Runnable: true}
+		case status == rt.gWaiting:
+			out[l.tid] = p.waitOf(mem, l.g, reqs[2*i+1].buf[0], reg)
+		}
+	}
+	return out
+}
+
+// walkEvery is how many calls of waitsAll read the M list it found before it walks the
+// list again (new threads).
+const walkEvery = 64

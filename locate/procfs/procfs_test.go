@@ -1763,3 +1763,33 @@ func TestGoWatcher(t *testing.T) {
 		}
 	}
 }
+
+// TestGoWatcherSleepsWithoutGo: a watcher whose targets are no Go programs (here sleep(1))
+// does not tick: over 100 ms it reads nothing (ticking, it would have read 20 times).
+func TestGoWatcherSleepsWithoutGo(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	w := NewGoWatcher(0)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	if err := w.Add(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	w.s.loading.Wait()
+	time.Sleep(100 * time.Millisecond) // the window in which nothing may happen
+	cancel()
+	<-done
+	w.mu.Lock()
+	passes := w.passes
+	w.mu.Unlock()
+	if passes > 1 {
+		t.Errorf("%d passes over no Go program, want at most the one before the target was looked at", passes)
+	}
+	if waits, _ := w.Stop(); len(waits) != 0 {
+		t.Errorf("readings of a program that is not Go: %v", waits)
+	}
+}
