@@ -107,10 +107,24 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 	if size > maxDWARFBytes {
 		return nil, fmt.Errorf("%w: %d bytes of DWARF, more than the %d read", errNotGo, size, maxDWARFBytes)
 	}
-	d, err := runtimeDWARF(exe)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errNotGo, err)
+	// The runtime's units come early in a Go binary's .debug_info (the 45th to 57th of
+	// 363 in the accuracy corpus's, of 836 in strata's): a prefix of it is decompressed
+	// and searched first, then a longer one, then all of it.
+	for limit := 2 << 20; ; limit *= 4 {
+		d, whole, err := runtimeDWARF(exe, limit)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errNotGo, err)
+		}
+		rt, err := runtimeIn(d, exe, load, size)
+		if err == nil || whole {
+			return rt, err
+		}
 	}
+}
+
+// runtimeIn reads where the runtime keeps what the sampler reads from d, the DWARF of exe
+// (or a prefix of its units; size bytes of DWARF in all), loaded at load.
+func runtimeIn(d *dwarf.Data, exe *elf.File, load, size uint64) (*goRuntime, error) {
 	var bias uint64
 	if exe.Type == elf.ET_DYN {
 		for _, p := range exe.Progs {
@@ -236,7 +250,7 @@ func loadGoRuntime(exe *elf.File, load uint64) (*goRuntime, error) {
 // are read from: its entries, without the line tables, frames and location lists that
 // make most of a Go binary's DWARF (exe.DWARF decompresses them all: 0.7 s for a 90 MB
 // binary, against 0.1 s).
-func runtimeDWARF(exe *elf.File) (*dwarf.Data, error) {
+func runtimeDWARF(exe *elf.File, limit int) (d *dwarf.Data, whole bool, err error) {
 	read := func(name string) ([]byte, error) {
 		if sec := exe.Section(name); sec != nil {
 			return sec.Data() // decompressed (SHF_COMPRESSED)
@@ -244,36 +258,70 @@ func runtimeDWARF(exe *elf.File) (*dwarf.Data, error) {
 		return nil, nil
 	}
 	if exe.Section(".zdebug_info") != nil {
-		return exe.DWARF() // compressed the old way (Go before 1.20)
+		d, err := exe.DWARF() // compressed the old way (Go before 1.20)
+		return d, true, err
 	}
 	abbrev, err := read(".debug_abbrev")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	info, err := read(".debug_info")
+	info, whole, err := unitsPrefix(exe.Section(".debug_info"), limit)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	str, err := read(".debug_str")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	d, err := dwarf.New(abbrev, nil, nil, info, nil, nil, nil, str)
+	d, err = dwarf.New(abbrev, nil, nil, info, nil, nil, nil, str)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, name := range []string{".debug_addr", ".debug_str_offsets", ".debug_line_str"} {
 		b, err := read(name)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if b != nil {
 			if err := d.AddSection(name, b); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 	}
-	return d, nil
+	return d, whole, nil
+}
+
+// unitsPrefix is the start of section sec (.debug_info), decompressed, at most limit
+// bytes of it cut after its last whole unit, and whether that is all of it.
+func unitsPrefix(sec *elf.Section, limit int) ([]byte, bool, error) {
+	if sec == nil {
+		return nil, true, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(sec.Open(), int64(limit)+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(b) <= limit {
+		return b, true, nil
+	}
+	b = b[:limit]
+	// Units: a 4-byte length (0xffffffff: 64-bit DWARF, an 8-byte length follows), then
+	// that many bytes.
+	end := 0
+	for end+4 <= len(b) {
+		n, hdr := uint64(binary.LittleEndian.Uint32(b[end:])), 4
+		if n == 0xffffffff {
+			if end+12 > len(b) {
+				break
+			}
+			n, hdr = binary.LittleEndian.Uint64(b[end+4:]), 12
+		}
+		if n > uint64(len(b)-end-hdr) {
+			break
+		}
+		end += hdr + int(n)
+	}
+	return b[:end], false, nil
 }
 
 // goProc is a Go process the sampler reads the runtime of.
