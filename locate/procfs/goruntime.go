@@ -329,8 +329,10 @@ type goProc struct {
 	rt  *goRuntime
 	exe os.FileInfo // the executable it was read from
 	mu  sync.Mutex
-	// calls counts waitsAll's calls.
+	// calls counts waitsAll's calls; known are the Ms (by address) it has met since it
+	// last walked the whole M list.
 	calls uint64
+	known map[uint64]bool
 	// notM is when a thread was last looked for in the M list and not found (a thread
 	// the runtime did not make, or a list read as it changed): looked for again a second
 	// later, not at every sample.
@@ -700,20 +702,30 @@ func (p *goProc) waitsAll(pid int, mem *memReader, reg func(epfd int64) map[uint
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	rt := p.rt
-	if p.calls++; len(p.ms) == 0 || p.calls%walkEvery == 0 {
-		clear(p.ms)
-		next, _ := mem.u64(rt.allm)
-		for n := 0; next != 0 && n < maxGoMs; n++ {
-			id, ok := mem.u64(next + uint64(rt.mProcid))
-			if !ok {
-				break
-			}
-			if id == uint64(int32(id)) {
-				p.ms[int32(id)] = next
-			}
-			if next, ok = mem.u64(next + uint64(rt.mAlllink)); !ok {
-				break
-			}
+	if p.known == nil {
+		p.known = map[uint64]bool{}
+	}
+	if p.calls++; p.calls%walkEvery == 0 {
+		clear(p.ms) // walked whole again: Ms that exited go
+		clear(p.known)
+	}
+	// The runtime pushes a new M on the front of allm: the list is walked until an M
+	// already known (a service that locks a thread per request makes and ends threads
+	// all the time).
+	next, _ := mem.u64(rt.allm)
+	for n := 0; next != 0 && !p.known[next] && n < maxGoMs; n++ {
+		id, ok := mem.u64(next + uint64(rt.mProcid))
+		if !ok {
+			break
+		}
+		if len(p.known) < maxGoMs {
+			p.known[next] = true
+		}
+		if id == uint64(int32(id)) && len(p.ms) < maxGoMs {
+			p.ms[int32(id)] = next
+		}
+		if next, ok = mem.u64(next + uint64(rt.mAlllink)); !ok {
+			break
 		}
 	}
 	tids := make([]int32, 0, len(p.ms))
@@ -733,7 +745,9 @@ func (p *goProc) waitsAll(pid int, mem *memReader, reg func(epfd int64) map[uint
 			break
 		}
 		if binary.LittleEndian.Uint64(reqs[2*i].buf) != uint64(tid) {
-			p.calls = walkEvery - 1 // an M that exited: walk again at the next call
+			// An M that exited (freed, or reused for another thread: then it is met
+			// again at the next whole walk).
+			delete(p.ms, tid)
 			continue
 		}
 		if g := binary.LittleEndian.Uint64(reqs[2*i+1].buf); g != 0 {
@@ -760,6 +774,6 @@ func (p *goProc) waitsAll(pid int, mem *memReader, reg func(epfd int64) map[uint
 	return out
 }
 
-// walkEvery is how many calls of waitsAll read the M list it found before it walks the
-// list again (new threads).
+// walkEvery is how many calls of waitsAll walk only the new front of the M list before
+// one walks all of it again (Ms freed or reused).
 const walkEvery = 64

@@ -1793,3 +1793,52 @@ func TestGoWatcherSleepsWithoutGo(t *testing.T) {
 		t.Errorf("readings of a program that is not Go: %v", waits)
 	}
 }
+
+// BenchmarkGoWatcherPass is one pass of a GoWatcher over testdata/gowaits: its five locked
+// goroutines (two in IO waits) and the runtime's other threads.
+func BenchmarkGoWatcherPass(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("reads the process's memory: needs ptrace access, as root")
+	}
+	bin := filepath.Join(b.TempDir(), "gowaits")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { in.Close(); cmd.Wait() }()
+	for range 5 {
+		var name string
+		var tid int32
+		if _, err := fmt.Fscan(out, &name, &tid); err != nil {
+			b.Fatal(err)
+		}
+	}
+	w := NewGoWatcher(0)
+	if err := w.Add(cmd.Process.Pid); err != nil {
+		b.Fatal(err)
+	}
+	w.s.loading.Wait()
+	w.ReadOnce()
+	b.ResetTimer()
+	for b.Loop() {
+		w.ReadOnce()
+	}
+	b.StopTimer()
+	waits, _ := w.Stop()
+	n := 0
+	for _, ws := range waits {
+		n += len(ws)
+	}
+	b.ReportMetric(float64(n)/float64(b.N+1), "readings/op")
+}
