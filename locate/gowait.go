@@ -40,11 +40,21 @@ func (tl *Timeline) applyGoWaits(waits map[int32][]GoWait) {
 			// could have begun inside it.
 			k, _ := slices.BinarySearchFunc(ws, iv.End+1, func(w GoWait, t int64) int { return cmp.Compare(w.To, t) })
 			for k--; k >= 0 && ws[k].To > iv.Start; k-- {
-				if w := ws[k]; w.From >= iv.Start && w.Cause != "" {
+				w := ws[k]
+				if w.From < iv.Start || w.Cause == "" {
+					continue
+				}
+				switch {
+				case w.Cause == CauseIO && (iv.Kind == string(CauseNetwork) || iv.Kind == string(CausePipe)) && !iv.Unsure:
+					// An IO wait, on the descriptor the kernel events named (the
+					// thread's own EAGAIN, the netpoller's ready descriptor).
+					iv.Read, iv.ranOut = true, false
+					iv.Evidence = joinEvidence(fmt.Sprintf("the goroutine locked to the thread parked for %s (read from the Go runtime during the wait), on the %s the kernel events name", w.What, map[string]string{string(CauseNetwork): "socket", string(CausePipe): "pipe"}[iv.Kind]), iv.Evidence)
+				default:
 					iv.Kind, iv.Unsure, iv.Read, iv.ranOut = string(w.Cause), w.Cause == CauseIO, true, false
 					iv.Evidence = joinEvidence(fmt.Sprintf("the goroutine locked to the thread parked for %s (read from the Go runtime during the wait)", w.What), iv.Evidence)
-					break
 				}
+				break
 			}
 		}
 	}

@@ -75,3 +75,31 @@ func TestGoWaitsNameFutexWaits(t *testing.T) {
 		t.Errorf("a reading during a pipe read: %s, want blocked/pipe", d.Label())
 	}
 }
+
+// TestGoWaitsIOKeepsTheKernelsDescriptor: the watcher does not look for an IO wait's
+// descriptor (the kernel events name it); a reading of an IO wait during a futex wait the
+// events tied to a socket or a pipe keeps that cause, read; during one they called a lock
+// (late handoff), it is io, unsure.
+func TestGoWaitsIOKeepsTheKernelsDescriptor(t *testing.T) {
+	io := GoWait{From: at(5), To: at(5.01), Cause: CauseIO, What: "IO wait"}
+	for _, c := range []struct {
+		kind   Cause
+		unsure bool
+		want   Cause
+		sure   bool
+	}{
+		{CauseNetwork, false, CauseNetwork, true},
+		{CausePipe, false, CausePipe, true},
+		{CauseNetwork, true, CauseIO, false}, // the events' guess: not a descriptor named
+		{CauseLock, false, CauseIO, false},
+		{CauseSleep, true, CauseIO, false},
+	} {
+		tl := &Timeline{Threads: map[int32]*Thread{10: {TID: 10, PID: 1, Intervals: []Interval{
+			{Start: at(0), End: at(10), State: Blocked, Kind: string(c.kind), Unsure: c.unsure, futex: true}}}}}
+		tl.applyGoWaits(map[int32][]GoWait{10: {io}})
+		iv := tl.Threads[10].Intervals[0]
+		if Cause(iv.Kind) != c.want || iv.Unsure == c.sure || !iv.Read || !strings.Contains(iv.Evidence, "read from the Go runtime") {
+			t.Errorf("%s (unsure %v) with an IO wait read: %s unsure %v read %v %q, want %s unsure %v", c.kind, c.unsure, iv.Kind, iv.Unsure, iv.Read, iv.Evidence, c.want, !c.sure)
+		}
+	}
+}

@@ -540,8 +540,8 @@ func (p *goProc) wait(mem *memReader, tid int32, reg func(epfd int64) map[uint64
 func (p *goProc) waitOf(mem *memReader, g uint64, v uint8, reg func(epfd int64) map[uint64]watched) goWait {
 	rt := p.rt
 	w := goWait{Reason: p.rt.reasons[v]}
-	if w.Reason != "IOWait" {
-		return w
+	if w.Reason != "IOWait" || reg == nil {
+		return w // not an IO wait, or its descriptor not asked for
 	}
 	waits := func(pd uint64) bool {
 		rg, ok1 := mem.u64(pd + uint64(rt.pdRG))
@@ -776,4 +776,4 @@ func (p *goProc) waitsAll(pid int, mem *memReader, reg func(epfd int64) map[uint
 
 // walkEvery is how many calls of waitsAll walk only the new front of the M list before
 // one walks all of it again (Ms freed or reused).
-const walkEvery = 64
+const walkEvery = 16

@@ -118,7 +118,11 @@ func (w *GoWatcher) ReadOnce() {
 		// kept off the CPU in the middle (a loaded machine) cannot say when it read, and
 		// its readings are dropped rather than placed in a wait they may not have seen.
 		before := time.Now().UnixNano()
-		waits := g.waitsAll(int(pid), &memReader{f: f}, func(epfd int64) map[uint64]watched { return s.parseEpoll(pid, epfd) })
+		// Which descriptor an IO wait is on is not looked for: that is a scan of the
+		// netpoller's set (a busy server's hundreds of connections) for each new wait,
+		// and the kernel events say it (the thread's own EAGAIN, the netpoller's ready
+		// descriptor); the reading says it is an IO wait.
+		waits := g.waitsAll(int(pid), &memReader{f: f}, nil)
 		after := time.Now().UnixNano()
 		if after-before > int64(maxReadingSpan) {
 			continue

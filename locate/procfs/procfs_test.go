@@ -1688,8 +1688,9 @@ func TestSampleGoExec(t *testing.T) {
 }
 
 // TestGoWatcher watches testdata/gowaits as the eBPF path does (no /proc sampling, only
-// the Go runtime's record, every period): each locked thread's readings name its wait, each
-// dated within a millisecond, and threads with no goroutine locked to them have none.
+// the Go runtime's record, every period): each locked thread's readings name its wait (an
+// IO wait as such), each dated within a millisecond, and threads with no goroutine locked
+// to them have none.
 func TestGoWatcher(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("reads the process's memory: needs ptrace access, as root")
@@ -1711,7 +1712,8 @@ func TestGoWatcher(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { in.Close(); cmd.Wait() }()
-	want := map[string]locate.Cause{"sleep": locate.CauseSleep, "pipe": locate.CausePipe, "network": locate.CauseNetwork, "lock": locate.CauseLock, "chan": locate.CauseLock}
+	// IO waits are read as such; which descriptor the kernel events say.
+	want := map[string]locate.Cause{"sleep": locate.CauseSleep, "pipe": locate.CauseIO, "network": locate.CauseIO, "lock": locate.CauseLock, "chan": locate.CauseLock}
 	tids := map[int32]string{}
 	for range want {
 		var name string
