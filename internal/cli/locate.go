@@ -109,7 +109,8 @@ client, in the report and in --metrics. Without spans, each observed process is 
 Ctrl-C or the end of --for sends the command SIGINT, and SIGKILL 5s later if it is still
 running; spans it sends as it shuts down are still received. Each --pid must be a running
 process (not one of its threads, not a zombie), checked before anything is observed; the
-report notes one that exits while it is observed.
+report notes one that exits while it is observed; once every one has exited, the
+observation ends.
 
 Kernel events come from eBPF (sched_switch/wakeup, syscalls, block I/O; root, BTF and
 Linux 5.18 or later needed). Where eBPF cannot load, strata samples /proc instead (or
@@ -152,7 +153,7 @@ and --events joins such a recording later.`,
 	fl.StringVar(&f.span, "span", "", "only spans whose span id or trace id starts with `ID`")
 	fl.StringVar(&f.name, "name", "", "only spans whose name contains `TEXT`")
 	fl.IntVar(&f.top, "top", 10, "show the `N` slowest spans (0: all)")
-	fl.DurationVar(&f.forDur, "for", 0, "observe for this `duration` (default: until the command exits, or Ctrl-C)")
+	fl.DurationVar(&f.forDur, "for", 0, "observe for this `duration` (default: until the command, or every --pid process, exits, or Ctrl-C)")
 	fl.BoolVar(&f.sampled, "sampled", false, "sample /proc instead of using eBPF")
 	fl.DurationVar(&f.period, "sample-period", 2*time.Millisecond, "`period` of /proc sampling")
 	fl.DurationVar(&f.longSyscall, "long-syscall", time.Millisecond, "syscalls at least this `long` are events; shorter ones are summed per thread")
@@ -410,10 +411,13 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags, watched
 		if f.forDur > 0 {
 			timer = time.After(f.forDur)
 		}
+		gone := allExited(watched)
 		observing()
 		select {
 		case <-ctx.Done():
 		case <-timer:
+		case <-gone:
+			fmt.Fprintln(a.stderr, "strata: every --pid process has exited; the observation ends")
 		}
 	}
 	obs.to = time.Now()

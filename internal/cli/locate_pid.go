@@ -209,3 +209,31 @@ func readTgid(tid int) int {
 	}
 	return 0
 }
+
+// allExited is closed once every process in ws has been seen to exit: there is nothing
+// left to observe. It is never closed where one is not held by a pidfd (its exit is not
+// seen), or while any runs.
+func allExited(ws []*watchedPID) <-chan struct{} {
+	out := make(chan struct{})
+	if len(ws) == 0 {
+		return out
+	}
+	for _, w := range ws {
+		if w.f == nil {
+			return out
+		}
+	}
+	go func() {
+		for _, w := range ws {
+			<-w.done // its exit, or the end of the observation closing it
+			w.mu.Lock()
+			exited := !w.exited.IsZero()
+			w.mu.Unlock()
+			if !exited {
+				return
+			}
+		}
+		close(out)
+	}()
+	return out
+}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -202,5 +205,42 @@ func TestLocatePIDExitsDuringObservation(t *testing.T) {
 				t.Errorf("notes %q: want one, starting %q", rep.Notes, want)
 			}
 		})
+	}
+}
+
+// TestLocatePIDEndsWhenAllExit: with --pid and no --for, the observation ends once every
+// watched process has exited (it used to wait for Ctrl-C with nothing left to observe),
+// and not while one of them runs.
+func TestLocatePIDEndsWhenAllExit(t *testing.T) {
+	defer func(f func()) { locateObserving = f }(locateObserving)
+	for _, collector := range collectors {
+		t.Run(collectorName(collector), func(t *testing.T) {
+			pid, _, reap := blockedChild(t)
+			other, _, reapOther := blockedChild(t)
+			// Both exit once the observation has begun; the context ends it otherwise,
+			// and the test fails then.
+			locateObserving = func() { reap(); reapOther() }
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			var out, errOut bytes.Buffer
+			code := Run(ctx, append([]string{"locate", "-o", "json", "--pid", strconv.Itoa(pid), "--pid", strconv.Itoa(other)}, collector...), &out, &errOut)
+			if ctx.Err() != nil {
+				t.Fatalf("the observation did not end when both processes had exited: %s", errOut.String())
+			}
+			if code != exitOK || !strings.Contains(errOut.String(), "every --pid process has exited") {
+				t.Errorf("exit %d, stderr %q", code, errOut.String())
+			}
+		})
+	}
+	// One still running: only the context ends it.
+	pid, _, reap := blockedChild(t)
+	other, _, _ := blockedChild(t)
+	locateObserving = reap
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	Run(ctx, []string{"locate", "-o", "json", "--sampled", "--pid", strconv.Itoa(pid), "--pid", strconv.Itoa(other)}, &out, &errOut)
+	if ctx.Err() == nil || strings.Contains(errOut.String(), "every --pid process has exited") {
+		t.Errorf("ended while process %d ran: %q", other, errOut.String())
 	}
 }
