@@ -52,25 +52,7 @@ func TestSampleGoWaitsToolchains(t *testing.T) {
 // TestGoProcWaitExited: the memory of a Go process that has exited, open before it did,
 // reads as nothing (the kernel's answer, not a fake's).
 func TestGoProcWaitExited(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("reads the process's memory: needs ptrace access, as root")
-	}
-	bin := filepath.Join(t.TempDir(), "gowaits")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, in, out := startGoWaits(t)
 	var name string
 	var tid int32
 	for name != "sleep" {

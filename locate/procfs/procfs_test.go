@@ -4,6 +4,7 @@ import (
 	"context"
 	"debug/buildinfo"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"os"
@@ -1338,26 +1339,7 @@ func sampleGoWaits(t *testing.T, toolchain string) {
 // runnable, for the P most of the time, its thread parked in a futex. The sampler must see
 // it runnable (Go's run queue), and the timeline lay that wait out as run-queue time.
 func TestSampleGoRunnable(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("reads the process's memory: needs ptrace access, as root")
-	}
-	bin := filepath.Join(t.TempDir(), "gowaits")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "runnable")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { in.Close(); cmd.Wait() }()
+	cmd, _, out := startGoWaits(t, "runnable")
 	var name string
 	var tid int32
 	if _, err := fmt.Fscan(out, &name, &tid); err != nil {
@@ -1462,26 +1444,7 @@ func TestTimelineWorkerBlockIO(t *testing.T) {
 // runtime's own) read from /proc, with the wait of each locked goroutine read from the
 // program's memory; threads/op is how many threads one sample read.
 func BenchmarkSampleOnce(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("reads the process's memory: needs ptrace access, as root")
-	}
-	bin := filepath.Join(b.TempDir(), "gowaits")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { in.Close(); cmd.Wait() }()
+	cmd, _, out := startGoWaits(b)
 	for range 5 {
 		var name string
 		var tid int32
@@ -1633,26 +1596,7 @@ func FuzzTimeline(f *testing.F) {
 // Go runtime at all): once the sampler sees the executable changed, it reads nothing of
 // the runtime it read before.
 func TestSampleGoExec(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("reads the process's memory: needs ptrace access, as root")
-	}
-	bin := filepath.Join(t.TempDir(), "gowaits")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "exec")
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	cmd, in, out := startGoWaits(t, "exec")
 	var ready string
 	if _, err := fmt.Fscan(out, &ready); err != nil {
 		t.Fatal(err)
@@ -1669,7 +1613,7 @@ func TestSampleGoExec(t *testing.T) {
 	}
 	exe := func() string { l, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); return l }
 	in.Write([]byte("go\n"))
-	for deadline := time.Now().Add(20 * time.Second); exe() == bin; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); exe() == cmd.Path; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the program never exec'd")
 		}
@@ -1678,7 +1622,7 @@ func TestSampleGoExec(t *testing.T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gos[pid] != nil {
-		t.Errorf("the runtime read from %s is still used for %s", bin, exe())
+		t.Errorf("the runtime read from %s is still used for %s", cmd.Path, exe())
 	}
 	for _, ss := range s.samples {
 		if last := ss[len(ss)-1]; last.Go != (goWait{}) {
@@ -1692,26 +1636,7 @@ func TestSampleGoExec(t *testing.T) {
 // IO wait as such), each dated within a millisecond, and threads with no goroutine locked
 // to them have none.
 func TestGoWatcher(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("reads the process's memory: needs ptrace access, as root")
-	}
-	bin := filepath.Join(t.TempDir(), "gowaits")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { in.Close(); cmd.Wait() }()
+	cmd, _, out := startGoWaits(t)
 	// IO waits are read as such; which descriptor the kernel events say.
 	want := map[string]locate.Cause{"sleep": locate.CauseSleep, "pipe": locate.CauseIO, "network": locate.CauseIO, "lock": locate.CauseLock, "chan": locate.CauseLock}
 	tids := map[int32]string{}
@@ -1799,26 +1724,7 @@ func TestGoWatcherSleepsWithoutGo(t *testing.T) {
 // BenchmarkGoWatcherPass is one pass of a GoWatcher over testdata/gowaits: its five locked
 // goroutines (two in IO waits) and the runtime's other threads.
 func BenchmarkGoWatcherPass(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("reads the process's memory: needs ptrace access, as root")
-	}
-	bin := filepath.Join(b.TempDir(), "gowaits")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin)
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { in.Close(); cmd.Wait() }()
+	cmd, _, out := startGoWaits(b)
 	for range 5 {
 		var name string
 		var tid int32
@@ -1843,4 +1749,32 @@ func BenchmarkGoWatcherPass(b *testing.B) {
 		n += len(ws)
 	}
 	b.ReportMetric(float64(n)/float64(b.N+1), "readings/op")
+}
+
+// startGoWaits builds testdata/gowaits and starts it with args, skipping where its memory
+// cannot be read (ptrace access: root); the test's cleanup ends it (and, exec'd, what it
+// became). It gives the command, its standard input and its standard output.
+func startGoWaits(tb testing.TB, args ...string) (*exec.Cmd, io.WriteCloser, io.Reader) {
+	tb.Helper()
+	if os.Geteuid() != 0 {
+		tb.Skip("reads the process's memory: needs ptrace access, as root")
+	}
+	bin := filepath.Join(tb.TempDir(), "gowaits")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/gowaits").CombinedOutput(); err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, args...)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { in.Close(); cmd.Process.Kill(); cmd.Wait() })
+	return cmd, in, out
 }
