@@ -110,13 +110,17 @@ func (p *procFiles) read(path string) ([]byte, error) {
 		p.dropLocked(path, f)
 		closed := p.closed
 		p.mu.Unlock()
-		if !errors.Is(err, os.ErrClosed) || closed || try > 0 {
+		if !errors.Is(err, os.ErrClosed) || closed || try >= maxReopen {
 			return nil, err
 		}
-		// Closed by another caller between get and the read (past maxProcFiles): once
-		// more, opened afresh.
+		// Closed by another caller between get and the read (past maxProcFiles): again,
+		// opened afresh (a caller kept off the CPU meanwhile may see that happen more
+		// than once: TestProcFilesBound did, beside other tests).
 	}
 }
+
+// maxReopen bounds how often read opens a file afresh that another caller closed.
+const maxReopen = 8
 
 // readAll reads f whole from its start (see procFileSize).
 func readAll(f *os.File) ([]byte, error) {

@@ -268,3 +268,97 @@ func TestSampleOnceConcurrent(t *testing.T) {
 		t.Errorf("%d files open after Stop and the samples", n)
 	}
 }
+
+// fakeThread writes thread 1 of process 1 in a fake proc tree: its stat (state), its
+// schedstat (run time), its io file (bytes written), its syscall file and its children.
+func fakeThread(t *testing.T, dir string, state byte, run, written uint64, syscall, children string) {
+	t.Helper()
+	task := filepath.Join(dir, "1", "task", "1")
+	if err := os.MkdirAll(task, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"stat":      fmt.Sprintf("1 (fake) %c 0 1 1 0 -1 0 0 0 0 0 3 7 0 0 20 0 1 0\n", state),
+		"schedstat": fmt.Sprintf("%d 0 1\n", run),
+		"io":        fmt.Sprintf("rchar: 0\nwchar: %d\nread_bytes: 0\nwrite_bytes: %d\ncancelled_write_bytes: 0\n", written, written),
+		"syscall":   syscall + "\n",
+		"wchan":     "0",
+		"children":  children,
+	} {
+		tmp := filepath.Join(dir, name+".tmp")
+		if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(task, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestSampleIOOfAThreadThatRan: a libuv worker asleep at two samples may have taken a
+// job, written a megabyte to the page cache and gone back to sleep between them; its io
+// file was read only while it was busy at a sample, so the write was not seen and the
+// event loop's wait it ended was "io". A thread whose run time grew is read again.
+func TestSampleIOOfAThreadThatRan(t *testing.T) {
+	dir := t.TempDir()
+	futex := "202 0x2000 0x80 0x0 0x0 0x0 0x0 0x7ffc0000 0x7f0000"
+	fakeThread(t, dir, 'S', 1000, 0, futex, "")
+	s := New(Options{Proc: dir})
+	if err := s.Add(1); err != nil {
+		t.Fatal(err)
+	}
+	s.SampleOnce()
+	fakeThread(t, dir, 'S', 1000, 0, futex, "")
+	s.SampleOnce()
+	fakeThread(t, dir, 'S', 900000, 1<<20, futex, "") // ran, wrote, waits again
+	s.SampleOnce()
+	s.Stop()
+	ss := s.samples[1]
+	if len(ss) != 3 {
+		t.Fatalf("%d samples, want 3", len(ss))
+	}
+	if didBlockIO(ss[0], ss[1]) {
+		t.Errorf("asleep between the first two samples, yet its I/O grew: %+v", ss[:2])
+	}
+	if !didBlockIO(ss[1], ss[2]) {
+		t.Errorf("ran and wrote a megabyte between two samples asleep, not seen: io %d (known %v) then %d (known %v)", ss[1].IO, ss[1].IOKnown, ss[2].IO, ss[2].IOKnown)
+	}
+}
+
+// TestSampleChildLookedAtWhileRunnable: a poll that a child's exit ended wakes as the
+// child closes its files; beside a hog the woken thread waits for a CPU, and the child,
+// still exiting, too. The child was looked at once more at the sample after the poll and
+// then no more, so seen gone two samples later the poll was not the child's. While the
+// thread has not run since, its poll's children are still looked at.
+func TestSampleChildLookedAtWhileRunnable(t *testing.T) {
+	dir := t.TempDir()
+	child := func(state byte) {
+		if err := os.MkdirAll(filepath.Join(dir, "77"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "77", "stat"), fmt.Appendf(nil, "77 (sleep) %c 1 77 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0\n", state), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	child('S')
+	poll := "281 0x9 0x7f00 0x400 0xffffffff 0x0 0x0 0x7ffc0000 0x7f0000"
+	fakeThread(t, dir, 'S', 1000, 0, poll, "77 ")
+	s := New(Options{Proc: dir})
+	if err := s.Add(1); err != nil {
+		t.Fatal(err)
+	}
+	s.SampleOnce()
+	fakeThread(t, dir, 'R', 1000, 0, "running", "")
+	s.SampleOnce()
+	s.SampleOnce()
+	child('Z')
+	s.SampleOnce()
+	s.Stop()
+	ss := s.samples[1]
+	if len(ss) != 4 {
+		t.Fatalf("%d samples, want 4", len(ss))
+	}
+	if ss[1].ChildExited || ss[2].ChildExited || !ss[3].ChildExited {
+		t.Errorf("child exited seen at samples %v %v %v, want only at the last (a zombie then)", ss[1].ChildExited, ss[2].ChildExited, ss[3].ChildExited)
+	}
+}

@@ -182,11 +182,13 @@ func TestTimelineSortsExtremeTimes(t *testing.T) {
 }
 
 // TestTimelineUserOrKernelUnknown: a sampled run is split into user and kernel time by the
-// clock ticks (utime, stime: 10 ms apart, so most 2 ms periods have none). A thread on CPU
-// all along, sampled every 2 ms; the period [10,12) holds no tick. Its run is sure user
-// time only when the ticks around it are all user time and the thread was not inside a
-// syscall at either sample: a sampled Go disk handler, preempted inside its 1 MiB writes
-// beside a hog, was once "cpu-user, exact".
+// clock ticks (4 to 10 ms apart, so most 2 ms periods have none). A thread on CPU all
+// along, sampled every 2 ms; the period [10,12) holds no tick. Its run is sure user time
+// only when the ticks around it are all user time and the thread was not inside a syscall
+// at either sample: a sampled Go disk handler, preempted inside its 1 MiB writes beside a
+// hog, was once "cpu-user, exact". And only when the ticks are the kernel's raw counts
+// (taskstats): /proc's utime and stime are scaled by the thread's whole-life ratio, and a
+// fsync loop of a thread that had mostly computed was "cpu-user, exact" again.
 func TestTimelineUserOrKernelUnknown(t *testing.T) {
 	ms := int64(time.Millisecond)
 	pwrite := int32(18) // pwrite64 on x86-64
@@ -194,9 +196,11 @@ func TestTimelineUserOrKernelUnknown(t *testing.T) {
 		name         string
 		utick, stick int64 // at which sample times (ms) a user or system tick is counted; 0: none
 		nr           [2]int32
+		procOnly     bool // /proc's utime and stime only (taskstats not asked)
 		unsure       bool
 		kernel       time.Duration // of the 2 ms run
 	}{
+		{name: "a user tick in the period, /proc only", utick: 12, nr: [2]int32{-1, -1}, procOnly: true, unsure: true},
 		{name: "user ticks around, running at both", utick: 4, nr: [2]int32{-1, -1}},
 		{name: "a user tick in the period", utick: 12, nr: [2]int32{-1, -1}},
 		{name: "system ticks around", stick: 4, nr: [2]int32{-1, -1}, unsure: true, kernel: 2 * time.Millisecond},
@@ -207,11 +211,12 @@ func TestTimelineUserOrKernelUnknown(t *testing.T) {
 		var ss []Sample
 		for at := int64(0); at <= 24; at += 2 {
 			smp := Sample{Time: at * ms, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Sched: Schedstat{RunNS: uint64(at * ms)}, Syscall: Syscall{Nr: -1}}
+			smp.CPU.Raw = !c.procOnly
 			if c.utick != 0 && at >= c.utick {
-				smp.Stat.UTime = 1
+				smp.Stat.UTime, smp.CPU.User = 1, 4*uint64(ms)
 			}
 			if c.stick != 0 && at >= c.stick {
-				smp.Stat.STime = 1
+				smp.Stat.STime, smp.CPU.System = 1, 4*uint64(ms)
 			}
 			switch at {
 			case 10:
@@ -464,7 +469,7 @@ sys.stdin.read(1)`)
 // TestSampledGuessesAreShares: what sampling infers rather than reads is at most a share,
 // even on the span's own thread: a pipe read while a child of the thread runs (Node's
 // spawn waits on a pipe for its child's exec: the pipe may be the child's), and kernel
-// time by class (utime and stime ticks, the class of the syscall seen next). Both were
+// time by class (raw user and system ticks, the class of the syscall seen next). Both were
 // "learned" and wrong in the accuracy benchmark.
 func TestSampledGuessesAreShares(t *testing.T) {
 	ms := int64(time.Millisecond)
@@ -477,7 +482,10 @@ func TestSampledGuessesAreShares(t *testing.T) {
 		ss = append(ss, s)
 	}
 	// Then on CPU [20,22) ms, half of it in the kernel by stime, last seen in poll.
-	ss = append(ss, Sample{Time: 22 * ms, PID: 1, TID: 2, Stat: Stat{State: 'S', UTime: 1, STime: 1}, Sched: Schedstat{RunNS: uint64(2 * ms)}, Syscall: Syscall{Nr: 7}})
+	for i := range ss {
+		ss[i].CPU.Raw = true
+	}
+	ss = append(ss, Sample{Time: 22 * ms, PID: 1, TID: 2, Stat: Stat{State: 'S', UTime: 1, STime: 1}, CPU: CPUTime{User: 4 * uint64(ms), System: 4 * uint64(ms), Raw: true}, Sched: Schedstat{RunNS: uint64(2 * ms)}, Syscall: Syscall{Nr: 7}})
 	tl := Timeline(map[int32][]Sample{2: ss}, 100, 2*time.Millisecond)
 	sp := locate.Span{SpanID: "s", Start: time.Unix(0, 0), End: time.Unix(0, 22*ms), PID: 1, TID: 2}
 	b := locate.Join([]locate.Span{sp}, tl, locate.JoinOptions{}).Breakdowns[0]
@@ -1777,4 +1785,194 @@ func startGoWaits(tb testing.TB, args ...string) (*exec.Cmd, io.WriteCloser, io.
 	}
 	tb.Cleanup(func() { in.Close(); cmd.Process.Kill(); cmd.Wait() })
 	return cmd, in, out
+}
+
+// TestTimelinePollTimeoutLateSampler: beside a CPU hog the sampler's own periods stretch
+// (5 to 10 ms where 2 were asked), and a Node event loop's 40 ms timer poll was seen for
+// 32 ms of it: more than two periods short of its timeout, it was "io" (3 of 20 sampled
+// Node sleeps beside the hog). What the samples leave unknown is the time from the sample
+// before to the first and from the last to the sample after: a poll that fits its timeout
+// within that (up to a quarter of the timeout) ran out. A child of the thread seen gone at
+// once outranks such a fit; a poll far shorter than its timeout still found something.
+func TestTimelinePollTimeoutLateSampler(t *testing.T) {
+	ms := int64(time.Millisecond)
+	poll := Syscall{Nr: 281, Arg0: 9, Args: [6]int64{9, 0x7f00, 1024, 40}}
+	run := func(first, last, after int64, childExits bool) string {
+		ss := []Sample{{Time: 0, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Sched: Schedstat{RunNS: 1000}, Syscall: Syscall{Nr: -1}}}
+		for at := first; at <= last; at += 2 * ms {
+			ss = append(ss, Sample{Time: at, PID: 1, TID: 2, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 2000}, Syscall: poll, Children: []int32{77}})
+		}
+		ss = append(ss, Sample{Time: after, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Sched: Schedstat{RunNS: 3000}, Syscall: Syscall{Nr: -1}, ChildExited: childExits})
+		ends, _ := pollsEnded(ss, 2*time.Millisecond)
+		return string(ends[1])
+	}
+	for _, c := range []struct {
+		name               string
+		first, last, after int64
+		childExits         bool
+		want               locate.Cause
+	}{
+		{"seen 32 of 40 ms, 5 ms late each end", 5 * ms, 37 * ms, 44 * ms, false, locate.CauseSleep},
+		{"seen 38 of 40 ms, on time", 1 * ms, 39 * ms, 41 * ms, false, locate.CauseSleep},
+		{"seen 32 of 40 ms, its child gone at once", 5 * ms, 37 * ms, 44 * ms, true, locate.CauseChild},
+		{"seen 38 of 40 ms, on time, its child gone", 1 * ms, 39 * ms, 41 * ms, true, locate.CauseSleep},
+		{"seen 24 of 40 ms, 10 ms late each end", 10 * ms, 34 * ms, 45 * ms, false, ""},
+		{"ended after 20 ms", 1 * ms, 19 * ms, 21 * ms, false, ""},
+	} {
+		if got := run(c.first, c.last, c.after, c.childExits); got != string(c.want) {
+			t.Errorf("%s: ended by %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestTimelinePollForChildExitingLate: Node's spawn waits in epoll_pwait on the child's
+// stdio (socketpairs); the child closes them as it exits, which ends the poll, and only
+// then becomes a zombie. Beside a hog the child (and the woken loop) wait for a CPU in
+// between: the samples after the poll showed the loop polling again beside the child,
+// then runnable without having run, and the child gone only at the third, so the wait was
+// "network" (its event array named the child's socket; 4 of 20 sampled Node child spans
+// beside the hog). Samples that show the thread still waiting for the exiting child carry
+// the look on; one that shows it went on to something else ends it.
+func TestTimelinePollForChildExitingLate(t *testing.T) {
+	ms := int64(time.Millisecond)
+	poll := Syscall{Nr: 281, Arg0: 9, Args: [6]int64{9, 0x7f00, 1024, 0xffffffff}}
+	build := func(then func(k int, s *Sample)) []Sample {
+		var ss []Sample
+		for i := 0; i <= 20; i++ {
+			ss = append(ss, Sample{Time: int64(i) * 2 * ms, PID: 1, TID: 2, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 1000}, Syscall: poll, Children: []int32{77}})
+		}
+		for k := 1; k <= 3; k++ {
+			s := Sample{Time: int64(20+k) * 2 * ms, PID: 1, TID: 2}
+			then(k, &s)
+			ss = append(ss, s)
+		}
+		return ss
+	}
+	late := build(func(k int, s *Sample) {
+		switch k {
+		case 1: // read the socket's end of file, polling again beside the exiting child
+			s.Stat.State, s.Sched.RunNS, s.Syscall, s.Children = 'S', 2000, poll, []int32{77}
+		case 2: // woken by SIGCHLD's pipe, waiting for a CPU
+			s.Stat.State, s.Sched.RunNS, s.Syscall = 'R', 2000, Syscall{Nr: -1}
+		case 3:
+			s.Stat.State, s.Sched.RunNS, s.Syscall, s.ChildExited = 'R', 2000, Syscall{Nr: -1}, true
+		}
+	})
+	if ends, _ := pollsEnded(late, 2*time.Millisecond); ends[20] != locate.CauseChild {
+		t.Errorf("child seen gone at the third sample after, the thread waiting between: ended by %q, want child", ends[20])
+	}
+	moved := build(func(k int, s *Sample) {
+		switch k {
+		case 1:
+			s.Stat.State, s.Sched.RunNS, s.Syscall, s.Children = 'S', 2000, poll, []int32{77}
+		case 2: // went on to sleep: the poll was not the child's
+			s.Stat.State, s.Sched.RunNS, s.Syscall = 'S', 3000, Syscall{Nr: 35}
+		case 3:
+			s.Stat.State, s.Sched.RunNS, s.Syscall, s.ChildExited = 'S', 3000, Syscall{Nr: 35}, true
+		}
+	})
+	if ends, _ := pollsEnded(moved, 2*time.Millisecond); ends[20] != "" {
+		t.Errorf("the thread went on to a sleep before the child was seen gone: ended by %q, want nothing known", ends[20])
+	}
+}
+
+// TestTimelineWorkerHandoffLate: a libuv worker's fsync ends, and beside a hog the worker
+// waits a few milliseconds for a CPU before it posts to the event loop's eventfd; the
+// loop's wait ended two periods after the fsync's, and was "io" (most sampled Node
+// awaited disk spans beside the hog that were wrong). The worker hands its result on
+// before it blocks again: up to the first sample that shows it blocked once more.
+func TestTimelineWorkerHandoffLate(t *testing.T) {
+	ms := int64(time.Millisecond)
+	samples := func(blockedAgain int64) map[int32][]Sample {
+		var loop, worker []Sample
+		for i := int64(0); i <= 22; i++ {
+			l := Sample{Time: i * 2 * ms, PID: 1, TID: 1, Stat: Stat{State: 'S'}, Sched: Schedstat{RunNS: 1000}, Syscall: Syscall{Nr: 281, Arg0: 9, Args: [6]int64{9, 0x7f00, 1024, 0xffffffff}}}
+			if i == 0 || i >= 21 { // woken between samples 20 and 21 (40-42 ms)
+				l.Stat.State, l.Syscall, l.Sched.RunNS = 'R', Syscall{Nr: -1}, uint64(2000+i)
+				if i == 21 {
+					l.Ready = 1 << locate.FDEvent
+				}
+			}
+			loop = append(loop, l)
+			at := i*2*ms + ms/2
+			w := Sample{Time: at, PID: 1, TID: 5, Stat: Stat{State: 'D'}, Sched: Schedstat{RunNS: 500}, Syscall: Syscall{Nr: 74, Arg0: 20}, FDKind: locate.FDFile}
+			switch {
+			case at >= blockedAgain: // waits for its next job
+				w.Stat.State, w.Syscall, w.FDKind, w.Sched.RunNS = 'S', Syscall{Nr: 202, Arg0: 0x2000, Args: [6]int64{0x2000, 128}}, 0, 900
+			case at > 35*ms: // its fsync ended between 34.5 and 36.5 ms: runnable, posting
+				w.Stat.State, w.Syscall, w.FDKind, w.Sched.RunNS = 'R', Syscall{Nr: -1}, 0, 600
+			}
+			worker = append(worker, w)
+		}
+		return map[int32][]Sample{1: loop, 5: worker}
+	}
+	for _, c := range []struct {
+		blockedAgain int64
+		want         string
+	}{
+		{42 * ms, "disk"}, // runnable until after the loop woke: it posted then
+		{38 * ms, "io"},   // blocked again before the loop's wait ended: not this post
+	} {
+		tl := Timeline(samples(c.blockedAgain), 100, 2*time.Millisecond)
+		var loopWait locate.Interval
+		for _, iv := range tl.Threads[1].Intervals {
+			if iv.State == locate.Blocked && iv.Len() > loopWait.Len() {
+				loopWait = iv
+			}
+		}
+		if loopWait.Kind != c.want {
+			t.Errorf("worker blocked again at %v: loop's wait %s %q, want %s", time.Duration(c.blockedAgain), loopWait.Kind, loopWait.Evidence, c.want)
+		}
+	}
+}
+
+// TestTimelineNoTickFileWork: an fsync loop's thread (Go's, beside a hog) gets a clock
+// tick every few periods; a period with none took the split of the ticks around it, and
+// one tick landing in the loop's user code made its 1 MiB writes user time ("cpu-user" for
+// 5 of 20 sampled Go disk spans, 7 ms of it where eBPF saw 1). A period without a tick in
+// which the thread dirtied the page cache was a file's work. And kernel time in a period
+// whose counters grew is a file's, whatever call a sample showed: a C worker's futex wait
+// for its next job had taken 14 ms of fsync loop as futex time.
+func TestTimelineNoTickFileWork(t *testing.T) {
+	ms := int64(time.Millisecond)
+	var ss []Sample
+	for i := int64(0); i <= 12; i++ {
+		s := Sample{Time: i * 2 * ms, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Sched: Schedstat{RunNS: uint64(i * 2 * ms)}, Syscall: Syscall{Nr: -1}, IO: 4096, IOKnown: true, CPU: CPUTime{Raw: true}}
+		if i >= 2 { // a user tick at [2,4) ms, then none
+			s.CPU.User = 4 * uint64(ms)
+		}
+		if i >= 6 { // dirtied a megabyte in [10,12) ms
+			s.IO += 1 << 20
+		}
+		if i >= 10 { // a system tick in [18,20) ms, at whose end it waited for a job
+			s.CPU.System = 4 * uint64(ms)
+		}
+		if i == 10 {
+			s.Stat.State, s.Syscall = 'S', Syscall{Nr: 202, Arg0: 0x2000, Args: [6]int64{0x2000, 128}}
+		}
+		if i >= 9 { // dirtied another in [16,18) ms
+			s.IO += 1 << 20
+		}
+		ss = append(ss, s)
+	}
+	ss[9].IO -= 1 << 20 // the second megabyte lands in [18,20): with the tick
+	tl := Timeline(map[int32][]Sample{2: ss}, 100, 2*time.Millisecond)
+	at := func(ms0 int64) locate.Interval {
+		for _, iv := range tl.Threads[2].Intervals {
+			if iv.State == locate.OnCPU && iv.Start == ms0*ms {
+				return iv
+			}
+		}
+		t.Fatalf("no run at %d ms: %+v", ms0, tl.Threads[2].Intervals)
+		return locate.Interval{}
+	}
+	if iv := at(10); iv.Short[locate.ClassFile] != 2*ms || !iv.Unsure {
+		t.Errorf("[10,12) ms, no tick, a megabyte dirtied: %+v, want 2 ms of file work, unsure", iv)
+	}
+	if iv := at(6); iv.Short[locate.ClassFile] != 0 {
+		t.Errorf("[6,8) ms, no tick, nothing dirtied: %+v, want no file work", iv)
+	}
+	if iv := at(18); iv.Short[locate.ClassFile] != 2*ms || iv.Short[locate.ClassFutex] != 0 {
+		t.Errorf("[18,20) ms, a system tick, a megabyte dirtied, then in futex: %+v, want its kernel time a file's", iv)
+	}
 }

@@ -46,14 +46,19 @@ type Sample struct {
 	// there is none or it is not known.
 	Go goWait
 	// IO is the thread's block I/O counters (read_bytes + write_bytes of its io file:
-	// storage read, page cache dirtied), read while it is busy (state R or D) and at the
-	// first sample after; carried over from the previous sample otherwise (a thread
-	// asleep does no I/O). IOKnown says it was read at this sample or one before.
+	// storage read, page cache dirtied), read while it is busy (state R or D), at the
+	// first sample after, and at any sample it ran since the one before (a worker
+	// thread may take a job, write and wait again between two samples); carried over from
+	// the previous sample otherwise (a thread asleep does no I/O). IOKnown says it was
+	// read at this sample or one before.
 	IO      uint64
 	IOKnown bool
 	// FutexDeadline is when the futex wait the thread is in times out (wall ns), read
 	// from the process's memory; 0: none, or not known.
 	FutexDeadline int64
+	// CPU is the thread's raw user and system time, where the kernel was asked (see
+	// taskstats): asked when it has run since its previous sample, carried over otherwise.
+	CPU CPUTime
 	// pollChildren are the children of the poll the thread was in at the previous
 	// sample, looked at again at the next (see read).
 	pollChildren []int32
@@ -73,6 +78,13 @@ type Sample struct {
 	// counter not yet updated); epollRun its run time then.
 	epollWait *Syscall
 	epollRun  uint64
+}
+
+// CPUTime is a thread's user and system time as the clock ticks fell (nanoseconds),
+// unscaled; Raw says it was read (see taskstats).
+type CPUTime struct {
+	User, System uint64
+	Raw          bool
 }
 
 // Options configure a [Sampler].
@@ -114,6 +126,11 @@ type Sampler struct {
 	// loading counts the reads under way.
 	gos     map[int32]*goProc
 	loading sync.WaitGroup
+	// ts asks the kernel for threads' raw CPU times (nil: it cannot be asked, and
+	// /proc's scaled utime and stime are all there is: see taskstats); tsErr says why.
+	tsMu  sync.Mutex
+	ts    *taskstats
+	tsErr error
 }
 
 type epollKey struct {
@@ -164,6 +181,11 @@ func New(opts Options) *Sampler {
 	s := &Sampler{opts: opts, log: log, samples: map[int32][]Sample{}, start: time.Now().UnixNano(),
 		epoll: map[epollKey]map[uint64]watched{}, during: map[epollKey]epollSet{}, fdKinds: map[fdKey]locate.FDKind{}, seen: map[fdKey]int64{}, gos: map[int32]*goProc{}}
 	s.files.byPath = !isProcFS(opts.Proc)
+	if s.files.byPath {
+		s.tsErr = errors.New("not the kernel's /proc")
+	} else {
+		s.ts, s.tsErr = newTaskstats()
+	}
 	return s
 }
 
@@ -265,6 +287,7 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 	if b, err = s.files.read(filepath.Join(dir, "schedstat")); err == nil {
 		smp.Sched, _ = ParseSchedstat(b)
 	}
+	smp.CPU = s.cpuTime(tid, smp.Sched, prev)
 	if prev != nil && prev.epollWait != nil {
 		if smp.Sched.RunNS > prev.epollRun {
 			// Blocked in an epoll wait and run since: the wait returned (or was woken
@@ -274,7 +297,7 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 			smp.epollWait, smp.epollRun = prev.epollWait, prev.epollRun
 		}
 	}
-	if smp.Stat.State != 'S' || (prev != nil && prev.Stat.State != 'S') {
+	if smp.Stat.State != 'S' || prev == nil || prev.Stat.State != 'S' || smp.Sched.RunNS != prev.Sched.RunNS {
 		if b, err = s.files.read(filepath.Join(dir, "io")); err == nil {
 			smp.IO, err = ParseIO(b)
 			smp.IOKnown = err == nil
@@ -335,6 +358,9 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 			// before it is a zombie: under load the child may be seen alive once more.
 			// Its children are looked at again at the next sample.
 			smp.pollChildren = prev.Children
+		} else if prev.pollChildren != nil && smp.Children == nil && smp.Sched.RunNS == prev.Sched.RunNS {
+			// Not run since (waiting for a CPU): still looked at.
+			smp.pollChildren = prev.pollChildren
 		}
 		if prevChildren == nil {
 			prevChildren = prev.pollChildren
@@ -347,6 +373,24 @@ func (s *Sampler) read(pid, tid int32, dir string, prev *Sample) (Sample, bool) 
 		}
 	}
 	return smp, true
+}
+
+// cpuTime asks the kernel for thread tid's raw CPU times, where it can be asked and the
+// thread has run since its previous sample; otherwise it is the previous sample's.
+func (s *Sampler) cpuTime(tid int32, sched Schedstat, prev *Sample) CPUTime {
+	if prev != nil && prev.CPU.Raw && sched.RunNS == prev.Sched.RunNS {
+		return prev.CPU
+	}
+	s.tsMu.Lock()
+	defer s.tsMu.Unlock()
+	if s.ts == nil {
+		return CPUTime{}
+	}
+	u, k, err := s.ts.cpu(tid)
+	if err != nil {
+		return CPUTime{} // gone, most likely
+	}
+	return CPUTime{User: u, System: k, Raw: true}
 }
 
 // stillIn says whether the thread whose task directory is dir is still in the syscall sc,
@@ -673,13 +717,22 @@ func fdKind(path string) locate.FDKind {
 func (s *Sampler) Stop() *locate.Recording {
 	s.loading.Wait()
 	s.files.close()
+	s.tsMu.Lock()
+	raw := s.ts != nil
+	s.ts.close()
+	s.ts = nil
+	s.tsMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	end := time.Now().UnixNano()
 	tl := Timeline(s.samples, s.opts.ClockTick, s.opts.Period)
 	tl.Start, tl.End, tl.Events = s.start, end, s.n
-	return &locate.Recording{Source: "procfs", Start: s.start, End: end, PIDs: slices.Clone(s.pids), Sampled: tl,
+	rec := &locate.Recording{Source: "procfs", Start: s.start, End: end, PIDs: slices.Clone(s.pids), Sampled: tl,
 		Notes: []string{fmt.Sprintf("SAMPLED: /proc was read every %s; eBPF was not used, so times are estimates at that resolution and causes are what the thread was in when sampled", s.opts.Period)}}
+	if !raw {
+		rec.Notes = append(rec.Notes, fmt.Sprintf("SAMPLED: user and kernel time are split as /proc's utime and stime, which the kernel scales by each thread's whole-life ratio, so the split is marked unsure (the raw clock ticks, from taskstats, could not be asked: %v; it needs CAP_NET_ADMIN)", s.tsErr))
+	}
+	return rec
 }
 
 // Timeline turns per-thread samples into intervals. Between two samples of a thread, the
@@ -754,25 +807,33 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 			}
 			if p.run > 0 {
 				iv := locate.Interval{Start: at, End: at + p.run, State: locate.OnCPU, Evidence: "sampled schedstat"}
-				du, ds := int64(b.Stat.UTime-a.Stat.UTime), int64(b.Stat.STime-a.Stat.STime)
-				if b.Stat.UTime < a.Stat.UTime || b.Stat.STime < a.Stat.STime {
-					du, ds = 0, 0
-				}
+				du, ds, raw := ticks(a, b)
 				if du+ds == 0 && a.Syscall.Nr >= 0 && a.Syscall == b.Syscall && a.Stat.State != 'R' && b.Stat.State != 'R' {
-					// No clock tick fell in the period (they are 10 ms apart), and the
-					// thread was in the same syscall at both samples (fsync's file
+					// No clock tick fell in the period (they are 4 to 10 ms apart), and
+					// the thread was in the same syscall at both samples (fsync's file
 					// system work): kernel time of that syscall, most likely.
 					iv.Kind, iv.Unsure = locate.SyscallClass(b.Syscall.Nr).String(), true
 					iv.Evidence = fmt.Sprintf("sampled: on CPU between two samples in %s", locate.SyscallName(b.Syscall.Nr))
+				} else if du+ds == 0 && didBlockIO(a, b) {
+					// No clock tick fell in the period, and meanwhile the thread read
+					// from storage or dirtied the page cache (a write's copy runs on
+					// CPU, in no call a sample shows): a file's work, most likely, rather
+					// than the split of the ticks around it (an fsync loop's are a
+					// handful, and one landing in the loop's user code made its writes
+					// user time).
+					iv.Short[locate.ClassFile], iv.Unsure = p.run, true
+					iv.Evidence = "sampled: on CPU with no clock tick between the samples; its block I/O counters (read_bytes, write_bytes) grew meanwhile, so a file's work, most likely"
 				} else {
 					// Which of the run was user and which kernel time the clock ticks say
-					// (utime and stime, 10 ms apart). A period with none takes the split of
-					// the smallest window of periods around it that holds one; then, or
-					// when the thread was inside a syscall at one of the samples (a write
-					// preempted while it copied), the split is inferred, not seen.
+					// (4 to 10 ms apart, as the kernel was built). A period with none takes
+					// the split of the smallest window of periods around it that holds one;
+					// then, or when the thread was inside a syscall at one of the samples
+					// (a write preempted while it copied), the split is inferred, not seen.
+					// /proc's utime and stime (where taskstats could not be asked) are
+					// scaled by the thread's whole-life ratio: never seen.
 					ticked := du+ds > 0
 					if !ticked {
-						du, ds = tickWindow(ss, i)
+						du, ds, raw = tickWindow(ss, i)
 					}
 					nr := b.Syscall.Nr
 					if nr < 0 {
@@ -781,17 +842,24 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 					if ds > 0 {
 						cls := locate.ClassOther
 						switch {
-						case nr >= 0:
-							cls = locate.SyscallClass(nr)
 						case didBlockIO(a, b):
-							// Not seen in a syscall, but it read from storage or
-							// dirtied the page cache meanwhile: a file's work.
+							// It read from storage or dirtied the page cache meanwhile:
+							// a file's work, whatever call a sample showed it in (a
+							// worker's futex wait for its next job is short).
 							cls = locate.ClassFile
 							iv.Evidence = "sampled: on CPU; its block I/O counters (read_bytes, write_bytes) grew meanwhile, so its kernel time was a file's"
+						case nr >= 0:
+							cls = locate.SyscallClass(nr)
 						}
 						iv.Short[cls] = p.run * ds / (du + ds)
 					}
 					switch {
+					case ticked && !raw:
+						iv.Unsure = true
+						if iv.Evidence == "sampled schedstat" {
+							iv.Evidence = "sampled: on CPU"
+						}
+						iv.Evidence += "; user and kernel time split as /proc's utime and stime grew, which the kernel scales by the thread's whole-life ratio (the raw clock ticks, from taskstats, were not read)"
 					case ticked:
 					case du+ds == 0:
 						iv.Unsure = true
@@ -823,25 +891,37 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 // samples a and b (its io file's read_bytes and write_bytes grew).
 func didBlockIO(a, b Sample) bool { return a.IOKnown && b.IOKnown && b.IO > a.IO }
 
-// tickWindow is the user and system clock ticks (utime, stime) of the smallest window of
+// ticks is how much the thread's user and system time grew from sample a to b: the raw
+// clock ticks (taskstats) where both have them, /proc's scaled utime and stime
+// otherwise (raw false); zero where a counter went back.
+func ticks(a, b Sample) (du, ds int64, raw bool) {
+	if a.CPU.Raw && b.CPU.Raw {
+		if b.CPU.User < a.CPU.User || b.CPU.System < a.CPU.System {
+			return 0, 0, true
+		}
+		return int64(b.CPU.User - a.CPU.User), int64(b.CPU.System - a.CPU.System), true
+	}
+	if b.Stat.UTime < a.Stat.UTime || b.Stat.STime < a.Stat.STime {
+		return 0, 0, false
+	}
+	return int64(b.Stat.UTime - a.Stat.UTime), int64(b.Stat.STime - a.Stat.STime), false
+}
+
+// tickWindow is the user and system time growth (see ticks) of the smallest window of
 // samples around period i (samples i-1 to i) that holds any, widened a sample each way at
 // a time, at most maxTickWindow times; zero where none does or a counter went back.
-func tickWindow(ss []Sample, i int) (du, ds int64) {
+func tickWindow(ss []Sample, i int) (du, ds int64, raw bool) {
 	lo, hi := i-1, i
 	for range maxTickWindow {
 		if lo == 0 && hi == len(ss)-1 {
 			break
 		}
 		lo, hi = max(lo-1, 0), min(hi+1, len(ss)-1)
-		a, b := ss[lo].Stat, ss[hi].Stat
-		if b.UTime < a.UTime || b.STime < a.STime {
-			return 0, 0
-		}
-		if du, ds = int64(b.UTime-a.UTime), int64(b.STime-a.STime); du+ds > 0 {
-			return du, ds
+		if du, ds, raw = ticks(ss[lo], ss[hi]); du+ds > 0 {
+			return du, ds, raw
 		}
 	}
-	return 0, 0
+	return 0, 0, false
 }
 
 // maxTickWindow bounds [tickWindow]: 10 samples each way, 20 ms at the default 2 ms
@@ -880,11 +960,14 @@ type pollEnd = locate.Cause
 // the samples that show one call (the same syscall with the same arguments, in a row)
 // bound how long it lasted — at least from the first of them to the last, at most from
 // the sample before to the sample after. A call that lasted about as long as its timeout
-// (within two periods: sampling jitter), and possibly all of it, ran out: sleep. One
-// that ended as a child of its thread, alive while it waited, exited waited for the
-// child (Node's spawnSync polls the child's pipes). An epoll wait whose event array,
-// read once the thread ran again, names a socket waited for the network (a pipe: pipe; a
-// timerfd: sleep). Otherwise it found a descriptor ready, of a kind not known: io.
+// (within what the samples around it leave unknown: a period each end, more when the
+// sampler fell behind, up to a quarter of the timeout), and possibly all of it, ran out:
+// sleep. One that ended as a child of its thread, alive while it waited, exited waited for
+// the child (Node's spawnSync polls the child's pipes); where both fit, the child's exit
+// seen at once outranks a timeout that fits only with the sampler's late periods. An
+// epoll wait whose event array, read once the thread ran again, names a socket waited for
+// the network (a pipe: pipe; a timerfd: sleep). Otherwise it found a descriptor ready, of
+// a kind not known: io.
 func pollsEnded(ss []Sample, period time.Duration) ([]pollEnd, []waitGroup) {
 	out := make([]pollEnd, len(ss))
 	var groups []waitGroup
@@ -909,22 +992,34 @@ func pollsEnded(ss []Sample, period time.Duration) ([]pollEnd, []waitGroup) {
 			end = locate.CauseSleep
 		}
 		if ss[f].Stat.State != 'R' && locate.IsPoll(ss[f].Syscall.Nr) {
+			loose := false
 			if ms, ok := pollTimeout(ss[f].Syscall); ok {
 				timeout := ms * int64(time.Millisecond)
 				least := ss[l].Time - ss[f].Time
-				most := int64(math.MaxInt64)
+				most, slack := int64(math.MaxInt64), 2*int64(period)
 				if f > 0 && l+1 < len(ss) {
 					most = ss[l+1].Time - ss[f-1].Time
+					// What the samples leave unknown at its two ends: a period each on
+					// an idle machine; a loaded one delays the sampler, and its periods
+					// stretch. Up to a quarter of the timeout (at least two periods
+					// each end) it is still told from a wait its descriptors ended.
+					slack = min(most-least, max(4*int64(period), timeout/4))
 				}
-				if most >= timeout && least >= timeout-2*int64(period) {
+				switch {
+				case most < timeout:
+				case least >= timeout-2*int64(period):
 					end = locate.CauseSleep
+				case least >= timeout-slack:
+					// It fits only with the late periods: a child's exit seen at
+					// once is taken first.
+					loose = true
 				}
 			}
-			if end == "" && l+1 < len(ss) && len(ss[l].Children) > 0 && (ss[l+1].ChildExited ||
-				(l+2 < len(ss) && len(ss[l+1].Children) == 0 && ss[l+2].ChildExited && !locate.IsPoll(ss[l+1].Syscall.Nr))) {
-				// Seen gone at the sample after the poll, or (the child was still
-				// exiting then) at the one after that.
+			if end == "" && len(ss[l].Children) > 0 && childEnded(ss, l) {
 				end = locate.CauseChild
+			}
+			if end == "" && loose {
+				end = locate.CauseSleep
 			}
 			// What its return left in its event array, read at the first sample after it
 			// that shows the thread ran.
@@ -946,9 +1041,39 @@ func pollsEnded(ss []Sample, period time.Duration) ([]pollEnd, []waitGroup) {
 	return out, groups
 }
 
+// childEnded says whether the children of the thread that sample l shows it polling
+// beside were seen gone soon after the poll: at the next sample, or a few later where the
+// samples between show the child still exiting — it closes its files, which ends the
+// poll, before it is a zombie, and a loaded machine may keep it (and the thread, woken)
+// off the CPU between: the thread not run since the poll (or runnable and not run since
+// the sample before), polling beside the same children again, or (at the first) out of
+// its poll having found them gone.
+func childEnded(ss []Sample, l int) bool {
+	for k := l + 1; k < len(ss) && k <= l+maxChildExit; k++ {
+		if ss[k].ChildExited {
+			return true
+		}
+		waiting := ss[k].Sched.RunNS == ss[l].Sched.RunNS || ss[k].Stat.State == 'R' && ss[k].Sched.RunNS == ss[k-1].Sched.RunNS ||
+			slices.Equal(ss[k].Children, ss[l].Children) && locate.IsPoll(ss[k].Syscall.Nr) ||
+			k == l+1 && len(ss[k].Children) == 0 && !locate.IsPoll(ss[k].Syscall.Nr)
+		if !waiting {
+			return false
+		}
+	}
+	return false
+}
+
+// maxChildExit bounds how many samples after a poll [childEnded] looks: 10 ms at the
+// default 2 ms period.
+const maxChildExit = 5
+
 // waitGroup is one blocking call seen at samples first to last; next is the first sample
 // after it that shows the thread ran (len(samples): none).
 type waitGroup struct{ first, last, next int }
+
+// maxHandOn bounds how many samples after a worker's call ended it is taken to hand its
+// result on: 10 ms at the default 2 ms period.
+const maxHandOn = 5
 
 // handoff is an epoll wait of thread tid of process pid that ended, between lo and hi,
 // for a known cause.
@@ -1017,7 +1142,16 @@ func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[i
 			if g.next >= len(ss) || ss[g.next].Syscall == s.Syscall || locate.BlockedCause(s.Syscall.Nr, s.FDKind) != locate.CauseDisk {
 				continue
 			}
-			works = append(works, handoff{pid: s.PID, tid: tid, lo: ss[g.last].Time, hi: ss[g.next].Time, cause: locate.CauseDisk, name: locate.SyscallName(s.Syscall.Nr)})
+			// It hands its result on before it waits again: until the first sample
+			// that shows it blocked once more (a loaded machine may keep it in the run
+			// queue in between), at most maxHandOn samples on.
+			hi := g.next
+			for k := g.next; k < len(ss) && k <= g.next+maxHandOn; k++ {
+				if hi = k; ss[k].Stat.State != 'R' && ss[k].Syscall.Nr >= 0 {
+					break
+				}
+			}
+			works = append(works, handoff{pid: s.PID, tid: tid, lo: ss[g.last].Time, hi: ss[hi].Time, cause: locate.CauseDisk, name: locate.SyscallName(s.Syscall.Nr)})
 		}
 	}
 	via := map[int32]map[int]string{}
@@ -1057,20 +1191,20 @@ func handoffs(sorted map[int32][]Sample, ended map[int32][]pollEnd, groups map[i
 					break
 				}
 			}
-			if found || ready == 0 {
+			if found {
 				continue
 			}
-			// Woken by its eventfd, with no worker's call seen to end then (a write to
-			// the page cache runs on CPU, a short fsync falls between samples): a thread of
-			// the process whose block I/O counters grew during the wait is the likeliest
-			// to have posted.
+			// Woken by its eventfd (or by what was not read), with no worker's call
+			// seen to end then (a write to the page cache runs on CPU, a short fsync falls
+			// between samples): a thread of the process whose block I/O counters grew
+			// during the wait is the likeliest to have posted.
 			began := ss[g.first].Time
 			if g.first > 0 {
 				began = ss[g.first-1].Time
 			}
 			for _, h := range doing {
 				if h.pid == s.PID && h.tid != tid && h.hi > began && h.lo < hi {
-					note(tid, g, h.cause, fmt.Sprintf("sampled: in %s, woken (its event array named an eventfd) after thread %d read from storage or dirtied the page cache during the wait (its read_bytes or write_bytes grew: a worker thread handing its result to the event loop, most likely)", locate.SyscallName(s.Syscall.Nr), h.tid))
+					note(tid, g, h.cause, fmt.Sprintf("sampled: in %s, woken (%s) after thread %d read from storage or dirtied the page cache during the wait (its read_bytes or write_bytes grew: a worker thread handing its result to the event loop, most likely)", locate.SyscallName(s.Syscall.Nr), what, h.tid))
 					break
 				}
 			}
