@@ -42,6 +42,7 @@ type locateFlags struct {
 	forDur      time.Duration
 	sampled     bool
 	period      time.Duration
+	realtime    bool
 	longSyscall time.Duration
 	maxEvents   int
 	goWaits     bool
@@ -156,6 +157,7 @@ and --events joins such a recording later.`,
 	fl.DurationVar(&f.forDur, "for", 0, "observe for this `duration` (default: until the command, or every --pid process, exits, or Ctrl-C)")
 	fl.BoolVar(&f.sampled, "sampled", false, "sample /proc instead of using eBPF")
 	fl.DurationVar(&f.period, "sample-period", 2*time.Millisecond, "`period` of /proc sampling")
+	fl.BoolVar(&f.realtime, "sample-realtime", true, "sample from a thread at the lowest real-time priority (SCHED_FIFO 1; needs CAP_SYS_NICE), so a busy machine does not stretch the periods")
 	fl.DurationVar(&f.longSyscall, "long-syscall", time.Millisecond, "syscalls at least this `long` are events; shorter ones are summed per thread")
 	fl.IntVar(&f.maxEvents, "max-events", ebpf.DefaultMaxEvents, "keep at most `N` kernel events (about 136 bytes each in memory); later ones are counted as dropped")
 	fl.BoolVar(&f.goWaits, "go-waits", true, "with eBPF, also read every 10ms what the goroutines locked to a Go program's threads wait for, from its memory (Go binaries with DWARF; needs ptrace access)")
@@ -320,7 +322,7 @@ func (a *app) observe(ctx context.Context, args []string, f locateFlags, watched
 	}
 	var sampler *procfs.Sampler
 	if col == nil {
-		sampler = procfs.New(procfs.Options{Period: f.period})
+		sampler = procfs.New(procfs.Options{Period: f.period, Realtime: f.realtime})
 		col = samplerCollector{sampler}
 	}
 	ports := &portWatch{ports: map[int]int32{}}

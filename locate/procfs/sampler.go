@@ -97,6 +97,9 @@ type Options struct {
 	ClockTick int
 	// Logger receives what the sampler does (default: silent).
 	Logger *slog.Logger
+	// Realtime samples from a thread at the lowest real-time priority (SCHED_FIFO 1),
+	// where the sampler may set it: a loaded machine then does not stretch its periods.
+	Realtime bool
 }
 
 // Sampler samples the threads of the target processes. It is safe for concurrent use.
@@ -131,6 +134,9 @@ type Sampler struct {
 	tsMu  sync.Mutex
 	ts    *taskstats
 	tsErr error
+	// rt says Run sampled at real-time priority; rtErr why not, where it was asked to.
+	rt    bool
+	rtErr error
 }
 
 type epollKey struct {
@@ -216,8 +222,31 @@ func (s *Sampler) Add(pid int) error {
 	return nil
 }
 
-// Run samples every period until ctx ends.
+// Run samples every period until ctx ends. With Options.Realtime it samples from a
+// thread of its own at real-time priority where it may (see realtime), sleeping on the
+// kernel's timer between samples; where it may not, it says why in the recording's notes
+// and samples as without.
 func (s *Sampler) Run(ctx context.Context) {
+	if s.opts.Realtime {
+		undo, err := realtime()
+		s.mu.Lock()
+		s.rt, s.rtErr = err == nil, err
+		s.mu.Unlock()
+		if err == nil {
+			defer undo()
+			next := monotonic()
+			for {
+				s.SampleOnce()
+				if ctx.Err() != nil {
+					return
+				}
+				// The next period from this one's start; one that has passed already (a
+				// sample longer than the period) is not made up for.
+				next = max(next+int64(s.opts.Period), monotonic())
+				sleepUntil(next)
+			}
+		}
+	}
 	t := time.NewTicker(s.opts.Period)
 	defer t.Stop()
 	for {
@@ -729,6 +758,12 @@ func (s *Sampler) Stop() *locate.Recording {
 	tl.Start, tl.End, tl.Events = s.start, end, s.n
 	rec := &locate.Recording{Source: "procfs", Start: s.start, End: end, PIDs: slices.Clone(s.pids), Sampled: tl,
 		Notes: []string{fmt.Sprintf("SAMPLED: /proc was read every %s; eBPF was not used, so times are estimates at that resolution and causes are what the thread was in when sampled", s.opts.Period)}}
+	switch {
+	case s.rt:
+		rec.Notes = append(rec.Notes, "SAMPLED: the sampler ran at real-time priority (SCHED_FIFO 1), so a busy machine did not delay its periods")
+	case s.rtErr != nil:
+		rec.Notes = append(rec.Notes, fmt.Sprintf("SAMPLED: the sampler could not run at real-time priority (%v; it needs CAP_SYS_NICE): on a busy machine its periods stretch, and what happens inside a long one is laid out, not seen", s.rtErr))
+	}
 	if !raw {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("SAMPLED: user and kernel time are split as /proc's utime and stime, which the kernel scales by each thread's whole-life ratio, so the split is marked unsure (the raw clock ticks, from taskstats, could not be asked: %v; it needs CAP_NET_ADMIN)", s.tsErr))
 	}

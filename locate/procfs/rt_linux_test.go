@@ -1,0 +1,95 @@
+package procfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// schedPolicies reads, per thread of this process, its scheduling policy and real-time
+// priority as the kernel reports them (/proc/self/task/TID/stat, fields 41 and 40).
+func schedPolicies(t *testing.T) map[int][2]int {
+	t.Helper()
+	dir := "/proc/self/task"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int][2]int{}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "stat"))
+		if err != nil {
+			continue // exited
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+		prio, _ := strconv.Atoi(f[37])   // field 40, rt_priority
+		policy, _ := strconv.Atoi(f[38]) // field 41, policy
+		tid, _ := strconv.Atoi(e.Name())
+		out[tid] = [2]int{policy, prio}
+	}
+	return out
+}
+
+// TestSamplerRunsRealtime: with Options.Realtime, Run samples from one thread at
+// SCHED_FIFO priority 1, as the kernel itself reports it, and gives the thread back at its
+// old policy when it returns; the recording says so. Without CAP_SYS_NICE the recording
+// says why not, and sampling goes on.
+func TestSamplerRunsRealtime(t *testing.T) {
+	s := New(Options{Realtime: true})
+	if err := s.Add(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx) }()
+	var fifo []int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		s.mu.Lock()
+		rt, rtErr, n := s.rt, s.rtErr, s.n
+		s.mu.Unlock()
+		if rtErr != nil {
+			cancel()
+			<-done
+			note := strings.Join(s.Stop().Notes, "\n")
+			if !errors.Is(rtErr, unix.EPERM) || !strings.Contains(note, "could not run at real-time priority") {
+				t.Fatalf("not real-time (%v), notes %q", rtErr, note)
+			}
+			t.Skipf("no real-time priority here (%v): needs CAP_SYS_NICE; the notes say so", rtErr)
+		}
+		if rt && n > 0 {
+			fifo = fifo[:0]
+			for tid, p := range schedPolicies(t) {
+				if p == [2]int{unix.SCHED_FIFO, 1} {
+					fifo = append(fifo, tid)
+				}
+			}
+			if len(fifo) > 0 {
+				break
+			}
+		}
+	}
+	cancel()
+	<-done
+	if len(fifo) != 1 {
+		t.Errorf("threads at SCHED_FIFO 1 while sampling: %v, want one", fifo)
+	}
+	for tid, p := range schedPolicies(t) {
+		if p[0] == unix.SCHED_FIFO {
+			t.Errorf("thread %d still at SCHED_FIFO %d after Run returned", tid, p[1])
+		}
+	}
+	if note := strings.Join(s.Stop().Notes, "\n"); !strings.Contains(note, "ran at real-time priority") {
+		t.Errorf("notes %q do not say the sampler ran at real-time priority", note)
+	}
+	if s.n == 0 {
+		t.Error(fmt.Errorf("no samples"))
+	}
+}
