@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,5 +92,81 @@ func TestSamplerRunsRealtime(t *testing.T) {
 	}
 	if s.n == 0 {
 		t.Error(fmt.Errorf("no samples"))
+	}
+}
+
+// TestSamplerRealtimeTakesAtMostHalfACPU: at real-time priority nothing of lower priority
+// runs on the sampler's CPU while it samples, and a target with thousands of threads takes
+// longer than a period to read: sampling back to back, the sampler took its CPU whole. It
+// sleeps at least as long as each sample took. The judge is the kernel's own count of the
+// sampler thread's run time (its schedstat) against the time it ran for, sampling this
+// process with 1,500 extra threads.
+func TestSamplerRealtimeTakesAtMostHalfACPU(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	for range 1500 {
+		go func() {
+			runtime.LockOSThread()
+			started <- struct{}{}
+			<-release
+		}()
+	}
+	for range 1500 {
+		<-started
+	}
+	s := New(Options{Realtime: true})
+	if err := s.Add(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx) }()
+	// The sampling thread, once it runs at SCHED_FIFO 1 and has sampled.
+	var tid int
+	for deadline := time.Now().Add(10 * time.Second); tid == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		s.mu.Lock()
+		rtErr, n := s.rtErr, s.n
+		s.mu.Unlock()
+		if rtErr != nil {
+			cancel()
+			<-done
+			t.Skipf("no real-time priority here (%v)", rtErr)
+		}
+		if n == 0 {
+			continue
+		}
+		for id, p := range schedPolicies(t) {
+			if p == [2]int{unix.SCHED_FIFO, 1} {
+				tid = id
+			}
+		}
+	}
+	if tid == 0 {
+		cancel()
+		<-done
+		t.Fatal("no thread at SCHED_FIFO 1")
+	}
+	run := func() time.Duration {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/schedstat", tid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := ParseSchedstat(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(st.RunNS)
+	}
+	r0, w0 := run(), time.Now()
+	time.Sleep(1 * time.Second)
+	r1, w1 := run(), time.Now()
+	cancel()
+	<-done
+	s.Stop()
+	share := float64(r1-r0) / float64(w1.Sub(w0))
+	t.Logf("sampler thread: %v on CPU in %v (%.0f %%), %d samples of %d threads", r1-r0, w1.Sub(w0), 100*share, s.n, 1500)
+	if share > 0.6 {
+		t.Errorf("the real-time sampler took %.0f %% of a CPU, want at most half", 100*share)
 	}
 }

@@ -236,13 +236,18 @@ func (s *Sampler) Run(ctx context.Context) {
 			defer undo()
 			next := monotonic()
 			for {
+				began := monotonic()
 				s.SampleOnce()
 				if ctx.Err() != nil {
 					return
 				}
-				// The next period from this one's start; one that has passed already (a
-				// sample longer than the period) is not made up for.
-				next = max(next+int64(s.opts.Period), monotonic())
+				// The next period from this one's start; one that has passed already is
+				// not made up for. At real-time priority nothing else of its priority
+				// or below runs on its CPU while it samples: it sleeps at least as long
+				// as the sample took (targets with thousands of threads take longer than
+				// a period to read), so it never takes more than half a CPU.
+				now := monotonic()
+				next = max(next+int64(s.opts.Period), now+(now-began))
 				sleepUntil(next)
 			}
 		}
