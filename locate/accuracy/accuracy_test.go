@@ -341,10 +341,11 @@ func TestAccuracy(t *testing.T) {
 	// The goal: at least 95 % right for every language and cause in every configuration,
 	// and every wrong answer marked below process. Where it is not reached is logged (and
 	// in BENCHMARKS.md); the test holds the floors reached so far, so that a regression
-	// fails: with eBPF, each language at least 90 % right; sampled, each language at least
-	// 85 % (Go's were 79 % before the sampler read its runtime) and cpu at least 85 %;
-	// answers claiming exact or learned at least 95 % right,
-	// and at most 2 % of all answers wrong while claiming exact, learned or process.
+	// fails: with eBPF, each language at least 95 % right; sampled, each language at least
+	// 90 % (Go's were 79 % before the sampler read its runtime, 97 % beside the hog before
+	// it ran at real-time priority) and cpu at least 85 %; answers claiming exact or
+	// learned at least 95 % right, and at most 2 % of all answers wrong while claiming
+	// exact, learned or process.
 	type key struct{ config, lang, cause string }
 	right, n := map[key]int{}, map[key]int{}
 	confidentlyWrong := 0
@@ -366,11 +367,11 @@ func TestAccuracy(t *testing.T) {
 		}
 	}
 	for _, p := range progs {
-		if k := (key{"ebpf", p.lang, ""}); n[k] > 0 && float64(right[k]) < 0.9*float64(n[k]) {
-			t.Errorf("eBPF, %s: right %d of %d, want at least 90%%", p.lang, right[k], n[k])
+		if k := (key{"ebpf", p.lang, ""}); n[k] > 0 && float64(right[k]) < 0.95*float64(n[k]) {
+			t.Errorf("eBPF, %s: right %d of %d, want at least 95%%", p.lang, right[k], n[k])
 		}
-		if k := (key{"sampled", p.lang, ""}); n[k] > 0 && float64(right[k]) < 0.85*float64(n[k]) {
-			t.Errorf("sampled, %s: right %d of %d, want at least 85%%", p.lang, right[k], n[k])
+		if k := (key{"sampled", p.lang, ""}); n[k] > 0 && float64(right[k]) < 0.9*float64(n[k]) {
+			t.Errorf("sampled, %s: right %d of %d, want at least 90%%", p.lang, right[k], n[k])
 		}
 	}
 	var sr, sn int
