@@ -114,34 +114,43 @@ func (t *taskstats) ask(family uint16, cmd uint8, attr uint16, val []byte) ([]by
 		if err != nil {
 			return nil, err
 		}
-		b := t.buf[:r]
-		if len(b) < 16 {
-			return nil, errors.New("short netlink reply")
-		}
-		l := int(binary.NativeEndian.Uint32(b))
-		typ := binary.NativeEndian.Uint16(b[4:])
-		seq := binary.NativeEndian.Uint32(b[8:])
-		if l < 16 || l > len(b) {
-			return nil, errors.New("malformed netlink reply")
-		}
-		if seq != t.seq {
+		attrs, skip, err := parseReply(t.buf[:r], t.seq)
+		if skip {
 			continue // an earlier request's reply, given up on
 		}
-		b = b[:l]
-		if typ == unix.NLMSG_ERROR {
-			if len(b) < 20 {
-				return nil, errors.New("short netlink error")
-			}
-			if e := int32(binary.NativeEndian.Uint32(b[16:])); e != 0 {
-				return nil, unix.Errno(-e)
-			}
-			return nil, errors.New("netlink acknowledged without a reply")
-		}
-		if len(b) < 20 {
-			return nil, errors.New("short generic netlink reply")
-		}
-		return b[20:], nil
+		return attrs, err
 	}
+}
+
+// parseReply reads one received netlink message b as the reply to request seq: its
+// attributes (after the generic netlink header), the kernel's error, or skip where it
+// answers another request.
+func parseReply(b []byte, seq uint32) (attrs []byte, skip bool, err error) {
+	if len(b) < 16 {
+		return nil, false, errors.New("short netlink reply")
+	}
+	l := int(binary.NativeEndian.Uint32(b))
+	typ := binary.NativeEndian.Uint16(b[4:])
+	if l < 16 || l > len(b) {
+		return nil, false, errors.New("malformed netlink reply")
+	}
+	if binary.NativeEndian.Uint32(b[8:]) != seq {
+		return nil, true, nil
+	}
+	b = b[:l]
+	if typ == unix.NLMSG_ERROR {
+		if len(b) < 20 {
+			return nil, false, errors.New("short netlink error")
+		}
+		if e := int32(binary.NativeEndian.Uint32(b[16:])); e != 0 {
+			return nil, false, unix.Errno(-e)
+		}
+		return nil, false, errors.New("netlink acknowledged without a reply")
+	}
+	if len(b) < 20 {
+		return nil, false, errors.New("short generic netlink reply")
+	}
+	return b[20:], false, nil
 }
 
 // nlAttr finds attribute typ among netlink attributes b.
