@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/strata-dev/strata/locate"
 )
 
 // TestParseIOHostile: an io file with a counter twice and the other missing is no
@@ -66,4 +69,32 @@ func FuzzParseIO(f *testing.F) {
 			t.Errorf("%q: %d %v, want %d ok=%v", b, n, err, want, ok)
 		}
 	})
+}
+
+// TestTimelineLongRunKernelSplit: the kernel share of a long on-CPU period (the sampler
+// kept off the CPU for seconds: stopped with ^Z, a suspended VM, or a --sample-period of
+// seconds) is the run times the system ticks' share. The product of the two in
+// nanoseconds passes 2^63 once both pass about 3 s: it wrapped to a negative kernel time
+// (-1.8 s of a 4 s run; the judge: the run is 4 s, its ticks all system time, so all of
+// it is kernel time).
+func TestTimelineLongRunKernelSplit(t *testing.T) {
+	for _, run := range []time.Duration{4 * time.Second, time.Hour} {
+		ss := []Sample{
+			{Time: 0, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Syscall: Syscall{Nr: -1}, CPU: CPUTime{Raw: true}},
+			{Time: int64(run), PID: 1, TID: 2, Stat: Stat{State: 'R'}, Syscall: Syscall{Nr: -1},
+				Sched: Schedstat{RunNS: uint64(run)}, CPU: CPUTime{System: uint64(run), User: 0, Raw: true}},
+		}
+		tl := Timeline(map[int32][]Sample{2: ss}, 100, time.Hour)
+		ivs := tl.Threads[2].Intervals
+		if len(ivs) != 1 || ivs[0].State != locate.OnCPU {
+			t.Fatalf("%v: %+v, want one on-CPU interval", run, ivs)
+		}
+		var kernel int64
+		for _, k := range ivs[0].Short {
+			kernel += k
+		}
+		if kernel != int64(run) {
+			t.Errorf("a %v run all of whose ticks were system time: kernel time %v (%v)", run, time.Duration(kernel), ivs[0].Short)
+		}
+	}
 }

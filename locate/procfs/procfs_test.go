@@ -1526,10 +1526,14 @@ func TestSamplerClosesFilesOfGoneThreads(t *testing.T) {
 }
 
 // FuzzTimeline lays out arbitrary sample sequences of up to three threads (states,
-// syscalls, counters that grow or go back, ready descriptors, Go waits, block I/O) and
-// checks what must hold whatever the samples say: each thread's intervals are in order,
-// do not overlap, stay between its first and last sample, add up to the time between
-// them, and hold no more kernel time than their length.
+// syscalls, counters that grow or go back, ready descriptors, Go waits, block I/O, raw
+// CPU times read or not, periods up to days long) and checks what must hold whatever the
+// samples say: each thread's intervals are in order, do not overlap, stay between its
+// first and last sample, add up to the time between them, and hold no more kernel time
+// than their length, none of it outside on-CPU time unless blocked in a long syscall.
+// Each sample is 10 bytes: thread, clock step, state, run time, wait time, syscall,
+// /proc ticks and I/O, ready and Go wait, raw CPU times, and a scale (a shift) for the
+// clock step, run and raw times.
 func FuzzTimeline(f *testing.F) {
 	f.Add([]byte{0, 2, 0, 1, 0, 0, 0, 0, 1, 2, 1, 0, 3, 1, 1, 0})
 	f.Add([]byte{1, 5, 2, 9, 4, 3, 2, 7, 1, 1, 3, 0, 0, 5, 6, 255, 2, 2, 1, 3, 3, 4, 0, 1})
@@ -1537,15 +1541,16 @@ func FuzzTimeline(f *testing.F) {
 	nrs := []int32{-1, 0, 1, 7, 74, 202, 232, 281, 61, 23}
 	reasons := []string{"", "Sleep", "IOWait", "SyncMutexLock", "ChanReceive"}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 8*512 {
+		if len(b) > 10*512 {
 			return
 		}
 		samples := map[int32][]Sample{}
 		now := map[int32]*Sample{}
 		clock := int64(1e9)
-		for ; len(b) >= 8; b = b[8:] {
+		for ; len(b) >= 10; b = b[10:] {
 			tid := int32(b[0]%3) + 1
-			clock += int64(b[1]) * int64(200*time.Microsecond) // may stand still
+			shift := b[9] % 24                                          // up to 2^23 times: a 51 ms step up to 5 days
+			clock += int64(b[1]) * int64(200*time.Microsecond) << shift // may stand still
 			p := now[tid]
 			if p == nil {
 				p = &Sample{PID: 1, TID: tid}
@@ -1557,7 +1562,7 @@ func FuzzTimeline(f *testing.F) {
 			if b[3]&0x80 != 0 {
 				s.Sched.RunNS -= uint64(b[3]) // a counter that goes back
 			} else {
-				s.Sched.RunNS += uint64(b[3]) * 100_000
+				s.Sched.RunNS += uint64(b[3]) * 100_000 << shift
 			}
 			s.Sched.WaitNS += uint64(b[4]) * 100_000
 			s.Syscall = Syscall{Nr: nrs[b[5]%10], Arg0: int64(b[5] % 4), Args: [6]int64{int64(b[5] % 4), 0x7f00, 16, int64(b[6]%3) * 5}}
@@ -1567,6 +1572,15 @@ func FuzzTimeline(f *testing.F) {
 			s.Go = goWait{Reason: reasons[b[7]>>3%5], FD: locate.FDKind(b[7] >> 5 % 4), Runnable: b[7]>>7 == 1}
 			s.IO, s.IOKnown = s.IO+uint64(b[6]>>2%2)*4096, b[6]&0x10 == 0
 			s.FDKind = locate.FDKind(b[4] % 5)
+			// Raw CPU times: read or not (the thread gone, taskstats refused), growing
+			// by whole 4 ms ticks, or gone back (a reused thread id).
+			s.CPU.Raw = b[8]&1 != 0
+			if b[8]&0x80 != 0 {
+				s.CPU.User, s.CPU.System = s.CPU.User/2, s.CPU.System/3
+			} else {
+				s.CPU.User += uint64(b[8]>>1&7) * 4_000_000 << shift
+				s.CPU.System += uint64(b[8]>>4&7) * 4_000_000 << shift
+			}
 			samples[tid] = append(samples[tid], s)
 			*p = s
 		}
@@ -1589,6 +1603,9 @@ func FuzzTimeline(f *testing.F) {
 				}
 				if short > iv.Len() {
 					t.Fatalf("interval of %d ns holds %d ns of kernel time", iv.Len(), short)
+				}
+				if short > 0 && iv.State != locate.OnCPU {
+					t.Fatalf("a %s interval holds %d ns of kernel time", iv.State, short)
 				}
 				at = iv.End
 				sum += iv.Len()

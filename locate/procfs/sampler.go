@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -891,7 +892,7 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 						case nr >= 0:
 							cls = locate.SyscallClass(nr)
 						}
-						iv.Short[cls] = p.run * ds / (du + ds)
+						iv.Short[cls] = share(p.run, ds, du+ds)
 					}
 					switch {
 					case ticked && !raw:
@@ -939,12 +940,30 @@ func ticks(a, b Sample) (du, ds int64, raw bool) {
 		if b.CPU.User < a.CPU.User || b.CPU.System < a.CPU.System {
 			return 0, 0, true
 		}
-		return int64(b.CPU.User - a.CPU.User), int64(b.CPU.System - a.CPU.System), true
+		return clampDelta(a.CPU.User, b.CPU.User, maxTicks), clampDelta(a.CPU.System, b.CPU.System, maxTicks), true
 	}
 	if b.Stat.UTime < a.Stat.UTime || b.Stat.STime < a.Stat.STime {
 		return 0, 0, false
 	}
-	return int64(b.Stat.UTime - a.Stat.UTime), int64(b.Stat.STime - a.Stat.STime), false
+	return clampDelta(a.Stat.UTime, b.Stat.UTime, maxTicks), clampDelta(a.Stat.STime, b.Stat.STime, maxTicks), false
+}
+
+// maxTicks bounds each of the growths ticks returns, so that their sum is an int64 (a
+// counter that grew by more than 2^62, 146 years of nanoseconds, is garbage: a growth of
+// 2^63 or more read as a negative one).
+const maxTicks = math.MaxInt64 / 2
+
+// share is the part of run that part is of whole (0 <= part <= whole, whole > 0),
+// rounded down: run*part/whole without the product passing 2^63 (a run and ticks of 3 s
+// each in nanoseconds would).
+func share(run, part, whole int64) int64 {
+	if run <= 0 || part <= 0 || whole <= 0 {
+		return 0
+	}
+	part = min(part, whole)
+	hi, lo := bits.Mul64(uint64(run), uint64(part))
+	q, _ := bits.Div64(hi, lo, uint64(whole)) // hi < whole, as part <= whole and run < 2^63
+	return int64(q)
 }
 
 // tickWindow is the user and system time growth (see ticks) of the smallest window of
