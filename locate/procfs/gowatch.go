@@ -168,7 +168,7 @@ func (w *GoWatcher) note(tid int32, g locate.GoWait) {
 // and how many readings were dropped past the bounds.
 func (w *GoWatcher) Stop() (map[int32][]locate.GoWait, uint64) {
 	w.s.loading.Wait()
-	w.s.files.close()
+	w.s.closeKept()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out, dropped := w.waits, w.dropped

@@ -748,15 +748,21 @@ func fdKind(path string) locate.FDKind {
 	return k
 }
 
-// Stop returns the recording: the sampled timeline.
-func (s *Sampler) Stop() *locate.Recording {
-	s.loading.Wait()
+// closeKept closes what the sampler keeps open from one sample to the next, its /proc
+// files and its taskstats socket; a sample taken after opens neither.
+func (s *Sampler) closeKept() {
 	s.files.close()
 	s.tsMu.Lock()
-	raw := s.ts != nil
 	s.ts.close()
 	s.ts = nil
 	s.tsMu.Unlock()
+}
+
+// Stop returns the recording: the sampled timeline.
+func (s *Sampler) Stop() *locate.Recording {
+	s.loading.Wait()
+	s.closeKept()
+	raw := s.tsErr == nil // set in New only
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	end := time.Now().UnixNano()
