@@ -152,22 +152,19 @@ func TestTaskstatsThreadGone(t *testing.T) {
 	needTaskstats(t)
 	s := New(Options{})
 	defer s.Stop()
-	tid, stop := lockedThread(t, true)
+	c := exec.Command("sleep", "30")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tid := int32(c.Process.Pid) // its one thread
 	prev := s.cpuTime(tid, Schedstat{RunNS: 1}, nil)
 	if !prev.Raw {
+		c.Process.Kill()
+		c.Wait()
 		t.Fatalf("thread %d alive: %+v", tid, prev)
 	}
-	stop()
-	// Exited once its task directory is gone (the goroutine's return ends the thread
-	// after done is closed): the kernel's word, polled.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		if _, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", tid)); os.IsNotExist(err) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("thread %d still there", tid)
-		}
-	}
+	c.Process.Kill()
+	c.Wait() // reaped: gone
 	s.tsMu.Lock()
 	_, _, err := s.ts.cpu(tid)
 	s.tsMu.Unlock()
@@ -178,22 +175,25 @@ func TestTaskstatsThreadGone(t *testing.T) {
 	if c := s.cpuTime(tid, Schedstat{RunNS: 2}, &Sample{CPU: prev, Sched: Schedstat{RunNS: 1}}); c != (CPUTime{}) {
 		t.Errorf("exited thread %d: %+v, want no raw times", tid, c)
 	}
-	self := int32(unix.Gettid())
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var c unix.Timespec
-	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &c)
-	got := s.cpuTime(self, Schedstat{RunNS: 3}, nil)
-	if !got.Raw || got.User+got.System > uint64(c.Nano())+uint64(50*time.Millisecond) {
-		t.Errorf("this thread (%v on CPU): %+v", time.Duration(c.Nano()), got)
+	// The next ask, for a live thread that has hardly run, gets that thread's times.
+	idle, stopIdle := lockedThread(t, false)
+	defer stopIdle()
+	got := s.cpuTime(idle, Schedstat{RunNS: 3}, nil)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/schedstat", idle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := ParseSchedstat(b)
+	if !got.Raw || got.User+got.System > st.RunNS+uint64(25*time.Millisecond) {
+		t.Errorf("idle thread %d (%v on CPU): %+v", idle, time.Duration(st.RunNS), got)
 	}
 }
 
 // TestTaskstatsConcurrent: Sampler is safe for concurrent use, its taskstats socket
 // too (run with -race): goroutines ask at once for a computing thread and an idle one,
-// and the idle one's raw times never grow past what the kernel says it ran (its
-// schedstat) by more than a tick or two — a reply taken for another request would give
-// it the computing thread's.
+// and the idle one's raw times never grow by more than the kernel says it ran (its
+// schedstat) and a tick or two — a reply taken for another request would give it the
+// computing thread's.
 func TestTaskstatsConcurrent(t *testing.T) {
 	needTaskstats(t)
 	s := New(Options{})
@@ -211,6 +211,9 @@ func TestTaskstatsConcurrent(t *testing.T) {
 		st, _ := ParseSchedstat(b)
 		return st.RunNS
 	}
+	// Its times and run time before (a thread of the runtime's pool: it may have run
+	// before it was locked): it does not run while it waits.
+	c0, r0 := s.cpuTime(idle, Schedstat{}, nil), run(idle)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
@@ -222,8 +225,9 @@ func TestTaskstatsConcurrent(t *testing.T) {
 					return
 				}
 				if tid == idle {
-					if r := run(idle); c.User+c.System > r+uint64(25*time.Millisecond) {
-						t.Errorf("idle thread %d: raw %v, ran %v", idle, time.Duration(c.User+c.System), time.Duration(r))
+					grew, ran := time.Duration(c.User+c.System-c0.User-c0.System), time.Duration(run(idle)-r0)
+					if grew > ran+25*time.Millisecond {
+						t.Errorf("idle thread %d: raw times grew %v, it ran %v", idle, grew, ran)
 						return
 					}
 				}
