@@ -1,8 +1,10 @@
 package procfs
 
 import (
+	"encoding/binary"
 	"fmt"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,9 +40,81 @@ func monotonic() int64 {
 	return ts.Nano()
 }
 
-// sleepUntil sleeps the calling thread itself until CLOCK_MONOTONIC reads at (ns): woken
-// by the kernel's timer, at its priority, not by the Go scheduler's (whose threads a
-// loaded machine delays too).
+// threadCPU is the calling thread's run time (CLOCK_THREAD_CPUTIME_ID: what its
+// schedstat counts), in nanoseconds.
+func threadCPU() int64 {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
+	return ts.Nano()
+}
+
+// waker ends a sleepUntil early: once fired, every sleep returns at once. Where no
+// eventfd can be had it sleeps the whole time.
+type waker struct {
+	mu sync.Mutex
+	fd int // an eventfd; -1: none, or closed
+}
+
+func newWaker() *waker {
+	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		fd = -1
+	}
+	return &waker{fd: fd}
+}
+
+// fire wakes the sleep under way and every one after; after close it does nothing (the
+// descriptor's number may be another file's by then).
+func (w *waker) fire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fd >= 0 {
+		var one [8]byte
+		binary.NativeEndian.PutUint64(one[:], 1)
+		unix.Write(w.fd, one[:])
+	}
+}
+
+func (w *waker) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fd >= 0 {
+		unix.Close(w.fd)
+		w.fd = -1
+	}
+}
+
+// sleepUntil sleeps the calling thread itself until CLOCK_MONOTONIC reads at (ns), or
+// until w fires (it says so): woken by the kernel's timer, at its priority (a real-time
+// thread's timer has no slack), not by the Go scheduler's (whose threads a loaded
+// machine delays too).
+func (w *waker) sleepUntil(at int64) (fired bool) {
+	w.mu.Lock()
+	fd := w.fd
+	w.mu.Unlock()
+	if fd < 0 {
+		sleepUntil(at)
+		return false
+	}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		d := at - monotonic()
+		if d <= 0 {
+			return false
+		}
+		ts := unix.NsecToTimespec(d)
+		n, err := unix.Ppoll(fds, &ts, nil)
+		if n > 0 {
+			return true
+		}
+		if err != nil && err != unix.EINTR {
+			sleepUntil(at)
+			return false
+		}
+	}
+}
+
+// sleepUntil sleeps the calling thread itself until CLOCK_MONOTONIC reads at (ns).
 func sleepUntil(at int64) {
 	ts := unix.NsecToTimespec(at)
 	for unix.ClockNanosleep(unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, &ts, nil) == unix.EINTR {

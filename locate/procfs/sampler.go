@@ -235,9 +235,13 @@ func (s *Sampler) Run(ctx context.Context) {
 		s.mu.Unlock()
 		if err == nil {
 			defer undo()
-			next := monotonic()
+			// A cancel wakes it from its sleep: a period may be long (--sample-period
+			// 1h slept an hour after Ctrl-C).
+			w := newWaker()
+			defer w.close()
+			defer context.AfterFunc(ctx, w.fire)()
+			next, cpu0 := monotonic(), threadCPU()
 			for {
-				began := monotonic()
 				s.SampleOnce()
 				if ctx.Err() != nil {
 					return
@@ -245,11 +249,17 @@ func (s *Sampler) Run(ctx context.Context) {
 				// The next period from this one's start; one that has passed already is
 				// not made up for. At real-time priority nothing else of its priority
 				// or below runs on its CPU while it samples: it sleeps at least as long
-				// as the sample took (targets with thousands of threads take longer than
-				// a period to read), so it never takes more than half a CPU.
-				now := monotonic()
-				next = max(next+int64(s.opts.Period), now+(now-began))
-				sleepUntil(next)
+				// as it ran since it last woke (targets with thousands of threads take
+				// longer than a period to read; the wakeup and the sleep's own call are
+				// as long as a sample of a small target: timed by the sample alone, a
+				// 1 ns period took 60 % of a CPU), so it never takes more than half a
+				// CPU, by the kernel's own count of its run time (the thread's clock).
+				now, cpu := monotonic(), threadCPU()
+				next = max(next+int64(s.opts.Period), now+(cpu-cpu0))
+				if w.sleepUntil(next) {
+					return // cancelled
+				}
+				cpu0 = cpu
 			}
 		}
 	}
