@@ -3,6 +3,7 @@ package procfs
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -246,5 +247,31 @@ func TestSamplerRealtimeRestoresPolicy(t *testing.T) {
 	}
 	if r.before != [2]int{unix.SCHED_BATCH, 5} || r.after != r.before {
 		t.Errorf("policy and nice before Run %v, after %v, want %v", r.before, r.after, [2]int{unix.SCHED_BATCH, 5})
+	}
+}
+
+// TestSamplerRealtimeLongestPeriod: a period as long as a Duration can be (--sample-period
+// 2562047h) is slept out, not turned into back-to-back samples: the next period's start,
+// the last one's plus the period, passed 2^63 and wrapped into the past. The judge is the
+// count of samples some time after the first.
+func TestSamplerRealtimeLongestPeriod(t *testing.T) {
+	c := exec.Command("sleep", "30")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c.Process.Kill(); c.Wait() }()
+	s := New(Options{Realtime: true, Period: math.MaxInt64})
+	defer s.Stop()
+	if err := s.Add(c.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	cancel, done, _ := runRealtime(t, s, 1, 1)
+	defer func() { cancel(); <-done }()
+	time.Sleep(50 * time.Millisecond) // a span to count samples in, not a synchronisation
+	s.mu.Lock()
+	n := s.n
+	s.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d samples of one thread within 50 ms at a period of %v, want 1", n, time.Duration(math.MaxInt64))
 	}
 }

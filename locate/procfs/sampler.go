@@ -255,7 +255,7 @@ func (s *Sampler) Run(ctx context.Context) {
 				// 1 ns period took 60 % of a CPU), so it never takes more than half a
 				// CPU, by the kernel's own count of its run time (the thread's clock).
 				now, cpu := monotonic(), threadCPU()
-				next = max(next+int64(s.opts.Period), now+(cpu-cpu0))
+				next = max(next+min(int64(s.opts.Period), math.MaxInt64-next), now+(cpu-cpu0)) // no wrap past 2^63
 				if w.sleepUntil(next) {
 					return // cancelled
 				}
