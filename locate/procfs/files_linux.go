@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -27,7 +28,9 @@ func pread(f *os.File, b []byte, off int64) (n int, err error) {
 			}
 		}
 	}); cerr != nil {
-		return 0, cerr
+		// The descriptor could not be used: it was closed (the runtime's "use of closed
+		// file", which os.File's own methods translate and its SyscallConn's do not).
+		return 0, &os.PathError{Op: "pread", Path: f.Name(), Err: fmt.Errorf("%w (%v)", os.ErrClosed, cerr)}
 	}
 	if err != nil {
 		return 0, &os.PathError{Op: "pread", Path: f.Name(), Err: err}

@@ -236,3 +236,19 @@ func TestTaskstatsConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestPreadClosedFile: a pread of a kept file that another caller closed meanwhile (past
+// maxProcFiles, or Stop) says os.ErrClosed, which procFiles.read retries on. It said
+// "use of closed file" (the runtime poller's own error, which os.File's methods, but not
+// its SyscallConn's, translate), so the read failed instead: TestProcFilesBound, beside
+// another test, "pass 0, file 4204: use of closed file".
+func TestPreadClosedFile(t *testing.T) {
+	f, err := os.Open("/proc/self/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := pread(f, make([]byte, 64), 0); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("pread of a closed file: %v, want os.ErrClosed", err)
+	}
+}
