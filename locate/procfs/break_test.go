@@ -98,3 +98,22 @@ func TestTimelineLongRunKernelSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineLongestPeriod: at a period as long as a Duration can be (--sample-period
+// 2562047h), two samples 2 ms apart are not a late period: twice the period wrapped to
+// -2 ns, so every period was late and all laid out as unsure.
+func TestTimelineLongestPeriod(t *testing.T) {
+	ms := uint64(time.Millisecond)
+	now := int64(1_780_000_000) * int64(time.Second) // wall clock, 2026
+	ss := []Sample{
+		{Time: now, PID: 1, TID: 2, Stat: Stat{State: 'R'}, Syscall: Syscall{Nr: -1}, CPU: CPUTime{Raw: true}},
+		{Time: now + int64(2*ms), PID: 1, TID: 2, Stat: Stat{State: 'R'}, Syscall: Syscall{Nr: -1},
+			Sched: Schedstat{RunNS: 2 * ms}, CPU: CPUTime{User: 4 * ms, Raw: true}},
+	}
+	for _, period := range []time.Duration{2 * time.Millisecond, time.Hour, math.MaxInt64} {
+		ivs := Timeline(map[int32][]Sample{2: ss}, 100, period).Threads[2].Intervals
+		if len(ivs) != 1 || ivs[0].State != locate.OnCPU || ivs[0].Unsure {
+			t.Errorf("period %v: %+v, want one sure on-CPU interval", period, ivs)
+		}
+	}
+}

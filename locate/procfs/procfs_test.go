@@ -1544,6 +1544,12 @@ func FuzzTimeline(f *testing.F) {
 		if len(b) > 10*512 {
 			return
 		}
+		// A byte past the last whole sample picks the period: the default, or
+		// --sample-period's extremes.
+		period := 2 * time.Millisecond
+		if len(b)%10 != 0 {
+			period = []time.Duration{2 * time.Millisecond, 1, time.Hour, math.MaxInt64}[b[len(b)-1]%4]
+		}
 		samples := map[int32][]Sample{}
 		now := map[int32]*Sample{}
 		clock := int64(1e9)
@@ -1584,7 +1590,7 @@ func FuzzTimeline(f *testing.F) {
 			samples[tid] = append(samples[tid], s)
 			*p = s
 		}
-		tl := Timeline(samples, 100, 2*time.Millisecond)
+		tl := Timeline(samples, 100, period)
 		for tid, th := range tl.Threads {
 			ss := samples[tid]
 			first, last := ss[0].Time, ss[len(ss)-1].Time

@@ -805,6 +805,9 @@ func (s *Sampler) Stop() *locate.Recording {
 // pure.
 func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *locate.Timeline {
 	tl := &locate.Timeline{Source: "procfs", Sampled: true, Period: period, Threads: map[int32]*locate.Thread{}}
+	// Four periods and a wall-clock time must stay an int64 (twice math.MaxInt64 wrapped
+	// to -2 ns: every period was late): 36 years is as long as any.
+	period = min(period, maxTimelinePeriod)
 	sorted, ended, groups := map[int32][]Sample{}, map[int32][]pollEnd{}, map[int32][]waitGroup{}
 	for tid, ss := range samples {
 		ss = slices.Clone(ss)
@@ -943,6 +946,9 @@ func Timeline(samples map[int32][]Sample, clockTick int, period time.Duration) *
 	}
 	return tl
 }
+
+// maxTimelinePeriod bounds the period [Timeline] reckons with.
+const maxTimelinePeriod = time.Duration(math.MaxInt64 / 8)
 
 // didBlockIO says whether the thread read from storage or dirtied the page cache between
 // samples a and b (its io file's read_bytes and write_bytes grew).
