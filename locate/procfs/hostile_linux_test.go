@@ -175,17 +175,21 @@ func TestTaskstatsThreadGone(t *testing.T) {
 	if c := s.cpuTime(tid, Schedstat{RunNS: 2}, &Sample{CPU: prev, Sched: Schedstat{RunNS: 1}}); c != (CPUTime{}) {
 		t.Errorf("exited thread %d: %+v, want no raw times", tid, c)
 	}
-	// The next ask, for a live thread that has hardly run, gets that thread's times.
-	idle, stopIdle := lockedThread(t, false)
-	defer stopIdle()
-	got := s.cpuTime(idle, Schedstat{RunNS: 3}, nil)
-	b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/schedstat", idle))
+	// The next ask, for a live thread that has hardly run in its life (a new sleep's:
+	// a thread of the runtime's pool may have run seconds before), gets its times.
+	c2 := exec.Command("sleep", "30")
+	if err := c2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c2.Process.Kill(); c2.Wait() }()
+	got := s.cpuTime(int32(c2.Process.Pid), Schedstat{RunNS: 3}, nil)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", c2.Process.Pid))
 	if err != nil {
 		t.Fatal(err)
 	}
 	st, _ := ParseSchedstat(b)
 	if !got.Raw || got.User+got.System > st.RunNS+uint64(25*time.Millisecond) {
-		t.Errorf("idle thread %d (%v on CPU): %+v", idle, time.Duration(st.RunNS), got)
+		t.Errorf("new thread %d (%v on CPU): %+v", c2.Process.Pid, time.Duration(st.RunNS), got)
 	}
 }
 
