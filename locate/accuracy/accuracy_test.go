@@ -283,7 +283,7 @@ func run(t *testing.T, strata string, p program, mode, load, slow, dir string) [
 			continue
 		}
 		d, share, rqShare, rq := judge(b)
-		a := answer{config: mode + " " + load, lang: p.lang, cause: cause, variant: variant, got: d.Label(), conf: d.Confidence, share: share, right: d.Label() == want[cause] || (cause == "disk" && d.Label() == "cpu-kernel/file"), match: b.Match, evidence: d.Evidence, wall: b.Wall, parts: partsLine(b)}
+		a := answer{config: mode + " " + load, lang: p.lang, cause: cause, variant: variant, got: d.Label(), conf: d.Confidence, share: share, right: d.Label() == want[cause] || (cause == "disk" && d.Label() == "cpu-kernel/file") || (cause == "cpu" && d.Label() == "cpu-kernel/fault"), match: b.Match, evidence: d.Evidence, wall: b.Wall, parts: partsLine(b)}
 		if mode == "ebpf" && load == "hog" && rqShare >= runQueueDominates {
 			a.got, a.conf, a.share, a.right, a.evidence = rq.Label(), rq.Confidence, rqShare, true, rq.Evidence
 		}

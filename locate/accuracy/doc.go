@@ -13,7 +13,11 @@
 // except with eBPF beside the hog for a span that waited for a CPU at least 90 % of its
 // own time (see runQueueDominates): then the run-queue wait is the answer.
 // For disk, the file system's kernel work inside fsync (cpu-kernel/file) counts as right
-// beside the wait for the device (blocked/disk).
+// beside the wait for the device (blocked/disk); for cpu, the kernel's work in page faults
+// on the handler's own first touches of memory (cpu-kernel/fault) beside its user time:
+// eBPF times faults from the exception's entry to its exit, and a Node cpu handler whose
+// heap grew spent 14 of its 21 ms there (process.cpuUsage, which the handler loops on,
+// allocates, and V8's new space was touched for the first time).
 // The report is the share of right answers per language and cause, and how often answers
 // of each confidence were right.
 //
