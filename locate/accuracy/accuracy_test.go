@@ -26,6 +26,7 @@ var (
 	modesFlag = flag.String("accuracy.modes", "ebpf,sampled", "collectors: ebpf, sampled")
 	loadsFlag = flag.String("accuracy.loads", "idle,hog", "machine loads: idle, hog (stress-ng --cpu 2)")
 	outFlag   = flag.String("accuracy.out", "", "also write the tables (Markdown) to this file")
+	recFlag   = flag.String("accuracy.record", "", "also save each run's recording (--record) and spans in this directory, to join a wrong answer again with strata locate --events")
 )
 
 // handlerTime is how long each handler spends on its cause (the corpus programs use 40 ms).
@@ -250,6 +251,9 @@ func run(t *testing.T, strata string, p program, mode, load, slow, dir string) [
 	}
 	spans := filepath.Join(dir, p.lang+"-spans.json")
 	os.Remove(spans)
+	if *recFlag != "" {
+		args = append(args, "--record", filepath.Join(*recFlag, fmt.Sprintf("%s-%s-%s.json", p.lang, mode, load)))
+	}
 	if p.file {
 		args = append(args, "--spans", spans)
 	} else {
@@ -272,6 +276,11 @@ func run(t *testing.T, strata string, p program, mode, load, slow, dir string) [
 	var rep locate.Report
 	if err := json.Unmarshal(out, &rep); err != nil {
 		t.Fatalf("%s: %v", p.lang, err)
+	}
+	if *recFlag != "" { // the report beside the recording: its spans, their times and answers
+		if err := os.WriteFile(filepath.Join(*recFlag, fmt.Sprintf("%s-%s-%s.report.json", p.lang, mode, load)), out, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if wantSrc := map[string]string{"ebpf": "ebpf", "sampled": "procfs"}[mode]; rep.Source != wantSrc {
 		t.Fatalf("%s %s: source %s (notes %v)", p.lang, mode, rep.Source, rep.Notes)

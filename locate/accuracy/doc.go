@@ -23,6 +23,7 @@
 //
 //	go test -run TestAccuracy -v ./locate/accuracy                       # quick (CI)
 //	go test -run TestAccuracy -v ./locate/accuracy -accuracy.reps 20     # BENCHMARKS.md
+//	go test -run TestAccuracy -v ./locate/accuracy -accuracy.record DIR  # keep each run's recording and report
 //
 // The Node program needs its npm packages: scripts/setup-locate.sh installs them into
 // corpus/node/node_modules.
