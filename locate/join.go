@@ -495,22 +495,14 @@ func (j *joiner) learn(s Span) (*Thread, string, Confidence) {
 	}
 	tol := j.edgeTolerance()
 	edge := j.atEdges(s, tol)
-	near := len(edge)
-	if near > 1 && !j.tl.Sampled {
+	if len(edge) > 1 && !j.tl.Sampled {
 		edge = j.atEdges(s, 0) // switch by switch: on CPU at the very moments
 	}
 	if len(edge) != 1 {
 		return nil, "", None
 	}
-	switch {
-	case j.tl.Sampled:
+	if j.tl.Sampled {
 		return edge[0], fmt.Sprintf("the only thread of the process on CPU within %s of both the span's start and its end, at the sampling period's resolution", time.Duration(tol)), Share
-	case near > 1:
-		// A handoff: the thread that gave the span its work and the one that ran it
-		// switch on one CPU within microseconds, and the span's clock and the kernel's
-		// agree only to that (a C worker's span was once its waiting main thread's,
-		// learned and wrong).
-		return edge[0], fmt.Sprintf("of the %d threads of the process on CPU within %s of both the span's start and its end, the only one at both moments; the span's clock and the kernel's agree only to microseconds", near, time.Duration(tol)), Share
 	}
 	return edge[0], fmt.Sprintf("the only thread of the process on CPU within %s of both the span's start and its end", time.Duration(tol)), Learned
 }

@@ -717,28 +717,3 @@ func TestSampledReadLockIsNotAShare(t *testing.T) {
 		t.Errorf("%s (%s), want blocked/lock (exact)", d.Label(), d.Confidence)
 	}
 }
-
-// TestHandoffEdgeIsAShare: a C program's main thread hands a job to a worker and waits
-// on a condition variable; the worker records the span's start as it takes the job and
-// its end as it finishes, then wakes the main thread. Both are on CPU within 200 µs of
-// both edges, and at the start's very moment the main thread had not yet switched out
-// (the span's clock and the kernel's agree to microseconds): the main thread was learned,
-// and its condition wait called the span's cause, "lock, learned" and wrong (eBPF beside
-// a hog). Decided at the very moments among several near ones, the thread is a share.
-func TestHandoffEdgeIsAShare(t *testing.T) {
-	var evs []Event
-	// Main (10): on CPU until 0.51 ms, then a futex wait until the worker wakes it at
-	// 100.45, on CPU from then.
-	evs = append(evs, ev(EvSwitchIn, 0, 10), out(0.51, 10, 1, 202), sysc(0.51, 100.45, 10, 202, 0, FDUnknown), wake(100.45, 10, 11, -1, 0), ev(EvSwitchIn, 100.45, 10))
-	// Worker (11): woken, on CPU from 0.52, sleeps [0.6, 100.4), on CPU until 100.6.
-	evs = append(evs, ev(EvSwitchIn, 0.52, 11), out(0.6, 11, 1, 35), sysc(0.6, 100.4, 11, 35, 0, FDUnknown), wake(100.4, 11, 0, -1, 0), ev(EvSwitchIn, 100.4, 11), out(100.6, 11, 1, 202))
-	b := Join([]Span{span("s", "", 0.5, 100.5, 1, 0)}, Build(evs, at(0), at(110)), JoinOptions{}).Breakdowns[0]
-	checkSum(t, b)
-	d := b.Dominant()
-	if d.Confidence == Learned || d.Confidence == Exact || d.Confidence == Process {
-		t.Errorf("dominant %s claims %s, want at most share: the thread was told apart at microseconds; match %q\n%+v", d.Label(), d.Confidence, b.Match, b.Parts)
-	}
-	if !strings.Contains(b.Match, "only one at both moments") {
-		t.Errorf("match %q does not say how the thread was chosen", b.Match)
-	}
-}
