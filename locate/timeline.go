@@ -120,6 +120,10 @@ type threadState struct {
 	// attached: the syscall in flight was found by the collector when it attached
 	// ([EvInFlight]), not seen entering: its wait began before, at a time not known.
 	attached bool
+	// ranAt is the earliest moment since the thread left its CPU at which its own
+	// events show it running (a syscall's return, a wakeup it made), while no switch-in
+	// was seen: 0, none.
+	ranAt    int64
 	syscalls []Event
 	blockIO  []Event
 }
@@ -158,17 +162,27 @@ func (b *builder) event(e *Event) {
 	switch e.Kind {
 	case EvSwitchIn:
 		b.waitEnds(e.TID, s, e.Time)
-		s.mode, s.since, s.early = modeOn, e.Time, nil
+		s.mode, s.since, s.early, s.ranAt = modeOn, e.Time, nil, 0
 	case EvSwitchOut:
 		since := s.since
+		unseen := false
 		switch s.mode {
 		case modeOn:
 		case modeUnknown:
 			since = b.tl.Start // running since before the observation began
 		default:
-			// A switch-out without a switch-in: an event was lost. Close what we had.
-			b.waitEnds(e.TID, s, e.Time)
-			since = e.Time
+			// A switch-out without a switch-in: the kernel did not deliver that event
+			// (14 of 27,000 switches of a C program's threads in one run, with none
+			// counted lost). The thread ran from its first own event since at the
+			// latest — a C worker that read its reply and woke its main thread was
+			// "waiting for a CPU" all along, and its span's edges found only the main
+			// thread on CPU. Close what we had there.
+			at := e.Time
+			if s.ranAt != 0 && (s.mode == modeWoken || s.mode == modePreempted) && s.ranAt < e.Time {
+				at, unseen = s.ranAt, true
+			}
+			b.waitEnds(e.TID, s, at)
+			since = at
 		}
 		iv := Interval{Start: since, End: e.Time, State: OnCPU}
 		for c, ns := range e.Short {
@@ -178,7 +192,11 @@ func (b *builder) event(e *Event) {
 		if e.ShortCount > 0 {
 			iv.Evidence = fmt.Sprintf("%d short syscalls", e.ShortCount)
 		}
+		if unseen {
+			iv.Evidence = joinEvidence(iv.Evidence, "its switch-in was not seen (an event the kernel did not deliver): on CPU from its first own event after its wakeup, at the latest")
+		}
 		b.emit(e.TID, iv)
+		s.ranAt = 0
 		s.since, s.outState, s.sys, s.fd, s.fdk, s.waker, s.wakeHint, s.wakerTID = e.Time, e.State, e.Syscall, e.FD, e.FDKind, "", "", 0
 		s.again, s.againFD, s.againN, s.sigret, s.sigretN, s.sysStart = e.Again, e.AgainFD, e.AgainN, e.SigReturn, e.SigReturnN, e.Start
 		s.attached = false
@@ -199,6 +217,9 @@ func (b *builder) event(e *Event) {
 			s.mode = modeBlocked
 		}
 	case EvWakeup:
+		if ws := b.st[e.Waker]; e.Waker != 0 && ws != nil && (ws.mode == modeWoken || ws.mode == modePreempted) {
+			ws.ranAt = minRan(ws.ranAt, e.Time) // the waker ran then
+		}
 		switch s.mode {
 		case modeOn:
 			w := *e
@@ -229,6 +250,9 @@ func (b *builder) event(e *Event) {
 		}
 		s.sys, s.fd, s.fdk, s.sysStart, s.attached = e.Syscall, e.FD, e.FDKind, 0, true
 	case EvSyscall:
+		if s.mode == modeWoken || s.mode == modePreempted {
+			s.ranAt = minRan(s.ranAt, e.Time) // it returned from the call then
+		}
 		sc := *e
 		if sc.Attached {
 			// In flight when the collector attached: it covers the thread's wait from the
@@ -239,6 +263,14 @@ func (b *builder) event(e *Event) {
 	case EvBlockIO:
 		s.blockIO = append(s.blockIO, *e)
 	}
+}
+
+// minRan is the earlier of a thread's first sign of running so far (0: none) and t.
+func minRan(ran, t int64) int64 {
+	if ran == 0 || t < ran {
+		return t
+	}
+	return ran
 }
 
 // wakerEvidence describes who woke a thread and, when the waker had just returned from a
