@@ -66,13 +66,7 @@ func TestSamplerRunsRealtime(t *testing.T) {
 			t.Skipf("no real-time priority here (%v): needs CAP_SYS_NICE; the notes say so", rtErr)
 		}
 		if rt && n > 0 {
-			fifo = fifo[:0]
-			for tid, p := range schedPolicies(t) {
-				if p == [2]int{unix.SCHED_FIFO, 1} {
-					fifo = append(fifo, tid)
-				}
-			}
-			if len(fifo) > 0 {
+			if fifo = fifoThreads(t); len(fifo) > 0 {
 				break
 			}
 		}
@@ -119,34 +113,23 @@ func TestSamplerRealtimeTakesAtMostHalfACPU(t *testing.T) {
 	if err := s.Add(os.Getpid()); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); s.Run(ctx) }()
-	// The sampling thread, once it runs at SCHED_FIFO 1 and has sampled.
-	var tid int
-	for deadline := time.Now().Add(10 * time.Second); tid == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		s.mu.Lock()
-		rtErr, n := s.rtErr, s.n
-		s.mu.Unlock()
-		if rtErr != nil {
-			cancel()
-			<-done
-			t.Skipf("no real-time priority here (%v)", rtErr)
-		}
-		if n == 0 {
-			continue
-		}
-		for id, p := range schedPolicies(t) {
-			if p == [2]int{unix.SCHED_FIFO, 1} {
-				tid = id
-			}
-		}
+	cancel, done, tids := runRealtime(t, s, 1, 1)
+	share := cpuShare(t, tids[0], time.Second)
+	cancel()
+	<-done
+	s.Stop()
+	t.Logf("sampler thread: %.0f %% of a CPU, %d samples of %d threads", 100*share, s.n, 1500)
+	if share > 0.6 {
+		t.Errorf("the real-time sampler took %.0f %% of a CPU, want at most half", 100*share)
 	}
-	if tid == 0 {
-		cancel()
-		<-done
-		t.Fatal("no thread at SCHED_FIFO 1")
-	}
+}
+
+// cpuShare is the share of a CPU that this process's thread tid used over about d, by its
+// schedstat, against the wall time around both readings, not between them: a test
+// goroutine kept off the CPU between its two calls (by real-time threads) made the share
+// 64 % once.
+func cpuShare(t *testing.T, tid int, d time.Duration) float64 {
+	t.Helper()
 	run := func() time.Duration {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/schedstat", tid))
 		if err != nil {
@@ -158,19 +141,10 @@ func TestSamplerRealtimeTakesAtMostHalfACPU(t *testing.T) {
 		}
 		return time.Duration(st.RunNS)
 	}
-	// The wall time around the two readings, not between them: a test goroutine kept off
-	// the CPU between its two calls (by real-time threads) made the share 64 %.
 	w0 := time.Now()
 	r0 := run()
-	time.Sleep(1 * time.Second)
+	time.Sleep(d)
 	r1 := run()
 	w1 := time.Now()
-	cancel()
-	<-done
-	s.Stop()
-	share := float64(r1-r0) / float64(w1.Sub(w0))
-	t.Logf("sampler thread: %v on CPU in %v (%.0f %%), %d samples of %d threads", r1-r0, w1.Sub(w0), 100*share, s.n, 1500)
-	if share > 0.6 {
-		t.Errorf("the real-time sampler took %.0f %% of a CPU, want at most half", 100*share)
-	}
+	return float64(r1-r0) / float64(w1.Sub(w0))
 }
